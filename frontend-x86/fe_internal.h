@@ -1,0 +1,107 @@
+/* fe_internal.h — what the x86 translators share: the translation context, operand access,
+ * lazy flags and block exits. Private to frontend-x86/.
+ *
+ * Translation functions are split by family (gen_alu.c, gen_mov.c, gen_branch.c,
+ * gen_string.c, gen_misc.c, gen_sse.c). Each family exports one entry `fe_gen_<family>` that
+ * returns true if it translated the instruction and false if the opcode is not its own (or not
+ * implemented), in which case the next family is asked; if none takes it the guest gets SIGILL.
+ * Inside a family, functions are named after mnemonics (gen_ADD, gen_PCMPEQB, ...).
+ *
+ * Flags: x86 instructions report their flag effect with fe_set_flags (producer kind, size and
+ * IR operands); nothing is computed until a reader asks. fe_cond derives a condition straight
+ * from the producer when it is known in this block (cmp a,b; jl -> one IR compare), otherwise
+ * from the materialised EFLAGS. Before anything that leaves the block or calls a helper, the
+ * producer is written to X86State.cc_* (fe_flush_flags) so the next block can read it.
+ */
+#ifndef FERRY_FE_INTERNAL_H
+#define FERRY_FE_INTERNAL_H
+
+#include "ir/ir.h"
+#include "frontend-x86/frontend.h"
+#include "frontend-x86/x86_decode.h"
+#include "frontend-x86/x86_state.h"
+
+/* The lazy flag producer as the translator currently knows it. */
+typedef struct FeFlags {
+    bool known;         /* op/a/b/res are IR values of this block; false: they are in X86State */
+    bool dirty;         /* known and not yet written to X86State */
+    unsigned op;        /* X86_CC_OP(kind, size), valid when known */
+    IrRef a, b, res;    /* operands and result, of the producer's integer type (IR_NONE if the
+                           kind does not use them) */
+} FeFlags;
+
+typedef struct FeCtx {
+    IrBuilder b;            /* builder on the block being translated */
+    const X86Insn *insn;    /* the instruction being translated */
+    uint64_t pc;            /* its guest address */
+    uint64_t next_pc;       /* pc + len */
+    FeFlags cc;             /* lazy flags */
+    bool block_end;         /* set by translators that leave the block (branches, traps, ...) */
+} FeCtx;
+
+/* ---- integer registers (sizes in bytes: 1, 2, 4, 8) ---- */
+
+/* Value of GPR `reg` at `size`; for size 1 without REX, regs 4-7 are AH, CH, DH, BH. */
+IrRef fe_get_gpr(FeCtx *c, int reg, unsigned size);
+/* Write with x86 rules: size 4 zero-extends into the full register; sizes 1 and 2 merge. */
+void fe_put_gpr(FeCtx *c, int reg, unsigned size, IrRef v);
+
+/* ---- ModRM operands of the current instruction ---- */
+
+/* Effective address (I64) of the memory operand: base + index*scale + disp (RIP-relative
+ * resolved), truncated to 32 bits under the 67 prefix, plus the FS/GS base on an override. */
+IrRef fe_ea(FeCtx *c);
+/* The r/m operand (register or memory) at `size`. */
+IrRef fe_load_rm(FeCtx *c, unsigned size);
+void fe_store_rm(FeCtx *c, unsigned size, IrRef v);
+/* The ModRM.reg operand at `size` (a GPR). */
+IrRef fe_load_reg(FeCtx *c, unsigned size);
+void fe_store_reg(FeCtx *c, unsigned size, IrRef v);
+/* Guest memory access at `addr` (I64) of integer or vector type t. */
+IrRef fe_load(FeCtx *c, IrType t, IrRef addr);
+void fe_store(FeCtx *c, IrRef addr, IrRef v);
+
+/* ---- constants and helpers ---- */
+static inline IrRef fe_imm(FeCtx *c, unsigned size, uint64_t v)
+{
+    return ir_const(&c->b, ir_int_type(size), v);
+}
+static inline IrType fe_type(unsigned size) { return ir_int_type(size); }
+
+/* Call a C helper (flushes lazy flags first, since helpers may read or change them). */
+IrRef fe_call(FeCtx *c, IrHelperFn fn, IrRef a0, IrRef a1, IrRef a2);
+
+/* ---- flags ---- */
+
+void fe_set_flags(FeCtx *c, X86CcKind kind, unsigned size, IrRef a, IrRef b, IrRef res);
+/* x86 condition code 0..15 (O, NO, B, AE, E, NE, BE, A, S, NS, P, NP, L, GE, LE, G) -> I8. */
+IrRef fe_cond(FeCtx *c, unsigned x86cc);
+/* Current CF as I8 0/1. */
+IrRef fe_get_cf(FeCtx *c);
+/* All arithmetic flag bits (X86_ARITH_FLAGS positions) as I64. */
+IrRef fe_get_eflags(FeCtx *c);
+/* Write the producer to X86State if dirty (called by exits and fe_call). */
+void fe_flush_flags(FeCtx *c);
+
+/* ---- leaving the block ---- */
+
+void fe_exit_jump(FeCtx *c, uint64_t target);         /* ends the block */
+void fe_exit_indirect(FeCtx *c, IrRef target);        /* ends the block */
+void fe_exit_cond(FeCtx *c, IrRef cond, uint64_t target); /* side exit; the block goes on */
+void fe_exit_syscall(FeCtx *c);                       /* ends the block; resumes at next_pc */
+void fe_trap(FeCtx *c, int signo, int si_code);       /* ends the block; guest pc = this insn */
+
+/* ---- instruction families ---- */
+
+bool fe_gen_alu(FeCtx *c);      /* add..cmp, test, inc/dec/neg/not, shifts, mul/div, ... */
+bool fe_gen_mov(FeCtx *c);      /* mov, movzx/movsx, lea, xchg, push/pop, cbw family, cmov, setcc */
+bool fe_gen_branch(FeCtx *c);   /* jmp, jcc, call, ret, loop family */
+bool fe_gen_string(FeCtx *c);   /* movs, stos, lods, scas, cmps with rep prefixes */
+bool fe_gen_misc(FeCtx *c);     /* nop, syscall, cpuid, rdtsc, flags insns, ud2, int3, hlt */
+bool fe_gen_sse(FeCtx *c);      /* SSE/SSE2 moves, logic, integer and scalar FP */
+
+/* Register helpers with names for logs (each family file that has helpers provides one). */
+void fe_register_helpers_core(void);
+void fe_register_helpers_sse(void);
+
+#endif /* FERRY_FE_INTERNAL_H */

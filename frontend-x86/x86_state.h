@@ -1,0 +1,92 @@
+/* x86_state.h — the guest CPU state of one x86-64 thread, as generated code sees it.
+ *
+ * Generated code reaches this struct through one pinned host register; IR GET/PUT name its
+ * byte offsets (use offsetof / the X86_OFF_* macros). Flags are kept lazily: the last flag
+ * producer's kind and operands (cc_op, cc_a, cc_b, cc_res) rather than EFLAGS bits, and are
+ * turned into bits only when something reads them (x86_flags.c). DF and the other EFLAGS bits
+ * that ALU instructions never change live apart in `eflags_fixed`.
+ */
+#ifndef FERRY_X86_STATE_H
+#define FERRY_X86_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* GPR numbers, in x86 encoding order (ModRM reg/rm with REX extension). */
+enum {
+    X86_RAX, X86_RCX, X86_RDX, X86_RBX, X86_RSP, X86_RBP, X86_RSI, X86_RDI,
+    X86_R8, X86_R9, X86_R10, X86_R11, X86_R12, X86_R13, X86_R14, X86_R15,
+};
+
+/* EFLAGS bits. */
+enum {
+    X86_CF = 1u << 0, X86_PF = 1u << 2, X86_AF = 1u << 4, X86_ZF = 1u << 6,
+    X86_SF = 1u << 7, X86_TF = 1u << 8, X86_IF = 1u << 9, X86_DF = 1u << 10,
+    X86_OF = 1u << 11, X86_AC = 1u << 18, X86_ID = 1u << 21,
+};
+#define X86_ARITH_FLAGS (X86_CF | X86_PF | X86_AF | X86_ZF | X86_SF | X86_OF)
+
+/* Kinds of lazy flag producers (X86State.cc_op). Each kind names what cc_a, cc_b and cc_res
+ * hold; SZ is the operand size in bytes (1, 2, 4, 8), encoded as X86_CC_<KIND>(size).
+ *   ADD  a + b = res                   SUB  a - b = res (also CMP, NEG as 0 - b)
+ *   ADC  a + b + cf = res              SBB  a - b - cf = res   (cf recovered from res)
+ *   LOGIC res (a, b unused; CF=OF=0)   INC/DEC a -> res, b = previous CF (0 or 1)
+ *   SHL/SHR/SAR a = value before, b = count (1..w-1 or more, never 0), res = result
+ *   MUL  res = low half, b = 1 if the high half is significant (CF=OF=b), SF/ZF/PF from res
+ *   EFLAGS  res holds the arithmetic flag bits themselves (after POPF, SAHF, rotates, ...)
+ * ORDER: size-less kinds are multiplied by 4 and the size index (0..3) added. */
+typedef enum X86CcKind {
+    X86_CCK_EFLAGS = 0, X86_CCK_ADD, X86_CCK_SUB, X86_CCK_ADC, X86_CCK_SBB, X86_CCK_LOGIC,
+    X86_CCK_INC, X86_CCK_DEC, X86_CCK_SHL, X86_CCK_SHR, X86_CCK_SAR, X86_CCK_MUL,
+    X86_CCK_COUNT
+} X86CcKind;
+#define X86_CC_OP(kind, size) ((kind) * 4 + ((size) == 1 ? 0 : (size) == 2 ? 1 : (size) == 4 ? 2 : 3))
+#define X86_CC_KIND(op)       ((X86CcKind)((op) / 4))
+#define X86_CC_SIZE(op)       (1u << ((op) % 4))
+
+typedef union X86Xmm {
+    uint8_t b[16];
+    uint16_t w[8];
+    uint32_t d[4];
+    uint64_t q[2];
+    float s[4];
+    double f[2];
+} X86Xmm;
+
+typedef struct X86State {
+    uint64_t gpr[16];       /* RAX..R15 */
+    uint64_t rip;           /* guest pc: the next instruction to run */
+    uint64_t cc_op;         /* X86_CC_OP(kind, size) of the last flag producer */
+    uint64_t cc_a, cc_b, cc_res; /* its operands and result (see X86CcKind) */
+    uint64_t eflags_fixed;  /* EFLAGS bits outside X86_ARITH_FLAGS: DF, IF, ID, AC, bit 1 */
+    uint64_t fs_base, gs_base;
+    uint64_t mem_base;      /* host address of guest address 0 (user mode), for C helpers */
+    uint64_t _pad0;
+    X86Xmm xmm[16];         /* 16-byte aligned */
+    uint32_t mxcsr;
+    uint32_t _pad1;
+    uint64_t insn_count;    /* guest instructions retired in helpers' view (stats only) */
+} X86State;
+
+#define X86_OFF_GPR(r)   ((uint32_t)(offsetof(X86State, gpr) + 8 * (r)))
+#define X86_OFF_RIP      ((uint32_t)offsetof(X86State, rip))
+#define X86_OFF_CC_OP    ((uint32_t)offsetof(X86State, cc_op))
+#define X86_OFF_CC_A     ((uint32_t)offsetof(X86State, cc_a))
+#define X86_OFF_CC_B     ((uint32_t)offsetof(X86State, cc_b))
+#define X86_OFF_CC_RES   ((uint32_t)offsetof(X86State, cc_res))
+#define X86_OFF_EFLAGS_FIXED ((uint32_t)offsetof(X86State, eflags_fixed))
+#define X86_OFF_FS_BASE  ((uint32_t)offsetof(X86State, fs_base))
+#define X86_OFF_GS_BASE  ((uint32_t)offsetof(X86State, gs_base))
+#define X86_OFF_XMM(r, half) ((uint32_t)(offsetof(X86State, xmm) + 16 * (r) + 8 * (half)))
+#define X86_OFF_MXCSR    ((uint32_t)offsetof(X86State, mxcsr))
+
+_Static_assert(offsetof(X86State, xmm) % 16 == 0, "XMM registers must be 16-byte aligned");
+
+/* Full EFLAGS of a state (materialises the lazy flags). Defined in x86_flags.c. */
+uint64_t x86_get_eflags(const X86State *s);
+/* Set EFLAGS (arithmetic bits become an X86_CCK_EFLAGS producer, DF etc. go to eflags_fixed). */
+void x86_set_eflags(X86State *s, uint64_t eflags);
+/* Initialise a state as Linux does at execve: all zero, EFLAGS = 0x202, MXCSR = 0x1f80. */
+void x86_state_init(X86State *s);
+
+#endif /* FERRY_X86_STATE_H */

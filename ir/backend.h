@@ -1,0 +1,83 @@
+/* backend.h — the contract between the runtime and a host backend, and the code buffer that
+ * backends write host instructions into.
+ *
+ * The runtime owns the code cache: one region mapped twice (a writable view and an executable
+ * view of the same memory, so no page is ever writable and executable in one mapping). A
+ * backend writes through CodeBuf.p (writable view); the runtime runs code at the executable
+ * address, which is the writable address + CodeBuf.exec_delta.
+ *
+ * Running code: the runtime calls the trampoline `enter(state, code)`; it saves the host's
+ * callee-saved registers, pins the state pointer (and guest base), reserves the spill frame and
+ * jumps to `code`. A block leaves through an exit stub that stores the guest pc into the state
+ * and returns the exit word (ir.h: kind, signal, code, exit index) from `enter`.
+ *
+ * Chaining: each direct exit (IR_EXIT_JUMP kind, constant target) is recorded in
+ * BackendBlockInfo.exits with the offset of a patchable jump. The runtime may later call
+ * patch_exit to make it jump straight to another block's code, and unpatch it to undo.
+ */
+#ifndef FERRY_BACKEND_H
+#define FERRY_BACKEND_H
+
+#include <stdint.h>
+#include "ir/ir.h"
+
+typedef struct CodeBuf {
+    uint8_t *start;         /* first byte of the writable view of the region */
+    uint8_t *p;             /* next byte to write */
+    uint8_t *end;           /* end of the writable view */
+    intptr_t exec_delta;    /* executable address = writable address + exec_delta */
+} CodeBuf;
+
+/* Bytes a backend may write for one IR instruction without checking; it checks p against
+ * end - CODEBUF_RED_ZONE once per IR instruction and fails with BE_ERR_FULL beyond it. */
+#define CODEBUF_RED_ZONE 512
+
+static inline uint8_t *codebuf_exec_addr(const CodeBuf *cb, const uint8_t *w)
+{
+    return (uint8_t *)((intptr_t)w + cb->exec_delta);
+}
+
+/* Why compile may fail. Every failure has a recovery: FULL -> the runtime flushes the cache and
+ * retries; TOO_BIG -> retranslate a smaller block; UNSUPPORTED -> run through the interpreter. */
+typedef enum BackendError {
+    BE_OK = 0,
+    BE_ERR_FULL = -1,        /* code buffer full */
+    BE_ERR_TOO_BIG = -2,     /* block needs more spill slots / exits than the backend supports */
+    BE_ERR_UNSUPPORTED = -3, /* an op/type combination this backend cannot emit */
+} BackendError;
+
+#define BACKEND_MAX_EXITS 64
+
+typedef struct BackendExit {
+    uint32_t patch_offset;  /* offset from the block's code start of the patchable jump */
+    uint64_t target_pc;     /* guest pc the exit continues at */
+} BackendExit;
+
+typedef struct BackendBlockInfo {
+    uint8_t *code;          /* executable address of the block's entry */
+    uint32_t code_size;     /* bytes of host code emitted */
+    uint32_t host_insns;    /* host instructions emitted (for -d stats) */
+    uint32_t n_exits;
+    BackendExit exits[BACKEND_MAX_EXITS]; /* indexed by exit index (IR_EXIT_WORD_INDEX) */
+} BackendBlockInfo;
+
+typedef struct Backend {
+    const char *name;           /* "x86_64", "aarch64" */
+    /* Emit the entry trampoline at cb->p; returns its executable address, or NULL if full.
+     * Called once per code-cache (re)fill, before any block. */
+    void *(*emit_trampoline)(CodeBuf *cb, const IrGuestInfo *gi);
+    /* Compile one verified block at cb->p. On success fills *info and returns BE_OK. On
+     * failure leaves cb->p where it was and returns a BackendError. */
+    int (*compile)(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
+                   BackendBlockInfo *info);
+    /* Make the exit at (writable) address `site` jump to the executable address `target`, or
+     * back to its exit stub when target is NULL. The caller flushes the instruction cache. */
+    void (*patch_exit)(CodeBuf *cb, uint8_t *site, const uint8_t *target);
+} Backend;
+
+/* The signature of the trampoline returned by emit_trampoline. */
+typedef uint64_t (*BackendEnterFn)(void *state, const void *code);
+
+extern const Backend backend_x86_64;
+
+#endif /* FERRY_BACKEND_H */

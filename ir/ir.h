@@ -1,0 +1,258 @@
+/* ir.h — ferry's intermediate representation: types, instructions, blocks and the public API
+ * of the ir/ module (builder with emit-time folding, printer, parser, verifier, passes and the
+ * reference interpreter).
+ *
+ * A translation unit is an IrBlock: a linear array of instructions in SSA form. A value is
+ * named by its IrRef, the index of the instruction that defines it (index 0 is never used, so
+ * IR_NONE = 0 means "no value"). Instructions only refer to earlier instructions. Side effects
+ * (guest state writes, memory, calls, exits) happen in array order; pure instructions may be
+ * folded, shared (CSE) and deleted (DCE) freely. The op set is defined once in ir_ops.def.
+ *
+ * Text form (printer output, parser input), one instruction per line:
+ *     block pc=0x401000
+ *     v1 = const.i64 0x10
+ *     v2 = get.i64 0x20
+ *     v3 = add.i64 v1, v2
+ *     put v3, 0x20
+ *     exit -, 0x401004, 0x0
+ * Values are written vN; results print as "vN = name.type args, imms". Lines starting with
+ * '#' are comments. "-" stands for IR_NONE in an argument position.
+ */
+#ifndef FERRY_IR_H
+#define FERRY_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---------------------------------------------------------------- types */
+
+/* ORDER: integer types first and in increasing width (ir_type_is_int relies on it). */
+typedef enum IrType {
+    IR_VOID = 0,
+    IR_I8, IR_I16, IR_I32, IR_I64, IR_I128,
+    IR_F32, IR_F64, IR_F80,
+    IR_V128, IR_V256,
+    IR_TYPE_COUNT
+} IrType;
+
+/* Size in bytes of a value of type t (0 for VOID). */
+unsigned ir_type_size(IrType t);
+/* Width in bits. */
+static inline unsigned ir_type_bits(IrType t) { return ir_type_size(t) * 8; }
+static inline bool ir_type_is_int(IrType t) { return t >= IR_I8 && t <= IR_I64; }
+static inline bool ir_type_is_float(IrType t) { return t == IR_F32 || t == IR_F64; }
+/* "i8", "i16", ... "v256", "void". */
+const char *ir_type_name(IrType t);
+/* Integer type of the given size in bytes (1, 2, 4, 8), else IR_VOID. */
+IrType ir_int_type(unsigned bytes);
+
+/* ---------------------------------------------------------------- opcodes */
+
+/* Properties of an op (PROPS column of ir_ops.def). */
+enum {
+    IRP_PURE    = 1u << 0,  /* no side effect; result depends only on inputs and immediates */
+    IRP_SIDE    = 1u << 1,  /* has a side effect: never deleted, never reordered with others */
+    IRP_STATE_R = 1u << 2,  /* reads guest state */
+    IRP_STATE_W = 1u << 3,  /* writes guest state */
+    IRP_MEM_R   = 1u << 4,  /* reads guest memory (may fault) */
+    IRP_MEM_W   = 1u << 5,  /* writes guest memory (may fault) */
+    IRP_COMM    = 1u << 6,  /* commutative in arg0/arg1 */
+    IRP_EXIT    = 1u << 7,  /* may leave the block */
+    IRP_TERM    = 1u << 8,  /* always leaves the block: must be the last instruction */
+};
+
+typedef enum IrOp {
+#define IR_OP(name, nout, nin, nimm, props, sem) IR_##name,
+#include "ir/ir_ops.def"
+#undef IR_OP
+    IR_OP_COUNT
+} IrOp;
+
+typedef struct IrOpInfo {
+    const char *name;       /* lower-case text-form name */
+    uint8_t nout, nin, nimm;
+    uint32_t props;         /* IRP_* */
+    const char *semantics;  /* the one-line definition from ir_ops.def */
+} IrOpInfo;
+
+extern const IrOpInfo ir_op_info[IR_OP_COUNT];
+
+_Static_assert(IR_NOP == 0, "IR_NOP must be 0 so zeroed instructions are no-ops");
+_Static_assert(IR_EXIT == IR_OP_COUNT - 1, "EXIT is the last op (terminators last)");
+
+/* Integer comparison conditions for IR_CMP. ORDER: inverse pairs, so (c ^ 1) negates c. */
+typedef enum IrCond {
+    IR_EQ = 0, IR_NE,
+    IR_LTU, IR_GEU,
+    IR_LEU, IR_GTU,
+    IR_LTS, IR_GES,
+    IR_LES, IR_GTS,
+    IR_COND_COUNT
+} IrCond;
+_Static_assert((IR_EQ ^ 1) == IR_NE && (IR_LTU ^ 1) == IR_GEU && (IR_LEU ^ 1) == IR_GTU &&
+               (IR_LTS ^ 1) == IR_GES && (IR_LES ^ 1) == IR_GTS, "IrCond inverse pairs");
+const char *ir_cond_name(IrCond c); /* "eq", "ne", "ltu", ... */
+
+/* Float predicates for IR_FCMP, in x86 CMPSD imm order. ORDER: (c ^ 4) negates c. */
+typedef enum IrFCond {
+    IR_FEQ = 0,   /* ordered and equal */
+    IR_FLT,       /* ordered and less */
+    IR_FLE,       /* ordered and less or equal */
+    IR_FUNORD,    /* either is NaN */
+    IR_FNEQ,      /* unordered or not equal */
+    IR_FNLT,      /* unordered or not less */
+    IR_FNLE,      /* unordered or not less-or-equal */
+    IR_FORD,      /* neither is NaN */
+    IR_FCOND_COUNT
+} IrFCond;
+_Static_assert((IR_FEQ ^ 4) == IR_FNEQ && (IR_FUNORD ^ 4) == IR_FORD, "IrFCond inverse pairs");
+
+/* ---------------------------------------------------------------- exits */
+
+/* Why a block was left. The exit word (EXIT/EXIT_IF imm1, and the value generated code returns
+ * to the runtime) packs: bits 0-7 kind, bits 8-15 signal number (TRAP), bits 16-31 si_code
+ * (TRAP). Generated code returns the exit word with bits 32-47 holding the exit's index within
+ * its block (for chaining); the runtime masks it. */
+typedef enum IrExitKind {
+    IR_EXIT_JUMP = 0,    /* continue at a direct target (chainable) */
+    IR_EXIT_INDIRECT,    /* continue at a computed target (EXIT with arg0) */
+    IR_EXIT_SYSCALL,     /* perform the guest system call, then continue at guest pc */
+    IR_EXIT_TRAP,        /* deliver signal (bits 8-15) with si_code (bits 16-31) at guest pc */
+    IR_EXIT_HALT,        /* the guest asked to stop (system mode hlt, debug) */
+    IR_EXIT_KIND_COUNT
+} IrExitKind;
+
+#define IR_EXIT_WORD(kind, sig, code) \
+    ((int64_t)(kind) | ((int64_t)(sig) << 8) | ((int64_t)(uint16_t)(code) << 16))
+#define IR_EXIT_WORD_KIND(w)  ((IrExitKind)((w) & 0xff))
+#define IR_EXIT_WORD_SIG(w)   ((int)(((w) >> 8) & 0xff))
+#define IR_EXIT_WORD_CODE(w)  ((int)(((w) >> 16) & 0xffff))
+#define IR_EXIT_WORD_INDEX(w) ((unsigned)(((uint64_t)(w) >> 32) & 0xffff))
+#define IR_EXIT_WORD_MASK     0xffffffffull
+
+/* ---------------------------------------------------------------- helpers */
+
+/* The signature of every C helper reached through IR_CALL. `state` is the guest state pointer
+ * the block runs with; missing arguments are 0. Returns the result (ignored for VOID calls). */
+typedef uint64_t (*IrHelperFn)(void *state, uint64_t a0, uint64_t a1, uint64_t a2);
+
+/* Helpers are named in logs and in the text form: the frontend registers each helper once. */
+void ir_helper_register(IrHelperFn fn, const char *name);
+const char *ir_helper_name(IrHelperFn fn);          /* NULL if unknown */
+IrHelperFn ir_helper_lookup(const char *name);      /* NULL if unknown */
+
+/* ---------------------------------------------------------------- instructions and blocks */
+
+typedef uint32_t IrRef;
+#define IR_NONE ((IrRef)0)
+
+typedef struct IrInsn {
+    uint16_t op;        /* IrOp */
+    uint8_t type;       /* IrType of the result; IR_VOID when the op has none */
+    uint8_t mark;       /* scratch for passes (cleared by each pass that uses it) */
+    IrRef arg[3];       /* value inputs, IR_NONE if unused */
+    int64_t imm[2];     /* immediates */
+} IrInsn;
+
+typedef struct IrBlock {
+    uint64_t guest_pc;      /* guest address of the first instruction */
+    uint32_t guest_len;     /* bytes of guest code covered */
+    uint32_t guest_insns;   /* guest instructions covered */
+    IrInsn *insn;           /* insn[1..n-1] are valid; insn[0] is an unused NOP */
+    uint32_t n, cap;
+} IrBlock;
+
+IrBlock *ir_block_new(uint64_t guest_pc);
+void ir_block_free(IrBlock *blk);
+void ir_block_reset(IrBlock *blk, uint64_t guest_pc);   /* empty it for reuse */
+
+/* ---------------------------------------------------------------- builder */
+
+/* The builder appends to a block and folds at emit time (the rules are in ir_fold.c's header:
+ * constant folding through the shared evaluator ir_eval, algebraic identities, and CSE of pure
+ * ops within the block). Emitting never fails: allocation failure aborts (ferry's own bug, not
+ * guest input). */
+typedef struct IrBuilder {
+    IrBlock *blk;
+    bool fold;              /* emit-time folding on (default true) */
+    uint32_t *cse_table;    /* open-addressing hash of pure instructions, for CSE */
+    uint32_t cse_cap;
+} IrBuilder;
+
+void ir_builder_init(IrBuilder *b, IrBlock *blk);
+void ir_builder_fini(IrBuilder *b);
+
+/* The general entry point: every op goes through here (and so through folding). */
+IrRef ir_emit(IrBuilder *b, IrOp op, IrType type, IrRef a0, IrRef a1, IrRef a2,
+              int64_t imm0, int64_t imm1);
+
+/* Shorthands. */
+IrRef ir_const(IrBuilder *b, IrType t, uint64_t v);
+IrRef ir_get(IrBuilder *b, IrType t, uint32_t offset);
+void  ir_put(IrBuilder *b, uint32_t offset, IrRef v);
+IrRef ir_load(IrBuilder *b, IrType t, IrRef addr);
+void  ir_store(IrBuilder *b, IrRef addr, IrRef v);
+IrRef ir_op1(IrBuilder *b, IrOp op, IrType t, IrRef a);
+IrRef ir_op2(IrBuilder *b, IrOp op, IrType t, IrRef a, IrRef c);
+IrRef ir_cmp(IrBuilder *b, IrCond c, IrRef a, IrRef bb);
+IrRef ir_select(IrBuilder *b, IrType t, IrRef cond, IrRef a, IrRef c);
+IrRef ir_call(IrBuilder *b, IrType t, IrHelperFn fn, IrRef a0, IrRef a1, IrRef a2);
+void  ir_insn_start(IrBuilder *b, uint64_t pc, unsigned len);
+void  ir_exit_if(IrBuilder *b, IrRef cond, uint64_t pc, int64_t exit_word);
+void  ir_exit(IrBuilder *b, IrRef target, uint64_t pc, int64_t exit_word);
+
+/* Integer type of value v, and whether v is a constant (and its value). */
+IrType ir_value_type(const IrBlock *blk, IrRef v);
+bool ir_is_const(const IrBlock *blk, IrRef v, uint64_t *value);
+
+/* ---------------------------------------------------------------- evaluation */
+
+/* A value as the interpreter and the folder hold it: integers zero-extended into lo, V128 in
+ * lo (bits 0-63) and hi (bits 64-127), F32/F64 as their bit patterns in lo. */
+typedef struct IrValue { uint64_t lo, hi; } IrValue;
+
+/* The one constant evaluator, shared by the folder and the interpreter: computes pure op `op`
+ * of result type `t` on inputs `a` (each of the type the op's definition says) and immediates.
+ * Returns false if the op is not pure. */
+bool ir_eval(IrOp op, IrType t, const IrValue *a, const IrType *atype, const int64_t *imm,
+             IrValue *out);
+
+/* ---------------------------------------------------------------- text form, checks */
+
+void ir_print_insn(FILE *f, const IrBlock *blk, IrRef r);
+void ir_print_block(FILE *f, const IrBlock *blk);
+/* Parse one block in text form. Returns NULL and writes a one-line message to err (of size
+ * errlen) on a syntax or arity error. The parser does not fold. */
+IrBlock *ir_parse_block(const char *text, char *err, size_t errlen);
+/* Check arity, types, SSA order and that EXIT is last. Returns true if valid; otherwise writes a
+ * one-line message to err naming the instruction. */
+bool ir_verify(const IrBlock *blk, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- passes */
+
+/* Each pass keeps the block valid and returns the number of instructions it changed. */
+unsigned opt_fold(IrBlock *blk);        /* constant folding and propagation over the block */
+unsigned opt_dce(IrBlock *blk);         /* delete pure instructions whose result is unused */
+unsigned opt_put_forward(IrBlock *blk); /* forward PUT->GET of the same field, drop overwritten
+                                           PUTs (never across CALL, EXIT_IF, LOAD or STORE) */
+unsigned opt_compact(IrBlock *blk);     /* remove NOPs and renumber values */
+/* The default pipeline: fold, forwarding, DCE, compact. */
+void opt_run(IrBlock *blk);
+
+/* ---------------------------------------------------------------- reference interpreter */
+
+/* Describes the guest to host-independent code: where the pc lives in the state. */
+typedef struct IrGuestInfo {
+    uint32_t pc_offset;     /* byte offset of the guest pc (I64) in the state */
+    uint32_t state_size;    /* size of the state in bytes (GET/PUT bounds) */
+    uint64_t guest_base;    /* host address of guest address 0 (user mode) */
+} IrGuestInfo;
+
+/* Run a block exactly. Returns the exit word (bits 32-47 hold the exit index, counting EXIT_IF
+ * and EXIT in order from 0). Guest memory is reached at host address guest_base + guest address;
+ * a memory fault in guest code is the caller's to catch (as in generated code). */
+uint64_t ir_interp_run(const IrBlock *blk, void *state, const IrGuestInfo *gi);
+
+#endif /* FERRY_IR_H */
