@@ -79,7 +79,9 @@ asan:
 check-deps:
 	@scripts/check-deps.sh
 
-demo: $(BUILD)/ferry $(BUILD)/guest/hello.gcc-O2
+demo:
+	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory $(BUILD)/ferry $(BUILD)/guest/hello.gcc-O2
 	$(BUILD)/ferry $(BUILD)/guest/hello.gcc-O2
 
 clean:

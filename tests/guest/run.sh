@@ -1,0 +1,73 @@
+#!/bin/bash
+# run.sh BUILD — run every guest program in BUILD/guest natively and under BUILD/ferry, and
+# compare stdout and exit status (stderr is not compared: ferry may log there). Also checks the
+# user-visible behaviours of the command line (-strace, -d, bad input). Prints TAP lines.
+BUILD=${1:-build}
+cd "$(dirname "$0")/../.." || exit 2
+FERRY=$BUILD/ferry
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+
+ok()     { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+
+# The same environment and arguments for both runs, so the guest sees the same initial stack.
+run_env() { env -i FERRY_TEST_A=1 FERRY_TEST_B=two PATH=/usr/bin:/bin "$@"; }
+
+if [ ! -x "$FERRY" ]; then
+    not_ok "ferry binary exists" "$FERRY is missing"
+    exit 1
+fi
+
+for prog in "$BUILD"/guest/*; do
+    [ -x "$prog" ] || continue
+    name=$(basename "$prog")
+    run_env timeout 60 "$prog" alpha "beta gamma" </dev/null >"$tmp/native.out" 2>/dev/null
+    native_rc=$?
+    run_env timeout 60 "$FERRY" "$prog" alpha "beta gamma" </dev/null >"$tmp/ferry.out" 2>"$tmp/ferry.err"
+    ferry_rc=$?
+    if [ $native_rc -eq $ferry_rc ] && cmp -s "$tmp/native.out" "$tmp/ferry.out"; then
+        ok "$name: same output and exit status ($native_rc) as native"
+    else
+        not_ok "$name: differs from native" "exit status native=$native_rc ferry=$ferry_rc" \
+            "$(diff "$tmp/native.out" "$tmp/ferry.out" | head -8)" "$(head -5 "$tmp/ferry.err")"
+    fi
+done
+
+# -strace shows every call with its result, ENOSYS included.
+prog=$BUILD/guest/syscall_errors.gcc-O2
+if [ -x "$prog" ]; then
+    "$FERRY" -strace "$prog" </dev/null >/dev/null 2>"$tmp/strace.err"
+    if grep -qE '1000\(.*\) = -1 ENOSYS' "$tmp/strace.err" && grep -qE 'write\(1, .*\) = [0-9]+' "$tmp/strace.err" \
+       && grep -qE 'exit_group\(0\)' "$tmp/strace.err"; then
+        ok "-strace prints calls, results and ENOSYS"
+    else
+        not_ok "-strace prints calls, results and ENOSYS" "$(head -20 "$tmp/strace.err")"
+    fi
+fi
+
+# -d in_asm,ir,out_asm show guest disassembly, IR and host disassembly.
+prog=$BUILD/guest/hello.gcc-O2
+if [ -x "$prog" ]; then
+    "$FERRY" -d in_asm,ir,out_asm "$prog" >/dev/null 2>"$tmp/d.err"
+    if grep -qiE 'syscall' "$tmp/d.err" && grep -qE '= (get|const)\.i64' "$tmp/d.err" && grep -qE '\b(mov|jmp)\b' "$tmp/d.err"; then
+        ok "-d in_asm,ir,out_asm logs guest code, IR and host code"
+    else
+        not_ok "-d in_asm,ir,out_asm logs guest code, IR and host code" "$(head -20 "$tmp/d.err")"
+    fi
+    if "$FERRY" --interp "$prog" 2>/dev/null | grep -q 'Hello from ferry'; then
+        ok "--interp runs hello through the reference interpreter"
+    else
+        not_ok "--interp runs hello through the reference interpreter"
+    fi
+fi
+
+# Bad input: clear error, exit status 127 / 126, nothing run.
+"$FERRY" "$tmp/does-not-exist" >/dev/null 2>"$tmp/e1"; rc=$?
+if [ $rc -eq 127 ] && grep -q 'does-not-exist' "$tmp/e1"; then ok "missing program: exit 127 with a message"
+else not_ok "missing program: exit 127 with a message" "rc=$rc $(cat "$tmp/e1")"; fi
+echo "just text" >"$tmp/text"; chmod +x "$tmp/text"
+"$FERRY" "$tmp/text" >/dev/null 2>"$tmp/e2"; rc=$?
+if [ $rc -eq 126 ] && [ "$(wc -l <"$tmp/e2")" -eq 1 ]; then ok "non-ELF program: exit 126 with one line"
+else not_ok "non-ELF program: exit 126 with one line" "rc=$rc $(cat "$tmp/e2")"; fi
