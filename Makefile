@@ -87,4 +87,7 @@ demo:
 clean:
 	rm -rf build build-asan build-aarch64
 
+# ---- benchmarks (bench/bench.mk: programs, harness, `make bench`)
+-include bench/bench.mk
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -82,6 +82,9 @@ IrRef fe_get_cf(FeCtx *c);
 IrRef fe_get_eflags(FeCtx *c);
 /* Write the producer to X86State if dirty (called by exits and fe_call). */
 void fe_flush_flags(FeCtx *c);
+/* Forget the producer: the flags are whatever X86State.cc_* holds now (after a helper that
+ * wrote them there). The caller must have flushed before the helper ran (fe_call does). */
+void fe_flags_invalidate(FeCtx *c);
 
 /* ---- leaving the block ---- */
 
@@ -101,7 +104,10 @@ bool fe_gen_misc(FeCtx *c);     /* nop, syscall, cpuid, rdtsc, flags insns, ud2,
 bool fe_gen_sse(FeCtx *c);      /* SSE/SSE2 moves, logic, integer and scalar FP */
 
 /* Register helpers with names for logs (each family file that has helpers provides one). */
-void fe_register_helpers_core(void);
-void fe_register_helpers_sse(void);
+void fe_register_helpers_core(void);    /* fe_flags.c, frontend.c */
+void fe_register_helpers_alu(void);     /* gen_alu.c */
+void fe_register_helpers_string(void);  /* gen_string.c */
+void fe_register_helpers_misc(void);    /* gen_misc.c */
+void fe_register_helpers_sse(void);     /* x86_sse_helpers.c */
 
 #endif /* FERRY_FE_INTERNAL_H */

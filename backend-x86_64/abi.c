@@ -1,0 +1,206 @@
+/* abi.c — how generated x86_64 code meets the outside: the entry trampoline and its shared
+ * epilogue, helper calls (IR CALL), block exits and the chaining patch.
+ *
+ * Trampoline, enter(state = rdi, code = rsi), SysV:
+ *     push rbp, rbx, r12, r13, r14, r15       callee-saved registers the blocks may use
+ *     sub rsp, X64_FRAME_BYTES                 the spill frame (codegen.h)
+ *     save the host MXCSR, load X64_MXCSR_DEFAULT
+ *     mov r14, rdi; [mov r15, guest_base]
+ *     call rsi                                 run the block
+ *   epilogue (an exit's `ret` lands here with the exit word in rax):
+ *     restore MXCSR, add rsp, pop, ret rax
+ * Alignment: enter is called with rsp = 8 mod 16; six pushes keep that; the frame is a multiple
+ * of 16; `call rsi` pushes 8 more, so blocks run with rsp = 0 mod 16 (slots 16-byte aligned) and
+ * a helper called from a block sees the SysV entry alignment without any adjustment. Using
+ * call/ret for the way out needs no knowledge of where the epilogue is: blocks are position
+ * independent, and the return is always predicted.
+ *
+ * Exit (EXIT, or EXIT_IF taken):
+ *     mov qword [r14 + pc_offset], pc          store the guest pc (constant or arg0)
+ *     jmp rel32                                direct exits only: the patch site; initially
+ *                                              rel32 = 0, i.e. the stub right after it
+ *     mov rax, exit word | index << 32         the stub
+ *     ret
+ * The rel32 field is 4-byte aligned (NOP padding before the jmp), so patch_exit rewrites it with
+ * one atomic store while other threads may be running the code. Exits depend on nothing but
+ * the guest state, so a chained successor can start directly. Non-direct exits (indirect,
+ * syscall, trap, halt) have no patch site: their BackendExit has patch_offset 0 (a real site
+ * never sits at offset 0: the pc store precedes it).
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "codegen.h"
+
+/* ---------------------------------------------------------------- exits */
+
+void x64_emit_exit(CgCtx *c, const IrInsn *in)
+{
+    X64Emit *e = &c->e;
+    unsigned idx = c->exit_index++;
+    if (idx >= BACKEND_MAX_EXITS) {
+        if (c->err == BE_OK)
+            c->err = BE_ERR_TOO_BIG;
+        return;
+    }
+    bool is_if = in->op == IR_EXIT_IF;
+    IrRef target = is_if ? IR_NONE : in->arg[0];
+    uint64_t pc = (uint64_t)in->imm[0];
+    BackendExit *x = &c->info->exits[idx];
+    x->patch_offset = 0;
+    x->target_pc = target ? 0 : pc;
+
+    uint8_t *skip = NULL;
+    if (is_if) {
+        IrRef cond = in->arg[0];
+        if (c->val[cond].is_const) {
+            /* Only in unfolded blocks. Never taken: still emitted (and jumped over), so every
+             * direct exit has a patch site, as the runtime expects from the IR alone. */
+            if ((cg_const_val(c, cond) & 0xff) == 0)
+                skip = x64_jmp8_fwd(e);
+        } else {
+            X64Cond cc = cg_test_cond(c, cond);
+            skip = x64_jcc8_fwd(e, cc ^ 1);
+        }
+    }
+
+    X64Rm pcm = x64_m(X64_REG_STATE, (int32_t)c->gi->pc_offset);
+    if (target)
+        x64_mov_xr(e, 8, pcm, cg_gpr(c, target, X64_RAX));
+    else if (x64_fits_i32((int64_t)pc))
+        x64_mov_xi(e, 8, pcm, (int32_t)pc);
+    else {
+        x64_mov_ri(e, X64_RAX, pc);
+        x64_mov_xr(e, 8, pcm, X64_RAX);
+    }
+
+    if (IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_JUMP && !target) {
+        /* pad so the jmp's rel32 field (one byte after the opcode) is 4-byte aligned */
+        x64_nop(e, (unsigned)(3 - ((uintptr_t)e->p & 3)) & 3);
+        x->patch_offset = (uint32_t)(e->p - c->code_start);
+        x64_jmp_rel32(e, 0);
+    }
+    uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;
+    x64_mov_ri(e, X64_RAX, word);
+    x64_ret(e);
+    if (skip)
+        x64_bind8(e, skip);
+}
+
+void x64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target)
+{
+    assert(site[0] == 0xE9);
+    int64_t rel = 0;                    /* 0 = fall into the stub right after the jmp */
+    if (target) {
+        rel = target - (codebuf_exec_addr(cb, site) + 5);
+        if (!emit_rel32_fits(rel))      /* cannot happen in one cache of < 2 GiB: stay out */
+            rel = 0;
+    }
+    uint32_t v = (uint32_t)(int32_t)rel;
+    uint8_t *field = site + 1;
+    if (((uintptr_t)field & 3) == 0)
+        __atomic_store_n((uint32_t *)(void *)field, v, __ATOMIC_RELEASE);
+    else
+        memcpy(field, &v, 4);
+}
+
+/* ---------------------------------------------------------------- helper calls */
+
+/* A value living in a caller-saved register across a call, moved to a slot for the call. */
+typedef struct CallSave {
+    IrRef v;
+    uint8_t reg;
+    bool xmm;
+} CallSave;
+
+/* The helper may clobber rsi, rdi, r8-r11 and every XMM register. Each value whose home is
+ * one of them is stored to a slot (kept with the value: SSA values never change, so a later
+ * call needs no second store) and marked as living there while the arguments are loaded, so
+ * argument moves never overwrite a source. After the call the values still live are
+ * reloaded. */
+void x64_emit_call(CgCtx *c, const IrInsn *in)
+{
+    X64Emit *e = &c->e;
+    CallSave saved[32];
+    unsigned n = 0;
+    for (unsigned r = 0; r < 16; r++) {
+        IrRef v = c->gpr_owner[r];
+        if (!v || !x64_gpr_caller_saved(r))
+            continue;
+        CgVal *cv = &c->val[v];
+        if (cv->slot < 0) {
+            cv->slot = (int16_t)cg_slot_alloc(c, 1);
+            x64_mov_xr(e, 8, x64_m(X64_RSP, X64_SLOT_DISP(cv->slot)), r);
+        }
+        cv->reg = -1;
+        saved[n++] = (CallSave){ v, (uint8_t)r, false };
+    }
+    for (unsigned r = 0; r < 16; r++) {
+        IrRef v = c->xmm_owner[r];
+        if (!v)
+            continue;
+        CgVal *cv = &c->val[v];
+        if (cv->slot < 0) {
+            cv->slot = (int16_t)cg_slot_alloc(c, 1);
+            x64_sse_rx(e, X64_MOVDQA_ST, r, x64_m(X64_RSP, X64_SLOT_DISP(cv->slot)));
+        }
+        cv->reg = -1;
+        saved[n++] = (CallSave){ v, (uint8_t)r, true };
+    }
+
+    static const X64Reg argreg[3] = { X64_RSI, X64_RDX, X64_RCX };
+    for (unsigned i = 0; i < 3; i++) {
+        if (in->arg[i])
+            cg_load_gpr(c, argreg[i], in->arg[i]);     /* integers are zero-extended */
+        else
+            x64_mov_ri(e, argreg[i], 0);
+    }
+    x64_mov_rr(e, 8, X64_RDI, X64_REG_STATE);
+    x64_mov_ri(e, X64_RAX, (uint64_t)in->imm[0]);
+    x64_call_x(e, x64_r(X64_RAX));      /* rsp is 16-byte aligned here (see the header) */
+
+    for (unsigned i = 0; i < n; i++) {
+        CgVal *cv = &c->val[saved[i].v];
+        cv->reg = (int8_t)saved[i].reg;
+        if (cv->last_use <= c->cur)     /* dies at this call: nothing to restore */
+            continue;
+        X64Rm m = x64_m(X64_RSP, X64_SLOT_DISP(cv->slot));
+        if (saved[i].xmm)
+            x64_sse_rx(e, X64_MOVDQA_LD, saved[i].reg, m);
+        else
+            x64_mov_rx(e, 8, saved[i].reg, m);
+    }
+}
+
+/* ---------------------------------------------------------------- trampoline */
+
+/* Upper bound of the trampoline's size in bytes. */
+#define X64_TRAMPOLINE_MAX 128
+
+void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
+{
+    static const X64Reg saved[6] = { X64_RBP, X64_RBX, X64_R12, X64_R13, X64_R14, X64_R15 };
+    if (cb->end - cb->p < X64_TRAMPOLINE_MAX)
+        return NULL;
+    X64Emit em = { cb->p, 0 }, *e = &em;
+    uint8_t *entry = e->p;
+    for (unsigned i = 0; i < 6; i++)
+        x64_push_r(e, saved[i]);
+    x64_alu_ri(e, X64_SUB, 8, X64_RSP, X64_FRAME_BYTES);
+    x64_stmxcsr_m(e, x64_m(X64_RSP, X64_MXCSR_SAVE_DISP));
+    x64_mov_xi(e, 4, x64_m(X64_RSP, 0), (int32_t)X64_MXCSR_DEFAULT);
+    x64_ldmxcsr_m(e, x64_m(X64_RSP, 0));
+    x64_mov_rr(e, 8, X64_REG_STATE, X64_RDI);
+    if (gi->guest_base != 0)
+        x64_mov_ri(e, X64_REG_GUEST_BASE, gi->guest_base);
+    x64_call_x(e, x64_r(X64_RSI));
+    /* the shared epilogue: every exit returns here with its exit word in rax */
+    x64_ldmxcsr_m(e, x64_m(X64_RSP, X64_MXCSR_SAVE_DISP));
+    x64_alu_ri(e, X64_ADD, 8, X64_RSP, X64_FRAME_BYTES);
+    for (unsigned i = 6; i-- > 0;)
+        x64_pop_r(e, saved[i]);
+    x64_ret(e);
+    assert(e->p - entry <= X64_TRAMPOLINE_MAX);
+    cb->p = e->p;
+    return codebuf_exec_addr(cb, entry);
+}

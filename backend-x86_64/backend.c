@@ -1,0 +1,61 @@
+/* backend.c — the exported x86_64 Backend table, compile(), and the backend's process state
+ * (host CPU features, debug options).
+ *
+ * Contract (ir/backend.h): compile() emits one verified block at cb->p. On success it advances
+ * cb->p and fills *info (executable entry, size, host instruction count, exits by index); on
+ * failure it returns a BackendError and leaves cb->p where it was (bytes past cb->p may have
+ * been written; they are not part of any block). The red zone is checked once per IR op.
+ *
+ * Process state: the POPCNT feature bit (read from the CPU, constant for the process) and the
+ * debug options that tests set to reach code paths the host would not choose. Both are plain
+ * reads during compile; set the options before compiling, from one thread.
+ */
+#include <string.h>
+
+#include "codegen.h"
+
+static unsigned debug_flags;    /* X64_DBG_*; process-wide, see the header */
+
+unsigned x64_backend_debug(void) { return debug_flags; }
+
+void x64_backend_set_debug(unsigned flags) { debug_flags = flags; }
+
+bool x64_host_has_popcnt(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("popcnt");
+}
+
+static int x64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
+                       BackendBlockInfo *info)
+{
+    if (gi->pc_offset > INT32_MAX - 8)
+        return BE_ERR_UNSUPPORTED;
+    if (cb->p > cb->end - CODEBUF_RED_ZONE)
+        return BE_ERR_FULL;
+    CgCtx c;
+    memset(&c, 0, sizeof c);
+    c.e.p = cb->p;
+    c.blk = blk;
+    c.gi = gi;
+    c.info = info;
+    c.code_start = cb->p;
+    c.regalloc = !(debug_flags & X64_DBG_NO_REGALLOC);
+    c.has_popcnt = !(debug_flags & X64_DBG_NO_POPCNT) && x64_host_has_popcnt();
+    int rc = x64_codegen_block(&c, cb);
+    if (rc != BE_OK)
+        return rc;
+    info->code = codebuf_exec_addr(cb, cb->p);
+    info->code_size = (uint32_t)(c.e.p - cb->p);
+    info->host_insns = c.e.n_insns;
+    info->n_exits = c.exit_index;
+    cb->p = c.e.p;
+    return BE_OK;
+}
+
+const Backend backend_x86_64 = {
+    .name = "x86_64",
+    .emit_trampoline = x64_emit_trampoline,
+    .compile = x64_compile,
+    .patch_exit = x64_patch_exit,
+};

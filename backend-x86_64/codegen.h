@@ -1,0 +1,121 @@
+/* codegen.h — what the files of backend-x86_64/ share: the frame layout, the code generation
+ * context, value locations, and the entry points of codegen.c and abi.c.
+ *
+ * Contract: nothing outside backend-x86_64/ includes this header except the backend's own unit
+ * test (for the debug options below). The runtime sees only `backend_x86_64` (ir/backend.h).
+ *
+ * Frame (set up by the trampoline, abi.c), as block code sees it, rsp 16-byte aligned:
+ *     [rsp + 0]                 return address into the trampoline's epilogue (exit = ret)
+ *     [rsp + 8]                 8 bytes of scratch
+ *     [rsp + 16 + 16*k]         spill slot k, k < X64_FRAME_SLOTS (16 bytes, so V128 fits)
+ *     [rsp + 16 + 16*SLOTS]     the host MXCSR saved by the trampoline
+ * Values: every IR value has a home, chosen at its definition and kept until its last use: an
+ * allocatable register of its class (regs.h), or a spill slot when registers run out (or when
+ * the allocator is off). Constants have no home: each use rematerialises them. Homes are freed
+ * at the value's last use. Integers are held zero-extended to 64 bits in registers and slots
+ * (the interpreter's convention); F32/F64 occupy the low 4/8 bytes of an XMM register or slot
+ * (the bytes above are undefined and never read); V128/I128 the whole 16 bytes; F80 (10 bytes)
+ * and V256 (32 bytes, two slots) live only in slots.
+ */
+#ifndef FERRY_X64_CODEGEN_H
+#define FERRY_X64_CODEGEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ir/backend.h"
+#include "insn.h"
+
+#define X64_FRAME_SLOTS 512
+#define X64_SLOT_DISP(k) (16 + 16 * (int32_t)(k))
+#define X64_SCRATCH8_DISP 8
+/* Bytes the trampoline reserves below its pushes (a multiple of 16; see abi.c for the
+ * alignment argument). */
+#define X64_FRAME_BYTES (16 * X64_FRAME_SLOTS + 16)
+/* Where the host MXCSR is saved, relative to the trampoline's rsp after `sub rsp, FRAME`. */
+#define X64_MXCSR_SAVE_DISP (X64_FRAME_BYTES - 8)
+/* MXCSR inside generated code: all exceptions masked, round to nearest, no FTZ/DAZ: the IR's
+ * IEEE semantics. */
+#define X64_MXCSR_DEFAULT 0x1F80u
+
+/* Register class of a value. */
+typedef enum CgClass { CG_GPR, CG_XMM, CG_MEM } CgClass;
+
+typedef struct CgVal {
+    int16_t slot;       /* first spill slot, -1 if none */
+    int8_t reg;         /* home register (GPR or XMM number, per class), -1 if none */
+    uint8_t cls;        /* CgClass */
+    bool is_const;      /* a CONST of class GPR/XMM: no home, rematerialised at each use */
+    bool released;      /* home already freed (last use passed) */
+    bool in_flags;      /* a CMP read only by the next emitted instruction (an EXIT_IF or
+                           SELECT condition): it lives in the host flags, never in a home */
+    uint32_t last_use;  /* index of the last instruction reading the value; 0 = never read */
+    uint32_t n_uses;    /* number of reads by needed instructions */
+} CgVal;
+
+/* Debug options (x64_backend_set_debug): force code paths that the host would not choose, so
+ * tests cover them. */
+enum {
+    X64_DBG_NO_POPCNT = 1u << 0,    /* emit the SWAR sequence even if POPCNT exists */
+    X64_DBG_NO_REGALLOC = 1u << 1,  /* every value in a spill slot */
+};
+
+typedef struct CgCtx {
+    X64Emit e;                  /* write cursor and host instruction count */
+    const IrBlock *blk;         /* the block being compiled */
+    const IrGuestInfo *gi;      /* pc offset, guest base */
+    BackendBlockInfo *info;     /* exits are recorded here */
+    uint8_t *code_start;        /* writable address of the block's first byte */
+    CgVal *val;                 /* per instruction, indexed by IrRef */
+    IrRef cur;                  /* instruction being compiled */
+    unsigned exit_index;        /* next exit's index (EXIT_IF and EXIT in order from 0) */
+    bool regalloc;              /* give values register homes */
+    bool has_popcnt;            /* host has POPCNT */
+    int err;                    /* first BackendError met, BE_OK if none */
+    X64Cond flags_cc;           /* condition of the in_flags CMP just emitted */
+    IrRef gpr_owner[16];        /* value whose home is this GPR, 0 if free or unallocatable */
+    IrRef xmm_owner[16];        /* same for XMM registers */
+    uint64_t slot_used[X64_FRAME_SLOTS / 64]; /* bitmap of spill slots in use */
+} CgCtx;
+
+/* Compile every instruction of c->blk (codegen.c). Returns BE_OK or a BackendError. */
+int x64_codegen_block(CgCtx *c, const CodeBuf *cb);
+
+/* Host features and debug options (backend.c). */
+bool x64_host_has_popcnt(void);
+unsigned x64_backend_debug(void);
+void x64_backend_set_debug(unsigned flags);     /* X64_DBG_*; for tests */
+
+/* ---- abi.c */
+/* EXIT and EXIT_IF: store the pc, the patchable jump (direct exits), the exit stub. */
+void x64_emit_exit(CgCtx *c, const IrInsn *in);
+/* CALL: save live caller-saved homes, pass the arguments, call, restore; result in rax. */
+void x64_emit_call(CgCtx *c, const IrInsn *in);
+void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi);
+void x64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target);
+
+/* ---- value access (codegen.c), used by abi.c */
+/* Copy value v into GPR dst (any GPR-class value, constants included). */
+void cg_load_gpr(CgCtx *c, unsigned dst, IrRef v);
+/* A register holding v: its home register, or `scratch` loaded with it. Read only. */
+unsigned cg_gpr(CgCtx *c, IrRef v, unsigned scratch);
+/* The home of a value that is not a constant, as an operand (register or slot). */
+X64Rm cg_home(CgCtx *c, IrRef v);
+/* Allocate or free a spill slot (abi.c spills caller-saved homes around calls). */
+int cg_slot_alloc(CgCtx *c, unsigned n);
+/* Give the result of the current instruction its home and store GPR `src` there. */
+void cg_def_gpr(CgCtx *c, unsigned src);
+/* Free the homes of the current instruction's operands that die here. */
+void cg_release_args(CgCtx *c);
+/* Make the host flags hold the I8 condition v (not a constant); returns the condition code
+ * that is true when v != 0 (NE after a TEST, or the fused CMP's own condition). Emits only
+ * flag-setting code, so the caller's jcc/cmovcc must follow with nothing that writes flags
+ * in between (MOV and SSE moves are fine). */
+X64Cond cg_test_cond(CgCtx *c, IrRef v);
+
+/* A constant's bits (the verifier guarantees it fits its type). */
+static inline uint64_t cg_const_val(const CgCtx *c, IrRef v)
+{
+    return (uint64_t)c->blk->insn[v].imm[0];
+}
+
+#endif /* FERRY_X64_CODEGEN_H */

@@ -1,0 +1,269 @@
+/* fe_flags.c — lazy x86 flags inside a translated block.
+ *
+ * The producer of the flags (kind, size and its IR operands) is remembered in FeCtx.cc;
+ * nothing is computed until a reader asks. Readers get exactly the bits they need, derived
+ * from the producer: after `cmp a, b` the condition L is one IR compare (a <s b), after an add
+ * CF is res <u a, and so on. When the producer is not known in this block (it came from an
+ * earlier block or a helper, and lives in X86State.cc_*), one helper call materialises EFLAGS
+ * and the block goes on with those bits as a known producer.
+ *
+ * The formulas, shared with x86_flags.c (which must compute the same bits, undefined flags
+ * included; see its header for the undefined-flag policy). w = operand width, all values w bits:
+ *   ZF = res == 0     SF = res <s 0     PF = even number of set bits in res's low byte
+ *   ADD  CF = res <u a          OF = sign((a^res) & (b^res))   AF = bit 4 of a^b^res
+ *   ADC  cin = (res-a-b) & 1; CF = cin ? res <=u a : res <u a; OF, AF as ADD
+ *   SUB  CF = a <u b            OF = sign((a^b) & (a^res))     AF as ADD
+ *   SBB  cin = (a-b-res) & 1; CF = cin ? a <=u b : a <u b; OF, AF as SUB
+ *   LOGIC CF = OF = AF = 0
+ *   INC  CF = b; OF = res == 1<<(w-1); AF = bit 4 of a^res;  DEC as INC with OF = res == (1<<(w-1))-1
+ *   SHL  CF = bit ((w-b) mod w) of a; OF = SF ^ CF; AF = 0
+ *   SHR  CF = bit ((b-1) mod w) of a; OF = sign(a);  AF = 0
+ *   SAR  CF = bit ((b-1) mod w) of a shifted arithmetically; OF = AF = 0
+ *   MUL  CF = OF = b; AF = 0
+ *   EFLAGS the bits of res
+ */
+#include "frontend-x86/fe_internal.h"
+
+uint64_t x86_flags_compute(uint64_t cc_op, uint64_t a, uint64_t b, uint64_t res);
+
+/* ---------------------------------------------------------------- the helper */
+
+/* EFLAGS' arithmetic bits of the producer held in the state. */
+static uint64_t helper_eflags(void *state, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    (void)a0; (void)a1; (void)a2;
+    const X86State *s = state;
+    return x86_flags_compute(s->cc_op, s->cc_a, s->cc_b, s->cc_res);
+}
+
+/* ---------------------------------------------------------------- setting */
+
+void fe_set_flags(FeCtx *c, X86CcKind kind, unsigned size, IrRef a, IrRef b, IrRef res)
+{
+    c->cc.known = true;
+    c->cc.dirty = true;
+    c->cc.op = X86_CC_OP(kind, size);
+    c->cc.a = a;
+    c->cc.b = b;
+    c->cc.res = res;
+}
+
+void fe_flags_invalidate(FeCtx *c)
+{
+    c->cc.known = false;
+    c->cc.dirty = false;
+}
+
+static IrRef to64(FeCtx *c, IrRef v)
+{
+    return ir_value_type(c->b.blk, v) == IR_I64 ? v : ir_op1(&c->b, IR_ZEXT, IR_I64, v);
+}
+
+void fe_flush_flags(FeCtx *c)
+{
+    if (!c->cc.known || !c->cc.dirty)
+        return;
+    ir_put(&c->b, X86_OFF_CC_OP, ir_const(&c->b, IR_I64, c->cc.op));
+    if (c->cc.a)
+        ir_put(&c->b, X86_OFF_CC_A, to64(c, c->cc.a));
+    if (c->cc.b)
+        ir_put(&c->b, X86_OFF_CC_B, to64(c, c->cc.b));
+    if (c->cc.res)
+        ir_put(&c->b, X86_OFF_CC_RES, to64(c, c->cc.res));
+    c->cc.dirty = false;
+}
+
+/* Make the producer known: when it lives in the state, materialise EFLAGS once. */
+static void make_known(FeCtx *c)
+{
+    if (c->cc.known)
+        return;
+    IrRef bits = ir_call(&c->b, IR_I64, helper_eflags, IR_NONE, IR_NONE, IR_NONE);
+    fe_set_flags(c, X86_CCK_EFLAGS, 8, IR_NONE, IR_NONE, bits);
+    c->cc.dirty = false;    /* the state holds an equivalent producer already */
+}
+
+/* ---------------------------------------------------------------- single flags (I8) */
+
+typedef struct FlagCtx {
+    FeCtx *c;
+    X86CcKind kind;
+    IrType t;
+    unsigned w;
+    IrRef a, b, res;
+} FlagCtx;
+
+static IrRef kt(FlagCtx *f, uint64_t v) { return ir_const(&f->c->b, f->t, v); }
+static IrRef k8(FlagCtx *f, uint64_t v) { return ir_const(&f->c->b, IR_I8, v); }
+static IrRef op2(FlagCtx *f, IrOp op, IrRef x, IrRef y) { return ir_op2(&f->c->b, op, f->t, x, y); }
+static IrRef b8(FlagCtx *f, IrOp op, IrRef x, IrRef y) { return ir_op2(&f->c->b, op, IR_I8, x, y); }
+static IrRef cmp(FlagCtx *f, IrCond cc, IrRef x, IrRef y) { return ir_cmp(&f->c->b, cc, x, y); }
+static IrRef sign(FlagCtx *f, IrRef x) { return cmp(f, IR_LTS, x, kt(f, 0)); }
+
+/* Bit `bit` (an IR value of type t, or a constant) of x as I8. */
+static IrRef bit_of(FlagCtx *f, IrRef x, IrRef bit)
+{
+    IrRef v = op2(f, IR_AND, op2(f, IR_SHR, x, bit), kt(f, 1));
+    return f->t == IR_I8 ? v : ir_op1(&f->c->b, IR_TRUNC, IR_I8, v);
+}
+
+/* Bit n of an EFLAGS-kind producer (I64) as I8. */
+static IrRef eflag_bit(FlagCtx *f, unsigned mask)
+{
+    unsigned n = (unsigned)__builtin_ctz(mask);
+    return bit_of(f, f->res, kt(f, n));
+}
+
+static IrRef flag_zf(FlagCtx *f)
+{
+    if (f->kind == X86_CCK_EFLAGS) return eflag_bit(f, X86_ZF);
+    return cmp(f, IR_EQ, f->res, kt(f, 0));
+}
+
+static IrRef flag_sf(FlagCtx *f)
+{
+    if (f->kind == X86_CCK_EFLAGS) return eflag_bit(f, X86_SF);
+    return sign(f, f->res);
+}
+
+static IrRef flag_pf(FlagCtx *f)
+{
+    if (f->kind == X86_CCK_EFLAGS) return eflag_bit(f, X86_PF);
+    IrRef lo = f->t == IR_I8 ? f->res : ir_op1(&f->c->b, IR_TRUNC, IR_I8, f->res);
+    IrRef n = ir_op1(&f->c->b, IR_POPCNT, IR_I8, lo);
+    return b8(f, IR_XOR, b8(f, IR_AND, n, k8(f, 1)), k8(f, 1));
+}
+
+static IrRef carry_in(FlagCtx *f)
+{
+    IrRef d = f->kind == X86_CCK_ADC ? op2(f, IR_SUB, op2(f, IR_SUB, f->res, f->a), f->b)
+                                     : op2(f, IR_SUB, op2(f, IR_SUB, f->a, f->b), f->res);
+    return cmp(f, IR_NE, op2(f, IR_AND, d, kt(f, 1)), kt(f, 0));
+}
+
+static IrRef flag_cf(FlagCtx *f)
+{
+    switch (f->kind) {
+    case X86_CCK_EFLAGS: return eflag_bit(f, X86_CF);
+    case X86_CCK_ADD:    return cmp(f, IR_LTU, f->res, f->a);
+    case X86_CCK_SUB:    return cmp(f, IR_LTU, f->a, f->b);
+    case X86_CCK_ADC:
+        return ir_select(&f->c->b, IR_I8, carry_in(f), cmp(f, IR_LEU, f->res, f->a),
+                         cmp(f, IR_LTU, f->res, f->a));
+    case X86_CCK_SBB:
+        return ir_select(&f->c->b, IR_I8, carry_in(f), cmp(f, IR_LEU, f->a, f->b),
+                         cmp(f, IR_LTU, f->a, f->b));
+    case X86_CCK_LOGIC:  return k8(f, 0);
+    case X86_CCK_INC:
+    case X86_CCK_DEC:
+    case X86_CCK_MUL:
+        return cmp(f, IR_NE, f->b, kt(f, 0));
+    case X86_CCK_SHL:    return bit_of(f, f->a, op2(f, IR_SUB, kt(f, f->w), f->b));
+    case X86_CCK_SHR:    return bit_of(f, f->a, op2(f, IR_SUB, f->b, kt(f, 1)));
+    case X86_CCK_SAR: {
+        IrRef v = op2(f, IR_SAR, f->a, op2(f, IR_SUB, f->b, kt(f, 1)));
+        return bit_of(f, v, kt(f, 0));
+    }
+    default:             return k8(f, 0);
+    }
+}
+
+static IrRef flag_of(FlagCtx *f)
+{
+    switch (f->kind) {
+    case X86_CCK_EFLAGS: return eflag_bit(f, X86_OF);
+    case X86_CCK_ADD:
+    case X86_CCK_ADC:
+        return sign(f, op2(f, IR_AND, op2(f, IR_XOR, f->a, f->res), op2(f, IR_XOR, f->b, f->res)));
+    case X86_CCK_SUB:
+    case X86_CCK_SBB:
+        return sign(f, op2(f, IR_AND, op2(f, IR_XOR, f->a, f->b), op2(f, IR_XOR, f->a, f->res)));
+    case X86_CCK_INC:    return cmp(f, IR_EQ, f->res, kt(f, 1ull << (f->w - 1)));
+    case X86_CCK_DEC:    return cmp(f, IR_EQ, f->res, kt(f, (1ull << (f->w - 1)) - 1));
+    case X86_CCK_SHL:    return b8(f, IR_XOR, flag_sf(f), flag_cf(f));
+    case X86_CCK_SHR:    return sign(f, f->a);
+    case X86_CCK_MUL:    return cmp(f, IR_NE, f->b, kt(f, 0));
+    default:             return k8(f, 0);
+    }
+}
+
+static IrRef flag_af(FlagCtx *f)
+{
+    switch (f->kind) {
+    case X86_CCK_EFLAGS: return eflag_bit(f, X86_AF);
+    case X86_CCK_ADD: case X86_CCK_ADC: case X86_CCK_SUB: case X86_CCK_SBB:
+        return bit_of(f, op2(f, IR_XOR, op2(f, IR_XOR, f->a, f->b), f->res), kt(f, 4));
+    case X86_CCK_INC: case X86_CCK_DEC:
+        return bit_of(f, op2(f, IR_XOR, f->a, f->res), kt(f, 4));
+    default:
+        return k8(f, 0);
+    }
+}
+
+static FlagCtx flag_ctx(FeCtx *c)
+{
+    make_known(c);
+    FlagCtx f = { .c = c, .kind = X86_CC_KIND(c->cc.op), .a = c->cc.a, .b = c->cc.b,
+                  .res = c->cc.res };
+    unsigned size = f.kind == X86_CCK_EFLAGS ? 8 : X86_CC_SIZE(c->cc.op);
+    f.t = fe_type(size);
+    f.w = 8 * size;
+    return f;
+}
+
+/* ---------------------------------------------------------------- readers */
+
+IrRef fe_get_cf(FeCtx *c)
+{
+    FlagCtx f = flag_ctx(c);
+    return flag_cf(&f);
+}
+
+IrRef fe_cond(FeCtx *c, unsigned x86cc)
+{
+    FlagCtx f = flag_ctx(c);
+    IrRef v;
+    bool sub = f.kind == X86_CCK_SUB;
+    switch (x86cc >> 1) {
+    case 0: v = flag_of(&f); break;                                         /* O */
+    case 1: v = flag_cf(&f); break;                                         /* B */
+    case 2: v = flag_zf(&f); break;                                         /* E */
+    case 3: v = sub ? cmp(&f, IR_LEU, f.a, f.b)                             /* BE */
+                    : b8(&f, IR_OR, flag_cf(&f), flag_zf(&f)); break;
+    case 4: v = flag_sf(&f); break;                                         /* S */
+    case 5: v = flag_pf(&f); break;                                         /* P */
+    case 6: v = sub ? cmp(&f, IR_LTS, f.a, f.b)                             /* L */
+                    : b8(&f, IR_XOR, flag_sf(&f), flag_of(&f)); break;
+    default: v = sub ? cmp(&f, IR_LES, f.a, f.b)                            /* LE */
+                     : b8(&f, IR_OR, flag_zf(&f), b8(&f, IR_XOR, flag_sf(&f), flag_of(&f)));
+        break;
+    }
+    if (x86cc & 1)
+        v = b8(&f, IR_XOR, v, k8(&f, 1));
+    return v;
+}
+
+IrRef fe_get_eflags(FeCtx *c)
+{
+    FlagCtx f = flag_ctx(c);
+    if (f.kind == X86_CCK_EFLAGS)
+        return ir_op2(&c->b, IR_AND, IR_I64, f.res, ir_const(&c->b, IR_I64, X86_ARITH_FLAGS));
+    const struct { IrRef v; unsigned pos; } bits[] = {
+        { flag_cf(&f), 0 }, { flag_pf(&f), 2 }, { flag_af(&f), 4 },
+        { flag_zf(&f), 6 }, { flag_sf(&f), 7 }, { flag_of(&f), 11 },
+    };
+    IrRef acc = ir_const(&c->b, IR_I64, 0);
+    for (unsigned i = 0; i < sizeof bits / sizeof bits[0]; i++) {
+        IrRef x = ir_op1(&c->b, IR_ZEXT, IR_I64, bits[i].v);
+        x = ir_op2(&c->b, IR_SHL, IR_I64, x, ir_const(&c->b, IR_I64, bits[i].pos));
+        acc = ir_op2(&c->b, IR_OR, IR_I64, acc, x);
+    }
+    return acc;
+}
+
+/* ---------------------------------------------------------------- registration */
+
+void fe_register_helpers_core(void)
+{
+    ir_helper_register(helper_eflags, "eflags");
+}

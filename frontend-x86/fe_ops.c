@@ -1,0 +1,136 @@
+/* fe_ops.c — operand access and block exits for the x86 translators (fe_internal.h).
+ *
+ * Registers: each GPR is one 8-byte field of X86State; narrower reads and writes are GET/PUT
+ * of that width at the field's offset (little-endian, so the low bytes come first), AH..BH at
+ * offset + 1. x86's write rules are applied here, once: a 32-bit write zero-extends into the
+ * whole register, 8- and 16-bit writes merge (a partial PUT leaves the other bytes alone).
+ *
+ * Memory operands: the effective address is computed in I64 and wrapped to 32 bits under the
+ * 67 prefix; FS/GS overrides add the segment base from the state (CS/DS/ES/SS have base 0 in
+ * 64-bit mode). RIP-relative addresses are constants: the instruction's own next pc is known.
+ *
+ * Exits: every way out of a block first writes the lazy flag producer to the state
+ * (fe_flush_flags), so the next block, a helper or the runtime sees the flags.
+ */
+#include "frontend-x86/fe_internal.h"
+
+/* ---------------------------------------------------------------- registers */
+
+/* AH, CH, DH, BH: byte registers 4-7 when the instruction has no REX prefix. */
+static bool is_high_byte(const FeCtx *c, int reg, unsigned size)
+{
+    return size == 1 && reg >= 4 && reg < 8 && !(c->insn && c->insn->rex);
+}
+
+IrRef fe_get_gpr(FeCtx *c, int reg, unsigned size)
+{
+    if (is_high_byte(c, reg, size))
+        return ir_get(&c->b, IR_I8, X86_OFF_GPR(reg - 4) + 1);
+    return ir_get(&c->b, fe_type(size), X86_OFF_GPR(reg));
+}
+
+void fe_put_gpr(FeCtx *c, int reg, unsigned size, IrRef v)
+{
+    if (is_high_byte(c, reg, size)) {
+        ir_put(&c->b, X86_OFF_GPR(reg - 4) + 1, v);
+        return;
+    }
+    if (size == 4)
+        v = ir_op1(&c->b, IR_ZEXT, IR_I64, v);
+    ir_put(&c->b, X86_OFF_GPR(reg), v);
+}
+
+/* ---------------------------------------------------------------- memory operands */
+
+static IrRef k64(FeCtx *c, uint64_t v) { return ir_const(&c->b, IR_I64, v); }
+
+IrRef fe_ea(FeCtx *c)
+{
+    const X86Insn *in = c->insn;
+    IrRef addr;
+    if (in->base == X86_REG_RIP) {
+        addr = k64(c, c->next_pc + (uint64_t)(int64_t)in->disp);
+    } else {
+        addr = k64(c, (uint64_t)(int64_t)in->disp);
+        if (in->base != X86_REG_NONE)
+            addr = ir_op2(&c->b, IR_ADD, IR_I64, fe_get_gpr(c, in->base, 8), addr);
+        if (in->index != X86_REG_NONE) {
+            IrRef idx = fe_get_gpr(c, in->index, 8);
+            unsigned sh = in->scale == 8 ? 3 : in->scale == 4 ? 2 : in->scale == 2 ? 1 : 0;
+            idx = ir_op2(&c->b, IR_SHL, IR_I64, idx, k64(c, sh));
+            addr = ir_op2(&c->b, IR_ADD, IR_I64, addr, idx);
+        }
+    }
+    if (in->addrsize == 4)
+        addr = ir_op2(&c->b, IR_AND, IR_I64, addr, k64(c, 0xffffffffull));
+    if (in->seg == X86_SEG_FS || in->seg == X86_SEG_GS) {
+        uint32_t off = in->seg == X86_SEG_FS ? X86_OFF_FS_BASE : X86_OFF_GS_BASE;
+        addr = ir_op2(&c->b, IR_ADD, IR_I64, addr, ir_get(&c->b, IR_I64, off));
+    }
+    return addr;
+}
+
+IrRef fe_load(FeCtx *c, IrType t, IrRef addr) { return ir_load(&c->b, t, addr); }
+void fe_store(FeCtx *c, IrRef addr, IrRef v) { ir_store(&c->b, addr, v); }
+
+IrRef fe_load_rm(FeCtx *c, unsigned size)
+{
+    if (c->insn->mod == 3)
+        return fe_get_gpr(c, c->insn->rm, size);
+    return fe_load(c, fe_type(size), fe_ea(c));
+}
+
+void fe_store_rm(FeCtx *c, unsigned size, IrRef v)
+{
+    if (c->insn->mod == 3)
+        fe_put_gpr(c, c->insn->rm, size, v);
+    else
+        fe_store(c, fe_ea(c), v);
+}
+
+IrRef fe_load_reg(FeCtx *c, unsigned size) { return fe_get_gpr(c, c->insn->reg, size); }
+void fe_store_reg(FeCtx *c, unsigned size, IrRef v) { fe_put_gpr(c, c->insn->reg, size, v); }
+
+/* ---------------------------------------------------------------- helpers */
+
+IrRef fe_call(FeCtx *c, IrHelperFn fn, IrRef a0, IrRef a1, IrRef a2)
+{
+    fe_flush_flags(c);
+    return ir_call(&c->b, IR_I64, fn, a0, a1, a2);
+}
+
+/* ---------------------------------------------------------------- exits */
+
+void fe_exit_jump(FeCtx *c, uint64_t target)
+{
+    fe_flush_flags(c);
+    ir_exit(&c->b, IR_NONE, target, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    c->block_end = true;
+}
+
+void fe_exit_indirect(FeCtx *c, IrRef target)
+{
+    fe_flush_flags(c);
+    ir_exit(&c->b, target, 0, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
+    c->block_end = true;
+}
+
+void fe_exit_cond(FeCtx *c, IrRef cond, uint64_t target)
+{
+    fe_flush_flags(c);
+    ir_exit_if(&c->b, cond, target, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+}
+
+void fe_exit_syscall(FeCtx *c)
+{
+    fe_flush_flags(c);
+    ir_exit(&c->b, IR_NONE, c->next_pc, IR_EXIT_WORD(IR_EXIT_SYSCALL, 0, 0));
+    c->block_end = true;
+}
+
+void fe_trap(FeCtx *c, int signo, int si_code)
+{
+    fe_flush_flags(c);
+    ir_exit(&c->b, IR_NONE, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, signo, si_code));
+    c->block_end = true;
+}

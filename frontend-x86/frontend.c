@@ -1,0 +1,206 @@
+/* frontend.c — the frontend's entry points: block translation, the CPU model, the guest
+ * description (frontend.h).
+ *
+ * fe_translate_block runs the decode -> translate loop. For each instruction it emits
+ * INSN_START and asks the families in turn (mov, alu, branch, string, misc, sse); the first
+ * that recognises the instruction translates it. Nothing in here knows an opcode.
+ *
+ * Block boundaries: a block ends at an instruction that leaves it (the family says so through
+ * FeCtx.block_end), at the instruction limit, and before an instruction that would reach into
+ * another page than the block's first byte (so a block's code lies on one page, which is what
+ * invalidation on writes will track); the first instruction may straddle a page.
+ *
+ * Failures never stop translation: an undecodable or untranslatable instruction becomes a
+ * trap exit at its pc (SIGILL; SIGSEGV for unreadable code or an instruction over 15 bytes),
+ * reported in FeResult so the runtime can say why under -d. State is exact at the trap because
+ * every earlier instruction of the block is complete.
+ */
+#include <signal.h>
+#include <string.h>
+
+#include "frontend-x86/fe_internal.h"
+
+#define FE_DEFAULT_MAX_INSNS 64
+#define FE_PAGE_SIZE 4096ull
+
+/* ---------------------------------------------------------------- status messages */
+
+static const char *const status_message[FE_STATUS_COUNT] = {
+    [FE_OK]            = "ok",
+    [FE_UNDECODABLE]   = "undecodable instruction (#UD)",
+    [FE_UNIMPLEMENTED] = "instruction not implemented by ferry",
+    [FE_FETCH_FAULT]   = "instruction bytes not readable",
+};
+
+const char *fe_status_message(FeStatus s)
+{
+    return (unsigned)s < FE_STATUS_COUNT ? status_message[s] : "unknown frontend status";
+}
+
+/* ---------------------------------------------------------------- set-up */
+
+void fe_init(void)
+{
+    fe_register_helpers_core();
+    fe_register_helpers_alu();
+    fe_register_helpers_string();
+    fe_register_helpers_misc();
+    fe_register_helpers_sse();
+}
+
+IrGuestInfo fe_guest_info(uint64_t guest_base)
+{
+    return (IrGuestInfo){ .pc_offset = X86_OFF_RIP, .state_size = sizeof(X86State),
+                          .guest_base = guest_base };
+}
+
+/* ---------------------------------------------------------------- translation */
+
+typedef bool (*FeFamily)(FeCtx *c);
+
+/* Most frequent first. Families never claim each other's opcodes, so the order only costs
+ * time, never meaning. */
+static const FeFamily families[] = {
+    fe_gen_mov, fe_gen_alu, fe_gen_branch, fe_gen_misc, fe_gen_string, fe_gen_sse,
+};
+
+/* End the block with a trap for the instruction at c->pc. */
+static void fail(FeCtx *c, FeResult *res, FeStatus st, const X86Insn *in, int sig, int code)
+{
+    res->status = st;
+    res->bad_pc = c->pc;
+    if (in)
+        res->bad_insn = *in;
+    fe_trap(c, sig, code);
+}
+
+void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque,
+                        const FeOptions *opt, FeResult *res)
+{
+    ir_block_reset(blk, pc);
+    memset(res, 0, sizeof *res);
+    unsigned max = opt && opt->max_insns ? opt->max_insns : FE_DEFAULT_MAX_INSNS;
+    if (opt && opt->single_step)
+        max = 1;
+
+    FeCtx c;
+    memset(&c, 0, sizeof c);
+    ir_builder_init(&c.b, blk);
+    uint64_t page = pc & ~(FE_PAGE_SIZE - 1);
+    unsigned n = 0;
+
+    for (;;) {
+        c.pc = pc;
+        c.insn = NULL;
+        uint8_t bytes[15];
+        size_t got = fetch(opaque, pc, bytes, sizeof bytes);
+        X86Insn in;
+        X86DecodeStatus ds = x86_decode(bytes, got, pc, &in);
+        bool first = n == 0;
+        uint64_t end = ds == X86_DEC_OK ? pc + in.len - 1 : pc;
+        if (!first && (n >= max || (end & ~(FE_PAGE_SIZE - 1)) != page || ds != X86_DEC_OK)) {
+            /* Leave the next instruction to a block of its own: it starts there with exact
+             * state (and, if it is bad, traps there with its own status). */
+            fe_exit_jump(&c, pc);
+            break;
+        }
+        c.next_pc = pc + (ds == X86_DEC_OK ? in.len : 1);
+        n++;
+        if (ds != X86_DEC_OK) {
+            ir_insn_start(&c.b, pc, got ? 1 : 0);
+            if (ds == X86_DEC_TRUNCATED && got < sizeof bytes)
+                fail(&c, res, FE_FETCH_FAULT, NULL, SIGSEGV, SEGV_MAPERR);
+            else if (ds == X86_DEC_TOO_LONG)
+                fail(&c, res, FE_UNDECODABLE, NULL, SIGSEGV, SI_KERNEL);
+            else
+                fail(&c, res, FE_UNDECODABLE, NULL, SIGILL, ILL_ILLOPN);
+            break;
+        }
+        c.insn = &in;
+        ir_insn_start(&c.b, pc, in.len);
+        bool done = false;
+        for (size_t i = 0; i < sizeof families / sizeof families[0] && !done; i++)
+            done = families[i](&c);
+        if (!done) {        /* families that decline emit nothing */
+            fail(&c, res, FE_UNIMPLEMENTED, &in, SIGILL, ILL_ILLOPN);
+            break;
+        }
+        if (c.block_end)
+            break;
+        pc = c.next_pc;
+    }
+    blk->guest_insns = n;
+    blk->guest_len = (uint32_t)(c.next_pc - blk->guest_pc);
+    ir_builder_fini(&c.b);
+}
+
+/* ---------------------------------------------------------------- the CPU model */
+
+/* The CPU ferry presents: an Intel-style family 6 CPU with the x86-64 baseline features that
+ * ferry implements and nothing else, so programs never pick code paths ferry cannot run.
+ * The x87 FPU and MMX are not advertised until they are implemented. Leaf 2 says "see leaf 4"
+ * and leaf 4 describes a plausible cache hierarchy, which glibc uses to size its copy loops. */
+#define CPUID_MAX_BASIC    7u
+#define CPUID_MAX_EXTENDED 0x80000008u
+
+static void put_str(uint32_t *regs, const char *s12)
+{
+    memcpy(regs, s12, 12);
+}
+
+void fe_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+    uint32_t a = 0, b = 0, c = 0, d = 0;
+    static const char brand[48] = "ferry x86-64 virtual CPU";
+    switch (leaf) {
+    case 0: {
+        a = CPUID_MAX_BASIC;
+        uint32_t v[3];
+        put_str(v, "GenuineIntel");
+        b = v[0]; d = v[1]; c = v[2];
+        break;
+    }
+    case 1:
+        a = 0x000306a9;                         /* family 6, model 0x3a, stepping 9 */
+        b = (8u << 8) | (1u << 16);             /* clflush line 64 bytes, 1 logical cpu */
+        c = 0;
+        d = (1u << 4)   /* TSC */  | (1u << 8)  /* CX8 */  | (1u << 15) /* CMOV */ |
+            (1u << 24)  /* FXSR */ | (1u << 25) /* SSE */  | (1u << 26) /* SSE2 */;
+        break;
+    case 2:
+        a = 0x0000ff01;                         /* one round, descriptor 0xff: use leaf 4 */
+        break;
+    case 4: {
+        /* type (1 data, 2 code, 3 unified), level, ways, line, sets */
+        static const uint32_t caches[4][5] = {
+            { 1, 1, 8, 64, 64 }, { 2, 1, 8, 64, 64 }, { 3, 2, 8, 64, 512 }, { 3, 3, 16, 64, 8192 },
+        };
+        if (subleaf < 4) {
+            const uint32_t *k = caches[subleaf];
+            a = k[0] | (k[1] << 5) | (1u << 8);  /* self-initialising */
+            b = (k[2] - 1) << 22 | (k[3] - 1);
+            c = k[4] - 1;
+        }
+        break;
+    }
+    case 0x80000000:
+        a = CPUID_MAX_EXTENDED;
+        break;
+    case 0x80000001:
+        c = 1u << 0;                            /* LAHF/SAHF in 64-bit mode */
+        d = (1u << 11) /* SYSCALL */ | (1u << 20) /* NX */ | (1u << 29) /* LM */;
+        break;
+    case 0x80000002: case 0x80000003: case 0x80000004: {
+        uint32_t v[4];
+        memcpy(v, brand + 16 * (leaf - 0x80000002), 16);
+        a = v[0]; b = v[1]; c = v[2]; d = v[3];
+        break;
+    }
+    case 0x80000008:
+        a = 0x3030;                             /* 48 physical and 48 linear address bits */
+        break;
+    default:
+        break;                                  /* unsupported leaves read as zero */
+    }
+    out[0] = a; out[1] = b; out[2] = c; out[3] = d;
+}

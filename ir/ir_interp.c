@@ -1,0 +1,161 @@
+/* ir_interp.c — the reference interpreter: runs one block exactly.
+ *
+ * Contract: ir_interp_run executes a verified block in array order. Pure ops are computed by
+ * ir_eval (the evaluator the folder uses); GET/PUT copy the value's bytes from/to the state at
+ * imm0; LOAD/STORE copy bytes at host address gi->guest_base + guest address, at any alignment
+ * (a fault there is the caller's to catch, as in generated code); CALL goes through IrHelperFn
+ * with missing args as 0; EXIT_IF (when taken) and EXIT store the new pc (I64) at
+ * gi->pc_offset and return the exit word with the exit's index (the number of EXIT_IF/EXIT
+ * before it in the block) in bits 32-47. The state is a little-endian byte image, as on every
+ * host ferry supports. A GET/PUT outside gi->state_size, or a block the verifier would reject,
+ * is a bug in ferry, not guest behaviour: the interpreter reports it and aborts.
+ *
+ * Values live in an array indexed by IrRef, of 32-byte slots so V256 fits; small blocks use
+ * the stack, larger ones one heap allocation per run (no hidden state between runs).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir/ir_internal.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "ir_interp.c assumes a little-endian host (values are copied as byte images)"
+#endif
+
+typedef union Slot {
+    IrValue v[2];           /* v[0] is the IrValue ir_eval works on; v[1] the top of a V256 */
+    uint8_t bytes[32];
+} Slot;
+
+#define INTERP_STACK_SLOTS 256
+
+static _Noreturn void interp_bug(const IrBlock *blk, IrRef r, const char *what)
+{
+    fprintf(stderr, "ferry: ir_interp_run: block 0x%llx, insn %u: %s\n",
+            (unsigned long long)blk->guest_pc, r, what);
+    abort();
+}
+
+static void state_bounds(const IrBlock *blk, IrRef r, const IrGuestInfo *gi, int64_t off,
+                         unsigned size)
+{
+    if (off < 0 || (uint64_t)off + size > gi->state_size)
+        interp_bug(blk, r, "guest state access out of bounds");
+}
+
+static uint64_t leave(void *state, const IrGuestInfo *gi, uint64_t pc, int64_t word,
+                      unsigned index)
+{
+    memcpy((uint8_t *)state + gi->pc_offset, &pc, sizeof pc);
+    return ((uint64_t)word & IR_EXIT_WORD_MASK) | ((uint64_t)(index & 0xffff) << 32);
+}
+
+/* A pure instruction, through the shared evaluator. */
+static void run_pure(const IrBlock *blk, IrRef r, Slot *val)
+{
+    const IrInsn *in = &blk->insn[r];
+    const IrOpInfo *info = &ir_op_info[in->op];
+    IrValue a[3] = { { 0, 0 }, { 0, 0 }, { 0, 0 } };
+    IrType at[3] = { IR_VOID, IR_VOID, IR_VOID };
+    for (unsigned i = 0; i < info->nin && i < 3; i++) {
+        a[i] = val[in->arg[i]].v[0];
+        at[i] = (IrType)blk->insn[in->arg[i]].type;
+    }
+    if (!ir_eval((IrOp)in->op, (IrType)in->type, a, at, in->imm, &val[r].v[0]))
+        interp_bug(blk, r, "instruction cannot be evaluated (unverified block?)");
+}
+
+static uint64_t run(const IrBlock *blk, void *state, const IrGuestInfo *gi, Slot *val)
+{
+    uint8_t *st = state;
+    unsigned exit_index = 0;
+
+    for (IrRef r = 1; r < blk->n; r++) {
+        const IrInsn *in = &blk->insn[r];
+        IrType t = (IrType)in->type;
+        unsigned size = ir_type_size(t);
+        Slot *out = &val[r];
+        memset(out, 0, sizeof *out);
+
+        switch (in->op) {
+        case IR_NOP:
+        case IR_INSN_START:
+            break;
+        case IR_GET:
+            state_bounds(blk, r, gi, in->imm[0], size);
+            memcpy(out->bytes, st + in->imm[0], size);
+            break;
+        case IR_PUT: {
+            const IrInsn *src = &blk->insn[in->arg[0]];
+            unsigned n = ir_type_size((IrType)src->type);
+            state_bounds(blk, r, gi, in->imm[0], n);
+            memcpy(st + in->imm[0], val[in->arg[0]].bytes, n);
+            break;
+        }
+        case IR_LOAD: {
+            uint64_t addr = gi->guest_base + val[in->arg[0]].v[0].lo;
+            memcpy(out->bytes, (const void *)(uintptr_t)addr, size);
+            break;
+        }
+        case IR_STORE: {
+            uint64_t addr = gi->guest_base + val[in->arg[0]].v[0].lo;
+            unsigned n = ir_type_size((IrType)blk->insn[in->arg[1]].type);
+            memcpy((void *)(uintptr_t)addr, val[in->arg[1]].bytes, n);
+            break;
+        }
+        case IR_CALL: {
+            IrHelperFn fn = (IrHelperFn)(uintptr_t)in->imm[0];
+            uint64_t a[3];
+            for (int i = 0; i < 3; i++)
+                a[i] = in->arg[i] ? val[in->arg[i]].v[0].lo : 0;
+            uint64_t res = fn(state, a[0], a[1], a[2]);
+            if (t != IR_VOID)
+                out->v[0].lo = res & ir_mask(ir_type_bits(t));
+            break;
+        }
+        case IR_EXIT_IF:
+            if (val[in->arg[0]].v[0].lo & 0xff)
+                return leave(state, gi, (uint64_t)in->imm[0], in->imm[1], exit_index);
+            exit_index++;
+            break;
+        case IR_EXIT: {
+            uint64_t pc = in->arg[0] ? val[in->arg[0]].v[0].lo : (uint64_t)in->imm[0];
+            return leave(state, gi, pc, in->imm[1], exit_index);
+        }
+        case IR_SELECT:
+        case IR_BITCAST:
+            if (size > sizeof(IrValue)) {   /* V256: wider than ir_eval's IrValue; a move */
+                IrRef src = in->op == IR_BITCAST ? in->arg[0]
+                          : (val[in->arg[0]].v[0].lo & 0xff) ? in->arg[1] : in->arg[2];
+                *out = val[src];
+                break;
+            }
+            run_pure(blk, r, val);
+            break;
+        default:
+            run_pure(blk, r, val);
+            break;
+        }
+    }
+    interp_bug(blk, blk->n - 1, "block does not end with exit");
+}
+
+uint64_t ir_interp_run(const IrBlock *blk, void *state, const IrGuestInfo *gi)
+{
+    Slot stack_slots[INTERP_STACK_SLOTS];
+    Slot *val = stack_slots;
+    if ((uint64_t)gi->pc_offset + sizeof(uint64_t) > gi->state_size)
+        interp_bug(blk, 0, "guest pc outside the state");
+    if (blk->n > INTERP_STACK_SLOTS) {
+        val = malloc((size_t)blk->n * sizeof *val);
+        if (!val) {
+            fputs("ferry: out of memory in ir/\n", stderr);
+            abort();
+        }
+    }
+    memset(&val[0], 0, sizeof val[0]);
+    uint64_t word = run(blk, state, gi, val);
+    if (val != stack_slots)
+        free(val);
+    return word;
+}

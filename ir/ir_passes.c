@@ -1,0 +1,258 @@
+/* ir_passes.c — the block passes: folding, guest-state forwarding, dead code, compaction.
+ *
+ * Contract: each pass takes a verified block, leaves it verified, and returns how many
+ * instructions it changed (0 means the block is untouched, so a pass can be iterated to a fixed
+ * point). Deleted instructions become NOPs (only opt_fold and opt_compact renumber values).
+ *
+ *   opt_fold         re-emits every instruction through the folding builder (ir_fold.c's
+ *                    rules: constants, identities, CSE, EXIT_IF 0), into a fresh array; the
+ *                    block comes back renumbered and without NOPs. Counts instructions that did
+ *                    not come through unchanged.
+ *   opt_put_forward  one forward scan that knows which guest-state fields hold which values:
+ *                    a GET of exactly the offset and type of a known field (last PUT or GET)
+ *                    is replaced by that value; a PUT overwritten by a PUT of the same offset
+ *                    and size, with no read of an overlapping byte in between, is deleted. A
+ *                    GET or PUT that only partly overlaps a known field forgets it (no
+ *                    forwarding, and the earlier PUT is kept). CALL, EXIT_IF, LOAD and STORE
+ *                    forget everything: a helper may read or write the state, and the state
+ *                    must be exact when the block leaves or a memory access faults.
+ *   opt_dce          deletes instructions whose value nobody uses and that have no effect:
+ *                    pure ops and GET. LOAD is kept (its fault is observable), as is every
+ *                    side-effecting op.
+ *   opt_compact      removes NOPs and renumbers values.
+ *   opt_run          fold, forward, fold again if forwarding exposed anything, DCE, compact.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir/ir_internal.h"
+
+static void *xmalloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (!p) {
+        fputs("ferry: out of memory in ir/\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static void make_nop(IrInsn *in)
+{
+    memset(in, 0, sizeof *in);
+}
+
+/* ---------------------------------------------------------------- fold */
+
+unsigned opt_fold(IrBlock *blk)
+{
+    IrBlock *nb = ir_block_new(blk->guest_pc);
+    IrRef *map = xmalloc((size_t)blk->n * sizeof *map);
+    IrBuilder b;
+    unsigned changed = 0;
+
+    ir_builder_init(&b, nb);
+    map[0] = IR_NONE;
+    for (IrRef r = 1; r < blk->n; r++) {
+        IrInsn in = blk->insn[r];
+        map[r] = IR_NONE;
+        if (in.op == IR_NOP)
+            continue;
+        for (int i = 0; i < 3; i++)
+            in.arg[i] = map[in.arg[i]];
+        uint32_t before = nb->n;
+        IrRef nr = ir_emit(&b, (IrOp)in.op, (IrType)in.type, in.arg[0], in.arg[1], in.arg[2],
+                           in.imm[0], in.imm[1]);
+        map[r] = nr;
+        const IrInsn *got = &nb->insn[nr];
+        bool same = nr == before && nb->n == before + 1 && got->op == in.op &&
+                    got->type == in.type && memcmp(got->arg, in.arg, sizeof in.arg) == 0 &&
+                    memcmp(got->imm, in.imm, sizeof in.imm) == 0;
+        if (!same)
+            changed++;
+    }
+    ir_builder_fini(&b);
+    free(map);
+
+    /* Take over the rebuilt array. */
+    IrInsn *old = blk->insn;
+    blk->insn = nb->insn;
+    blk->n = nb->n;
+    blk->cap = nb->cap;
+    nb->insn = old;
+    ir_block_free(nb);
+    return changed;
+}
+
+/* ---------------------------------------------------------------- PUT/GET forwarding */
+
+typedef struct Field {
+    uint32_t off, size;     /* guest-state bytes [off, off+size) */
+    uint8_t type;           /* the value's type */
+    bool pending;           /* written by `put` and not read since: droppable if overwritten */
+    IrRef value;            /* the value the field holds */
+    IrRef put;              /* the PUT that wrote it (when pending) */
+} Field;
+
+typedef struct FwdCtx {
+    Field *f;
+    unsigned n, cap;
+} FwdCtx;
+
+static bool overlaps(const Field *f, uint64_t off, uint64_t size)
+{
+    return off < (uint64_t)f->off + f->size && f->off < off + size;
+}
+
+static void fwd_add(FwdCtx *c, Field f)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        Field *nf = realloc(c->f, c->cap * sizeof *nf);
+        if (!nf) {
+            fputs("ferry: out of memory in ir/\n", stderr);
+            abort();
+        }
+        c->f = nf;
+    }
+    c->f[c->n++] = f;
+}
+
+static void fwd_remove(FwdCtx *c, unsigned i)
+{
+    c->f[i] = c->f[--c->n];
+}
+
+unsigned opt_put_forward(IrBlock *blk)
+{
+    IrRef *map = xmalloc((size_t)blk->n * sizeof *map);
+    FwdCtx c = { NULL, 0, 0 };
+    unsigned changed = 0;
+
+    for (IrRef r = 0; r < blk->n; r++)
+        map[r] = r;
+    for (IrRef r = 1; r < blk->n; r++) {
+        IrInsn *in = &blk->insn[r];
+        for (int i = 0; i < 3; i++)
+            in->arg[i] = map[in->arg[i]];
+
+        switch (in->op) {
+        case IR_GET: {
+            uint64_t off = (uint64_t)in->imm[0], size = ir_type_size((IrType)in->type);
+            bool forwarded = false;
+            for (unsigned i = 0; i < c.n; i++) {
+                Field *f = &c.f[i];
+                if (f->off == off && f->size == size && f->type == in->type) {
+                    map[r] = f->value;
+                    make_nop(in);
+                    changed++;
+                    forwarded = true;
+                    break;
+                }
+            }
+            if (forwarded)
+                break;
+            for (unsigned i = 0; i < c.n;)      /* partly read: forget (keeps the PUT) */
+                if (overlaps(&c.f[i], off, size))
+                    fwd_remove(&c, i);
+                else
+                    i++;
+            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, in->type, false, r, IR_NONE });
+            break;
+        }
+        case IR_PUT: {
+            IrType t = (IrType)blk->insn[in->arg[0]].type;
+            uint64_t off = (uint64_t)in->imm[0], size = ir_type_size(t);
+            for (unsigned i = 0; i < c.n;) {
+                Field *f = &c.f[i];
+                if (!overlaps(f, off, size)) {
+                    i++;
+                    continue;
+                }
+                if (f->pending && f->off == off && f->size == size) {
+                    make_nop(&blk->insn[f->put]);   /* overwritten before anything read it */
+                    changed++;
+                }
+                fwd_remove(&c, i);
+            }
+            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, (uint8_t)t, true, in->arg[0], r });
+            break;
+        }
+        case IR_CALL: case IR_EXIT_IF: case IR_LOAD: case IR_STORE:
+            c.n = 0;
+            break;
+        default:
+            break;
+        }
+    }
+    free(c.f);
+    free(map);
+    return changed;
+}
+
+/* ---------------------------------------------------------------- DCE */
+
+/* Instructions that may go when their value is unused. */
+static bool removable(const IrInsn *in)
+{
+    return in->op != IR_NOP && !(ir_op_info[in->op].props & (IRP_SIDE | IRP_MEM_R | IRP_EXIT));
+}
+
+unsigned opt_dce(IrBlock *blk)
+{
+    unsigned changed = 0;
+    for (IrRef r = 1; r < blk->n; r++)
+        blk->insn[r].mark = 0;
+    /* Uses come after definitions, so one backward sweep sees every use before its def. */
+    for (IrRef r = blk->n - 1; r >= 1; r--) {
+        IrInsn *in = &blk->insn[r];
+        if (in->op == IR_NOP)
+            continue;
+        if (removable(in) && !in->mark) {
+            make_nop(in);
+            changed++;
+            continue;
+        }
+        for (int i = 0; i < 3; i++)
+            if (in->arg[i])
+                blk->insn[in->arg[i]].mark = 1;
+    }
+    for (IrRef r = 1; r < blk->n; r++)
+        blk->insn[r].mark = 0;
+    return changed;
+}
+
+/* ---------------------------------------------------------------- compaction */
+
+unsigned opt_compact(IrBlock *blk)
+{
+    IrRef *map = xmalloc((size_t)blk->n * sizeof *map);
+    IrRef j = 1;
+    map[0] = IR_NONE;
+    for (IrRef r = 1; r < blk->n; r++) {
+        IrInsn in = blk->insn[r];
+        if (in.op == IR_NOP) {
+            map[r] = IR_NONE;
+            continue;
+        }
+        for (int i = 0; i < 3; i++)
+            in.arg[i] = map[in.arg[i]];
+        map[r] = j;
+        blk->insn[j++] = in;
+    }
+    unsigned removed = blk->n - j;
+    blk->n = j;
+    free(map);
+    return removed;
+}
+
+/* ---------------------------------------------------------------- pipeline */
+
+void opt_run(IrBlock *blk)
+{
+    opt_fold(blk);
+    if (opt_put_forward(blk))
+        opt_fold(blk);
+    opt_dce(blk);
+    opt_compact(blk);
+}

@@ -1,0 +1,153 @@
+/* blocks.c — the block table, the per-thread jump caches and chaining.
+ *
+ * Lookup order (dispatch.c): the thread's direct-mapped jump cache (RT_JC_SIZE entries, one
+ * probe), then the process's hash table (chained buckets by guest pc), then translation.
+ *
+ * Chaining links a block's direct exit straight to the code of the block at its target, so
+ * hot paths never return to the dispatcher. Generated code does not say which block took an
+ * exit, so instead of patching "the exit just taken", chaining is complete and eager: when a
+ * compiled block is added, (1) each of its direct exits whose target is already compiled is
+ * patched, the others are filed in a pending index keyed by target pc, and (2) every pending
+ * exit that targets the new block's pc is patched. The result is the same as patching each
+ * exit the first time it is taken, without needing to know who took it. Interpreted blocks
+ * are never chain targets (they have no code) and never chain sources.
+ *
+ * A flush (codecache.c) frees every block and resets the table, the pending index and every
+ * jump cache together, so nothing can point at freed code. Blocks are never removed one by
+ * one: a changed guest page flushes everything (mem.c, translate.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "runtime/rt.h"
+
+#define RT_BLOCK_BUCKETS   (1u << 16)
+#define RT_PENDING_BUCKETS (1u << 14)
+
+static uint32_t hash_pc(uint64_t pc)
+{
+    return (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> 32);
+}
+
+void rt_blocks_init(RtBlockTable *t)
+{
+    t->bucket = calloc(RT_BLOCK_BUCKETS, sizeof *t->bucket);
+    t->pending = calloc(RT_PENDING_BUCKETS, sizeof *t->pending);
+    if (!t->bucket || !t->pending)
+        abort();                /* ferry's own allocation at start-up */
+    t->mask = RT_BLOCK_BUCKETS - 1;
+    t->pending_mask = RT_PENDING_BUCKETS - 1;
+    t->all = NULL;
+    t->count = 0;
+}
+
+RtBlock *rt_block_alloc(uint64_t pc, uint32_t n_exits)
+{
+    RtBlock *b = calloc(1, sizeof *b + n_exits * sizeof b->exits[0]);
+    if (!b)
+        abort();
+    b->pc = pc;
+    b->n_exits = n_exits;
+    for (uint32_t i = 0; i < n_exits; i++)
+        b->exits[i].owner = b;
+    return b;
+}
+
+void rt_jc_clear(RtThread *t)
+{
+    memset(t->jc, 0, sizeof t->jc);
+}
+
+void rt_blocks_clear(RtProcess *p)
+{
+    RtBlockTable *t = &p->blocks;
+    RtBlock *b = t->all;
+    while (b) {
+        RtBlock *next = b->all_next;
+        if (b->ir)
+            ir_block_free(b->ir);
+        free(b);
+        b = next;
+    }
+    if (t->bucket)
+        memset(t->bucket, 0, (t->mask + 1) * sizeof *t->bucket);
+    if (t->pending)
+        memset(t->pending, 0, (t->pending_mask + 1) * sizeof *t->pending);
+    t->all = NULL;
+    t->count = 0;
+    for (RtThread *th = p->threads; th; th = th->next) {
+        rt_jc_clear(th);
+        th->cur_block = NULL;
+    }
+}
+
+void rt_block_insert(RtProcess *p, RtBlock *b)
+{
+    RtBlockTable *t = &p->blocks;
+    RtBlock **slot = &t->bucket[hash_pc(b->pc) & t->mask];
+    b->hash_next = *slot;       /* newest first: it hides an older block of the same pc */
+    *slot = b;
+    b->all_next = t->all;
+    t->all = b;
+    t->count++;
+}
+
+RtBlock *rt_block_lookup(const RtProcess *p, uint64_t pc)
+{
+    const RtBlockTable *t = &p->blocks;
+    if (!t->bucket)
+        return NULL;
+    for (RtBlock *b = t->bucket[hash_pc(pc) & t->mask]; b; b = b->hash_next)
+        if (b->pc == pc)
+            return b;
+    return NULL;
+}
+
+RtBlock *rt_block_by_host_pc(const RtProcess *p, uintptr_t host_pc)
+{
+    for (RtBlock *b = p->blocks.all; b; b = b->all_next)
+        if (b->code && host_pc >= (uintptr_t)b->code && host_pc < (uintptr_t)b->code + b->code_size)
+            return b;
+    return NULL;
+}
+
+/* Make exit slot s jump to block `to`. */
+static void patch(RtProcess *p, RtExitSlot *s, const RtBlock *to)
+{
+    uint8_t *site_exec = s->owner->code + s->patch_offset;
+    uint8_t *site = site_exec - p->cache.cb.exec_delta;
+    p->backend->patch_exit(&p->cache.cb, site, to->code);
+    rt_cache_sync(site_exec, 16);
+    s->patched = true;
+}
+
+void rt_block_chain(RtProcess *p, RtBlock *b)
+{
+    RtBlockTable *t = &p->blocks;
+    if (!p->chain || !p->backend || !b->code)
+        return;
+    for (uint32_t i = 0; i < b->n_exits; i++) {
+        RtExitSlot *s = &b->exits[i];
+        if (!s->direct || s->patched)
+            continue;
+        RtBlock *to = rt_block_lookup(p, s->target_pc);
+        if (to && to->code) {
+            patch(p, s, to);
+        } else {
+            RtExitSlot **head = &t->pending[hash_pc(s->target_pc) & t->pending_mask];
+            s->pending_next = *head;
+            *head = s;
+        }
+    }
+    /* Earlier exits waiting for this pc (including b's own, for a loop). */
+    RtExitSlot **pp = &t->pending[hash_pc(b->pc) & t->pending_mask];
+    while (*pp) {
+        RtExitSlot *s = *pp;
+        if (s->target_pc == b->pc) {
+            *pp = s->pending_next;
+            s->pending_next = NULL;
+            patch(p, s, b);
+        } else {
+            pp = &s->pending_next;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+/* codecache.c — the code region: one memfd mapped twice, a writable view the backend writes
+ * through and an executable view that runs, so no page is ever writable and executable in
+ * the same mapping (W^X even for ferry's own code). CodeBuf.exec_delta links the two.
+ *
+ * Each fill of the region starts with the backend's entry trampoline; blocks follow, bump-
+ * allocated. When the region is full, rt_cache_flush empties it: every block, the block
+ * table, the chaining index and every thread's jump cache go, and the trampoline is emitted
+ * again. Flushing happens only while no thread runs generated code (from the dispatcher, a
+ * system call or translation), so no stale return address into the region can remain.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "runtime/rt.h"
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010u    /* Linux 6.3: memfds may be executable (vm.memfd_noexec) */
+#endif
+
+/* Emit the trampoline at the start of the region. */
+static void emit_trampoline(RtProcess *p)
+{
+    RtCodeCache *c = &p->cache;
+    c->cb.p = c->cb.start;
+    c->enter = NULL;
+    if (p->backend) {
+        void *tramp = p->backend->emit_trampoline(&c->cb, &p->gi);
+        if (!tramp) {
+            /* The region cannot hold even the trampoline: ferry's own configuration bug. */
+            fprintf(stderr, "ferry: internal error: code cache too small for the trampoline\n");
+            abort();
+        }
+        rt_cache_sync(tramp, (size_t)(c->cb.p - c->cb.start));
+        c->enter = (BackendEnterFn)tramp;
+    }
+    c->blocks_start = c->cb.p;
+}
+
+int rt_cache_init(RtProcess *p, size_t size)
+{
+    RtCodeCache *c = &p->cache;
+    int fd = memfd_create("ferry-code", MFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (ftruncate(fd, (off_t)size) != 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    void *rw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *rx = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    if (rx == MAP_FAILED && errno == EACCES) {
+        /* vm.memfd_noexec: ask for an executable memfd explicitly. */
+        if (rw != MAP_FAILED)
+            munmap(rw, size);
+        close(fd);
+        fd = memfd_create("ferry-code", MFD_CLOEXEC | MFD_EXEC);
+        if (fd < 0 || ftruncate(fd, (off_t)size) != 0)
+            return -EACCES;
+        rw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        rx = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    }
+    int e = errno;
+    close(fd);              /* the mappings keep the memory */
+    if (rw == MAP_FAILED || rx == MAP_FAILED) {
+        if (rw != MAP_FAILED)
+            munmap(rw, size);
+        if (rx != MAP_FAILED)
+            munmap(rx, size);
+        return -e;
+    }
+    c->rw = rw;
+    c->rx = rx;
+    c->size = size;
+    c->cb.start = rw;
+    c->cb.end = (uint8_t *)rw + size;
+    c->cb.exec_delta = (intptr_t)rx - (intptr_t)rw;
+    emit_trampoline(p);
+    return 0;
+}
+
+void rt_cache_flush(RtProcess *p)
+{
+    rt_blocks_clear(p);
+    if (p->cache.rw)
+        emit_trampoline(p);
+    p->stats.flushes++;
+}
+
+bool rt_cache_contains(const RtProcess *p, uintptr_t host_pc)
+{
+    return p->cache.rx && host_pc >= (uintptr_t)p->cache.rx &&
+           host_pc < (uintptr_t)p->cache.rx + p->cache.size;
+}
+
+void rt_cache_sync(void *exec, size_t n)
+{
+    /* x86 keeps instruction fetch coherent with stores (to another mapping of the same page
+     * too); other hosts need the explicit cache maintenance. */
+#if !defined(__x86_64__) && !defined(__i386__)
+    __builtin___clear_cache((char *)exec, (char *)exec + n);
+#else
+    (void)exec;
+    (void)n;
+#endif
+}

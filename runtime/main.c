@@ -1,0 +1,82 @@
+/* main.c — the ferry program: `ferry [options] PROGRAM [ARGS...]`.
+ *
+ * Start-up order matters: options and the log first (their errors are usage errors, exit 1),
+ * then the frontend's helpers, the guest image (its errors exit 126/127 before anything else
+ * is mapped), the code cache, the first thread with its stack and registers, the host fault
+ * handler, and finally the dispatcher, which never returns: the guest ends through exit_group
+ * or a signal.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "runtime/rt.h"
+
+/* 64 MiB of host code: a few hundred thousand blocks before the first flush. */
+#define RT_CODE_CACHE_SIZE (64u << 20)
+
+extern char **environ;
+
+int main(int argc, char **argv)
+{
+    RtProcess *p = calloc(1, sizeof *p);
+    if (!p) {
+        fprintf(stderr, "ferry: out of memory\n");
+        return 1;
+    }
+    rt_options_parse(&p->opt, argc, argv);
+    rt_log_open(p);
+
+    fe_init();
+    p->gi = fe_guest_info(0);
+#if defined(__x86_64__)
+    p->backend = &backend_x86_64;
+#else
+    p->backend = NULL;          /* no backend for this host yet: the interpreter runs all */
+#endif
+    p->fe_opt.single_step = p->opt.single_step;
+    p->fe_opt.max_insns = p->opt.single_step ? 1 : 0;
+    /* -d exec reports every block, so blocks must come back to the dispatcher. */
+    p->chain = !rt_log_on(p, RT_LOG_EXEC) && !p->opt.interp;
+    p->scratch = ir_block_new(0);
+    rt_blocks_init(&p->blocks);
+    rt_mem_init(p);
+
+    const char *path = p->opt.program;
+    p->exec_fn = path;
+    rt_elf_load(p, path);
+    char *abs = realpath(path, NULL);
+    p->exe_path = abs ? abs : path;
+
+    if (!p->opt.interp && p->backend) {
+        int e = rt_cache_init(p, RT_CODE_CACHE_SIZE);
+        if (e < 0) {
+            /* The interpreter needs no executable memory: slower, but the guest runs. */
+            fprintf(stderr, "ferry: cannot create the code cache (%s): using the interpreter\n",
+                    strerror(-e));
+            p->opt.interp = true;
+            p->chain = false;
+        }
+    }
+
+    RtThread *t = rt_thread_new(p);
+    char **env = rt_env_build(&p->opt, environ);
+    char **gargv = p->opt.guest_argv;
+    if (p->opt.argv0) {
+        gargv = malloc(((size_t)p->opt.guest_argc + 1) * sizeof *gargv);
+        if (!gargv || !env) {
+            fprintf(stderr, "ferry: out of memory\n");
+            return 1;
+        }
+        memcpy(gargv, p->opt.guest_argv, ((size_t)p->opt.guest_argc + 1) * sizeof *gargv);
+        gargv[0] = (char *)p->opt.argv0;
+    }
+    int e = rt_stack_setup(p, t, p->opt.guest_argc, gargv, env);
+    if (e < 0) {
+        fprintf(stderr, "ferry: %s: cannot build the initial stack: %s\n", path, strerror(-e));
+        return 126;
+    }
+    rt_fault_install(p);
+    rt_fault_thread_init(t);
+    rt_run(t);
+}

@@ -1,0 +1,425 @@
+/* mem.c — the guest address space: brk, the mmap family, safe copies and code fetch.
+ *
+ * Guest base is 0: guest address == host address, so mapping calls go to the host kernel
+ * with the guest's addresses, and the mapping table (mem_map.c) records what the guest owns.
+ * Contracts:
+ *   - brk follows Linux: it starts at the page after the highest segment, brk(0) (or anything
+ *     below the start) returns the current break, growth maps anonymous pages with
+ *     MAP_FIXED_NOREPLACE, shrinking unmaps whole pages, and failure returns the old break.
+ *   - mmap/munmap/mprotect/mremap/madvise validate flags and protections as Linux does and
+ *     never touch ferry's own memory: a MAP_FIXED (or MREMAP_FIXED) over a range that holds
+ *     ferry memory fails with ENOMEM, munmap skips it, mprotect/madvise on it fail with ENOMEM
+ *     (to the guest it is simply not mapped).
+ *   - Changing a mapping that held executable guest code flushes the code cache, so a guest
+ *     that unmaps or rewrites code (after mprotect) never runs stale translations.
+ *   - Safe copies check the table, then copy with process_vm_readv/writev on ferry itself, so a
+ *     bad guest pointer gives -EFAULT and never a ferry crash (a file mapping beyond its end
+ *     would SIGBUS a plain memcpy).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "runtime/guest_abi.h"
+#include "runtime/rt.h"
+
+/* ABI values ferry passes straight to the host when the host uses the same numbers. */
+#if defined(__x86_64__) || defined(__aarch64__)
+_Static_assert(GUEST_MAP_FIXED == MAP_FIXED && GUEST_MAP_ANONYMOUS == MAP_ANONYMOUS &&
+               GUEST_MAP_NORESERVE == MAP_NORESERVE && GUEST_MAP_POPULATE == MAP_POPULATE &&
+               GUEST_MAP_FIXED_NOREPLACE == MAP_FIXED_NOREPLACE &&
+               GUEST_MAP_STACK == MAP_STACK && GUEST_MAP_SHARED == MAP_SHARED &&
+               GUEST_MAP_PRIVATE == MAP_PRIVATE && GUEST_PROT_READ == PROT_READ &&
+               GUEST_PROT_WRITE == PROT_WRITE && GUEST_PROT_EXEC == PROT_EXEC,
+               "mmap constants: the host uses the asm-generic values");
+#endif
+
+void rt_mem_init(RtProcess *p)
+{
+    rt_map_init(&p->map);
+    p->brk_start = p->brk_cur = p->brk_mapped = 0;
+}
+
+/* ---------------------------------------------------------------- invalidation */
+
+/* Guest memory [start, end) is about to change: drop translations if it held code. */
+static void invalidate(RtProcess *p, uint64_t start, uint64_t end)
+{
+    if (p->blocks.count > 0 && rt_map_any_prot(&p->map, start, end, PROT_EXEC))
+        rt_cache_flush(p);
+}
+
+/* Unmap the guest-owned parts of [start, end) and forget them; holes and ferry's memory are
+ * left alone. */
+static void unmap_guest(RtProcess *p, uint64_t start, uint64_t end)
+{
+    const RtMapping *m;
+    uint64_t at = start;
+    while ((m = rt_map_next(&p->map, at)) != NULL && m->start < end) {
+        uint64_t s = m->start > start ? m->start : start, e = m->end < end ? m->end : end;
+        munmap((void *)(uintptr_t)s, e - s);
+        rt_map_remove(&p->map, s, e);
+        at = e;
+    }
+}
+
+/* ---------------------------------------------------------------- brk */
+
+uint64_t rt_brk(RtProcess *p, uint64_t addr)
+{
+    if (addr < p->brk_start || addr > RT_USER_TOP)
+        return p->brk_cur;
+    uint64_t need = RT_PAGE_UP(addr);
+    if (need > p->brk_mapped) {
+        uint64_t len = need - p->brk_mapped;
+        void *want = (void *)(uintptr_t)p->brk_mapped;
+        void *r = mmap(want, len, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (r == MAP_FAILED)
+            return p->brk_cur;
+        if (r != want) {            /* a kernel that treats NOREPLACE as a hint */
+            munmap(r, len);
+            return p->brk_cur;
+        }
+        rt_map_add(&p->map, p->brk_mapped, need, PROT_READ | PROT_WRITE);
+        p->brk_mapped = need;
+    } else if (need < p->brk_mapped) {
+        invalidate(p, need, p->brk_mapped);
+        unmap_guest(p, need, p->brk_mapped);
+        p->brk_mapped = need;
+    }
+    p->brk_cur = addr;
+    return addr;
+}
+
+/* ---------------------------------------------------------------- claiming ranges */
+
+/* The first sub-range at or after `at` and below `end` that the guest does not own, as
+ * [*hs, *he). Returns false when there is none. */
+static bool next_hole(const RtProcess *p, uint64_t at, uint64_t end, uint64_t *hs, uint64_t *he)
+{
+    while (at < end) {
+        const RtMapping *m = rt_map_next(&p->map, at);
+        if (m && m->start <= at) {
+            at = m->end;
+            continue;
+        }
+        *hs = at;
+        *he = m && m->start < end ? m->start : end;
+        return true;
+    }
+    return false;
+}
+
+/* Unmap the placeholders claim() put in the holes of [start, end). */
+static void release_holes(const RtProcess *p, uint64_t start, uint64_t end)
+{
+    uint64_t hs, he;
+    for (uint64_t at = start; next_hole(p, at, end, &hs, &he); at = he)
+        munmap((void *)(uintptr_t)hs, he - hs);
+}
+
+/* Make sure [start, end) holds only guest memory or nothing, so MAP_FIXED there cannot
+ * clobber ferry: each hole gets a PROT_NONE placeholder (which the fixed mapping replaces).
+ * Returns 0, or -ENOMEM (leaving nothing behind) if some hole is ferry's memory. */
+static int claim(const RtProcess *p, uint64_t start, uint64_t end)
+{
+    uint64_t hs, he;
+    for (uint64_t at = start; next_hole(p, at, end, &hs, &he); at = he) {
+        void *want = (void *)(uintptr_t)hs;
+        void *r = mmap(want, he - hs, PROT_NONE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+        if (r != want) {
+            if (r != MAP_FAILED)
+                munmap(r, he - hs);     /* a kernel that treats NOREPLACE as a hint */
+            release_holes(p, start, hs);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- mmap family */
+
+static bool prot_valid(int prot)
+{
+    return (prot & ~(GUEST_PROT_READ | GUEST_PROT_WRITE | GUEST_PROT_EXEC | GUEST_PROT_SEM |
+                     GUEST_PROT_GROWSDOWN | GUEST_PROT_GROWSUP)) == 0;
+}
+
+#define KNOWN_MAP_FLAGS (GUEST_MAP_TYPE | GUEST_MAP_FIXED | GUEST_MAP_ANONYMOUS | \
+    GUEST_MAP_32BIT | GUEST_MAP_GROWSDOWN | GUEST_MAP_DENYWRITE | GUEST_MAP_EXECUTABLE | \
+    GUEST_MAP_LOCKED | GUEST_MAP_NORESERVE | GUEST_MAP_POPULATE | GUEST_MAP_NONBLOCK | \
+    GUEST_MAP_STACK | GUEST_MAP_HUGETLB | GUEST_MAP_SYNC | GUEST_MAP_FIXED_NOREPLACE | \
+    GUEST_MAP_UNINITIALIZED | GUEST_MAP_HUGE_MASK)
+
+/* Guest mmap flags -> host flags (the same numbers on x86-64 and aarch64 hosts, except
+ * MAP_32BIT, which only an x86 host has). */
+static int host_map_flags(int gflags)
+{
+    int f = gflags & (GUEST_MAP_TYPE | GUEST_MAP_FIXED | GUEST_MAP_ANONYMOUS |
+                      GUEST_MAP_NORESERVE | GUEST_MAP_POPULATE | GUEST_MAP_NONBLOCK |
+                      GUEST_MAP_STACK | GUEST_MAP_HUGETLB | GUEST_MAP_SYNC | GUEST_MAP_LOCKED |
+                      GUEST_MAP_FIXED_NOREPLACE | GUEST_MAP_HUGE_MASK);
+#ifdef MAP_32BIT
+    if (gflags & GUEST_MAP_32BIT)
+        f |= MAP_32BIT;
+#endif
+    return f;
+}
+
+int64_t rt_mmap(RtProcess *p, uint64_t addr, uint64_t len, int prot, int flags, int fd,
+                uint64_t off)
+{
+    int type = flags & GUEST_MAP_TYPE;
+    if (type != GUEST_MAP_SHARED && type != GUEST_MAP_PRIVATE && type != GUEST_MAP_SHARED_VALIDATE)
+        return -EINVAL;
+    if (type == GUEST_MAP_SHARED_VALIDATE && (flags & ~KNOWN_MAP_FLAGS))
+        return -EOPNOTSUPP;
+    if (len == 0 || (off & (RT_PAGE_SIZE - 1)) || !prot_valid(prot) ||
+        (prot & (GUEST_PROT_GROWSDOWN | GUEST_PROT_GROWSUP)))
+        return -EINVAL;
+    uint64_t ulen = RT_PAGE_UP(len);
+    if (ulen == 0 || ulen > RT_USER_TOP)
+        return -ENOMEM;
+    if (!(flags & GUEST_MAP_ANONYMOUS) && fd >= 0 && fd == p->log_fd)
+        return -EBADF;
+    bool fixed = flags & GUEST_MAP_FIXED;
+    bool noreplace = flags & GUEST_MAP_FIXED_NOREPLACE;
+    if (fixed || noreplace) {
+        if (addr & (RT_PAGE_SIZE - 1))
+            return -EINVAL;
+        if (addr + ulen > RT_USER_TOP || addr + ulen < addr)
+            return -ENOMEM;
+    }
+    int hflags = host_map_flags(flags);
+    if (type == GUEST_MAP_SHARED_VALIDATE)
+        hflags = (hflags & ~GUEST_MAP_TYPE) | MAP_SHARED_VALIDATE;
+    if (fixed) {
+        hflags &= ~MAP_FIXED_NOREPLACE;
+        if (claim(p, addr, addr + ulen) < 0)
+            return -ENOMEM;
+        invalidate(p, addr, addr + ulen);
+    }
+    void *r = mmap((void *)(uintptr_t)addr, len, rt_host_prot(prot), hflags, fd, (off_t)off);
+    if (r == MAP_FAILED) {
+        int e = errno;
+        if (fixed)      /* Linux checks before unmapping: the old mappings are intact */
+            release_holes(p, addr, addr + ulen);
+        return -e;
+    }
+    uint64_t got = (uint64_t)(uintptr_t)r;
+    if (noreplace && got != addr) {     /* a kernel without MAP_FIXED_NOREPLACE */
+        munmap(r, ulen);
+        return -EEXIST;
+    }
+    rt_map_add(&p->map, got, got + ulen, prot & (GUEST_PROT_READ | GUEST_PROT_WRITE |
+                                                 GUEST_PROT_EXEC));
+    return (int64_t)got;
+}
+
+int64_t rt_munmap(RtProcess *p, uint64_t addr, uint64_t len)
+{
+    if ((addr & (RT_PAGE_SIZE - 1)) || len == 0)
+        return -EINVAL;
+    uint64_t ulen = RT_PAGE_UP(len);
+    if (ulen == 0 || addr + ulen < addr || addr + ulen > RT_USER_TOP)
+        return -EINVAL;
+    uint64_t end = addr + ulen;
+    invalidate(p, addr, end);
+    /* Unmap only what the guest owns: the rest is a hole or ferry's memory. (Like Linux,
+     * unmapping part of the heap leaves the break where it is.) */
+    unmap_guest(p, addr, end);
+    return 0;
+}
+
+int64_t rt_mprotect(RtProcess *p, uint64_t addr, uint64_t len, int prot)
+{
+    if ((addr & (RT_PAGE_SIZE - 1)) || !prot_valid(prot))
+        return -EINVAL;
+    if ((prot & GUEST_PROT_GROWSDOWN) && (prot & GUEST_PROT_GROWSUP))
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    uint64_t ulen = RT_PAGE_UP(len);
+    if (ulen == 0 || addr + ulen < addr)
+        return -ENOMEM;
+    if (!rt_map_covers(&p->map, addr, ulen, 0))
+        return -ENOMEM;
+    int gprot = prot & (GUEST_PROT_READ | GUEST_PROT_WRITE | GUEST_PROT_EXEC);
+    invalidate(p, addr, addr + ulen);
+    if (mprotect((void *)(uintptr_t)addr, ulen, rt_host_prot(gprot)) != 0)
+        return -errno;
+    rt_map_add(&p->map, addr, addr + ulen, gprot);
+    return 0;
+}
+
+int64_t rt_mremap(RtProcess *p, uint64_t old, uint64_t old_len, uint64_t new_len, int flags,
+                  uint64_t new_addr)
+{
+    if ((old & (RT_PAGE_SIZE - 1)) ||
+        (flags & ~(GUEST_MREMAP_MAYMOVE | GUEST_MREMAP_FIXED | GUEST_MREMAP_DONTUNMAP)))
+        return -EINVAL;
+    if ((flags & (GUEST_MREMAP_FIXED | GUEST_MREMAP_DONTUNMAP)) && !(flags & GUEST_MREMAP_MAYMOVE))
+        return -EINVAL;
+    /* old_len 0 (duplicating a shared mapping) is not supported: rare and hard to track. */
+    if (old_len == 0 || new_len == 0)
+        return -EINVAL;
+    uint64_t uold = RT_PAGE_UP(old_len), unew = RT_PAGE_UP(new_len);
+    if (uold == 0 || unew == 0 || unew > RT_USER_TOP)
+        return -ENOMEM;
+    if (!rt_map_covers(&p->map, old, uold, 0))
+        return -EFAULT;
+    int prot = rt_map_find(&p->map, old)->prot;
+    if (flags & GUEST_MREMAP_FIXED) {
+        if ((new_addr & (RT_PAGE_SIZE - 1)) || new_addr + unew < new_addr ||
+            new_addr + unew > RT_USER_TOP)
+            return -EINVAL;
+        if (claim(p, new_addr, new_addr + unew) < 0)
+            return -ENOMEM;
+        invalidate(p, new_addr, new_addr + unew);
+    }
+    invalidate(p, old, old + uold);
+    int hflags = 0;
+    if (flags & GUEST_MREMAP_MAYMOVE)
+        hflags |= MREMAP_MAYMOVE;
+    if (flags & GUEST_MREMAP_FIXED)
+        hflags |= MREMAP_FIXED;
+#ifdef MREMAP_DONTUNMAP
+    if (flags & GUEST_MREMAP_DONTUNMAP)
+        hflags |= MREMAP_DONTUNMAP;
+#else
+    if (flags & GUEST_MREMAP_DONTUNMAP)
+        return -EINVAL;
+#endif
+    void *r = mremap((void *)(uintptr_t)old, old_len, new_len, hflags,
+                     (void *)(uintptr_t)new_addr);
+    if (r == MAP_FAILED) {
+        int e = errno;
+        if (flags & GUEST_MREMAP_FIXED)
+            release_holes(p, new_addr, new_addr + unew);
+        return -e;
+    }
+    uint64_t got = (uint64_t)(uintptr_t)r;
+    if (!(flags & GUEST_MREMAP_DONTUNMAP))
+        rt_map_remove(&p->map, old, old + uold);
+    rt_map_add(&p->map, got, got + unew, prot);
+    return (int64_t)got;
+}
+
+int64_t rt_madvise(RtProcess *p, uint64_t addr, uint64_t len, int advice)
+{
+    if (addr & (RT_PAGE_SIZE - 1))
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    uint64_t ulen = RT_PAGE_UP(len);
+    if (ulen == 0 || addr + ulen < addr)
+        return -EINVAL;
+    if (!rt_map_covers(&p->map, addr, ulen, 0))
+        return -ENOMEM;
+    if (advice == MADV_DONTNEED || advice == MADV_REMOVE
+#ifdef MADV_FREE
+        || advice == MADV_FREE
+#endif
+        )
+        invalidate(p, addr, addr + ulen);
+    if (madvise((void *)(uintptr_t)addr, ulen, advice) != 0)
+        return -errno;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- safe copies */
+
+/* process_vm_readv/writev on ferry itself: the kernel copies, so an unreadable page is an
+ * error return, not a fault. Some sandboxes forbid them (EPERM/ENOSYS); then the table's
+ * protection check (already done by the callers) is what keeps the plain copy safe. */
+static int kernel_copy(void *dst, const void *src, size_t n, bool to_guest)
+{
+    struct iovec local = { .iov_base = to_guest ? (void *)src : dst, .iov_len = n };
+    struct iovec remote = { .iov_base = to_guest ? dst : (void *)src, .iov_len = n };
+    ssize_t r = to_guest ? process_vm_writev(getpid(), &local, 1, &remote, 1, 0)
+                         : process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    if (r == (ssize_t)n)
+        return 0;
+    if (r < 0 && (errno == ENOSYS || errno == EPERM)) {
+        memcpy(dst, src, n);
+        return 0;
+    }
+    return -EFAULT;
+}
+
+int rt_copy_from_guest(const RtProcess *p, void *dst, uint64_t src, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (!rt_map_covers(&p->map, src, n, PROT_READ))
+        return -EFAULT;
+    return kernel_copy(dst, (const void *)(uintptr_t)src, n, false);
+}
+
+int rt_copy_to_guest(const RtProcess *p, uint64_t dst, const void *src, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (!rt_map_covers(&p->map, dst, n, PROT_WRITE))
+        return -EFAULT;
+    return kernel_copy((void *)(uintptr_t)dst, src, n, true);
+}
+
+int64_t rt_strncpy_from_guest(const RtProcess *p, char *dst, uint64_t src, size_t max)
+{
+    size_t got = 0;
+    while (got + 1 < max) {
+        /* Copy up to the end of the page, so an unmapped next page does not fail early. */
+        uint64_t at = src + got;
+        size_t chunk = (size_t)(RT_PAGE_UP(at + 1) - at);
+        if (chunk > max - 1 - got)
+            chunk = max - 1 - got;
+        if (rt_copy_from_guest(p, dst + got, at, chunk) < 0)
+            return -EFAULT;
+        void *nul = memchr(dst + got, '\0', chunk);
+        if (nul)
+            return (int64_t)((char *)nul - dst);
+        got += chunk;
+    }
+    if (max > 0)
+        dst[max - 1] = '\0';
+    return -ENAMETOOLONG;
+}
+
+bool rt_guest_range_ok(const RtProcess *p, uint64_t addr, uint64_t len)
+{
+    return rt_map_covers(&p->map, addr, len, 0);
+}
+
+uint64_t rt_guest_prefix(const RtProcess *p, uint64_t addr, uint64_t len)
+{
+    return rt_map_prefix(&p->map, addr, len, 0);
+}
+
+/* ---------------------------------------------------------------- code fetch */
+
+size_t rt_fetch_code(void *opaque, uint64_t pc, uint8_t *buf, size_t n)
+{
+    const RtProcess *p = opaque;
+    size_t got = 0;
+    /* Only executable guest memory; page by page so a fetch that runs into an unreadable page
+     * returns the bytes before it. */
+    while (got < n) {
+        uint64_t at = pc + got;
+        if (at < pc)
+            break;
+        const RtMapping *m = rt_map_find(&p->map, at);
+        if (!m || !(m->prot & PROT_EXEC))
+            break;
+        size_t chunk = (size_t)(RT_PAGE_UP(at + 1) - at);
+        if (chunk > n - got)
+            chunk = n - got;
+        if (kernel_copy(buf + got, (const void *)(uintptr_t)at, chunk, false) < 0)
+            break;
+        got += chunk;
+    }
+    return got;
+}

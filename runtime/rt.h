@@ -1,0 +1,380 @@
+/* rt.h — the Linux user-mode runtime: per-process and per-thread state, and the functions the
+ * runtime's files offer each other.
+ *
+ * One RtProcess per guest process (memory layout, brk, mapping table, code cache, block table,
+ * options, logs, statistics, recorded signal dispositions) and one RtThread per guest thread
+ * (X86State, jump cache, recorded signal mask). Guest base is 0: a guest address is the host
+ * address of the same byte, so guest pointers are used directly once they have been checked
+ * against the mapping table (mem_map.c).
+ *
+ * Who owns what:
+ *   main.c, options.c   command line -> RtOptions, start-up order
+ *   elf_load.c          PT_LOAD segments into guest memory, entry, program headers
+ *   stack.c             the initial stack (argv, envp, auxv) and entry registers
+ *   mem_map.c, mem.c    the guest mapping table; brk, mmap family, safe copies, code fetch
+ *   codecache.c         the dual-mapped code region and the trampoline
+ *   blocks.c            block table, jump cache, chaining of direct exits
+ *   translate.c         guest pc -> RtBlock (frontend, passes, verifier, backend, logs)
+ *   dispatch.c          the loop that runs blocks and acts on exit words; guest termination
+ *   fault.c             host SIGSEGV/SIGBUS/SIGFPE -> guest fault or internal error
+ *   syscall.c, sys_*.c, strace.c, syscalls.def   Linux system calls and -strace
+ *   log.c               -d channels, Capstone disassembly, -d stats
+ */
+#ifndef FERRY_RT_H
+#define FERRY_RT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "ir/ir.h"
+#include "ir/backend.h"
+#include "frontend-x86/frontend.h"
+#include "frontend-x86/x86_state.h"
+
+#define RT_PAGE_SIZE 4096ull
+#define RT_PAGE_DOWN(a) ((uint64_t)(a) & ~(RT_PAGE_SIZE - 1))
+#define RT_PAGE_UP(a)   (((uint64_t)(a) + RT_PAGE_SIZE - 1) & ~(RT_PAGE_SIZE - 1))
+/* First address past the x86-64 user address space (47-bit, as Linux's TASK_SIZE_MAX). */
+#define RT_USER_TOP 0x00007ffffffff000ull
+
+/* ---------------------------------------------------------------- options (options.c) */
+
+/* -d channels. */
+enum {
+    RT_LOG_IN_ASM  = 1u << 0,   /* guest code of each translated block (Capstone) */
+    RT_LOG_IR      = 1u << 1,   /* IR as the frontend emitted it */
+    RT_LOG_OPT     = 1u << 2,   /* IR after the passes */
+    RT_LOG_OUT_ASM = 1u << 3,   /* host code of each block (Capstone) */
+    RT_LOG_EXEC    = 1u << 4,   /* each block the dispatcher runs (chaining off) */
+    RT_LOG_STATS   = 1u << 5,   /* translation and execution statistics at exit */
+};
+
+typedef struct RtEnvEdit {
+    const char *text;           /* "VAR=VALUE" for -E, "VAR" for -U */
+    bool unset;                 /* true for -U */
+} RtEnvEdit;
+
+typedef struct RtOptions {
+    const char *sysroot;        /* -L DIR: guest sysroot, for dynamic binaries (later issue) */
+    unsigned log_mask;          /* -d: RT_LOG_* bits */
+    const char *log_file;       /* -D FILE, NULL for stderr */
+    bool strace;                /* -strace */
+    const char *cpu_model;      /* -cpu NAME (validated; there is one model) */
+    const char *argv0;          /* -0 ARGV0: the guest's argv[0], NULL to keep PROGRAM */
+    bool single_step;           /* -singlestep: one guest instruction per block */
+    bool interp;                /* --interp: run IR with the reference interpreter */
+    RtEnvEdit *env_edits;       /* -E / -U in command-line order */
+    unsigned n_env_edits;
+    const char *program;        /* PROGRAM as given */
+    int guest_argc;             /* PROGRAM and its ARGS */
+    char **guest_argv;          /* points into main's argv (guest_argv[0] is PROGRAM) */
+} RtOptions;
+
+/* Parse the command line. Help, version and list requests print and exit 0; usage errors
+ * print one message and exit 1. */
+void rt_options_parse(RtOptions *o, int argc, char **argv);
+/* The guest environment: a copy of `env` with the -E/-U edits applied in order (malloc'd,
+ * NULL-terminated). */
+char **rt_env_build(const RtOptions *o, char **env);
+/* The name of the one CPU model (-cpu help). */
+extern const char rt_cpu_model_name[];
+
+/* ---------------------------------------------------------------- guest memory (mem*.c) */
+
+/* One run of guest pages with the same guest protection. */
+typedef struct RtMapping {
+    uint64_t start, end;        /* page-aligned guest range [start, end) */
+    int prot;                   /* guest PROT_READ|PROT_WRITE|PROT_EXEC as the guest asked */
+} RtMapping;
+
+/* Every range the guest may touch, sorted and non-overlapping (adjacent runs with the same
+ * protection are merged). ferry's own memory never appears here. */
+typedef struct RtMemMap {
+    RtMapping *v;
+    size_t n, cap;
+} RtMemMap;
+
+void rt_map_init(RtMemMap *m);
+void rt_map_free(RtMemMap *m);
+/* Record [start, end) with protection prot, replacing whatever was recorded there. */
+void rt_map_add(RtMemMap *m, uint64_t start, uint64_t end, int prot);
+/* Forget [start, end). */
+void rt_map_remove(RtMemMap *m, uint64_t start, uint64_t end);
+/* The first mapping that ends above addr (it may hold addr or lie above it), or NULL. */
+const RtMapping *rt_map_next(const RtMemMap *m, uint64_t addr);
+/* The mapping holding addr, or NULL. */
+const RtMapping *rt_map_find(const RtMemMap *m, uint64_t addr);
+/* How many bytes from addr on (at most len) are recorded contiguously with every bit of
+ * host_prot in their host protection (0: any recorded mapping). */
+uint64_t rt_map_prefix(const RtMemMap *m, uint64_t addr, uint64_t len, int host_prot);
+/* True if every byte of [addr, addr + len) is recorded with host_prot (len 0: true). */
+static inline bool rt_map_covers(const RtMemMap *m, uint64_t addr, uint64_t len, int host_prot)
+{
+    return rt_map_prefix(m, addr, len, host_prot) == len;
+}
+/* True if any recorded byte of [start, end) has all the protection bits in `prot`. */
+bool rt_map_any_prot(const RtMemMap *m, uint64_t start, uint64_t end, int prot);
+
+/* The host protection for a guest protection: ferry never runs guest code, so PROT_EXEC
+ * becomes PROT_READ (ferry reads code to translate it). */
+int rt_host_prot(int guest_prot);
+
+/* ---------------------------------------------------------------- code cache and blocks */
+
+typedef struct RtProcess RtProcess;
+typedef struct RtThread RtThread;
+typedef struct RtBlock RtBlock;
+
+/* One exit of a block (by exit index: EXIT_IF and EXIT in IR order), as chaining sees it. */
+typedef struct RtExitSlot {
+    bool direct;                /* a direct jump to a constant pc: chainable */
+    bool patched;               /* jumps straight to the target block's code */
+    uint32_t patch_offset;      /* offset of the patchable jump from the block's code */
+    uint64_t target_pc;         /* guest pc the exit continues at (direct exits) */
+    RtBlock *owner;             /* the block this exit belongs to */
+    struct RtExitSlot *pending_next; /* next unpatched exit with a target in the same bucket */
+} RtExitSlot;
+
+struct RtBlock {
+    uint64_t pc;                /* guest pc of the first instruction */
+    uint32_t guest_len;         /* guest bytes covered */
+    uint32_t guest_insns;       /* guest instructions covered */
+    uint64_t hash;              /* XXH64 of the guest bytes, to validate the translation */
+    uint8_t *code;              /* executable address of the host code; NULL: interpreted */
+    uint32_t code_size;         /* bytes of host code */
+    uint32_t host_insns;        /* host instructions (for -d stats) */
+    IrBlock *ir;                /* the IR, kept only for interpreted blocks */
+    FeStatus fe_status;         /* why the block's last instruction traps (FE_OK: it does not
+                                   trap because of translation) */
+    uint64_t bad_pc;            /* that instruction's pc */
+    RtBlock *hash_next;         /* next block in the same table bucket */
+    RtBlock *all_next;          /* next block in creation order (flush, fault lookup) */
+    uint32_t n_exits;           /* entries of exits[] */
+    RtExitSlot exits[];         /* direct exits, by exit index */
+};
+
+typedef struct RtBlockTable {
+    RtBlock **bucket;           /* hash of pc -> chain of blocks */
+    uint32_t mask;              /* buckets - 1 (a power of two) */
+    RtExitSlot **pending;       /* hash of target pc -> unpatched exits going there */
+    uint32_t pending_mask;
+    RtBlock *all;               /* every block, newest first */
+    size_t count;               /* blocks in the table */
+} RtBlockTable;
+
+typedef struct RtCodeCache {
+    uint8_t *rw;                /* writable view of the region */
+    uint8_t *rx;                /* executable view (the same pages) */
+    size_t size;                /* bytes in the region */
+    CodeBuf cb;                 /* where the backend writes next */
+    BackendEnterFn enter;       /* the trampoline of the current fill */
+    uint8_t *blocks_start;      /* writable address of the first block (after the trampoline) */
+} RtCodeCache;
+
+/* ---------------------------------------------------------------- logs and statistics */
+
+typedef struct RtLog {
+    FILE *f;                    /* -D file, or stderr */
+    unsigned mask;              /* RT_LOG_* */
+    size_t cs_guest, cs_host;   /* Capstone handles (csh), opened on first use */
+    bool cs_guest_open, cs_host_open;
+} RtLog;
+
+typedef struct RtStats {
+    uint64_t blocks_translated; /* blocks given to the frontend (including retranslations) */
+    uint64_t guest_insns;       /* guest instructions in those blocks */
+    uint64_t translate_ns;      /* time spent translating (frontend to host code) */
+    uint64_t code_bytes;        /* host code bytes emitted for blocks */
+    uint64_t host_insns;        /* host instructions emitted for blocks */
+    uint64_t interp_blocks;     /* blocks that run through the interpreter */
+    uint64_t flushes;           /* code cache flushes */
+    uint64_t blocks_executed;   /* blocks entered from the dispatcher (chained runs of blocks
+                                   count once) */
+    uint64_t syscalls;          /* system calls performed */
+} RtStats;
+
+/* ---------------------------------------------------------------- process and thread */
+
+/* What the guest recorded with rt_sigaction (signals are a later issue: ferry records the
+ * dispositions and honours SIG_IGN for signals sent to itself, nothing more). */
+typedef struct RtSigAction {
+    uint64_t handler;           /* guest sa_handler (0 = SIG_DFL, 1 = SIG_IGN) */
+    uint64_t flags;             /* sa_flags */
+    uint64_t restorer;          /* sa_restorer */
+    uint64_t mask;              /* sa_mask */
+} RtSigAction;
+
+struct RtProcess {
+    RtOptions opt;              /* the command line */
+    const char *exe_path;       /* absolute path of the guest program (/proc/self/exe) */
+    const char *exec_fn;        /* the path as given (AT_EXECFN) */
+
+    /* Layout of the loaded image (elf_load.c). */
+    uint64_t load_bias;         /* added to every p_vaddr (0 for ET_EXEC) */
+    uint64_t entry;             /* guest entry point (biased) */
+    uint64_t phdr_addr;         /* guest address of the program headers (AT_PHDR) */
+    uint32_t phnum;             /* AT_PHNUM */
+    uint32_t phent;             /* AT_PHENT */
+    uint64_t image_lo, image_hi;/* lowest and highest guest address of the segments */
+    uint64_t stack_lo, stack_hi;/* the guest stack mapping (without its guard page) */
+
+    /* brk (mem.c): [brk_start, brk_cur) is the guest heap; [brk_start, brk_mapped) mapped. */
+    uint64_t brk_start;         /* page after the highest segment */
+    uint64_t brk_cur;           /* current break */
+    uint64_t brk_mapped;        /* end of the pages mapped for the heap */
+
+    RtMemMap map;               /* every guest-accessible range */
+
+    /* Translation. */
+    const Backend *backend;     /* host backend, NULL when only the interpreter is available */
+    IrGuestInfo gi;             /* fe_guest_info(0) */
+    FeOptions fe_opt;           /* block size, single-step */
+    bool chain;                 /* patch direct exits (off under -d exec and --interp) */
+    RtCodeCache cache;          /* the code region */
+    RtBlockTable blocks;        /* translated blocks */
+    IrBlock *scratch;           /* IR block reused by every translation */
+
+    RtThread *threads;          /* every guest thread (one until threads exist) */
+    RtSigAction sigact[65];     /* recorded dispositions, by guest signal number */
+    int log_fd;                 /* ferry's own descriptor for -D (the guest may not touch it),
+                                   or -1 */
+    RtLog log;                  /* -d channels */
+    RtStats stats;              /* -d stats */
+};
+
+#define RT_JC_BITS 12
+#define RT_JC_SIZE (1u << RT_JC_BITS)
+
+typedef struct RtJcEntry {
+    uint64_t pc;                /* guest pc, valid when blk != NULL */
+    RtBlock *blk;
+} RtJcEntry;
+
+struct RtThread {
+    _Alignas(64) X86State state;/* first: generated code pins a pointer to it */
+    RtProcess *proc;            /* the process this thread belongs to */
+    RtJcEntry jc[RT_JC_SIZE];   /* direct-mapped jump cache: pc -> block */
+    RtBlock *volatile cur_block;/* block entered last by the dispatcher (fault reports) */
+    volatile sig_atomic_t in_guest; /* inside generated code, a helper, or the interpreter */
+    int tid;                    /* host thread id (the guest's too) */
+    uint64_t clear_child_tid;   /* set_tid_address */
+    uint64_t robust_list;       /* set_robust_list head */
+    uint64_t sigmask;           /* recorded rt_sigprocmask mask (bit n-1 for signal n) */
+    uint64_t sigpending;        /* signals sent to self while blocked */
+    uint64_t altstack_sp;       /* recorded sigaltstack */
+    uint64_t altstack_size;
+    int altstack_flags;         /* SS_DISABLE when none */
+    RtThread *next;             /* next thread of the process */
+};
+
+/* ---------------------------------------------------------------- functions by file */
+
+/* elf_load.c: load PROGRAM into guest memory and fill the layout fields of p. On failure
+ * prints "ferry: PATH: <reason>" and exits (127: missing file, 126: any other reason). */
+void rt_elf_load(RtProcess *p, const char *path);
+
+/* stack.c: map the 8 MiB guest stack, build argc/argv/envp/auxv on it and set the entry
+ * registers of t (x86_state_init, rsp, rip). Returns 0, or -errno (E2BIG, ENOMEM). */
+int rt_stack_setup(RtProcess *p, RtThread *t, int argc, char **argv, char **envp);
+
+/* mem.c */
+void rt_mem_init(RtProcess *p);
+uint64_t rt_brk(RtProcess *p, uint64_t addr);       /* Linux brk semantics */
+int64_t rt_mmap(RtProcess *p, uint64_t addr, uint64_t len, int prot, int flags, int fd,
+                uint64_t off);
+int64_t rt_munmap(RtProcess *p, uint64_t addr, uint64_t len);
+int64_t rt_mprotect(RtProcess *p, uint64_t addr, uint64_t len, int prot);
+int64_t rt_mremap(RtProcess *p, uint64_t old, uint64_t old_len, uint64_t new_len, int flags,
+                  uint64_t new_addr);
+int64_t rt_madvise(RtProcess *p, uint64_t addr, uint64_t len, int advice);
+/* Safe copies between ferry and guest memory: 0, or -EFAULT if any byte is not guest memory
+ * or not accessible. Never fault. */
+int rt_copy_from_guest(const RtProcess *p, void *dst, uint64_t src, size_t n);
+int rt_copy_to_guest(const RtProcess *p, uint64_t dst, const void *src, size_t n);
+/* Copy a NUL-terminated guest string into dst (size max). Returns its length, -EFAULT, or
+ * -ENAMETOOLONG when no NUL is found within max - 1 bytes. */
+int64_t rt_strncpy_from_guest(const RtProcess *p, char *dst, uint64_t src, size_t max);
+/* True if [addr, addr + len) is guest memory (so the host kernel may be handed the pointer). */
+bool rt_guest_range_ok(const RtProcess *p, uint64_t addr, uint64_t len);
+/* How many bytes of [addr, addr + len) are guest memory from addr on: buffers the kernel fills
+ * or reads are clamped to it, as Linux stops at the first unmapped byte. */
+uint64_t rt_guest_prefix(const RtProcess *p, uint64_t addr, uint64_t len);
+/* FeFetchFn: copy guest code bytes (only from executable guest mappings). */
+size_t rt_fetch_code(void *opaque_process, uint64_t pc, uint8_t *buf, size_t n);
+
+/* codecache.c */
+int rt_cache_init(RtProcess *p, size_t size);        /* 0 or -errno */
+void rt_cache_flush(RtProcess *p);                   /* empty cache, table and jump caches */
+bool rt_cache_contains(const RtProcess *p, uintptr_t host_pc);
+/* Make freshly written code at [exec, exec + n) visible to instruction fetch. */
+void rt_cache_sync(void *exec, size_t n);
+
+/* blocks.c */
+void rt_blocks_init(RtBlockTable *t);
+void rt_blocks_clear(RtProcess *p);                  /* free every block, reset jump caches */
+RtBlock *rt_block_alloc(uint64_t pc, uint32_t n_exits);
+void rt_block_insert(RtProcess *p, RtBlock *b);      /* add to the table (replacing pc) */
+RtBlock *rt_block_lookup(const RtProcess *p, uint64_t pc);
+RtBlock *rt_block_by_host_pc(const RtProcess *p, uintptr_t host_pc);
+/* Chaining: patch b's exits whose targets are compiled, and earlier blocks' exits that go to
+ * b's pc. No-op when chaining is off or b is interpreted. */
+void rt_block_chain(RtProcess *p, RtBlock *b);
+static inline uint32_t rt_jc_index(uint64_t pc)
+{
+    return (uint32_t)((pc ^ (pc >> RT_JC_BITS)) & (RT_JC_SIZE - 1));
+}
+static inline RtBlock *rt_jc_lookup(const RtThread *t, uint64_t pc)
+{
+    const RtJcEntry *e = &t->jc[rt_jc_index(pc)];
+    return e->blk && e->pc == pc ? e->blk : NULL;
+}
+static inline void rt_jc_insert(RtThread *t, RtBlock *b)
+{
+    RtJcEntry *e = &t->jc[rt_jc_index(b->pc)];
+    e->pc = b->pc;
+    e->blk = b;
+}
+void rt_jc_clear(RtThread *t);
+
+/* translate.c: translate the block at pc, insert it and chain it. Never NULL. */
+RtBlock *rt_translate(RtProcess *p, uint64_t pc);
+/* Do the guest bytes of b still hash to what was translated? */
+bool rt_block_valid(RtProcess *p, const RtBlock *b);
+
+/* dispatch.c */
+RtThread *rt_thread_new(RtProcess *p);
+RtBlock *rt_block_find(RtThread *t, uint64_t pc);    /* jump cache, table, translate */
+_Noreturn void rt_run(RtThread *t);
+/* Terminate the process as the default action of signal sig does (flushes logs and stats,
+ * resets the host disposition, raises it). */
+_Noreturn void rt_die_by_signal(RtProcess *p, int sig);
+/* Exit the process with status (flushes logs and stats). */
+_Noreturn void rt_exit(RtProcess *p, int status);
+
+/* fault.c */
+void rt_fault_install(RtProcess *p);                 /* host SIGSEGV/SIGBUS/SIGFPE handler */
+void rt_fault_thread_init(RtThread *t);              /* alternate signal stack, current thread */
+
+/* syscall.c: perform the system call in t->state (RAX number, RDI RSI RDX R10 R8 R9), result
+ * in RAX. */
+void rt_syscall(RtThread *t);
+
+/* log.c */
+static inline bool rt_log_on(const RtProcess *p, unsigned ch) { return (p->log.mask & ch) != 0; }
+void rt_log_open(RtProcess *p);                      /* -D; exits 1 if the file cannot open */
+void rt_log_printf(RtProcess *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rt_log_guest_code(RtProcess *p, uint64_t pc, const uint8_t *bytes, size_t n);
+void rt_log_host_code(RtProcess *p, const uint8_t *code, size_t n);
+/* One-line disassembly of the guest instruction at bytes (for messages); returns buf. */
+const char *rt_disasm_one(RtProcess *p, uint64_t pc, const uint8_t *bytes, size_t n, char *buf,
+                          size_t len);
+void rt_log_stats(RtProcess *p);
+void rt_log_flush(RtProcess *p);
+
+/* Names for messages: "SIGSEGV" (NULL if unknown), "ENOENT" (NULL if unknown). */
+const char *rt_signal_name(int sig);
+const char *rt_errno_name(int err);
+
+#endif /* FERRY_RT_H */

@@ -1,0 +1,74 @@
+/* syscall.h — what the system-call files share: the table derived from syscalls.def, the
+ * handler prototypes, -strace formatting, and small helpers for handlers.
+ *
+ * Handler contract: arguments are the raw 64-bit guest registers; the result is the value
+ * Linux would put in RAX (>= 0, or -errno). Guest pointers are checked against the guest
+ * mapping table before the host kernel sees them (rt_guest_range_ok / rt_guest_prefix), and
+ * anything ferry itself reads or writes goes through the safe copies (mem.c), so a bad
+ * pointer is -EFAULT, never a crash, and never a way into ferry's own memory.
+ */
+#ifndef FERRY_RT_SYSCALL_H
+#define FERRY_RT_SYSCALL_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "runtime/rt.h"
+
+typedef int64_t (*RtSysFn)(RtThread *t, const uint64_t *a);
+
+typedef struct RtSyscallDesc {
+    uint32_t nr;            /* guest system call number */
+    const char *name;       /* strace name */
+    RtSysFn fn;             /* handler */
+    uint8_t nargs;          /* arguments strace prints */
+    const char *kinds;      /* argument kinds, then optionally '=' and the result kind */
+} RtSyscallDesc;
+
+#define SYSCALL(nr, name, handler, nargs, kinds) int64_t handler(RtThread *t, const uint64_t *a);
+#include "runtime/syscalls.def"
+#undef SYSCALL
+
+/* Numbers at or above this are unknown (the highest in the table is below it). */
+#define RT_SYSCALL_LIMIT 512
+
+extern const RtSyscallDesc rt_syscalls[];   /* table order (sorted by number) */
+extern const size_t rt_syscall_count;
+/* The descriptor of guest system call nr, or NULL. */
+const RtSyscallDesc *rt_syscall_lookup(uint64_t nr);
+
+/* strace.c: "name(args) = result" for a call (d NULL: an unknown number, printed as
+ * syscall_NNN with its six arguments in hex). With returned false the result is "?".
+ * Returns the length written (truncated to fit n, always NUL-terminated). */
+size_t rt_strace_format(const RtProcess *p, char *buf, size_t n, const RtSyscallDesc *d,
+                        uint64_t nr, const uint64_t *a, int64_t ret, bool returned);
+/* " = 3", " = 0x7f0000000000", " = -1 ENOENT (No such file or directory)". */
+size_t rt_strace_result(char *buf, size_t n, int64_t ret, char kind);
+
+/* A host libc/syscall() result (-1 and errno on failure) in Linux's -errno convention. */
+static inline int64_t rt_sysret(long r)
+{
+    return r < 0 ? -(int64_t)errno : (int64_t)r;
+}
+
+/* Descriptors ferry keeps for itself (the -D log): the guest may not close or replace them. */
+static inline bool rt_fd_reserved(const RtProcess *p, int64_t fd)
+{
+    return p->log_fd >= 0 && fd == p->log_fd;
+}
+
+/* A guest int argument (the low 32 bits of the register, as the kernel reads it). */
+static inline int rt_arg_int(uint64_t v)
+{
+    return (int)(int32_t)(uint32_t)v;
+}
+
+/* Guest open flags <-> host open flags (sys_fd.c). */
+int rt_host_open_flags(int guest_flags);
+int rt_guest_open_flags(int host_flags);
+
+/* Self-delivered signals (sys_signal.c): the default action of sig for thread t, honouring a
+ * recorded SIG_IGN and the recorded mask. Returns 0 if the process goes on. */
+int64_t rt_signal_self(RtThread *t, int sig);
+
+#endif /* FERRY_RT_SYSCALL_H */

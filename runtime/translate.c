@@ -1,0 +1,221 @@
+/* translate.c — one guest block from pc to an RtBlock ready to run.
+ *
+ *   fe_translate_block -> -d in_asm, -d ir -> opt_run -> ir_verify -> -d opt
+ *     -> backend compile -> -d out_asm -> record, insert, chain
+ *
+ * Every failure has a recovery, so translation never fails:
+ *   - IR that fails ir_verify after the passes is ferry's bug: one line
+ *     "ferry: internal error: ..." naming the block, then the block is translated again
+ *     without the passes and interpreted; if even that IR is invalid, the block traps with
+ *     SIGILL (the guest sees an illegal instruction instead of ferry crashing).
+ *   - BE_ERR_FULL: flush the code cache and compile again, once; then interpret.
+ *   - BE_ERR_TOO_BIG: translate again with half the instruction limit, down to one; then
+ *     interpret.
+ *   - BE_ERR_UNSUPPORTED: interpret the block.
+ * Interpreted blocks keep their IR (the scratch block is handed over and replaced).
+ *
+ * Each block records XXH64 of its guest bytes; rt_block_valid compares it with memory so a
+ * table hit on code that changed since it was translated is retranslated (full
+ * self-modifying-code support through write protection is a later issue).
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xxhash.h>
+#include "runtime/rt.h"
+
+#define RT_DEFAULT_MAX_INSNS 64
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The guest bytes of a block (malloc'd; *n may be short of len at an unreadable page). */
+static uint8_t *fetch_bytes(RtProcess *p, uint64_t pc, uint32_t len, size_t *n)
+{
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        abort();
+    *n = rt_fetch_code(p, pc, buf, len);
+    return buf;
+}
+
+static uint64_t hash_bytes(const uint8_t *bytes, size_t n)
+{
+    return XXH64(bytes, n, 0);
+}
+
+bool rt_block_valid(RtProcess *p, const RtBlock *b)
+{
+    size_t n;
+    uint8_t *bytes = fetch_bytes(p, b->pc, b->guest_len, &n);
+    bool ok = hash_bytes(bytes, n) == b->hash;
+    free(bytes);
+    return ok;
+}
+
+/* Frontend, logs, passes, verification. Returns false if the IR is invalid. */
+static bool build_ir(RtProcess *p, uint64_t pc, const FeOptions *fo, bool optimise,
+                     FeResult *res)
+{
+    IrBlock *ir = p->scratch;
+    fe_translate_block(ir, pc, rt_fetch_code, p, fo, res);
+    if (rt_log_on(p, RT_LOG_IN_ASM)) {
+        size_t n;
+        uint8_t *bytes = fetch_bytes(p, pc, ir->guest_len, &n);
+        rt_log_printf(p, "----------------\nIN: block 0x%llx, %u guest instructions\n",
+                      (unsigned long long)pc, ir->guest_insns);
+        rt_log_guest_code(p, pc, bytes, n);
+        free(bytes);
+    }
+    if (rt_log_on(p, RT_LOG_IR)) {
+        rt_log_printf(p, "IR: block 0x%llx\n", (unsigned long long)pc);
+        ir_print_block(p->log.f, ir);
+        rt_log_printf(p, "\n");
+    }
+    if (optimise)
+        opt_run(ir);
+    char err[256];
+    if (!ir_verify(ir, err, sizeof err)) {
+        fprintf(stderr, "ferry: internal error: block 0x%llx: %s IR fails verification: %s\n",
+                (unsigned long long)pc, optimise ? "optimised" : "unoptimised", err);
+        return false;
+    }
+    if (optimise && rt_log_on(p, RT_LOG_OPT)) {
+        rt_log_printf(p, "OPT: block 0x%llx\n", (unsigned long long)pc);
+        ir_print_block(p->log.f, ir);
+        rt_log_printf(p, "\n");
+    }
+    return true;
+}
+
+/* Replace the scratch IR with a block that traps with SIGILL at pc. */
+static void build_trap_ir(RtProcess *p, uint64_t pc, FeResult *res)
+{
+    IrBlock *ir = p->scratch;
+    ir_block_reset(ir, pc);
+    IrBuilder b;
+    ir_builder_init(&b, ir);
+    ir_exit(&b, IR_NONE, pc, IR_EXIT_WORD(IR_EXIT_TRAP, SIGILL, 0));
+    ir_builder_fini(&b);
+    memset(res, 0, sizeof *res);
+    res->status = FE_UNIMPLEMENTED;
+    res->bad_pc = pc;
+}
+
+/* Record the block the scratch IR describes. info is NULL for an interpreted block. */
+static RtBlock *make_block(RtProcess *p, uint64_t pc, const FeResult *res,
+                           const BackendBlockInfo *info)
+{
+    IrBlock *ir = p->scratch;
+    uint32_t n_exits = 0;
+    for (IrRef r = 1; r < ir->n; r++)
+        if (ir->insn[r].op == IR_EXIT_IF || ir->insn[r].op == IR_EXIT)
+            n_exits++;
+    RtBlock *b = rt_block_alloc(pc, n_exits);
+    b->guest_len = ir->guest_len;
+    b->guest_insns = ir->guest_insns;
+    b->fe_status = res->status;
+    b->bad_pc = res->bad_pc;
+    size_t n;
+    uint8_t *bytes = fetch_bytes(p, pc, ir->guest_len, &n);
+    b->hash = hash_bytes(bytes, n);
+    free(bytes);
+
+    /* Which exits are direct jumps to a constant pc (chainable), from the IR itself. */
+    uint32_t k = 0;
+    for (IrRef r = 1; r < ir->n; r++) {
+        const IrInsn *in = &ir->insn[r];
+        if (in->op != IR_EXIT_IF && in->op != IR_EXIT)
+            continue;
+        RtExitSlot *s = &b->exits[k++];
+        s->direct = IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_JUMP &&
+                    (in->op == IR_EXIT_IF || in->arg[0] == IR_NONE);
+        s->target_pc = (uint64_t)in->imm[0];
+    }
+    if (info) {
+        b->code = info->code;
+        b->code_size = info->code_size;
+        b->host_insns = info->host_insns;
+        /* Chain only exits the backend describes consistently with the IR. */
+        bool consistent = info->n_exits == n_exits;
+        for (uint32_t i = 0; i < n_exits; i++) {
+            RtExitSlot *s = &b->exits[i];
+            if (!consistent || info->exits[i].target_pc != s->target_pc)
+                s->direct = false;
+            else
+                s->patch_offset = info->exits[i].patch_offset;
+        }
+        p->stats.code_bytes += info->code_size;
+        p->stats.host_insns += info->host_insns;
+    } else {
+        for (uint32_t i = 0; i < n_exits; i++)
+            b->exits[i].direct = false;
+        b->ir = ir;                         /* hand the scratch block over */
+        p->scratch = ir_block_new(0);
+        p->stats.interp_blocks++;
+    }
+    rt_block_insert(p, b);
+    rt_block_chain(p, b);
+    return b;
+}
+
+RtBlock *rt_translate(RtProcess *p, uint64_t pc)
+{
+    uint64_t t0 = now_ns();
+    FeOptions fo = p->fe_opt;
+    if (fo.max_insns == 0)
+        fo.max_insns = RT_DEFAULT_MAX_INSNS;
+    FeResult res;
+    bool flushed = false, interpret = p->opt.interp || !p->backend;
+    RtBlock *b = NULL;
+
+    for (;;) {
+        p->stats.blocks_translated++;
+        if (!build_ir(p, pc, &fo, true, &res)) {
+            p->stats.guest_insns += p->scratch->guest_insns;
+            if (!build_ir(p, pc, &fo, false, &res))
+                build_trap_ir(p, pc, &res);
+            b = make_block(p, pc, &res, NULL);
+            break;
+        }
+        p->stats.guest_insns += p->scratch->guest_insns;
+        if (interpret) {
+            b = make_block(p, pc, &res, NULL);
+            break;
+        }
+        BackendBlockInfo info;
+        memset(&info, 0, sizeof info);
+        int rc;
+        for (;;) {
+            rc = p->backend->compile(p->scratch, &p->cache.cb, &p->gi, &info);
+            if (rc != BE_ERR_FULL || flushed)
+                break;
+            rt_cache_flush(p);          /* full: empty the cache and try once more */
+            flushed = true;
+        }
+        if (rc == BE_OK) {
+            rt_cache_sync(info.code, info.code_size);
+            if (rt_log_on(p, RT_LOG_OUT_ASM)) {
+                rt_log_printf(p, "OUT: block 0x%llx, %u bytes, %u host instructions\n",
+                              (unsigned long long)pc, info.code_size, info.host_insns);
+                rt_log_host_code(p, info.code, info.code_size);
+            }
+            b = make_block(p, pc, &res, &info);
+            break;
+        }
+        if (rc == BE_ERR_TOO_BIG && fo.max_insns > 1) {
+            fo.max_insns /= 2;          /* retranslate a smaller block */
+            continue;
+        }
+        /* UNSUPPORTED, still FULL after a flush, or TOO_BIG at one instruction. */
+        b = make_block(p, pc, &res, NULL);
+        break;
+    }
+    p->stats.translate_ns += now_ns() - t0;
+    return b;
+}

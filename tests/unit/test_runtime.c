@@ -1,0 +1,679 @@
+/* test_runtime.c — the runtime's pure pieces, without running a guest: -strace formatting and
+ * errno/signal names, the system-call table, the guest mapping table, brk and mmap semantics,
+ * safe copies and code fetch, the jump cache, the block table and chaining (with a fake
+ * backend that records patches), and the command line and guest environment.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <elf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "runtime/guest_abi.h"
+#include "runtime/rt.h"
+#include "runtime/syscall.h"
+
+#define PAGE 4096ull
+
+static RtProcess *new_process(void)
+{
+    RtProcess *p = calloc(1, sizeof *p);
+    assert_non_null(p);
+    rt_mem_init(p);
+    rt_blocks_init(&p->blocks);
+    p->log_fd = -1;
+    p->log.f = stderr;
+    return p;
+}
+
+static void free_process(RtProcess *p)
+{
+    rt_blocks_clear(p);
+    free(p->blocks.bucket);
+    free(p->blocks.pending);
+    rt_map_free(&p->map);
+    free(p);
+}
+
+/* A free, page-aligned range of n pages (mapped then released). */
+static uint64_t free_range(size_t pages)
+{
+    void *r = mmap(NULL, pages * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(r != MAP_FAILED);
+    munmap(r, pages * PAGE);
+    return (uint64_t)(uintptr_t)r;
+}
+
+/* ---------------------------------------------------------------- names and strace */
+
+static void test_errno_and_signal_names(void **state)
+{
+    (void)state;
+    assert_string_equal(rt_errno_name(ENOENT), "ENOENT");
+    assert_string_equal(rt_errno_name(EAGAIN), "EAGAIN");
+    assert_string_equal(rt_errno_name(ENOSYS), "ENOSYS");
+    assert_string_equal(rt_errno_name(EHWPOISON), "EHWPOISON");
+    assert_null(rt_errno_name(0));
+    assert_null(rt_errno_name(-3));
+    assert_null(rt_errno_name(100000));
+    assert_string_equal(rt_signal_name(SIGSEGV), "SIGSEGV");
+    assert_string_equal(rt_signal_name(SIGILL), "SIGILL");
+    assert_null(rt_signal_name(0));
+    assert_null(rt_signal_name(99));
+}
+
+static void test_strace_results(void **state)
+{
+    (void)state;
+    char b[128];
+    rt_strace_result(b, sizeof b, 3, 'd');
+    assert_string_equal(b, " = 3");
+    rt_strace_result(b, sizeof b, -ENOENT, 'd');
+    assert_string_equal(b, " = -1 ENOENT (No such file or directory)");
+    rt_strace_result(b, sizeof b, -ENOSYS, 'x');
+    assert_string_equal(b, " = -1 ENOSYS (Function not implemented)");
+    rt_strace_result(b, sizeof b, 0x7f0000001000, 'x');
+    assert_string_equal(b, " = 0x7f0000001000");
+    rt_strace_result(b, sizeof b, 022, 'm');
+    assert_string_equal(b, " = 022");
+    rt_strace_result(b, sizeof b, 0, '?');
+    assert_string_equal(b, " = ?");
+    /* -4096 is not an error code: it prints as a number. */
+    rt_strace_result(b, sizeof b, -4096, 'd');
+    assert_string_equal(b, " = -4096");
+    /* Truncation keeps a terminated string. */
+    rt_strace_result(b, 8, -ENOENT, 'd');
+    assert_int_equal(strlen(b), 7);
+}
+
+static void test_strace_lines(void **state)
+{
+    (void)state;
+    RtProcess *p = new_process();
+    char *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(page != MAP_FAILED);
+    uint64_t g = (uint64_t)(uintptr_t)page;
+    rt_map_add(&p->map, g, g + PAGE, PROT_READ | PROT_WRITE);
+    strcpy(page, "/etc/hosts");
+    strcpy(page + 100, "hello\n\"world\"");
+    char b[512];
+
+    const RtSyscallDesc *d = rt_syscall_lookup(257);        /* openat */
+    assert_non_null(d);
+    uint64_t a[6] = { (uint64_t)-100, g, GUEST_O_CLOEXEC, 0, 0, 0 };
+    rt_strace_format(p, b, sizeof b, d, 257, a, 3, true);
+    assert_string_equal(b, "openat(AT_FDCWD, \"/etc/hosts\", O_RDONLY|O_CLOEXEC, 0) = 3");
+
+    d = rt_syscall_lookup(1);                               /* write */
+    uint64_t w[6] = { 1, g + 100, 13, 0, 0, 0 };
+    rt_strace_format(p, b, sizeof b, d, 1, w, 13, true);
+    assert_string_equal(b, "write(1, \"hello\\n\\\"world\\\"\", 13) = 13");
+
+    d = rt_syscall_lookup(0);                               /* read: contents after */
+    uint64_t r[6] = { 0, g + 100, 64, 0, 0, 0 };
+    rt_strace_format(p, b, sizeof b, d, 0, r, 5, true);
+    assert_string_equal(b, "read(0, \"hello\", 64) = 5");
+
+    d = rt_syscall_lookup(9);                               /* mmap */
+    uint64_t m[6] = { 0, 8192, GUEST_PROT_READ | GUEST_PROT_WRITE,
+                      GUEST_MAP_PRIVATE | GUEST_MAP_ANONYMOUS, (uint64_t)-1, 0 };
+    rt_strace_format(p, b, sizeof b, d, 9, m, 0x7f1234560000, true);
+    assert_string_equal(b, "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, "
+                           "-1, 0x0) = 0x7f1234560000");
+
+    d = rt_syscall_lookup(231);                             /* exit_group: before the call */
+    uint64_t e[6] = { 3, 0, 0, 0, 0, 0 };
+    rt_strace_format(p, b, sizeof b, d, 231, e, 0, false);
+    assert_string_equal(b, "exit_group(3) = ?");
+
+    /* A string pointer that is not guest memory prints as an address, not a crash. */
+    d = rt_syscall_lookup(2);                               /* open */
+    uint64_t o[6] = { 0x10, 0, 0644, 0, 0, 0 };
+    rt_strace_format(p, b, sizeof b, d, 2, o, -EFAULT, true);
+    assert_string_equal(b, "open(0x10, O_RDONLY, 0644) = -1 EFAULT (Bad address)");
+
+    /* Unknown numbers. */
+    uint64_t u[6] = { 1, 2, 3, 4, 5, 0xff };
+    rt_strace_format(p, b, sizeof b, NULL, 335, u, -ENOSYS, true);
+    assert_string_equal(b, "syscall_335(0x1, 0x2, 0x3, 0x4, 0x5, 0xff) = "
+                           "-1 ENOSYS (Function not implemented)");
+
+    /* Long strings are cut at 32 bytes. */
+    memset(page + 200, 'a', 100);
+    page[300] = '\0';
+    d = rt_syscall_lookup(87);                              /* unlink */
+    uint64_t l[6] = { g + 200, 0, 0, 0, 0, 0 };
+    rt_strace_format(p, b, sizeof b, d, 87, l, 0, true);
+    assert_string_equal(b, "unlink(\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"...) = 0");
+
+    munmap(page, PAGE);
+    free_process(p);
+}
+
+/* ---------------------------------------------------------------- the syscall table */
+
+static void test_syscall_table(void **state)
+{
+    (void)state;
+    assert_true(rt_syscall_count > 80);
+    for (size_t i = 0; i < rt_syscall_count; i++) {
+        const RtSyscallDesc *d = &rt_syscalls[i];
+        assert_non_null(d->fn);
+        assert_non_null(d->name);
+        assert_true(strlen(d->name) > 0);
+        assert_true(d->nr < RT_SYSCALL_LIMIT);
+        if (i > 0)
+            assert_true(d->nr > rt_syscalls[i - 1].nr);     /* sorted, hence unique */
+        /* One kind letter per printed argument, then an optional "=R". */
+        size_t nk = strcspn(d->kinds, "=");
+        assert_int_equal(nk, d->nargs);
+        assert_true(d->nargs <= 6);
+        for (size_t k = 0; k < nk; k++)
+            assert_non_null(strchr("ilupxswbdfmPMS", d->kinds[k]));
+        const RtSyscallDesc *l = rt_syscall_lookup(d->nr);
+        assert_non_null(l);
+        assert_string_equal(l->name, d->name);
+        assert_ptr_equal(l->fn, d->fn);
+    }
+    assert_null(rt_syscall_lookup(335));
+    assert_null(rt_syscall_lookup(RT_SYSCALL_LIMIT));
+    assert_null(rt_syscall_lookup(~0ull));
+#if defined(__x86_64__)
+    /* On an x86-64 host the guest numbers are the host's: check each against <sys/syscall.h>. */
+#define SYSCALL(nr, name, handler, nargs, kinds) assert_int_equal(nr, SYS_##name);
+#include "runtime/syscalls.def"
+#undef SYSCALL
+#endif
+    /* The calls the issue names are all there. */
+    const char *required[] = { "read", "write", "writev", "readv", "pread64", "pwrite64", "open",
+        "openat", "close", "fstat", "stat", "lstat", "newfstatat", "statx", "lseek", "mmap",
+        "munmap", "mprotect", "mremap", "madvise", "brk", "exit", "exit_group", "arch_prctl",
+        "set_tid_address", "set_robust_list", "rseq", "prlimit64", "getrlimit", "getrandom",
+        "clock_gettime", "clock_getres", "gettimeofday", "time", "nanosleep", "clock_nanosleep",
+        "uname", "readlink", "readlinkat", "ioctl", "getpid", "getppid", "gettid", "getuid",
+        "geteuid", "getgid", "getegid", "getcwd", "chdir", "access", "faccessat", "faccessat2",
+        "dup", "dup2", "dup3", "pipe", "pipe2", "fcntl", "getdents64", "unlink", "unlinkat",
+        "mkdir", "mkdirat", "rmdir", "rename", "renameat", "renameat2", "sched_getaffinity",
+        "sched_yield", "rt_sigaction", "rt_sigprocmask", "sigaltstack", "kill", "tgkill",
+        "umask", "fsync", "fdatasync", "ftruncate", "truncate", "poll" };
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+        bool found = false;
+        for (size_t k = 0; k < rt_syscall_count; k++)
+            found |= strcmp(rt_syscalls[k].name, required[i]) == 0;
+        if (!found)
+            fprintf(stderr, "missing system call %s\n", required[i]);
+        assert_true(found);
+    }
+}
+
+/* ---------------------------------------------------------------- mapping table */
+
+static void test_map_table(void **state)
+{
+    (void)state;
+    RtMemMap m;
+    rt_map_init(&m);
+    rt_map_add(&m, 0x10000, 0x20000, PROT_READ);
+    rt_map_add(&m, 0x20000, 0x30000, PROT_READ);            /* merges */
+    assert_int_equal(m.n, 1);
+    assert_int_equal(m.v[0].end, 0x30000);
+    rt_map_add(&m, 0x18000, 0x19000, PROT_READ | PROT_WRITE); /* splits in three */
+    assert_int_equal(m.n, 3);
+    assert_int_equal(rt_map_find(&m, 0x18000)->prot, PROT_READ | PROT_WRITE);
+    assert_int_equal(rt_map_find(&m, 0x17fff)->prot, PROT_READ);
+    assert_null(rt_map_find(&m, 0x30000));
+    assert_null(rt_map_find(&m, 0xffff));
+    assert_true(rt_map_covers(&m, 0x10000, 0x20000, 0));
+    assert_true(rt_map_covers(&m, 0x18000, 0x1000, PROT_WRITE));
+    assert_false(rt_map_covers(&m, 0x17000, 0x2000, PROT_WRITE));
+    assert_false(rt_map_covers(&m, 0x2f000, 0x2000, 0));
+    assert_int_equal(rt_map_prefix(&m, 0x2f000, 0x2000, 0), 0x1000);
+    assert_int_equal(rt_map_prefix(&m, 0x17000, 0x3000, PROT_WRITE), 0);
+    assert_true(rt_map_any_prot(&m, 0x10000, 0x30000, PROT_WRITE));
+    assert_false(rt_map_any_prot(&m, 0x10000, 0x18000, PROT_WRITE));
+    rt_map_remove(&m, 0x14000, 0x1c000);                      /* a hole across three */
+    assert_int_equal(m.n, 2);
+    assert_false(rt_map_covers(&m, 0x13000, 0x2000, 0));
+    assert_int_equal(m.v[0].end, 0x14000);
+    assert_int_equal(m.v[1].start, 0x1c000);
+    rt_map_add(&m, 0x14000, 0x1c000, PROT_READ);              /* fills and merges back */
+    assert_int_equal(m.n, 1);
+    rt_map_remove(&m, 0, ~0ull);
+    assert_int_equal(m.n, 0);
+    assert_false(rt_map_covers(&m, 0x10000, 1, 0));
+    assert_true(rt_map_covers(&m, 0x10000, 0, 0));
+    assert_int_equal(rt_host_prot(PROT_EXEC), PROT_READ);
+    assert_int_equal(rt_host_prot(PROT_READ | PROT_WRITE | PROT_EXEC), PROT_READ | PROT_WRITE);
+    rt_map_free(&m);
+}
+
+/* ---------------------------------------------------------------- brk */
+
+static void test_brk(void **state)
+{
+    (void)state;
+    RtProcess *p = new_process();
+    uint64_t start = free_range(16);
+    p->brk_start = p->brk_cur = p->brk_mapped = start;
+
+    assert_int_equal(rt_brk(p, 0), start);                   /* query */
+    assert_int_equal(rt_brk(p, start - PAGE), start);        /* below the start: unchanged */
+    assert_int_equal(rt_brk(p, start + 5000), start + 5000);  /* grows: two pages */
+    assert_true(rt_map_covers(&p->map, start, 2 * PAGE, PROT_WRITE));
+    memset((void *)(uintptr_t)start, 0x5a, 5000);            /* really mapped */
+    assert_int_equal(rt_brk(p, 0), start + 5000);
+    assert_int_equal(rt_brk(p, start + 100), start + 100);    /* shrinks: page 2 unmapped */
+    assert_false(rt_map_covers(&p->map, start + PAGE, 1, 0));
+    assert_int_equal(msync((void *)(uintptr_t)(start + PAGE), PAGE, MS_ASYNC), -1);
+    assert_int_equal(*(volatile uint8_t *)(uintptr_t)start, 0x5a);  /* page 1 kept */
+    assert_int_equal(rt_brk(p, start + PAGE + 1), start + PAGE + 1);
+    assert_int_equal(*(volatile uint8_t *)(uintptr_t)(start + PAGE), 0);  /* fresh zero page */
+
+    /* Something else at start + 8 pages: growing over it fails and keeps the old break. */
+    void *block = mmap((void *)(uintptr_t)(start + 8 * PAGE), PAGE, PROT_READ,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    assert_true(block == (void *)(uintptr_t)(start + 8 * PAGE));
+    assert_int_equal(rt_brk(p, start + 10 * PAGE), start + PAGE + 1);
+    assert_int_equal(rt_brk(p, start + 8 * PAGE), start + 8 * PAGE);   /* up to it is fine */
+    munmap(block, PAGE);
+    assert_int_equal(rt_brk(p, start), start);
+    assert_false(rt_map_covers(&p->map, start, 1, 0));
+    free_process(p);
+}
+
+/* ---------------------------------------------------------------- mmap family */
+
+static void test_mmap_family(void **state)
+{
+    (void)state;
+    RtProcess *p = new_process();
+    int64_t a = rt_mmap(p, 0, 3 * PAGE, PROT_READ | PROT_WRITE,
+                        GUEST_MAP_PRIVATE | GUEST_MAP_ANONYMOUS, -1, 0);
+    assert_true(a > 0);
+    assert_true(rt_map_covers(&p->map, (uint64_t)a, 3 * PAGE, PROT_WRITE));
+    /* Validation. */
+    assert_int_equal(rt_mmap(p, 0, 0, PROT_READ, GUEST_MAP_PRIVATE | GUEST_MAP_ANONYMOUS, -1, 0),
+                     -EINVAL);
+    assert_int_equal(rt_mmap(p, 0, PAGE, PROT_READ, GUEST_MAP_ANONYMOUS, -1, 0), -EINVAL);
+    assert_int_equal(rt_mmap(p, 0, PAGE, 0x40, GUEST_MAP_PRIVATE | GUEST_MAP_ANONYMOUS, -1, 0),
+                     -EINVAL);
+    assert_int_equal(rt_mmap(p, 0, PAGE, PROT_READ, GUEST_MAP_PRIVATE, -1, 123), -EINVAL);
+    assert_int_equal(rt_mmap(p, 0x1001, PAGE, PROT_READ,
+                             GUEST_MAP_PRIVATE | GUEST_MAP_ANONYMOUS | GUEST_MAP_FIXED, -1, 0),
+                     -EINVAL);
+    /* MAP_FIXED over ferry's own memory (a host mapping the guest does not own) is refused
+     * and leaves it intact. */
+    char *mine = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    mine[0] = 'F';
+    assert_int_equal(rt_mmap(p, (uint64_t)(uintptr_t)mine, PAGE, PROT_READ,
+                             GUEST_MAP_PRIVATE | GUEST_MAP_ANONYMOUS | GUEST_MAP_FIXED, -1, 0),
+                     -ENOMEM);
+    assert_int_equal(mine[0], 'F');
+    assert_int_equal(rt_mprotect(p, (uint64_t)(uintptr_t)mine, PAGE, PROT_READ), -ENOMEM);
+    assert_int_equal(rt_munmap(p, (uint64_t)(uintptr_t)mine, PAGE), 0);   /* skipped */
+    assert_int_equal(mine[0], 'F');
+    /* MAP_FIXED over the guest's own mapping, reaching into a free hole, works. */
+    int64_t f = rt_mmap(p, (uint64_t)a + 2 * PAGE, 2 * PAGE, PROT_READ,
+                        GUEST_MAP_PRIVATE | GUEST_MAP_ANONYMOUS | GUEST_MAP_FIXED, -1, 0);
+    if (f == -ENOMEM) {
+        /* The page after the mapping happened to be taken: try inside only. */
+        f = rt_mmap(p, (uint64_t)a + 2 * PAGE, PAGE, PROT_READ,
+                    GUEST_MAP_PRIVATE | GUEST_MAP_ANONYMOUS | GUEST_MAP_FIXED, -1, 0);
+    }
+    assert_int_equal(f, a + 2 * PAGE);
+    assert_int_equal(rt_map_find(&p->map, (uint64_t)a + 2 * PAGE)->prot, PROT_READ);
+    /* mprotect and munmap on guest memory. */
+    assert_int_equal(rt_mprotect(p, (uint64_t)a, PAGE, PROT_READ | PROT_EXEC), 0);
+    assert_int_equal(rt_map_find(&p->map, (uint64_t)a)->prot, PROT_READ | PROT_EXEC);
+    assert_int_equal(rt_mprotect(p, (uint64_t)a + 1, PAGE, PROT_READ), -EINVAL);
+    assert_int_equal(rt_munmap(p, (uint64_t)a + PAGE, PAGE), 0);
+    assert_false(rt_map_covers(&p->map, (uint64_t)a + PAGE, 1, 0));
+    assert_int_equal(rt_munmap(p, (uint64_t)a + 5, PAGE), -EINVAL);
+    assert_int_equal(rt_munmap(p, (uint64_t)a, 0), -EINVAL);
+    /* mremap: grow with MAYMOVE, the table follows. */
+    int64_t r = rt_mremap(p, (uint64_t)a, PAGE, 4 * PAGE, GUEST_MREMAP_MAYMOVE, 0);
+    assert_true(r > 0);
+    assert_true(rt_map_covers(&p->map, (uint64_t)r, 4 * PAGE, 0));
+    assert_int_equal(rt_mremap(p, (uint64_t)(uintptr_t)mine, PAGE, 2 * PAGE,
+                               GUEST_MREMAP_MAYMOVE, 0), -EFAULT);
+    rt_munmap(p, (uint64_t)r, 4 * PAGE);
+    rt_munmap(p, (uint64_t)a, 4 * PAGE);
+    assert_int_equal(p->map.n, 0);
+    munmap(mine, PAGE);
+    free_process(p);
+}
+
+/* ---------------------------------------------------------------- safe copies, fetch */
+
+static void test_safe_copies_and_fetch(void **state)
+{
+    (void)state;
+    RtProcess *p = new_process();
+    uint8_t *page = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                         -1, 0);
+    uint64_t g = (uint64_t)(uintptr_t)page;
+    munmap(page + PAGE, PAGE);                      /* only the first page exists */
+    rt_map_add(&p->map, g, g + PAGE, PROT_READ | PROT_EXEC);
+    memcpy(page + PAGE - 4, "abc", 4);
+    char buf[64];
+    assert_int_equal(rt_copy_from_guest(p, buf, g + PAGE - 4, 4), 0);
+    assert_string_equal(buf, "abc");
+    assert_int_equal(rt_copy_from_guest(p, buf, g + PAGE - 4, 8), -EFAULT);
+    assert_int_equal(rt_copy_from_guest(p, buf, 0x10, 1), -EFAULT);
+    assert_int_equal(rt_copy_to_guest(p, g, "x", 1), -EFAULT);      /* not writable */
+    assert_int_equal(rt_strncpy_from_guest(p, buf, g + PAGE - 4, sizeof buf), 3);
+    memcpy(page + PAGE - 4, "abcd", 4);                              /* no NUL before the end */
+    assert_int_equal(rt_strncpy_from_guest(p, buf, g + PAGE - 4, sizeof buf), -EFAULT);
+    assert_int_equal(rt_strncpy_from_guest(p, buf, g + PAGE - 4, 3), -ENAMETOOLONG);
+    /* Code fetch stops at the end of executable memory. */
+    uint8_t code[16];
+    assert_int_equal(rt_fetch_code(p, g + PAGE - 4, code, sizeof code), 4);
+    assert_memory_equal(code, "abcd", 4);
+    assert_int_equal(rt_fetch_code(p, g + PAGE, code, sizeof code), 0);
+    rt_map_add(&p->map, g, g + PAGE, PROT_READ);                     /* not executable */
+    assert_int_equal(rt_fetch_code(p, g, code, sizeof code), 0);
+    assert_true(rt_guest_range_ok(p, g, PAGE));
+    assert_false(rt_guest_range_ok(p, g, PAGE + 1));
+    assert_int_equal(rt_guest_prefix(p, g + 10, 2 * PAGE), PAGE - 10);
+    munmap(page, PAGE);
+    free_process(p);
+}
+
+/* ---------------------------------------------------------------- jump cache, block table */
+
+static void test_jump_cache(void **state)
+{
+    (void)state;
+    RtThread *t = aligned_alloc(64, (sizeof(RtThread) + 63) & ~(size_t)63);
+    assert_non_null(t);
+    memset(t, 0, sizeof *t);
+    RtBlock *a = rt_block_alloc(0x401000, 0), *b = rt_block_alloc(0x401000 + RT_JC_SIZE, 0);
+    assert_null(rt_jc_lookup(t, 0x401000));
+    assert_null(rt_jc_lookup(t, 0));            /* an empty entry never matches pc 0 */
+    rt_jc_insert(t, a);
+    assert_ptr_equal(rt_jc_lookup(t, 0x401000), a);
+    assert_null(rt_jc_lookup(t, 0x401001));
+    /* Direct mapped: a block whose index collides replaces the entry. */
+    if (rt_jc_index(a->pc) == rt_jc_index(b->pc)) {
+        rt_jc_insert(t, b);
+        assert_null(rt_jc_lookup(t, a->pc));
+    } else {
+        rt_jc_insert(t, b);
+        assert_ptr_equal(rt_jc_lookup(t, a->pc), a);
+    }
+    assert_ptr_equal(rt_jc_lookup(t, b->pc), b);
+    for (uint64_t pc = 0x400000; pc < 0x400000 + 4 * RT_JC_SIZE; pc += 7)
+        assert_true(rt_jc_index(pc) < RT_JC_SIZE);
+    rt_jc_clear(t);
+    assert_null(rt_jc_lookup(t, b->pc));
+    free(a);
+    free(b);
+    free(t);
+}
+
+static void test_block_table(void **state)
+{
+    (void)state;
+    RtProcess *p = new_process();
+    RtThread *t = rt_thread_new(p);
+    enum { N = 5000 };
+    for (uint64_t i = 0; i < N; i++) {
+        RtBlock *b = rt_block_alloc(0x400000 + 16 * i, 0);
+        b->code = (uint8_t *)(uintptr_t)(0x100000 + 64 * i);
+        b->code_size = 64;
+        rt_block_insert(p, b);
+        rt_jc_insert(t, b);
+    }
+    assert_int_equal(p->blocks.count, N);
+    for (uint64_t i = 0; i < N; i++) {
+        RtBlock *b = rt_block_lookup(p, 0x400000 + 16 * i);
+        assert_non_null(b);
+        assert_int_equal(b->pc, 0x400000 + 16 * i);
+    }
+    assert_null(rt_block_lookup(p, 0x400008));
+    /* Host pc -> block, for fault reports. */
+    RtBlock *h = rt_block_by_host_pc(p, 0x100000 + 64 * 77 + 5);
+    assert_non_null(h);
+    assert_int_equal(h->pc, 0x400000 + 16 * 77);
+    assert_null(rt_block_by_host_pc(p, 0x100000 + 64 * N));
+    /* A newer block hides an older one of the same pc. */
+    RtBlock *newer = rt_block_alloc(0x400000, 0);
+    rt_block_insert(p, newer);
+    assert_ptr_equal(rt_block_lookup(p, 0x400000), newer);
+    /* Clearing empties the table and every jump cache. */
+    rt_blocks_clear(p);
+    assert_int_equal(p->blocks.count, 0);
+    assert_null(rt_block_lookup(p, 0x400000));
+    assert_null(rt_jc_lookup(t, 0x400010));
+    p->threads = NULL;
+    free(t);
+    free_process(p);
+}
+
+/* A backend that only records patches. */
+typedef struct Patch { uint8_t *site; const uint8_t *target; } Patch;
+static Patch patches[16];
+static int n_patches;
+
+static void fake_patch(CodeBuf *cb, uint8_t *site, const uint8_t *target)
+{
+    (void)cb;
+    assert_true(n_patches < 16);
+    patches[n_patches++] = (Patch){ site, target };
+}
+
+static void test_chaining(void **state)
+{
+    (void)state;
+    static const Backend fake = { .name = "fake", .patch_exit = fake_patch };
+    RtProcess *p = new_process();
+    static uint8_t code[4096];
+    p->backend = &fake;
+    p->chain = true;
+    p->cache.cb.exec_delta = 0;
+    n_patches = 0;
+
+    /* A at 0x1000: exit 0 -> 0x2000 (direct), exit 1 indirect, exit 2 -> 0x3000 (direct). */
+    RtBlock *a = rt_block_alloc(0x1000, 3);
+    a->code = code;
+    a->code_size = 100;
+    a->exits[0] = (RtExitSlot){ .direct = true, .patch_offset = 10, .target_pc = 0x2000,
+                                .owner = a };
+    a->exits[1] = (RtExitSlot){ .direct = false, .owner = a };
+    a->exits[2] = (RtExitSlot){ .direct = true, .patch_offset = 30, .target_pc = 0x3000,
+                                .owner = a };
+    rt_block_insert(p, a);
+    rt_block_chain(p, a);
+    assert_int_equal(n_patches, 0);             /* no target exists yet */
+
+    /* B at 0x2000 (compiled): A's exit 0 is patched to B; B's own exit back to A at once. */
+    RtBlock *b = rt_block_alloc(0x2000, 1);
+    b->code = code + 200;
+    b->code_size = 50;
+    b->exits[0] = (RtExitSlot){ .direct = true, .patch_offset = 7, .target_pc = 0x1000,
+                                .owner = b };
+    rt_block_insert(p, b);
+    rt_block_chain(p, b);
+    assert_int_equal(n_patches, 2);
+    bool a_to_b = false, b_to_a = false;
+    for (int i = 0; i < n_patches; i++) {
+        a_to_b |= patches[i].site == code + 10 && patches[i].target == b->code;
+        b_to_a |= patches[i].site == code + 207 && patches[i].target == a->code;
+    }
+    assert_true(a_to_b && b_to_a);
+    assert_true(a->exits[0].patched && b->exits[0].patched);
+    assert_false(a->exits[1].patched || a->exits[2].patched);
+
+    /* C at 0x3000 is interpreted: never a chain target. */
+    RtBlock *c = rt_block_alloc(0x3000, 0);
+    rt_block_insert(p, c);
+    rt_block_chain(p, c);
+    assert_int_equal(n_patches, 2);
+    assert_false(a->exits[2].patched);
+
+    /* Chaining off (-d exec): nothing is patched. */
+    p->chain = false;
+    RtBlock *d = rt_block_alloc(0x4000, 1);
+    d->code = code + 400;
+    d->exits[0] = (RtExitSlot){ .direct = true, .patch_offset = 1, .target_pc = 0x1000,
+                                .owner = d };
+    rt_block_insert(p, d);
+    rt_block_chain(p, d);
+    assert_int_equal(n_patches, 2);
+    free_process(p);
+}
+
+/* ---------------------------------------------------------------- initial stack */
+
+static uint64_t auxv_get(const uint64_t *auxv, uint64_t type, bool *found)
+{
+    for (; auxv[0] != AT_NULL; auxv += 2)
+        if (auxv[0] == type) {
+            *found = true;
+            return auxv[1];
+        }
+    *found = false;
+    return 0;
+}
+
+static void test_initial_stack(void **state)
+{
+    (void)state;
+    RtProcess *p = new_process();
+    p->phdr_addr = 0x400040;
+    p->phnum = 7;
+    p->phent = 56;
+    p->entry = 0x401234;
+    p->exec_fn = "./prog";
+    RtThread *t = rt_thread_new(p);
+    char *argv[] = { "prog", "one", "", "three", NULL };
+    char *envp[] = { "A=1", "PATH=/bin", NULL };
+    assert_int_equal(rt_stack_setup(p, t, 4, argv, envp), 0);
+
+    uint64_t sp = t->state.gpr[X86_RSP];
+    assert_int_equal(sp % 16, 0);
+    assert_true(sp > p->stack_lo && sp < p->stack_hi);
+    assert_true(rt_map_covers(&p->map, p->stack_lo, p->stack_hi - p->stack_lo, PROT_WRITE));
+    assert_int_equal(p->stack_hi - p->stack_lo, 8u << 20);
+    assert_int_equal(t->state.rip, 0x401234);
+    assert_int_equal(t->state.gpr[X86_RDX], 0);
+    for (int r = 0; r < 16; r++)
+        if (r != X86_RSP)
+            assert_int_equal(t->state.gpr[r], 0);
+
+    const uint64_t *w = (const uint64_t *)(uintptr_t)sp;
+    assert_int_equal(w[0], 4);                                  /* argc */
+    for (int i = 0; i < 4; i++)
+        assert_string_equal((const char *)(uintptr_t)w[1 + i], argv[i]);
+    assert_int_equal(w[5], 0);
+    assert_string_equal((const char *)(uintptr_t)w[6], "A=1");
+    assert_string_equal((const char *)(uintptr_t)w[7], "PATH=/bin");
+    assert_int_equal(w[8], 0);
+    /* Strings: argv ascending, then envp, all above the vectors. */
+    assert_true(w[1] < w[2] && w[4] < w[6] && w[6] < w[7]);
+    const uint64_t *auxv = &w[9];
+    bool f;
+    assert_int_equal(auxv_get(auxv, AT_PHDR, &f), 0x400040);
+    assert_true(f);
+    assert_int_equal(auxv_get(auxv, AT_PHNUM, &f), 7);
+    assert_int_equal(auxv_get(auxv, AT_PHENT, &f), 56);
+    assert_int_equal(auxv_get(auxv, AT_PAGESZ, &f), 4096);
+    assert_int_equal(auxv_get(auxv, AT_ENTRY, &f), 0x401234);
+    assert_int_equal(auxv_get(auxv, AT_BASE, &f), 0);
+    assert_true(f);
+    assert_int_equal(auxv_get(auxv, AT_UID, &f), getuid());
+    assert_int_equal(auxv_get(auxv, AT_EGID, &f), getegid());
+    assert_int_equal(auxv_get(auxv, AT_SECURE, &f), 0);
+    assert_true(f);
+    uint32_t cpuid1[4];
+    fe_cpuid(1, 0, cpuid1);
+    assert_int_equal(auxv_get(auxv, AT_HWCAP, &f), cpuid1[3]);
+    assert_true(f);
+    auxv_get(auxv, AT_HWCAP2, &f);
+    assert_true(f);
+    assert_true(auxv_get(auxv, AT_CLKTCK, &f) > 0);
+    assert_string_equal((const char *)(uintptr_t)auxv_get(auxv, AT_PLATFORM, &f), "x86_64");
+    assert_string_equal((const char *)(uintptr_t)auxv_get(auxv, AT_EXECFN, &f), "./prog");
+    uint64_t rnd = auxv_get(auxv, AT_RANDOM, &f);
+    assert_true(f && rnd > sp && rnd + 16 <= p->stack_hi);
+    /* Nothing but the 8-byte end marker above the execfn string. */
+    uint64_t execfn = auxv_get(auxv, AT_EXECFN, &f);
+    assert_int_equal(execfn + strlen("./prog") + 1 + 8, p->stack_hi);
+
+    /* Too much for a quarter of the stack: E2BIG, nothing mapped. */
+    static char big[3u << 20];
+    memset(big, 'x', sizeof big - 1);
+    char *bigv[] = { big, NULL };
+    size_t before = p->map.n;
+    assert_int_equal(rt_stack_setup(p, t, 1, bigv, envp), -E2BIG);
+    assert_int_equal(p->map.n, before);
+    p->threads = NULL;
+    free(t);
+    free_process(p);
+}
+
+/* ---------------------------------------------------------------- options */
+
+static void test_options_and_env(void **state)
+{
+    (void)state;
+    char *argv[] = { "ferry", "-strace", "-d", "in_asm,exec", "--interp", "-E", "A=1",
+                     "-U", "B", "-E", "C=new", "-0", "zero", "-L", "/sysroot", "-D", "log",
+                     "prog", "-x", "y", NULL };
+    RtOptions o;
+    rt_options_parse(&o, 20, argv);
+    assert_true(o.strace);
+    assert_true(o.interp);
+    assert_false(o.single_step);
+    assert_int_equal(o.log_mask, RT_LOG_IN_ASM | RT_LOG_EXEC);
+    assert_string_equal(o.argv0, "zero");
+    assert_string_equal(o.sysroot, "/sysroot");
+    assert_string_equal(o.log_file, "log");
+    assert_string_equal(o.program, "prog");
+    assert_int_equal(o.guest_argc, 3);
+    assert_string_equal(o.guest_argv[1], "-x");         /* guest options stay the guest's */
+    assert_int_equal(o.n_env_edits, 3);
+
+    char *env[] = { "B=old", "C=old", "D=keep", "B=dup", NULL };
+    char **ge = rt_env_build(&o, env);
+    assert_non_null(ge);
+    assert_string_equal(ge[0], "C=new");
+    assert_string_equal(ge[1], "D=keep");
+    assert_string_equal(ge[2], "A=1");
+    assert_null(ge[3]);
+    free(ge);
+    free(o.env_edits);
+
+    char *argv2[] = { "ferry", "--", "-prog", NULL };
+    rt_options_parse(&o, 3, argv2);
+    assert_string_equal(o.program, "-prog");
+    assert_int_equal(o.guest_argc, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_errno_and_signal_names),
+        cmocka_unit_test(test_strace_results),
+        cmocka_unit_test(test_strace_lines),
+        cmocka_unit_test(test_syscall_table),
+        cmocka_unit_test(test_map_table),
+        cmocka_unit_test(test_brk),
+        cmocka_unit_test(test_mmap_family),
+        cmocka_unit_test(test_safe_copies_and_fetch),
+        cmocka_unit_test(test_jump_cache),
+        cmocka_unit_test(test_block_table),
+        cmocka_unit_test(test_chaining),
+        cmocka_unit_test(test_initial_stack),
+        cmocka_unit_test(test_options_and_env),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
