@@ -51,6 +51,12 @@ void fe_put_gpr(FeCtx *c, int reg, unsigned size, IrRef v);
 /* Effective address (I64) of the memory operand: base + index*scale + disp (RIP-relative
  * resolved), truncated to 32 bits under the 67 prefix, plus the FS/GS base on an override. */
 IrRef fe_ea(FeCtx *c);
+/* Its parts: the offset base + index*scale + disp wrapped to the address size, without a
+ * segment base (what LEA computes; `rsp`, when not IR_NONE, stands in for RSP as the base, as
+ * pop m needs); the FS/GS base added to an offset; an offset wrapped to the address size. */
+IrRef fe_ea_offset(FeCtx *c, IrRef rsp);
+IrRef fe_seg_linear(FeCtx *c, IrRef offset);
+IrRef fe_addr_size(FeCtx *c, IrRef a);
 /* The r/m operand (register or memory) at `size`. */
 IrRef fe_load_rm(FeCtx *c, unsigned size);
 void fe_store_rm(FeCtx *c, unsigned size, IrRef v);
@@ -60,6 +66,15 @@ void fe_store_reg(FeCtx *c, unsigned size, IrRef v);
 /* Guest memory access at `addr` (I64) of integer or vector type t. */
 IrRef fe_load(FeCtx *c, IrType t, IrRef addr);
 void fe_store(FeCtx *c, IrRef addr, IrRef v);
+
+/* ---- the stack (64-bit stack pointer; 16-bit pushes with the 66 prefix) ---- */
+
+/* Push v at its own width (2 or 8 bytes): the store comes before the RSP update, so a fault
+ * leaves RSP intact. */
+void fe_push(FeCtx *c, IrRef v);
+/* Load the top of the stack at `size`; *new_sp receives RSP + size. Nothing is written: the
+ * caller writes RSP and then the destination (so pop rsp ends with the popped value). */
+IrRef fe_pop_load(FeCtx *c, unsigned size, IrRef *new_sp);
 
 /* ---- constants and helpers ---- */
 static inline IrRef fe_imm(FeCtx *c, unsigned size, uint64_t v)
@@ -102,6 +117,7 @@ bool fe_gen_branch(FeCtx *c);   /* jmp, jcc, call, ret, loop family */
 bool fe_gen_string(FeCtx *c);   /* movs, stos, lods, scas, cmps with rep prefixes */
 bool fe_gen_misc(FeCtx *c);     /* nop, syscall, cpuid, rdtsc, flags insns, ud2, int3, hlt */
 bool fe_gen_sse(FeCtx *c);      /* SSE/SSE2 moves, logic, integer and scalar FP */
+bool fe_gen_x87(FeCtx *c);      /* x87 FPU: escapes D8-DF and fwait */
 
 /* Register helpers with names for logs (each family file that has helpers provides one). */
 void fe_register_helpers_core(void);    /* fe_flags.c, frontend.c */
@@ -109,5 +125,6 @@ void fe_register_helpers_alu(void);     /* gen_alu.c */
 void fe_register_helpers_string(void);  /* gen_string.c */
 void fe_register_helpers_misc(void);    /* gen_misc.c */
 void fe_register_helpers_sse(void);     /* x86_sse_helpers.c */
+void fe_register_helpers_x87(void);     /* x87_helpers.c */
 
 #endif /* FERRY_FE_INTERNAL_H */

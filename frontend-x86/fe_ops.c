@@ -44,7 +44,23 @@ void fe_put_gpr(FeCtx *c, int reg, unsigned size, IrRef v)
 
 static IrRef k64(FeCtx *c, uint64_t v) { return ir_const(&c->b, IR_I64, v); }
 
-IrRef fe_ea(FeCtx *c)
+IrRef fe_addr_size(FeCtx *c, IrRef a)
+{
+    if (c->insn->addrsize != 4)
+        return a;
+    return ir_op2(&c->b, IR_AND, IR_I64, a, k64(c, 0xffffffffull));
+}
+
+IrRef fe_seg_linear(FeCtx *c, IrRef offset)
+{
+    switch (c->insn->seg) {
+    case X86_SEG_FS: return ir_op2(&c->b, IR_ADD, IR_I64, offset, ir_get(&c->b, IR_I64, X86_OFF_FS_BASE));
+    case X86_SEG_GS: return ir_op2(&c->b, IR_ADD, IR_I64, offset, ir_get(&c->b, IR_I64, X86_OFF_GS_BASE));
+    default:         return offset;
+    }
+}
+
+IrRef fe_ea_offset(FeCtx *c, IrRef rsp)
 {
     const X86Insn *in = c->insn;
     IrRef addr;
@@ -52,8 +68,10 @@ IrRef fe_ea(FeCtx *c)
         addr = k64(c, c->next_pc + (uint64_t)(int64_t)in->disp);
     } else {
         addr = k64(c, (uint64_t)(int64_t)in->disp);
-        if (in->base != X86_REG_NONE)
-            addr = ir_op2(&c->b, IR_ADD, IR_I64, fe_get_gpr(c, in->base, 8), addr);
+        if (in->base != X86_REG_NONE) {
+            IrRef base = in->base == X86_RSP && rsp ? rsp : fe_get_gpr(c, in->base, 8);
+            addr = ir_op2(&c->b, IR_ADD, IR_I64, base, addr);
+        }
         if (in->index != X86_REG_NONE) {
             IrRef idx = fe_get_gpr(c, in->index, 8);
             unsigned sh = in->scale == 8 ? 3 : in->scale == 4 ? 2 : in->scale == 2 ? 1 : 0;
@@ -61,14 +79,10 @@ IrRef fe_ea(FeCtx *c)
             addr = ir_op2(&c->b, IR_ADD, IR_I64, addr, idx);
         }
     }
-    if (in->addrsize == 4)
-        addr = ir_op2(&c->b, IR_AND, IR_I64, addr, k64(c, 0xffffffffull));
-    if (in->seg == X86_SEG_FS || in->seg == X86_SEG_GS) {
-        uint32_t off = in->seg == X86_SEG_FS ? X86_OFF_FS_BASE : X86_OFF_GS_BASE;
-        addr = ir_op2(&c->b, IR_ADD, IR_I64, addr, ir_get(&c->b, IR_I64, off));
-    }
-    return addr;
+    return fe_addr_size(c, addr);
 }
+
+IrRef fe_ea(FeCtx *c) { return fe_seg_linear(c, fe_ea_offset(c, IR_NONE)); }
 
 IrRef fe_load(FeCtx *c, IrType t, IrRef addr) { return ir_load(&c->b, t, addr); }
 void fe_store(FeCtx *c, IrRef addr, IrRef v) { ir_store(&c->b, addr, v); }
@@ -90,6 +104,24 @@ void fe_store_rm(FeCtx *c, unsigned size, IrRef v)
 
 IrRef fe_load_reg(FeCtx *c, unsigned size) { return fe_get_gpr(c, c->insn->reg, size); }
 void fe_store_reg(FeCtx *c, unsigned size, IrRef v) { fe_put_gpr(c, c->insn->reg, size, v); }
+
+/* ---------------------------------------------------------------- the stack */
+
+void fe_push(FeCtx *c, IrRef v)
+{
+    unsigned size = ir_type_size(ir_value_type(c->b.blk, v));
+    IrRef sp = ir_op2(&c->b, IR_SUB, IR_I64, fe_get_gpr(c, X86_RSP, 8), k64(c, size));
+    fe_store(c, sp, v);
+    fe_put_gpr(c, X86_RSP, 8, sp);
+}
+
+IrRef fe_pop_load(FeCtx *c, unsigned size, IrRef *new_sp)
+{
+    IrRef sp = fe_get_gpr(c, X86_RSP, 8);
+    IrRef v = fe_load(c, fe_type(size), sp);
+    *new_sp = ir_op2(&c->b, IR_ADD, IR_I64, sp, k64(c, size));
+    return v;
+}
 
 /* ---------------------------------------------------------------- helpers */
 

@@ -38,14 +38,6 @@
 
 static IrRef k64(FeCtx *c, uint64_t v) { return ir_const(&c->b, IR_I64, v); }
 
-/* push a 64-bit value: the store comes before the rsp update, so a fault leaves rsp intact. */
-static void push64(FeCtx *c, IrRef v)
-{
-    IrRef sp = ir_op2(&c->b, IR_SUB, IR_I64, fe_get_gpr(c, X86_RSP, 8), k64(c, 8));
-    fe_store(c, sp, v);
-    fe_put_gpr(c, X86_RSP, 8, sp);
-}
-
 /* The taken/not-taken pair that ends a block on condition `cond` (I8). */
 static void branch_cond(FeCtx *c, IrRef cond)
 {
@@ -70,7 +62,7 @@ static bool gen_JCC(FeCtx *c)
 
 static bool gen_CALL(FeCtx *c)
 {
-    push64(c, k64(c, c->next_pc));
+    fe_push(c, k64(c, c->next_pc));
     fe_exit_jump(c, c->insn->target);
     return true;
 }
@@ -79,7 +71,7 @@ static bool gen_CALL(FeCtx *c)
 static bool gen_CALL_ind(FeCtx *c)
 {
     IrRef target = fe_load_rm(c, 8);
-    push64(c, k64(c, c->next_pc));
+    fe_push(c, k64(c, c->next_pc));
     fe_exit_indirect(c, target);
     return true;
 }

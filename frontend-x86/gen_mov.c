@@ -66,81 +66,19 @@ static inline bool is_reg(const FeCtx *c) { return c->insn->mod == 3; }
 /* Register number encoded in the low three opcode bits (B0-BF, 50-5F, 90-97), with REX.B. */
 static inline int opcode_reg(const X86Insn *i) { return (i->opcode & 7) | ((i->rex & 1) ? 8 : 0); }
 
-/* Add the FS/GS base for an override; the other segments have base 0 in 64-bit mode. */
-static IrRef seg_linear(FeCtx *c, IrRef offset)
-{
-    switch (c->insn->seg) {
-    case X86_SEG_FS: return add64(c, offset, ir_get(&c->b, IR_I64, X86_OFF_FS_BASE));
-    case X86_SEG_GS: return add64(c, offset, ir_get(&c->b, IR_I64, X86_OFF_GS_BASE));
-    default:         return offset;
-    }
-}
-
-/* Truncate an address to 32 bits under the 67 prefix. */
-static IrRef addr_size(FeCtx *c, IrRef a)
-{
-    if (c->insn->addrsize != 4) return a;
-    return ir_op1(&c->b, IR_ZEXT, IR_I64, ir_op1(&c->b, IR_TRUNC, IR_I32, a));
-}
-
-/* The offset part of the ModRM memory operand, base + index * scale + disp (RIP-relative
- * resolved), without a segment base: what LEA computes. When `rsp` is given it replaces the
- * value of RSP as base register (pop m addresses with the incremented RSP). fe_ea is used for
- * every other memory operand. */
-static IrRef ea_offset(FeCtx *c, IrRef rsp)
-{
-    const X86Insn *i = c->insn;
-    IrRef a;
-    if (i->base == X86_REG_RIP) {
-        a = k64(c, c->next_pc + (uint64_t)(int64_t)i->disp);
-    } else {
-        a = k64(c, (uint64_t)(int64_t)i->disp);
-        if (i->base != X86_REG_NONE) {
-            IrRef b = (i->base == X86_RSP && rsp != IR_NONE) ? rsp : fe_get_gpr(c, i->base, 8);
-            a = add64(c, b, a);
-        }
-        if (i->index != X86_REG_NONE) {
-            IrRef x = fe_get_gpr(c, i->index, 8);
-            unsigned sh = i->scale == 8 ? 3 : i->scale == 4 ? 2 : i->scale == 2 ? 1 : 0;
-            if (sh) x = ir_op2(&c->b, IR_SHL, IR_I64, x, k64(c, sh));
-            a = add64(c, a, x);
-        }
-    }
-    return addr_size(c, a);
-}
-
 /* ================================================================ stack */
-
-/* Push v (its own width: 2 or 8 bytes) on the guest stack. */
-static void push(FeCtx *c, IrRef v)
-{
-    unsigned size = ir_type_size(ir_value_type(c->b.blk, v));
-    IrRef sp = ir_op2(&c->b, IR_SUB, IR_I64, fe_get_gpr(c, X86_RSP, 8), k64(c, size));
-    fe_store(c, sp, v);
-    fe_put_gpr(c, X86_RSP, 8, sp);
-}
-
-/* Load the top of stack at `size`; *new_sp receives RSP + size. Nothing is written: the caller
- * writes RSP and then the destination, so pop rsp ends with the popped value. */
-static IrRef pop_load(FeCtx *c, unsigned size, IrRef *new_sp)
-{
-    IrRef sp = fe_get_gpr(c, X86_RSP, 8);
-    IrRef v = fe_load(c, fe_type(size), sp);
-    *new_sp = add64(c, sp, k64(c, size));
-    return v;
-}
 
 /* 50-57: push r (2 or 8 bytes; push rsp pushes the value before the decrement). */
 static bool gen_PUSH_r(FeCtx *c)
 {
-    push(c, fe_get_gpr(c, opcode_reg(c->insn), c->insn->opsize));
+    fe_push(c, fe_get_gpr(c, opcode_reg(c->insn), c->insn->opsize));
     return true;
 }
 
 /* 58-5F: pop r. */
 static bool gen_POP_r(FeCtx *c)
 {
-    IrRef sp, v = pop_load(c, c->insn->opsize, &sp);
+    IrRef sp, v = fe_pop_load(c, c->insn->opsize, &sp);
     fe_put_gpr(c, X86_RSP, 8, sp);
     fe_put_gpr(c, opcode_reg(c->insn), c->insn->opsize, v);
     return true;
@@ -149,14 +87,14 @@ static bool gen_POP_r(FeCtx *c)
 /* 68 push imm16/32 (sign-extended to 64), 6A push imm8 (sign-extended to the operand size). */
 static bool gen_PUSH_imm(FeCtx *c)
 {
-    push(c, fe_imm(c, c->insn->opsize, (uint64_t)c->insn->imm));
+    fe_push(c, fe_imm(c, c->insn->opsize, (uint64_t)c->insn->imm));
     return true;
 }
 
 /* FF /6: push r/m (the memory operand is addressed with the RSP before the push). */
 static bool gen_PUSH_rm(FeCtx *c)
 {
-    push(c, fe_load_rm(c, c->insn->opsize));
+    fe_push(c, fe_load_rm(c, c->insn->opsize));
     return true;
 }
 
@@ -164,14 +102,14 @@ static bool gen_PUSH_rm(FeCtx *c)
 static bool gen_POP_rm(FeCtx *c)
 {
     const X86Insn *i = c->insn;
-    IrRef sp, v = pop_load(c, i->opsize, &sp);
+    IrRef sp, v = fe_pop_load(c, i->opsize, &sp);
     if (is_reg(c)) {
         fe_put_gpr(c, X86_RSP, 8, sp);
         fe_put_gpr(c, i->rm, i->opsize, v);
         return true;
     }
     /* The address uses the incremented RSP; RSP itself changes only after the store. */
-    fe_store(c, seg_linear(c, ea_offset(c, sp)), v);
+    fe_store(c, fe_seg_linear(c, fe_ea_offset(c, sp)), v);
     fe_put_gpr(c, X86_RSP, 8, sp);
     return true;
 }
@@ -252,12 +190,12 @@ static bool gen_MOV_r_imm(FeCtx *c)
 }
 
 /* A0-A3: mov AL/rAX to and from an absolute address (moffs: 8 bytes, or 4 under 67, which the
- * decoder sign-extended and addr_size truncates back). */
+ * decoder sign-extended and fe_addr_size truncates back). */
 static bool gen_MOV_moffs(FeCtx *c)
 {
     const X86Insn *i = c->insn;
     unsigned size = i->opsize;
-    IrRef addr = seg_linear(c, addr_size(c, k64(c, (uint64_t)i->imm)));
+    IrRef addr = fe_seg_linear(c, fe_addr_size(c, k64(c, (uint64_t)i->imm)));
     if (i->opcode <= 0xa1) fe_put_gpr(c, X86_RAX, size, fe_load(c, fe_type(size), addr));
     else fe_store(c, addr, fe_get_gpr(c, X86_RAX, size));
     return true;
@@ -311,7 +249,7 @@ static bool gen_MOV_to_sreg(FeCtx *c)
  * hardware does). */
 static bool gen_PUSH_sreg(FeCtx *c)
 {
-    push(c, fe_imm(c, c->insn->opsize, 0));
+    fe_push(c, fe_imm(c, c->insn->opsize, 0));
     return true;
 }
 
@@ -347,7 +285,7 @@ static bool gen_MOVSXD(FeCtx *c)
 static bool gen_LEA(FeCtx *c)
 {
     unsigned size = c->insn->opsize;
-    fe_store_reg(c, size, resize(c, ea_offset(c, IR_NONE), fe_type(size), false));
+    fe_store_reg(c, size, resize(c, fe_ea_offset(c, IR_NONE), fe_type(size), false));
     return true;
 }
 
@@ -425,8 +363,8 @@ static bool gen_SETCC(FeCtx *c)
 static bool gen_XLAT(FeCtx *c)
 {
     IrRef al = ir_op1(&c->b, IR_ZEXT, IR_I64, fe_get_gpr(c, X86_RAX, 1));
-    IrRef off = addr_size(c, add64(c, fe_get_gpr(c, X86_RBX, 8), al));
-    fe_put_gpr(c, X86_RAX, 1, fe_load(c, IR_I8, seg_linear(c, off)));
+    IrRef off = fe_addr_size(c, add64(c, fe_get_gpr(c, X86_RBX, 8), al));
+    fe_put_gpr(c, X86_RAX, 1, fe_load(c, IR_I8, fe_seg_linear(c, off)));
     return true;
 }
 

@@ -451,6 +451,13 @@ static void t_flags(void)
             "lea 128(%%rsp), %%rsp" : "=r"(r) : : "cc", "memory");
     P("stc keeps ZF", r);
 
+    /* std reaches the string instructions: an overlapping copy downwards. */
+    char buf[9] = "abcdefgh";
+    char *ps = buf + 5, *pd = buf + 6;
+    uint64_t cnt = 6;
+    __asm__ volatile("std\n\trep movsb\n\tcld" : "+S"(ps), "+D"(pd), "+c"(cnt) : : "memory");
+    printf("%-34s %s\n", "std; rep movsb; cld", buf);
+
     /* The classic cpuid test: ID can be flipped. */
     uint64_t f0, f1;
     __asm__ volatile("lea -128(%%rsp), %%rsp\n\t"
