@@ -12,8 +12,12 @@ BUILD    ?= build
 CC       ?= gcc
 OPT      ?= -O2
 SAN      ?=
+# Release builds drop assert() and the builder's per-instruction verification (a third of
+# translation time); `make asan` builds with CHECKS=1 and keeps both.
+CHECKS   ?=
+NDEBUG_FLAG := $(if $(CHECKS),,-DNDEBUG)
 CAPSTONE_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
-CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -I. $(CAPSTONE_CFLAGS) $(OPT) $(SAN) -MMD -MP
+CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -I. $(CAPSTONE_CFLAGS) $(OPT) $(NDEBUG_FLAG) $(SAN) -MMD -MP
 LDFLAGS  := $(SAN)
 LIBS     := -lcapstone -lelf -lxxhash -lm -lpthread
 
@@ -25,6 +29,8 @@ LIBFILES := $(call lib_of,runtime) $(call lib_of,frontend-x86) $(call lib_of,bac
 srcs_of   = $(filter-out runtime/main.c,$(wildcard $(1)/*.c))
 objs_of   = $(patsubst %.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
 
+# Keep object files make would otherwise treat as intermediate (and delete after each build).
+.SECONDARY:
 .PHONY: all test asan check-deps demo clean unit-tests guests fuzz bench
 all: $(BUILD)/ferry unit-tests guests
 
@@ -74,7 +80,7 @@ test: all
 	@tests/run.sh $(BUILD)
 
 asan:
-	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+	$(MAKE) BUILD=build-asan OPT=-O1 CHECKS=1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 check-deps:
 	@scripts/check-deps.sh
@@ -89,5 +95,7 @@ clean:
 
 # ---- benchmarks (bench/bench.mk: programs, harness, `make bench`)
 -include bench/bench.mk
+# ---- differential fuzzing (tests/fuzz/fuzz.mk: `make fuzz`, the short run of `make test`)
+-include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

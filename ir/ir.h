@@ -240,6 +240,9 @@ unsigned opt_put_forward(IrBlock *blk); /* forward PUT->GET of the same field, d
 unsigned opt_compact(IrBlock *blk);     /* remove NOPs and renumber values */
 /* The default pipeline: fold, forwarding, DCE, compact. */
 void opt_run(IrBlock *blk);
+/* The same for a block built with emit-time folding on (the frontend's): it skips the first
+ * fold, which would find nothing (half of the pipeline's time). */
+void opt_run_folded(IrBlock *blk);
 
 /* ---------------------------------------------------------------- reference interpreter */
 

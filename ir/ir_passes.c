@@ -21,6 +21,8 @@
  *                    side-effecting op.
  *   opt_compact      removes NOPs and renumbers values.
  *   opt_run          fold, forward, fold again if forwarding exposed anything, DCE, compact.
+ *   opt_run_folded   the same without the first fold, for blocks the builder emitted with
+ *                    folding on (the frontend's): folding them again finds nothing new.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -248,11 +250,16 @@ unsigned opt_compact(IrBlock *blk)
 
 /* ---------------------------------------------------------------- pipeline */
 
-void opt_run(IrBlock *blk)
+void opt_run_folded(IrBlock *blk)
 {
-    opt_fold(blk);
     if (opt_put_forward(blk))
         opt_fold(blk);
     opt_dce(blk);
     opt_compact(blk);
+}
+
+void opt_run(IrBlock *blk)
+{
+    opt_fold(blk);
+    opt_run_folded(blk);
 }

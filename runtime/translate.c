@@ -44,6 +44,40 @@ static uint8_t *fetch_bytes(RtProcess *p, uint64_t pc, uint32_t len, size_t *n)
     return buf;
 }
 
+/* The code bytes one translation reads, copied once. The frontend fetches every instruction's
+ * bytes separately, and each rt_fetch_code is a kernel-checked copy (a system call); one copy
+ * of the rest of the block's first page, plus the 15 bytes an instruction may reach into the
+ * next, serves them all. A fetch outside the window falls back to rt_fetch_code. */
+typedef struct CodeWindow {
+    RtProcess *p;
+    uint64_t start;
+    size_t n;           /* bytes valid from start */
+    size_t asked;       /* bytes requested: n < asked means the code is unreadable at start + n */
+    uint8_t bytes[RT_PAGE_SIZE + 16];
+} CodeWindow;
+
+static void window_fill(CodeWindow *w, RtProcess *p, uint64_t pc)
+{
+    w->p = p;
+    w->start = pc;
+    w->asked = (size_t)(RT_PAGE_DOWN(pc) + RT_PAGE_SIZE - pc) + 15;
+    w->n = rt_fetch_code(p, pc, w->bytes, w->asked);
+}
+
+static size_t window_fetch(void *opaque, uint64_t pc, uint8_t *buf, size_t n)
+{
+    CodeWindow *w = opaque;
+    if (pc >= w->start && pc - w->start <= w->n) {
+        size_t avail = w->n - (size_t)(pc - w->start);
+        if (avail >= n || w->n < w->asked) {
+            size_t k = avail < n ? avail : n;
+            memcpy(buf, w->bytes + (pc - w->start), k);
+            return k;
+        }
+    }
+    return rt_fetch_code(w->p, pc, buf, n);
+}
+
 static uint64_t hash_bytes(const uint8_t *bytes, size_t n)
 {
     return XXH64(bytes, n, 0);
@@ -59,11 +93,11 @@ bool rt_block_valid(RtProcess *p, const RtBlock *b)
 }
 
 /* Frontend, logs, passes, verification. Returns false if the IR is invalid. */
-static bool build_ir(RtProcess *p, uint64_t pc, const FeOptions *fo, bool optimise,
-                     FeResult *res)
+static bool build_ir(RtProcess *p, CodeWindow *w, uint64_t pc, const FeOptions *fo,
+                     bool optimise, FeResult *res)
 {
     IrBlock *ir = p->scratch;
-    fe_translate_block(ir, pc, rt_fetch_code, p, fo, res);
+    fe_translate_block(ir, pc, window_fetch, w, fo, res);
     if (rt_log_on(p, RT_LOG_IN_ASM)) {
         size_t n;
         uint8_t *bytes = fetch_bytes(p, pc, ir->guest_len, &n);
@@ -78,7 +112,7 @@ static bool build_ir(RtProcess *p, uint64_t pc, const FeOptions *fo, bool optimi
         rt_log_printf(p, "\n");
     }
     if (optimise)
-        opt_run(ir);
+        opt_run_folded(ir);     /* the frontend folded at emit time */
     char err[256];
     if (!ir_verify(ir, err, sizeof err)) {
         fprintf(stderr, "ferry: internal error: block 0x%llx: %s IR fails verification: %s\n",
@@ -108,7 +142,7 @@ static void build_trap_ir(RtProcess *p, uint64_t pc, FeResult *res)
 }
 
 /* Record the block the scratch IR describes. info is NULL for an interpreted block. */
-static RtBlock *make_block(RtProcess *p, uint64_t pc, const FeResult *res,
+static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeResult *res,
                            const BackendBlockInfo *info)
 {
     IrBlock *ir = p->scratch;
@@ -121,10 +155,7 @@ static RtBlock *make_block(RtProcess *p, uint64_t pc, const FeResult *res,
     b->guest_insns = ir->guest_insns;
     b->fe_status = res->status;
     b->bad_pc = res->bad_pc;
-    size_t n;
-    uint8_t *bytes = fetch_bytes(p, pc, ir->guest_len, &n);
-    b->hash = hash_bytes(bytes, n);
-    free(bytes);
+    b->hash = hash_bytes(w->bytes, ir->guest_len < w->n ? ir->guest_len : w->n);
 
     /* Which exits are direct jumps to a constant pc (chainable), from the IR itself. */
     uint32_t k = 0;
@@ -171,21 +202,23 @@ RtBlock *rt_translate(RtProcess *p, uint64_t pc)
     if (fo.max_insns == 0)
         fo.max_insns = RT_DEFAULT_MAX_INSNS;
     FeResult res;
+    static _Thread_local CodeWindow w;  /* 4 KiB: kept off the stack */
+    window_fill(&w, p, pc);
     bool flushed = false, interpret = p->opt.interp || !p->backend;
     RtBlock *b = NULL;
 
     for (;;) {
         p->stats.blocks_translated++;
-        if (!build_ir(p, pc, &fo, true, &res)) {
+        if (!build_ir(p, &w, pc, &fo, true, &res)) {
             p->stats.guest_insns += p->scratch->guest_insns;
-            if (!build_ir(p, pc, &fo, false, &res))
+            if (!build_ir(p, &w, pc, &fo, false, &res))
                 build_trap_ir(p, pc, &res);
-            b = make_block(p, pc, &res, NULL);
+            b = make_block(p, &w, pc, &res, NULL);
             break;
         }
         p->stats.guest_insns += p->scratch->guest_insns;
         if (interpret) {
-            b = make_block(p, pc, &res, NULL);
+            b = make_block(p, &w, pc, &res, NULL);
             break;
         }
         BackendBlockInfo info;
@@ -205,7 +238,7 @@ RtBlock *rt_translate(RtProcess *p, uint64_t pc)
                               (unsigned long long)pc, info.code_size, info.host_insns);
                 rt_log_host_code(p, info.code, info.code_size);
             }
-            b = make_block(p, pc, &res, &info);
+            b = make_block(p, &w, pc, &res, &info);
             break;
         }
         if (rc == BE_ERR_TOO_BIG && fo.max_insns > 1) {
@@ -213,7 +246,7 @@ RtBlock *rt_translate(RtProcess *p, uint64_t pc)
             continue;
         }
         /* UNSUPPORTED, still FULL after a flush, or TOO_BIG at one instruction. */
-        b = make_block(p, pc, &res, NULL);
+        b = make_block(p, &w, pc, &res, NULL);
         break;
     }
     p->stats.translate_ns += now_ns() - t0;
