@@ -34,6 +34,32 @@
 
 /* ---------------------------------------------------------------- exits */
 
+/* The inline jump-cache probe of an indirect exit (ir/backend.h), target pc in `reg`:
+ *     mov rax, reg ; mov rcx, rax ; shr rcx, bits ; xor rcx, rax ; and ecx, mask ; shl ecx, 5
+ *     cmp rax, [r14 + rcx + jc] ; jne miss
+ *     mov rcx, [r14 + rcx + jc + 8] ; test rcx, rcx ; jz miss ; jmp rcx
+ * rax, rcx and rdx are never homes, so nothing live is clobbered; the guest pc is already
+ * stored, so the successor (or the runtime, on a miss) finds it in the state. */
+static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[2])
+{
+    X64Emit *e = &c->e;
+    int32_t jc = c->gi->jc_offset;
+    if (reg != X64_RAX)
+        x64_mov_rr(e, 8, X64_RAX, reg);
+    x64_mov_rr(e, 8, X64_RCX, X64_RAX);
+    x64_shift_ri(e, X64_SHR, 8, X64_RCX, (uint8_t)c->gi->jc_bits);
+    x64_alu_rr(e, X64_XOR, 8, X64_RCX, X64_RAX);
+    x64_alu_ri(e, X64_AND, 4, X64_RCX, (int32_t)((1u << c->gi->jc_bits) - 1));
+    x64_shift_ri(e, X64_SHL, 4, X64_RCX, 5);
+    _Static_assert(BACKEND_JC_ENTRY_SIZE == 32, "the probe scales the index by 32");
+    x64_alu_rx(e, X64_CMP, 8, X64_RAX, x64_mx(X64_REG_STATE, X64_RCX, 0, jc));
+    miss[0] = x64_jcc8_fwd(e, X64_CC_NE);
+    x64_mov_rx(e, 8, X64_RCX, x64_mx(X64_REG_STATE, X64_RCX, 0, jc + 8));
+    x64_test_xr(e, 8, x64_r(X64_RCX), X64_RCX);
+    miss[1] = x64_jcc8_fwd(e, X64_CC_E);
+    x64_jmp_x(e, x64_r(X64_RCX));
+}
+
 void x64_emit_exit(CgCtx *c, const IrInsn *in)
 {
     X64Emit *e = &c->e;
@@ -80,6 +106,12 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
         x->patch_offset = (uint32_t)(e->p - c->code_start);
         x64_jmp_rel32(e, 0);
     }
+    uint8_t *miss[2] = { NULL, NULL };
+    if (target && IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_INDIRECT && c->gi->jc_offset)
+        emit_jc_lookup(c, cg_gpr(c, target, X64_RAX), miss);
+    for (int i = 0; i < 2; i++)
+        if (miss[i])
+            x64_bind8(e, miss[i]);
     uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;
     x64_mov_ri(e, X64_RAX, word);
     x64_ret(e);

@@ -48,6 +48,16 @@ typedef enum BackendError {
 
 #define BACKEND_MAX_EXITS 64
 
+/* The jump cache an indirect exit may look up inline (DESIGN.md section 7). Where
+ * IrGuestInfo.jc_offset is not 0, the runtime keeps, at state + jc_offset, a direct-mapped
+ * table of (1 << jc_bits) entries of BACKEND_JC_ENTRY_SIZE bytes, each starting with
+ *     uint64_t guest_pc;  const void *code;
+ * where code is the executable address of the translated block for guest_pc, or NULL (no
+ * entry, or a block that only the interpreter runs). The entry of pc is number
+ * (pc ^ (pc >> jc_bits)) & ((1 << jc_bits) - 1). An indirect exit that finds its target there
+ * may jump to `code` directly, after storing the guest pc as every exit does. */
+#define BACKEND_JC_ENTRY_SIZE 32
+
 typedef struct BackendExit {
     uint32_t patch_offset;  /* offset from the block's code start of the patchable jump */
     uint64_t target_pc;     /* guest pc the exit continues at */

@@ -251,6 +251,11 @@ typedef struct IrGuestInfo {
     uint32_t pc_offset;     /* byte offset of the guest pc (I64) in the state */
     uint32_t state_size;    /* size of the state in bytes (GET/PUT bounds) */
     uint64_t guest_base;    /* host address of guest address 0 (user mode) */
+    /* Inline indirect-branch lookup for backends (ir/backend.h, "jump cache"): byte offset
+     * from the state pointer of the thread's jump cache, or 0 if there is none; log2 of its
+     * number of entries. The interpreter ignores both. */
+    int32_t jc_offset;
+    uint32_t jc_bits;
 } IrGuestInfo;
 
 /* Run a block exactly. Returns the exit word (bits 32-47 hold the exit index, counting EXIT_IF

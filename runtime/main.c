@@ -38,6 +38,12 @@ int main(int argc, char **argv)
     p->fe_opt.max_insns = p->opt.single_step ? 1 : 0;
     /* -d exec reports every block, so blocks must come back to the dispatcher. */
     p->chain = !rt_log_on(p, RT_LOG_EXEC) && !p->opt.interp;
+    if (p->chain) {
+        /* Indirect exits look the thread's jump cache up inline: it sits at a fixed distance
+         * from the guest state, which generated code holds in a register. */
+        p->gi.jc_offset = (int32_t)(offsetof(RtThread, jc) - offsetof(RtThread, state));
+        p->gi.jc_bits = RT_JC_BITS;
+    }
     p->scratch = ir_block_new(0);
     rt_blocks_init(&p->blocks);
     rt_mem_init(p);

@@ -247,10 +247,15 @@ struct RtProcess {
 #define RT_JC_BITS 12
 #define RT_JC_SIZE (1u << RT_JC_BITS)
 
+/* The layout generated code reads inline (ir/backend.h: guest_pc, then code). */
 typedef struct RtJcEntry {
     uint64_t pc;                /* guest pc, valid when blk != NULL */
+    const void *code;           /* blk's host code, or NULL if the interpreter runs it */
     RtBlock *blk;
+    uint64_t _pad;
 } RtJcEntry;
+_Static_assert(sizeof(RtJcEntry) == BACKEND_JC_ENTRY_SIZE && offsetof(RtJcEntry, code) == 8,
+               "RtJcEntry must have the layout of ir/backend.h's jump cache entries");
 
 struct RtThread {
     _Alignas(64) X86State state;/* first: generated code pins a pointer to it */
@@ -334,6 +339,7 @@ static inline void rt_jc_insert(RtThread *t, RtBlock *b)
 {
     RtJcEntry *e = &t->jc[rt_jc_index(b->pc)];
     e->pc = b->pc;
+    e->code = b->code;
     e->blk = b;
 }
 void rt_jc_clear(RtThread *t);

@@ -1306,6 +1306,69 @@ static void test_chaining(void **st)
     ir_block_free(bb);
 }
 
+/* An indirect exit probes the jump cache at state + jc_offset (ir/backend.h) and jumps
+ * straight to the block it finds; a NULL code pointer or another pc in the entry is a miss,
+ * which returns to the runtime with the guest pc stored. */
+static void test_indirect_jump_cache(void **st)
+{
+    (void)st;
+    enum { JC_BITS = 4, JC_OFF = STATE_SIZE };
+    IrGuestInfo gi = env.gi[1];
+    gi.jc_offset = JC_OFF;
+    gi.jc_bits = JC_BITS;
+    IrBlock *ba = ir_block_new(0x8000), *bb = ir_block_new(0x8100);
+    IrBuilder b;
+    ir_builder_init(&b, ba);
+    ir_exit(&b, ir_get(&b, IR_I64, 0x20), 0, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
+    ir_builder_fini(&b);
+    ir_builder_init(&b, bb);
+    ir_put(&b, 0x30, ir_const(&b, IR_I64, 0x55));
+    ir_exit(&b, IR_NONE, 0x8200, IR_EXIT_WORD(IR_EXIT_SYSCALL, 0, 0));
+    ir_builder_fini(&b);
+    BackendBlockInfo ia, ib;
+    verify_or_die(ba);
+    verify_or_die(bb);
+    assert_int_equal(backend_x86_64.compile(ba, &env.cb, &gi, &ia), BE_OK);
+    check_disassembly(env.cb.p - ia.code_size, &ia);
+    assert_int_equal(backend_x86_64.compile(bb, &env.cb, &gi, &ib), BE_OK);
+
+    static uint64_t mem[(STATE_SIZE + (BACKEND_JC_ENTRY_SIZE << JC_BITS)) / 8];
+    uint8_t *state = (uint8_t *)mem;
+    uint64_t *jc = mem + JC_OFF / 8;
+    const uint64_t target = 0x8103;     /* entry 3: a non-zero index catches a bad scale */
+    unsigned idx = (unsigned)((target ^ (target >> JC_BITS)) & ((1u << JC_BITS) - 1));
+    uint64_t *entry = jc + idx * (BACKEND_JC_ENTRY_SIZE / 8);
+    for (int c = 0; c < 4; c++) {
+        memset(mem, 0, sizeof mem);
+        memcpy(state + 0x20, &target, 8);
+        if (c == 0 || c == 1)
+            entry[0] = target;              /* 0: hit; 1: right pc, no code (interpreted) */
+        if (c == 0)
+            entry[1] = (uint64_t)(uintptr_t)ib.code;
+        if (c == 2) {                       /* another pc in the entry */
+            entry[0] = target + 0x1000;
+            entry[1] = (uint64_t)(uintptr_t)ib.code;
+        }
+        if (c == 3)                         /* the neighbouring entry holds it */
+            entry[BACKEND_JC_ENTRY_SIZE / 8] = target, entry[BACKEND_JC_ENTRY_SIZE / 8 + 1] =
+                (uint64_t)(uintptr_t)ib.code;
+        uint64_t word = env.enter[1](state, ia.code);
+        uint64_t pc = state_pc(state), out;
+        memcpy(&out, state + 0x30, 8);
+        if (c == 0) {
+            assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_SYSCALL, 0, 0));
+            assert_int_equal(pc, 0x8200);
+            assert_int_equal(out, 0x55);
+        } else {
+            assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
+            assert_int_equal(pc, target);
+            assert_int_equal(out, 0);
+        }
+    }
+    ir_block_free(ba);
+    ir_block_free(bb);
+}
+
 /* ---------------------------------------------------------------- errors */
 
 static void test_errors(void **st)
@@ -1658,6 +1721,7 @@ int main(void)
         cmocka_unit_test(test_call),
         cmocka_unit_test(test_exits),
         cmocka_unit_test(test_chaining),
+        cmocka_unit_test(test_indirect_jump_cache),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_random_blocks),
     };

@@ -1008,7 +1008,7 @@ static void test_fold_agrees_with_interp(void **state)
         char err[200];
         assert_true(ir_verify(plain, err, sizeof err));
         uint8_t st[16] = { 0 };
-        IrGuestInfo gi = { 0, sizeof st, 0 };
+        IrGuestInfo gi = { .pc_offset = 0, .state_size = sizeof st };
         ir_interp_run(plain, st, &gi);
         uint64_t got = 0;
         memcpy(&got, st + 8, ir_type_size(t));
