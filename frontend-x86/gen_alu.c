@@ -36,7 +36,9 @@
  * live in fe_flags.c. An instruction that changes only some flags (rotates: CF OF; bt*: CF;
  * cmpxchg8b/16b: ZF) builds an EFLAGS-kind producer from the old flags. A shift count that is
  * 0 at run time leaves every flag unchanged: the old and new flags are both computed and one is
- * selected (DCE removes the work when no one reads them).
+ * selected (DCE removes the work when no one reads them); for shl/shr/sar with the old producer
+ * still in the state, the producer's fields are selected instead, which needs no helper call.
+ * sar r8/r16 by w or more has a defined CF (the sign), so its producer gets min(count, w).
  * Undefined flags, and what the host CPU (the oracle) was measured to do:
  *   - mul/imul: SF ZF PF from the low half, AF = 0 (X86_CCK_MUL). Host: SF PF likewise, ZF 0.
  *   - shl/shr/sar by more than 1: OF by fe_flags.c's formula. Host: OF of any non-zero count
@@ -44,7 +46,7 @@
  *     w-1; sar: 0), and CF of shl/shr by more than w (8/16-bit) is 0.
  *   - rol/ror/rcl/rcr by more than 1: OF as for a 1-bit rotate of the original operand, the
  *     host's behaviour (rol, rcl: bit w-1 ^ bit w-2; ror: bit w-1 ^ bit 0; rcr: bit w-1 ^ CF),
- *     except rol/ror by an immediate, which leave OF alone (host).
+ *     except rol/ror of a register by an immediate, which leave OF alone (host).
  *     rcl/rcr r8/r16 whose count is a multiple of 9/17 change no flag (host).
  *   - shld/shrd: OF as a 1-bit shift of the original (shld: bit w-1 ^ bit w-2 of the
  *     destination; shrd: bit w-1 of the destination ^ bit 0 of the source), AF = 0; 16-bit
@@ -189,6 +191,18 @@ static void flags_shift(FeCtx *c, X86CcKind kind, unsigned size, IrRef a, IrRef 
         return;
     if (!zero) {
         fe_set_flags(c, kind, size, a, cnt, res);
+        return;
+    }
+    if (!c->cc.known) {
+        /* The old producer is in the state: keep its fields or replace them, field by field.
+         * Materialising the old flags would be a helper call that DCE cannot remove. */
+        const uint32_t off[4] = { X86_OFF_CC_OP, X86_OFF_CC_A, X86_OFF_CC_B, X86_OFF_CC_RES };
+        IrRef v[4] = { k64(c, X86_CC_OP(kind, size)), zx(c, IR_I64, a), zx(c, IR_I64, cnt),
+                       zx(c, IR_I64, res) };
+        for (int k = 0; k < 4; k++)
+            ir_put(&c->b, off[k], ir_select(&c->b, IR_I64, zero, ir_get(&c->b, IR_I64, off[k]),
+                                            v[k]));
+        fe_flags_invalidate(c);
         return;
     }
     IrRef old = fe_get_eflags(c);
@@ -459,8 +473,8 @@ static void gen_SHIFT(FeCtx *c, IrOp op, const Loc *l, IrRef a, IrRef cnt)
 
 /* rol/ror: CF and OF only, and only if the masked count is not 0 (even when it is a multiple
  * of w: then the value is unchanged but CF/OF are still written). OF is undefined for counts
- * above 1; the host leaves it alone for an immediate count and computes the 1-bit rotate's OF
- * for a count in CL, and so does ferry. */
+ * above 1; the host leaves it alone for a register rotated by an immediate and computes the
+ * 1-bit rotate's OF otherwise (count in CL, or a memory operand), and so does ferry. */
 static void gen_ROT(FeCtx *c, bool right, const Loc *l, IrRef a, IrRef cnt, int how)
 {
     unsigned w = 8 * l->size;
@@ -472,7 +486,7 @@ static void gen_ROT(FeCtx *c, bool right, const Loc *l, IrRef a, IrRef cnt, int 
         return;
     IrRef cf = bit64(c, res, right ? w - 1 : 0);
     uint64_t k;
-    if (how == CNT_IMM && is_const(c, cnt, &k) && k > 1) {
+    if (how == CNT_IMM && !l->mem && is_const(c, cnt, &k) && k > 1) {
         flags_replace(c, X86_CF, cf, zero);
         return;
     }

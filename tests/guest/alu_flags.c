@@ -26,7 +26,10 @@ typedef struct Regs {
 
 typedef void (*Fn)(Regs *r);
 
-enum VKind { V_AB, V_SH, V_DIV, V_BT, V_C8 };
+/* V_AB: RAX from vals[i], RBX etc. from vals[j]; V_A: the same, but the snippet reads only RAX
+ * (or its immediate), so few j; V_SH: RCX = counts[j]; V_DIV: RDX:RAX / RBX without #DE;
+ * V_BT: RBX = bitoffs[j]; V_C8: cmpxchg8b/16b, equal every other time. */
+enum VKind { V_AB, V_A, V_SH, V_DIV, V_BT, V_C8 };
 /* Which flags are defined: all six, logic (AF undefined), mul (CF OF), none, bt (CF, ZF
  * unchanged), bsf (ZF), shifts/rotates/shld by count. */
 enum MKind { M_ALL, M_LOGIC, M_MUL, M_NONE, M_BT, M_BSF, M_SH, M_SAR, M_ROT, M_SHD, M_UNDEF };
@@ -70,9 +73,9 @@ typedef struct Test {
     X(mn##_rm,   #mn "q (%%rdi), %%rax", V_AB, M, 8, 0)                                      \
     X(mn##_mrb,  #mn "b %%bh, 1(%%rdi)", V_AB, M, 1, 0)                                      \
     X(mn##_rmw,  #mn "w 2(%%rdi), %%dx", V_AB, M, 2, 0)                                      \
-    X(mn##_ai,   #mn "l $0x12345678, %%eax", V_AB, M, 4, 0)                                 \
-    X(mn##_aib,  #mn "b $0x81, %%al", V_AB, M, 1, 0)                                        \
-    X(mn##_aiw,  #mn "w $0x8001, %%ax", V_AB, M, 2, 0)                                      \
+    X(mn##_ai,   #mn "l $0x12345678, %%eax", V_A, M, 4, 0)                                 \
+    X(mn##_aib,  #mn "b $0x81, %%al", V_A, M, 1, 0)                                        \
+    X(mn##_aiw,  #mn "w $0x8001, %%ax", V_A, M, 2, 0)                                      \
     X(mn##_i8,   #mn "q $-3, %%rbx", V_AB, M, 8, 0)                                         \
     X(mn##_i32,  #mn "q $-0x789abcd, %%rbx", V_AB, M, 8, 0)                                 \
     X(mn##_ib,   #mn "b $0x7f, %%dh", V_AB, M, 1, 0)                                        \
@@ -86,14 +89,14 @@ typedef struct Test {
     X(mn##_cll,  #mn "l %%cl, %%eax", V_SH, M, 4, -1)                                        \
     X(mn##_clq,  #mn "q %%cl, %%rax", V_SH, M, 8, -1)                                        \
     X(mn##_clm,  #mn "l %%cl, (%%rdi)", V_SH, M, 4, -1)                                      \
-    X(mn##_1b,   #mn "b $1, %%al", V_AB, M, 1, 1)                                           \
-    X(mn##_1q,   #mn "q $1, %%rax", V_AB, M, 8, 1)                                          \
+    X(mn##_1b,   #mn "b $1, %%al", V_A, M, 1, 1)                                           \
+    X(mn##_1q,   #mn "q $1, %%rax", V_A, M, 8, 1)                                          \
     X(mn##_1mw,  #mn "w $1, (%%rdi)", V_AB, M, 2, 1)                                        \
-    X(mn##_ib,   #mn "b $9, %%al", V_AB, M, 1, 9)                                           \
-    X(mn##_iw,   #mn "w $13, %%ax", V_AB, M, 2, 13)                                         \
-    X(mn##_il,   #mn "l $3, %%eax", V_AB, M, 4, 3)                                          \
-    X(mn##_iq,   #mn "q $33, %%rax", V_AB, M, 8, 33)                                        \
-    X(mn##_i0,   #mn "l $32, %%eax", V_AB, M, 4, 32)
+    X(mn##_ib,   #mn "b $9, %%al", V_A, M, 1, 9)                                           \
+    X(mn##_iw,   #mn "w $13, %%ax", V_A, M, 2, 13)                                         \
+    X(mn##_il,   #mn "l $3, %%eax", V_A, M, 4, 3)                                          \
+    X(mn##_iq,   #mn "q $33, %%rax", V_A, M, 8, 33)                                        \
+    X(mn##_i0,   #mn "l $32, %%eax", V_A, M, 4, 32)
 
 #define SHD(X, mn)                                                                         \
     X(mn##_clw,  #mn "w %%cl, %%bx, %%ax", V_SH, M_SHD, 2, -1)                                \
@@ -112,8 +115,8 @@ typedef struct Test {
     X(mn##_mw,   #mn "w %%bx, 16(%%rdi)", V_BT, M_BT, 2, 0)                                  \
     X(mn##_ml,   #mn "l %%ebx, 16(%%rdi)", V_BT, M_BT, 4, 0)                                 \
     X(mn##_mq,   #mn "q %%rbx, 16(%%rdi)", V_BT, M_BT, 8, 0)                                 \
-    X(mn##_il,   #mn "l $37, %%eax", V_AB, M_BT, 4, 0)                                      \
-    X(mn##_iq,   #mn "q $63, %%rax", V_AB, M_BT, 8, 0)                                      \
+    X(mn##_il,   #mn "l $37, %%eax", V_A, M_BT, 4, 0)                                      \
+    X(mn##_iq,   #mn "q $63, %%rax", V_A, M_BT, 8, 0)                                      \
     X(mn##_imw,  #mn "w $21, 2(%%rdi)", V_AB, M_BT, 2, 0)
 
 #define TESTS(X)                                                                           \
@@ -125,34 +128,34 @@ typedef struct Test {
     X(test_l,   "testl %%ebx, %%eax", V_AB, M_LOGIC, 4, 0)                                   \
     X(test_q,   "testq %%rbx, %%rax", V_AB, M_LOGIC, 8, 0)                                   \
     X(test_m,   "testq %%rbx, (%%rdi)", V_AB, M_LOGIC, 8, 0)                                 \
-    X(test_aib, "testb $0x81, %%al", V_AB, M_LOGIC, 1, 0)                                   \
-    X(test_ai,  "testl $0x80000001, %%eax", V_AB, M_LOGIC, 4, 0)                            \
+    X(test_aib, "testb $0x81, %%al", V_A, M_LOGIC, 1, 0)                                   \
+    X(test_ai,  "testl $0x80000001, %%eax", V_A, M_LOGIC, 4, 0)                            \
     X(test_iq,  "testq $-2, %%rbx", V_AB, M_LOGIC, 8, 0)                                    \
     X(test_ibh, "testb $1, %%bh", V_AB, M_LOGIC, 1, 0)                                      \
     X(test_imw, "testw $0x8000, 2(%%rdi)", V_AB, M_LOGIC, 2, 0)                             \
-    X(inc_b,    "incb %%al", V_AB, M_ALL, 1, 0)                                             \
-    X(inc_bh,   "incb %%ah", V_AB, M_ALL, 1, 0)                                             \
-    X(inc_w,    "incw %%ax", V_AB, M_ALL, 2, 0)                                             \
-    X(inc_l,    "incl %%eax", V_AB, M_ALL, 4, 0)                                            \
-    X(inc_q,    "incq %%rax", V_AB, M_ALL, 8, 0)                                            \
+    X(inc_b,    "incb %%al", V_A, M_ALL, 1, 0)                                             \
+    X(inc_bh,   "incb %%ah", V_A, M_ALL, 1, 0)                                             \
+    X(inc_w,    "incw %%ax", V_A, M_ALL, 2, 0)                                             \
+    X(inc_l,    "incl %%eax", V_A, M_ALL, 4, 0)                                            \
+    X(inc_q,    "incq %%rax", V_A, M_ALL, 8, 0)                                            \
     X(inc_m,    "incl (%%rdi)", V_AB, M_ALL, 4, 0)                                          \
     X(dec_bx,   "decb %%sil", V_AB, M_ALL, 1, 0)                                            \
     X(dec_bh,   "decb %%bh", V_AB, M_ALL, 1, 0)                                             \
     X(dec_w,    "decw %%bx", V_AB, M_ALL, 2, 0)                                             \
     X(dec_l,    "decl %%ebx", V_AB, M_ALL, 4, 0)                                            \
-    X(dec_q,    "decq %%rax", V_AB, M_ALL, 8, 0)                                            \
+    X(dec_q,    "decq %%rax", V_A, M_ALL, 8, 0)                                            \
     X(dec_m,    "decq 8(%%rdi)", V_AB, M_ALL, 8, 0)                                         \
-    X(not_b,    "notb %%al", V_AB, M_ALL, 1, 0)                                             \
+    X(not_b,    "notb %%al", V_A, M_ALL, 1, 0)                                             \
     X(not_bh,   "notb %%ch", V_AB, M_ALL, 1, 0)                                             \
-    X(not_w,    "notw %%ax", V_AB, M_ALL, 2, 0)                                             \
-    X(not_l,    "notl %%eax", V_AB, M_ALL, 4, 0)                                            \
-    X(not_q,    "notq %%rax", V_AB, M_ALL, 8, 0)                                            \
+    X(not_w,    "notw %%ax", V_A, M_ALL, 2, 0)                                             \
+    X(not_l,    "notl %%eax", V_A, M_ALL, 4, 0)                                            \
+    X(not_q,    "notq %%rax", V_A, M_ALL, 8, 0)                                            \
     X(not_m,    "notw 6(%%rdi)", V_AB, M_ALL, 2, 0)                                         \
-    X(neg_b,    "negb %%al", V_AB, M_ALL, 1, 0)                                             \
+    X(neg_b,    "negb %%al", V_A, M_ALL, 1, 0)                                             \
     X(neg_bh,   "negb %%dh", V_AB, M_ALL, 1, 0)                                             \
-    X(neg_w,    "negw %%ax", V_AB, M_ALL, 2, 0)                                             \
-    X(neg_l,    "negl %%eax", V_AB, M_ALL, 4, 0)                                            \
-    X(neg_q,    "negq %%rax", V_AB, M_ALL, 8, 0)                                            \
+    X(neg_w,    "negw %%ax", V_A, M_ALL, 2, 0)                                             \
+    X(neg_l,    "negl %%eax", V_A, M_ALL, 4, 0)                                            \
+    X(neg_q,    "negq %%rax", V_A, M_ALL, 8, 0)                                            \
     X(neg_m,    "negq (%%rdi)", V_AB, M_ALL, 8, 0)                                          \
     X(mul_b,    "mulb %%bl", V_AB, M_MUL, 1, 0)                                             \
     X(mul_bh,   "mulb %%bh", V_AB, M_MUL, 1, 0)                                             \
@@ -198,8 +201,8 @@ typedef struct Test {
     X(bsr_l,    "bsrl %%ebx, %%eax", V_AB, M_BSF, 4, 0)                                      \
     X(bsr_q,    "bsrq %%rbx, %%rax", V_AB, M_BSF, 8, 0)                                      \
     X(bsr_m,    "bsrq (%%rdi), %%rax", V_AB, M_BSF, 8, 0)                                    \
-    X(bswap_l,  "bswapl %%eax", V_AB, M_ALL, 4, 0)                                          \
-    X(bswap_q,  "bswapq %%rax", V_AB, M_ALL, 8, 0)                                          \
+    X(bswap_l,  "bswapl %%eax", V_A, M_ALL, 4, 0)                                          \
+    X(bswap_q,  "bswapq %%rax", V_A, M_ALL, 8, 0)                                          \
     X(bswap_r8, "bswapq %%r8", V_AB, M_ALL, 8, 0)                                           \
     X(bswap_w,  ".byte 0x66, 0x0f, 0xc8", V_AB, M_UNDEF, 2, 0)                             \
     X(xadd_b,   "xaddb %%bl, %%al", V_AB, M_ALL, 1, 0)                                       \
@@ -373,7 +376,7 @@ static void set_inputs(const Test *t, Regs *r, unsigned i, unsigned j)
 
 static unsigned ninputs(const Test *t)
 {
-    return t->vk == V_SH ? NCOUNTS : t->vk == V_BT ? NBITOFFS : NVALS;
+    return t->vk == V_SH ? NCOUNTS : t->vk == V_BT ? NBITOFFS : t->vk == V_A ? 4 : NVALS;
 }
 
 int main(int argc, char **argv)
