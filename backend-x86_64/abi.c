@@ -16,16 +16,17 @@
  * independent, and the return is always predicted.
  *
  * Exit (EXIT, or EXIT_IF taken):
- *     mov qword [r14 + pc_offset], pc          store the guest pc (constant or arg0)
  *     jmp rel32                                direct exits only: the patch site; initially
  *                                              rel32 = 0, i.e. the stub right after it
- *     mov rax, exit word | index << 32         the stub
+ *     mov qword [r14 + pc_offset], pc          the stub: store the guest pc (constant or arg0)
+ *     mov rax, exit word | index << 32
  *     ret
  * The rel32 field is 4-byte aligned (NOP padding before the jmp), so patch_exit rewrites it with
  * one atomic store while other threads may be running the code. Exits depend on nothing but
- * the guest state, so a chained successor can start directly. Non-direct exits (indirect,
- * syscall, trap, halt) have no patch site: their BackendExit has patch_offset 0 (a real site
- * never sits at offset 0: the pc store precedes it).
+ * the guest state, so a chained successor can start directly; the guest pc is stored only on
+ * the way out to the runtime (generated code never reads it: each block knows its own pc).
+ * Non-direct exits (indirect, syscall, trap, halt) have no patch site: their BackendExit has
+ * patch_offset 0 (a real site never sits at offset 0: a nop precedes it if need be).
  */
 #include <assert.h>
 #include <string.h>
@@ -90,6 +91,17 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
         }
     }
 
+    if (IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_JUMP && !target) {
+        /* The patch site comes before the pc store: a chained successor knows its own pc,
+         * so only the way out to the runtime stores it. Offset 0 means "no site", so a
+         * block that is nothing but this exit starts with a nop. Pad so the jmp's rel32
+         * field (one byte after the opcode) is 4-byte aligned. */
+        if (e->p == c->code_start)
+            x64_nop(e, 1);
+        x64_nop(e, (unsigned)(3 - ((uintptr_t)e->p & 3)) & 3);
+        x->patch_offset = (uint32_t)(e->p - c->code_start);
+        x64_jmp_rel32(e, 0);
+    }
     X64Rm pcm = x64_m(X64_REG_STATE, (int32_t)c->gi->pc_offset);
     if (target)
         x64_mov_xr(e, 8, pcm, cg_gpr(c, target, X64_RAX));
@@ -98,13 +110,6 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
     else {
         x64_mov_ri(e, X64_RAX, pc);
         x64_mov_xr(e, 8, pcm, X64_RAX);
-    }
-
-    if (IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_JUMP && !target) {
-        /* pad so the jmp's rel32 field (one byte after the opcode) is 4-byte aligned */
-        x64_nop(e, (unsigned)(3 - ((uintptr_t)e->p & 3)) & 3);
-        x->patch_offset = (uint32_t)(e->p - c->code_start);
-        x64_jmp_rel32(e, 0);
     }
     uint8_t *miss[2] = { NULL, NULL };
     if (target && IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_INDIRECT && c->gi->jc_offset)

@@ -227,7 +227,7 @@ IrRef fe_cond(FeCtx *c, unsigned x86cc)
     switch (x86cc >> 1) {
     case 0: v = flag_of(&f); break;                                         /* O */
     case 1: v = flag_cf(&f); break;                                         /* B */
-    case 2: v = flag_zf(&f); break;                                         /* E */
+    case 2: v = sub ? cmp(&f, IR_EQ, f.a, f.b) : flag_zf(&f); break;        /* E */
     case 3: v = sub ? cmp(&f, IR_LEU, f.a, f.b)                             /* BE */
                     : b8(&f, IR_OR, flag_cf(&f), flag_zf(&f)); break;
     case 4: v = flag_sf(&f); break;                                         /* S */
@@ -238,9 +238,82 @@ IrRef fe_cond(FeCtx *c, unsigned x86cc)
                      : b8(&f, IR_OR, flag_zf(&f), b8(&f, IR_XOR, flag_sf(&f), flag_of(&f)));
         break;
     }
-    if (x86cc & 1)
-        v = b8(&f, IR_XOR, v, k8(&f, 1));
+    if (x86cc & 1) {
+        /* Negate a compare by inverting its condition, so a branch stays one host compare. */
+        const IrInsn *in = &c->b.blk->insn[v];
+        if (in->op == IR_CMP)
+            v = ir_cmp(&c->b, (IrCond)(in->imm[0] ^ 1), in->arg[0], in->arg[1]);
+        else
+            v = b8(&f, IR_XOR, v, k8(&f, 1));
+    }
     return v;
+}
+
+/* ---------------------------------------------------------------- flags dead at a successor */
+
+/* Does the instruction write CF PF AF ZF SF OF without reading any flag, and without any way to
+ * fault first? Register forms of add/or/and/sub/xor/cmp (not adc/sbb, which read CF), the
+ * accumulator-immediate forms, group 1 on a register, and test on registers. */
+static bool kills_flags(const X86Insn *in)
+{
+    if (in->map != X86_MAP_1B || in->lock)
+        return false;
+    unsigned op = in->opcode;
+    if (op < 0x40 && (op & 7) < 6) {
+        unsigned alu = op >> 3;                     /* add or adc sbb and sub xor cmp */
+        if (alu == 2 || alu == 3)
+            return false;
+        return (op & 7) >= 4 || in->mod == 3;       /* AL/rAX,imm or register operands */
+    }
+    switch (op) {
+    case 0x80: case 0x81: case 0x83:
+        return in->mod == 3 && (in->reg & 7) != 2 && (in->reg & 7) != 3;
+    case 0x84: case 0x85:
+        return in->mod == 3;
+    case 0xA8: case 0xA9:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Does the instruction neither read nor write flags, nor touch memory (so it cannot fault)?
+ * mov between registers or from an immediate, and lea. */
+static bool flag_neutral(const X86Insn *in)
+{
+    if (in->map != X86_MAP_1B || in->lock)
+        return false;
+    unsigned op = in->opcode;
+    if (op >= 0xB0 && op <= 0xBF)
+        return true;                                /* mov r, imm */
+    if ((op >= 0x88 && op <= 0x8B) || op == 0xC6 || op == 0xC7)
+        return in->mod == 3;                        /* mov r, r / mov r, imm */
+    return op == 0x8D;                              /* lea: no memory access */
+}
+
+bool fe_flags_dead_at(FeCtx *c, uint64_t pc)
+{
+    /* Only code on the page being translated: a write there invalidates this block too, so
+     * the assumption cannot outlive the code it was made from. */
+    uint64_t page = c->b.blk->guest_pc & ~0xfffull;
+    if (!c->fetch)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        uint8_t bytes[15];
+        if ((pc & ~0xfffull) != page)
+            return false;
+        size_t got = c->fetch(c->fetch_opaque, pc, bytes, sizeof bytes);
+        X86Insn in;
+        if (x86_decode(bytes, got, pc, &in) != X86_DEC_OK ||
+            ((pc + in.len - 1) & ~0xfffull) != page)
+            return false;
+        if (kills_flags(&in))
+            return true;
+        if (!flag_neutral(&in))
+            return false;
+        pc += in.len;
+    }
+    return false;
 }
 
 IrRef fe_get_eflags(FeCtx *c)

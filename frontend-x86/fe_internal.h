@@ -37,6 +37,8 @@ typedef struct FeCtx {
     uint64_t next_pc;       /* pc + len */
     FeFlags cc;             /* lazy flags */
     bool block_end;         /* set by translators that leave the block (branches, traps, ...) */
+    FeFetchFn fetch;        /* the block's code fetcher, for looking at successors */
+    void *fetch_opaque;
 } FeCtx;
 
 /* ---- integer registers (sizes in bytes: 1, 2, 4, 8) ---- */
@@ -100,6 +102,9 @@ void fe_flush_flags(FeCtx *c);
 /* Forget the producer: the flags are whatever X86State.cc_* holds now (after a helper that
  * wrote them there). The caller must have flushed before the helper ran (fe_call does). */
 void fe_flags_invalidate(FeCtx *c);
+/* True if the code at pc (on the page being translated) overwrites every arithmetic flag
+ * before it reads any or can fault: a direct exit to pc then need not store the flags. */
+bool fe_flags_dead_at(FeCtx *c, uint64_t pc);
 
 /* ---- leaving the block ---- */
 

@@ -133,9 +133,16 @@ IrRef fe_call(FeCtx *c, IrHelperFn fn, IrRef a0, IrRef a1, IrRef a2)
 
 /* ---------------------------------------------------------------- exits */
 
+/* A direct exit stores the flags unless its successor overwrites them unread. */
+static void flush_for(FeCtx *c, uint64_t target)
+{
+    if (c->cc.dirty && !fe_flags_dead_at(c, target))
+        fe_flush_flags(c);
+}
+
 void fe_exit_jump(FeCtx *c, uint64_t target)
 {
-    fe_flush_flags(c);
+    flush_for(c, target);
     ir_exit(&c->b, IR_NONE, target, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
     c->block_end = true;
 }
@@ -149,7 +156,7 @@ void fe_exit_indirect(FeCtx *c, IrRef target)
 
 void fe_exit_cond(FeCtx *c, IrRef cond, uint64_t target)
 {
-    fe_flush_flags(c);
+    flush_for(c, target);       /* if skipped, the flags stay dirty for the fall-through */
     ir_exit_if(&c->b, cond, target, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
 }
 
