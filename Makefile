@@ -64,16 +64,16 @@ GUEST_CFLAGS := -Wall -static -fno-stack-protector
 guests: $(GUEST_BINS)
 $(BUILD)/guest/%.gcc-O0: tests/guest/%.c
 	@mkdir -p $(dir $@)
-	gcc $(GUEST_CFLAGS) -O0 -o $@ $<
+	gcc $(GUEST_CFLAGS) -O0 -o $@ $< -lm
 $(BUILD)/guest/%.gcc-O2: tests/guest/%.c
 	@mkdir -p $(dir $@)
-	gcc $(GUEST_CFLAGS) -O2 -o $@ $<
+	gcc $(GUEST_CFLAGS) -O2 -o $@ $< -lm
 $(BUILD)/guest/%.musl-O0: tests/guest/%.c
 	@mkdir -p $(dir $@)
-	musl-gcc $(GUEST_CFLAGS) -O0 -o $@ $<
+	musl-gcc $(GUEST_CFLAGS) -O0 -o $@ $< -lm
 $(BUILD)/guest/%.musl-O2: tests/guest/%.c
 	@mkdir -p $(dir $@)
-	musl-gcc $(GUEST_CFLAGS) -O2 -o $@ $<
+	musl-gcc $(GUEST_CFLAGS) -O2 -o $@ $< -lm
 
 # ---- the suites
 test: all

@@ -46,6 +46,7 @@ void fe_init(void)
     fe_register_helpers_string();
     fe_register_helpers_misc();
     fe_register_helpers_sse();
+    fe_register_helpers_x87();
 }
 
 IrGuestInfo fe_guest_info(uint64_t guest_base)
@@ -61,7 +62,7 @@ typedef bool (*FeFamily)(FeCtx *c);
 /* Most frequent first. Families never claim each other's opcodes, so the order only costs
  * time, never meaning. */
 static const FeFamily families[] = {
-    fe_gen_mov, fe_gen_alu, fe_gen_branch, fe_gen_misc, fe_gen_string, fe_gen_sse,
+    fe_gen_mov, fe_gen_alu, fe_gen_branch, fe_gen_misc, fe_gen_string, fe_gen_sse, fe_gen_x87,
 };
 
 /* End the block with a trap for the instruction at c->pc. */
@@ -86,6 +87,8 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
     FeCtx c;
     memset(&c, 0, sizeof c);
     ir_builder_init(&c.b, blk);
+    c.fetch = fetch;
+    c.fetch_opaque = opaque;
     uint64_t page = pc & ~(FE_PAGE_SIZE - 1);
     unsigned n = 0;
 
@@ -138,7 +141,7 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
 
 /* The CPU ferry presents: an Intel-style family 6 CPU with the x86-64 baseline features that
  * ferry implements and nothing else, so programs never pick code paths ferry cannot run.
- * The x87 FPU and MMX are not advertised until they are implemented. Leaf 2 says "see leaf 4"
+ * MMX is not advertised until it is implemented. Leaf 2 says "see leaf 4"
  * and leaf 4 describes a plausible cache hierarchy, which glibc uses to size its copy loops. */
 #define CPUID_MAX_BASIC    7u
 #define CPUID_MAX_EXTENDED 0x80000008u
@@ -164,7 +167,8 @@ void fe_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
         a = 0x000306a9;                         /* family 6, model 0x3a, stepping 9 */
         b = (8u << 8) | (1u << 16);             /* clflush line 64 bytes, 1 logical cpu */
         c = 0;
-        d = (1u << 4)   /* TSC */  | (1u << 8)  /* CX8 */  | (1u << 15) /* CMOV */ |
+        d = (1u << 0)   /* FPU */  |
+            (1u << 4)   /* TSC */  | (1u << 8)  /* CX8 */  | (1u << 15) /* CMOV */ |
             (1u << 24)  /* FXSR */ | (1u << 25) /* SSE */  | (1u << 26) /* SSE2 */;
         break;
     case 2:

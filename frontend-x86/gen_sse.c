@@ -30,6 +30,7 @@
 #include <signal.h>
 
 #include "frontend-x86/fe_internal.h"
+#include "frontend-x86/x87_helpers.h"       /* the x87 part of fxsave/fxrstor */
 
 /* Defined in x86_sse_helpers.c (registered by fe_register_helpers_sse there). */
 uint64_t x86_sse_int_op(void *state, uint64_t op_dst, uint64_t src_lo, uint64_t src_hi);
@@ -606,30 +607,23 @@ enum {
     FXS_MXCSR = 24, FXS_MXCSR_MASK = 28, FXS_ST0 = 32, FXS_XMM0 = 160,
 };
 
-/* fxsave m512: ferry does not model x87 state yet, so the x87 part is always the state after
- * FNINIT (control word 037Fh, every register empty; FIP/FDP/FOP 0, and the register images
- * zero). MXCSR, MXCSR_MASK and XMM0-15 are the real ones; bytes 416-511 are left untouched,
- * as hardware does. */
+/* fxsave m512: the x87 part (FCW, FSW, abridged FTW, FOP, FIP, FDP, ST0-7 at bytes 32..159;
+ * the 64-bit FIP/FDP form with REX.W) is written by x87_h_fxsave (x87_helpers.c), then
+ * MXCSR, MXCSR_MASK and XMM0-15 by IR; bytes 416-511 are left untouched, as hardware does. */
 static bool gen_FXSAVE(FeCtx *c)
 {
     IrRef base = sse_ea(c, true);
-    IrRef zero64 = k64(c, 0);
-    fe_store(c, base, ir_const(&c->b, IR_I64, 0x037f));          /* FCW, FSW 0, FTW 0, FOP 0 */
-    fe_store(c, ir_op2(&c->b, IR_ADD, IR_I64, base, k64(c, FXS_FIP)), zero64);
-    fe_store(c, ir_op2(&c->b, IR_ADD, IR_I64, base, k64(c, FXS_FDP)), zero64);
+    fe_call(c, x87_h_fxsave, base, k64(c, (c->insn->rex & 8) != 0), k64(c, 0));
     IrRef mx = ir_op1(&c->b, IR_ZEXT, IR_I64, ir_get(&c->b, IR_I32, X86_OFF_MXCSR));
     mx = ir_op2(&c->b, IR_OR, IR_I64, mx, k64(c, (uint64_t)SSE_MXCSR_MASK << 32));
     fe_store(c, ir_op2(&c->b, IR_ADD, IR_I64, base, k64(c, FXS_MXCSR)), mx);
-    IrRef zero128 = ir_const(&c->b, IR_V128, 0);
-    for (unsigned r = 0; r < 8; r++)
-        fe_store(c, ir_op2(&c->b, IR_ADD, IR_I64, base, k64(c, FXS_ST0 + 16 * r)), zero128);
     for (unsigned r = 0; r < 16; r++)
         fe_store(c, ir_op2(&c->b, IR_ADD, IR_I64, base, k64(c, FXS_XMM0 + 16 * r)), xmm_get(c, r));
     return true;
 }
 
-/* fxrstor m512: MXCSR (checked: reserved bits #GP) and XMM0-15; the x87 part is ignored since
- * ferry has no x87 state yet. All loads happen before any register changes. */
+/* fxrstor m512: MXCSR (checked: reserved bits #GP) and XMM0-15 are loaded by IR first, so a
+ * fault or #GP leaves every register as it was; then x87_h_fxrstor loads the x87 part. */
 static bool gen_FXRSTOR(FeCtx *c)
 {
     IrRef base = sse_ea(c, true);
@@ -638,6 +632,7 @@ static bool gen_FXRSTOR(FeCtx *c)
     for (unsigned r = 0; r < 16; r++)
         x[r] = fe_load(c, IR_V128, ir_op2(&c->b, IR_ADD, IR_I64, base, k64(c, FXS_XMM0 + 16 * r)));
     check_mxcsr(c, mx);
+    fe_call(c, x87_h_fxrstor, base, k64(c, (c->insn->rex & 8) != 0), k64(c, 0));
     ir_put(&c->b, X86_OFF_MXCSR, mx);
     for (unsigned r = 0; r < 16; r++) xmm_put(c, r, x[r]);
     return true;

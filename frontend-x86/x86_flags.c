@@ -115,4 +115,5 @@ void x86_state_init(X86State *s)
     memset(s, 0, sizeof *s);
     x86_set_eflags(s, 0x202);
     s->mxcsr = 0x1f80;
+    s->fpu_cw = 0x037f;     /* x87 as after FNINIT: all exceptions masked, 64-bit, nearest */
 }

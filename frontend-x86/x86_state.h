@@ -53,6 +53,13 @@ typedef union X86Xmm {
     double f[2];
 } X86Xmm;
 
+/* One x87 data register: the 80-bit value as in memory, padded to an FXSAVE slot. */
+typedef struct X86Fpr {
+    uint64_t sig;           /* significand with explicit integer bit */
+    uint16_t se;            /* sign (bit 15) and biased exponent */
+    uint16_t _pad[3];
+} X86Fpr;
+
 typedef struct X86State {
     uint64_t gpr[16];       /* RAX..R15 */
     uint64_t rip;           /* guest pc: the next instruction to run */
@@ -66,6 +73,22 @@ typedef struct X86State {
     uint32_t mxcsr;
     uint32_t _pad1;
     uint64_t insn_count;    /* guest instructions retired in helpers' view (stats only) */
+
+    /* ---- x87 FPU (x87_helpers.c, gen_x87.c; arithmetic in x87_float.c) ----
+     * fpr[p] is physical register Rp; ST(i) is fpr[(fpu_top + i) & 7]. Each slot is the m80
+     * image (significand, then sign+exponent) padded to 16 bytes, the layout of an FXSAVE
+     * register slot. The tag word is kept abridged (FXSAVE's form): the full tag of a
+     * non-empty register follows from its contents whenever fnstenv/fnsave need it. */
+    X86Fpr fpr[8];
+    uint16_t fpu_cw;        /* control word (reset 0x037F) */
+    uint16_t fpu_sw;        /* status word flags and C0-C3; TOP, ES and B are kept apart or
+                               derived (ES = an unmasked exception flag is set) */
+    uint8_t fpu_top;        /* TOP, 0..7 */
+    uint8_t fpu_tag;        /* abridged tag word: bit p set = fpr[p] is not empty */
+    uint16_t fpu_fop;       /* last opcode, FIP and FDP: ferry does not track them; they keep */
+    uint64_t fpu_fip;       /* what fldenv/frstor/fxrstor loaded (0 after reset or fninit) */
+    uint64_t fpu_fdp;
+    uint64_t fpu_scratch;   /* high 16 bits of an m80 store, from the helper to the IR store */
 } X86State;
 
 #define X86_OFF_GPR(r)   ((uint32_t)(offsetof(X86State, gpr) + 8 * (r)))
@@ -79,6 +102,8 @@ typedef struct X86State {
 #define X86_OFF_GS_BASE  ((uint32_t)offsetof(X86State, gs_base))
 #define X86_OFF_XMM(r, half) ((uint32_t)(offsetof(X86State, xmm) + 16 * (r) + 8 * (half)))
 #define X86_OFF_MXCSR    ((uint32_t)offsetof(X86State, mxcsr))
+#define X86_OFF_FPU_CW   ((uint32_t)offsetof(X86State, fpu_cw))
+#define X86_OFF_FPU_SCRATCH ((uint32_t)offsetof(X86State, fpu_scratch))
 
 _Static_assert(offsetof(X86State, xmm) % 16 == 0, "XMM registers must be 16-byte aligned");
 
@@ -86,7 +111,8 @@ _Static_assert(offsetof(X86State, xmm) % 16 == 0, "XMM registers must be 16-byte
 uint64_t x86_get_eflags(const X86State *s);
 /* Set EFLAGS (arithmetic bits become an X86_CCK_EFLAGS producer, DF etc. go to eflags_fixed). */
 void x86_set_eflags(X86State *s, uint64_t eflags);
-/* Initialise a state as Linux does at execve: all zero, EFLAGS = 0x202, MXCSR = 0x1f80. */
+/* Initialise a state as Linux does at execve: all zero, EFLAGS = 0x202, MXCSR = 0x1f80,
+ * x87 as after FNINIT (FCW = 0x037F, every register empty, TOP = 0). */
 void x86_state_init(X86State *s);
 
 #endif /* FERRY_X86_STATE_H */
