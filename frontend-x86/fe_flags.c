@@ -256,6 +256,8 @@ IrRef fe_cond(FeCtx *c, unsigned x86cc)
  * accumulator-immediate forms, group 1 on a register, and test on registers. */
 static bool kills_flags(const X86Insn *in)
 {
+    if (in->map == X86_MAP_0F && !in->lock)         /* ucomis/comis on registers */
+        return (in->opcode == 0x2E || in->opcode == 0x2F) && in->mod == 3;
     if (in->map != X86_MAP_1B || in->lock)
         return false;
     unsigned op = in->opcode;
@@ -278,10 +280,19 @@ static bool kills_flags(const X86Insn *in)
 }
 
 /* Does the instruction neither read nor write flags, nor touch memory (so it cannot fault)?
- * mov between registers or from an immediate, and lea. */
+ * mov between registers or from an immediate, lea, and SSE moves, logic and arithmetic
+ * between registers (SIMD exceptions are masked for Linux programs, so they do not trap). */
 static bool flag_neutral(const X86Insn *in)
 {
-    if (in->map != X86_MAP_1B || in->lock)
+    if (in->lock)
+        return false;
+    if (in->map == X86_MAP_0F) {
+        unsigned op = in->opcode;
+        return in->mod == 3 && (op == 0x10 || op == 0x11 || op == 0x28 || op == 0x29 ||
+                                (op >= 0x51 && op <= 0x5F) ||
+                                ((op == 0x6F || op == 0x7F) && (in->opsize_prefix || in->rep == 0xF3)));
+    }
+    if (in->map != X86_MAP_1B)
         return false;
     unsigned op = in->opcode;
     if (op >= 0xB0 && op <= 0xBF)
