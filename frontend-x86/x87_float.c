@@ -619,10 +619,12 @@ void x87_to_bcd(X87Env *e, X87F80 a, uint8_t bcd[10])
     if (x.k == X87_FINITE) {
         X87Env t = *e;
         int64_t i = x87_to_int(&t, a, 64, (X87Round)X87_CW_RC(e->cw));
-        if (i < 0) i = -i;
-        if (!(t.sw & X87_IE) && i <= 999999999999999999ll) {
+        /* magnitude in unsigned arithmetic: the integer indefinite (INT64_MIN) has no
+         * positive int64 counterpart */
+        uint64_t m = i < 0 ? -(uint64_t)i : (uint64_t)i;
+        if (!(t.sw & X87_IE) && m <= 999999999999999999ull) {
             e->sw = t.sw;
-            v = (uint64_t)i;
+            v = m;
         } else {
             x.k = X87_BAD;
         }
