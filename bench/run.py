@@ -24,6 +24,7 @@ import math
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -101,15 +102,18 @@ def find_runners(names, build, ferry_path):
 # ---------------------------------------------------------------- one run
 
 def run_once(argv, timeout):
-    """Run argv with its output captured. Returns (status, seconds, stdout, detail): status is
-    'ok', 'exit', 'signal', 'timeout' or 'error'. The program runs in its own process group
-    so that a timeout kills it and anything it started."""
+    """Run argv with its output captured. Returns (status, seconds, cpu_seconds, stdout,
+    detail): status is 'ok', 'exit', 'signal', 'timeout' or 'error'; cpu_seconds is the user
+    plus system time of the run (runs are sequential, so the children's usage delta is this
+    run's). The program runs in its own process group so that a timeout kills it and anything
+    it started."""
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     try:
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, start_new_session=True)
     except OSError as e:
-        return "error", 0.0, "", str(e)
+        return "error", 0.0, 0.0, "", str(e)
     try:
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -118,8 +122,10 @@ def run_once(argv, timeout):
         except ProcessLookupError:
             pass
         p.communicate()
-        return "timeout", time.perf_counter() - t0, "", f"no exit after {timeout:g} s"
+        return "timeout", time.perf_counter() - t0, 0.0, "", f"no exit after {timeout:g} s"
     secs = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     out = out.decode("utf-8", "replace")
     err = err.decode("utf-8", "replace").strip()
     last_err = err.splitlines()[-1] if err else ""
@@ -128,11 +134,11 @@ def run_once(argv, timeout):
             name = signal.Signals(-p.returncode).name
         except ValueError:
             name = f"signal {-p.returncode}"
-        return "signal", secs, out, f"killed by {name}" + (f": {last_err}" if last_err else "")
+        return "signal", secs, cpu, out, f"killed by {name}" + (f": {last_err}" if last_err else "")
     if p.returncode != 0:
-        return "exit", secs, out, f"exit status {p.returncode}" + (
+        return "exit", secs, cpu, out, f"exit status {p.returncode}" + (
             f": {last_err}" if last_err else "")
-    return "ok", secs, out, ""
+    return "ok", secs, cpu, out, ""
 
 
 STAT_LINE = re.compile(r"^\s+(\S.*?)\s+(-?[0-9][0-9.]*)(?:\s*(ms|s))?\s*$")
@@ -196,22 +202,21 @@ def programs_in(build, wanted):
 def run_suite(programs, runners, reps, timeout, logdir, verbose):
     """Every program under every runner, reps times, interleaving the runners within each
     repetition so slow drift in machine load spreads evenly. A runner that fails once on a
-    program is not run on it again."""
+    program is not run on it again. The first runner (native unless it was left out) gives
+    the reference output."""
     results = {}
     for name, path in programs:
-        res = {r.name: {"status": "ok", "times": [], "detail": ""} for r in runners}
+        res = {r.name: {"status": "ok", "times": [], "cpu_times": [], "detail": ""}
+               for r in runners}
         ferry_stats = []
         expected = None
-        if runners[0].name != "native":
-            # Without a native run there is no reference output: take the first runner's.
-            note(f"{name}: no native runner, checking outputs against {runners[0].name}")
         for rep in range(reps):
             for r in runners:
                 cell = res[r.name]
                 if cell["status"] != "ok":
                     continue
                 log = os.path.join(logdir, f"{name}.{r.name}.{rep}.log")
-                status, secs, out, detail = run_once(r.argv(path, log), timeout)
+                status, secs, cpu, out, detail = run_once(r.argv(path, log), timeout)
                 if status == "ok":
                     if expected is None:
                         expected = out
@@ -225,6 +230,7 @@ def run_suite(programs, runners, reps, timeout, logdir, verbose):
                         break
                     continue
                 cell["times"].append(secs)
+                cell["cpu_times"].append(cpu)
                 if r.name == "ferry":
                     st = parse_ferry_stats(log)
                     if st:
@@ -417,10 +423,11 @@ def main():
                     help="comma-separated runners, from " + ",".join(ALL_RUNNERS) +
                     " (default all; native first is the reference)")
     ap.add_argument("--programs", default="", help="comma-separated programs (default all)")
-    ap.add_argument("--build", default="build", help="build directory (default build)")
+    ap.add_argument("--build", default=os.path.relpath(os.path.join(HERE, os.pardir, "build")),
+                    help="build directory (default: build/ at the top of the tree)")
     ap.add_argument("--ferry", default="", help="ferry program (default BUILD/ferry)")
-    ap.add_argument("--timeout", type=float, default=120.0,
-                    help="seconds before a run is killed and counted as FAIL (default 120)")
+    ap.add_argument("--timeout", type=float, default=300.0,
+                    help="seconds before a run is killed and counted as FAIL (default 300)")
     ap.add_argument("--json", default="", help="results file (default BUILD/bench/results.json)")
     ap.add_argument("--png", default="", help="chart file (default BUILD/bench/results.png)")
     ap.add_argument("--keep-logs", action="store_true", help="keep ferry's -D logs (printed path)")
@@ -438,6 +445,9 @@ def main():
     runners = find_runners(names, args.build, args.ferry)
     if not runners:
         sys.exit("run.py: no runner to run")
+    if runners[0].name != "native":
+        note(f"no native runner: outputs are checked against {runners[0].name}'s, "
+             "and there are no slowdowns")
     programs = programs_in(args.build, [p for p in args.programs.split(",") if p])
     if not programs:
         sys.exit("run.py: no program to run")
