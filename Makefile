@@ -1,29 +1,48 @@
 # ferry — build, test and benchmark.
 #
 #   make              build/ferry (x86_64 host backend) and the test programs
-#   make test         every test (unit, IR text, decoder vs Capstone, guest programs vs native)
+#   make test         every test (unit, IR text, decoder vs Capstone, guest programs vs native),
+#                     then the aarch64 suite (test-aarch64)
+#   make HOST=aarch64 cross-build ferry with the aarch64 backend into build-aarch64/
+#   make test-aarch64 that build's unit tests and the guest programs under qemu-aarch64-static
 #   make asan         the same tests with an ASan+UBSan build in build-asan/
 #   make check-deps   fail on an #include that breaks DESIGN.md's module table
 #   make demo         build and run the bundled hello guest
 #
 # Each module builds as its own static library; runtime/main.c is the program.
 
+# HOST picks the host ferry is built for: x86_64 (native, into build/) or aarch64 (a cross
+# build with aarch64-linux-gnu-gcc against Debian's arm64 multiarch libraries, into
+# build-aarch64/). Guest programs are x86-64 either way: the same gcc/musl-gcc builds.
+HOST     ?= x86_64
+ifeq ($(HOST),aarch64)
+BUILD    ?= build-aarch64
+CROSS_CC ?= aarch64-linux-gnu-gcc
+CC       := $(CROSS_CC)
+PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config
+BACKEND  := backend-aarch64
+else ifeq ($(HOST),x86_64)
 BUILD    ?= build
 CC       ?= gcc
+PKG_CONFIG := pkg-config
+BACKEND  := backend-x86_64
+else
+$(error HOST must be x86_64 or aarch64, not '$(HOST)')
+endif
 OPT      ?= -O2
 SAN      ?=
 # Release builds drop assert() and the builder's per-instruction verification (a third of
 # translation time); `make asan` builds with CHECKS=1 and keeps both.
 CHECKS   ?=
 NDEBUG_FLAG := $(if $(CHECKS),,-DNDEBUG)
-CAPSTONE_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
+CAPSTONE_CFLAGS := $(shell $(PKG_CONFIG) --cflags capstone 2>/dev/null)
 CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -I. $(CAPSTONE_CFLAGS) $(OPT) $(NDEBUG_FLAG) $(SAN) -MMD -MP
 LDFLAGS  := $(SAN)
 LIBS     := -lcapstone -lelf -lxxhash -lm -lpthread
 
-MODULES  := ir frontend-x86 backend-x86_64 runtime
+MODULES  := ir frontend-x86 $(BACKEND) runtime
 lib_of    = $(BUILD)/lib/lib$(subst /,_,$(1)).a
-LIBFILES := $(call lib_of,runtime) $(call lib_of,frontend-x86) $(call lib_of,backend-x86_64) $(call lib_of,ir)
+LIBFILES := $(call lib_of,runtime) $(call lib_of,frontend-x86) $(call lib_of,$(BACKEND)) $(call lib_of,ir)
 
 # Sources of a module: its .c files, except the program entry point.
 srcs_of   = $(filter-out runtime/main.c,$(wildcard $(1)/*.c))
@@ -31,7 +50,7 @@ objs_of   = $(patsubst %.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
 
 # Keep object files make would otherwise treat as intermediate (and delete after each build).
 .SECONDARY:
-.PHONY: all test asan check-deps demo clean unit-tests guests fuzz bench
+.PHONY: all test test-aarch64 asan check-deps demo clean unit-tests guests fuzz bench
 all: $(BUILD)/ferry unit-tests guests
 
 define MODULE_RULES
@@ -48,8 +67,14 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/ferry: $(BUILD)/obj/runtime/main.o $(LIBFILES)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# ---- unit tests (cmocka): tests/unit/test_*.c, one program each
+# ---- unit tests (cmocka): tests/unit/test_*.c, one program each. Each backend's test is built
+# for its own host only; on aarch64 hosts the tests that run guest code natively are left out.
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+ifeq ($(HOST),aarch64)
+UNIT_SRCS  := $(filter-out tests/unit/test_backend_x64.c tests/unit/test_sse.c,$(UNIT_SRCS))
+else
+UNIT_SRCS  := $(filter-out tests/unit/test_backend_a64.c,$(UNIT_SRCS))
+endif
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 unit-tests: $(UNIT_BINS)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFILES)
@@ -76,11 +101,23 @@ $(BUILD)/guest/%.musl-O2: tests/guest/%.c
 	musl-gcc $(GUEST_CFLAGS) -O2 -o $@ $< -lm
 
 # ---- the suites
+# `make test` also runs the aarch64 suite (TEST_AARCH64= leaves it out; `make asan` does).
+TEST_AARCH64 ?= 1
 test: all
 	@tests/run.sh $(BUILD)
+ifeq ($(HOST)$(TEST_AARCH64),x86_641)
+	@$(MAKE) --no-print-directory test-aarch64
+endif
+
+# The aarch64 build's suites on this machine: its programs run under qemu-aarch64-static
+# (FERRY_WRAPPER, read by tests/run.sh and tests/guest/run.sh), with the arm64 C library.
+QEMU_AARCH64 ?= qemu-aarch64-static
+test-aarch64:
+	@$(MAKE) --no-print-directory HOST=aarch64 BUILD=build-aarch64 all
+	@QEMU_LD_PREFIX=/usr/aarch64-linux-gnu FERRY_WRAPPER=$(QEMU_AARCH64) tests/run.sh build-aarch64
 
 asan:
-	$(MAKE) BUILD=build-asan OPT=-O1 CHECKS=1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+	$(MAKE) BUILD=build-asan OPT=-O1 CHECKS=1 TEST_AARCH64= SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 check-deps:
 	@scripts/check-deps.sh
@@ -95,7 +132,17 @@ clean:
 
 # ---- benchmarks (bench/bench.mk: programs, harness, `make bench`)
 -include bench/bench.mk
-# ---- differential fuzzing (tests/fuzz/fuzz.mk: `make fuzz`, the short run of `make test`)
+# ---- differential fuzzing (tests/fuzz/fuzz.mk: `make fuzz`, the short run of `make test`); it
+# runs guest code natively, so an aarch64 build has only the shared decoder comparison.
+ifeq ($(HOST),aarch64)
+$(BUILD)/tests/test_decode: $(BUILD)/obj/tests/unit/test_decode.o $(BUILD)/obj/tests/common/decode_cmp.o $(LIBFILES)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+$(BUILD)/tests/test_backend_a64: $(BUILD)/obj/tests/unit/test_backend_a64.o $(BUILD)/obj/tests/common/backend_suite.o $(LIBFILES)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+else
 -include tests/fuzz/fuzz.mk
+endif
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -18,10 +18,17 @@
  *
  * Liveness (a backward pass) gives each value its last use; pure instructions that nothing
  * needed reads emit no code. A CMP read only by the next EXIT_IF or SELECT (with at most
- * GET/PUT/LOAD/STORE, which are plain moves, in between) is not materialised: the branch or
- * CMOV uses the host flags. Ops whose natural instruction is newer than SSE2 are SSE2
- * sequences (16-bit unsigned min/max, 64-bit lane compares and arithmetic shifts, 8-bit lane
- * shifts); POPCNT falls back to a bit-twiddling sequence on hosts without it.
+ * GET/PUT/LOAD/STORE/VLOWF/VSETLOWF, which are plain moves, in between) is not materialised:
+ * the branch or CMOV uses the host flags; so is an FCMP whose predicate one UCOMIS and one
+ * condition decide (fcmp_fusable).
+ *
+ * Two-address ops ("mov d, a; op d, b") compute in place: the result's home is the register
+ * of the operand loaded first when that operand dies at the op, or of the other operand of a
+ * commutative op, which is then swapped in (pick_reg, two_address).
+ *
+ * Ops whose natural instruction is newer than SSE2 are SSE2 sequences (16-bit unsigned
+ * min/max, 64-bit lane compares and arithmetic shifts, 8-bit lane shifts); POPCNT falls back
+ * to a bit-twiddling sequence on hosts without it.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -98,27 +105,73 @@ static void slot_free(CgCtx *c, int slot, unsigned n)
 
 static unsigned slots_of(IrType t) { return t == IR_V256 ? 2 : 1; }
 
+/* The register operand a lived in, if a died at the current instruction (its home was
+ * released by home_result) and the register is still free; else -1. */
+static int freed_reg(const CgCtx *c, IrRef a, CgClass cls)
+{
+    if (a == IR_NONE)
+        return -1;
+    const CgVal *av = &c->val[a];
+    if (av->is_const || av->cls != cls || av->reg < 0 || !av->released ||
+        av->last_use != c->cur)
+        return -1;
+    IrRef owner = cls == CG_GPR ? c->gpr_owner[av->reg] : c->xmm_owner[av->reg];
+    return owner ? -1 : av->reg;
+}
+
+/* The operand a two-address op reads first into its result register (x86 "op dst, src"):
+ * SELECT loads its else-arm, everything else its arg0. */
+static IrRef first_operand(const IrInsn *in)
+{
+    return in->op == IR_SELECT ? in->arg[2] : in->arg[0];
+}
+
+/* Choose the home register of the current instruction's result, of class cls: the register of
+ * the operand it computes in place (first_operand, or for a commutative op the other one) when
+ * that operand dies here, so "mov d, a; op d, b" needs no MOV; else the first free register
+ * that no other dying operand has just left (reading it after d is written would force the
+ * result into a scratch register). -1 if every register is taken. */
+static int pick_reg(CgCtx *c, CgClass cls)
+{
+    const IrInsn *in = &c->blk->insn[c->cur];
+    IrRef first = first_operand(in);
+    int r = freed_reg(c, first, cls);
+    if (r < 0 && (ir_op_info[in->op].props & IRP_COMM))
+        r = freed_reg(c, in->arg[1], cls);
+    if (r >= 0)
+        return r;
+    int fallback = -1;
+    unsigned n = cls == CG_GPR ? X64_N_ALLOC_GPRS : X64_N_XMM - X64_FIRST_ALLOC_XMM;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned g = cls == CG_GPR ? (unsigned)x64_alloc_gprs[i] : X64_FIRST_ALLOC_XMM + i;
+        if (cls == CG_GPR ? c->gpr_owner[g] != 0 : c->xmm_owner[g] != 0)
+            continue;
+        bool left_by_operand = false;
+        for (unsigned k = 0; k < 3; k++)
+            if (in->arg[k] != first && freed_reg(c, in->arg[k], cls) == (int)g)
+                left_by_operand = true;
+        if (!left_by_operand)
+            return (int)g;
+        if (fallback < 0)
+            fallback = (int)g;
+    }
+    return fallback;
+}
+
 /* Choose the home of the current instruction's result. */
 static void alloc_home(CgCtx *c)
 {
     IrRef r = c->cur;
     CgVal *v = &c->val[r];
-    if (c->regalloc && v->cls == CG_GPR) {
-        for (unsigned i = 0; i < X64_N_ALLOC_GPRS; i++) {
-            X64Reg g = x64_alloc_gprs[i];
-            if (!c->gpr_owner[g]) {
+    if (c->regalloc && (v->cls == CG_GPR || v->cls == CG_XMM)) {
+        int g = pick_reg(c, (CgClass)v->cls);
+        if (g >= 0) {
+            if (v->cls == CG_GPR)
                 c->gpr_owner[g] = r;
-                v->reg = (int8_t)g;
-                return;
-            }
-        }
-    } else if (c->regalloc && v->cls == CG_XMM) {
-        for (unsigned x = X64_FIRST_ALLOC_XMM; x < X64_N_XMM; x++) {
-            if (!c->xmm_owner[x]) {
-                c->xmm_owner[x] = r;
-                v->reg = (int8_t)x;
-                return;
-            }
+            else
+                c->xmm_owner[g] = r;
+            v->reg = (int8_t)g;
+            return;
         }
     }
     v->slot = (int16_t)cg_slot_alloc(c, slots_of(ty(c, r)));
@@ -214,6 +267,22 @@ static unsigned dst_gpr(CgCtx *c, IrRef avoid0, IrRef avoid1)
     if (r < 0 || lives_in(c, avoid0, CG_GPR, r) || lives_in(c, avoid1, CG_GPR, r))
         return X64_RAX;
     return (unsigned)r;
+}
+
+/* The operands of a two-address op "d = x op y", computed as "mov d, x; op d, y": for a
+ * commutative op whose result took over arg1's register (arg1 dies here, arg0 does not), x is
+ * arg1, so the MOV goes away and the op reads arg0 in place. Gives the result its home. */
+static void two_address(CgCtx *c, const IrInsn *in, CgClass cls, IrRef *x, IrRef *y)
+{
+    *x = in->arg[0];
+    *y = in->arg[1];
+    home_result(c);
+    int r = c->val[c->cur].reg;
+    if (r >= 0 && (ir_op_info[in->op].props & IRP_COMM) && !lives_in(c, *x, cls, r) &&
+        lives_in(c, *y, cls, r)) {
+        *x = in->arg[1];
+        *y = in->arg[0];
+    }
 }
 
 void cg_def_gpr(CgCtx *c, unsigned src)
@@ -482,12 +551,14 @@ static void alu(CgCtx *c, const IrInsn *in, X64Alu op)
 {
     unsigned sz = tsize((IrType)in->type);
     int32_t imm;
-    unsigned d = dst_gpr(c, in->arg[1], IR_NONE);
-    cg_load_gpr(c, d, in->arg[0]);
-    if (const_imm32(c, in->arg[1], sz, &imm))
+    IrRef x, y;
+    two_address(c, in, CG_GPR, &x, &y);
+    unsigned d = dst_gpr(c, y == x ? IR_NONE : y, IR_NONE);
+    cg_load_gpr(c, d, x);
+    if (const_imm32(c, y, sz, &imm))
         x64_alu_xi(&c->e, op, sz, x64_r(d), imm);
     else
-        x64_alu_rx(&c->e, op, sz, d, gpr_rm(c, in->arg[1], X64_RCX));
+        x64_alu_rx(&c->e, op, sz, d, gpr_rm(c, y, X64_RCX));
     cg_def_gpr(c, d);
 }
 
@@ -500,10 +571,12 @@ static void cg_XOR(CgCtx *c, const IrInsn *in) { alu(c, in, X64_XOR); }
 static void cg_MUL(CgCtx *c, const IrInsn *in)
 {
     unsigned sz = tsize((IrType)in->type);
-    unsigned d = dst_gpr(c, in->arg[1], IR_NONE);
-    cg_load_gpr(c, d, in->arg[0]);
+    IrRef x, y;
+    two_address(c, in, CG_GPR, &x, &y);
+    unsigned d = dst_gpr(c, y == x ? IR_NONE : y, IR_NONE);
+    cg_load_gpr(c, d, x);
     /* IMUL has no 8-bit two-operand form: multiply 32-bit, keep the low byte. */
-    x64_imul_rx(&c->e, sz == 1 ? 4 : sz, d, gpr_rm(c, in->arg[1], X64_RCX));
+    x64_imul_rx(&c->e, sz == 1 ? 4 : sz, d, gpr_rm(c, y, X64_RCX));
     if (sz == 1)
         x64_movzx_rx(&c->e, 1, d, x64_r(d));
     cg_def_gpr(c, d);
@@ -806,12 +879,14 @@ static void cg_SELECT(CgCtx *c, const IrInsn *in)
 
 /* ---------------------------------------------------------------- V128 */
 
-/* xmm0 = a op b, the common shape of two-operand packed ops. */
+/* d = a op b, the common shape of two-operand packed ops (in place when a dies here). */
 static void vbin(CgCtx *c, const IrInsn *in, X64SseOp op)
 {
-    unsigned d = dst_xmm(c, in->arg[1]);
-    load_xmm(c, d, in->arg[0]);
-    x64_sse_rx(&c->e, op, d, xmm_rm(c, in->arg[1], X64_XMM1));
+    IrRef x, y;
+    two_address(c, in, CG_XMM, &x, &y);
+    unsigned d = dst_xmm(c, y == x ? IR_NONE : y);
+    load_xmm(c, d, x);
+    x64_sse_rx(&c->e, op, d, xmm_rm(c, y, X64_XMM1));
     def_xmm(c, d);
 }
 
@@ -1117,13 +1192,76 @@ static void cg_VEXTRACT64(CgCtx *c, const IrInsn *in)
     cg_def_gpr(c, d);
 }
 
+/* An F32/F64 lives in the low bytes of its XMM register (codegen.h), so the V128 register is
+ * already the value: nothing to emit when the result takes over the dying operand's register
+ * (pick_reg's first choice), else one register copy. */
+static void cg_VLOWF(CgCtx *c, const IrInsn *in)
+{
+    unsigned d = dst_xmm(c, IR_NONE);
+    load_xmm(c, d, in->arg[0]);
+    def_xmm(c, d);
+}
+
+/* MOVSS/MOVSD xmm, xmm merge the low lane (the memory forms would zero the rest, so the scalar
+ * is always in a register). A zero V128 with an F64 is MOVQ, which zeroes the upper half. */
+static void cg_VSETLOWF(CgCtx *c, const IrInsn *in)
+{
+    IrRef x = in->arg[0], f = in->arg[1];
+    bool f32 = ty(c, f) == IR_F32;
+    if (!f32 && is_const(c, x) && const_val(c, x) == 0) {
+        X64Rm src = xmm_rm(c, f, X64_XMM1);
+        unsigned d = dst_xmm(c, IR_NONE);
+        x64_sse_rx(&c->e, X64_MOVQ_LD, d, src);
+        def_xmm(c, d);
+        return;
+    }
+    unsigned s = xmm_reg(c, f, X64_XMM1);
+    unsigned d = dst_xmm(c, f);                 /* x is written into d before f is read */
+    load_xmm(c, d, x);
+    x64_sse_rr(&c->e, f32 ? X64_MOVSS_LD : X64_MOVSD_LD, d, s);
+    def_xmm(c, d);
+}
+
+/* Packed FP: the SSE packed instructions have the per-lane semantics of the scalar ones. */
+static void vfbin(CgCtx *c, const IrInsn *in, X64SseOp ps, X64SseOp pd)
+{
+    vbin(c, in, in->imm[0] == 32 ? ps : pd);
+}
+
+static void cg_VFADD(CgCtx *c, const IrInsn *in) { vfbin(c, in, X64_ADDPS, X64_ADDPD); }
+static void cg_VFSUB(CgCtx *c, const IrInsn *in) { vfbin(c, in, X64_SUBPS, X64_SUBPD); }
+static void cg_VFMUL(CgCtx *c, const IrInsn *in) { vfbin(c, in, X64_MULPS, X64_MULPD); }
+static void cg_VFDIV(CgCtx *c, const IrInsn *in) { vfbin(c, in, X64_DIVPS, X64_DIVPD); }
+static void cg_VFMIN(CgCtx *c, const IrInsn *in) { vfbin(c, in, X64_MINPS, X64_MINPD); }
+static void cg_VFMAX(CgCtx *c, const IrInsn *in) { vfbin(c, in, X64_MAXPS, X64_MAXPD); }
+
+static void cg_VFSQRT(CgCtx *c, const IrInsn *in)
+{
+    X64Rm src = xmm_rm(c, in->arg[0], X64_XMM0);
+    unsigned d = dst_xmm(c, IR_NONE);
+    x64_sse_rx(&c->e, in->imm[0] == 32 ? X64_SQRTPS : X64_SQRTPD, d, src);
+    def_xmm(c, d);
+}
+
+/* CMPPS/CMPPD take the IrFCond value as their predicate, like CMPSS/CMPSD. */
+static void cg_VFCMP(CgCtx *c, const IrInsn *in)
+{
+    IrRef y = in->arg[1];
+    unsigned d = dst_xmm(c, y == in->arg[0] ? IR_NONE : y);
+    load_xmm(c, d, in->arg[0]);
+    x64_sse_rxi(&c->e, in->imm[0] == 32 ? X64_CMPPS : X64_CMPPD, d, xmm_rm(c, y, X64_XMM1),
+                (uint8_t)in->imm[1]);
+    def_xmm(c, d);
+}
+
 /* ---------------------------------------------------------------- scalar floating point */
 
 /* SSE scalar ops have exactly the IR's semantics (the IR follows x86 SSE): NaN propagation,
  * default NaN, MINSS/MAXSS operand order, integer indefinite. */
 static void fbin(CgCtx *c, const IrInsn *in, X64SseOp ss, X64SseOp sd)
 {
-    unsigned d = dst_xmm(c, in->arg[1]);
+    IrRef y = in->arg[1];
+    unsigned d = dst_xmm(c, y == in->arg[0] ? IR_NONE : y);
     load_xmm(c, d, in->arg[0]);
     x64_sse_rx(&c->e, in->type == IR_F32 ? ss : sd, d, xmm_rm(c, in->arg[1], X64_XMM1));
     def_xmm(c, d);
@@ -1145,10 +1283,38 @@ static void cg_FSQRT(CgCtx *c, const IrInsn *in)
     def_xmm(c, d);
 }
 
-/* CMPSS/CMPSD take the IrFCond value as their predicate; bit 0 of the mask is the answer. */
+/* FCMP predicates that one UCOMISS/UCOMISD and one host condition decide. UCOMIS x, y sets
+ * ZF PF CF to 111 unordered, 000 x > y, 001 x < y, 100 equal; with the operands swapped
+ * (x = b, y = a) "above" is a < b and ordered. EQ and NEQ need ZF and PF together, so they
+ * are not fused. */
+static bool fcmp_fusable(int64_t pred, X64Cond *cc, bool *swap)
+{
+    switch (pred) {
+    case IR_FLT:    *cc = X64_CC_A;  *swap = true;  return true;
+    case IR_FLE:    *cc = X64_CC_AE; *swap = true;  return true;
+    case IR_FNLT:   *cc = X64_CC_BE; *swap = true;  return true;
+    case IR_FNLE:   *cc = X64_CC_B;  *swap = true;  return true;
+    case IR_FUNORD: *cc = X64_CC_P;  *swap = false; return true;
+    case IR_FORD:   *cc = X64_CC_NP; *swap = false; return true;
+    default:        return false;
+    }
+}
+
+/* CMPSS/CMPSD take the IrFCond value as their predicate; bit 0 of the mask is the answer. An
+ * FCMP that only the next EXIT_IF or SELECT reads (in_flags) is a UCOMIS left in the flags. */
 static void cg_FCMP(CgCtx *c, const IrInsn *in)
 {
-    X64SseOp op = ty(c, in->arg[0]) == IR_F32 ? X64_CMPSS : X64_CMPSD;
+    bool f32 = ty(c, in->arg[0]) == IR_F32;
+    X64Cond cc;
+    bool swap;
+    if (c->val[c->cur].in_flags && fcmp_fusable(in->imm[0], &cc, &swap)) {
+        IrRef x = swap ? in->arg[1] : in->arg[0], y = swap ? in->arg[0] : in->arg[1];
+        unsigned xr = xmm_reg(c, x, X64_XMM0);
+        x64_sse_rx(&c->e, f32 ? X64_UCOMISS : X64_UCOMISD, xr, xmm_rm(c, y, X64_XMM1));
+        c->flags_cc = cc;
+        return;
+    }
+    X64SseOp op = f32 ? X64_CMPSS : X64_CMPSD;
     load_xmm(c, X64_XMM0, in->arg[0]);
     x64_sse_rxi(&c->e, op, X64_XMM0, xmm_rm(c, in->arg[1], X64_XMM1), (uint8_t)in->imm[0]);
     unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
@@ -1231,7 +1397,8 @@ static bool emits_code(const CgCtx *c, IrRef r)
 /* Ops whose code is only moves (MOV, MOVZX, SSE moves): they keep the host flags. */
 static bool flag_neutral(const IrInsn *in)
 {
-    return in->op == IR_GET || in->op == IR_PUT || in->op == IR_LOAD || in->op == IR_STORE;
+    return in->op == IR_GET || in->op == IR_PUT || in->op == IR_LOAD || in->op == IR_STORE ||
+           in->op == IR_VLOWF || in->op == IR_VSETLOWF;
 }
 
 /* Backward liveness: an instruction is needed if it has an effect or a needed instruction
@@ -1264,7 +1431,11 @@ static void liveness(CgCtx *c)
      * flag-neutral moves, stays in the host flags (cmp + jcc/cmovcc, no SETcc/MOVZX/TEST). */
     for (IrRef r = 1; r < blk->n; r++) {
         CgVal *v = &c->val[r];
-        if (blk->insn[r].op != IR_CMP || v->n_uses != 1)
+        X64Cond cc;
+        bool swap;
+        bool fusable = blk->insn[r].op == IR_CMP ||
+                       (blk->insn[r].op == IR_FCMP && fcmp_fusable(blk->insn[r].imm[0], &cc, &swap));
+        if (!fusable || v->n_uses != 1)
             continue;
         IrRef j = r + 1;
         while (j < v->last_use && (!emits_code(c, j) || flag_neutral(&blk->insn[j])))

@@ -46,8 +46,9 @@ typedef struct CgVal {
     uint8_t cls;        /* CgClass */
     bool is_const;      /* a CONST of class GPR/XMM: no home, rematerialised at each use */
     bool released;      /* home already freed (last use passed) */
-    bool in_flags;      /* a CMP read only by the next emitted instruction (an EXIT_IF or
-                           SELECT condition): it lives in the host flags, never in a home */
+    bool in_flags;      /* a CMP (or fusable FCMP) read only by the next emitted instruction
+                           (an EXIT_IF or SELECT condition): it lives in the host flags, never
+                           in a home */
     uint32_t last_use;  /* index of the last instruction reading the value; 0 = never read */
     uint32_t n_uses;    /* number of reads by needed instructions */
 } CgVal;
@@ -71,7 +72,7 @@ typedef struct CgCtx {
     bool regalloc;              /* give values register homes */
     bool has_popcnt;            /* host has POPCNT */
     int err;                    /* first BackendError met, BE_OK if none */
-    X64Cond flags_cc;           /* condition of the in_flags CMP just emitted */
+    X64Cond flags_cc;           /* condition of the in_flags CMP/FCMP just emitted */
     IrRef gpr_owner[16];        /* value whose home is this GPR, 0 if free or unallocatable */
     IrRef xmm_owner[16];        /* same for XMM registers */
     uint64_t slot_used[X64_FRAME_SLOTS / 64]; /* bitmap of spill slots in use */

@@ -141,7 +141,10 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
 
 /* The CPU ferry presents: an Intel-style family 6 CPU with the x86-64 baseline features that
  * ferry implements and nothing else, so programs never pick code paths ferry cannot run.
- * MMX is not advertised until it is implemented. Leaf 2 says "see leaf 4"
+ * MMX is advertised although its instructions are not implemented yet (they raise SIGILL):
+ * it is part of the x86-64 baseline, and glibc's ld.so refuses to load a shared libc.so.6
+ * marked "ISA needed: x86-64-baseline" ("CPU ISA level is lower than required") on a CPU
+ * without it; compilers never emit MMX for x86-64 code on their own. Leaf 2 says "see leaf 4"
  * and leaf 4 describes a plausible cache hierarchy, which glibc uses to size its copy loops. */
 #define CPUID_MAX_BASIC    7u
 #define CPUID_MAX_EXTENDED 0x80000008u
@@ -169,6 +172,7 @@ void fe_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
         c = 0;
         d = (1u << 0)   /* FPU */  |
             (1u << 4)   /* TSC */  | (1u << 8)  /* CX8 */  | (1u << 15) /* CMOV */ |
+            (1u << 23)  /* MMX */  |
             (1u << 24)  /* FXSR */ | (1u << 25) /* SSE */  | (1u << 26) /* SSE2 */;
         break;
     case 2:

@@ -21,8 +21,8 @@
  *    unaligned moves (movups, movupd, movdqu); a misaligned one raises #GP, which Linux
  *    reports as SIGSEGV with si_code SI_KERNEL: an EXIT_IF trap emitted before the access and
  *    before any state of the instruction changes;
- *  - scalar forms write only their low lane (a partial PUT of the XMM field); loads of
- *    movss/movsd/movd/movq zero the rest of the register;
+ *  - scalar forms write only their low lane; loads of movss/movsd/movd/movq zero the rest of
+ *    the register;
  *  - MXCSR: only its value is kept (ldmxcsr/stmxcsr/fxsave/fxrstor); arithmetic rounds to
  *    nearest and never raises SIMD exceptions (all masked, the Linux default), and
  *    cvtss2si/cvtsd2si round to nearest even whatever MXCSR.RC says.
@@ -35,6 +35,15 @@
 /* Defined in x86_sse_helpers.c (registered by fe_register_helpers_sse there). */
 uint64_t x86_sse_int_op(void *state, uint64_t op_dst, uint64_t src_lo, uint64_t src_hi);
 uint64_t x86_sse_fence(void *state, uint64_t a0, uint64_t a1, uint64_t a2);
+
+/* How an XMM register is read and written: always as the whole V128 field (GET/PUT v128 at
+ * X86_OFF_XMM(reg, 0)), never as a part of it. A scalar op reads its operand as the register's
+ * low lane (VLOWF) and merges its result back (VSETLOWF); lane moves are VEXTRACT64 /
+ * VINSERT64. So every access to a register's field has one offset and one type, which lets
+ * opt_put_forward keep the register in an SSA value across a block (a narrower PUT followed
+ * by a V128 GET would neither forward nor, on the host, store-forward), and keeps scalar FP
+ * values in the XMM domain of the host: one MOVSD merge instead of moves through a GPR. Only
+ * memory operands are loaded and stored at their own width (LOAD/STORE f32/f64/i64). */
 
 /* MXCSR bits that may be set (MXCSR_MASK as fxsave reports it): everything in the low 16. */
 #define SSE_MXCSR_MASK 0xffffu
@@ -82,13 +91,48 @@ static IrRef src_v128(FeCtx *c, bool aligned)
     return fe_load(c, IR_V128, sse_ea(c, aligned));
 }
 
+static inline IrType ftype(unsigned size) { return size == 4 ? IR_F32 : IR_F64; }
+
+/* The low 64 bits of xmm register `reg` as I64. */
+static IrRef xmm_lo64(FeCtx *c, int reg)
+{
+    return ir_emit(&c->b, IR_VEXTRACT64, IR_I64, xmm_get(c, reg), IR_NONE, IR_NONE, 0, 0);
+}
+
 /* The low `size` bytes (4 or 8) of the r/m operand: low lane of an xmm register, or m32/m64.
  * Returns an I32 or I64 value holding the bits. */
 static IrRef src_low(FeCtx *c, unsigned size)
 {
-    IrType t = fe_type(size);
-    if (is_reg(c)) return ir_get(&c->b, t, xoff(c->insn->rm));
-    return fe_load(c, t, sse_ea(c, false));
+    if (is_reg(c)) {
+        IrRef q = xmm_lo64(c, c->insn->rm);
+        return size == 8 ? q : ir_op1(&c->b, IR_TRUNC, IR_I32, q);
+    }
+    return fe_load(c, fe_type(size), sse_ea(c, false));
+}
+
+/* The scalar (F32 for size 4, F64 for 8) in the low lane of xmm register `reg`. */
+static IrRef xmm_lowf(FeCtx *c, int reg, unsigned size)
+{
+    return ir_op1(&c->b, IR_VLOWF, ftype(size), xmm_get(c, reg));
+}
+
+/* Xmm register `reg` with its low lane replaced by the scalar f (F32/F64), the rest kept. */
+static void xmm_set_lowf(FeCtx *c, int reg, IrRef f)
+{
+    xmm_put(c, reg, ir_op2(&c->b, IR_VSETLOWF, IR_V128, xmm_get(c, reg), f));
+}
+
+/* The scalar r/m operand of `size` bytes as F32/F64: an xmm register's low lane, or m32/m64. */
+static IrRef src_lowf(FeCtx *c, unsigned size)
+{
+    if (is_reg(c)) return xmm_lowf(c, c->insn->rm, size);
+    return fe_load(c, ftype(size), sse_ea(c, false));
+}
+
+/* A V128 holding only the scalar f (F32/F64): the rest of the register zeroed. */
+static IrRef v_fromf(FeCtx *c, IrRef f)
+{
+    return ir_op2(&c->b, IR_VSETLOWF, IR_V128, ir_const(&c->b, IR_V128, 0), f);
 }
 
 /* A general-purpose r/m operand of `size` bytes (GPR for mod == 3, else memory). */
@@ -163,14 +207,9 @@ static bool gen_MOV128_store(FeCtx *c, bool aligned)
 static bool gen_MOVS_load(FeCtx *c, unsigned size)
 {
     const X86Insn *i = c->insn;
-    IrType t = fe_type(size);
-    if (is_reg(c)) {
-        ir_put(&c->b, xoff(i->reg), ir_get(&c->b, t, xoff(i->rm)));
-        return true;
-    }
-    IrRef v = fe_load(c, t, sse_ea(c, false));
-    if (size == 4) v = ir_op1(&c->b, IR_ZEXT, IR_I64, v);
-    xmm_put(c, i->reg, v_from64(c, v));
+    IrRef f = src_lowf(c, size);
+    if (is_reg(c)) xmm_set_lowf(c, i->reg, f);
+    else xmm_put(c, i->reg, v_fromf(c, f));
     return true;
 }
 
@@ -178,9 +217,9 @@ static bool gen_MOVS_load(FeCtx *c, unsigned size)
 static bool gen_MOVS_store(FeCtx *c, unsigned size)
 {
     const X86Insn *i = c->insn;
-    IrRef v = ir_get(&c->b, fe_type(size), xoff(i->reg));
-    if (is_reg(c)) ir_put(&c->b, xoff(i->rm), v);
-    else fe_store(c, sse_ea(c, false), v);
+    IrRef f = xmm_lowf(c, i->reg, size);
+    if (is_reg(c)) xmm_set_lowf(c, i->rm, f);
+    else fe_store(c, sse_ea(c, false), f);
     return true;
 }
 
@@ -191,13 +230,18 @@ static bool gen_MOVLH_load(FeCtx *c, unsigned half, bool pfx66)
     const X86Insn *i = c->insn;
     if (is_reg(c)) {
         if (pfx66) return false;
-        /* movhlps: low = src high; movlhps: high = src low. */
-        IrRef v = ir_get(&c->b, IR_I64, X86_OFF_XMM(i->rm, half ^ 1));
-        ir_put(&c->b, X86_OFF_XMM(i->reg, half), v);
+        /* movhlps: {src.hi, dst.hi}; movlhps: {dst.lo, src.lo}. */
+        IrRef s = xmm_get(c, i->rm), d = xmm_get(c, i->reg);
+        IrRef r = half ? v_lanes(c, IR_VUNPACKLO, 64, d, s) : v_lanes(c, IR_VUNPACKHI, 64, s, d);
+        xmm_put(c, i->reg, r);
         return true;
     }
-    IrRef v = fe_load(c, IR_I64, sse_ea(c, false));
-    ir_put(&c->b, X86_OFF_XMM(i->reg, half), v);
+    IrRef addr = sse_ea(c, false);
+    if (half) {
+        xmm_put(c, i->reg, v_ins64(c, xmm_get(c, i->reg), 1, fe_load(c, IR_I64, addr)));
+    } else {
+        xmm_set_lowf(c, i->reg, fe_load(c, IR_F64, addr));
+    }
     return true;
 }
 
@@ -206,7 +250,9 @@ static bool gen_MOVLH_store(FeCtx *c, unsigned half)
 {
     const X86Insn *i = c->insn;
     if (is_reg(c)) return false;
-    fe_store(c, sse_ea(c, false), ir_get(&c->b, IR_I64, X86_OFF_XMM(i->reg, half)));
+    IrRef addr = sse_ea(c, false);
+    IrRef v = half ? v_ext64(c, xmm_get(c, i->reg), 1) : xmm_lowf(c, i->reg, 8);
+    fe_store(c, addr, v);
     return true;
 }
 
@@ -224,7 +270,8 @@ static bool gen_MOVD_to_xmm(FeCtx *c)
 static bool gen_MOVD_from_xmm(FeCtx *c)
 {
     unsigned size = gpr_size_w(c);
-    IrRef v = ir_get(&c->b, fe_type(size), xoff(c->insn->reg));
+    IrRef v = xmm_lo64(c, c->insn->reg);
+    if (size == 4) v = ir_op1(&c->b, IR_TRUNC, IR_I32, v);
     if (is_reg(c)) fe_put_gpr(c, c->insn->rm, size, v);
     else fe_store(c, sse_ea(c, false), v);
     return true;
@@ -233,15 +280,15 @@ static bool gen_MOVD_from_xmm(FeCtx *c)
 /* F3 0F 7E: movq xmm, xmm/m64 (upper half zeroed). */
 static bool gen_MOVQ_load(FeCtx *c)
 {
-    xmm_put(c, c->insn->reg, v_from64(c, src_low(c, 8)));
+    xmm_put(c, c->insn->reg, v_fromf(c, src_lowf(c, 8)));     /* MOVQ xmm, xmm in the XMM domain */
     return true;
 }
 
 /* 66 0F D6: movq xmm/m64, xmm (the register form zeroes the destination's upper half). */
 static bool gen_MOVQ_store(FeCtx *c)
 {
-    IrRef v = ir_get(&c->b, IR_I64, xoff(c->insn->reg));
-    if (is_reg(c)) xmm_put(c, c->insn->rm, v_from64(c, v));
+    IrRef v = xmm_lowf(c, c->insn->reg, 8);
+    if (is_reg(c)) xmm_put(c, c->insn->rm, v_fromf(c, v));
     else fe_store(c, sse_ea(c, false), v);
     return true;
 }
@@ -269,8 +316,12 @@ static bool gen_MOVMSK(FeCtx *c, unsigned bits)
 static bool gen_PINSRW(FeCtx *c)
 {
     const X86Insn *i = c->insn;
-    IrRef v = src_gpr_or_mem(c, 2);
-    ir_put(&c->b, xoff(i->reg) + 2 * (imm8(c) & 7), v);
+    unsigned w = imm8(c) & 7, half = w >> 2, shift = 16 * (w & 3);
+    IrRef v = ir_op1(&c->b, IR_ZEXT, IR_I64, src_gpr_or_mem(c, 2));
+    IrRef x = xmm_get(c, i->reg);
+    IrRef q = ir_op2(&c->b, IR_AND, IR_I64, v_ext64(c, x, half), k64(c, ~(0xffffull << shift)));
+    q = ir_op2(&c->b, IR_OR, IR_I64, q, ir_op2(&c->b, IR_SHL, IR_I64, v, k64(c, shift)));
+    xmm_put(c, i->reg, v_ins64(c, x, half, q));
     return true;
 }
 
@@ -279,8 +330,11 @@ static bool gen_PEXTRW(FeCtx *c)
 {
     const X86Insn *i = c->insn;
     if (!is_reg(c)) return false;
-    IrRef w = ir_get(&c->b, IR_I16, xoff(i->rm) + 2 * (imm8(c) & 7));
-    fe_put_gpr(c, i->reg, 4, ir_op1(&c->b, IR_ZEXT, IR_I32, w));
+    unsigned w = imm8(c) & 7;
+    IrRef q = v_ext64(c, xmm_get(c, i->rm), w >> 2);
+    q = ir_op2(&c->b, IR_SHR, IR_I64, q, k64(c, 16 * (w & 3)));
+    q = ir_op2(&c->b, IR_AND, IR_I64, q, k64(c, 0xffff));
+    fe_put_gpr(c, i->reg, 4, ir_op1(&c->b, IR_TRUNC, IR_I32, q));
     return true;
 }
 
@@ -367,7 +421,7 @@ static bool gen_SHIFT_xmm(FeCtx *c, IrOp op, unsigned bits)
 {
     const X86Insn *i = c->insn;
     IrRef n;
-    if (is_reg(c)) n = ir_get(&c->b, IR_I64, xoff(i->rm));
+    if (is_reg(c)) n = xmm_lo64(c, i->rm);
     else n = fe_load(c, IR_I64, sse_ea(c, true));       /* aligned m128: read its low half */
     xmm_put(c, i->reg, v_lanes(c, op, bits, xmm_get(c, i->reg), n));
     return true;
@@ -394,54 +448,51 @@ static bool gen_SHUFP(FeCtx *c, bool dbl)
 
 /* ================================================================ floating point */
 
-static inline IrType ftype(unsigned size) { return size == 4 ? IR_F32 : IR_F64; }
-
-/* One lane of an FP op on bit patterns (I32/I64 in, I32/I64 out). op is FADD, FSUB, FMUL,
- * FDIV, FMIN, FMAX, FSQRT (of b) or FCMP with predicate `pred` (all ones or zero). */
-static IrRef fp_lane(FeCtx *c, IrOp op, unsigned size, IrRef a_bits, IrRef b_bits, unsigned pred)
-{
-    IrType it = fe_type(size), ft = ftype(size);
-    IrRef b = ir_op1(&c->b, IR_BITCAST, ft, b_bits), r;
-    if (op == IR_FSQRT) {
-        r = ir_op1(&c->b, IR_FSQRT, ft, b);
-    } else {
-        IrRef a = ir_op1(&c->b, IR_BITCAST, ft, a_bits);
-        if (op == IR_FCMP) {
-            IrRef t = ir_emit(&c->b, IR_FCMP, IR_I8, a, b, IR_NONE, pred, 0);
-            return ir_select(&c->b, it, t, ir_const(&c->b, it, ~0ull), ir_const(&c->b, it, 0));
-        }
-        r = ir_op2(&c->b, op, ft, a, b);
-    }
-    return ir_op1(&c->b, IR_BITCAST, it, r);
-}
-
-/* Scalar form (ss: size 4, sd: size 8): low lane = op(low lane, source); the rest kept. */
+/* Scalar form (ss: size 4, sd: size 8): low lane = op(low lane, source); the rest kept. The
+ * lane stays F32/F64 throughout; only cmpss/cmpsd make an integer mask. */
 static bool gen_FP_scalar(FeCtx *c, IrOp op, unsigned size, unsigned pred)
 {
     const X86Insn *i = c->insn;
-    IrRef b = src_low(c, size);
-    IrRef a = op == IR_FSQRT ? IR_NONE : ir_get(&c->b, fe_type(size), xoff(i->reg));
-    ir_put(&c->b, xoff(i->reg), fp_lane(c, op, size, a, b, pred));
+    IrType ft = ftype(size), it = fe_type(size);
+    IrRef b = src_lowf(c, size), r;
+    if (op == IR_FSQRT) {
+        r = ir_op1(&c->b, IR_FSQRT, ft, b);
+    } else {
+        IrRef a = xmm_lowf(c, i->reg, size);
+        if (op == IR_FCMP) {
+            IrRef t = ir_emit(&c->b, IR_FCMP, IR_I8, a, b, IR_NONE, pred, 0);
+            r = ir_select(&c->b, it, t, ir_const(&c->b, it, ~0ull), ir_const(&c->b, it, 0));
+            r = ir_op1(&c->b, IR_BITCAST, ft, r);
+        } else {
+            r = ir_op2(&c->b, op, ft, a, b);
+        }
+    }
+    xmm_set_lowf(c, i->reg, r);
     return true;
 }
 
-/* Packed form (ps: size 4, pd: size 8): every lane; the memory operand is aligned. */
+/* Packed form (ps: size 4, pd: size 8): every lane, one IR op; the memory operand is
+ * aligned. op is FADD, FSUB, FMUL, FDIV, FMIN, FMAX, FSQRT (of the source) or FCMP with
+ * predicate `pred` (lanes of all ones or zero). */
 static bool gen_FP_packed(FeCtx *c, IrOp op, unsigned size, unsigned pred)
 {
     const X86Insn *i = c->insn;
-    IrRef vb = src_v128(c, true);
-    IrRef va = xmm_get(c, i->reg), r;
-    if (size == 8) {
-        IrRef q[2];
-        for (unsigned k = 0; k < 2; k++)
-            q[k] = fp_lane(c, op, 8, v_ext64(c, va, k), v_ext64(c, vb, k), pred);
-        r = v_make64(c, q[0], q[1]);
-    } else {
-        IrRef l[4];
-        for (unsigned k = 0; k < 4; k++)
-            l[k] = fp_lane(c, op, 4, v_lane32(c, va, k), v_lane32(c, vb, k), pred);
-        r = v_make32(c, l);
+    IrOp vop;
+    switch (op) {
+    case IR_FADD:  vop = IR_VFADD;  break;
+    case IR_FSUB:  vop = IR_VFSUB;  break;
+    case IR_FMUL:  vop = IR_VFMUL;  break;
+    case IR_FDIV:  vop = IR_VFDIV;  break;
+    case IR_FMIN:  vop = IR_VFMIN;  break;
+    case IR_FMAX:  vop = IR_VFMAX;  break;
+    case IR_FSQRT: vop = IR_VFSQRT; break;
+    default:       vop = IR_VFCMP;  break;
     }
+    IrRef vb = src_v128(c, true), r;
+    if (vop == IR_VFSQRT)
+        r = ir_emit(&c->b, vop, IR_V128, vb, IR_NONE, IR_NONE, 8 * size, 0);
+    else
+        r = ir_emit(&c->b, vop, IR_V128, xmm_get(c, i->reg), vb, IR_NONE, 8 * size, pred);
     xmm_put(c, i->reg, r);
     return true;
 }
@@ -476,9 +527,8 @@ static bool gen_CMP(FeCtx *c, SsePfx p)
 static bool gen_COMIS(FeCtx *c, unsigned size)
 {
     const X86Insn *i = c->insn;
-    IrType ft = ftype(size);
-    IrRef b = ir_op1(&c->b, IR_BITCAST, ft, src_low(c, size));
-    IrRef a = ir_op1(&c->b, IR_BITCAST, ft, ir_get(&c->b, fe_type(size), xoff(i->reg)));
+    IrRef b = src_lowf(c, size);
+    IrRef a = xmm_lowf(c, i->reg, size);
     IrRef unord = ir_emit(&c->b, IR_FCMP, IR_I8, a, b, IR_NONE, IR_FUNORD, 0);
     IrRef eq = ir_emit(&c->b, IR_FCMP, IR_I8, a, b, IR_NONE, IR_FEQ, 0);
     /* b NLE a: unordered, or a < b. */
@@ -501,8 +551,7 @@ static bool gen_CVTSI2S(FeCtx *c, unsigned fsize)
     const X86Insn *i = c->insn;
     unsigned isize = gpr_size_w(c);
     IrRef v = src_gpr_or_mem(c, isize);
-    IrRef f = ir_op1(&c->b, IR_I2F, ftype(fsize), v);
-    ir_put(&c->b, xoff(i->reg), ir_op1(&c->b, IR_BITCAST, fe_type(fsize), f));
+    xmm_set_lowf(c, i->reg, ir_op1(&c->b, IR_I2F, ftype(fsize), v));
     return true;
 }
 
@@ -511,8 +560,7 @@ static bool gen_CVTS2SI(FeCtx *c, unsigned fsize, bool trunc)
 {
     const X86Insn *i = c->insn;
     unsigned isize = gpr_size_w(c);
-    IrRef f = ir_op1(&c->b, IR_BITCAST, ftype(fsize), src_low(c, fsize));
-    IrRef v = ir_op1(&c->b, trunc ? IR_F2I : IR_F2I_RN, fe_type(isize), f);
+    IrRef v = ir_op1(&c->b, trunc ? IR_F2I : IR_F2I_RN, fe_type(isize), src_lowf(c, fsize));
     fe_put_gpr(c, i->reg, isize, v);
     return true;
 }
@@ -521,9 +569,8 @@ static bool gen_CVTS2SI(FeCtx *c, unsigned fsize, bool trunc)
 static bool gen_CVTS2S(FeCtx *c, unsigned from)
 {
     unsigned to = from == 4 ? 8 : 4;
-    IrRef f = ir_op1(&c->b, IR_BITCAST, ftype(from), src_low(c, from));
-    IrRef r = ir_op1(&c->b, IR_FCVT, ftype(to), f);
-    ir_put(&c->b, xoff(c->insn->reg), ir_op1(&c->b, IR_BITCAST, fe_type(to), r));
+    IrRef r = ir_op1(&c->b, IR_FCVT, ftype(to), src_lowf(c, from));
+    xmm_set_lowf(c, c->insn->reg, r);
     return true;
 }
 

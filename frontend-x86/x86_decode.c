@@ -190,7 +190,7 @@ static bool modrm_form_valid(const X86Insn *in, unsigned pfx)
         case 0x8E: return r <= 5 && r != 1;         /* mov Sw,Ew: loading CS is #UD */
         case 0x8F: return r == 0;                   /* grp1A: pop Ev; XOP space on AMD */
         case 0xC0: case 0xC1: case 0xD0: case 0xD1: case 0xD2: case 0xD3:
-            return r != 6;                          /* grp2 /6 is reserved in Table A-6 */
+            return true;    /* /6: reserved in Table A-6, but CPUs run it as SHL (SAL) */
         case 0xC6: case 0xC7:
             return r == 0;   /* grp11: /7 F8 is xabort/xbegin (RTM), not supported: #UD */
         case 0xFE: return r <= 1;                   /* grp4: inc, dec */

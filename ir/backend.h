@@ -89,5 +89,6 @@ typedef struct Backend {
 typedef uint64_t (*BackendEnterFn)(void *state, const void *code);
 
 extern const Backend backend_x86_64;
+extern const Backend backend_aarch64;
 
 #endif /* FERRY_BACKEND_H */

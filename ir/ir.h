@@ -235,10 +235,13 @@ bool ir_verify(const IrBlock *blk, char *err, size_t errlen);
 /* Each pass keeps the block valid and returns the number of instructions it changed. */
 unsigned opt_fold(IrBlock *blk);        /* constant folding and propagation over the block */
 unsigned opt_dce(IrBlock *blk);         /* delete pure instructions whose result is unused */
-unsigned opt_put_forward(IrBlock *blk); /* forward PUT->GET of the same field, drop overwritten
-                                           PUTs (never across CALL, EXIT_IF, LOAD or STORE) */
+unsigned opt_put_forward(IrBlock *blk); /* forward PUT->GET of the same field (never across a
+                                           CALL), drop overwritten PUTs (never across CALL,
+                                           EXIT_IF, LOAD or STORE) */
+unsigned opt_sink(IrBlock *blk);        /* move pure instructions used only after a later
+                                           EXIT_IF down to their first use; renumbers */
 unsigned opt_compact(IrBlock *blk);     /* remove NOPs and renumber values */
-/* The default pipeline: fold, forwarding, DCE, compact. */
+/* The default pipeline: fold, forwarding, DCE, sink, compact. */
 void opt_run(IrBlock *blk);
 /* The same for a block built with emit-time folding on (the frontend's): it skips the first
  * fold, which would find nothing (half of the pipeline's time). */

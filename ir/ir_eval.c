@@ -508,6 +508,36 @@ static bool eval_float(IrOp op, IrType t, const IrValue *a, const IrType *at, co
     return true;
 }
 
+/* Packed FP ops (VFADD ... VFCMP): the scalar op on each 32/64-bit lane. */
+static bool eval_vfloat(IrOp op, const IrValue *a, const int64_t *imm, IrValue *out)
+{
+    if (imm[0] != 32 && imm[0] != 64)
+        return false;
+    unsigned L = (unsigned)imm[0];
+    IrType ft = L == 32 ? IR_F32 : IR_F64, at[2] = { ft, ft };
+    IrOp sop;
+    switch (op) {
+    case IR_VFADD:  sop = IR_FADD;  break;
+    case IR_VFSUB:  sop = IR_FSUB;  break;
+    case IR_VFMUL:  sop = IR_FMUL;  break;
+    case IR_VFDIV:  sop = IR_FDIV;  break;
+    case IR_VFMIN:  sop = IR_FMIN;  break;
+    case IR_VFMAX:  sop = IR_FMAX;  break;
+    case IR_VFSQRT: sop = IR_FSQRT; break;
+    case IR_VFCMP:  sop = IR_FCMP;  break;
+    default:        return false;
+    }
+    IrValue r = { 0, 0 };
+    for (unsigned i = 0; i < 128 / L; i++) {
+        IrValue in[2] = { { lane_get(a[0], L, i), 0 }, { lane_get(a[1], L, i), 0 } }, x;
+        if (!eval_float(sop, sop == IR_FCMP ? IR_I8 : ft, in, at, imm + 1, &x))
+            return false;
+        lane_set(&r, L, i, sop == IR_FCMP ? (x.lo ? ~0ull : 0) : x.lo);
+    }
+    *out = r;
+    return true;
+}
+
 /* ---------------------------------------------------------------- entry point */
 
 /* Keep only the bytes a value of type t has (for CONST, BITCAST and SELECT results). */
@@ -607,6 +637,29 @@ bool ir_eval(IrOp op, IrType t, const IrValue *a, const IrType *atype, const int
         if (t != IR_I64 || atype[0] != IR_V128 || !eval_vector(op, a, imm, &r))
             return false;
         break;
+    case IR_VFADD: case IR_VFSUB: case IR_VFMUL: case IR_VFDIV: case IR_VFMIN: case IR_VFMAX:
+    case IR_VFCMP:
+        if (t != IR_V128 || atype[0] != IR_V128 || atype[1] != IR_V128 ||
+            !eval_vfloat(op, a, imm, &r))
+            return false;
+        break;
+    case IR_VFSQRT:
+        if (t != IR_V128 || atype[0] != IR_V128 || !eval_vfloat(op, a, imm, &r))
+            return false;
+        break;
+    case IR_VLOWF:
+        if (!ir_type_is_float(t) || atype[0] != IR_V128)
+            return false;
+        r.lo = a[0].lo & ir_mask(w);
+        break;
+    case IR_VSETLOWF: {
+        if (t != IR_V128 || atype[0] != IR_V128 || !ir_type_is_float(atype[1]))
+            return false;
+        uint64_t m = ir_mask(ir_type_bits(atype[1]));
+        r.lo = (a[0].lo & ~m) | (a[1].lo & m);
+        r.hi = a[0].hi;
+        break;
+    }
     case IR_FADD: case IR_FSUB: case IR_FMUL: case IR_FDIV: case IR_FSQRT: case IR_FMIN:
     case IR_FMAX: case IR_FCMP: case IR_F2I: case IR_F2I_RN: case IR_I2F: case IR_FCVT:
         if (!eval_float(op, t, a, atype, imm, &r))

@@ -13,7 +13,14 @@
  *        sext(zext x) -> zext x;   trunc(zext/sext x) -> x, trunc x or the extension of x,
  *        by x's width;   trunc(trunc x) -> trunc x;   bitcast(bitcast x) back to x's type -> x;
  *        select with a constant condition or equal arms -> that arm;   cmp x, x -> constant;
- *        vxor/vandn x, x -> 0;   vand/vor x, x -> x.
+ *        vxor/vandn x, x -> 0;   vand/vor x, x -> x;   vlowf(vsetlowf(x, f)) -> f (same type);
+ *        vsetlowf(x, vlowf x) -> x (same type);   vsetlowf(vsetlowf(x, f), g) -> vsetlowf(x, g)
+ *        when g is at least as wide as f.
+ *        xor(cmp, 1) -> cmp with the inverse condition;   and(x, 1) -> the I8 boolean that
+ *        is bit 0 of x, zero-extended, when x is built from booleans by zext, constant shifts,
+ *        and/or/xor (how the frontend assembles flags words; see bit_of);   and/or/xor of
+ *        FCMPs of the same two operands (and xor with 1) -> one FCMP when some predicate has
+ *        exactly the combined outcomes (or a constant when none or all do).
  *      Floating-point ops get no identities (x+0 is not x for -0, x*1 quiets a NaN).
  *   3. Commutative ops put a constant operand second (and otherwise the older value first), so
  *      identities need only look at arg1 and CSE sees one spelling.
@@ -194,6 +201,167 @@ static IrRef fold_constants(IrBuilder *b, const IrInsn *in)
     return emit_const(b, t, out.lo);
 }
 
+/* ---------------------------------------------------------------- booleans and flag bits */
+
+/* Readers of x86 flags ask for one bit of a flags word that the frontend assembled from I8
+ * booleans (ucomisd/comisd: three FCMPs, shifted and ORed), as and(shr(word, n), 1). These
+ * rules follow the bit back to the boolean, and fold boolean combinations of FCMPs of the
+ * same two operands into one FCMP, so such a branch becomes one compare. */
+
+#define BOOL_DEPTH 6        /* how deep the searches below look through AND/OR/XOR/shifts */
+
+/* Whether v is an I8 known to be 0 or 1. */
+static bool is_bool(IrBuilder *b, IrRef v, unsigned depth)
+{
+    const IrInsn *d = def_of(b, v);
+    if (d->type != IR_I8 || depth > BOOL_DEPTH)
+        return false;
+    switch (d->op) {
+    case IR_CMP: case IR_FCMP:
+        return true;
+    case IR_CONST:
+        return (uint64_t)d->imm[0] <= 1;
+    case IR_AND:            /* 0/1 & anything is 0/1 */
+        return is_bool(b, d->arg[0], depth + 1) || is_bool(b, d->arg[1], depth + 1);
+    case IR_OR: case IR_XOR:
+        return is_bool(b, d->arg[0], depth + 1) && is_bool(b, d->arg[1], depth + 1);
+    default:
+        return false;
+    }
+}
+
+/* What bit n of an integer value is known to be: 0, 1, the I8 boolean v, or unknown. */
+typedef enum BitKind { BIT_UNKNOWN, BIT_ZERO, BIT_ONE, BIT_BOOL } BitKind;
+typedef struct Bit { BitKind kind; IrRef v; } Bit;
+
+static Bit bit_of(IrBuilder *b, IrRef x, unsigned n, unsigned depth)
+{
+    const Bit unknown = { BIT_UNKNOWN, IR_NONE }, zero = { BIT_ZERO, IR_NONE };
+    const IrInsn *d = def_of(b, x);
+    IrType t = (IrType)d->type;
+    if (!ir_type_is_int(t) || depth > BOOL_DEPTH)
+        return unknown;
+    unsigned w = ir_type_bits(t);
+    uint64_t k;
+    if (n >= w)
+        return zero;
+    if (d->op == IR_CONST)
+        return (Bit){ ((uint64_t)d->imm[0] >> n) & 1 ? BIT_ONE : BIT_ZERO, IR_NONE };
+    if (is_bool(b, x, depth))
+        return n == 0 ? (Bit){ BIT_BOOL, x } : zero;
+    switch (d->op) {
+    case IR_ZEXT:
+        return bit_of(b, d->arg[0], n, depth + 1);      /* zero above the inner width */
+    case IR_SHL:
+        if (!is_const(b, d->arg[1], &k))
+            break;
+        k &= w - 1;
+        return n < k ? zero : bit_of(b, d->arg[0], n - (unsigned)k, depth + 1);
+    case IR_SHR:
+        if (!is_const(b, d->arg[1], &k))
+            break;
+        k &= w - 1;
+        return bit_of(b, d->arg[0], n + (unsigned)k, depth + 1);   /* n + k >= w: zero */
+    case IR_OR: case IR_XOR: case IR_AND: {
+        Bit p = bit_of(b, d->arg[0], n, depth + 1), q = bit_of(b, d->arg[1], n, depth + 1);
+        if (d->op == IR_AND) {
+            if (p.kind == BIT_ZERO || q.kind == BIT_ZERO)
+                return zero;
+            if (p.kind == BIT_ONE)
+                return q;
+            if (q.kind == BIT_ONE)
+                return p;
+            break;
+        }
+        if (p.kind == BIT_ZERO)
+            return q;
+        if (q.kind == BIT_ZERO)
+            return p;
+        if (d->op == IR_OR && (p.kind == BIT_ONE || q.kind == BIT_ONE))
+            return (Bit){ BIT_ONE, IR_NONE };
+        break;
+    }
+    default:
+        break;
+    }
+    return unknown;
+}
+
+/* FCMP predicates as sets of the outcomes (of comparing arg0 with arg1) that make them true. */
+enum { FO_LT = 1, FO_EQ = 2, FO_GT = 4, FO_UN = 8, FO_ALL = 15 };
+static const uint8_t fcond_set[IR_FCOND_COUNT] = {
+    [IR_FEQ] = FO_EQ, [IR_FLT] = FO_LT, [IR_FLE] = FO_LT | FO_EQ, [IR_FUNORD] = FO_UN,
+    [IR_FNEQ] = FO_LT | FO_GT | FO_UN, [IR_FNLT] = FO_EQ | FO_GT | FO_UN,
+    [IR_FNLE] = FO_GT | FO_UN, [IR_FORD] = FO_LT | FO_EQ | FO_GT,
+};
+
+/* The same outcomes seen with the operands swapped. */
+static unsigned fo_swap(unsigned set)
+{
+    return (set & (FO_EQ | FO_UN)) | ((set & FO_LT) << 2) | ((set & FO_GT) >> 2);
+}
+
+/* A boolean that is true exactly for the outcomes `set` of comparing x with y (x < y). */
+typedef struct FSet { IrRef x, y; unsigned set; } FSet;
+
+static bool fset_of(IrBuilder *b, IrRef v, FSet *out, unsigned depth);
+
+/* The outcome set of op (AND, OR, XOR) applied to two booleans, when both are outcome sets of
+ * the same comparison. */
+static bool fset_combine(IrBuilder *b, IrOp op, IrRef p0, IrRef p1, FSet *out, unsigned depth)
+{
+    FSet p, q;
+    uint64_t c;
+    if (op == IR_XOR && is_const(b, p1, &c) && c == 1) {
+        if (!fset_of(b, p0, out, depth + 1))
+            return false;
+        out->set ^= FO_ALL;
+        return true;
+    }
+    if (!fset_of(b, p0, &p, depth + 1) || !fset_of(b, p1, &q, depth + 1) || p.x != q.x ||
+        p.y != q.y)
+        return false;
+    *out = p;
+    out->set = op == IR_AND ? p.set & q.set : op == IR_OR ? p.set | q.set : p.set ^ q.set;
+    return true;
+}
+
+static bool fset_of(IrBuilder *b, IrRef v, FSet *out, unsigned depth)
+{
+    const IrInsn *d = def_of(b, v);
+    if (d->type != IR_I8 || depth > BOOL_DEPTH)
+        return false;
+    switch (d->op) {
+    case IR_FCMP: {
+        FSet f = { d->arg[0], d->arg[1], fcond_set[d->imm[0]] };
+        if (f.x > f.y)
+            f = (FSet){ d->arg[1], d->arg[0], fo_swap(f.set) };
+        *out = f;
+        return true;
+    }
+    case IR_AND: case IR_OR: case IR_XOR:
+        return fset_combine(b, (IrOp)d->op, d->arg[0], d->arg[1], out, depth);
+    default:
+        return false;
+    }
+}
+
+/* One FCMP (or constant) for an outcome set, or IR_NONE when no predicate has that set. */
+static IrRef emit_fset(IrBuilder *b, FSet f)
+{
+    if (f.set == 0 || f.set == FO_ALL)
+        return emit_const(b, IR_I8, f.set != 0);
+    for (unsigned swap = 0; swap < 2; swap++)
+        for (unsigned p = 0; p < IR_FCOND_COUNT; p++)
+            if ((swap ? fo_swap(fcond_set[p]) : fcond_set[p]) == f.set) {
+                IrInsn in = { .op = IR_FCMP, .type = IR_I8, .arg = { swap ? f.y : f.x,
+                                                                     swap ? f.x : f.y } };
+                in.imm[0] = p;
+                return fold_insn(b, in);
+            }
+    return IR_NONE;
+}
+
 /* Integer identities with a constant second operand c. */
 static IrRef fold_int_const(IrBuilder *b, const IrInsn *in, uint64_t c)
 {
@@ -232,6 +400,11 @@ static IrRef fold_int_const(IrBuilder *b, const IrInsn *in, uint64_t c)
     case IR_XOR:
         if (c == 0)
             return x;
+        if (c == 1 && t == IR_I8 && d->op == IR_CMP) {     /* not(cmp): the inverse condition */
+            IrInsn cmp = { .op = IR_CMP, .type = IR_I8, .arg = { d->arg[0], d->arg[1] } };
+            cmp.imm[0] = d->imm[0] ^ 1;
+            return fold_insn(b, cmp);
+        }
         break;
     case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:
         if ((c & (w - 1)) == 0)
@@ -252,6 +425,13 @@ static IrRef fold_int_const(IrBuilder *b, const IrInsn *in, uint64_t c)
             return emit_const(b, t, 0);
         if (c == m)
             return x;
+        if (c == 1) {                   /* a single bit that is a known boolean */
+            Bit bit = bit_of(b, x, 0, 0);
+            if (bit.kind == BIT_ZERO || bit.kind == BIT_ONE)
+                return emit_const(b, t, bit.kind == BIT_ONE);
+            if (bit.kind == BIT_BOOL)
+                return t == IR_I8 ? bit.v : emit1(b, IR_ZEXT, t, bit.v);
+        }
         break;
     default:
         break;
@@ -273,6 +453,14 @@ static IrRef fold_identities(IrBuilder *b, const IrInsn *in)
         if (r)
             return r;
     }
+    if (t == IR_I8 && (in->op == IR_AND || in->op == IR_OR || in->op == IR_XOR)) {
+        FSet f;
+        if (fset_combine(b, (IrOp)in->op, x, y, &f, 0)) {
+            IrRef r = emit_fset(b, f);
+            if (r)
+                return r;
+        }
+    }
     switch (in->op) {
     case IR_XOR: case IR_SUB:
         if (x == y)
@@ -290,6 +478,22 @@ static IrRef fold_identities(IrBuilder *b, const IrInsn *in)
         if (x == y)
             return x;
         break;
+    case IR_VLOWF:              /* the scalar just merged in */
+        if (dx->op == IR_VSETLOWF && ir_value_type(b->blk, dx->arg[1]) == t)
+            return dx->arg[1];
+        break;
+    case IR_VSETLOWF: {
+        IrType ft = ir_value_type(b->blk, y);
+        const IrInsn *dy = def_of(b, y);
+        if (dy->op == IR_VLOWF && dy->arg[0] == x && dy->type == ft)
+            return x;           /* its own low lane back */
+        if (dx->op == IR_VSETLOWF &&
+            ir_type_size(ir_value_type(b->blk, dx->arg[1])) <= ir_type_size(ft)) {
+            IrInsn set = { .op = IR_VSETLOWF, .type = IR_V128, .arg = { dx->arg[0], y } };
+            return fold_insn(b, set);   /* the earlier merge is overwritten entirely */
+        }
+        break;
+    }
     case IR_NOT: case IR_NEG:
         if (dx->op == in->op)
             return dx->arg[0];

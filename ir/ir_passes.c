@@ -13,14 +13,24 @@
  *                    is replaced by that value; a PUT overwritten by a PUT of the same offset
  *                    and size, with no read of an overlapping byte in between, is deleted. A
  *                    GET or PUT that only partly overlaps a known field forgets it (no
- *                    forwarding, and the earlier PUT is kept). CALL, EXIT_IF, LOAD and STORE
- *                    forget everything: a helper may read or write the state, and the state
- *                    must be exact when the block leaves or a memory access faults.
+ *                    forwarding, and the earlier PUT is kept). A CALL forgets everything: a
+ *                    helper may read or write the state. EXIT_IF, LOAD and STORE keep what
+ *                    is known (they do not write the state, so a GET after them still reads
+ *                    what the last PUT wrote) but no PUT before them may be dropped: the state
+ *                    must be exact when the block leaves there or a memory access faults.
  *   opt_dce          deletes instructions whose value nobody uses and that have no effect:
  *                    pure ops and GET. LOAD is kept (its fault is observable), as is every
  *                    side-effecting op.
+ *   opt_sink         moves each pure instruction whose uses all come after a later EXIT_IF
+ *                    down to just before its first use (keeping the original order among
+ *                    instructions that land at the same place), so a side exit does not pay
+ *                    for what only the fall-through path needs: typically the flags word of an
+ *                    x86 compare that is stored at the block's last exit, while the branch
+ *                    itself reads one condition. GET, LOAD and everything with an effect stay.
+ *                    The block comes back renumbered.
  *   opt_compact      removes NOPs and renumbers values.
- *   opt_run          fold, forward, fold again if forwarding exposed anything, DCE, compact.
+ *   opt_run          fold, forward, fold again if forwarding exposed anything, DCE, sink,
+ *                    compact.
  *   opt_run_folded   the same without the first fold, for blocks the builder emitted with
  *                    folding on (the frontend's): folding them again finds nothing new.
  */
@@ -180,8 +190,12 @@ unsigned opt_put_forward(IrBlock *blk)
             fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, (uint8_t)t, true, in->arg[0], r });
             break;
         }
-        case IR_CALL: case IR_EXIT_IF: case IR_LOAD: case IR_STORE:
+        case IR_CALL:
             c.n = 0;
+            break;
+        case IR_EXIT_IF: case IR_LOAD: case IR_STORE:
+            for (unsigned i = 0; i < c.n; i++)
+                c.f[i].pending = false;     /* values still known; their PUTs must stay */
             break;
         default:
             break;
@@ -224,6 +238,77 @@ unsigned opt_dce(IrBlock *blk)
     return changed;
 }
 
+/* ---------------------------------------------------------------- sinking past side exits */
+
+typedef struct SinkKey { uint32_t pos, r; } SinkKey;
+
+static int sink_key_cmp(const void *x, const void *y)
+{
+    const SinkKey *a = x, *b = y;
+    if (a->pos != b->pos)
+        return a->pos < b->pos ? -1 : 1;
+    return a->r < b->r ? -1 : a->r > b->r;
+}
+
+unsigned opt_sink(IrBlock *blk)
+{
+    uint32_t n = blk->n;
+    /* exits[i] = number of EXIT_IFs at indices below i; pos[r] = where r goes: just before
+     * the instruction now at pos[r] (r itself when it stays); first[r] = earliest pos of a
+     * user of r. Users are placed before their operands are looked at (backward sweep). */
+    uint32_t *exits = xmalloc((size_t)(n + 1) * sizeof *exits);
+    uint32_t *pos = xmalloc((size_t)n * sizeof *pos);
+    uint32_t *first = xmalloc((size_t)n * sizeof *first);
+    unsigned moved = 0;
+    exits[0] = 0;
+    for (IrRef r = 0; r < n; r++) {
+        exits[r + 1] = exits[r] + (blk->insn[r].op == IR_EXIT_IF);
+        pos[r] = r;
+        first[r] = UINT32_MAX;
+    }
+    for (IrRef r = n; r-- > 1;) {
+        const IrInsn *in = &blk->insn[r];
+        if (in->op == IR_NOP)
+            continue;
+        bool pure = (ir_op_info[in->op].props & IRP_PURE) && ir_op_info[in->op].nout == 1;
+        if (pure && first[r] != UINT32_MAX && exits[first[r]] > exits[r + 1]) {
+            pos[r] = first[r];
+            moved++;
+        }
+        for (unsigned i = 0; i < 3; i++) {
+            IrRef a = in->arg[i];
+            if (a != IR_NONE && pos[r] < first[a])
+                first[a] = pos[r];
+        }
+    }
+    if (moved) {
+        SinkKey *key = xmalloc((size_t)n * sizeof *key);
+        IrRef *map = xmalloc((size_t)n * sizeof *map);
+        IrInsn *ni = xmalloc((size_t)blk->cap * sizeof *ni);
+        for (IrRef r = 1; r < n; r++)
+            key[r - 1] = (SinkKey){ pos[r], r };
+        qsort(key, n - 1, sizeof *key, sink_key_cmp);
+        map[0] = IR_NONE;
+        ni[0] = blk->insn[0];
+        for (IrRef j = 1; j < n; j++)
+            map[key[j - 1].r] = j;
+        for (IrRef j = 1; j < n; j++) {
+            IrInsn in = blk->insn[key[j - 1].r];
+            for (unsigned i = 0; i < 3; i++)
+                in.arg[i] = map[in.arg[i]];
+            ni[j] = in;
+        }
+        free(blk->insn);
+        blk->insn = ni;
+        free(key);
+        free(map);
+    }
+    free(exits);
+    free(pos);
+    free(first);
+    return moved;
+}
+
 /* ---------------------------------------------------------------- compaction */
 
 unsigned opt_compact(IrBlock *blk)
@@ -255,6 +340,7 @@ void opt_run_folded(IrBlock *blk)
     if (opt_put_forward(blk))
         opt_fold(blk);
     opt_dce(blk);
+    opt_sink(blk);
     opt_compact(blk);
 }
 

@@ -13,7 +13,7 @@
  *     LOAD/STORE addresses are I64; EXIT_IF's condition is I8; vector and float ops as their
  *     ir_ops.def lines say;
  *   - immediates in range: CONST fits its type, GET/PUT offsets fit 32 bits, CMP/FCMP
- *     conditions known, lane widths 8/16/32/64 (8/16 where the op says so), VINSERT64/
+ *     conditions known, lane widths 8/16/32/64 (8/16 or 32/64 where the op says so), VINSERT64/
  *     VEXTRACT64 lane 0 or 1, shuffle and byte-shift controls 0..255, well-formed exit words,
  *     CALL's helper non-null.
  * Messages are one line and name the instruction: "v5 add.i64: arg1 has type i32, expected i64"
@@ -214,6 +214,22 @@ static bool check_types(VCtx *v)
     case IR_VEXTRACT64:
         return want_result(v, t == IR_I64, "i64") && want_arg(v, 0, IR_V128) &&
                want_imm_range(v, 0, 0, 1);
+    case IR_VFADD: case IR_VFSUB: case IR_VFMUL: case IR_VFDIV: case IR_VFMIN: case IR_VFMAX:
+    case IR_VFSQRT: case IR_VFCMP:
+        if (!want_result(v, t == IR_V128, "v128") || !want_arg(v, 0, IR_V128) ||
+            (op != IR_VFSQRT && !want_arg(v, 1, IR_V128)))
+            return false;
+        if (in->imm[0] != 32 && in->imm[0] != 64)
+            return fail(v, "lane width %lld is not one of 32, 64", (long long)in->imm[0]);
+        return op != IR_VFCMP || want_imm_range(v, 1, 0, IR_FCOND_COUNT - 1);
+    case IR_VLOWF:
+        return want_result(v, ir_type_is_float(t), "f32 or f64") && want_arg(v, 0, IR_V128);
+    case IR_VSETLOWF:
+        if (!want_result(v, t == IR_V128, "v128") || !want_arg(v, 0, IR_V128))
+            return false;
+        if (!ir_type_is_float(arg_type(v, 1)))
+            return fail(v, "arg1 has type %s, expected f32 or f64", ir_type_name(arg_type(v, 1)));
+        return true;
 
     case IR_FADD: case IR_FSUB: case IR_FMUL: case IR_FDIV: case IR_FMIN: case IR_FMAX:
         return want_result(v, ir_type_is_float(t), "f32 or f64") && want_arg(v, 0, t) &&

@@ -151,3 +151,69 @@ void rt_block_chain(RtProcess *p, RtBlock *b)
         }
     }
 }
+
+/* ---------------------------------------------------------------- kicking a thread out */
+
+/* rt_blocks_kick runs in the host signal handler (signal.c) while the thread executes
+ * generated code or a helper it called. Chained exits and the inline jump-cache probe let
+ * that code run forever without the dispatcher, so the kick removes both ways of going from
+ * one block to the next without leaving: it clears the code pointer of every jump-cache
+ * entry of the thread (the probe treats NULL as a miss) and unpatches every chained exit.
+ * Afterwards any block the thread enters leaves to the runtime at its first exit: the block
+ * it is in, or the one an in-flight jump reaches (a probe that read its code pointer before
+ * the kick, the trampoline's call): blocks are straight-line code, so at most two more
+ * blocks run. A helper (a rep-string loop) finishes first.
+ *
+ * Async-signal safety: with in_guest == RT_IN_CODE no runtime function of this thread is
+ * between steps (the dispatcher set it just before entering the code), so the block list,
+ * the exit slots and the jump cache are consistent, and the handler only reads them and
+ * stores: the patch is one aligned 4-byte store per site (x64_patch_exit), which the thread
+ * sees when it resumes (x86 keeps instruction fetch coherent, even through the other
+ * mapping; other hosts get rt_cache_sync). The slots keep patched = true: the dispatcher
+ * re-patches the same exits in rt_blocks_relink before entering generated code again, so
+ * chaining is exactly as before. Cost: one pass over the blocks per signal taken in
+ * generated code. One thread only: with several, the others' code would be unpatched
+ * under them too (harmless) but the block list could be changing (not safe). */
+void rt_blocks_kick(RtProcess *p, RtThread *t)
+{
+    for (uint32_t i = 0; i < RT_JC_SIZE; i++)
+        t->jc[i].code = NULL;
+    t->jc_disabled = 1;
+    if (p->unchained || !p->backend)
+        return;
+    p->unchained = 1;
+    for (RtBlock *b = p->blocks.all; b; b = b->all_next) {
+        for (uint32_t i = 0; i < b->n_exits; i++) {
+            RtExitSlot *s = &b->exits[i];
+            if (!s->patched)
+                continue;
+            uint8_t *site_exec = b->code + s->patch_offset;
+            p->backend->patch_exit(&p->cache.cb, site_exec - p->cache.cb.exec_delta, NULL);
+            rt_cache_sync(site_exec, 16);
+        }
+    }
+}
+
+void rt_blocks_relink(RtProcess *p, RtThread *t)
+{
+    if (t->jc_disabled) {
+        for (uint32_t i = 0; i < RT_JC_SIZE; i++)
+            t->jc[i].code = t->jc[i].blk ? t->jc[i].blk->code : NULL;
+        t->jc_disabled = 0;
+    }
+    if (!p->unchained)
+        return;
+    for (RtBlock *b = p->blocks.all; b; b = b->all_next) {
+        for (uint32_t i = 0; i < b->n_exits; i++) {
+            RtExitSlot *s = &b->exits[i];
+            if (!s->patched)
+                continue;
+            const RtBlock *to = rt_block_lookup(p, s->target_pc);
+            if (to && to->code)
+                patch(p, s, to);
+            else
+                s->patched = false;     /* cannot happen: targets outlive their chains */
+        }
+    }
+    p->unchained = 0;
+}

@@ -7,10 +7,21 @@
  * table, the chaining index and every thread's jump cache go, and the trampoline is emitted
  * again. Flushing happens only while no thread runs generated code (from the dispatcher, a
  * system call or translation), so no stale return address into the region can remain.
+ *
+ * fork: the region is MAP_SHARED, so a forked child would share it with its parent and each
+ * would write its own blocks over the other's. The child therefore gets a fresh, empty region
+ * at the same two addresses: the parent creates the memfd before forking (so running out of
+ * descriptors or memory is fork's -errno, not a broken child), the child maps it over both
+ * views with MAP_FIXED and flushes, which rewrites the trampoline and forgets every block
+ * (the child is inside a system call: nothing of its own runs in the region). A fresh cache
+ * rather than a copy: copying would cost the parent time proportional to the cache on every
+ * fork and would race with the parent patching chains after it returns, while most children
+ * exec soon and never use the copy. The child retranslates what it runs.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "runtime/rt.h"
@@ -38,10 +49,10 @@ static void emit_trampoline(RtProcess *p)
     c->blocks_start = c->cb.p;
 }
 
-int rt_cache_init(RtProcess *p, size_t size)
+/* A memfd of `size` bytes created with `flags`: the descriptor, or -errno. */
+static int cache_memfd(size_t size, unsigned flags)
 {
-    RtCodeCache *c = &p->cache;
-    int fd = memfd_create("ferry-code", MFD_CLOEXEC);
+    int fd = memfd_create("ferry-code", flags);
     if (fd < 0)
         return -errno;
     if (ftruncate(fd, (off_t)size) != 0) {
@@ -49,6 +60,16 @@ int rt_cache_init(RtProcess *p, size_t size)
         close(fd);
         return -e;
     }
+    return fd;
+}
+
+int rt_cache_init(RtProcess *p, size_t size)
+{
+    RtCodeCache *c = &p->cache;
+    c->memfd_flags = MFD_CLOEXEC;
+    int fd = cache_memfd(size, c->memfd_flags);
+    if (fd < 0)
+        return fd;
     void *rw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     void *rx = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
     if (rx == MAP_FAILED && errno == EACCES) {
@@ -56,8 +77,9 @@ int rt_cache_init(RtProcess *p, size_t size)
         if (rw != MAP_FAILED)
             munmap(rw, size);
         close(fd);
-        fd = memfd_create("ferry-code", MFD_CLOEXEC | MFD_EXEC);
-        if (fd < 0 || ftruncate(fd, (off_t)size) != 0)
+        c->memfd_flags = MFD_CLOEXEC | MFD_EXEC;
+        fd = cache_memfd(size, c->memfd_flags);
+        if (fd < 0)
             return -EACCES;
         rw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         rx = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
@@ -79,6 +101,53 @@ int rt_cache_init(RtProcess *p, size_t size)
     c->cb.exec_delta = (intptr_t)rx - (intptr_t)rw;
     emit_trampoline(p);
     return 0;
+}
+
+int rt_cache_fork_prepare(RtProcess *p, int *fd)
+{
+    *fd = -1;
+    if (!p->cache.rw)
+        return 0;               /* interpreter only: nothing shared */
+    int r = cache_memfd(p->cache.size, p->cache.memfd_flags);
+    if (r < 0)
+        return r;
+    *fd = r;
+    return 0;
+}
+
+void rt_cache_fork_parent(RtProcess *p, int fd)
+{
+    (void)p;
+    if (fd >= 0)
+        close(fd);
+}
+
+void rt_cache_fork_child(RtProcess *p, int fd)
+{
+    RtCodeCache *c = &p->cache;
+    if (fd < 0)
+        return;
+    void *rw = mmap(c->rw, c->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+    void *rx = rw == c->rw ? mmap(c->rx, c->size, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED,
+                                  fd, 0)
+                           : MAP_FAILED;
+    close(fd);
+    if (rw != c->rw || rx != c->rx) {
+        /* The views may be half replaced: never write to them again. The interpreter needs
+         * no code region, so the child goes on, slower (as when the cache cannot be made at
+         * start-up). */
+        fprintf(stderr, "ferry: fork: cannot give the child its own code cache (%s): using "
+                "the interpreter\n", strerror(errno));
+        munmap(c->rw, c->size);
+        munmap(c->rx, c->size);
+        rt_blocks_clear(p);
+        c->rw = c->rx = NULL;
+        c->enter = NULL;
+        p->opt.interp = true;
+        p->chain = false;
+        return;
+    }
+    rt_cache_flush(p);
 }
 
 void rt_cache_flush(RtProcess *p)

@@ -7,13 +7,25 @@
  * could not compile). Exit words:
  *   JUMP, INDIRECT  continue at the guest pc the block stored (chained exits never get here)
  *   SYSCALL         perform the system call, continue after the instruction
- *   TRAP            the guest gets the signal with no handler (signals are a later issue):
- *                   it dies as Linux would kill it. SIGILL always prints one line, with the
- *                   frontend's reason for an instruction ferry could not translate; the
- *                   other traps print under any -d channel
+ *   TRAP            the guest gets the signal (bits 8-15) with the state exact at the
+ *                   instruction (the exit stored the pc and the flags): its handler runs,
+ *                   with si_code and si_addr as Linux sets them; without one (or ignored,
+ *                   or blocked) it dies as Linux would kill it. Dying by SIGILL always
+ *                   prints one line, with the frontend's reason for an instruction ferry
+ *                   could not translate; so does a handler run for an instruction ferry
+ *                   does not implement; the rest prints under any -d channel
  *   HALT            hlt is privileged in user mode: the guest gets SIGSEGV, as on Linux
  * t->in_guest brackets guest execution so that the host fault handler (fault.c) can tell a
- * guest fault in a helper or the interpreter from a ferry bug.
+ * guest fault in a helper or the interpreter from a ferry bug, and so that signal.c knows
+ * when generated code must be made to come back (rt_blocks_kick).
+ *
+ * Signals are delivered at block boundaries: before each block the loop looks at
+ * t->sig_check (set by the host handler, by trap exits, by an interrupted system call and by
+ * the calls that change the mask) and lets rt_signal_deliver build the guest's frames. The
+ * flag is looked at again after in_guest says RT_IN_CODE, so a signal taken in between is
+ * never left waiting behind a chained loop: either the second look sees it, or the handler
+ * saw in_guest and kicked the code out. After generated code returns, rt_blocks_relink
+ * undoes a kick before anything else touches the blocks.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -31,7 +43,8 @@ RtThread *rt_thread_new(RtProcess *p)
     memset(t, 0, size);
     t->proc = p;
     t->tid = (int)syscall(SYS_gettid);
-    t->altstack_flags = 2;          /* SS_DISABLE: no guest alternate stack yet */
+    t->altstack_flags = GUEST_SS_DISABLE;   /* no guest alternate stack yet */
+    t->restart_nr = -1;
     x86_state_init(&t->state);
     t->state.mem_base = 0;          /* guest base 0, for the frontend's C helpers */
     t->next = p->threads;
@@ -78,26 +91,69 @@ _Noreturn void rt_die_by_signal(RtProcess *p, int sig)
     flush_for_exit(p);
     /* Die by the signal itself, so the parent sees the same status (and core dump) as for
      * a native run: default disposition, unblocked, raised at this thread. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);  /* fails harmlessly for the signals libc reserves */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    rt_host_sigaction(sig, 0 /* SIG_DFL */, 0);
+    rt_host_sigmask(SIG_UNBLOCK, 1ull << (sig - 1), NULL);
     syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
     _exit(128 + sig);           /* a signal whose default is not to terminate */
 }
 
 /* ---------------------------------------------------------------- traps */
 
-static _Noreturn void guest_trap(RtThread *t, const RtBlock *b, int sig, int code)
+/* What Linux reports for the trap exit (sig, code) at pc: si_addr, the trap number and error
+ * code of uc_mcontext. #UD and #DE give the instruction's address; #BP (int3) and #GP give
+ * 0; #DB (int1) the address after it (the exit's pc); a code fetch fault the first byte that
+ * cannot be fetched, with SEGV_ACCERR when it is mapped (not executable). */
+static void trap_details(RtThread *t, int sig, int *code, uint64_t *addr, unsigned *trapno,
+                         uint64_t *err)
+{
+    RtProcess *p = t->proc;
+    uint64_t pc = t->state.rip;
+    *addr = 0;
+    *err = 0;
+    switch (sig) {
+    case SIGILL:  *trapno = GUEST_TRAP_UD; *addr = pc; break;
+    case SIGFPE:  *trapno = GUEST_TRAP_DE; *addr = pc; break;
+    case SIGTRAP:
+        *trapno = *code == GUEST_SI_KERNEL ? GUEST_TRAP_BP : GUEST_TRAP_DB;
+        *addr = *code == GUEST_SI_KERNEL ? 0 : pc;
+        break;
+    case SIGSEGV:
+        if (*code == GUEST_SEGV_MAPERR) {
+            uint8_t bytes[16];
+            uint64_t fault = pc + rt_fetch_code(p, pc, bytes, sizeof bytes);
+            const RtMapping *m = rt_map_find(&p->map, fault);
+            *code = m ? GUEST_SEGV_ACCERR : GUEST_SEGV_MAPERR;
+            *addr = fault;
+            *trapno = GUEST_TRAP_PF;
+            *err = 0x14 | (m ? 1 : 0);     /* user, instruction fetch, present */
+            break;
+        }
+        *trapno = GUEST_TRAP_GP;
+        break;
+    default:      *trapno = 0; break;
+    }
+}
+
+/* A trap exit: the guest's handler gets the signal, or the guest dies by it. */
+static void guest_trap(RtThread *t, const RtBlock *b, int sig, int code)
 {
     RtProcess *p = t->proc;
     uint64_t pc = t->state.rip;
     const char *name = rt_signal_name(sig);
+    bool unimplemented = b && b->fe_status == FE_UNIMPLEMENTED && b->bad_pc == pc;
+    uint64_t addr, err;
+    unsigned trapno;
+    int si_code = code;
+    trap_details(t, sig, &si_code, &addr, &trapno, &err);
+    if (rt_signal_trap(t, sig, si_code, addr, trapno, err)) {
+        if (unimplemented || p->log.mask) {
+            FILE *f = unimplemented ? stderr : p->log.f;
+            fprintf(f, "ferry: guest %s at 0x%llx%s: to the guest's handler\n",
+                    name ? name : "signal", (unsigned long long)pc,
+                    unimplemented ? " (instruction not implemented by ferry)" : "");
+        }
+        return;
+    }
     if (sig == SIGILL || p->log.mask) {
         uint8_t bytes[16];
         size_t n = rt_fetch_code(p, pc, bytes, sizeof bytes);
@@ -110,7 +166,7 @@ static _Noreturn void guest_trap(RtThread *t, const RtBlock *b, int sig, int cod
         fprintf(f, "ferry: guest %s at 0x%llx: %s (%s)", name ? name : "signal",
                 (unsigned long long)pc, why, dis);
         if (p->log.mask)
-            fprintf(f, " [signal %d, si_code %d]", sig, code);
+            fprintf(f, " [signal %d, si_code %d]", sig, si_code);
         fputc('\n', f);
     }
     rt_die_by_signal(p, sig);
@@ -123,6 +179,8 @@ _Noreturn void rt_run(RtThread *t)
     RtProcess *p = t->proc;
     X86State *st = &t->state;
     for (;;) {
+        if (t->sig_check)
+            rt_signal_deliver(t);
         RtBlock *b = rt_block_find(t, st->rip);
         p->stats.blocks_executed++;
         if (rt_log_on(p, RT_LOG_EXEC))
@@ -130,9 +188,19 @@ _Noreturn void rt_run(RtThread *t)
                           (unsigned long long)b->pc, b->guest_insns,
                           b->code ? "compiled" : "interpreted");
         t->cur_block = b;
-        t->in_guest = 1;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);    /* jump cache writes before in_guest */
+        t->in_guest = b->code ? RT_IN_CODE : RT_IN_INTERP;
+        if (t->sig_check) {                         /* taken before the handler could kick */
+            t->in_guest = RT_IN_RUNTIME;
+            __atomic_signal_fence(__ATOMIC_SEQ_CST);
+            rt_blocks_relink(p, t);
+            continue;
+        }
         uint64_t w = b->code ? p->cache.enter(st, b->code) : ir_interp_run(b->ir, st, &p->gi);
-        t->in_guest = 0;
+        t->in_guest = RT_IN_RUNTIME;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        if (t->jc_disabled || p->unchained)
+            rt_blocks_relink(p, t);
         switch (IR_EXIT_WORD_KIND(w & IR_EXIT_WORD_MASK)) {
         case IR_EXIT_JUMP:
         case IR_EXIT_INDIRECT:
@@ -142,8 +210,10 @@ _Noreturn void rt_run(RtThread *t)
             break;
         case IR_EXIT_TRAP:
             guest_trap(t, b, IR_EXIT_WORD_SIG(w), IR_EXIT_WORD_CODE(w));
+            break;
         case IR_EXIT_HALT:
-            guest_trap(t, b, SIGSEGV, 0x80 /* SI_KERNEL, as Linux reports #GP */);
+            guest_trap(t, b, SIGSEGV, GUEST_SI_KERNEL);     /* #GP, as Linux reports it */
+            break;
         default:
             fprintf(stderr, "ferry: internal error: block 0x%llx returned exit word 0x%llx\n",
                     (unsigned long long)b->pc, (unsigned long long)w);

@@ -1,13 +1,18 @@
-/* fault.c — host SIGSEGV, SIGBUS and SIGFPE: a guest fault, or a bug in ferry.
+/* fault.c — the host signal handler: every host signal ferry catches comes here. Faults
+ * (SIGSEGV, SIGBUS, SIGFPE raised by the kernel for an instruction: si_code > 0) are a guest
+ * fault or a bug in ferry; everything else (the guest's signals, and fault signals sent with
+ * kill or sigqueue: si_code <= 0) goes to signal.c, which records it for the guest.
  *
  * The handler runs on an alternate signal stack (a guest stack overflow or a ferry stack
  * overflow must still be reported). A fault whose host pc lies in the code cache, or that
  * happens while the thread runs guest code (a C helper called from generated code, such as a
  * rep-movs helper touching a bad guest address, or the reference interpreter), is the
  * guest's: under any -d channel ferry prints the guest pc of the block and the fault address,
- * then the process dies by that signal as a native run would (exact si_addr, guest handlers
- * and precise guest state come with the signals issue). A signal sent by another process
- * (si_code <= 0) takes its default action. Anything else is a ferry bug: one line
+ * then the process dies by that signal as a native run would. A guest handler for the signal
+ * is not run (ferry says so in one line): the guest state is not exact at a fault inside a
+ * block, since the backend keeps no host pc -> guest instruction map and the frontend keeps
+ * flags and the pc in host registers between exits; delivering it would hand the handler
+ * wrong registers. Anything else is a ferry bug: one line
  * "ferry: internal error: SIGSEGV at host pc ..." and abort().
  *
  * Process state (the one mutable global of the runtime, documented here): the handler needs
@@ -41,16 +46,29 @@ static uintptr_t host_pc(const void *ucv)
 #endif
 }
 
-static void handler(int sig, siginfo_t *si, void *ucv)
+void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
 {
     RtProcess *p = fault_process;
     RtThread *t = fault_thread;
+    bool fault = (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE) && si->si_code > 0;
+    if (!fault) {
+        if (p)
+            rt_signal_host(p, t, sig, si, ucv);
+        return;
+    }
     uintptr_t pc = host_pc(ucv);
     const char *name = rt_signal_name(sig);
-    if (si->si_code <= 0 && p)          /* sent by kill/tgkill: the default action */
-        rt_die_by_signal(p, sig);
     bool in_cache = p && rt_cache_contains(p, pc);
     if (p && (in_cache || (t && t->in_guest))) {
+        if (p->sigact[sig].handler > GUEST_SIG_IGN) {
+            /* Written with write(2): stdio's locks may be held by the interrupted code. */
+            char msg[200];
+            int n = snprintf(msg, sizeof msg, "ferry: guest %s at fault address 0x%llx: the "
+                             "guest's handler is not run (faults inside translated code are "
+                             "not precise yet)\n", name, (unsigned long long)(uintptr_t)si->si_addr);
+            if (n > 0 && write(2, msg, (size_t)n) < 0)
+                n = 0;
+        }
         if (p->log.mask) {
             const RtBlock *b = in_cache ? rt_block_by_host_pc(p, pc) : NULL;
             if (!b && t)
@@ -78,9 +96,14 @@ void rt_fault_install(RtProcess *p)
     fault_process = p;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = handler;
+    sa.sa_sigaction = rt_host_signal_handler;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
+    /* Not interrupted by the guest's signals (signal.c's state is per thread); a fault in
+     * the handler itself is still reported. */
+    sigfillset(&sa.sa_mask);
+    sigdelset(&sa.sa_mask, SIGSEGV);
+    sigdelset(&sa.sa_mask, SIGBUS);
+    sigdelset(&sa.sa_mask, SIGFPE);
     sigaction(SIGSEGV, &sa, NULL);
     sigaction(SIGBUS, &sa, NULL);
     sigaction(SIGFPE, &sa, NULL);

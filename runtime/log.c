@@ -5,7 +5,8 @@
  * The log is stderr or the -D file, line-buffered so that log lines and the guest's own
  * output (written straight to its descriptors) appear in the order they happened. The -D file
  * gets a descriptor number far from the guest's (>= 100) and the guest may not close it
- * (RtProcess.log_fd). Capstone handles are opened on first use: a run without -d never pays
+ * (RtProcess.log_fd). A ferry started by the guest's execve logs to the descriptor the old
+ * one passes with --log-fd, so one -D file holds the whole process tree's log, in order. Capstone handles are opened on first use: a run without -d never pays
  * for them.
  */
 #include <capstone/capstone.h>
@@ -25,22 +26,34 @@ void rt_log_open(RtProcess *p)
     p->log.mask = p->opt.log_mask;
     p->log.f = stderr;
     p->log_fd = -1;
-    if (p->opt.log_file) {
-        int fd = open(p->opt.log_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (p->opt.log_file || p->opt.log_fd >= 0) {
+        const char *name = p->opt.log_file ? p->opt.log_file : "descriptor";
+        int fd;
+        if (p->opt.log_fd >= 0) {
+            /* Inherited from the ferry that ran execve: appended to, never truncated. */
+            fd = p->opt.log_fd;
+            if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+                fprintf(stderr, "ferry: --log-fd %d: %s\n", fd, strerror(errno));
+                exit(1);
+            }
+        } else {
+            fd = open(p->opt.log_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        }
         if (fd < 0) {
             fprintf(stderr, "ferry: cannot open log file %s: %s\n", p->opt.log_file,
                     strerror(errno));
             exit(1);
         }
-        int high = fcntl(fd, F_DUPFD_CLOEXEC, RT_LOG_FD_MIN);
-        if (high >= 0) {
-            close(fd);
-            fd = high;
+        if (fd < RT_LOG_FD_MIN) {
+            int high = fcntl(fd, F_DUPFD_CLOEXEC, RT_LOG_FD_MIN);
+            if (high >= 0) {
+                close(fd);
+                fd = high;
+            }
         }
         FILE *f = fdopen(fd, "w");
         if (!f) {
-            fprintf(stderr, "ferry: cannot open log file %s: %s\n", p->opt.log_file,
-                    strerror(errno));
+            fprintf(stderr, "ferry: cannot open log file %s: %s\n", name, strerror(errno));
             exit(1);
         }
         p->log.f = f;

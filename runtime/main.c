@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "runtime/rt.h"
 
 /* 64 MiB of host code: a few hundred thousand blocks before the first flush. */
@@ -26,11 +27,19 @@ int main(int argc, char **argv)
     }
     rt_options_parse(&p->opt, argc, argv);
     rt_log_open(p);
+    /* execve runs this binary again for the guest's new program. */
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    p->ferry_path = n > 0 ? strndup(self, (size_t)n) : NULL;
+    if (!p->ferry_path)
+        p->ferry_path = "/proc/self/exe";
 
     fe_init();
     p->gi = fe_guest_info(0);
 #if defined(__x86_64__)
     p->backend = &backend_x86_64;
+#elif defined(__aarch64__)
+    p->backend = &backend_aarch64;
 #else
     p->backend = NULL;          /* no backend for this host yet: the interpreter runs all */
 #endif
@@ -84,5 +93,6 @@ int main(int argc, char **argv)
     }
     rt_fault_install(p);
     rt_fault_thread_init(t);
+    rt_signal_init(t);
     rt_run(t);
 }

@@ -44,6 +44,7 @@ static void usage(FILE *f)
         "  -L DIR          guest sysroot (for dynamic executables)\n"
         "  -d LIST         log items, comma separated (-d help lists them)\n"
         "  -D FILE         write logs to FILE instead of stderr\n"
+        "  --log-fd N      write logs to inherited descriptor N (how execve passes -D on)\n"
         "  -strace         log system calls\n"
         "  -cpu NAME       CPU model (-cpu help lists them)\n"
         "  -E VAR=VALUE    set VAR in the guest environment\n"
@@ -101,6 +102,15 @@ static void parse_cpu(RtOptions *o, const char *name)
     o->cpu_model = name;
 }
 
+static void parse_log_fd(RtOptions *o, const char *v)
+{
+    char *end;
+    long fd = strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || fd < 0 || fd > 1 << 20)
+        usage_error("--log-fd needs a descriptor number, not '%s'", v);
+    o->log_fd = (int)fd;
+}
+
 static void add_env_edit(RtOptions *o, const char *text, bool unset)
 {
     if (!unset && !strchr(text, '='))
@@ -120,6 +130,7 @@ void rt_options_parse(RtOptions *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->cpu_model = rt_cpu_model_name;
+    o->log_fd = -1;
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -139,6 +150,8 @@ void rt_options_parse(RtOptions *o, int argc, char **argv)
             printf("ferry %s: x86-64 Linux guests, %s host backend\n", FERRY_VERSION,
 #if defined(__x86_64__)
                    "x86_64"
+#elif defined(__aarch64__)
+                   "aarch64"
 #else
                    "no (interpreter only)"
 #endif
@@ -149,7 +162,8 @@ void rt_options_parse(RtOptions *o, int argc, char **argv)
         if (strcmp(name, "singlestep") == 0) { o->single_step = true; continue; }
         if (strcmp(name, "interp") == 0) { o->interp = true; continue; }
         /* Options with a value. */
-        static const char *const with_value[] = { "L", "d", "D", "cpu", "E", "U", "0" };
+        static const char *const with_value[] = { "L", "d", "D", "cpu", "E", "U", "0",
+                                                   "log-fd" };
         bool known = false;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             known |= strcmp(name, with_value[k]) == 0;
@@ -164,6 +178,7 @@ void rt_options_parse(RtOptions *o, int argc, char **argv)
         else if (strcmp(name, "cpu") == 0) parse_cpu(o, v);
         else if (strcmp(name, "E") == 0)   add_env_edit(o, v, false);
         else if (strcmp(name, "U") == 0)   add_env_edit(o, v, true);
+        else if (strcmp(name, "log-fd") == 0) parse_log_fd(o, v);
         else                               o->argv0 = v;
     }
     if (i >= argc)
@@ -171,6 +186,46 @@ void rt_options_parse(RtOptions *o, int argc, char **argv)
     o->program = argv[i];
     o->guest_argc = argc - i;
     o->guest_argv = argv + i;
+}
+
+int rt_options_for_exec(const RtOptions *o, int log_fd, const char **out, int max)
+{
+    static char dlist[128], fdnum[16];
+    const char *v[16];
+    int n = 0;
+    if (o->sysroot) {
+        v[n++] = "-L";
+        v[n++] = o->sysroot;
+    }
+    if (o->log_mask) {
+        size_t len = 0;
+        dlist[0] = '\0';
+        for (size_t i = 0; i < N_LOG_ITEMS; i++)
+            if (o->log_mask & log_items[i].bit)
+                len += (size_t)snprintf(dlist + len, sizeof dlist - len, "%s%s", len ? "," : "",
+                                        log_items[i].name);
+        v[n++] = "-d";
+        v[n++] = dlist;
+    }
+    if (log_fd >= 0) {
+        snprintf(fdnum, sizeof fdnum, "%d", log_fd);
+        v[n++] = "--log-fd";
+        v[n++] = fdnum;
+    }
+    if (o->strace)
+        v[n++] = "-strace";
+    if (o->cpu_model && strcmp(o->cpu_model, rt_cpu_model_name) != 0) {
+        v[n++] = "-cpu";
+        v[n++] = o->cpu_model;
+    }
+    if (o->single_step)
+        v[n++] = "-singlestep";
+    if (o->interp)
+        v[n++] = "--interp";
+    int k = 0;
+    for (; k < n && k < max; k++)
+        out[k] = v[k];
+    return k;
 }
 
 /* Does env entry e define the variable named by the first n bytes of name? */

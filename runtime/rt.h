@@ -16,7 +16,10 @@
  *   blocks.c            block table, jump cache, chaining of direct exits
  *   translate.c         guest pc -> RtBlock (frontend, passes, verifier, backend, logs)
  *   dispatch.c          the loop that runs blocks and acts on exit words; guest termination
- *   fault.c             host SIGSEGV/SIGBUS/SIGFPE -> guest fault or internal error
+ *   fault.c             the host signal handler: faults -> guest fault or internal error,
+ *                       every other host signal -> signal.c
+ *   signal.c            guest signals: host dispositions and mask, pending signals, delivery
+ *   sigframe.c          the x86-64 rt_sigframe: built for a handler, read back by rt_sigreturn
  *   syscall.c, sys_*.c, strace.c, syscalls.def   Linux system calls and -strace
  *   log.c               -d channels, Capstone disassembly, -d stats
  */
@@ -32,6 +35,7 @@
 #include "ir/backend.h"
 #include "frontend-x86/frontend.h"
 #include "frontend-x86/x86_state.h"
+#include "runtime/guest_abi.h"
 
 #define RT_PAGE_SIZE 4096ull
 #define RT_PAGE_DOWN(a) ((uint64_t)(a) & ~(RT_PAGE_SIZE - 1))
@@ -57,9 +61,10 @@ typedef struct RtEnvEdit {
 } RtEnvEdit;
 
 typedef struct RtOptions {
-    const char *sysroot;        /* -L DIR: guest sysroot, for dynamic binaries (later issue) */
+    const char *sysroot;        /* -L DIR: guest sysroot (NULL or "/": the host's files) */
     unsigned log_mask;          /* -d: RT_LOG_* bits */
     const char *log_file;       /* -D FILE, NULL for stderr */
+    int log_fd;                 /* --log-fd N: log to inherited descriptor N (execve), or -1 */
     bool strace;                /* -strace */
     const char *cpu_model;      /* -cpu NAME (validated; there is one model) */
     const char *argv0;          /* -0 ARGV0: the guest's argv[0], NULL to keep PROGRAM */
@@ -78,6 +83,11 @@ void rt_options_parse(RtOptions *o, int argc, char **argv);
 /* The guest environment: a copy of `env` with the -E/-U edits applied in order (malloc'd,
  * NULL-terminated). */
 char **rt_env_build(const RtOptions *o, char **env);
+/* The options a ferry started by the guest's execve gets to behave as this one does (-L, -d,
+ * the log, -strace, -cpu, -singlestep, --interp; not -E/-U/-0, which the guest's own argv and
+ * envp replace). Writes at most max pointers into out (strings point into o or into static
+ * storage valid until the next call) and returns how many. */
+int rt_options_for_exec(const RtOptions *o, int log_fd, const char **out, int max);
 /* The name of the one CPU model (-cpu help). */
 extern const char rt_cpu_model_name[];
 
@@ -171,6 +181,7 @@ typedef struct RtCodeCache {
     CodeBuf cb;                 /* where the backend writes next */
     BackendEnterFn enter;       /* the trampoline of the current fill */
     uint8_t *blocks_start;      /* writable address of the first block (after the trampoline) */
+    unsigned memfd_flags;       /* MFD_* flags that gave an executable memfd (fork reuses them) */
 } RtCodeCache;
 
 /* ---------------------------------------------------------------- logs and statistics */
@@ -197,8 +208,7 @@ typedef struct RtStats {
 
 /* ---------------------------------------------------------------- process and thread */
 
-/* What the guest recorded with rt_sigaction (signals are a later issue: ferry records the
- * dispositions and honours SIG_IGN for signals sent to itself, nothing more). */
+/* What the guest recorded with rt_sigaction (signal.c mirrors it in the host disposition). */
 typedef struct RtSigAction {
     uint64_t handler;           /* guest sa_handler (0 = SIG_DFL, 1 = SIG_IGN) */
     uint64_t flags;             /* sa_flags */
@@ -210,10 +220,13 @@ struct RtProcess {
     RtOptions opt;              /* the command line */
     const char *exe_path;       /* absolute path of the guest program (/proc/self/exe) */
     const char *exec_fn;        /* the path as given (AT_EXECFN) */
+    const char *ferry_path;     /* host path of ferry's own binary (execve re-runs it) */
 
     /* Layout of the loaded image (elf_load.c). */
     uint64_t load_bias;         /* added to every p_vaddr (0 for ET_EXEC) */
-    uint64_t entry;             /* guest entry point (biased) */
+    uint64_t entry;             /* the program's entry point (biased; AT_ENTRY) */
+    uint64_t interp_base;       /* load bias of the dynamic loader (AT_BASE), 0 if none */
+    uint64_t start_pc;          /* where the guest starts: the loader's entry, or entry */
     uint64_t phdr_addr;         /* guest address of the program headers (AT_PHDR) */
     uint32_t phnum;             /* AT_PHNUM */
     uint32_t phent;             /* AT_PHENT */
@@ -237,11 +250,22 @@ struct RtProcess {
     IrBlock *scratch;           /* IR block reused by every translation */
 
     RtThread *threads;          /* every guest thread (one until threads exist) */
+    void *exec_pending;         /* execve's copy of argv/envp while the host execve runs: a
+                                   vfork parent frees what its child left (sys_exec.c) */
     RtSigAction sigact[65];     /* recorded dispositions, by guest signal number */
+    volatile sig_atomic_t unchained; /* rt_blocks_kick unpatched every chained exit: the
+                                   dispatcher relinks them before generated code runs again */
     int log_fd;                 /* ferry's own descriptor for -D (the guest may not touch it),
                                    or -1 */
     RtLog log;                  /* -d channels */
     RtStats stats;              /* -d stats */
+};
+
+/* RtThread.in_guest. */
+enum {
+    RT_IN_RUNTIME = 0,          /* ferry's own code (dispatcher, translation, system calls) */
+    RT_IN_CODE,                 /* the code cache and the helpers it calls */
+    RT_IN_INTERP,               /* the reference interpreter (it returns after each block) */
 };
 
 #define RT_JC_BITS 12
@@ -262,23 +286,50 @@ struct RtThread {
     RtProcess *proc;            /* the process this thread belongs to */
     RtJcEntry jc[RT_JC_SIZE];   /* direct-mapped jump cache: pc -> block */
     RtBlock *volatile cur_block;/* block entered last by the dispatcher (fault reports) */
-    volatile sig_atomic_t in_guest; /* inside generated code, a helper, or the interpreter */
+    volatile sig_atomic_t in_guest; /* RT_IN_*: where the thread is (fault.c, signal.c) */
     int tid;                    /* host thread id (the guest's too) */
     uint64_t clear_child_tid;   /* set_tid_address */
     uint64_t robust_list;       /* set_robust_list head */
-    uint64_t sigmask;           /* recorded rt_sigprocmask mask (bit n-1 for signal n) */
-    uint64_t sigpending;        /* signals sent to self while blocked */
-    uint64_t altstack_sp;       /* recorded sigaltstack */
-    uint64_t altstack_size;
-    int altstack_flags;         /* SS_DISABLE when none */
+    /* Signals (signal.c). Bit n-1 of a mask stands for signal n. */
+    uint64_t sigmask;           /* the guest's blocked signals */
+    uint64_t saved_sigmask;     /* the mask rt_sigsuspend replaced, while sigmask_saved: the
+                                   frame of the signal that ends the wait records it */
+    bool sigmask_saved;
+    volatile uint64_t sigpending; /* signals taken for the guest and not yet delivered; the host
+                                   handler sets bits: change only with __atomic operations */
+    GuestSiginfo siginfo[GUEST_NSIG + 1]; /* the siginfo of each pending signal */
+    volatile sig_atomic_t sig_check; /* the dispatcher must look at signals (rt_signal_deliver)
+                                   before guest code runs again */
+    volatile sig_atomic_t jc_disabled; /* rt_blocks_kick cleared the jump cache's code pointers */
+    int64_t restart_nr;         /* system call that returned -EINTR: restart it or not when the
+                                   signal is delivered (-1: none) */
+    bool regs_replaced;         /* rt_sigreturn loaded every register: rt_syscall must not set
+                                   RAX, RCX and R11 */
+    uint64_t trap_nr, trap_err, trap_cr2; /* of the last trap (uc_mcontext trapno, err, cr2) */
+    uint64_t altstack_sp;       /* sigaltstack, as the kernel keeps it */
+    uint64_t altstack_size;     /* 0: no alternate stack */
+    uint32_t altstack_flags;    /* ss_flags as given (SS_DISABLE when none), SS_AUTODISARM kept */
     RtThread *next;             /* next thread of the process */
 };
 
 /* ---------------------------------------------------------------- functions by file */
 
-/* elf_load.c: load PROGRAM into guest memory and fill the layout fields of p. On failure
- * prints "ferry: PATH: <reason>" and exits (127: missing file, 126: any other reason). */
+/* elf_load.c: load PROGRAM (and its PT_INTERP loader, under the -L sysroot) into guest
+ * memory and fill the layout fields of p. On failure prints "ferry: PATH: <reason>" and exits
+ * (127: missing program or loader, 126: any other reason). */
 void rt_elf_load(RtProcess *p, const char *path);
+/* The same validation of the program at host path `path` and of its loader, without loading:
+ * 0, or the -errno execve reports (-ENOENT, -EACCES, -ENOEXEC, -ELIBBAD, ...) with the reason
+ * in why (n bytes). */
+int rt_elf_check(const RtOptions *o, const char *path, char *why, size_t n);
+
+/* sys_path.c: the host path for guest path `path` under the -L sysroot. An absolute path
+ * other than /proc, /sys and /dev becomes SYSROOT/path (symbolic links resolved inside the
+ * sysroot; the last one only with follow) when that exists; otherwise, and without -L, the
+ * path is the host's. Returns buf (n bytes) when it wrote the sysroot's path there, else
+ * path. */
+const char *rt_sysroot_path(const RtOptions *o, const char *path, char *buf, size_t n,
+                            bool follow);
 
 /* stack.c: map the 8 MiB guest stack, build argc/argv/envp/auxv on it and set the entry
  * registers of t (x86_state_init, rsp, rip). Returns 0, or -errno (E2BIG, ENOMEM). */
@@ -312,6 +363,12 @@ size_t rt_fetch_code(void *opaque_process, uint64_t pc, uint8_t *buf, size_t n);
 /* codecache.c */
 int rt_cache_init(RtProcess *p, size_t size);        /* 0 or -errno */
 void rt_cache_flush(RtProcess *p);                   /* empty cache, table and jump caches */
+/* fork: before forking, the memfd of the child's own region (*fd, -1 when there is no code
+ * region): 0 or -errno. After forking, the child maps it over both views and flushes (its
+ * blocks are gone, it retranslates); the parent closes it. */
+int rt_cache_fork_prepare(RtProcess *p, int *fd);
+void rt_cache_fork_child(RtProcess *p, int fd);
+void rt_cache_fork_parent(RtProcess *p, int fd);
 bool rt_cache_contains(const RtProcess *p, uintptr_t host_pc);
 /* Make freshly written code at [exec, exec + n) visible to instruction fetch. */
 void rt_cache_sync(void *exec, size_t n);
@@ -326,6 +383,13 @@ RtBlock *rt_block_by_host_pc(const RtProcess *p, uintptr_t host_pc);
 /* Chaining: patch b's exits whose targets are compiled, and earlier blocks' exits that go to
  * b's pc. No-op when chaining is off or b is interpreted. */
 void rt_block_chain(RtProcess *p, RtBlock *b);
+/* Make the code t runs come back to the dispatcher within a block or two: clear the code
+ * pointers of t's jump cache and unpatch every chained exit. Async-signal-safe; only called
+ * from the host signal handler while t->in_guest == RT_IN_CODE, when the runtime is not
+ * changing blocks. */
+void rt_blocks_kick(RtProcess *p, RtThread *t);
+/* Undo rt_blocks_kick (the dispatcher, before generated code runs again). */
+void rt_blocks_relink(RtProcess *p, RtThread *t);
 static inline uint32_t rt_jc_index(uint64_t pc)
 {
     return (uint32_t)((pc ^ (pc >> RT_JC_BITS)) & (RT_JC_SIZE - 1));
@@ -362,6 +426,58 @@ _Noreturn void rt_exit(RtProcess *p, int status);
 /* fault.c */
 void rt_fault_install(RtProcess *p);                 /* host SIGSEGV/SIGBUS/SIGFPE handler */
 void rt_fault_thread_init(RtThread *t);              /* alternate signal stack, current thread */
+/* The one host handler (SA_SIGINFO) ferry installs, for faults and for the guest's signals. */
+void rt_host_signal_handler(int sig, siginfo_t *si, void *ucontext);
+
+/* signal.c */
+/* The thread's initial guest mask and ignored signals from what ferry inherited (a native
+ * execve keeps both), then the host mask mirrored. After rt_fault_install. */
+void rt_signal_init(RtThread *t);
+/* From the host handler: signal sig arrived for the guest (anything but a fault in ferry or
+ * guest code): record it pending, keep it blocked on the host until it is delivered, and make
+ * generated code come back to the dispatcher. */
+void rt_signal_host(RtProcess *p, RtThread *t, int sig, const siginfo_t *si, void *ucontext);
+/* The dispatcher, when t->sig_check is set: deliver every deliverable pending signal (guest
+ * frames, default actions), decide the restart of an interrupted system call. */
+void rt_signal_deliver(RtThread *t);
+/* A synchronous signal from a guest instruction (trap exit) with exact state in t->state:
+ * queued to be delivered before any other guest instruction runs. False if the guest does
+ * not catch it (no handler, ignored or blocked: the kernel then kills, and so must the
+ * caller). */
+bool rt_signal_trap(RtThread *t, int sig, int code, uint64_t addr, unsigned trapno,
+                    uint64_t err);
+/* Set the host signal mask to the guest's (plus the pending signals, minus the faults ferry
+ * must always catch). */
+void rt_signal_sync_host_mask(RtThread *t);
+/* Host signal disposition for any signal 1..64, the ones glibc reserves included: handler 0
+ * (SIG_DFL), 1 (SIG_IGN) or the address of a SA_SIGINFO handler. 0 or -errno. */
+int rt_host_sigaction(int sig, uintptr_t handler, unsigned long flags);
+/* Host rt_sigprocmask on a 64-bit mask (signals glibc reserves included). */
+void rt_host_sigmask(int how, uint64_t set, uint64_t *old);
+/* Signals pending in the host kernel for this thread or the process. */
+uint64_t rt_host_sigpending(void);
+/* Make the host disposition of sig follow p->sigact[sig] (not for SIGSEGV/SIGBUS/SIGFPE,
+ * which fault.c always catches). */
+void rt_signal_mirror_action(RtProcess *p, int sig);
+/* True if the default action of sig terminates the process (with or without a core). */
+bool rt_signal_default_fatal(int sig);
+/* rt_sigsuspend and pause: wait with `mask` until a signal is taken; -EINTR. */
+int64_t rt_signal_suspend(RtThread *t, uint64_t mask);
+/* rt_sigtimedwait: take a pending signal of `set` (or wait for one, ts NULL: forever) into
+ * *info. The signal number, or -EAGAIN (timeout), -EINTR (another signal was taken). */
+struct timespec;
+int64_t rt_signal_timedwait(RtThread *t, uint64_t set, GuestSiginfo *info,
+                            const struct timespec *ts);
+
+/* sigframe.c */
+/* Build the rt_sigframe for sig on t's guest stack (or alternate stack) and set t's registers
+ * for the handler, as Linux does; `oldmask` is the mask the frame saves. 0, or -EFAULT when
+ * the frame cannot be written (the caller forces SIGSEGV). */
+int rt_sigframe_push(RtThread *t, int sig, const GuestSiginfo *info, const RtSigAction *act,
+                     uint64_t oldmask);
+/* rt_sigreturn: reload every register, the FPU, the mask and the alternate stack from the
+ * frame the handler returned through. 0, or -EFAULT for an unreadable frame. */
+int rt_sigframe_pop(RtThread *t);
 
 /* syscall.c: perform the system call in t->state (RAX number, RDI RSI RDX R10 R8 R9), result
  * in RAX. */

@@ -15,7 +15,8 @@
  *     NULL, argv pointers
  *     argc                                <- rsp, 16-byte aligned
  *
- * Registers: all zero except rsp and rip (rdx = 0: no dynamic-linker finaliser to register),
+ * Registers: all zero except rsp and rip (rdx = 0: no dynamic-linker finaliser to register;
+ * rip is the dynamic loader's entry for a dynamic program, whose base is AT_BASE),
  * EFLAGS and MXCSR as x86_state_init sets them. AT_HWCAP is CPUID leaf 1 EDX from the model
  * the frontend presents, so the auxv and the cpuid instruction agree. No vDSO is offered
  * (no AT_SYSINFO_EHDR): the guest libc falls back to real system calls for the clocks.
@@ -113,7 +114,7 @@ int rt_stack_setup(RtProcess *p, RtThread *t, int argc, char **argv, char **envp
         { AT_PHDR,     p->phdr_addr },
         { AT_PHENT,    p->phent },
         { AT_PHNUM,    p->phnum },
-        { AT_BASE,     0 },
+        { AT_BASE,     p->interp_base },
         { AT_FLAGS,    0 },
         { AT_ENTRY,    p->entry },
         { AT_UID,      getuid() },
@@ -148,7 +149,7 @@ int rt_stack_setup(RtProcess *p, RtThread *t, int argc, char **argv, char **envp
     x86_state_init(&t->state);
     t->state.gpr[X86_RSP] = sp;
     t->state.gpr[X86_RDX] = 0;
-    t->state.rip = p->entry;
+    t->state.rip = p->start_pc;
     t->state.mem_base = 0;
     return 0;
 }

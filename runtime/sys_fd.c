@@ -1,5 +1,5 @@
 /* sys_fd.c — system calls on file descriptors: read/write and their vector and positioned
- * forms, lseek, close, dup family, pipe, fcntl, ioctl, poll, select, fsync, ftruncate,
+ * forms, lseek, close, close_range, dup family, pipe, fcntl, ioctl, poll, select, fsync, ftruncate,
  * getdents64.
  *
  * Descriptors are the host's (one guest process is one host process). Data buffers go to the
@@ -138,6 +138,24 @@ int64_t rt_sys_close(RtThread *t, const uint64_t *a)
     if (rt_fd_reserved(t->proc, rt_arg_int(a[0])))
         return -EBADF;
     return rt_sysret(close(rt_arg_int(a[0])));
+}
+
+int64_t rt_sys_close_range(RtThread *t, const uint64_t *a)
+{
+    unsigned first = (unsigned)a[0], last = (unsigned)a[1], flags = (unsigned)a[2];
+    if (first > last)
+        return -EINVAL;
+    /* ferry's log descriptor stays open: close the ranges on either side of it. */
+    int lf = t->proc->log_fd;
+    if (lf >= 0 && (unsigned)lf >= first && (unsigned)lf <= last) {
+        long r = 0;
+        if ((unsigned)lf > first)
+            r = syscall(SYS_close_range, first, (unsigned)lf - 1, flags);
+        if (r == 0 && (unsigned)lf < last)
+            r = syscall(SYS_close_range, (unsigned)lf + 1, last, flags);
+        return rt_sysret(r);
+    }
+    return rt_sysret(syscall(SYS_close_range, first, last, flags));
 }
 
 int64_t rt_sys_dup(RtThread *t, const uint64_t *a)

@@ -1,5 +1,6 @@
 /* sys_path.c — system calls that name files: open, the stat family, readlink, access, unlink,
- * mkdir, rmdir, rename, truncate, chmod, getcwd, chdir, umask.
+ * mkdir, rmdir, rename, truncate, chmod, getcwd, chdir, umask, statfs, getxattr (reading
+ * extended attributes: what ls and cp ask about ACLs and security labels).
  *
  * Paths are copied from guest memory (so a bad pointer is -EFAULT, an unterminated one
  * -ENAMETOOLONG) and handed to the host's *at system calls, which every host has.
@@ -7,7 +8,13 @@
  * the guest's absolute path, and calls that follow the link open or stat the guest program.
  * struct stat is converted to the x86-64 layout field by field (an aarch64 host lays it out
  * differently); struct statx is the same everywhere and goes straight to guest memory.
- * The -L sysroot is not applied to paths yet (that comes with dynamic executables).
+ * With -L SYSROOT, absolute guest paths go to the sysroot's file when it exists there
+ * (rt_sysroot_path, as qemu-user's -L does), so the dynamic loader finds the sysroot's
+ * /etc/ld.so.cache and /lib/x86_64-linux-gnu/...; /proc, /sys and /dev, and paths the sysroot
+ * lacks (new files too), stay the host's. Symbolic links inside the sysroot are resolved
+ * inside it (an absolute link target restarts at SYSROOT, ".." stops there). Relative paths
+ * and descriptors are not translated, so getcwd after chdir into the sysroot shows the host
+ * path, as under qemu.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <unistd.h>
 #include "runtime/guest_abi.h"
 #include "runtime/syscall.h"
@@ -30,8 +38,121 @@ static bool is_self_exe(const char *path)
     return strcmp(path, mine) == 0;
 }
 
-/* Copy the guest path at gp into buf (PATH_MAX bytes). With follow, a name of the program's
- * own executable becomes the guest program's path. Returns 0 or -errno. */
+/* ---------------------------------------------------------------- the -L sysroot */
+
+static bool no_sysroot(const RtOptions *o)
+{
+    return !o->sysroot || o->sysroot[strspn(o->sysroot, "/")] == '\0';
+}
+
+/* /proc, /sys and /dev describe the running host system: never taken from the sysroot. */
+static bool host_only(const char *path)
+{
+    static const char *const dirs[] = { "/proc", "/sys", "/dev" };
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        size_t n = strlen(dirs[i]);
+        if (strncmp(path, dirs[i], n) == 0 && (path[n] == '/' || path[n] == '\0'))
+            return true;
+    }
+    return false;
+}
+
+#define RT_MAX_SYMLINKS 40      /* Linux's limit on links followed in one lookup */
+
+/* Resolve absolute `path` inside `root` (no trailing slash) into out (n bytes): each
+ * component is looked up under root, symbolic links are followed there (the last one only
+ * with follow). False if a component does not exist or the result does not fit. */
+static bool resolve_in_root(const char *root, const char *path, char *out, size_t n,
+                            bool follow)
+{
+    char rest[PATH_MAX], done[PATH_MAX], cand[PATH_MAX], link[PATH_MAX];
+    size_t dlen = 0;
+    int links = 0;
+    if (snprintf(rest, sizeof rest, "%s", path) >= (int)sizeof rest)
+        return false;
+    done[0] = '\0';
+    char *r = rest;
+    for (;;) {
+        while (*r == '/')
+            r++;
+        if (*r == '\0')
+            break;
+        size_t clen = strcspn(r, "/");
+        bool last = r[clen + strspn(r + clen, "/")] == '\0';
+        if (clen == 1 && r[0] == '.') {
+            r += clen;
+            continue;
+        }
+        if (clen == 2 && r[0] == '.' && r[1] == '.') {
+            while (dlen > 0 && done[dlen - 1] != '/')
+                dlen--;
+            if (dlen > 0)
+                dlen--;                 /* drop the slash; never above root */
+            done[dlen] = '\0';
+            r += clen;
+            continue;
+        }
+        if (dlen + 1 + clen >= sizeof done)
+            return false;
+        done[dlen] = '/';
+        memcpy(done + dlen + 1, r, clen);
+        done[dlen + 1 + clen] = '\0';
+        r += clen;
+        if (last && !follow) {
+            dlen += 1 + clen;
+            break;
+        }
+        if (snprintf(cand, sizeof cand, "%s%s", root, done) >= (int)sizeof cand)
+            return false;
+        struct stat st;
+        if (lstat(cand, &st) != 0)
+            return false;
+        if (!S_ISLNK(st.st_mode)) {
+            dlen += 1 + clen;
+            continue;
+        }
+        if (++links > RT_MAX_SYMLINKS)
+            return false;
+        ssize_t ln = readlink(cand, link, sizeof link - 1);
+        if (ln <= 0)
+            return false;
+        link[ln] = '\0';
+        done[dlen] = '\0';             /* the link itself is replaced by its target */
+        if (link[0] == '/')
+            dlen = 0, done[0] = '\0';
+        char tail[PATH_MAX];
+        if (snprintf(tail, sizeof tail, "%s/%s", link, r) >= (int)sizeof tail)
+            return false;
+        memcpy(rest, tail, strlen(tail) + 1);
+        r = rest;
+    }
+    return snprintf(out, n, "%s%s", root, dlen ? done : "/") < (int)n;
+}
+
+const char *rt_sysroot_path(const RtOptions *o, const char *path, char *buf, size_t n,
+                            bool follow)
+{
+    if (path[0] != '/' || no_sysroot(o) || host_only(path))
+        return path;
+    char root[PATH_MAX];
+    size_t len = strlen(o->sysroot);
+    while (len > 1 && o->sysroot[len - 1] == '/')
+        len--;
+    if (len >= sizeof root)
+        return path;
+    memcpy(root, o->sysroot, len);
+    root[len] = '\0';
+    struct stat st;
+    if (resolve_in_root(root, path, buf, n, follow) && lstat(buf, &st) == 0)
+        return buf;
+    return path;
+}
+
+/* ---------------------------------------------------------------- guest paths */
+
+/* Copy the guest path at gp into buf (PATH_MAX bytes) and make it the host's: with follow, a
+ * name of the program's own executable becomes the guest program's path; an absolute path
+ * goes through the -L sysroot. Returns 0 or -errno. */
 static int64_t get_path(RtThread *t, uint64_t gp, char *buf, bool follow)
 {
     int64_t n = rt_strncpy_from_guest(t->proc, buf, gp, PATH_MAX);
@@ -41,8 +162,17 @@ static int64_t get_path(RtThread *t, uint64_t gp, char *buf, bool follow)
         if (strlen(t->proc->exe_path) >= PATH_MAX)
             return -ENAMETOOLONG;
         strcpy(buf, t->proc->exe_path);
+        return 0;
     }
+    char host[PATH_MAX];
+    if (rt_sysroot_path(&t->proc->opt, buf, host, sizeof host, follow) == host)
+        strcpy(buf, host);
     return 0;
+}
+
+int64_t rt_path_from_guest(RtThread *t, uint64_t gp, char *buf, bool follow)
+{
+    return get_path(t, gp, buf, follow);
 }
 
 #define PATH_ARG(var, guest, follow)                        \
@@ -332,4 +462,78 @@ int64_t rt_sys_fchdir(RtThread *t, const uint64_t *a)
 {
     (void)t;
     return rt_sysret(fchdir(rt_arg_int(a[0])));
+}
+
+/* ---------------------------------------------------------------- file systems and xattrs */
+
+/* struct statfs: 120 bytes of longs on x86-64, and the same on the asm-generic 64-bit hosts. */
+#define GUEST_STATFS_SIZE 120
+
+int64_t rt_sys_statfs(RtThread *t, const uint64_t *a)
+{
+    PATH_ARG(path, a[0], true);
+    if (!rt_guest_range_ok(t->proc, a[1], GUEST_STATFS_SIZE))
+        return -EFAULT;
+    return rt_sysret(syscall(SYS_statfs, path, (void *)(uintptr_t)a[1]));
+}
+
+int64_t rt_sys_fstatfs(RtThread *t, const uint64_t *a)
+{
+    if (!rt_guest_range_ok(t->proc, a[1], GUEST_STATFS_SIZE))
+        return -EFAULT;
+    return rt_sysret(syscall(SYS_fstatfs, rt_arg_int(a[0]), (void *)(uintptr_t)a[1]));
+}
+
+#define RT_XATTR_NAME_MAX 256   /* XATTR_NAME_MAX (255) and the NUL */
+
+/* getxattr's value buffer: clamped to guest memory (size 0 asks for the length). */
+static int64_t xattr_buf(RtThread *t, uint64_t buf, uint64_t size, size_t *n)
+{
+    *n = 0;
+    if (size == 0)
+        return 0;
+    uint64_t ok = rt_guest_prefix(t->proc, buf, size);
+    if (ok == 0)
+        return -EFAULT;
+    *n = (size_t)ok;
+    return 0;
+}
+
+static int64_t do_getxattr(RtThread *t, const uint64_t *a, bool follow)
+{
+    PATH_ARG(path, a[0], follow);
+    char name[RT_XATTR_NAME_MAX];
+    int64_t e = rt_strncpy_from_guest(t->proc, name, a[1], sizeof name);
+    if (e < 0)
+        return e == -ENAMETOOLONG ? -ERANGE : e;
+    size_t n;
+    if ((e = xattr_buf(t, a[2], a[3], &n)) < 0)
+        return e;
+    return rt_sysret(syscall(follow ? SYS_getxattr : SYS_lgetxattr, path, name,
+                             n ? (void *)(uintptr_t)a[2] : NULL, n));
+}
+
+int64_t rt_sys_getxattr(RtThread *t, const uint64_t *a)
+{
+    return do_getxattr(t, a, true);
+}
+
+int64_t rt_sys_lgetxattr(RtThread *t, const uint64_t *a)
+{
+    return do_getxattr(t, a, false);
+}
+
+int64_t rt_sys_fgetxattr(RtThread *t, const uint64_t *a)
+{
+    if (rt_fd_reserved(t->proc, rt_arg_int(a[0])))
+        return -EBADF;
+    char name[RT_XATTR_NAME_MAX];
+    int64_t e = rt_strncpy_from_guest(t->proc, name, a[1], sizeof name);
+    if (e < 0)
+        return e == -ENAMETOOLONG ? -ERANGE : e;
+    size_t n;
+    if ((e = xattr_buf(t, a[2], a[3], &n)) < 0)
+        return e;
+    return rt_sysret(syscall(SYS_fgetxattr, rt_arg_int(a[0]), name,
+                             n ? (void *)(uintptr_t)a[2] : NULL, n));
 }

@@ -1,5 +1,5 @@
 /* sys_process.c — process and thread identity, limits and resources: exit, the get*id
- * family, set_tid_address, set_robust_list, rseq, arch_prctl, uname, rlimits, getrusage,
+ * family, setpgid/setsid, set_tid_address, set_robust_list, rseq, arch_prctl, uname, rlimits, getrusage,
  * sysinfo, getrandom, sched_getaffinity/sched_yield, futex.
  *
  * One guest process is one host process, so identities are the host's. The guest's FS and GS
@@ -48,6 +48,19 @@ int64_t rt_sys_getsid(RtThread *t, const uint64_t *a)
 {
     (void)t;
     return rt_sysret(getsid(rt_arg_int(a[0])));
+}
+
+int64_t rt_sys_setpgid(RtThread *t, const uint64_t *a)
+{
+    (void)t;
+    return rt_sysret(setpgid(rt_arg_int(a[0]), rt_arg_int(a[1])));
+}
+
+int64_t rt_sys_setsid(RtThread *t, const uint64_t *a)
+{
+    (void)t;
+    (void)a;
+    return rt_sysret(setsid());
 }
 
 int64_t rt_sys_set_tid_address(RtThread *t, const uint64_t *a)

@@ -1,71 +1,36 @@
-/* sys_signal.c — the signal system calls, recorded only (signals are a later issue):
- * rt_sigaction, rt_sigprocmask and sigaltstack validate their arguments as Linux does,
- * record what the guest asks in RtProcess/RtThread and return 0. ferry never installs a host
- * handler for the guest.
+/* sys_signal.c — the signal system calls: dispositions, masks, the alternate stack, waiting
+ * for signals, sending them, the timers that raise them, and rt_sigreturn.
  *
- * Signals the guest sends to itself (kill, tkill, tgkill naming this process or thread) take
- * their default action right away: terminate or dump core (the process dies by that very
- * signal, so the exit status matches a native run), stop, or nothing for the signals ignored
- * by default. A recorded SIG_IGN is honoured, and a signal blocked in the recorded mask stays
- * pending until rt_sigprocmask unblocks it (glibc's raise and abort block signals around
- * tgkill). A guest handler is never run; under -d ferry says so before acting.
- * Signals for other processes go to the host kernel unchanged.
+ * Arguments are checked as Linux checks them (sigsetsize 8, signal numbers 1..64, SIGKILL and
+ * SIGSTOP neither caught, ignored nor blocked) and guest memory is reached through the safe
+ * copies. What the calls record is mirrored in the host (signal.c explains the model):
+ * rt_sigaction sets the host disposition, rt_sigprocmask the host mask, and sending a signal
+ * (kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo) is the host's call, which reaches
+ * ferry's host handler when it names this process. One shortcut: an unblocked signal with
+ * SIG_DFL that kills, sent to this thread, kills here, so the -d logs and statistics are
+ * written first. alarm, setitimer and getitimer are the host's timers (ITIMER_REAL raises
+ * SIGALRM at ferry, on the guest's behalf; the virtual and profiling timers count ferry's
+ * time, translation included).
+ *
+ * Waiting (pause, rt_sigsuspend, rt_sigtimedwait) is signal.c's: it must close the window
+ * between looking at the pending signals and sleeping in the host.
  */
 #include <signal.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
-#include "runtime/guest_abi.h"
 #include "runtime/syscall.h"
 
-#define GUEST_NSIG 64
 #define SIGBIT(s) (1ull << ((s) - 1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
-int64_t rt_signal_self(RtThread *t, int sig)
-{
-    RtProcess *p = t->proc;
-    if (sig == 0)
-        return 0;
-    bool uncatchable = sig == SIGKILL || sig == SIGSTOP;
-    if (!uncatchable && p->sigact[sig].handler == GUEST_SIG_IGN)
-        return 0;
-    if (!uncatchable && (t->sigmask & SIGBIT(sig))) {
-        t->sigpending |= SIGBIT(sig);
-        return 0;
-    }
-    switch (sig) {
-    case SIGCHLD: case SIGURG: case SIGWINCH: case SIGCONT:
-        return 0;                               /* ignored by default */
-    case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
-        rt_log_flush(p);
-        kill(getpid(), SIGSTOP);                /* stop ferry; SIGCONT resumes the guest */
-        return 0;
-    default:
-        break;
-    }
-    if (!uncatchable && p->sigact[sig].handler > GUEST_SIG_IGN && p->log.mask) {
-        const char *name = rt_signal_name(sig);
-        rt_log_printf(p, "ferry: guest handler for signal %d (%s) not run: signal delivery "
-                      "is not implemented yet; default action\n", sig, name ? name : "?");
-    }
-    rt_die_by_signal(p, sig);
-}
-
-/* Deliver what became unblocked. */
-static void deliver_pending(RtThread *t)
-{
-    uint64_t ready = t->sigpending & ~t->sigmask;
-    for (int s = 1; s <= GUEST_NSIG && ready; s++) {
-        if (ready & SIGBIT(s)) {
-            t->sigpending &= ~SIGBIT(s);
-            ready &= ~SIGBIT(s);
-            rt_signal_self(t, s);
-        }
-    }
-}
+/* ---------------------------------------------------------------- dispositions */
 
 int64_t rt_sys_rt_sigaction(RtThread *t, const uint64_t *a)
 {
+    RtProcess *p = t->proc;
     int sig = rt_arg_int(a[0]);
     if (a[3] != 8 || sig < 1 || sig > GUEST_NSIG)
         return -EINVAL;
@@ -73,79 +38,182 @@ int64_t rt_sys_rt_sigaction(RtThread *t, const uint64_t *a)
     if (a[1]) {
         if (sig == SIGKILL || sig == SIGSTOP)
             return -EINVAL;
-        if (rt_copy_from_guest(t->proc, &act, a[1], sizeof act) < 0)
+        if (rt_copy_from_guest(p, &act, a[1], sizeof act) < 0)
             return -EFAULT;
     }
-    RtSigAction *rec = &t->proc->sigact[sig];
+    RtSigAction *rec = &p->sigact[sig];
     if (a[2]) {
         GuestSigaction old = { rec->handler, rec->flags, rec->restorer, rec->mask };
-        if (rt_copy_to_guest(t->proc, a[2], &old, sizeof old) < 0)
+        if (rt_copy_to_guest(p, a[2], &old, sizeof old) < 0)
             return -EFAULT;
     }
     if (a[1]) {
         *rec = (RtSigAction){ act.handler, act.flags, act.restorer, act.mask & ~UNBLOCKABLE };
-        if (act.handler == GUEST_SIG_IGN)   /* setting SIG_IGN discards pending instances */
-            for (RtThread *th = t->proc->threads; th; th = th->next)
-                th->sigpending &= ~SIGBIT(sig);
+        /* Ignoring a signal discards its pending instances (the host drops its own when the
+         * host disposition becomes SIG_IGN; so does SIG_DFL for a signal ignored by
+         * default). */
+        if (act.handler == GUEST_SIG_IGN ||
+            (act.handler == GUEST_SIG_DFL && !rt_signal_default_fatal(sig) && sig != SIGSTOP &&
+             sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU))
+            for (RtThread *th = p->threads; th; th = th->next)
+                __atomic_fetch_and(&th->sigpending, ~SIGBIT(sig), __ATOMIC_RELAXED);
+        rt_signal_mirror_action(p, sig);
     }
     return 0;
 }
+
+/* ---------------------------------------------------------------- the mask */
 
 int64_t rt_sys_rt_sigprocmask(RtThread *t, const uint64_t *a)
 {
     int how = rt_arg_int(a[0]);
     if (a[3] != 8)
         return -EINVAL;
-    uint64_t set = 0;
+    uint64_t old = t->sigmask;
     if (a[1]) {
-        if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK)
-            return -EINVAL;
+        uint64_t set;
         if (rt_copy_from_guest(t->proc, &set, a[1], sizeof set) < 0)
             return -EFAULT;
-    }
-    uint64_t old = t->sigmask;
-    if (a[2] && rt_copy_to_guest(t->proc, a[2], &old, sizeof old) < 0)
-        return -EFAULT;
-    if (a[1]) {
+        set &= ~UNBLOCKABLE;
         if (how == SIG_BLOCK)
             t->sigmask |= set;
         else if (how == SIG_UNBLOCK)
             t->sigmask &= ~set;
-        else
+        else if (how == SIG_SETMASK)
             t->sigmask = set;
-        t->sigmask &= ~UNBLOCKABLE;
-        deliver_pending(t);
+        else
+            return -EINVAL;
+        rt_signal_sync_host_mask(t);
+        t->sig_check = 1;           /* a pending signal may have become deliverable */
     }
+    if (a[2] && rt_copy_to_guest(t->proc, a[2], &old, sizeof old) < 0)
+        return -EFAULT;
     return 0;
 }
 
+int64_t rt_sys_rt_sigpending(RtThread *t, const uint64_t *a)
+{
+    if (a[1] > 8)
+        return -EINVAL;
+    uint64_t set = (__atomic_load_n(&t->sigpending, __ATOMIC_RELAXED) | rt_host_sigpending()) &
+                   t->sigmask;
+    if (rt_copy_to_guest(t->proc, a[0], &set, (size_t)a[1]) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- waiting */
+
+int64_t rt_sys_pause(RtThread *t, const uint64_t *a)
+{
+    (void)a;
+    return rt_signal_suspend(t, t->sigmask);
+}
+
+int64_t rt_sys_rt_sigsuspend(RtThread *t, const uint64_t *a)
+{
+    if (a[1] != 8)
+        return -EINVAL;
+    uint64_t mask;
+    if (rt_copy_from_guest(t->proc, &mask, a[0], sizeof mask) < 0)
+        return -EFAULT;
+    return rt_signal_suspend(t, mask);
+}
+
+int64_t rt_sys_rt_sigtimedwait(RtThread *t, const uint64_t *a)
+{
+    RtProcess *p = t->proc;
+    if (a[3] != 8)
+        return -EINVAL;
+    uint64_t set;
+    if (rt_copy_from_guest(p, &set, a[0], sizeof set) < 0)
+        return -EFAULT;
+    struct timespec ts;
+    int64_t g[2];
+    if (a[2]) {
+        if (rt_copy_from_guest(p, g, a[2], sizeof g) < 0)
+            return -EFAULT;
+        if (g[0] < 0 || g[1] < 0 || g[1] >= 1000000000)
+            return -EINVAL;
+        ts.tv_sec = g[0];
+        ts.tv_nsec = g[1];
+    }
+    GuestSiginfo info;
+    int64_t sig = rt_signal_timedwait(t, set, &info, a[2] ? &ts : NULL);
+    if (sig > 0 && a[1] && rt_copy_to_guest(p, a[1], &info, sizeof info) < 0)
+        return -EFAULT;
+    return sig;
+}
+
+/* ---------------------------------------------------------------- rt_sigreturn */
+
+int64_t rt_sys_rt_sigreturn(RtThread *t, const uint64_t *a)
+{
+    (void)a;
+    X86State *s = &t->state;
+    t->restart_nr = -1;
+    t->regs_replaced = true;
+    t->sig_check = 1;               /* the restored mask may unblock a pending signal */
+    if (rt_sigframe_pop(t) == 0)
+        return (int64_t)s->gpr[X86_RAX];
+    /* badframe: SIGSEGV, with the registers of the system call's return. */
+    s->gpr[X86_RAX] = 0;
+    s->gpr[X86_RCX] = s->rip;
+    s->gpr[X86_R11] = x86_get_eflags(s);
+    if (t->proc->log.mask)
+        rt_log_printf(t->proc, "ferry: rt_sigreturn: unreadable frame at 0x%llx: SIGSEGV\n",
+                      (unsigned long long)(s->gpr[X86_RSP] - 8));
+    if (!rt_signal_trap(t, SIGSEGV, GUEST_SI_KERNEL, 0, t->trap_nr, t->trap_err))
+        rt_die_by_signal(t->proc, SIGSEGV);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the alternate stack */
+
 int64_t rt_sys_sigaltstack(RtThread *t, const uint64_t *a)
 {
+    uint64_t sp = t->state.gpr[X86_RSP];
+    bool on_stack = !(t->altstack_flags & GUEST_SS_AUTODISARM) && sp > t->altstack_sp &&
+                    sp - t->altstack_sp <= t->altstack_size;
     GuestStack ss;
     if (a[0] && rt_copy_from_guest(t->proc, &ss, a[0], sizeof ss) < 0)
         return -EFAULT;
-    if (a[1]) {
-        GuestStack old = { .ss_sp = t->altstack_sp, .ss_flags = t->altstack_flags,
-                           .ss_size = t->altstack_size };
-        if (rt_copy_to_guest(t->proc, a[1], &old, sizeof old) < 0)
-            return -EFAULT;
-    }
+    GuestStack old = {
+        .ss_sp = t->altstack_sp, .ss_size = t->altstack_size,
+        .ss_flags = (int32_t)((!t->altstack_size ? GUEST_SS_DISABLE : on_stack ? GUEST_SS_ONSTACK : 0) |
+                              (t->altstack_flags & GUEST_SS_AUTODISARM)),
+    };
     if (a[0]) {
-        uint32_t mode = (uint32_t)ss.ss_flags & ~GUEST_SS_AUTODISARM;
+        if (on_stack)
+            return -EPERM;
+        uint32_t flags = (uint32_t)ss.ss_flags, mode = flags & ~GUEST_SS_AUTODISARM;
         if (mode != 0 && mode != GUEST_SS_DISABLE && mode != GUEST_SS_ONSTACK)
             return -EINVAL;
         if (mode == GUEST_SS_DISABLE) {
             t->altstack_sp = t->altstack_size = 0;
-            t->altstack_flags = GUEST_SS_DISABLE;
         } else {
             if (ss.ss_size < GUEST_MINSIGSTKSZ)
                 return -ENOMEM;
             t->altstack_sp = ss.ss_sp;
             t->altstack_size = ss.ss_size;
-            t->altstack_flags = ss.ss_flags & (int32_t)GUEST_SS_AUTODISARM;
         }
+        t->altstack_flags = flags;
     }
+    if (a[1] && rt_copy_to_guest(t->proc, a[1], &old, sizeof old) < 0)
+        return -EFAULT;
     return 0;
+}
+
+/* ---------------------------------------------------------------- sending */
+
+/* A signal for this thread that would kill it by its default action: die here, logs first. */
+static void die_if_fatal(RtThread *t, int sig)
+{
+    RtProcess *p = t->proc;
+    if (sig == SIGKILL ||
+        (sig > 0 && p->sigact[sig].handler == GUEST_SIG_DFL && !(t->sigmask & SIGBIT(sig)) &&
+         rt_signal_default_fatal(sig)))
+        rt_die_by_signal(p, sig);
 }
 
 int64_t rt_sys_kill(RtThread *t, const uint64_t *a)
@@ -154,7 +222,7 @@ int64_t rt_sys_kill(RtThread *t, const uint64_t *a)
     if (sig < 0 || sig > GUEST_NSIG)
         return -EINVAL;
     if (pid == getpid())
-        return rt_signal_self(t, sig);
+        die_if_fatal(t, sig);
     return rt_sysret(kill(pid, sig));
 }
 
@@ -164,7 +232,7 @@ int64_t rt_sys_tkill(RtThread *t, const uint64_t *a)
     if (tid <= 0 || sig < 0 || sig > GUEST_NSIG)
         return -EINVAL;
     if (tid == t->tid)
-        return rt_signal_self(t, sig);
+        die_if_fatal(t, sig);
     return rt_sysret(syscall(SYS_tkill, tid, sig));
 }
 
@@ -174,6 +242,58 @@ int64_t rt_sys_tgkill(RtThread *t, const uint64_t *a)
     if (tgid <= 0 || tid <= 0 || sig < 0 || sig > GUEST_NSIG)
         return -EINVAL;
     if (tgid == getpid() && tid == t->tid)
-        return rt_signal_self(t, sig);
+        die_if_fatal(t, sig);
     return rt_sysret(syscall(SYS_tgkill, tgid, tid, sig));
+}
+
+int64_t rt_sys_rt_sigqueueinfo(RtThread *t, const uint64_t *a)
+{
+    int pid = rt_arg_int(a[0]), sig = rt_arg_int(a[1]);
+    GuestSiginfo info;
+    if (rt_copy_from_guest(t->proc, &info, a[2], sizeof info) < 0)
+        return -EFAULT;
+    return rt_sysret(syscall(SYS_rt_sigqueueinfo, pid, sig, &info));
+}
+
+int64_t rt_sys_rt_tgsigqueueinfo(RtThread *t, const uint64_t *a)
+{
+    int tgid = rt_arg_int(a[0]), tid = rt_arg_int(a[1]), sig = rt_arg_int(a[2]);
+    GuestSiginfo info;
+    if (rt_copy_from_guest(t->proc, &info, a[3], sizeof info) < 0)
+        return -EFAULT;
+    return rt_sysret(syscall(SYS_rt_tgsigqueueinfo, tgid, tid, sig, &info));
+}
+
+/* ---------------------------------------------------------------- timers */
+
+int64_t rt_sys_alarm(RtThread *t, const uint64_t *a)
+{
+    (void)t;
+    return alarm((unsigned)a[0]);
+}
+
+/* struct itimerval: two timevals of two 64-bit integers, on the guest and the hosts. */
+_Static_assert(sizeof(struct itimerval) == 32, "64-bit struct itimerval");
+
+int64_t rt_sys_getitimer(RtThread *t, const uint64_t *a)
+{
+    struct itimerval v;
+    if (syscall(SYS_getitimer, rt_arg_int(a[0]), &v) < 0)
+        return -errno;
+    if (rt_copy_to_guest(t->proc, a[1], &v, sizeof v) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+int64_t rt_sys_setitimer(RtThread *t, const uint64_t *a)
+{
+    struct itimerval v, old;
+    memset(&v, 0, sizeof v);
+    if (a[1] && rt_copy_from_guest(t->proc, &v, a[1], sizeof v) < 0)
+        return -EFAULT;
+    if (syscall(SYS_setitimer, rt_arg_int(a[0]), &v, &old) < 0)
+        return -errno;
+    if (a[2] && rt_copy_to_guest(t->proc, a[2], &old, sizeof old) < 0)
+        return -EFAULT;
+    return 0;
 }

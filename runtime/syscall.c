@@ -2,7 +2,9 @@
  * syscalls.def, run the handler, put the result in RAX, and print the -strace line.
  *
  * As the syscall instruction does, RCX receives the return address (the guest pc after the
- * instruction, which the block's exit stored) and R11 the flags. -strace lines read
+ * instruction, which the block's exit stored) and R11 the flags, except after rt_sigreturn,
+ * which reloads every register from the signal frame. A call interrupted by a signal (-EINTR)
+ * is noted for signal.c, which decides when delivering whether it runs again. -strace lines read
  * "PID name(args) = result" and go to the log (stderr or -D), flushed at once; calls that do
  * not return (exit, exit_group) are printed before they run, with "= ?".
  */
@@ -58,9 +60,17 @@ void rt_syscall(RtThread *t)
     if (p->opt.strace && !returns(d))
         strace_line(t, d, nr, a, 0, false);
     int64_t ret = d ? d->fn(t, a) : -ENOSYS;
-    st->gpr[X86_RAX] = (uint64_t)ret;
-    st->gpr[X86_RCX] = st->rip;
-    st->gpr[X86_R11] = x86_get_eflags(st);
+    if (t->regs_replaced) {
+        t->regs_replaced = false;
+    } else {
+        st->gpr[X86_RAX] = (uint64_t)ret;
+        st->gpr[X86_RCX] = st->rip;
+        st->gpr[X86_R11] = x86_get_eflags(st);
+        if (ret == -EINTR) {
+            t->restart_nr = (int64_t)nr;
+            t->sig_check = 1;
+        }
+    }
     if (p->opt.strace)
         strace_line(t, d, nr, a, ret, true);
 }

@@ -63,12 +63,13 @@ static inline int rt_arg_int(uint64_t v)
     return (int)(int32_t)(uint32_t)v;
 }
 
+/* The guest path at gp as the host path system calls use (sys_path.c): copied safely into
+ * buf (PATH_MAX bytes), /proc/self/exe (with follow) naming the guest program, absolute
+ * paths under the -L sysroot. 0 or -errno (-EFAULT, -ENAMETOOLONG). */
+int64_t rt_path_from_guest(RtThread *t, uint64_t gp, char *buf, bool follow);
+
 /* Guest open flags <-> host open flags (sys_fd.c). */
 int rt_host_open_flags(int guest_flags);
 int rt_guest_open_flags(int host_flags);
-
-/* Self-delivered signals (sys_signal.c): the default action of sig for thread t, honouring a
- * recorded SIG_IGN and the recorded mask. Returns 0 if the process goes on. */
-int64_t rt_signal_self(RtThread *t, int sig);
 
 #endif /* FERRY_RT_SYSCALL_H */

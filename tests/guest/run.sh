@@ -63,6 +63,42 @@ if [ -x "$prog" ]; then
     fi
 fi
 
+# Host programs: dynamic executables (ld.so, libc.so.6 mapped by the guest), and processes
+# (fork, execve re-running ferry, pipes, wait) through the shell. Same stdout and status.
+same_as_native() {  # name command...
+    local name=$1; shift
+    run_env timeout 60 "$@" </dev/null >"$tmp/hn.out" 2>/dev/null; local nrc=$?
+    run_env timeout 60 "$FERRY" "$@" </dev/null >"$tmp/hf.out" 2>"$tmp/hf.err"; local frc=$?
+    if [ $nrc -eq $frc ] && cmp -s "$tmp/hn.out" "$tmp/hf.out"; then
+        ok "$name: same output and exit status ($nrc) as native"
+    else
+        not_ok "$name: differs from native" "exit status native=$nrc ferry=$frc" \
+            "$(diff "$tmp/hn.out" "$tmp/hf.out" | head -8)" "$(head -5 "$tmp/hf.err")"
+    fi
+}
+same_as_native "/bin/echo hello" /bin/echo hello
+same_as_native "/bin/sh -c 'echo a | tr a b'" /bin/sh -c 'echo a | tr a b'
+same_as_native "/bin/sh: exit status and death by signal of children" \
+    /bin/sh -c '(exit 3); echo $?; sh -c "kill -USR1 \$\$"; echo $?; /nonexistent-cmd 2>/dev/null; echo $?'
+same_as_native "/usr/bin/ls /" /usr/bin/ls /
+if [ -x /usr/bin/python3 ]; then
+    same_as_native "python3 -c 'print(6*7)'" /usr/bin/python3 -c 'print(6*7)'
+    same_as_native "python3 subprocess" /usr/bin/python3 -c \
+        'import subprocess; print(subprocess.run(["/bin/echo", "sub"], capture_output=True).stdout)'
+else
+    n=$((n + 1)); echo "ok $n - python3 -c 'print(6*7)' # SKIP no /usr/bin/python3"
+fi
+
+# execve keeps ferry's options: -strace lines of the new program reach the same -D file.
+"$FERRY" -strace -D "$tmp/exec.log" /bin/sh -c '/bin/echo from-child' >"$tmp/exec.out" 2>/dev/null
+if grep -q 'from-child' "$tmp/exec.out" && grep -qE 'execve\("/bin/echo", .*\) = 0' "$tmp/exec.log" \
+   && grep -qE 'write\(1, "from-child' "$tmp/exec.log"; then
+    ok "execve: the new program runs under ferry with the same -strace and -D"
+else
+    not_ok "execve: the new program runs under ferry with the same -strace and -D" \
+        "$(cat "$tmp/exec.out")" "$(grep -E 'execve|write' "$tmp/exec.log" | head -5)"
+fi
+
 # Bad input: clear error, exit status 127 / 126, nothing run.
 "$FERRY" "$tmp/does-not-exist" >/dev/null 2>"$tmp/e1"; rc=$?
 if [ $rc -eq 127 ] && grep -q 'does-not-exist' "$tmp/e1"; then ok "missing program: exit 127 with a message"

@@ -592,6 +592,16 @@ static const Val vals_v128[] = {
     V2(0x0000000180000000, 0x000000017fffffff), V2(0x000000017fffffff, 0xffffffff80000000),
     V2(0x123456789abcdef0, 0), V2(0xfedcba9876543210, 0x0123456789abcdef),
 };
+/* V128 values whose F64 and F32 lanes are interesting floats: zeros, ones, halves, infinities,
+ * quiet and signalling NaNs with payloads, denormals, the largest finite values. */
+static const Val vals_v128f[] = {
+    V2(0x3ff0000000000000, 0x4004000000000000), V2(0x8000000000000000, 0),
+    V2(0x7ff0000000000000, 0xfff0000000000000), V2(0x7ff8000000000000, 0x3fe0000000000000),
+    V2(0x7ff0000000000001, 0xfff8000000012345), V2(1, 0x7fefffffffffffff),
+    V2(0xc004000000000000, 0x3ff8000000000000), V2(0x3f8000003fc00000, 0x40200000c0200000),
+    V2(0x800000003f000000, 0x7f800000ff800000), V2(0x7fc000007f800001, 0xffc1234500000001),
+    V2(0x7f7fffff4f000000, 0xcf0000005f000000), V2(0x3f8000003f800000, 0x3f8000003f800000),
+};
 /* Shift counts for the lane shifts (I64): around every lane width. */
 static const Val vals_count[] = {
     V1(0), V1(1), V1(7), V1(8), V1(9), V1(15), V1(16), V1(17), V1(31), V1(32), V1(33),
@@ -647,7 +657,7 @@ typedef struct OpCase {
     IrType t;           /* result type */
     unsigned nargs;
     IrType at[3];       /* argument types */
-    int64_t imm0;
+    int64_t imm0, imm1;
     ValSet vs[3];       /* values per argument; defaults to vals_of(at[i]) */
 } OpCase;
 
@@ -665,7 +675,7 @@ static IrBlock *build_op(const OpCase *oc, unsigned ci, const Val *cval)
     for (unsigned i = 0; i < oc->nargs; i++)
         a[i] = i == ci ? ir_const(&b, oc->at[i], const_bits(oc->at[i], cval))
                        : ir_get(&b, oc->at[i], arg_off[i]);
-    IrRef r = ir_emit(&b, oc->op, oc->t, a[0], a[1], a[2], oc->imm0, 0);
+    IrRef r = ir_emit(&b, oc->op, oc->t, a[0], a[1], a[2], oc->imm0, oc->imm1);
     ir_put(&b, OFF_OUT, r);
     ir_exit(&b, IR_NONE, 0x2000, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
     ir_builder_fini(&b);
@@ -877,6 +887,60 @@ static void test_fused_compare(void **st)
     }
 }
 
+/* The same for FCMP: a predicate that one UCOMIS decides lives in the host flags when the next
+ * EXIT_IF or SELECT reads it (EQ and NEQ never do); every predicate, both widths, constant or
+ * state operands, NaNs and signed zeros. */
+static IrBlock *build_fused_f(IrType t, IrFCond p, bool bconst, uint64_t bval)
+{
+    IrBlock *blk = ir_block_new(0x1000);
+    IrBuilder b;
+    ir_builder_init(&b, blk);
+    b.fold = false;
+    IrRef x = ir_get(&b, t, OFF_A);
+    IrRef y = bconst ? ir_const(&b, t, bval) : ir_get(&b, t, OFF_B);
+    IrRef c1 = ir_emit(&b, IR_FCMP, IR_I8, x, y, IR_NONE, p, 0);
+    ir_put(&b, OFF_OUT + 16, x);                    /* flag-neutral moves in between */
+    IrRef g = ir_get(&b, IR_I64, OFF_C);
+    ir_exit_if(&b, c1, 0x1111, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    IrRef c2 = ir_emit(&b, IR_FCMP, IR_I8, y, x, IR_NONE, p ^ 4, 0);
+    ir_put(&b, OFF_OUT, ir_select(&b, IR_I64, c2, g, ir_const(&b, IR_I64, 7)));
+    IrRef c3 = ir_emit(&b, IR_FCMP, IR_I8, x, y, IR_NONE, (p + 1) % IR_FCOND_COUNT, 0);
+    IrRef s = ir_select(&b, IR_V128, c3, ir_get(&b, IR_V128, OFF_C), ir_get(&b, IR_V128, OFF_C + 8));
+    ir_put(&b, OFF_OUT + 24, s);
+    IrRef c4 = ir_emit(&b, IR_FCMP, IR_I8, y, x, IR_NONE, p, 0);
+    ir_exit_if(&b, c4, 0x4444, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    ir_exit(&b, IR_NONE, 0x2222, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    ir_builder_fini(&b);
+    return blk;
+}
+
+static void test_fused_fcompare(void **st)
+{
+    (void)st;
+    uint8_t state[STATE_SIZE];
+    static const IrType ft[2] = { IR_F32, IR_F64 };
+    for (unsigned k = 0; k < 2; k++) {
+        ValSet vs = vals_of(ft[k]);
+        for (int p = 0; p < IR_FCOND_COUNT; p++)
+            for (unsigned bc = 0; bc <= vs.n; bc += (bc < vs.n ? 3 : 1)) {
+                bool bconst = bc < vs.n;
+                IrBlock *blk = build_fused_f(ft[k], (IrFCond)p, bconst,
+                                             bconst ? const_bits(ft[k], &vs.v[bc]) : 0);
+                BackendBlockInfo info;
+                const uint8_t *code = compile(blk, 0, &info);
+                for (unsigned i = 0; i < vs.n; i++)
+                    for (unsigned j = 0; j < (bconst ? 1 : vs.n); j++) {
+                        for (unsigned q = 0; q < STATE_SIZE; q++)
+                            state[q] = (uint8_t)(q * 7);
+                        memcpy(state + OFF_A, &vs.v[i], 8);
+                        memcpy(state + OFF_B, &vs.v[j], 8);
+                        run_compare(blk, code, 0, state, zero_mem);
+                    }
+                ir_block_free(blk);
+            }
+    }
+}
+
 static void test_vector(void **st)
 {
     (void)st;
@@ -915,6 +979,22 @@ static void test_vector(void **st)
         check_op(IR_VINSERT64, IR_V128, 2, IR_V128, IR_I64, IR_VOID, lane);
         check_op(IR_VEXTRACT64, IR_I64, 1, IR_V128, IR_VOID, IR_VOID, lane);
     }
+    /* the scalar lane of an xmm register; merging into a zero V128 has its own (MOVQ) path */
+    check_op(IR_VLOWF, IR_F32, 1, IR_V128, IR_VOID, IR_VOID, 0);
+    check_op(IR_VLOWF, IR_F64, 1, IR_V128, IR_VOID, IR_VOID, 0);
+    check_op(IR_VSETLOWF, IR_V128, 2, IR_V128, IR_F32, IR_VOID, 0);
+    check_op(IR_VSETLOWF, IR_V128, 2, IR_V128, IR_F64, IR_VOID, 0);
+    /* packed floating point, per F32 and F64 lane */
+    static const IrOp pf[] = { IR_VFADD, IR_VFSUB, IR_VFMUL, IR_VFDIV, IR_VFMIN, IR_VFMAX,
+                               IR_VFSQRT, IR_VFCMP };
+    for (unsigned i = 0; i < sizeof pf / sizeof pf[0]; i++)
+        for (int lane = 32; lane <= 64; lane *= 2)
+            for (int pred = 0; pred < (pf[i] == IR_VFCMP ? IR_FCOND_COUNT : 1); pred++) {
+                OpCase oc = { .op = pf[i], .t = IR_V128, .nargs = pf[i] == IR_VFSQRT ? 1 : 2,
+                              .at = { IR_V128, IR_V128 }, .imm0 = lane, .imm1 = pred,
+                              .vs = { VS(vals_v128f), VS(vals_v128f) } };
+                check_op_case(&oc);
+            }
 }
 
 static void test_float(void **st)
@@ -1566,15 +1646,26 @@ static void gen_insn(Gen *g)
         break;
     }
     case 19:
-        switch (rn(4)) {
+        switch (rn(6)) {
         case 0: t = IR_I32; v = ir_emit(b, IR_VMOVMSK, t, pick(g, IR_V128), 0, 0, 8 << rn(4), 0); break;
         case 1: t = IR_V128; v = ir_op1(b, IR_VFROM64, t, pick(g, IR_I64)); break;
         case 2: t = IR_V128; v = ir_emit(b, IR_VINSERT64, t, pick(g, t), pick(g, IR_I64), 0, rn(2), 0); break;
+        case 3: t = rn(2) ? IR_F32 : IR_F64; v = ir_op1(b, IR_VLOWF, t, pick(g, IR_V128)); break;
+        case 4: t = IR_V128; v = ir_op2(b, IR_VSETLOWF, t, pick(g, t), pick(g, rn(2) ? IR_F32 : IR_F64)); break;
         default: t = IR_I64; v = ir_emit(b, IR_VEXTRACT64, t, pick(g, IR_V128), 0, 0, rn(2), 0); break;
         }
         break;
     case 20: case 21: case 22: {
         static const IrOp ops[] = { IR_FADD, IR_FSUB, IR_FMUL, IR_FDIV, IR_FMIN, IR_FMAX };
+        static const IrOp vops[] = { IR_VFADD, IR_VFSUB, IR_VFMUL, IR_VFDIV, IR_VFMIN,
+                                     IR_VFMAX, IR_VFSQRT, IR_VFCMP };
+        if (rn(3) == 0) {       /* packed */
+            IrOp op = vops[rn(8)];
+            t = IR_V128;
+            v = ir_emit(b, op, t, pick(g, t), op == IR_VFSQRT ? IR_NONE : pick(g, t), IR_NONE,
+                        32 << rn(2), op == IR_VFCMP ? rn(IR_FCOND_COUNT) : 0);
+            break;
+        }
         t = rn(2) ? IR_F32 : IR_F64;
         v = ir_op2(b, ops[rn(6)], t, pick(g, t), pick(g, t));
         break;
@@ -1709,6 +1800,7 @@ int main(void)
         cmocka_unit_test(test_encoders_modrm),
         cmocka_unit_test(test_encoders_misc),
         cmocka_unit_test(test_fused_compare),
+        cmocka_unit_test(test_fused_fcompare),
         cmocka_unit_test(test_int_binary),
         cmocka_unit_test(test_int_unary),
         cmocka_unit_test(test_popcnt_fallback),

@@ -318,6 +318,18 @@ static void test_eval_vector_shifts_moves(void **state)
     assert_v128(evv(IR_VINSERT64, IR_V128, a, IR_V128, V(7, 0), IR_I64, 0), 7, a.hi);
     assert_int_equal(evv(IR_VEXTRACT64, IR_I64, a, IR_V128, V(0, 0), IR_VOID, 1).lo, a.hi);
     assert_int_equal(evv(IR_VEXTRACT64, IR_I64, a, IR_V128, V(0, 0), IR_VOID, 0).lo, a.lo);
+    /* the scalar in the low lane, and merging one back (x86 movss/movsd xmm, xmm) */
+    assert_v128(evv(IR_VLOWF, IR_F64, a, IR_V128, V(0, 0), IR_VOID, 0), a.lo, 0);
+    assert_v128(evv(IR_VLOWF, IR_F32, a, IR_V128, V(0, 0), IR_VOID, 0), 0x80000001ull, 0);
+    assert_v128(evv(IR_VSETLOWF, IR_V128, a, IR_V128, V(0x3ff0000000000000ull, 0), IR_F64, 0),
+                0x3ff0000000000000ull, a.hi);
+    assert_v128(evv(IR_VSETLOWF, IR_V128, a, IR_V128, V(0x3f800000, 0), IR_F32, 0),
+                0x800000013f800000ull, a.hi);
+    IrValue out;
+    IrType bad[3] = { IR_V128, IR_I64, IR_VOID };
+    IrValue in[3] = { a, V(1, 0), V(0, 0) };
+    assert_false(ir_eval(IR_VSETLOWF, IR_V128, in, bad, NULL, &out));   /* not a float */
+    assert_false(ir_eval(IR_VLOWF, IR_I64, in, bad, NULL, &out));
 }
 
 /* ---------------------------------------------------------------- evaluator: floating point */
@@ -381,6 +393,43 @@ static void test_eval_float_min_max_cmp(void **state)
     }
     assert_int_equal(ev(IR_FCMP, IR_I8, IR_F32, f32b(2.0f), f32b(2.0f), IR_FLE), 1);
     assert_int_equal(ev(IR_FCMP, IR_I8, IR_F32, f32b(2.0f), f32b(2.0f), IR_FNEQ), 0);
+}
+
+/* Packed FP ops apply the scalar rules to each lane. */
+static void test_eval_float_packed(void **state)
+{
+    (void)state;
+    /* F64 lanes: 1 + 2 = 3; NaN + 1 gives the NaN quieted */
+    IrValue a = V(F64_ONE, F64_SNAN), b = V(0x4000000000000000ull, F64_ONE);
+    assert_v128(evv(IR_VFADD, IR_V128, a, IR_V128, b, IR_V128, 64), 0x4008000000000000ull,
+                F64_SNAN | 0x0008000000000000ull);
+    /* F32 lanes: 1 - 1 = 0, 2 - 0.5 = 1.5, inf - inf = default NaN, 0 - 0 = 0 */
+    IrValue c = V(0x400000003f800000ull, 0x000000007f800000ull);
+    IrValue d = V(0x3f0000003f800000ull, 0x000000007f800000ull);
+    assert_v128(evv(IR_VFSUB, IR_V128, c, IR_V128, d, IR_V128, 32), 0x3fc0000000000000ull,
+                F32_DNAN);
+    /* min/max keep the second operand for NaN and equal lanes */
+    IrValue e = V(F64_QNAN_P, 0x8000000000000000ull), f = V(F64_ONE, 0);
+    assert_v128(evv(IR_VFMIN, IR_V128, e, IR_V128, f, IR_V128, 64), F64_ONE, 0);
+    assert_v128(evv(IR_VFMAX, IR_V128, f, IR_V128, e, IR_V128, 64), F64_QNAN_P,
+                0x8000000000000000ull);
+    /* sqrt per lane: sqrt(4) = 2, sqrt(-1) = default NaN */
+    assert_v128(evv(IR_VFSQRT, IR_V128, V(0x4010000000000000ull, 0xbff0000000000000ull),
+                    IR_V128, V(0, 0), IR_VOID, 64), 0x4000000000000000ull, F64_DNAN);
+    /* compare: masks of all ones or zeros; an out-of-range predicate is not evaluated */
+    IrValue in[3] = { a, b, V(0, 0) }, out;
+    IrType ty[3] = { IR_V128, IR_V128, IR_VOID };
+    int64_t imm[2] = { 64, IR_FLT };
+    assert_true(ir_eval(IR_VFCMP, IR_V128, in, ty, imm, &out));
+    assert_v128(out, ~0ull, 0);                 /* 1 < 2; NaN < 1 is false */
+    imm[1] = IR_FUNORD;
+    assert_true(ir_eval(IR_VFCMP, IR_V128, in, ty, imm, &out));
+    assert_v128(out, 0, ~0ull);
+    imm[1] = IR_FCOND_COUNT;
+    assert_false(ir_eval(IR_VFCMP, IR_V128, in, ty, imm, &out));
+    imm[0] = 16;
+    imm[1] = 0;
+    assert_false(ir_eval(IR_VFADD, IR_V128, in, ty, imm, &out));
 }
 
 static void test_eval_float_conversions(void **state)
@@ -654,6 +703,19 @@ static void test_verify_rejects(void **state)
                         "v3 = vinsert64.v128 v1, v2, 0x2\n" EXIT_LINE, "imm0 0x2 out of range");
     expect_verify_error(HDR "v1 = get.v128 0x8\nv2 = vextract64.i64 v1, 0x2\n" EXIT_LINE,
                         "imm0 0x2 out of range 0x0..0x1");
+    expect_verify_error(HDR "v1 = get.v128 0x8\nv2 = vfadd.v128 v1, v1, 0x10\n" EXIT_LINE,
+                        "lane width 16 is not one of 32, 64");
+    expect_verify_error(HDR "v1 = get.v128 0x8\nv2 = vfcmp.v128 v1, v1, 0x20, 0x8\n" EXIT_LINE,
+                        "imm1 0x8 out of range 0x0..0x7");
+    expect_verify_error(HDR "v1 = get.v128 0x8\nv2 = vlowf.i64 v1\n" EXIT_LINE,
+                        "result type must be f32 or f64");
+    expect_verify_error(HDR "v1 = get.f64 0x8\nv2 = vlowf.f64 v1\n" EXIT_LINE,
+                        "arg0 has type f64, expected v128");
+    expect_verify_error(HDR "v1 = get.v128 0x8\nv2 = get.i64 0x8\n"
+                        "v3 = vsetlowf.v128 v1, v2\n" EXIT_LINE,
+                        "arg1 has type i64, expected f32 or f64");
+    expect_verify_error(HDR "v1 = get.v128 0x8\nv2 = get.f32 0x8\n"
+                        "v3 = vsetlowf.f32 v1, v2\n" EXIT_LINE, "result type must be v128");
     expect_verify_error(HDR "v1 = get.v128 0x8\nv2 = vshuf32.v128 v1, 0x100\n" EXIT_LINE,
                         "imm0 0x100 out of range 0x0..0xff");
     expect_verify_error(HDR "exit -, 0x1004, 0x5\n", "bad exit word 0x5");
@@ -784,19 +846,21 @@ static void test_pass_forward(void **state)
         "put v1, 0x10\nnop\nput v1, 0x18\n" EXIT_LINE);
     ir_block_free(blk);
 
-    /* barriers: LOAD, CALL and EXIT_IF stop both forwarding and dropping */
-    static const char *const barriers[] = {
-        "v9 = load.i64 v1\n",
-        "v9 = call.i64 v1, -, -, test_add3\n",
-        "v9 = cmp.i8 v1, v1, eq\nexit_if v9, 0x2000, jump\n",
-        "store v1, v1\n",
+    /* barriers: a CALL stops both forwarding and dropping; LOAD, STORE and EXIT_IF only stop
+     * dropping (the state must be exact if they fault or leave), the GET is still forwarded */
+    static const struct { const char *text; unsigned changed; } barriers[] = {
+        { "v9 = load.i64 v1\n", 1 },
+        { "v9 = call.i64 v1, -, -, test_add3\n", 0 },
+        { "v9 = cmp.i8 v1, v1, eq\nexit_if v9, 0x2000, jump\n", 1 },
+        { "store v1, v1\n", 1 },
     };
     for (size_t i = 0; i < sizeof barriers / sizeof barriers[0]; i++) {
         char text[512];
         snprintf(text, sizeof text, HDR "v1 = get.i64 0x8\nput v1, 0x10\n%s"
-                 "v2 = get.i64 0x10\nput v2, 0x10\n" EXIT_LINE, barriers[i]);
+                 "v2 = get.i64 0x10\nput v2, 0x10\n" EXIT_LINE, barriers[i].text);
         blk = parse_ok(text);
-        assert_int_equal(opt_put_forward(blk), 0);
+        assert_int_equal(opt_put_forward(blk), barriers[i].changed);
+        assert_int_equal(blk->insn[2].op, IR_PUT);     /* the first PUT stays */
         ir_block_free(blk);
     }
 
@@ -1022,6 +1086,91 @@ static void test_fold_agrees_with_interp(void **state)
 
 /* ---------------------------------------------------------------- text form */
 
+/* The boolean rules of the folder (flag bits back to their booleans, FCMP outcome sets):
+ * random expressions over FCMPs of two state values, built once with folding and once without,
+ * give the same booleans for every ordering of the two values (less, equal, greater,
+ * unordered). */
+static void test_fold_booleans_agree_with_interp(void **state)
+{
+    (void)state;
+    static const uint64_t vals[] = { 0x3ff0000000000000ull, 0x4000000000000000ull,
+                                     0x7ff8000000000000ull };
+    for (unsigned iter = 0; iter < 400; iter++) {
+        IrBlock *blk[2] = { ir_block_new(0), ir_block_new(0) };
+        IrBuilder bb[2];
+        IrRef f[2][2], v[2][32];
+        unsigned n = 0;
+        for (unsigned k = 0; k < 2; k++) {
+            ir_builder_init(&bb[k], blk[k]);
+            bb[k].fold = k == 0;
+            f[k][0] = ir_get(&bb[k], IR_F64, 0);
+            f[k][1] = ir_get(&bb[k], IR_F64, 8);
+        }
+        for (; n < 6; n++) {
+            unsigned p = (unsigned)(rng() % IR_FCOND_COUNT), x = (unsigned)(rng() % 2);
+            unsigned y = (unsigned)(rng() % 4 ? 1 - x : x);
+            for (unsigned k = 0; k < 2; k++)
+                v[k][n] = ir_emit(&bb[k], IR_FCMP, IR_I8, f[k][x], f[k][y], IR_NONE, p, 0);
+        }
+        for (; n < 32; n++) {
+            unsigned i = (unsigned)(rng() % n), j = (unsigned)(rng() % n);
+            unsigned pick = (unsigned)(rng() % 6), sh = (unsigned)(1 + rng() % 7);
+            unsigned bit = (unsigned)(rng() % 10);
+            static const IrOp bops[3] = { IR_AND, IR_OR, IR_XOR };
+            IrOp bop = bops[rng() % 3];
+            for (unsigned k = 0; k < 2; k++) {
+                IrBuilder *b = &bb[k];
+                IrRef one8 = ir_const(b, IR_I8, 1), one = ir_const(b, IR_I64, 1);
+                switch (pick) {
+                case 0: case 1:
+                    v[k][n] = ir_op2(b, bop, IR_I8, v[k][i], v[k][j]);
+                    break;
+                case 2:
+                    v[k][n] = ir_op2(b, IR_XOR, IR_I8, v[k][i], one8);
+                    break;
+                default: {      /* a flags word, and one bit read back */
+                    IrRef w = ir_op1(b, IR_ZEXT, IR_I64, v[k][i]);
+                    IrRef h = ir_op1(b, IR_ZEXT, IR_I64, v[k][j]);
+                    w = ir_op2(b, IR_OR, IR_I64, w,
+                               ir_op2(b, IR_SHL, IR_I64, h, ir_const(b, IR_I64, sh)));
+                    if (pick == 5)
+                        w = ir_op2(b, IR_OR, IR_I64, w, ir_const(b, IR_I64, 0x100));
+                    w = ir_op2(b, IR_SHR, IR_I64, w, ir_const(b, IR_I64, bit));
+                    v[k][n] = ir_op1(b, IR_TRUNC, IR_I8, ir_op2(b, IR_AND, IR_I64, w, one));
+                    break;
+                }
+                }
+            }
+        }
+        for (unsigned k = 0; k < 2; k++) {
+            for (unsigned i = 0; i < n; i++)
+                ir_put(&bb[k], 16 + i, v[k][i]);
+            ir_exit(&bb[k], IR_NONE, 0, 0);
+            ir_builder_fini(&bb[k]);
+            char err[200];
+            if (!ir_verify(blk[k], err, sizeof err))
+                fail_msg("%s", err);
+        }
+        for (unsigned a = 0; a < 3; a++)
+            for (unsigned c = 0; c < 3; c++) {
+                uint8_t st[2][48] = { { 0 } };
+                for (unsigned k = 0; k < 2; k++) {
+                    memcpy(st[k], &vals[a], 8);
+                    memcpy(st[k] + 8, &vals[c], 8);
+                    IrGuestInfo gi = { .pc_offset = 0, .state_size = sizeof st[k] };
+                    ir_interp_run(blk[k], st[k], &gi);
+                }
+                if (memcmp(st[0] + 16, st[1] + 16, n) != 0) {
+                    ir_print_block(stderr, blk[1]);
+                    ir_print_block(stderr, blk[0]);
+                    fail_msg("iteration %u: folded booleans differ for values %u, %u", iter, a, c);
+                }
+            }
+        ir_block_free(blk[0]);
+        ir_block_free(blk[1]);
+    }
+}
+
 /* One block that uses every op of the table at a valid type. */
 static IrBlock *build_every_op(void)
 {
@@ -1077,6 +1226,13 @@ static IrBlock *build_every_op(void)
     ir_op1(&b, IR_VFROM64, IR_V128, g);
     ir_emit(&b, IR_VINSERT64, IR_V128, gv, g, IR_NONE, 1, 0);
     ir_emit(&b, IR_VEXTRACT64, IR_I64, gv, IR_NONE, IR_NONE, 1, 0);
+    ir_op1(&b, IR_VLOWF, IR_F64, gv);
+    ir_op2(&b, IR_VSETLOWF, IR_V128, gv, kf32);
+    static const IrOp vf[] = { IR_VFADD, IR_VFSUB, IR_VFMUL, IR_VFDIV, IR_VFMIN, IR_VFMAX };
+    for (size_t i = 0; i < 6; i++)
+        ir_emit(&b, vf[i], IR_V128, gv, kv, IR_NONE, i & 1 ? 32 : 64, 0);
+    ir_emit(&b, IR_VFSQRT, IR_V128, gv, IR_NONE, IR_NONE, 32, 0);
+    ir_emit(&b, IR_VFCMP, IR_V128, gv, kv, IR_NONE, 64, IR_FNLE);
     static const IrOp f2[] = { IR_FADD, IR_FSUB, IR_FMUL, IR_FDIV, IR_FMIN, IR_FMAX };
     for (size_t i = 0; i < 6; i++)
         ir_op2(&b, f2[i], IR_F64, kf64, kf64);
@@ -1296,6 +1452,7 @@ int main(void)
         cmocka_unit_test(test_eval_vector_shifts_moves),
         cmocka_unit_test(test_eval_float_nan_rules),
         cmocka_unit_test(test_eval_float_min_max_cmp),
+        cmocka_unit_test(test_eval_float_packed),
         cmocka_unit_test(test_eval_float_conversions),
         cmocka_unit_test(test_builder_constant_folding),
         cmocka_unit_test(test_builder_identities),
@@ -1308,6 +1465,7 @@ int main(void)
         cmocka_unit_test(test_interp_basic),
         cmocka_unit_test(test_interp_indirect_and_wide),
         cmocka_unit_test(test_fold_agrees_with_interp),
+        cmocka_unit_test(test_fold_booleans_agree_with_interp),
         cmocka_unit_test(test_print_parse_round_trip),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_parse_robustness),

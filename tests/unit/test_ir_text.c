@@ -3,7 +3,7 @@
  *
  * Format of a .ir file:
  *     # RUN: fold dce forward compact      passes to run, in order (fold, dce, forward,
- *                                           compact, run = opt_run's pipeline), or
+ *                                           sink, compact, run = opt_run's pipeline), or
  *     # RUN: verify-error                  the input must parse and the verifier reject it, or
  *     # RUN: parse-error                   the parser must reject the input
  *     <the input block in text form>
@@ -101,6 +101,8 @@ static void run_pass(IrBlock *blk, const char *name, size_t len, const char *pat
         opt_put_forward(blk);
     else if (len == 7 && !memcmp(name, "compact", 7))
         opt_compact(blk);
+    else if (len == 4 && !memcmp(name, "sink", 4))
+        opt_sink(blk);
     else if (len == 3 && !memcmp(name, "run", 3))
         opt_run(blk);
     else

@@ -307,17 +307,99 @@ static void test_entry_outside(void **state)
     expect_error("entry", 126, "entry point 0x900000 is outside");
 }
 
-static void test_interp(void **state)
+/* A dynamic program whose PT_INTERP names `interp` (written after the image). */
+static void write_dynamic(const char *name, const char *interp, size_t len)
 {
-    (void)state;
     Image m;
     image_init(&m);
     m.eh.e_phnum = 2;
-    m.ph[1] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_offset = offsetof(Image, code),
-                            .p_filesz = 8, .p_memsz = 8, .p_align = 1 };
-    write_image("dynamic", &m);
-    expect_error("dynamic", 126,
-                 "dynamic executables need the dynamic-binaries support (not yet implemented)");
+    m.ph[1] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_offset = sizeof m, .p_filesz = len,
+                            .p_memsz = len, .p_align = 1 };
+    uint8_t buf[sizeof m + 256];
+    assert_true(len <= 256);
+    memcpy(buf, &m, sizeof m);
+    memcpy(buf + sizeof m, interp, len);
+    write_file(tmp_path(name), buf, sizeof m + len, 0755);
+}
+
+static void test_interp_missing(void **state)
+{
+    (void)state;
+    const char ld[] = "/nonexistent/ferry-ld.so";
+    write_dynamic("dyn-missing", ld, sizeof ld);
+    expect_error("dyn-missing", 127,
+                 "interpreter /nonexistent/ferry-ld.so: No such file or directory");
+}
+
+static void test_interp_bad(void **state)
+{
+    (void)state;
+    /* Not NUL-terminated. */
+    write_dynamic("dyn-nonul", "/lib/ld.so", 10);
+    expect_error("dyn-nonul", 126, "PT_INTERP is not a NUL-terminated path");
+    /* Not an ELF file. */
+    char text[PATH_MAX + 64];
+    snprintf(text, sizeof text, "%s", tmp_path("ld-text"));
+    write_file(text, "not a loader\n", 13, 0755);
+    write_dynamic("dyn-text", text, strlen(text) + 1);
+    expect_error("dyn-text", 126, "not an ELF file");
+    /* ET_EXEC: a loader must be a shared object. */
+    Image m;
+    image_init(&m);
+    write_image("ld-exec", &m);
+    snprintf(text, sizeof text, "%s", tmp_path("ld-exec"));
+    write_dynamic("dyn-exec", text, strlen(text) + 1);
+    expect_error("dyn-exec", 126, "not a shared object");
+    /* A loader for another machine. */
+    image_init(&m);
+    m.eh.e_type = ET_DYN;
+    m.eh.e_machine = EM_AARCH64;
+    write_image("ld-arm", &m);
+    snprintf(text, sizeof text, "%s", tmp_path("ld-arm"));
+    write_dynamic("dyn-arm", text, strlen(text) + 1);
+    expect_error("dyn-arm", 126, "not an x86-64 program");
+}
+
+static void test_interp_runs(void **state)
+{
+    (void)state;
+    /* The loader (an ET_DYN exiting 45) runs first; the program itself would exit 42. */
+    Image m;
+    image_init(&m);
+    m.eh.e_type = ET_DYN;
+    m.ph[0].p_vaddr = m.ph[0].p_paddr = 0;
+    m.eh.e_entry = offsetof(Image, code);
+    m.code[1] = 45;
+    write_image("ld-ok", &m);
+    char ld[PATH_MAX + 64];
+    snprintf(ld, sizeof ld, "%s", tmp_path("ld-ok"));
+    write_dynamic("dyn-ok", ld, strlen(ld) + 1);
+    Run r;
+    run_ferry(&r, tmp_path("dyn-ok"), NULL);
+    if (r.status != 45)
+        fprintf(stderr, "stderr: %s\n", r.err);
+    assert_int_equal(r.status, 45);
+    /* The loader is looked up on the host when the sysroot lacks it. */
+    run_ferry(&r, "-L", "/nonexistent-sysroot", tmp_path("dyn-ok"), NULL);
+    assert_int_equal(r.status, 45);
+    /* And in the sysroot when it has it, with an absolute symbolic link resolved inside the
+     * sysroot: SYSROOT/lib64 -> /real, the loader in SYSROOT/real. */
+    char dir[PATH_MAX + 64], link[PATH_MAX + 64];
+    snprintf(dir, sizeof dir, "%s", tmp_path("real"));
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(link, sizeof link, "%s", tmp_path("lib64"));
+    assert_int_equal(symlink("/real", link), 0);
+    snprintf(ld, sizeof ld, "%s", tmp_path("real/ferry-ld-test.so"));
+    assert_int_equal(rename(tmp_path("ld-ok"), ld), 0);
+    const char in_root[] = "/lib64/ferry-ld-test.so";
+    write_dynamic("dyn-root", in_root, sizeof in_root);
+    run_ferry(&r, "-L", tmpdir, tmp_path("dyn-root"), NULL);
+    if (r.status != 45)
+        fprintf(stderr, "stderr: %s\n", r.err);
+    assert_int_equal(r.status, 45);
+    run_ferry(&r, tmp_path("dyn-root"), NULL);
+    assert_int_equal(r.status, 127);
+    assert_non_null(strstr(r.err, "interpreter /lib64/ferry-ld-test.so: No such file"));
 }
 
 static void test_outside_user_space(void **state)
@@ -508,7 +590,9 @@ int main(void)
         cmocka_unit_test(test_overlap),
         cmocka_unit_test(test_no_load),
         cmocka_unit_test(test_entry_outside),
-        cmocka_unit_test(test_interp),
+        cmocka_unit_test(test_interp_missing),
+        cmocka_unit_test(test_interp_bad),
+        cmocka_unit_test(test_interp_runs),
         cmocka_unit_test(test_outside_user_space),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_help_lists),

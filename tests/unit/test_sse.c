@@ -1,10 +1,11 @@
 /* test_sse.c — SSE/SSE2 translation (frontend-x86/gen_sse.c) against the host CPU.
  *
  * Oracle: each snippet of the table below runs natively (XMM registers, GPRs, EFLAGS and MXCSR
- * loaded from a TState by an assembly stub, the snippet called, everything stored back) and
- * through fe_translate_block + ir_interp_run, both raw and after opt_run, from the same state
- * and the same guest memory (a host buffer: guest address == host address, guest_base 0, so
- * GPRs holding pointers compare equal and RIP-relative operands read the same bytes). XMM
+ * loaded from a TState by the stub of tests/common/native_harness.c, the snippet run,
+ * everything stored back) and through fe_translate_block + ir_interp_run, both raw and after
+ * opt_run, from the same state and the same guest memory (a host buffer: guest address == host
+ * address, guest_base 0, so GPRs holding pointers compare equal and RIP-relative operands read
+ * the same bytes). XMM
  * registers, GPRs (all but RSP), the arithmetic flags, MXCSR (control bits: ferry does not
  * keep the sticky exception flags) and the whole memory buffer must match bit for bit.
  *
@@ -33,6 +34,7 @@
 #include "ir/ir.h"
 #include "frontend-x86/frontend.h"
 #include "frontend-x86/x86_state.h"
+#include "tests/common/native_harness.h"
 
 /* ================================================================ the snippets */
 
@@ -455,113 +457,9 @@ static const SseCase cases[] = {
 
 /* ================================================================ native execution */
 
-/* What the stub loads and stores; offsets are fixed by the assembly below. */
-typedef struct TState {
-    uint64_t gpr[16];       /* 0: RAX..R15 in encoding order (RSP is not loaded) */
-    uint64_t rflags;        /* 128 */
-    uint32_t mxcsr, pad;    /* 136 */
-    X86Xmm xmm[16];         /* 144 */
-} TState;
-_Static_assert(offsetof(TState, rflags) == 128 && offsetof(TState, mxcsr) == 136 &&
-               offsetof(TState, xmm) == 144, "offsets used by test_sse_native_run");
-
-/* test_sse_native_run(TState *s, const void *code): load s, call code (which ends in ret),
- * store s. The host's MXCSR and callee-saved registers are preserved; x87 is put in its
- * FNINIT state with zeroed registers first, so fxsave stores what ferry models. The guest RDI
- * is parked in the slot that held s while the other registers are stored, and no instruction
- * between the snippet and pushfq changes the flags. */
-void test_sse_native_run(TState *s, const void *code);
-__asm__(
-    ".text\n"
-    ".globl test_sse_native_run\n"
-    ".type test_sse_native_run, @function\n"
-    "test_sse_native_run:\n"
-    "  push %rbp\n  push %rbx\n  push %r12\n  push %r13\n  push %r14\n  push %r15\n"
-    "  sub $8, %rsp\n  stmxcsr (%rsp)\n"
-    "  push %rdi\n  push %rsi\n"
-    "  fninit\n  fldz\n  fldz\n  fldz\n  fldz\n  fldz\n  fldz\n  fldz\n  fldz\n  fninit\n"
-    "  movdqu 144(%rdi), %xmm0\n  movdqu 160(%rdi), %xmm1\n  movdqu 176(%rdi), %xmm2\n"
-    "  movdqu 192(%rdi), %xmm3\n  movdqu 208(%rdi), %xmm4\n  movdqu 224(%rdi), %xmm5\n"
-    "  movdqu 240(%rdi), %xmm6\n  movdqu 256(%rdi), %xmm7\n  movdqu 272(%rdi), %xmm8\n"
-    "  movdqu 288(%rdi), %xmm9\n  movdqu 304(%rdi), %xmm10\n  movdqu 320(%rdi), %xmm11\n"
-    "  movdqu 336(%rdi), %xmm12\n  movdqu 352(%rdi), %xmm13\n  movdqu 368(%rdi), %xmm14\n"
-    "  movdqu 384(%rdi), %xmm15\n"
-    "  ldmxcsr 136(%rdi)\n"
-    "  pushq 128(%rdi)\n  popfq\n"
-    "  mov 0(%rdi), %rax\n  mov 8(%rdi), %rcx\n  mov 16(%rdi), %rdx\n  mov 24(%rdi), %rbx\n"
-    "  mov 40(%rdi), %rbp\n  mov 48(%rdi), %rsi\n  mov 64(%rdi), %r8\n  mov 72(%rdi), %r9\n"
-    "  mov 80(%rdi), %r10\n  mov 88(%rdi), %r11\n  mov 96(%rdi), %r12\n  mov 104(%rdi), %r13\n"
-    "  mov 112(%rdi), %r14\n  mov 120(%rdi), %r15\n  mov 56(%rdi), %rdi\n"
-    "  call *(%rsp)\n"
-    "  xchg %rdi, 8(%rsp)\n"
-    "  mov %rax, 0(%rdi)\n  mov %rcx, 8(%rdi)\n  mov %rdx, 16(%rdi)\n  mov %rbx, 24(%rdi)\n"
-    "  mov %rbp, 40(%rdi)\n  mov %rsi, 48(%rdi)\n  mov %r8, 64(%rdi)\n  mov %r9, 72(%rdi)\n"
-    "  mov %r10, 80(%rdi)\n  mov %r11, 88(%rdi)\n  mov %r12, 96(%rdi)\n  mov %r13, 104(%rdi)\n"
-    "  mov %r14, 112(%rdi)\n  mov %r15, 120(%rdi)\n"
-    "  pop %rax\n  pop %rax\n  mov %rax, 56(%rdi)\n"
-    "  pushfq\n  pop %rax\n  mov %rax, 128(%rdi)\n"
-    "  stmxcsr 136(%rdi)\n"
-    "  movdqu %xmm0, 144(%rdi)\n  movdqu %xmm1, 160(%rdi)\n  movdqu %xmm2, 176(%rdi)\n"
-    "  movdqu %xmm3, 192(%rdi)\n  movdqu %xmm4, 208(%rdi)\n  movdqu %xmm5, 224(%rdi)\n"
-    "  movdqu %xmm6, 240(%rdi)\n  movdqu %xmm7, 256(%rdi)\n  movdqu %xmm8, 272(%rdi)\n"
-    "  movdqu %xmm9, 288(%rdi)\n  movdqu %xmm10, 304(%rdi)\n  movdqu %xmm11, 320(%rdi)\n"
-    "  movdqu %xmm12, 336(%rdi)\n  movdqu %xmm13, 352(%rdi)\n  movdqu %xmm14, 368(%rdi)\n"
-    "  movdqu %xmm15, 384(%rdi)\n"
-    "  fninit\n"
-    "  ldmxcsr (%rsp)\n  add $8, %rsp\n"
-    "  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %rbx\n  pop %rbp\n"
-    "  ret\n"
-    ".size test_sse_native_run, .-test_sse_native_run\n");
-
-/* A SIGSEGV or SIGBUS while `g_armed` is set (native snippet, or a wrong translation under
- * the interpreter) is recorded with the interrupted state and unwound with siglongjmp. The
- * handler is installed around each run (cmocka installs its own for every test); any other
- * fault goes back to the previous handler, which sees it when the instruction re-executes. */
-static struct sigaction g_old_segv, g_old_bus;
-static sigjmp_buf g_jb;
-static volatile sig_atomic_t g_armed;
-static TState g_fault_state;
-static uint64_t g_fault_rip;
-static int g_fault_sig, g_fault_code;
-
-static void on_fault(int sig, siginfo_t *si, void *uctx)
-{
-    if (!g_armed) {
-        sigaction(sig, sig == SIGBUS ? &g_old_bus : &g_old_segv, NULL);
-        return;
-    }
-    const ucontext_t *uc = uctx;
-    const greg_t *g = uc->uc_mcontext.gregs;
-    static const int gmap[16] = { REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP,
-                                  REG_RSI, REG_RDI, REG_R8, REG_R9, REG_R10, REG_R11,
-                                  REG_R12, REG_R13, REG_R14, REG_R15 };
-    for (int r = 0; r < 16; r++) g_fault_state.gpr[r] = (uint64_t)g[gmap[r]];
-    g_fault_state.rflags = (uint64_t)g[REG_EFL];
-    g_fault_rip = (uint64_t)g[REG_RIP];
-    if (uc->uc_mcontext.fpregs) {
-        g_fault_state.mxcsr = uc->uc_mcontext.fpregs->mxcsr;
-        memcpy(g_fault_state.xmm, uc->uc_mcontext.fpregs->_xmm, sizeof g_fault_state.xmm);
-    }
-    g_fault_sig = sig;
-    g_fault_code = si->si_code;
-    g_armed = 0;
-    siglongjmp(g_jb, 1);
-}
-
-static void catch_faults(bool on)
-{
-    if (on) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_sigaction = on_fault;
-        sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-        sigaction(SIGSEGV, &sa, &g_old_segv);
-        sigaction(SIGBUS, &sa, &g_old_bus);
-    } else {
-        sigaction(SIGSEGV, &g_old_segv, NULL);
-        sigaction(SIGBUS, &g_old_bus, NULL);
-    }
-}
+/* The stub (native_run), the fault catcher and the float specials are shared with the
+ * differential fuzzer: tests/common/native_harness.c. Snippets run on the host stack
+ * (gpr[RSP] == 0) and end with native_terminator's jump back into the stub. */
 
 /* ================================================================ start states */
 
@@ -570,31 +468,6 @@ enum { MEM_SIZE = 1024, N_PROFILES = 6, FETCH_TAIL = 5 };
 /* Guest memory, at the same address natively and under the interpreter. */
 static uint8_t g_mem[MEM_SIZE] __attribute__((aligned(64)));
 
-static const uint32_t f32_special[] = {
-    0x3fc00000, /* 1.5 */        0x80000000, /* -0 */          0x00000000, /* +0 */
-    0x7f800000, /* +inf */       0xff800000, /* -inf */        0x7fc00000, /* qNaN */
-    0x7fa00000, /* sNaN */       0x00000001, /* min denormal */0x807fffff, /* -denormal */
-    0x7f7fffff, /* max */        0x00800000, /* min normal */  0xc0200000, /* -2.5 */
-    0x4f400000, /* 3.2e9 */      0x3f000000, /* 0.5 */         0x40200000, /* 2.5 */
-    0xbfc00000, /* -1.5 */       0xffc12345, /* -qNaN payload */ 0x7f812345, /* sNaN payload */
-    0x40400000, /* 3 */          0xdf000000, /* -2^63 */       0x5f000000, /* 2^63 */
-    0xcf000000, /* -2^31 */      0x3f800000, /* 1 */           0x40490fdb, /* pi */
-    0x3eaaaaab, /* 1/3 */        0xbf800000, /* -1 */          0x4f000000, /* 2^31 */
-};
-static const uint64_t f64_special[] = {
-    0x3ff8000000000000, /* 1.5 */    0x8000000000000000, /* -0 */   0x0000000000000000,
-    0x7ff0000000000000, /* +inf */   0xfff0000000000000, /* -inf */ 0x7ff8000000000000,
-    0x7ff4000000000000, /* sNaN */   0x0000000000000001, /* min denormal */
-    0x800fffffffffffff, /* -denormal */ 0x7fefffffffffffff, /* max */
-    0x0010000000000000, /* min normal */ 0xc004000000000000, /* -2.5 */
-    0x41e0000000000000, /* 2^31 */   0x3fe0000000000000, /* 0.5 */ 0x4004000000000000, /* 2.5 */
-    0xbff8000000000000, /* -1.5 */   0xfff8000000012345, /* -qNaN payload */
-    0x7ff0000012345678, /* sNaN payload */ 0x4008000000000000, /* 3 */
-    0xc3e0000000000000, /* -2^63 */  0x43e0000000000000, /* 2^63 */ 0xc1e0000000000000,
-    0x3ff0000000000000, /* 1 */      0x400921fb54442d18, /* pi */   0x3fd5555555555555,
-    0x47efffffe0000000, /* > FLT_MAX */ 0x36a0000000000000, /* < FLT_MIN */
-    0xc1dfffffffc00000, /* -2147483647 */ 0x41dfffffffe00000, /* 2147483647.5 */
-};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static uint64_t rng_next(uint64_t *s)
@@ -610,11 +483,13 @@ static void fill16(uint8_t *p, int profile, uint64_t *rng)
     uint32_t d[4];
     switch (profile) {
     case 1: case 2:
-        for (int k = 0; k < 4; k++) d[k] = f32_special[rng_next(rng) % COUNT(f32_special)];
+        for (int k = 0; k < 4; k++)
+            d[k] = native_f32_special[rng_next(rng) % native_n_f32_special];
         memcpy(p, d, 16);
         return;
     case 3: case 4:
-        for (int k = 0; k < 2; k++) q[k] = f64_special[rng_next(rng) % COUNT(f64_special)];
+        for (int k = 0; k < 2; k++)
+            q[k] = native_f64_special[rng_next(rng) % native_n_f64_special];
         memcpy(p, q, 16);
         return;
     case 5:
@@ -723,20 +598,21 @@ static bool run_translated(const Fetch *f, const TState *t, bool optimise, X86St
     to_x86(st, t, f->pc);
     IrGuestInfo gi = fe_guest_info(0);
     *blk_out = blk;
-    g_armed = 1;
-    if (sigsetjmp(g_jb, 1)) {
-        print_error("host signal %d (si_code %d) while interpreting\n", g_fault_sig, g_fault_code);
+    native_armed = 1;
+    if (sigsetjmp(native_jb, 1)) {
+        print_error("host signal %d (si_code %d) while interpreting\n", native_fault.sig,
+                    native_fault.code);
         return false;
     }
     *exit_word = ir_interp_run(blk, st, &gi);
-    g_armed = 0;
+    native_armed = 0;
     return true;
 }
 
 /* ================================================================ comparison */
 
 static int g_code_page_size;
-static uint8_t *g_code;      /* one page: the snippet then ret, executable */
+static uint8_t *g_code;      /* one page: the snippet then native_terminator, executable */
 
 static const char *const gpr_names[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi",
     "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
@@ -802,31 +678,31 @@ static int run_case(const SseCase *tc, int profile)
     mprotect(g_code, (size_t)g_code_page_size, PROT_READ | PROT_WRITE);
     memset(g_code, 0, (size_t)g_code_page_size);
     memcpy(g_code, tc->bytes, tc->len);
-    g_code[tc->len] = 0xc3;
+    native_terminator(g_code + tc->len);
     mprotect(g_code, (size_t)g_code_page_size, PROT_READ | PROT_EXEC);
     uint64_t pc = (uint64_t)(uintptr_t)g_code;
     init_memory(profile);
     want = start;
-    bool native_fault = false;
-    g_armed = 1;
-    if (sigsetjmp(g_jb, 1)) {
-        native_fault = true;
-        want = g_fault_state;
+    bool faulted = false;
+    native_armed = 1;
+    if (sigsetjmp(native_jb, 1)) {
+        faulted = true;
+        want = native_fault.state;
     } else {
-        test_sse_native_run(&want, g_code);
-        g_armed = 0;
+        native_run(&want, g_code);
+        native_armed = 0;
     }
     memcpy(want_mem, g_mem, MEM_SIZE);
     if (!strncmp(tc->name, "fxsave", 6)) normalise_mxcsr_mask(want_mem + FXSAVE_AREA + 28);
-    if (native_fault != tc->faults) {
+    if (faulted != tc->faults) {
         print_error("%s: the host %s (signal %d)\n", tc->name,
-                    native_fault ? "faulted" : "did not fault", native_fault ? g_fault_sig : 0);
+                    faulted ? "faulted" : "did not fault", faulted ? native_fault.sig : 0);
         return 1;
     }
-    if (native_fault && (g_fault_sig != SIGSEGV || g_fault_code != SI_KERNEL ||
-                         g_fault_rip < pc || g_fault_rip >= pc + tc->len)) {
-        print_error("%s: host fault is signal %d code %#x at %#llx\n", tc->name, g_fault_sig,
-                    g_fault_code, (unsigned long long)g_fault_rip);
+    if (faulted && (native_fault.sig != SIGSEGV || native_fault.code != SI_KERNEL ||
+                    native_fault.rip < pc || native_fault.rip >= pc + tc->len)) {
+        print_error("%s: host fault is signal %d code %#x at %#llx\n", tc->name,
+                    native_fault.sig, native_fault.code, (unsigned long long)native_fault.rip);
         return 1;
     }
 
@@ -844,12 +720,12 @@ static int run_case(const SseCase *tc, int profile)
         int n = 0;
         if (!run_translated(&f, &start, optimise, &st, &ew, &blk)) {
             n = 1;
-        } else if (native_fault) {
+        } else if (faulted) {
             if (IR_EXIT_WORD_KIND(ew) != IR_EXIT_TRAP || IR_EXIT_WORD_SIG(ew) != SIGSEGV ||
-                IR_EXIT_WORD_CODE(ew) != SI_KERNEL || st.rip != g_fault_rip) {
+                IR_EXIT_WORD_CODE(ew) != SI_KERNEL || st.rip != native_fault.rip) {
                 print_error("  %s: exit word %#llx rip %#llx, want the #GP trap at %#llx\n", what,
                             (unsigned long long)ew, (unsigned long long)st.rip,
-                            (unsigned long long)g_fault_rip);
+                            (unsigned long long)native_fault.rip);
                 n++;
             }
             n += compare(what, &st, &want, want_mem);
@@ -876,9 +752,9 @@ static void test_snippet(void **state)
 {
     const SseCase *tc = *state;
     int bad = 0;
-    catch_faults(true);
+    native_catch(true);
     for (int p = 0; p < N_PROFILES; p++) bad += run_case(tc, p);
-    catch_faults(false);
+    native_catch(false);
     assert_int_equal(bad, 0);
 }
 

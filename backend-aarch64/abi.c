@@ -1,0 +1,284 @@
+/* abi.c — how generated aarch64 code meets the outside: the entry trampoline and its shared
+ * epilogue, helper calls (IR CALL, AAPCS64), block exits and the chaining patch.
+ *
+ * Trampoline, enter(state = x0, code = x1), AAPCS64:
+ *     stp x29, x30, [sp, #-160]!; mov x29, sp  a frame record, so unwinders see the caller
+ *     stp x19..x28, d8..d15                    callee-saved registers the blocks may use
+ *     sub sp, sp, #A64_FRAME_BYTES             the spill frame (codegen.h)
+ *     save the host FPCR at [sp + 8], set A64_FPCR_DEFAULT
+ *     mov x28, x0; [mov x27, #guest_base]
+ *     adr x30, epilogue; str x30, [sp]; br x1  run the block with x30 = the way out
+ *   epilogue (an exit's `ret` lands here with the exit word in x0):
+ *     restore FPCR, add sp, restore the registers, ret
+ * Alignment: sp stays 16-byte aligned throughout (160 and the frame are multiples of 16), so
+ * a helper called from a block sees the AAPCS64 stack alignment without any adjustment. The
+ * exit path needs no knowledge of where the epilogue is: blocks are position independent. A
+ * helper call overwrites x30 (blr), so the call sequence reloads it from [sp].
+ *
+ * Exit (EXIT, or EXIT_IF taken):
+ *     b <next instruction>                     direct exits only: the patch site; patch_exit
+ *                                              rewrites this one word (an aligned 32-bit
+ *                                              store; B is one of the instructions the
+ *                                              architecture allows to be modified while other
+ *                                              threads may execute it)
+ *     str pc, [x28, #pc_offset]                the stub: store the guest pc (constant or arg0)
+ *     [the inline jump-cache probe: indirect exits only]
+ *     mov x0, #exit word | index << 32
+ *     ret
+ * Exits depend on nothing but the guest state, so a chained successor can start directly;
+ * the guest pc is stored only on the way out to the runtime (generated code never reads it:
+ * each block knows its own pc). Non-direct exits (indirect, syscall, trap, halt) have no
+ * patch site: their BackendExit has patch_offset 0 (a real site never sits at offset 0: a nop
+ * precedes it if need be). The runtime makes patched code visible to instruction fetch
+ * (rt_cache_sync: __builtin___clear_cache on aarch64).
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "codegen.h"
+
+/* ---------------------------------------------------------------- exits */
+
+/* rd = rn + v for any 32-bit v (rd may be rn; neither is x17 when v needs a constant). */
+static void add_imm(A64Emit *e, unsigned rd, unsigned rn, int64_t v)
+{
+    uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
+    A64Ins op = v < 0 ? A64_SUB_I : A64_ADD_I;
+    if (mag >= (1u << 24)) {
+        a64_mov_imm(e, A64_TMP1, (uint64_t)v);
+        a64_alu_rrr(e, A64_ADD_R, true, rd, rn, A64_TMP1, A64_LSL, 0);
+        return;
+    }
+    if (mag >> 12) {
+        a64_addsub_ri(e, op, true, rd, rn, (int)(1u << 12 | mag >> 12));
+        rn = rd;
+    }
+    if ((mag & 0xfff) || rn != rd)
+        a64_addsub_ri(e, op, true, rd, rn, (int)(mag & 0xfff));
+}
+
+/* The inline jump-cache probe of an indirect exit (ir/backend.h), target pc in `reg` (a home
+ * or x15, never x16/x17):
+ *     eor x16, reg, reg, lsr #bits ; and x16, x16, #mask ; add x16, x28, x16, lsl #5
+ *     [add x16, x16, #jc] ; ldp x17, x16, [x16, #jc] ; cmp x17, reg ; b.ne miss
+ *     cbz x16, miss ; br x16
+ * The guest pc is already stored, so the successor (or the runtime, on a miss) finds it in
+ * the state; x16 and x17 are scratch and nothing else is clobbered. */
+static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[2])
+{
+    A64Emit *e = &c->e;
+    int64_t jc = c->gi->jc_offset;
+    unsigned bits = c->gi->jc_bits;
+    if (bits == 0 || bits >= 64) {
+        a64_mov_imm(e, A64_TMP0, 0);
+    } else {
+        a64_alu_rrr(e, A64_EOR_R, true, A64_TMP0, reg, reg, A64_LSR, bits);
+        a64_logic_ri(e, A64_AND_I, true, A64_TMP0, A64_TMP0,
+                     a64_logical_imm((1ull << bits) - 1, 64));
+    }
+    _Static_assert(BACKEND_JC_ENTRY_SIZE == 32, "the probe scales the index by 32");
+    a64_alu_rrr(e, A64_ADD_R, true, A64_TMP0, A64_REG_STATE, A64_TMP0, A64_LSL, 5);
+    if (jc % 8 != 0 || jc < -512 || jc > 504) {
+        add_imm(e, A64_TMP0, A64_TMP0, jc);
+        jc = 0;
+    }
+    a64_ldstp(e, A64_LDP_X, A64_TMP1, A64_TMP0, A64_TMP0, (int32_t)jc);
+    a64_cmp_rr(e, true, A64_TMP1, reg, A64_LSL, 0);
+    miss[0] = a64_bcond_fwd(e, A64_CC_NE);
+    miss[1] = a64_cbz_fwd(e, false, true, A64_TMP0);
+    a64_br(e, A64_TMP0);
+}
+
+void a64_emit_exit(CgCtx *c, const IrInsn *in)
+{
+    A64Emit *e = &c->e;
+    unsigned idx = c->exit_index++;
+    if (idx >= BACKEND_MAX_EXITS) {
+        if (c->err == BE_OK)
+            c->err = BE_ERR_TOO_BIG;
+        return;
+    }
+    bool is_if = in->op == IR_EXIT_IF;
+    IrRef target = is_if ? IR_NONE : in->arg[0];
+    uint64_t pc = (uint64_t)in->imm[0];
+    BackendExit *x = &c->info->exits[idx];
+    x->patch_offset = 0;
+    x->target_pc = target ? 0 : pc;
+
+    uint8_t *skip = NULL;
+    if (is_if) {
+        IrRef cond = in->arg[0];
+        if (c->val[cond].is_const) {
+            /* Only in unfolded blocks. Never taken: still emitted (and jumped over), so every
+             * direct exit has a patch site, as the runtime expects from the IR alone. */
+            if ((cg_const_val(c, cond) & 0xff) == 0)
+                skip = a64_b_fwd(e);
+        } else {
+            A64Cond cc = cg_test_cond(c, cond);
+            skip = a64_bcond_fwd(e, cc ^ 1);
+        }
+    }
+
+    if (IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_JUMP && !target) {
+        /* The patch site comes before the pc store: a chained successor knows its own pc,
+         * so only the way out to the runtime stores it. Offset 0 means "no site", so a
+         * block that is nothing but this exit starts with a nop. */
+        if (e->p == c->code_start)
+            a64_nop(e);
+        x->patch_offset = (uint32_t)(e->p - c->code_start);
+        a64_w(e, a64_b_word(1));
+    }
+    unsigned treg = 0;
+    if (target) {
+        treg = cg_gpr(c, target, A64_X15);
+        cg_ldst(c, A64_STRX, treg, A64_REG_STATE, c->gi->pc_offset);
+    } else if (pc == 0) {
+        cg_ldst(c, A64_STRX, A64_ZR, A64_REG_STATE, c->gi->pc_offset);
+    } else {
+        a64_mov_imm(e, A64_TMP0, pc);
+        cg_ldst(c, A64_STRX, A64_TMP0, A64_REG_STATE, c->gi->pc_offset);
+    }
+    uint8_t *miss[2] = { NULL, NULL };
+    if (target && IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_INDIRECT && c->gi->jc_offset) {
+        if (treg == A64_ZR) {               /* target 0 (unfolded blocks): a real register */
+            a64_mov_imm(e, A64_X15, 0);
+            treg = A64_X15;
+        }
+        emit_jc_lookup(c, treg, miss);
+    }
+    for (int i = 0; i < 2; i++)
+        if (miss[i])
+            a64_bind(e, miss[i]);
+    uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;
+    a64_mov_imm(e, A64_X0, word);
+    a64_ret(e);
+    if (skip)
+        a64_bind(e, skip);
+}
+
+void a64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target)
+{
+    assert((a64_word_at(site) & 0xFC000000u) == A64_B && ((uintptr_t)site & 3) == 0);
+    uint32_t insn = a64_b_word(1);          /* fall into the stub right after the branch */
+    if (target) {
+        int64_t rel = (target - codebuf_exec_addr(cb, site)) / 4;
+        if (a64_b_fits(rel))                /* +-128 MiB: always, in one cache */
+            insn = a64_b_word(rel);
+    }
+    __atomic_store_n((uint32_t *)(void *)site, insn, __ATOMIC_RELEASE);
+}
+
+/* ---------------------------------------------------------------- helper calls */
+
+/* A value living in a caller-saved register across a call, moved to a slot for the call. */
+typedef struct CallSave {
+    IrRef v;
+    uint8_t reg;
+    bool vec;
+} CallSave;
+
+/* The helper may clobber x0-x17 and every vector register's upper half (all of v0-v7 and
+ * v16-v31). Each value whose home is one of them is stored to a slot (kept with the value: SSA
+ * values never change, so a later call needs no second store) and marked as living there while
+ * the arguments are loaded, so argument moves never overwrite a source. After the call x30 is
+ * reloaded and the values still live are reloaded. */
+unsigned a64_emit_call(CgCtx *c, const IrInsn *in)
+{
+    A64Emit *e = &c->e;
+    CallSave saved[64];
+    unsigned n = 0;
+    for (unsigned r = 0; r < 32; r++) {
+        IrRef v = c->gpr_owner[r];
+        if (!v || !a64_gpr_caller_saved(r))
+            continue;
+        CgVal *cv = &c->val[v];
+        if (cv->slot < 0) {
+            cv->slot = (int16_t)cg_slot_alloc(c, 1);
+            cg_spill(c, false, r, cv->slot, false);
+        }
+        cv->reg = -1;
+        saved[n++] = (CallSave){ v, (uint8_t)r, false };
+    }
+    for (unsigned r = 0; r < 32; r++) {
+        IrRef v = c->vreg_owner[r];
+        if (!v)
+            continue;
+        CgVal *cv = &c->val[v];
+        if (cv->slot < 0) {
+            cv->slot = (int16_t)cg_slot_alloc(c, 1);
+            cg_spill(c, true, r, cv->slot, false);
+        }
+        cv->reg = -1;
+        saved[n++] = (CallSave){ v, (uint8_t)r, true };
+    }
+
+    for (unsigned i = 0; i < 3; i++) {
+        if (in->arg[i])
+            cg_load_gpr(c, A64_X1 + i, in->arg[i]);     /* integers are zero-extended */
+        else
+            a64_mov_imm(e, A64_X1 + i, 0);
+    }
+    a64_mov_rr(e, true, A64_X0, A64_REG_STATE);
+    a64_mov_imm(e, A64_TMP0, (uint64_t)in->imm[0]);
+    a64_blr(e, A64_TMP0);               /* sp is 16-byte aligned here (see the header) */
+    cg_ldst(c, A64_LDRX, A64_REG_LR, A64_SP, A64_EPILOGUE_DISP);
+
+    unsigned result = A64_X0;
+    for (unsigned i = 0; i < n; i++) {
+        CgVal *cv = &c->val[saved[i].v];
+        cv->reg = (int8_t)saved[i].reg;
+        if (cv->last_use <= c->cur)     /* dies at this call: nothing to restore */
+            continue;
+        if (!saved[i].vec && saved[i].reg == A64_X0 && result == A64_X0) {
+            a64_mov_rr(e, true, A64_TMP0, A64_X0);
+            result = A64_TMP0;
+        }
+        cg_spill(c, saved[i].vec, saved[i].reg, cv->slot, true);
+    }
+    return result;
+}
+
+/* ---------------------------------------------------------------- trampoline */
+
+/* Upper bound of the trampoline's size in bytes. */
+#define A64_TRAMPOLINE_MAX 256
+/* Bytes of register saves below the caller's sp: x29/x30, x19-x28, d8-d15. */
+#define A64_SAVE_BYTES 160
+
+void *a64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
+{
+    if (cb->end - cb->p < A64_TRAMPOLINE_MAX)
+        return NULL;
+    A64Emit em = { cb->p, 0 }, *e = &em;
+    uint8_t *entry = e->p;
+    a64_ldstp(e, A64_STP_X_PRE, A64_REG_FP, A64_REG_LR, A64_SP, -A64_SAVE_BYTES);
+    a64_mov_sp(e, A64_REG_FP, A64_SP);
+    for (unsigned i = 0; i < 5; i++)
+        a64_ldstp(e, A64_STP_X, A64_X19 + 2 * i, A64_X20 + 2 * i, A64_SP, 16 + 16 * (int)i);
+    for (unsigned i = 0; i < 4; i++)
+        a64_ldstp(e, A64_STP_D, 8 + 2 * i, 9 + 2 * i, A64_SP, 96 + 16 * (int)i);
+    add_imm(e, A64_SP, A64_SP, -(int64_t)A64_FRAME_BYTES);
+    a64_mrs_fpcr(e, A64_TMP0);
+    a64_ldst_uoff(e, A64_STRX, A64_TMP0, A64_SP, A64_FPCR_SAVE_DISP / 8);
+    a64_mov_imm(e, A64_TMP0, A64_FPCR_DEFAULT);
+    a64_msr_fpcr(e, A64_TMP0);
+    a64_mov_rr(e, true, A64_REG_STATE, A64_X0);
+    if (gi->guest_base != 0)
+        a64_mov_imm(e, A64_REG_GUEST_BASE, gi->guest_base);
+    a64_adr(e, A64_REG_LR, 12);         /* the epilogue: after adr, str, br */
+    a64_ldst_uoff(e, A64_STRX, A64_REG_LR, A64_SP, A64_EPILOGUE_DISP / 8);
+    a64_br(e, A64_X1);
+    /* the shared epilogue: every exit returns here with its exit word in x0 */
+    a64_ldst_uoff(e, A64_LDRX, A64_TMP0, A64_SP, A64_FPCR_SAVE_DISP / 8);
+    a64_msr_fpcr(e, A64_TMP0);
+    add_imm(e, A64_SP, A64_SP, A64_FRAME_BYTES);
+    for (unsigned i = 0; i < 4; i++)
+        a64_ldstp(e, A64_LDP_D, 8 + 2 * i, 9 + 2 * i, A64_SP, 96 + 16 * (int)i);
+    for (unsigned i = 0; i < 5; i++)
+        a64_ldstp(e, A64_LDP_X, A64_X19 + 2 * i, A64_X20 + 2 * i, A64_SP, 16 + 16 * (int)i);
+    a64_ldstp(e, A64_LDP_X_POST, A64_REG_FP, A64_REG_LR, A64_SP, A64_SAVE_BYTES);
+    a64_ret(e);
+    assert(e->p - entry <= A64_TRAMPOLINE_MAX);
+    cb->p = e->p;
+    return codebuf_exec_addr(cb, entry);
+}

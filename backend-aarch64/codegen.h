@@ -1,0 +1,121 @@
+/* codegen.h — what the files of backend-aarch64/ share: the frame layout, the code generation
+ * context, value locations, and the entry points of codegen.c and abi.c.
+ *
+ * Contract: nothing outside backend-aarch64/ includes this header except the backend's own
+ * unit test (for the debug options below). The runtime sees only `backend_aarch64`
+ * (ir/backend.h).
+ *
+ * Frame (set up by the trampoline, abi.c), as block code sees it, sp 16-byte aligned:
+ *     [sp + 0]                  the trampoline's epilogue address (x30 is reloaded from here
+ *                               after each helper call; an exit is `ret`)
+ *     [sp + 8]                  the host FPCR saved by the trampoline
+ *     [sp + 16 + 16*k]          spill slot k, k < A64_FRAME_SLOTS (16 bytes, so V128 fits)
+ * Values: every IR value has a home, chosen at its definition and kept until its last use: an
+ * allocatable register of its class (regs.h), or a spill slot when registers run out (or when
+ * the allocator is off). Constants have no home: each use rematerialises them. Homes are freed
+ * at the value's last use. Integers are held zero-extended to 64 bits in registers and slots
+ * (the interpreter's convention, as in the x86_64 backend); F32/F64 occupy the low 4/8 bytes
+ * of a vector register or slot (the bytes above are undefined and never read); V128/I128 the
+ * whole 16 bytes; F80 (10 bytes) and V256 (32 bytes, two slots) live only in slots.
+ */
+#ifndef FERRY_A64_CODEGEN_H
+#define FERRY_A64_CODEGEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ir/backend.h"
+#include "insn.h"
+
+#define A64_FRAME_SLOTS 512
+#define A64_SLOT_DISP(k) (16 + 16 * (int32_t)(k))
+#define A64_EPILOGUE_DISP 0
+#define A64_FPCR_SAVE_DISP 8
+/* Bytes the trampoline reserves below its register saves (a multiple of 16). */
+#define A64_FRAME_BYTES (16 * A64_FRAME_SLOTS + 16)
+/* FPCR inside generated code: round to nearest, no flush-to-zero, no default-NaN mode, no
+ * trapped exceptions: the IR's IEEE semantics, with x86's NaN rules fixed up in code. */
+#define A64_FPCR_DEFAULT 0u
+
+/* Register class of a value. */
+typedef enum CgClass { CG_GPR, CG_VEC, CG_MEM } CgClass;
+
+typedef struct CgVal {
+    int16_t slot;       /* first spill slot, -1 if none */
+    int8_t reg;         /* home register (GPR or vector number, per class), -1 if none */
+    uint8_t cls;        /* CgClass */
+    bool is_const;      /* a CONST of class GPR/VEC: no home, rematerialised at each use */
+    bool released;      /* home already freed (last use passed) */
+    bool in_flags;      /* a CMP read only by the next emitted instruction (an EXIT_IF or
+                           SELECT condition): it lives in NZCV, never in a home */
+    uint32_t last_use;  /* index of the last instruction reading the value; 0 = never read */
+    uint32_t n_uses;    /* number of reads by needed instructions */
+} CgVal;
+
+/* Debug options (a64_backend_set_debug): force code paths the backend would not choose, so
+ * tests cover them. */
+enum {
+    A64_DBG_NO_REGALLOC = 1u << 1,  /* every value in a spill slot (same bit as on x86_64) */
+};
+
+typedef struct CgCtx {
+    A64Emit e;                  /* write cursor and host instruction count */
+    const IrBlock *blk;         /* the block being compiled */
+    const IrGuestInfo *gi;      /* pc offset, guest base, jump cache */
+    BackendBlockInfo *info;     /* exits are recorded here */
+    uint8_t *code_start;        /* writable address of the block's first byte */
+    CgVal *val;                 /* per instruction, indexed by IrRef */
+    IrRef cur;                  /* instruction being compiled */
+    unsigned exit_index;        /* next exit's index (EXIT_IF and EXIT in order from 0) */
+    bool regalloc;              /* give values register homes */
+    int err;                    /* first BackendError met, BE_OK if none */
+    A64Cond flags_cc;           /* condition of the in_flags CMP just emitted */
+    IrRef gpr_owner[32];        /* value whose home is this GPR, 0 if free or unallocatable */
+    IrRef vreg_owner[32];       /* same for vector registers */
+    uint64_t slot_used[A64_FRAME_SLOTS / 64]; /* bitmap of spill slots in use */
+} CgCtx;
+
+/* Compile every instruction of c->blk (codegen.c). Returns BE_OK or a BackendError. */
+int a64_codegen_block(CgCtx *c, const CodeBuf *cb);
+
+/* Debug options (backend.c). */
+unsigned a64_backend_debug(void);
+void a64_backend_set_debug(unsigned flags);     /* A64_DBG_*; for tests */
+
+/* ---- abi.c */
+/* EXIT and EXIT_IF: the patchable branch (direct exits), store the pc, the exit stub. */
+void a64_emit_exit(CgCtx *c, const IrInsn *in);
+/* CALL: save live caller-saved homes, pass the arguments, call, restore. Returns the register
+ * holding the result (x0, or x16 when a restored value lives in x0). */
+unsigned a64_emit_call(CgCtx *c, const IrInsn *in);
+void *a64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi);
+void a64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target);
+
+/* ---- value access (codegen.c), used by abi.c */
+/* Copy value v into GPR dst (any GPR-class value, constants included). */
+void cg_load_gpr(CgCtx *c, unsigned dst, IrRef v);
+/* A register holding v: its home register, or `scratch` loaded with it. Read only. */
+unsigned cg_gpr(CgCtx *c, IrRef v, unsigned scratch);
+/* Allocate a spill slot run (abi.c spills caller-saved homes around calls). */
+int cg_slot_alloc(CgCtx *c, unsigned n);
+/* Give the result of the current instruction its home and store GPR `src` there. */
+void cg_def_gpr(CgCtx *c, unsigned src);
+/* Free the homes of the current instruction's operands that die here. */
+void cg_release_args(CgCtx *c);
+/* Make NZCV hold the I8 condition v (not a constant); returns the condition code that is
+ * true when v != 0 (NE after a compare with 0, or the fused CMP's own condition). Emits only
+ * flag-setting code, so the caller's b.cond/csel must follow with nothing that writes flags
+ * in between (loads, stores and moves are fine). */
+A64Cond cg_test_cond(CgCtx *c, IrRef v);
+/* rt = [base + disp] or [base + disp] = rt with access kind k, any disp (x17 forms the
+ * address when no A64 offset form reaches it; base must not be x17). */
+void cg_ldst(CgCtx *c, A64Mem k, unsigned rt, unsigned base, int64_t disp);
+/* The spill slot store/load of a whole register (8 bytes for GPRs, 16 for vectors). */
+void cg_spill(CgCtx *c, bool vec, unsigned reg, int slot, bool load);
+
+/* A constant's bits (the verifier guarantees it fits its type). */
+static inline uint64_t cg_const_val(const CgCtx *c, IrRef v)
+{
+    return (uint64_t)c->blk->insn[v].imm[0];
+}
+
+#endif /* FERRY_A64_CODEGEN_H */

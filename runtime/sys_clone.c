@@ -1,0 +1,326 @@
+/* sys_clone.c — new processes and waiting for them: fork, vfork, clone, clone3, wait4,
+ * waitid.
+ *
+ * One guest process is one host process, so a guest fork is a host fork of ferry: the child
+ * is ferry running the same guest, with the same translation state except the code cache,
+ * which is MAP_SHARED and would otherwise be shared (codecache.c gives the child a fresh
+ * region). Exit statuses and deaths by signal need nothing more: the child ferry exits with
+ * the guest's status or dies by the guest's signal (dispatch.c), so wait4/waitid pass the
+ * host's answer through unchanged.
+ *
+ * What clone accepts:
+ *   - without CLONE_VM: a fork. CLONE_SETTLS, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID and
+ *     CLONE_PARENT_SETTID act on the guest; a new stack pointer becomes the child's rsp.
+ *     The plain case (exit signal SIGCHLD, no other host-visible flag) uses libc's fork(),
+ *     which keeps ferry's own libc consistent in the child; anything else (another exit
+ *     signal, CLONE_VFORK, CLONE_PARENT, CLONE_FS/FILES, namespaces, ...) goes to the host's
+ *     clone with the same flags, so the kernel gives those their exact meaning.
+ *   - CLONE_VM | CLONE_VFORK (vfork(), and posix_spawn/system in glibc and musl): a real
+ *     vfork. The child shares the guest's memory (and ferry's: same blocks, same code cache)
+ *     and the parent is suspended until the child calls execve or exits, as on Linux, so the
+ *     child's writes (posix_spawn's error report) reach the parent. The child runs the
+ *     dispatcher on a host stack of its own, with the parent's RtThread as its thread (so
+ *     the fault handler, which finds the thread through thread-local storage shared with the
+ *     suspended parent, sees the right one); when the parent resumes, everything the child
+ *     may have changed that is not memory is put back: the thread (registers, tid, signal
+ *     mask; not the jump cache, whose entries are valid blocks either way) and the recorded
+ *     signal dispositions. A vfork child killed asynchronously in the middle of translation
+ *     would leave ferry's shared structures half updated, as a native vfork child killed in
+ *     malloc would: not handled.
+ *   - CLONE_VM without CLONE_VFORK, CLONE_THREAD, CLONE_SIGHAND (threads): -ENOSYS until
+ *     guest threads exist. CLONE_PIDFD: -EINVAL (not supported yet).
+ * vfork (58) is clone(CLONE_VM | CLONE_VFORK | SIGCHLD); fork (57) is clone(SIGCHLD).
+ * clone3 converts its struct clone_args to the same path (set_tid and cgroup: -EINVAL).
+ */
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "runtime/guest_abi.h"
+#include "runtime/syscall.h"
+
+/* The vfork child's host stack: ferry's dispatcher and translator need room. */
+#define RT_VFORK_STACK (8u << 20)
+
+/* Flags the host's clone gets unchanged when there is no CLONE_VM (they mean the same to a
+ * forked ferry as to the guest). */
+#define HOST_CLONE_FLAGS (GUEST_CLONE_FS | GUEST_CLONE_FILES | GUEST_CLONE_PTRACE | \
+    GUEST_CLONE_VFORK | GUEST_CLONE_PARENT | GUEST_CLONE_NEWNS | GUEST_CLONE_SYSVSEM | \
+    GUEST_CLONE_UNTRACED | GUEST_CLONE_NEWCGROUP | GUEST_CLONE_NEWUTS | GUEST_CLONE_NEWIPC | \
+    GUEST_CLONE_NEWUSER | GUEST_CLONE_NEWPID | GUEST_CLONE_NEWNET | GUEST_CLONE_IO)
+/* Flags ferry carries out on the guest's side. */
+#define GUEST_SIDE_FLAGS (GUEST_CLONE_SETTLS | GUEST_CLONE_PARENT_SETTID | \
+    GUEST_CLONE_CHILD_SETTID | GUEST_CLONE_CHILD_CLEARTID | GUEST_CLONE_DETACHED)
+
+_Static_assert(GUEST_CLONE_VM == CLONE_VM && GUEST_CLONE_VFORK == CLONE_VFORK &&
+               GUEST_CLONE_FILES == CLONE_FILES && GUEST_CLONE_NEWUSER == CLONE_NEWUSER &&
+               GUEST_CLONE_IO == CLONE_IO, "clone flags: the host uses the generic values");
+
+typedef struct CloneReq {
+    uint64_t flags;             /* without the exit signal */
+    int exit_signal;
+    uint64_t newsp;             /* child's rsp, 0: the parent's */
+    uint64_t ptid, ctid, tls;
+} CloneReq;
+
+/* The guest-side effects in the child (its own copy of memory, or the shared memory). */
+static void child_setup(RtThread *t, const CloneReq *r)
+{
+    t->tid = (int)syscall(SYS_gettid);
+    if (r->newsp)
+        t->state.gpr[X86_RSP] = r->newsp;
+    if (r->flags & GUEST_CLONE_SETTLS)
+        t->state.fs_base = r->tls;
+    if (r->flags & GUEST_CLONE_CHILD_CLEARTID)
+        t->clear_child_tid = r->ctid;
+    if (r->flags & GUEST_CLONE_CHILD_SETTID) {
+        int32_t tid = t->tid;
+        rt_copy_to_guest(t->proc, r->ctid, &tid, sizeof tid);  /* a bad pointer: ignored */
+    }
+}
+
+/* ---------------------------------------------------------------- fork */
+
+static int64_t do_fork(RtThread *t, const CloneReq *r)
+{
+    RtProcess *p = t->proc;
+    int fd;
+    int e = rt_cache_fork_prepare(p, &fd);
+    if (e < 0)
+        return e == -EMFILE || e == -ENFILE ? -EAGAIN : -ENOMEM;
+    rt_log_flush(p);
+    fflush(NULL);               /* nothing buffered may be written twice */
+    uint64_t host = r->flags & HOST_CLONE_FLAGS;
+    pid_t pid;
+    if (host == 0 && r->exit_signal == SIGCHLD)
+        pid = fork();
+    else
+        pid = (pid_t)syscall(SYS_clone, (unsigned long)(host | (uint64_t)r->exit_signal), 0ul,
+                             NULL, NULL, 0ul);
+    if (pid < 0) {
+        int err = errno;
+        rt_cache_fork_parent(p, fd);
+        return -err;
+    }
+    if (pid == 0) {
+        /* Only the forking thread exists in the child (threads are a later issue; their
+         * RtThreads are simply dropped from the list). */
+        p->threads = t;
+        t->next = NULL;
+        rt_cache_fork_child(p, fd);
+        child_setup(t, r);
+        return 0;
+    }
+    rt_cache_fork_parent(p, fd);
+    if (r->flags & GUEST_CLONE_PARENT_SETTID) {
+        int32_t v = pid;
+        rt_copy_to_guest(p, r->ptid, &v, sizeof v);
+    }
+    return pid;
+}
+
+/* ---------------------------------------------------------------- vfork */
+
+typedef struct VforkArgs {
+    RtThread *t;
+    const CloneReq *r;
+} VforkArgs;
+
+static int vfork_child(void *arg)
+{
+    VforkArgs *v = arg;
+    RtThread *t = v->t;
+    X86State *st = &t->state;
+    child_setup(t, v->r);
+    /* What rt_syscall does after a handler returns, for the child's 0. */
+    st->gpr[X86_RAX] = 0;
+    st->gpr[X86_RCX] = st->rip;
+    st->gpr[X86_R11] = x86_get_eflags(st);
+    rt_run(t);                  /* ends with execve (the parent resumes) or the child's death */
+}
+
+static int64_t do_vfork(RtThread *t, const CloneReq *r)
+{
+    RtProcess *p = t->proc;
+    size_t tsize = (sizeof(RtThread) + 63) & ~(size_t)63;
+    RtThread *saved = aligned_alloc(64, tsize);
+    RtSigAction *saved_act = malloc(sizeof p->sigact);
+    uint8_t *stack = mmap(NULL, RT_VFORK_STACK, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (!saved || !saved_act || stack == MAP_FAILED) {
+        free(saved);
+        free(saved_act);
+        if (stack != MAP_FAILED)
+            munmap(stack, RT_VFORK_STACK);
+        return -ENOMEM;
+    }
+    memcpy(saved, t, sizeof *t);
+    memcpy(saved_act, p->sigact, sizeof p->sigact);
+    rt_log_flush(p);
+    VforkArgs v = { t, r };
+    /* The lowest page is a guard: a ferry stack overflow in the child faults there. */
+    mprotect(stack, RT_PAGE_SIZE, PROT_NONE);
+    int flags = CLONE_VM | CLONE_VFORK | r->exit_signal |
+                (int)(r->flags & (GUEST_CLONE_FS | GUEST_CLONE_FILES | GUEST_CLONE_SYSVSEM |
+                                  GUEST_CLONE_IO | GUEST_CLONE_UNTRACED));
+    pid_t pid = clone(vfork_child, stack + RT_VFORK_STACK, flags, &v);
+    int err = errno;
+    /* The child has called execve or is gone: restore what is not shared memory. */
+    size_t jc_lo = offsetof(RtThread, jc), jc_hi = jc_lo + sizeof t->jc;
+    memcpy(t, saved, jc_lo);
+    memcpy((uint8_t *)t + jc_hi, (uint8_t *)saved + jc_hi, sizeof *t - jc_hi);
+    t->cur_block = NULL;        /* the child may have flushed the block it pointed to */
+    memcpy(p->sigact, saved_act, sizeof p->sigact);
+    free(saved);
+    free(saved_act);
+    munmap(stack, RT_VFORK_STACK);
+    free(p->exec_pending);      /* the child's execve arguments, if it got that far */
+    p->exec_pending = NULL;
+    if (pid < 0)
+        return -err;
+    if (r->flags & GUEST_CLONE_PARENT_SETTID) {
+        int32_t pv = pid;
+        rt_copy_to_guest(p, r->ptid, &pv, sizeof pv);
+    }
+    return pid;
+}
+
+/* ---------------------------------------------------------------- clone */
+
+static int64_t do_clone(RtThread *t, const CloneReq *r)
+{
+    uint64_t f = r->flags;
+    if (r->exit_signal < 0 || r->exit_signal > 64)
+        return -EINVAL;
+    if ((f & GUEST_CLONE_THREAD) && !(f & GUEST_CLONE_SIGHAND))
+        return -EINVAL;
+    if ((f & GUEST_CLONE_SIGHAND) && !(f & GUEST_CLONE_VM))
+        return -EINVAL;
+    if (f & GUEST_CLONE_PIDFD)
+        return -EINVAL;
+    if ((f & GUEST_CLONE_VM) && !(f & GUEST_CLONE_VFORK)) {
+        if (t->proc->log.mask)
+            rt_log_printf(t->proc, "ferry: clone(0x%llx): guest threads are not implemented "
+                          "yet\n", (unsigned long long)f);
+        return -ENOSYS;
+    }
+    if (f & (GUEST_CLONE_THREAD | GUEST_CLONE_SIGHAND))
+        return -ENOSYS;
+    if (f & ~(HOST_CLONE_FLAGS | GUEST_SIDE_FLAGS | GUEST_CLONE_VM))
+        return -EINVAL;
+    if ((f & GUEST_CLONE_SETTLS) && r->tls >= RT_USER_TOP)
+        return -EPERM;
+    if (f & GUEST_CLONE_VM) {
+        /* The host flags need their own address space, or mean nothing for a vfork. */
+        if (f & (HOST_CLONE_FLAGS & ~(GUEST_CLONE_VFORK | GUEST_CLONE_FS | GUEST_CLONE_FILES |
+                                      GUEST_CLONE_SYSVSEM | GUEST_CLONE_IO | GUEST_CLONE_UNTRACED)))
+            return -EINVAL;
+        return do_vfork(t, r);
+    }
+    return do_fork(t, r);
+}
+
+int64_t rt_sys_clone(RtThread *t, const uint64_t *a)
+{
+    /* x86-64 order: flags, newsp, parent_tid, child_tid, tls. */
+    CloneReq r = { .flags = a[0] & ~(uint64_t)GUEST_CSIGNAL,
+                   .exit_signal = (int)(a[0] & GUEST_CSIGNAL),
+                   .newsp = a[1], .ptid = a[2], .ctid = a[3], .tls = a[4] };
+    r.flags &= 0xffffffffull;   /* clone's flags are an int in the kernel */
+    return do_clone(t, &r);
+}
+
+int64_t rt_sys_clone3(RtThread *t, const uint64_t *a)
+{
+    GuestCloneArgs ca;
+    uint64_t size = a[1];
+    if (size < GUEST_CLONE_ARGS_SIZE_VER0 || size > 4096)
+        return -EINVAL;
+    memset(&ca, 0, sizeof ca);
+    if (rt_copy_from_guest(t->proc, &ca, a[0], size < sizeof ca ? size : sizeof ca) < 0)
+        return -EFAULT;
+    if (size > sizeof ca) {     /* a newer struct: the extra bytes must be zero */
+        uint8_t extra[64];
+        for (uint64_t off = sizeof ca; off < size; off += sizeof extra) {
+            size_t n = size - off < sizeof extra ? (size_t)(size - off) : sizeof extra;
+            if (rt_copy_from_guest(t->proc, extra, a[0] + off, n) < 0)
+                return -EFAULT;
+            for (size_t i = 0; i < n; i++)
+                if (extra[i])
+                    return -E2BIG;
+        }
+    }
+    if (ca.set_tid || ca.set_tid_size || ca.cgroup || (ca.flags >> 32) ||
+        (ca.flags & GUEST_CSIGNAL) || ca.exit_signal > 64)
+        return -EINVAL;
+    if ((ca.stack == 0) != (ca.stack_size == 0))
+        return -EINVAL;
+    CloneReq r = { .flags = ca.flags, .exit_signal = (int)ca.exit_signal,
+                   .newsp = ca.stack ? ca.stack + ca.stack_size : 0,
+                   .ptid = ca.parent_tid, .ctid = ca.child_tid, .tls = ca.tls };
+    return do_clone(t, &r);
+}
+
+int64_t rt_sys_fork(RtThread *t, const uint64_t *a)
+{
+    (void)a;
+    CloneReq r = { .exit_signal = SIGCHLD };
+    return do_clone(t, &r);
+}
+
+int64_t rt_sys_vfork(RtThread *t, const uint64_t *a)
+{
+    (void)a;
+    CloneReq r = { .flags = GUEST_CLONE_VM | GUEST_CLONE_VFORK, .exit_signal = SIGCHLD };
+    return do_clone(t, &r);
+}
+
+/* ---------------------------------------------------------------- waiting */
+
+/* The wait status and struct rusage (144 bytes of longs and timevals) have the same layout
+ * on x86-64 and on the asm-generic hosts, and so does the SIGCHLD part of siginfo_t. */
+
+int64_t rt_sys_wait4(RtThread *t, const uint64_t *a)
+{
+    if (a[1] && !rt_guest_range_ok(t->proc, a[1], 4))
+        return -EFAULT;
+    if (a[3] && !rt_guest_range_ok(t->proc, a[3], sizeof(struct rusage)))
+        return -EFAULT;
+    int status = 0;
+    struct rusage ru;
+    long r = syscall(SYS_wait4, rt_arg_int(a[0]), a[1] ? &status : NULL, rt_arg_int(a[2]),
+                     a[3] ? &ru : NULL);
+    if (r < 0)
+        return -errno;
+    if (r > 0 && a[1] && rt_copy_to_guest(t->proc, a[1], &status, sizeof status) < 0)
+        return -EFAULT;
+    if (a[3] && rt_copy_to_guest(t->proc, a[3], &ru, sizeof ru) < 0)
+        return -EFAULT;
+    return r;
+}
+
+int64_t rt_sys_waitid(RtThread *t, const uint64_t *a)
+{
+    if (a[2] && !rt_guest_range_ok(t->proc, a[2], 128))
+        return -EFAULT;
+    if (a[4] && !rt_guest_range_ok(t->proc, a[4], sizeof(struct rusage)))
+        return -EFAULT;
+    siginfo_t si;
+    struct rusage ru;
+    _Static_assert(sizeof si == 128, "siginfo_t is 128 bytes");
+    memset(&si, 0, sizeof si);
+    long r = syscall(SYS_waitid, rt_arg_int(a[0]), rt_arg_int(a[1]), a[2] ? &si : NULL,
+                     rt_arg_int(a[3]), a[4] ? &ru : NULL);
+    if (r < 0)
+        return -errno;
+    if (a[2] && rt_copy_to_guest(t->proc, a[2], &si, sizeof si) < 0)
+        return -EFAULT;
+    if (a[4] && rt_copy_to_guest(t->proc, a[4], &ru, sizeof ru) < 0)
+        return -EFAULT;
+    return r;
+}
