@@ -368,8 +368,11 @@ static MiscGen misc_gen(const X86Insn *i)
             return gen_GP;
         case 0x0b: return gen_UD;                   /* ud2 */
         case 0x0d: return gen_NOP;                  /* prefetchw (the decoder admits /1 m) */
-        case 0x20: case 0x21: case 0x22: case 0x23: /* mov cr/dr */
-            return gen_GP;
+        case 0x20: case 0x22:                       /* mov cr: a CR that does not exist */
+            return (i->reg == 0 || i->reg == 2 || i->reg == 3 || i->reg == 4 || i->reg == 8)
+                   ? gen_GP : gen_UD;               /* is #UD before the privilege check */
+        case 0x21: case 0x23:                       /* mov dr: DR8-DR15 do not exist (#UD) */
+            return i->reg < 8 ? gen_GP : gen_UD;
         case 0x30: case 0x32: case 0x33:            /* wrmsr rdmsr rdpmc */
         case 0x34: case 0x35:                       /* sysenter sysexit */
             return gen_GP;

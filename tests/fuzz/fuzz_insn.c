@@ -522,8 +522,6 @@ static int replay(const Opts *o, uint64_t seed, uint64_t index, const char *byte
 /* The short run of `make test`: fixed seed, thousands of sequences per class, TAP lines, well
  * under a minute. What is left out, and why (each one reported to the lead with a reproducer;
  * put it back when it is fixed):
- *   - "mov cr/dr" (trap): mov to/from CR1, CR5-CR7, CR9-CR15 and DR8-DR15 is #UD (SIGILL)
- *     before the privilege check; ferry raises #GP (SIGSEGV) for every CR/DR number.
  *   - "maskmovdqu" (sse): an SSE2 instruction of ferry's CPU model that ferry does not
  *     translate (SIGILL).
  *   - the sseenv class (fxsave, fxrstor, ldmxcsr, stmxcsr): ferry does not keep MXCSR's sticky
@@ -535,7 +533,7 @@ static int replay(const Opts *o, uint64_t seed, uint64_t index, const char *byte
  *     empty register and a false condition keeps ST(0) where hardware writes the indefinite;
  *     fprem/fprem1 on invalid operands change C0/C3; and NaN results of some operations on
  *     empty or special registers (see the report). */
-static const char *const suite_exclude = "mov cr/dr,maskmovdqu";
+static const char *const suite_exclude = "maskmovdqu";
 
 static int suite(Opts *o)
 {
