@@ -168,7 +168,8 @@ void fe_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
     }
     case 1:
         a = 0x000306a9;                         /* family 6, model 0x3a, stepping 9 */
-        b = (8u << 8) | (1u << 16);             /* clflush line 64 bytes, 1 logical cpu */
+        b = 1u << 16;                           /* 1 logical cpu; no clflush line size:
+                                                   CLFSH is not advertised */
         c = 0;
         d = (1u << 0)   /* FPU */  |
             (1u << 4)   /* TSC */  | (1u << 8)  /* CX8 */  | (1u << 15) /* CMOV */ |
