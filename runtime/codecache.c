@@ -30,6 +30,33 @@
 #define MFD_EXEC 0x0010u    /* Linux 6.3: memfds may be executable (vm.memfd_noexec) */
 #endif
 
+#if defined(__aarch64__)
+/* aarch64 hosts: instruction fetch sees code written through the writable view after
+ * __builtin___clear_cache (DC CVAU + IC IVAU by address of the executable view). Emulators
+ * may not: qemu-user before 8.1, which the aarch64 tests run under, keeps its translations of
+ * a page until the page's protection changes. rt_cache_init finds out by rewriting and
+ * rerunning two instructions; where the rewrite is not seen, every rt_cache_sync also makes
+ * the pages writable and back (the way such an emulator notices). Process state, set once by
+ * rt_cache_init and then only read (rt_cache_sync runs in signal handlers too). */
+static bool sync_by_mprotect;
+static uintptr_t sync_page_size;
+
+/* `mov w0, #1; ret` at the start of the empty region, run; then `mov w0, #2`, run again. */
+static bool fetch_sees_rewrites(RtCodeCache *c)
+{
+    static const uint32_t code[3] = { 0x52800020u, 0x52800040u, 0xd65f03c0u };
+    uint8_t *x = c->rx;
+    int (*fn)(void) = (int (*)(void))(void *)x;
+    memcpy(c->rw, &code[0], 4);
+    memcpy((uint8_t *)c->rw + 4, &code[2], 4);
+    __builtin___clear_cache((char *)x, (char *)x + 8);
+    int first = fn();
+    memcpy(c->rw, &code[1], 4);
+    __builtin___clear_cache((char *)x, (char *)x + 8);
+    return first == 1 && fn() == 2;
+}
+#endif
+
 /* Emit the trampoline at the start of the region. */
 static void emit_trampoline(RtProcess *p)
 {
@@ -99,6 +126,10 @@ int rt_cache_init(RtProcess *p, size_t size)
     c->cb.start = rw;
     c->cb.end = (uint8_t *)rw + size;
     c->cb.exec_delta = (intptr_t)rx - (intptr_t)rw;
+#if defined(__aarch64__)
+    sync_page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
+    sync_by_mprotect = !fetch_sees_rewrites(c);
+#endif
     emit_trampoline(p);
     return 0;
 }
@@ -170,6 +201,14 @@ void rt_cache_sync(void *exec, size_t n)
      * too); other hosts need the explicit cache maintenance. */
 #if !defined(__x86_64__) && !defined(__i386__)
     __builtin___clear_cache((char *)exec, (char *)exec + n);
+#if defined(__aarch64__)
+    if (sync_by_mprotect) {         /* see fetch_sees_rewrites; errors change nothing */
+        uintptr_t lo = (uintptr_t)exec & ~(sync_page_size - 1);
+        uintptr_t hi = ((uintptr_t)exec + n + sync_page_size - 1) & ~(sync_page_size - 1);
+        mprotect((void *)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC);
+        mprotect((void *)lo, hi - lo, PROT_READ | PROT_EXEC);
+    }
+#endif
 #else
     (void)exec;
     (void)n;

@@ -364,8 +364,8 @@ static uint64_t choose_bias(uint64_t pref, uint64_t lo, uint64_t hi, uint64_t al
     uint64_t span = hi - lo;
     if (pref) {
         pref = (pref + align - 1) & ~(align - 1);
-        void *r = mmap((void *)(uintptr_t)pref, span, PROT_NONE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+        void *r = mmap((void *)(uintptr_t)pref, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+                       MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
         if (r != MAP_FAILED && (uint64_t)(uintptr_t)r == pref) {
             munmap(r, span);
             return pref - lo;
@@ -459,7 +459,8 @@ static bool map_image(RtProcess *p, ElfFile *f, ElfError *e, uint64_t pref, Load
         const RtMapping *m = &p->map.v[i];
         if (m->start < f->lo + bias || m->end > f->hi + bias)
             continue;               /* not this image's */
-        if (mprotect((void *)(uintptr_t)m->start, m->end - m->start, rt_host_prot(m->prot)) != 0)
+        void *at = (void *)(uintptr_t)m->start;
+        if (mprotect(at, m->end - m->start, rt_host_prot(m->prot)) != 0)
             return bad(e, ENOMEM, "cannot protect segments: %s", strerror(errno));
     }
 

@@ -6,8 +6,8 @@
  * output (written straight to its descriptors) appear in the order they happened. The -D file
  * gets a descriptor number far from the guest's (>= 100) and the guest may not close it
  * (RtProcess.log_fd). A ferry started by the guest's execve logs to the descriptor the old
- * one passes with --log-fd, so one -D file holds the whole process tree's log, in order. Capstone handles are opened on first use: a run without -d never pays
- * for them.
+ * one passes with --log-fd, so one -D file holds the whole process tree's log, in order.
+ * Capstone handles are opened on first use: a run without -d never pays for them.
  */
 #include <capstone/capstone.h>
 #include <errno.h>

@@ -461,6 +461,13 @@ uint64_t rt_host_sigpending(void);
 void rt_signal_mirror_action(RtProcess *p, int sig);
 /* True if the default action of sig terminates the process (with or without a core). */
 bool rt_signal_default_fatal(int sig);
+/* In a forked child (not a vfork child, which shares the parent's memory): forget the
+ * parent's pending signals and set the host mask to the guest's. */
+void rt_signal_fork_child(RtThread *t);
+/* execve, before the host execve: true if a signal is pending for delivery; execve then
+ * returns -EINTR, the handler runs and execve is restarted (as if the signal had come just
+ * before it), instead of the signal staying blocked in the mask the new ferry inherits. */
+bool rt_signal_exec_check(RtThread *t);
 /* rt_sigsuspend and pause: wait with `mask` until a signal is taken; -EINTR. */
 int64_t rt_signal_suspend(RtThread *t, uint64_t mask);
 /* rt_sigtimedwait: take a pending signal of `set` (or wait for one, ts NULL: forever) into

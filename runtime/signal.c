@@ -39,17 +39,19 @@
  * runs again after the handler (the frame holds rip - 2, the syscall instruction, and the
  * call number in rax), without it the guest sees -EINTR. Calls Linux never restarts after a
  * handler (sleeps, poll, select, epoll_wait, sigsuspend, sigtimedwait, ...) return -EINTR
- * either way. When no handler runs at all (the signal was ignored, or taken from the host but
- * still blocked for the guest), the call restarts transparently (nanosleep then sleeps its
- * whole duration again: the kernel would restart it with the time left).
+ * either way, close never restarts. When no handler runs at all (the signal was ignored, or
+ * taken from the host but still blocked for the guest), the others restart transparently
+ * (nanosleep then sleeps its whole duration again: the kernel would restart it with the time
+ * left).
  *
  * Synchronous signals of guest instructions (rt_signal_trap, the trap exits: ud2, int3,
  * divide errors, privileged instructions) are forced, as force_sig_fault does: a handler gets
  * them before any other guest instruction runs; ignored or blocked, or without a handler,
- * they kill the process.
+ * they kill the process. Faults of guest loads and stores are not delivered (fault.c says
+ * why).
  *
- * Process state (documented here as the runtime's only other mutable global besides fault.c's
- * pointers): none; everything lives in RtProcess and RtThread.
+ * No global state: everything lives in RtProcess and RtThread (the host handler finds them
+ * through fault.c's pointers).
  */
 #include <errno.h>
 #include <signal.h>
@@ -128,8 +130,19 @@ void rt_signal_sync_host_mask(RtThread *t)
 {
     /* Block everything first: a signal taken between reading sigpending and setting the
      * mask would otherwise be unblocked again while its siginfo is still held. */
-    rt_host_sigmask(SIG_SETMASK, ALL_SIGNALS & ~HOST_RESERVED, NULL);
+    uint64_t prev;
+    rt_host_sigmask(SIG_SETMASK, ALL_SIGNALS & ~HOST_RESERVED, &prev);
     uint64_t m = (t->sigmask | __atomic_load_n(&t->sigpending, __ATOMIC_RELAXED)) & ~HOST_RESERVED;
+    uint64_t unblocked = prev & ~m;
+    if (unblocked) {
+        /* A signal waiting in the kernel that kills by its default action would kill ferry
+         * as soon as the mask changes: die here instead, so the -d logs are written. */
+        uint64_t fatal = rt_host_sigpending() & unblocked;
+        for (int sig = 1; fatal; sig++, fatal >>= 1)
+            if ((fatal & 1) && t->proc->sigact[sig].handler == GUEST_SIG_DFL &&
+                rt_signal_default_fatal(sig))
+                rt_die_by_signal(t->proc, sig);
+    }
     rt_host_sigmask(SIG_SETMASK, m, NULL);
 }
 
@@ -256,19 +269,30 @@ static void force_sigsegv(RtThread *t, int sig)
 
 /* ---------------------------------------------------------------- delivery */
 
-/* Interrupted calls Linux never restarts once a handler has run (signal(7)). */
-static bool restarts_after_handler(int64_t nr)
+/* How Linux restarts an interrupted call (its -ERESTART* code): ALWAYS (-ERESTARTNOINTR: the
+ * process calls, which ferry may interrupt itself, see rt_signal_exec_check), SYS
+ * (-ERESTARTSYS: again after a handler with SA_RESTART, or when no handler runs), NOHAND
+ * (only when no handler runs: the waits and sleeps of signal(7)'s "never restarted" list),
+ * NEVER (close: the descriptor is gone by the time it reports EINTR). */
+enum { RESTART_NEVER, RESTART_NOHAND, RESTART_SYS, RESTART_ALWAYS };
+
+static int restart_class(int64_t nr)
 {
     switch (nr) {
+    case 3:   /* close */
+        return RESTART_NEVER;
     case 7:   /* poll */          case 23:  /* select */       case 34:  /* pause */
     case 35:  /* nanosleep */     case 65:  /* semop */        case 69:  /* msgsnd */
     case 70:  /* msgrcv */        case 128: /* rt_sigtimedwait */
     case 130: /* rt_sigsuspend */ case 208: /* io_getevents */ case 220: /* semtimedop */
     case 230: /* clock_nanosleep */ case 232: /* epoll_wait */ case 270: /* pselect6 */
     case 271: /* ppoll */         case 281: /* epoll_pwait */  case 441: /* epoll_pwait2 */
-        return false;
+        return RESTART_NOHAND;
+    case 56:  /* clone */  case 57:  /* fork */  case 58:  /* vfork */  case 59:  /* execve */
+    case 322: /* execveat */  case 435: /* clone3 */
+        return RESTART_ALWAYS;
     default:
-        return true;
+        return RESTART_SYS;
     }
 }
 
@@ -305,7 +329,8 @@ void rt_signal_deliver(RtThread *t)
             continue;
         }
         if (t->restart_nr >= 0) {
-            if ((a->flags & GUEST_SA_RESTART) && restarts_after_handler(t->restart_nr))
+            int rc = restart_class(t->restart_nr);
+            if (rc == RESTART_ALWAYS || (rc == RESTART_SYS && (a->flags & GUEST_SA_RESTART)))
                 restart_syscall(t);
             t->restart_nr = -1;
         }
@@ -340,7 +365,8 @@ void rt_signal_deliver(RtThread *t)
         t->sigmask_saved = false;
     }
     if (t->restart_nr >= 0) {       /* interrupted, and no handler ran */
-        restart_syscall(t);
+        if (restart_class(t->restart_nr) != RESTART_NEVER)
+            restart_syscall(t);
         t->restart_nr = -1;
     }
     rt_signal_sync_host_mask(t);
@@ -389,4 +415,24 @@ int64_t rt_signal_timedwait(RtThread *t, uint64_t set, GuestSiginfo *info,
     }
     rt_signal_sync_host_mask(t);
     return r;
+}
+
+/* ---------------------------------------------------------------- fork and execve */
+
+void rt_signal_fork_child(RtThread *t)
+{
+    /* A child starts with no pending signals (the parent keeps its own) and the parent's
+     * mask; what the parent had taken but not yet delivered stays the parent's. */
+    __atomic_store_n(&t->sigpending, 0, __ATOMIC_RELAXED);
+    t->restart_nr = -1;
+    rt_signal_sync_host_mask(t);
+}
+
+bool rt_signal_exec_check(RtThread *t)
+{
+    if (__atomic_load_n(&t->sigpending, __ATOMIC_RELAXED) & ~t->sigmask) {
+        t->sig_check = 1;
+        return true;
+    }
+    return false;
 }

@@ -32,8 +32,10 @@
  * vfork (58) is clone(CLONE_VM | CLONE_VFORK | SIGCHLD); fork (57) is clone(SIGCHLD).
  * clone3 converts its struct clone_args to the same path (set_tid and cgroup: -EINVAL).
  */
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -46,6 +48,15 @@
 
 /* The vfork child's host stack: ferry's dispatcher and translator need room. */
 #define RT_VFORK_STACK (8u << 20)
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/* The child's frames leave their poison in the (shared) shadow memory of its stack: clear it
+ * before and after, or the next stack mapped there reports false overflows. */
+#define UNPOISON_STACK(s, n) __asan_unpoison_memory_region((s), (n))
+#else
+#define UNPOISON_STACK(s, n) ((void)(s), (void)(n))
+#endif
 
 /* Flags the host's clone gets unchanged when there is no CLONE_VM (they mean the same to a
  * forked ferry as to the guest). */
@@ -72,6 +83,11 @@ typedef struct CloneReq {
 static void child_setup(RtThread *t, const CloneReq *r)
 {
     t->tid = (int)syscall(SYS_gettid);
+    /* A new process starts with no pending signals (the parent keeps those it had taken):
+     * the host mask then goes back to the guest's (signal.c blocks taken signals on the host
+     * until they are delivered). */
+    __atomic_store_n(&t->sigpending, 0, __ATOMIC_RELAXED);
+    rt_signal_sync_host_mask(t);
     if (r->newsp)
         t->state.gpr[X86_RSP] = r->newsp;
     if (r->flags & GUEST_CLONE_SETTLS)
@@ -112,6 +128,7 @@ static int64_t do_fork(RtThread *t, const CloneReq *r)
          * RtThreads are simply dropped from the list). */
         p->threads = t;
         t->next = NULL;
+        memset(&p->stats, 0, sizeof p->stats);     /* -d stats: this process's own */
         rt_cache_fork_child(p, fd);
         child_setup(t, r);
         return 0;
@@ -135,9 +152,19 @@ static int vfork_child(void *arg)
 {
     VforkArgs *v = arg;
     RtThread *t = v->t;
+    RtProcess *p = t->proc;
     X86State *st = &t->state;
-    child_setup(t, v->r);
-    /* What rt_syscall does after a handler returns, for the child's 0. */
+    /* What rt_syscall does after a handler returns, for the child's 0 (and its -strace line,
+     * with the arguments still in the registers). */
+    if (p->opt.strace) {
+        uint64_t nr = st->gpr[X86_RAX];
+        const uint64_t a[6] = { st->gpr[X86_RDI], st->gpr[X86_RSI], st->gpr[X86_RDX],
+                                st->gpr[X86_R10], st->gpr[X86_R8], st->gpr[X86_R9] };
+        char line[512];
+        rt_strace_format(p, line, sizeof line, rt_syscall_lookup(nr), nr, a, 0, true);
+        fprintf(p->log.f, "%d %s\n", (int)getpid(), line);
+    }
+    child_setup(t, v->r);       /* also unblocks the host signals the parent blocked */
     st->gpr[X86_RAX] = 0;
     st->gpr[X86_RCX] = st->rip;
     st->gpr[X86_R11] = x86_get_eflags(st);
@@ -159,12 +186,22 @@ static int64_t do_vfork(RtThread *t, const CloneReq *r)
             munmap(stack, RT_VFORK_STACK);
         return -ENOMEM;
     }
+    /* No host signal handler may run in the parent until its thread is restored: it would
+     * record a signal in the RtThread the restore overwrites. Blocked signals wait in the
+     * kernel (the child unblocks its own in child_setup). */
+    sigset_t all, old_mask;
+    sigfillset(&all);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGFPE);
+    pthread_sigmask(SIG_SETMASK, &all, &old_mask);
     memcpy(saved, t, sizeof *t);
     memcpy(saved_act, p->sigact, sizeof p->sigact);
     rt_log_flush(p);
     VforkArgs v = { t, r };
     /* The lowest page is a guard: a ferry stack overflow in the child faults there. */
     mprotect(stack, RT_PAGE_SIZE, PROT_NONE);
+    UNPOISON_STACK(stack, RT_VFORK_STACK);
     int flags = CLONE_VM | CLONE_VFORK | r->exit_signal |
                 (int)(r->flags & (GUEST_CLONE_FS | GUEST_CLONE_FILES | GUEST_CLONE_SYSVSEM |
                                   GUEST_CLONE_IO | GUEST_CLONE_UNTRACED));
@@ -176,8 +213,10 @@ static int64_t do_vfork(RtThread *t, const CloneReq *r)
     memcpy((uint8_t *)t + jc_hi, (uint8_t *)saved + jc_hi, sizeof *t - jc_hi);
     t->cur_block = NULL;        /* the child may have flushed the block it pointed to */
     memcpy(p->sigact, saved_act, sizeof p->sigact);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     free(saved);
     free(saved_act);
+    UNPOISON_STACK(stack, RT_VFORK_STACK);
     munmap(stack, RT_VFORK_STACK);
     free(p->exec_pending);      /* the child's execve arguments, if it got that far */
     p->exec_pending = NULL;
@@ -216,9 +255,10 @@ static int64_t do_clone(RtThread *t, const CloneReq *r)
     if ((f & GUEST_CLONE_SETTLS) && r->tls >= RT_USER_TOP)
         return -EPERM;
     if (f & GUEST_CLONE_VM) {
-        /* The host flags need their own address space, or mean nothing for a vfork. */
-        if (f & (HOST_CLONE_FLAGS & ~(GUEST_CLONE_VFORK | GUEST_CLONE_FS | GUEST_CLONE_FILES |
-                                      GUEST_CLONE_SYSVSEM | GUEST_CLONE_IO | GUEST_CLONE_UNTRACED)))
+        /* The other host flags need their own address space, or mean nothing for a vfork. */
+        uint64_t vfork_ok = GUEST_CLONE_VFORK | GUEST_CLONE_FS | GUEST_CLONE_FILES |
+                            GUEST_CLONE_SYSVSEM | GUEST_CLONE_IO | GUEST_CLONE_UNTRACED;
+        if (f & HOST_CLONE_FLAGS & ~vfork_ok)
             return -EINVAL;
         return do_vfork(t, r);
     }

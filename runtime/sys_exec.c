@@ -24,8 +24,9 @@
  * -L sysroot as every path does (the new program's AT_EXECFN is then the host path). A
  * successful execve prints its -strace line before ferry goes, as strace shows "= 0".
  *
- * Left to the signals work: dispositions set to SIG_IGN and the signal mask survive execve on
- * Linux; the new ferry starts with its records at their defaults.
+ * Signals: the host's dispositions and mask are the guest's (signal.c mirrors them), so the
+ * host execve keeps ignored signals ignored and the mask as Linux does, and the new ferry
+ * reads them back at start-up.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -294,8 +295,9 @@ static bool is_ld_var(const char *e)
     return strncmp(e, "LD_", 3) == 0 && strchr(e, '=') != NULL;
 }
 
-static int64_t do_execveat(RtThread *t, int dirfd, uint64_t gpath, uint64_t gargv,
-                           uint64_t genvp, int flags)
+/* execve (nr 59) and execveat (322); a is the call's arguments, for -strace. */
+static int64_t do_execveat(RtThread *t, uint64_t nr, const uint64_t *a, int dirfd,
+                           uint64_t gpath, uint64_t gargv, uint64_t genvp, int flags)
 {
     RtProcess *p = t->proc;
     if (flags & ~(GUEST_AT_SYMLINK_NOFOLLOW | GUEST_AT_EMPTY_PATH))
@@ -379,15 +381,8 @@ static int64_t do_execveat(RtThread *t, int dirfd, uint64_t gpath, uint64_t garg
 
     /* Point of no return for the guest, unless the host's execve itself fails. */
     if (p->opt.strace) {
-        const uint64_t sa[6] = { (uint64_t)dirfd, gpath, gargv, genvp, (uint64_t)flags, 0 };
-        const uint64_t *av = sa;
-        uint64_t ea[6] = { gpath, gargv, genvp, 0, 0, 0 };
-        bool at = dirfd != GUEST_AT_FDCWD || flags;
-        if (!at)
-            av = ea;
         char line[1024];
-        rt_strace_format(p, line, sizeof line, rt_syscall_lookup(at ? 322 : 59), at ? 322 : 59,
-                         av, 0, true);
+        rt_strace_format(p, line, sizeof line, rt_syscall_lookup(nr), nr, a, 0, true);
         fprintf(p->log.f, "%d %s\n", (int)getpid(), line);
     }
     if (rt_log_on(p, RT_LOG_STATS))
@@ -413,10 +408,10 @@ out:
 
 int64_t rt_sys_execve(RtThread *t, const uint64_t *a)
 {
-    return do_execveat(t, GUEST_AT_FDCWD, a[0], a[1], a[2], 0);
+    return do_execveat(t, 59, a, GUEST_AT_FDCWD, a[0], a[1], a[2], 0);
 }
 
 int64_t rt_sys_execveat(RtThread *t, const uint64_t *a)
 {
-    return do_execveat(t, rt_arg_int(a[0]), a[1], a[2], a[3], rt_arg_int(a[4]));
+    return do_execveat(t, 322, a, rt_arg_int(a[0]), a[1], a[2], a[3], rt_arg_int(a[4]));
 }

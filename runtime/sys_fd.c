@@ -1,6 +1,6 @@
 /* sys_fd.c — system calls on file descriptors: read/write and their vector and positioned
- * forms, lseek, close, close_range, dup family, pipe, fcntl, ioctl, poll, select, fsync, ftruncate,
- * getdents64.
+ * forms, lseek, close, close_range, dup family, pipe, fcntl, ioctl, poll, select, fsync,
+ * ftruncate, getdents64, fchown, fadvise64, copy_file_range, epoll.
  *
  * Descriptors are the host's (one guest process is one host process). Data buffers go to the
  * host kernel directly once they are known to be guest memory: a buffer the kernel fills or
@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -415,4 +416,130 @@ int64_t rt_sys_getdents64(RtThread *t, const uint64_t *a)
         return -EFAULT;
     return rt_sysret(syscall(SYS_getdents64, rt_arg_int(a[0]), (void *)(uintptr_t)a[1],
                              (unsigned)n));
+}
+
+int64_t rt_sys_fchown(RtThread *t, const uint64_t *a)
+{
+    if (rt_fd_reserved(t->proc, rt_arg_int(a[0])))
+        return -EBADF;
+    return rt_sysret(syscall(SYS_fchown, rt_arg_int(a[0]), (unsigned)a[1], (unsigned)a[2]));
+}
+
+int64_t rt_sys_fadvise64(RtThread *t, const uint64_t *a)
+{
+    (void)t;
+    /* Advice numbers are the generic ones on x86-64 and on the asm-generic hosts. */
+    return rt_sysret(syscall(SYS_fadvise64, rt_arg_int(a[0]), (off_t)a[1], (off_t)a[2],
+                             rt_arg_int(a[3])));
+}
+
+int64_t rt_sys_copy_file_range(RtThread *t, const uint64_t *a)
+{
+    int in = rt_arg_int(a[0]), out = rt_arg_int(a[2]);
+    if (rt_fd_reserved(t->proc, in) || rt_fd_reserved(t->proc, out))
+        return -EBADF;
+    int64_t off_in, off_out;    /* loff_t, read and written back through safe copies */
+    if (a[1] && rt_copy_from_guest(t->proc, &off_in, a[1], 8) < 0)
+        return -EFAULT;
+    if (a[3] && rt_copy_from_guest(t->proc, &off_out, a[3], 8) < 0)
+        return -EFAULT;
+    long r = syscall(SYS_copy_file_range, in, a[1] ? &off_in : NULL, out,
+                     a[3] ? &off_out : NULL, (size_t)a[4], (unsigned)a[5]);
+    if (r < 0)
+        return -errno;
+    if (a[1] && rt_copy_to_guest(t->proc, a[1], &off_in, 8) < 0)
+        return -EFAULT;
+    if (a[3] && rt_copy_to_guest(t->proc, a[3], &off_out, 8) < 0)
+        return -EFAULT;
+    return r;
+}
+
+/* ---------------------------------------------------------------- epoll */
+
+/* struct epoll_event: packed on x86-64 (12 bytes), naturally aligned (16) on other hosts, so
+ * events are converted one by one. At most this many are taken per epoll_wait (the rest stay
+ * ready for the next call, as when maxevents is small). */
+#define RT_EPOLL_BATCH 1024
+#define GUEST_EPOLL_EVENT_SIZE 12
+
+int64_t rt_sys_epoll_create1(RtThread *t, const uint64_t *a)
+{
+    (void)t;
+    int flags = rt_arg_int(a[0]);
+    if (flags & ~GUEST_O_CLOEXEC)
+        return -EINVAL;
+    return rt_sysret(epoll_create1(flags ? EPOLL_CLOEXEC : 0));
+}
+
+int64_t rt_sys_epoll_create(RtThread *t, const uint64_t *a)
+{
+    (void)t;
+    if (rt_arg_int(a[0]) <= 0)
+        return -EINVAL;
+    return rt_sysret(epoll_create1(0));
+}
+
+int64_t rt_sys_epoll_ctl(RtThread *t, const uint64_t *a)
+{
+    int epfd = rt_arg_int(a[0]), op = rt_arg_int(a[1]), fd = rt_arg_int(a[2]);
+    if (rt_fd_reserved(t->proc, epfd) || rt_fd_reserved(t->proc, fd))
+        return -EBADF;
+    struct epoll_event ev, *evp = NULL;
+    if (op != EPOLL_CTL_DEL || a[3]) {
+        uint8_t g[GUEST_EPOLL_EVENT_SIZE];
+        if (rt_copy_from_guest(t->proc, g, a[3], sizeof g) < 0)
+            return -EFAULT;
+        memset(&ev, 0, sizeof ev);
+        memcpy(&ev.events, g, 4);
+        memcpy(&ev.data.u64, g + 4, 8);
+        evp = &ev;
+    }
+    return rt_sysret(epoll_ctl(epfd, op, fd, evp));
+}
+
+static int64_t do_epoll_wait(RtThread *t, const uint64_t *a, const uint64_t *mask)
+{
+    int epfd = rt_arg_int(a[0]), max = rt_arg_int(a[2]), timeout = rt_arg_int(a[3]);
+    if (rt_fd_reserved(t->proc, epfd))
+        return -EBADF;
+    if (max <= 0 || max > INT32_MAX / GUEST_EPOLL_EVENT_SIZE)
+        return -EINVAL;
+    if (!rt_guest_range_ok(t->proc, a[1], (uint64_t)max * GUEST_EPOLL_EVENT_SIZE))
+        return -EFAULT;
+    int n = max < RT_EPOLL_BATCH ? max : RT_EPOLL_BATCH;
+    struct epoll_event *ev = malloc((size_t)n * sizeof *ev);
+    if (!ev)
+        return -ENOMEM;
+    long r = syscall(SYS_epoll_pwait, epfd, ev, n, timeout, mask, (size_t)8);
+    int64_t ret = r < 0 ? -errno : r;
+    for (long i = 0; i < r; i++) {
+        uint8_t g[GUEST_EPOLL_EVENT_SIZE];
+        memcpy(g, &ev[i].events, 4);
+        memcpy(g + 4, &ev[i].data.u64, 8);
+        if (rt_copy_to_guest(t->proc, a[1] + (uint64_t)i * sizeof g, g, sizeof g) < 0) {
+            ret = -EFAULT;
+            break;
+        }
+    }
+    free(ev);
+    return ret;
+}
+
+int64_t rt_sys_epoll_wait(RtThread *t, const uint64_t *a)
+{
+    return do_epoll_wait(t, a, NULL);
+}
+
+int64_t rt_sys_epoll_pwait(RtThread *t, const uint64_t *a)
+{
+    /* The mask replaces the host's (which is the guest's, signal.c) for the wait, as the
+     * kernel does it for the guest. */
+    uint64_t mask;
+    if (!a[4])
+        return do_epoll_wait(t, a, NULL);
+    if (a[5] != 8)
+        return -EINVAL;
+    if (rt_copy_from_guest(t->proc, &mask, a[4], sizeof mask) < 0)
+        return -EFAULT;
+    return do_epoll_wait(t, a, &mask);
 }

@@ -1,6 +1,7 @@
 /* sys_path.c — system calls that name files: open, the stat family, readlink, access, unlink,
  * mkdir, rmdir, rename, truncate, chmod, getcwd, chdir, umask, statfs, getxattr (reading
- * extended attributes: what ls and cp ask about ACLs and security labels).
+ * extended attributes: what ls and cp ask about ACLs and security labels), creat, link and
+ * symlink (a symlink's target is stored as given, never translated), chown, utimensat.
  *
  * Paths are copied from guest memory (so a bad pointer is -EFAULT, an unterminated one
  * -ENAMETOOLONG) and handed to the host's *at system calls, which every host has.
@@ -536,4 +537,98 @@ int64_t rt_sys_fgetxattr(RtThread *t, const uint64_t *a)
         return e;
     return rt_sysret(syscall(SYS_fgetxattr, rt_arg_int(a[0]), name,
                              n ? (void *)(uintptr_t)a[2] : NULL, n));
+}
+
+/* ---------------------------------------------------------------- links, owners, times */
+
+int64_t rt_sys_creat(RtThread *t, const uint64_t *a)
+{
+    return do_openat(t, AT_FDCWD, a[0], GUEST_O_CREAT | 01 /* O_WRONLY */ | GUEST_O_TRUNC,
+                     (unsigned)a[1]);
+}
+
+static int64_t do_linkat(RtThread *t, int olddir, uint64_t gold, int newdir, uint64_t gnew,
+                         int flags)
+{
+    if (flags & ~(GUEST_AT_SYMLINK_FOLLOW | GUEST_AT_EMPTY_PATH))
+        return -EINVAL;
+    PATH_ARG(oldp, gold, (flags & GUEST_AT_SYMLINK_FOLLOW) != 0);
+    PATH_ARG(newp, gnew, false);
+    return rt_sysret(syscall(SYS_linkat, olddir, oldp, newdir, newp, flags));
+}
+
+int64_t rt_sys_link(RtThread *t, const uint64_t *a)
+{
+    return do_linkat(t, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
+}
+
+int64_t rt_sys_linkat(RtThread *t, const uint64_t *a)
+{
+    return do_linkat(t, rt_arg_int(a[0]), a[1], rt_arg_int(a[2]), a[3], rt_arg_int(a[4]));
+}
+
+static int64_t do_symlinkat(RtThread *t, uint64_t gtarget, int newdir, uint64_t gpath)
+{
+    /* The target is the link's contents, stored as the guest wrote it: never translated. */
+    char target[PATH_MAX];
+    int64_t n = rt_strncpy_from_guest(t->proc, target, gtarget, sizeof target);
+    if (n < 0)
+        return n;
+    PATH_ARG(path, gpath, false);
+    return rt_sysret(syscall(SYS_symlinkat, target, newdir, path));
+}
+
+int64_t rt_sys_symlink(RtThread *t, const uint64_t *a)
+{
+    return do_symlinkat(t, a[0], AT_FDCWD, a[1]);
+}
+
+int64_t rt_sys_symlinkat(RtThread *t, const uint64_t *a)
+{
+    return do_symlinkat(t, a[0], rt_arg_int(a[1]), a[2]);
+}
+
+static int64_t do_fchownat(RtThread *t, int dirfd, uint64_t gpath, uint64_t uid, uint64_t gid,
+                           int flags)
+{
+    if (flags & ~(GUEST_AT_SYMLINK_NOFOLLOW | GUEST_AT_EMPTY_PATH))
+        return -EINVAL;
+    PATH_ARG(path, gpath, !(flags & GUEST_AT_SYMLINK_NOFOLLOW));
+    return rt_sysret(syscall(SYS_fchownat, dirfd, path, (unsigned)uid, (unsigned)gid, flags));
+}
+
+int64_t rt_sys_chown(RtThread *t, const uint64_t *a)
+{
+    return do_fchownat(t, AT_FDCWD, a[0], a[1], a[2], 0);
+}
+
+int64_t rt_sys_lchown(RtThread *t, const uint64_t *a)
+{
+    return do_fchownat(t, AT_FDCWD, a[0], a[1], a[2], GUEST_AT_SYMLINK_NOFOLLOW);
+}
+
+int64_t rt_sys_fchownat(RtThread *t, const uint64_t *a)
+{
+    return do_fchownat(t, rt_arg_int(a[0]), a[1], a[2], a[3], rt_arg_int(a[4]));
+}
+
+int64_t rt_sys_utimensat(RtThread *t, const uint64_t *a)
+{
+    int flags = rt_arg_int(a[3]);
+    /* struct timespec[2]: 32 bytes on x86-64 and on the 64-bit asm-generic hosts. */
+    int64_t ts[4];
+    if (a[2] && rt_copy_from_guest(t->proc, ts, a[2], sizeof ts) < 0)
+        return -EFAULT;
+    char path[PATH_MAX];
+    const char *pp = NULL;      /* NULL: the descriptor itself (futimens) */
+    if (a[1]) {
+        int64_t e = get_path(t, a[1], path, !(flags & GUEST_AT_SYMLINK_NOFOLLOW));
+        if (e < 0)
+            return e;
+        pp = path;
+    } else if (rt_fd_reserved(t->proc, rt_arg_int(a[0]))) {
+        return -EBADF;
+    }
+    return rt_sysret(syscall(SYS_utimensat, rt_arg_int(a[0]), pp, a[2] ? (void *)ts : NULL,
+                             flags));
 }

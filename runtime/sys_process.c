@@ -1,6 +1,7 @@
 /* sys_process.c — process and thread identity, limits and resources: exit, the get*id
- * family, setpgid/setsid, set_tid_address, set_robust_list, rseq, arch_prctl, uname, rlimits, getrusage,
- * sysinfo, getrandom, sched_getaffinity/sched_yield, futex.
+ * family, setpgid/setsid, set_tid_address, set_robust_list, rseq, arch_prctl, uname, rlimits,
+ * getrusage, sysinfo, getrandom, sched_getaffinity/sched_yield, futex. (New processes and
+ * waiting for them: sys_clone.c; execve: sys_exec.c.)
  *
  * One guest process is one host process, so identities are the host's. The guest's FS and GS
  * bases live in X86State (arch_prctl), never in host registers. uname reports the host's

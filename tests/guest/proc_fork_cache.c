@@ -10,27 +10,30 @@
 #define FN(name, k)                                                       \
     static __attribute__((noinline)) uint64_t name(uint64_t x)            \
     {                                                                     \
-        for (int i = 0; i < 200 + (k); i++) {                             \
+        for (int i = 0; i < 200 + (k) % 50; i++) {                        \
             x = x * (6364136223846793005ull + 2 * (k)) + (k);             \
-            if ((x >> (k % 61)) & 1)                                      \
+            if ((x >> ((k) % 61)) & 1)                                    \
                 x ^= x >> (7 + (k) % 13);                                 \
             else                                                          \
                 x += (uint64_t)(k) << ((k) % 17);                         \
         }                                                                 \
         return x;                                                         \
     }
-#define FN8(p, b) FN(p##0, b) FN(p##1, b + 1) FN(p##2, b + 2) FN(p##3, b + 3) \
-                  FN(p##4, b + 4) FN(p##5, b + 5) FN(p##6, b + 6) FN(p##7, b + 7)
-#define FN_SET(p, b) FN8(p##a, b) FN8(p##b, b + 8) FN8(p##c, b + 16) FN8(p##d, b + 24) \
-                     FN8(p##e, b + 32) FN8(p##f, b + 40) FN8(p##g, b + 48) FN8(p##h, b + 56) \
-                     FN8(p##i, b + 64) FN8(p##j, b + 72) FN8(p##k, b + 80) FN8(p##l, b + 88)
+#define FN8(pre, base) FN(pre##0, base) FN(pre##1, base + 1) FN(pre##2, base + 2) \
+    FN(pre##3, base + 3) FN(pre##4, base + 4) FN(pre##5, base + 5) FN(pre##6, base + 6) \
+    FN(pre##7, base + 7)
+#define FN_SET(pre, base) FN8(pre##a, base) FN8(pre##b, base + 8) FN8(pre##c, base + 16) \
+    FN8(pre##d, base + 24) FN8(pre##e, base + 32) FN8(pre##f, base + 40) \
+    FN8(pre##g, base + 48) FN8(pre##h, base + 56) FN8(pre##i, base + 64) \
+    FN8(pre##j, base + 72) FN8(pre##k, base + 80) FN8(pre##l, base + 88)
 FN_SET(c, 1)
 FN_SET(q, 1000)
 
-#define CALL8(p) x = p##0(x); x = p##1(x); x = p##2(x); x = p##3(x); \
-                 x = p##4(x); x = p##5(x); x = p##6(x); x = p##7(x);
-#define CALL_SET(p) CALL8(p##a) CALL8(p##b) CALL8(p##c) CALL8(p##d) CALL8(p##e) CALL8(p##f) \
-                    CALL8(p##g) CALL8(p##h) CALL8(p##i) CALL8(p##j) CALL8(p##k) CALL8(p##l)
+#define CALL8(pre) x = pre##0(x); x = pre##1(x); x = pre##2(x); x = pre##3(x); \
+    x = pre##4(x); x = pre##5(x); x = pre##6(x); x = pre##7(x);
+#define CALL_SET(pre) CALL8(pre##a) CALL8(pre##b) CALL8(pre##c) CALL8(pre##d) CALL8(pre##e) \
+    CALL8(pre##f) CALL8(pre##g) CALL8(pre##h) CALL8(pre##i) CALL8(pre##j) CALL8(pre##k) \
+    CALL8(pre##l)
 
 static uint64_t child_work(uint64_t x)
 {

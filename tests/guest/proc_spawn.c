@@ -41,7 +41,8 @@ int main(void)
     /* The child's exec error reaches the parent. */
     char *const missing[] = { "missing", NULL };
     r = posix_spawn(&pid, "/nonexistent/ferry-spawn", NULL, NULL, missing, environ);
-    printf("posix_spawn of a missing file=%s\n", r == ENOENT ? "ENOENT" : r == 0 ? "0" : strerror(r));
+    printf("posix_spawn of a missing file=%s\n",
+           r == ENOENT ? "ENOENT" : r == 0 ? "0" : strerror(r));
     if (r == 0) {
         waitpid(pid, &st, 0);
         report("missing", st);

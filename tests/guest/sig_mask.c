@@ -2,8 +2,9 @@
  * a standard signal, every instance of a real-time one, in order), sigpending, unblocking
  * (delivered once, before sigprocmask returns), sigsuspend (the handler runs with the
  * temporary mask, the old mask comes back), sigtimedwait and sigwaitinfo taking blocked
- * signals without their handler, a timeout, sigqueue's value, and the mask that
- * siglongjmp restores.
+ * signals without their handler, a timeout, sigqueue's value, the mask that siglongjmp
+ * restores, and SIGSEGV sent with raise while blocked (ferry never blocks SIGSEGV on the
+ * host: it keeps that one pending itself).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -37,6 +38,11 @@ static void on_rt(int sig, siginfo_t *si, void *uc)
     rt_seen[n_rt++] = (sig - SIGRTMIN) * 100 + si->si_value.sival_int;
 }
 static void on_hup(int sig) { (void)sig; siglongjmp(env, 1); }
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    printf("  SIGSEGV handler: signo %d, code %d\n", sig, si->si_code);
+}
 
 int main(void)
 {
@@ -119,5 +125,18 @@ int main(void)
             printf("longjmp %d: SIGHUP %s blocked\n", i, blocked(SIGHUP) ? "is" : "not");
         }
     }
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigemptyset(&set);
+    sigaddset(&set, SIGSEGV);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    raise(SIGSEGV);
+    sigpending(&pend);
+    printf("SIGSEGV raised while blocked: pending %d\n", sigismember(&pend, SIGSEGV));
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    printf("SIGSEGV unblocked\n");
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "runtime/guest_abi.h"
@@ -659,6 +660,93 @@ static void test_options_and_env(void **state)
     rt_options_parse(&o, 3, argv2);
     assert_string_equal(o.program, "-prog");
     assert_int_equal(o.guest_argc, 1);
+    assert_int_equal(o.log_fd, -1);
+}
+
+/* What execve passes on to the ferry that runs the new program. */
+static void test_options_for_exec(void **state)
+{
+    (void)state;
+    char *argv[] = { "ferry", "-L", "/sr", "-d", "exec,in_asm", "-D", "log", "-strace",
+                     "-singlestep", "-E", "A=1", "-0", "zero", "prog", NULL };
+    RtOptions o;
+    rt_options_parse(&o, 14, argv);
+    const char *v[16];
+    int n = rt_options_for_exec(&o, 105, v, 16);
+    const char *want[] = { "-L", "/sr", "-d", "in_asm,exec", "--log-fd", "105", "-strace",
+                           "-singlestep" };
+    assert_int_equal(n, (int)(sizeof want / sizeof want[0]));
+    for (int i = 0; i < n; i++)
+        assert_string_equal(v[i], want[i]);
+    /* What it produces parses back to the same options. */
+    char *back[20] = { "ferry" };
+    for (int i = 0; i < n; i++)
+        back[1 + i] = (char *)v[i];
+    back[1 + n] = "prog";
+    RtOptions o2;
+    rt_options_parse(&o2, n + 2, back);
+    assert_string_equal(o2.sysroot, "/sr");
+    assert_int_equal(o2.log_mask, o.log_mask);
+    assert_int_equal(o2.log_fd, 105);
+    assert_true(o2.strace && o2.single_step && !o2.interp);
+    assert_int_equal(o2.n_env_edits, 0);
+    free(o.env_edits);
+    /* No options: nothing. */
+    char *plain[] = { "ferry", "prog", NULL };
+    rt_options_parse(&o, 2, plain);
+    assert_int_equal(rt_options_for_exec(&o, -1, v, 16), 0);
+}
+
+/* -L: absolute paths go to the sysroot's file when it exists, symbolic links resolved inside
+ * the sysroot, /proc and friends and missing files stay the host's. */
+static void test_sysroot_paths(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/ferry-sysroot-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char p[512], buf[4096];
+    snprintf(p, sizeof p, "%s/usr", root);
+    assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/usr/lib", root);
+    assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/usr/lib/libx.so", root);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/lib", root);
+    assert_int_equal(symlink("/usr/lib", p), 0);            /* absolute: stays inside */
+    snprintf(p, sizeof p, "%s/up", root);
+    assert_int_equal(symlink("../../../usr/lib", p), 0);    /* ".." stops at the root */
+    snprintf(p, sizeof p, "%s/usr/lib/link.so", root);
+    assert_int_equal(symlink("libx.so", p), 0);
+
+    RtOptions o;
+    memset(&o, 0, sizeof o);
+    o.sysroot = root;
+    char want[512];
+    snprintf(want, sizeof want, "%s/usr/lib/libx.so", root);
+    assert_string_equal(rt_sysroot_path(&o, "/lib/libx.so", buf, sizeof buf, true), want);
+    assert_string_equal(rt_sysroot_path(&o, "/up/libx.so", buf, sizeof buf, true), want);
+    assert_string_equal(rt_sysroot_path(&o, "/usr/./lib/../lib/libx.so", buf, sizeof buf, true),
+                        want);
+    assert_string_equal(rt_sysroot_path(&o, "/lib/link.so", buf, sizeof buf, true), want);
+    snprintf(want, sizeof want, "%s/usr/lib/link.so", root);
+    assert_string_equal(rt_sysroot_path(&o, "/lib/link.so", buf, sizeof buf, false), want);
+    /* The host's: missing in the sysroot, relative, /proc. */
+    assert_string_equal(rt_sysroot_path(&o, "/etc/passwd", buf, sizeof buf, true), "/etc/passwd");
+    assert_string_equal(rt_sysroot_path(&o, "lib/libx.so", buf, sizeof buf, true), "lib/libx.so");
+    assert_string_equal(rt_sysroot_path(&o, "/proc/self/maps", buf, sizeof buf, true),
+                        "/proc/self/maps");
+    /* Without -L, or with -L /, every path is the host's. */
+    o.sysroot = "/";
+    assert_string_equal(rt_sysroot_path(&o, "/lib/libx.so", buf, sizeof buf, true),
+                        "/lib/libx.so");
+    o.sysroot = NULL;
+    assert_string_equal(rt_sysroot_path(&o, "/lib/libx.so", buf, sizeof buf, true),
+                        "/lib/libx.so");
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -677,6 +765,8 @@ int main(void)
         cmocka_unit_test(test_chaining),
         cmocka_unit_test(test_initial_stack),
         cmocka_unit_test(test_options_and_env),
+        cmocka_unit_test(test_options_for_exec),
+        cmocka_unit_test(test_sysroot_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
