@@ -129,7 +129,8 @@ static bool gen_FNSTCW(FeCtx *c)
     return true;
 }
 
-/* fldcw: bit 6 reads as 1 and bits 13-15 as 0 on Intel CPUs (checked with fnstcw). */
+/* fldcw: bit 6 reads as 1 and bits 7 and 13-15 as 0 on Intel CPUs (checked with fnstcw; the
+ * environment loaders do the same, x87_helpers.c cw_loaded). */
 static bool gen_FLDCW(FeCtx *c)
 {
     IrRef v = fe_load(c, IR_I16, fe_ea(c));
@@ -262,7 +263,9 @@ static bool gen_D9_reg(FeCtx *c, unsigned reg, unsigned i)
     case 0: call(c, x87_h_load, X87M(0, i, X87S_STI, 0), IR_NONE, IR_NONE); return true;
     case 1: return misc(c, X87U_FXCH, i, 0);
     case 2: return i == 0 ? misc(c, X87U_FNOP, 0, 0) : false;
-    case 3: call(c, x87_h_store, X87M(0, i, X87S_STI, 1), IR_NONE, IR_NONE); return true;
+    case 3:     /* fstp1: fstp st(i) but for an empty ST(0) (x87_h_store) */
+        call(c, x87_h_store, X87M(0, i, X87S_STI, 1) | X87M_FSTP1, IR_NONE, IR_NONE);
+        return true;
     case 5:
         if (i == 7) return false;
         call(c, x87_h_load, X87M(0, i, X87S_CONST, 0), IR_NONE, IR_NONE);  /* fld1..fldz */

@@ -16,7 +16,14 @@
  * 1 for overflow, and (masked response) the destination receives the real indefinite (stores
  * to memory write the destination format's indefinite). Instructions that compute clear C1
  * first; the float code sets it when a result was rounded up. C0, C2, C3 stay as they were
- * where the manual calls them undefined.
+ * where the manual calls them undefined (which is what Intel CPUs do too; where they differ
+ * from the manual, e.g. fcomi keeping C1, the code follows the CPU and says so).
+ *
+ * Exception priority (SDM Vol. 1 4.9.2) across the operand fetch: a float32/float64 memory
+ * operand that is denormal raises DE only if the operation finds no stack fault, invalid
+ * operation, divide-by-zero or NaN operand (operand, late_denormal), and an SNaN memory
+ * operand stays signaling for the choice between two NaNs; a stack underflow outranks an
+ * overflow (fld st(i)).
  *
  * Exceptions are handled as masked whatever the control word says (x87_float.h explains why);
  * the status word read by fnstsw/fnstenv/fnsave shows ES and B when an exception flag is set
@@ -86,6 +93,10 @@ static void push(X86State *s, X87Env *e, X87F80 v)
 
 static bool underflowed(const X87Env *e) { return (e->sw & (X87_SF | X87_C1)) == X87_SF; }
 
+/* The control word as fldcw, fldenv, frstor and fxrstor load it: bit 6 reads as 1, bits 7
+ * and 13-15 as 0 on Intel CPUs (checked with fnstcw and fxsave after each of them). */
+static uint16_t cw_loaded(uint16_t v) { return (uint16_t)((v & 0x1f7f) | 0x0040); }
+
 /* ================================================================ operands */
 
 /* A source operand of the given kind: memory bits, or ST(i). */
@@ -110,6 +121,33 @@ static X87F80 source(X86State *s, X87Env *e, unsigned kind, unsigned i, uint64_t
     }
 }
 
+/* The second operand of an arithmetic or compare instruction. A float32/float64 operand is
+ * taken as the operation sees it, not as fld would load it: an SNaN stays signaling (the
+ * operation quiets it and raises IE, and the choice between two NaNs goes by their kinds,
+ * SDM Vol. 1 table 4-7), and a denormal sets *den instead of DE, because DE ranks below the
+ * invalid operation, divide-by-zero and QNaN-operand cases the operation may find (4.9.2):
+ * the caller adds it with late_denormal. */
+static X87F80 operand(X86State *s, X87Env *e, unsigned kind, unsigned i, uint64_t lo,
+                      uint64_t hi, bool *den)
+{
+    *den = false;
+    if (kind != X87S_F32 && kind != X87S_F64) return source(s, e, kind, i, lo, hi);
+    X87Env t = { e->cw, 0 };
+    X87F80 v = source(s, &t, kind, i, lo, hi);
+    if (t.sw & X87_IE) v.sig &= ~(1ull << 62);          /* back to the SNaN */
+    *den = t.sw & X87_DE;
+    return v;
+}
+
+static bool is_nan(X87F80 v) { return x87_is_nan_kind(x87_unpack(v).k); }
+
+/* DE of a denormal memory operand, unless the operation (operands a and b) found a stack
+ * fault, an invalid operation, a division by zero or a NaN operand first. */
+static void late_denormal(X87Env *e, bool den, X87F80 a, X87F80 b)
+{
+    if (den && !(e->sw & (X87_IE | X87_ZE)) && !is_nan(a) && !is_nan(b)) e->sw |= X87_DE;
+}
+
 /* ================================================================ arithmetic */
 
 static X87F80 arith(X87Env *e, unsigned op, X87F80 a, X87F80 b)
@@ -131,9 +169,11 @@ uint64_t x87_h_arith(void *state, uint64_t mode, uint64_t lo, uint64_t hi)
     X86State *s = state;
     X87Env e = env_begin(s);
     unsigned i = X87M_I(mode);
+    bool den;
     X87F80 a = st_get(s, &e, 0);
-    X87F80 b = source(s, &e, X87M_KIND(mode), i, lo, hi);
+    X87F80 b = operand(s, &e, X87M_KIND(mode), i, lo, hi, &den);
     X87F80 r = underflowed(&e) ? X87_INDEFINITE : arith(&e, X87M_OP(mode), a, b);
+    late_denormal(&e, den, a, b);
     st_set(s, (mode & X87M_DEST_STI) ? i : 0, r);
     for (unsigned p = 0; p < X87M_POPS(mode); p++) pop(s);
     env_end(s, &e);
@@ -143,14 +183,19 @@ uint64_t x87_h_arith(void *state, uint64_t mode, uint64_t lo, uint64_t hi)
 /* ================================================================ compares */
 
 /* fcom fcomp fcompp fucom* ficom* ftst set C3 C2 C0 (C1 = 0); fcomi fucomi (X87M_EFLAGS)
- * return ZF PF CF instead and leave the condition bits alone but C1. */
+ * return ZF PF CF instead and leave the condition bits alone: the SDM says C1 is cleared,
+ * but Intel CPUs keep it but for a stack underflow (C1 = 0), and ferry does the same. */
 uint64_t x87_h_compare(void *state, uint64_t mode, uint64_t lo, uint64_t hi)
 {
     X86State *s = state;
+    uint16_t c1 = s->fpu_sw & X87_C1;
     X87Env e = env_begin(s);
+    bool den;
     X87F80 a = st_get(s, &e, 0);
-    X87F80 b = source(s, &e, X87M_KIND(mode), X87M_I(mode), lo, hi);
+    X87F80 b = operand(s, &e, X87M_KIND(mode), X87M_I(mode), lo, hi, &den);
     X87Cmp r = underflowed(&e) ? X87_CMP_UN : x87_compare(&e, a, b, mode & X87M_QUIET);
+    late_denormal(&e, den, a, b);
+    if ((mode & X87M_EFLAGS) && !underflowed(&e)) s->fpu_sw |= c1;
     for (unsigned p = 0; p < X87M_POPS(mode); p++) pop(s);
     env_end(s, &e);
     static const uint16_t cc[4] = {
@@ -176,7 +221,15 @@ uint64_t x87_h_load(void *state, uint64_t mode, uint64_t lo, uint64_t hi)
     unsigned kind = X87M_KIND(mode);
     X87F80 v = kind == X87S_CONST ? x87_const(&e, (X87Const)X87M_I(mode))
                                   : source(s, &e, kind, X87M_I(mode), lo, hi);
-    push(s, &e, v);
+    if (underflowed(&e)) {
+        /* fld st(i) of an empty register: the underflow is what is reported (C1 = 0), even
+         * when ST(7) is in use too; the indefinite is pushed. */
+        s->fpu_top = (s->fpu_top - 1) & 7;
+        st_set(s, 0, v);
+    } else {
+        if (!is_empty(s, 7)) e.sw &= (uint16_t)~X87_DE;     /* the overflow outranks DE */
+        push(s, &e, v);
+    }
     env_end(s, &e);
     return 0;
 }
@@ -189,6 +242,12 @@ uint64_t x87_h_store(void *state, uint64_t mode, uint64_t a1, uint64_t a2)
     X86State *s = state;
     X87Env e = env_begin(s);
     bool empty = is_empty(s, 0);
+    if (empty && (mode & X87M_FSTP1)) {
+        /* D9 D8+i with an empty ST(0): Intel CPUs just pop, with no stack fault, and leave
+         * ST(i) as it was (measured; the manual lists the encoding as reserved). */
+        pop(s);
+        return 0;
+    }
     X87F80 v = st_get(s, &e, 0);
     X87Round rc = (X87Round)X87_CW_RC(s->fpu_cw);
     uint64_t out = 0;
@@ -263,6 +322,8 @@ uint64_t x87_h_misc(void *state, uint64_t op, uint64_t a1, uint64_t a2)
         st_set(s, i, a);
         break;
     case X87U_FFREE:
+        /* The manual leaves C0-C3 undefined; Intel CPUs clear C1 and keep the others. */
+        s->fpu_sw &= (uint16_t)~X87_C1;
         s->fpu_tag &= (uint8_t)~(1u << phys(s, i));
         if (op & X87M_POPS_MASK) pop(s);
         return 0;
@@ -286,11 +347,16 @@ uint64_t x87_h_misc(void *state, uint64_t op, uint64_t a1, uint64_t a2)
         s->fpu_fip = s->fpu_fdp = 0;
         return 0;
     case X87U_FCMOV:
-        e = env_begin(s);
-        b = st_get(s, &e, i);
-        a = st_get(s, &e, 0);
-        if (a1) st_set(s, 0, b);
-        else if (underflowed(&e)) st_set(s, 0, a);
+        /* An empty ST(0) or ST(i) is a stack underflow whatever the condition: ST(0) gets
+         * the indefinite. Otherwise C1 is left alone (measured), not cleared. */
+        e = (X87Env){ s->fpu_cw, 0 };
+        if (is_empty(s, 0) || is_empty(s, i)) {
+            s->fpu_sw &= (uint16_t)~X87_C1;
+            e.sw |= X87_IE | X87_SF;
+            st_set(s, 0, X87_INDEFINITE);
+        } else if (a1) {
+            st_set(s, 0, st_raw(s, i));
+        }
         break;
     case X87U_FRNDINT: case X87U_FSQRT: case X87U_F2XM1:
         e = env_begin(s);
@@ -316,8 +382,11 @@ uint64_t x87_h_misc(void *state, uint64_t op, uint64_t a1, uint64_t a2)
         r = underflowed(&e) ? X87_INDEFINITE
                             : x87_fprem(&e, a, b, X87M_OP(op) == X87U_FPREM1, &cc);
         st_set(s, 0, r);
-        s->fpu_sw = (uint16_t)((s->fpu_sw & ~(X87_C0 | X87_C2 | X87_C3)) |
-                               (cc & (X87_C0 | X87_C2 | X87_C3)));
+        /* A NaN result (stack underflow, invalid operation, NaN operand) clears C1 and C2
+         * but leaves C0 and C3 as they were (measured). */
+        uint16_t keep = is_nan(r) ? X87_C0 | X87_C3 : 0;
+        s->fpu_sw = (uint16_t)((s->fpu_sw & (~(X87_C0 | X87_C2 | X87_C3) | keep)) |
+                               (cc & (X87_C0 | X87_C2 | X87_C3) & ~keep));
         e.sw |= cc & X87_C1;
         break;
     }
@@ -448,7 +517,7 @@ static unsigned store_env(const X86State *s, uint8_t *m, bool small)
 
 static unsigned load_env(X86State *s, const uint8_t *m, bool small)
 {
-    s->fpu_cw = get16(m + 0);
+    s->fpu_cw = cw_loaded(get16(m + 0));
     uint16_t sw = get16(m + (small ? 2 : 4));
     s->fpu_top = (sw >> 11) & 7;
     s->fpu_sw = sw & (uint16_t)~(7u << 11 | X87_ES | X87_B);
@@ -540,7 +609,7 @@ uint64_t x87_h_fxrstor(void *state, uint64_t addr, uint64_t rexw, uint64_t a2)
     (void)a2;
     X86State *s = state;
     const uint8_t *m = (const uint8_t *)(uintptr_t)(addr + s->mem_base);
-    s->fpu_cw = get16(m + 0);
+    s->fpu_cw = cw_loaded(get16(m + 0));
     uint16_t sw = get16(m + 2);
     s->fpu_top = (sw >> 11) & 7;
     s->fpu_sw = sw & (uint16_t)~(7u << 11 | X87_ES | X87_B);

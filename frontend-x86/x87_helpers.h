@@ -18,6 +18,7 @@
 #define X87M_QUIET    (1u << 19)    /* compare: fucom (IE only for SNaN) */
 #define X87M_EFLAGS   (1u << 20)    /* compare: fcomi/fucomi, return ZF PF CF */
 #define X87M_TRUNC    (1u << 21)    /* integer store: fisttp (truncate, not RC) */
+#define X87M_FSTP1    (1u << 22)    /* fstp st(i) as D9 D8+i: an empty ST(0) only pops */
 #define X87M(op, i, kind, pops) \
     ((uint64_t)(op) | (uint64_t)(i) << 8 | (uint64_t)(kind) << 12 | (uint64_t)(pops) << 16)
 

@@ -400,6 +400,105 @@ static void instructions(void)
     __asm__ volatile("fwait");
 }
 
+/* ================================================================ x87 corner cases */
+
+/* Where the manual says little or Intel CPUs differ from it: exception priorities, stack
+ * faults, the choice between NaNs, reserved control-word bits. Each block starts and ends
+ * with fninit, so the compiler's own x87 use is not disturbed; status words are printed
+ * whole (TOP included). */
+
+typedef struct __attribute__((packed)) Ext { uint64_t m; uint16_t e; } Ext;
+
+static void ext(const char *name, Ext v)
+{
+    printf("%-14s %04x:%016llx\n", name, v.e, (unsigned long long)v.m);
+}
+
+static void corner_cases(void)
+{
+    static const uint64_t qnan64 = 0x7ff8000000000123ull, den64 = 1;
+    static const uint64_t snan64 = 0x7ff4000000000000ull, snan64b = 0x7ff300000a000000ull;
+    static const uint32_t den32 = 1, three32 = 0x40400000u;     /* 3.0f */
+    static const Ext snan80 = { 0xa000000000000001ull, 0x7fff };
+    uint16_t sw, sw2, cw;
+    Ext r;
+
+    /* DE ranks below a QNaN operand, a stack underflow and a stack overflow. */
+    __asm__ volatile("fninit\n\tfldl %1\n\tfadds %2\n\tfnstsw %0\n\tfninit"
+                     : "=m"(sw) : "m"(qnan64), "m"(den32));
+    printf("%-14s %04x\n", "qnan+den", sw);
+    __asm__ volatile("fninit\n\tfld1\n\tfadds %1\n\tfnstsw %0\n\tfninit"
+                     : "=m"(sw) : "m"(den32));
+    printf("%-14s %04x\n", "1+den", sw);
+    __asm__ volatile("fninit\n\tfcoml %1\n\tfnstsw %0\n\tfninit" : "=m"(sw) : "m"(den64));
+    printf("%-14s %04x\n", "fcom empty", sw);
+    __asm__ volatile("fninit\n\tfld1\n\tfld1\n\tfld1\n\tfld1\n\tfld1\n\tfld1\n\tfld1\n\t"
+                     "fld1\n\tflds %1\n\tfnstsw %0\n\tfninit" : "=m"(sw) : "m"(den32));
+    printf("%-14s %04x\n", "fld den full", sw);
+
+    /* Two NaNs (SDM Vol. 1 table 4-7): a float64 SNaN operand is still an SNaN for the
+     * choice, so two SNaNs give the larger significand and a QNaN beats an SNaN. */
+    __asm__ volatile("fninit\n\tfldt %2\n\tfsubrl %3\n\tfnstsw %1\n\tfstpt %0\n\tfninit"
+                     : "=m"(r), "=m"(sw) : "m"(snan80), "m"(snan64));
+    ext("snan-snan", r);
+    printf("%-14s %04x\n", "snan-snan sw", sw);
+    __asm__ volatile("fninit\n\tfldz\n\tfdiv %%st(0), %%st\n\tfdivrl %1\n\tfstpt %0\n\tfninit"
+                     : "=m"(r) : "m"(snan64b));
+    ext("qnan/snan", r);
+
+    /* fcmov: an empty ST(i) is a stack underflow even when the condition is false; without
+     * a fault C1 is kept; ffree clears it; fcomi keeps it. */
+    __asm__ volatile("fninit\n\tfld1\n\tclc\n\tfcmovb %%st(3), %%st\n\tfnstsw %1\n\t"
+                     "fstpt %0\n\tfninit" : "=m"(r), "=m"(sw) : : "cc");
+    ext("fcmovb empty", r);
+    printf("%-14s %04x\n", "fcmovb sw", sw);
+    __asm__ volatile("fninit\n\tfldz\n\tfld1\n\tfdivs %2\n\tstc\n\tfcmovb %%st(1), %%st\n\t"
+                     "fnstsw %0\n\tffree %%st(7)\n\tfnstsw %1\n\tfninit"
+                     : "=m"(sw), "=m"(sw2) : "m"(three32) : "cc");
+    printf("%-14s %04x %04x\n", "fcmov/ffree C1", sw, sw2);
+    __asm__ volatile("fninit\n\tfldz\n\tfld1\n\tfdivs %1\n\tfcomi %%st(1), %%st\n\t"
+                     "fnstsw %0\n\tfninit" : "=m"(sw) : "m"(three32) : "cc");
+    printf("%-14s %04x\n", "fcomi C1", sw);
+
+    /* fprem/fprem1 with an invalid operand (x rem 0) or a NaN keep C0 and C3. */
+    unsigned char env[28];
+    __asm__ volatile("fninit\n\tfldz\n\tfld1\n\tfnstenv %1\n\torw $0x4700, 4+%1\n\t"
+                     "fldenv %1\n\tfprem\n\tfnstsw %0\n\tfninit" : "=m"(sw), "=m"(env));
+    printf("%-14s %04x\n", "fprem 1 rem 0", sw);
+    __asm__ volatile("fninit\n\tfld1\n\tfldl %2\n\tfnstenv %1\n\torw $0x4700, 4+%1\n\t"
+                     "fldenv %1\n\tfprem1\n\tfnstsw %0\n\tfninit"
+                     : "=m"(sw), "=m"(env) : "m"(qnan64));
+    printf("%-14s %04x\n", "fprem1 nan", sw);
+
+    /* fstp st(i) as D9 D8+i with an empty ST(0) pops, with no fault and no store. */
+    __asm__ volatile("fninit\n\tfld1\n\tfldz\n\tffree %%st(0)\n\t.byte 0xd9, 0xd9\n\t"
+                     "fnstsw %1\n\tfnstenv %2\n\tfstpt %0\n\tfninit"
+                     : "=m"(r), "=m"(sw), "=m"(env));
+    ext("fstp1 empty", r);
+    printf("%-14s %04x tags %02x%02x\n", "fstp1 sw", sw, env[9], env[8]);
+
+    /* fld st(i) of an empty register with ST(7) in use: underflow (C1 = 0), not overflow. */
+    __asm__ volatile("fninit\n\tfld1\n\tfld1\n\tfld1\n\tfld1\n\tfld1\n\tfld1\n\tfld1\n\t"
+                     "fld1\n\tffree %%st(3)\n\tfld %%st(3)\n\tfnstsw %1\n\tfstpt %0\n\tfninit"
+                     : "=m"(r), "=m"(sw));
+    ext("fld empty", r);
+    printf("%-14s %04x\n", "fld empty sw", sw);
+
+    /* Control-word bits 6 (reads 1), 7 and 13-15 (read 0) through every loader. */
+    static const uint16_t odd_cw = 0xf3bf;
+    __asm__ volatile("fninit\n\tfnstenv %1\n\tmovw %2, %1\n\tfldenv %1\n\tfnstcw %0\n\tfninit"
+                     : "=m"(cw), "=m"(env) : "r"(odd_cw));
+    printf("%-14s %04x\n", "fldenv cw", cw);
+    unsigned char save[108];
+    __asm__ volatile("fninit\n\tfnsave %1\n\tmovw %2, %1\n\tfrstor %1\n\tfnstcw %0\n\tfninit"
+                     : "=m"(cw), "=m"(save) : "r"(odd_cw));
+    printf("%-14s %04x\n", "frstor cw", cw);
+    static unsigned char fx[512] __attribute__((aligned(16)));
+    __asm__ volatile("fninit\n\tfxsave %1\n\tmovw %2, %1\n\tfxrstor %1\n\tfnstcw %0\n\t"
+                     "fxsave %1\n\tfninit" : "=m"(cw), "+m"(fx) : "r"(odd_cw));
+    printf("%-14s %04x %02x%02x\n", "fxrstor cw", cw, fx[1], fx[0]);
+}
+
 #endif /* __x86_64__ */
 
 int main(void)
@@ -410,6 +509,7 @@ int main(void)
     libm();
 #if defined(__x86_64__)
     instructions();
+    corner_cases();
 #endif
     return 0;
 }
