@@ -120,9 +120,13 @@ static int freed_reg(const CgCtx *c, IrRef a, CgClass cls)
 }
 
 /* The operand a two-address op reads first into its result register (x86 "op dst, src"):
- * SELECT loads its else-arm, everything else its arg0. */
+ * SELECT loads its else-arm, everything else its arg0. None for CALL, whose result comes in
+ * rax and is better homed in a callee-saved register (the allocation order) than in the
+ * caller-saved one an argument may have left. */
 static IrRef first_operand(const IrInsn *in)
 {
+    if (in->op == IR_CALL)
+        return IR_NONE;
     return in->op == IR_SELECT ? in->arg[2] : in->arg[0];
 }
 
@@ -193,6 +197,25 @@ static void release(CgCtx *c, IrRef r)
         slot_free(c, v->slot, slots_of(ty(c, r)));
 }
 
+/* A LOAD/STORE address that is ADD(x, k) with a constant k small enough for a displacement
+ * (with room for the offsets of a multi-part access): the access uses [x + k] and the ADD is
+ * not needed for it. The host computes x + k modulo 2^64 (plus the guest base), exactly the
+ * IR's wrapping ADD. */
+static bool addr_fold(const CgCtx *c, const IrInsn *in, IrRef *base, int32_t *disp)
+{
+    if (in->op != IR_LOAD && in->op != IR_STORE)
+        return false;
+    const IrInsn *d = &c->blk->insn[in->arg[0]];
+    if (d->op != IR_ADD || d->type != IR_I64)
+        return false;
+    const IrInsn *x = &c->blk->insn[d->arg[0]], *k = &c->blk->insn[d->arg[1]];
+    if (k->op != IR_CONST || x->op == IR_CONST || k->imm[0] < -(1 << 30) || k->imm[0] > (1 << 30))
+        return false;
+    *base = d->arg[0];
+    *disp = (int32_t)k->imm[0];
+    return true;
+}
+
 void cg_release_args(CgCtx *c)
 {
     const IrInsn *in = &c->blk->insn[c->cur];
@@ -201,6 +224,10 @@ void cg_release_args(CgCtx *c)
         if (a != IR_NONE && c->val[a].last_use == c->cur)
             release(c, a);
     }
+    IrRef base;
+    int32_t disp;
+    if (addr_fold(c, in, &base, &disp) && c->val[base].last_use == c->cur)
+        release(c, base);
 }
 
 X64Rm cg_home(CgCtx *c, IrRef v)
@@ -524,23 +551,27 @@ static void cg_PUT(CgCtx *c, const IrInsn *in)
     store_typed(c, in->arg[0], state_mem(c, in->imm[0]));
 }
 
-/* Host address of guest address v: [r15 + v] with a guest base, [v] without. */
-static X64Rm guest_mem(CgCtx *c, IrRef addr)
+/* Host address of the current LOAD/STORE's guest address: [r15 + v] with a guest base, [v]
+ * without, with v's constant addend as the displacement (addr_fold). */
+static X64Rm guest_mem(CgCtx *c, const IrInsn *in)
 {
-    unsigned r = cg_gpr(c, addr, X64_RDX);
+    IrRef base = in->arg[0];
+    int32_t disp = 0;
+    addr_fold(c, in, &base, &disp);
+    unsigned r = cg_gpr(c, base, X64_RDX);
     if (c->gi->guest_base != 0)
-        return x64_mx(X64_REG_GUEST_BASE, r, 0, 0);
-    return x64_m(r, 0);
+        return x64_mx(X64_REG_GUEST_BASE, r, 0, disp);
+    return x64_m(r, disp);
 }
 
 static void cg_LOAD(CgCtx *c, const IrInsn *in)
 {
-    load_typed(c, (IrType)in->type, guest_mem(c, in->arg[0]));
+    load_typed(c, (IrType)in->type, guest_mem(c, in));
 }
 
 static void cg_STORE(CgCtx *c, const IrInsn *in)
 {
-    store_typed(c, in->arg[1], guest_mem(c, in->arg[0]));
+    store_typed(c, in->arg[1], guest_mem(c, in));
 }
 
 /* ---------------------------------------------------------------- integer arithmetic */
@@ -553,6 +584,15 @@ static void alu(CgCtx *c, const IrInsn *in, X64Alu op)
     int32_t imm;
     IrRef x, y;
     two_address(c, in, CG_GPR, &x, &y);
+    if (op == X64_ADD && sz >= 4 && const_imm32(c, y, sz, &imm) && !is_const(c, x) &&
+        c->val[x].reg >= 0 && c->val[c->cur].reg >= 0 && c->val[c->cur].reg != c->val[x].reg) {
+        /* x stays live in another register: LEA is the copy and the add in one (a 32-bit LEA
+         * zero-extends like a 32-bit ADD) */
+        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
+        x64_lea_rm(&c->e, sz, d, x64_m((unsigned)c->val[x].reg, imm));
+        cg_def_gpr(c, d);
+        return;
+    }
     unsigned d = dst_gpr(c, y == x ? IR_NONE : y, IR_NONE);
     cg_load_gpr(c, d, x);
     if (const_imm32(c, y, sz, &imm))
@@ -1418,8 +1458,11 @@ static void liveness(CgCtx *c)
         bool needed = !removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;
+        IrRef base;
+        int32_t disp;
+        bool folded = addr_fold(c, in, &base, &disp);
         for (unsigned i = 0; i < 3; i++) {
-            IrRef a = in->arg[i];
+            IrRef a = i == 0 && folded ? base : in->arg[i];    /* the ADD is not read */
             if (a == IR_NONE)
                 continue;
             if (c->val[a].last_use == 0)

@@ -10,14 +10,16 @@
  *                    not come through unchanged.
  *   opt_put_forward  one forward scan that knows which guest-state fields hold which values:
  *                    a GET of exactly the offset and type of a known field (last PUT or GET)
- *                    is replaced by that value; a PUT overwritten by a PUT of the same offset
- *                    and size, with no read of an overlapping byte in between, is deleted. A
- *                    GET or PUT that only partly overlaps a known field forgets it (no
- *                    forwarding, and the earlier PUT is kept). A CALL forgets everything: a
- *                    helper may read or write the state. EXIT_IF, LOAD and STORE keep what
- *                    is known (they do not write the state, so a GET after them still reads
- *                    what the last PUT wrote) but no PUT before them may be dropped: the state
- *                    must be exact when the block leaves there or a memory access faults.
+ *                    is replaced by that value, and a narrower integer GET at the offset of a
+ *                    known integer field becomes a TRUNC of it (the low bytes); a PUT
+ *                    overwritten by a PUT of the same offset and size, with no read of an
+ *                    overlapping byte in between, is deleted. Any other GET or PUT that only
+ *                    partly overlaps a known field forgets it (no forwarding, and the earlier
+ *                    PUT is kept). A CALL forgets everything: a helper may read or write the
+ *                    state. EXIT_IF, LOAD and STORE keep what is known (they do not write the
+ *                    state, so a GET after them still reads what the last PUT wrote), but no
+ *                    PUT before them may be dropped: the state must be exact when the block
+ *                    leaves there or a memory access faults.
  *   opt_dce          deletes instructions whose value nobody uses and that have no effect:
  *                    pure ops and GET. LOAD is kept (its fault is observable), as is every
  *                    side-effecting op.
@@ -157,6 +159,24 @@ unsigned opt_put_forward(IrBlock *blk)
                 if (f->off == off && f->size == size && f->type == in->type) {
                     map[r] = f->value;
                     make_nop(in);
+                    changed++;
+                    forwarded = true;
+                    break;
+                }
+            }
+            if (forwarded)
+                break;
+            /* The low bytes of a known wider integer field (x86: a 32-bit read of a register
+             * written as 64 bits): the GET becomes a TRUNC of the field's value in place. */
+            for (unsigned i = 0; i < c.n; i++) {
+                Field *f = &c.f[i];
+                if (f->off == off && size < f->size && ir_type_is_int((IrType)f->type) &&
+                    ir_type_is_int((IrType)in->type)) {
+                    IrType t = (IrType)in->type;
+                    make_nop(in);
+                    in->op = IR_TRUNC;
+                    in->type = (uint8_t)t;
+                    in->arg[0] = f->value;
                     changed++;
                     forwarded = true;
                     break;

@@ -13,9 +13,9 @@
  *     LOAD/STORE addresses are I64; EXIT_IF's condition is I8; vector and float ops as their
  *     ir_ops.def lines say;
  *   - immediates in range: CONST fits its type, GET/PUT offsets fit 32 bits, CMP/FCMP
- *     conditions known, lane widths 8/16/32/64 (8/16 or 32/64 where the op says so), VINSERT64/
- *     VEXTRACT64 lane 0 or 1, shuffle and byte-shift controls 0..255, well-formed exit words,
- *     CALL's helper non-null.
+ *     conditions known (VFCMP's in imm1), lane widths 8/16/32/64 (8/16, or 32/64 for the
+ *     packed float ops, where the op says so), VINSERT64/VEXTRACT64 lane 0 or 1, shuffle and
+ *     byte-shift controls 0..255, well-formed exit words, CALL's helper non-null.
  * Messages are one line and name the instruction: "v5 add.i64: arg1 has type i32, expected i64"
  * or "insn 7 put: ..." for instructions without a value.
  */

@@ -1078,6 +1078,64 @@ static void test_memory(void **st)
     x64_backend_set_debug(0);
 }
 
+/* Address arithmetic: a LOAD/STORE address ADD(p, k) becomes [p + k] (negative k too; the
+ * ADD is still computed when something else reads it), and an ADD of a constant to a value
+ * that stays live is one LEA, 64- and 32-bit (wrapping, the 32-bit one zero-extended). */
+static IrBlock *build_addressing(int based)
+{
+    IrBlock *blk = ir_block_new(0x3000);
+    IrBuilder b;
+    ir_builder_init(&b, blk);
+    uint64_t base = based ? 0 : (uint64_t)(uintptr_t)guest_mem;
+    IrRef raw = ir_get(&b, IR_I64, 0x1c0);
+    IrRef off = ir_op2(&b, IR_AND, IR_I64, raw, ir_const(&b, IR_I64, 0x7f0));
+    IrRef p = ir_op2(&b, IR_ADD, IR_I64, off, ir_const(&b, IR_I64, base + 0x100));
+#define AT(k) ir_op2(&b, IR_ADD, IR_I64, p, ir_const(&b, IR_I64, (uint64_t)(int64_t)(k)))
+    IrRef v = ir_load(&b, IR_I64, AT(0x10));
+    IrRef w = ir_load(&b, IR_I32, AT(-0x24));
+    ir_store(&b, AT(0x38), v);
+    ir_store(&b, AT(-0x80), w);
+    IrRef q = AT(0x44);
+    ir_store(&b, q, v);
+    ir_put(&b, 0x30, q);
+#undef AT
+    IrRef x = ir_get(&b, IR_I64, 0x40);
+    ir_put(&b, 0x48, ir_op2(&b, IR_ADD, IR_I64, x, ir_const(&b, IR_I64, 0x7ffffff0)));
+    ir_put(&b, 0x50, ir_op2(&b, IR_ADD, IR_I64, x, ir_const(&b, IR_I64, ~0ull)));
+    IrRef x32 = ir_get(&b, IR_I32, 0x58);
+    ir_put(&b, 0x60, ir_op2(&b, IR_ADD, IR_I32, x32, ir_const(&b, IR_I32, 0x7fffffff)));
+    ir_put(&b, 0x68, ir_op2(&b, IR_ADD, IR_I32, x32, ir_const(&b, IR_I32, 0x80000001)));
+    ir_put(&b, 0x70, x);
+    ir_put(&b, 0x78, x32);
+    ir_put(&b, 0x80, p);
+    ir_exit(&b, IR_NONE, 0x3100, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    ir_builder_fini(&b);
+    return blk;
+}
+
+static void test_addressing(void **st)
+{
+    (void)st;
+    static uint8_t mem0[MEM_SIZE];
+    uint8_t state[STATE_SIZE];
+    for (unsigned i = 0; i < MEM_SIZE; i++)
+        mem0[i] = (uint8_t)rnd();
+    for (int based = 0; based < 2; based++)
+        for (unsigned mode = 0; mode < 2; mode++) {
+            x64_backend_set_debug(mode ? X64_DBG_NO_REGALLOC : 0);
+            IrBlock *blk = build_addressing(based);
+            BackendBlockInfo info;
+            const uint8_t *code = compile(blk, based, &info);
+            for (unsigned run = 0; run < 8; run++) {
+                for (unsigned i = 0; i < STATE_SIZE; i++)
+                    state[i] = (uint8_t)rnd();
+                run_compare(blk, code, based, state, mem0);
+            }
+            ir_block_free(blk);
+        }
+    x64_backend_set_debug(0);
+}
+
 /* ---------------------------------------------------------------- register pressure */
 
 /* More live values than registers: the allocator must fall back to slots, for GPR and XMM
@@ -1809,6 +1867,7 @@ int main(void)
         cmocka_unit_test(test_vector),
         cmocka_unit_test(test_float),
         cmocka_unit_test(test_memory),
+        cmocka_unit_test(test_addressing),
         cmocka_unit_test(test_pressure),
         cmocka_unit_test(test_call),
         cmocka_unit_test(test_exits),
