@@ -74,6 +74,7 @@ void rt_blocks_clear(RtProcess *p)
         memset(t->pending, 0, (t->pending_mask + 1) * sizeof *t->pending);
     t->all = NULL;
     t->count = 0;
+    t->n_chained = 0;
     for (RtThread *th = p->threads; th; th = th->next) {
         rt_jc_clear(th);
         th->cur_block = NULL;
@@ -113,11 +114,21 @@ RtBlock *rt_block_by_host_pc(const RtProcess *p, uintptr_t host_pc)
 /* Make exit slot s jump to block `to`. */
 static void patch(RtProcess *p, RtExitSlot *s, const RtBlock *to)
 {
+    RtBlockTable *t = &p->blocks;
     uint8_t *site_exec = s->owner->code + s->patch_offset;
     uint8_t *site = site_exec - p->cache.cb.exec_delta;
     p->backend->patch_exit(&p->cache.cb, site, to->code);
     rt_cache_sync(site_exec, 16);
     s->patched = true;
+    if (t->n_chained == t->chained_cap) {
+        size_t cap = t->chained_cap ? 2 * t->chained_cap : 1024;
+        RtChainedSite *v = realloc(t->chained, cap * sizeof *v);
+        if (!v)
+            abort();            /* ferry's own allocation */
+        t->chained = v;
+        t->chained_cap = cap;
+    }
+    t->chained[t->n_chained++] = (RtChainedSite){ site, to->code };
 }
 
 void rt_block_chain(RtProcess *p, RtBlock *b)
@@ -165,32 +176,33 @@ void rt_block_chain(RtProcess *p, RtBlock *b)
  * blocks run. A helper (a rep-string loop) finishes first.
  *
  * Async-signal safety: with in_guest == RT_IN_CODE no runtime function of this thread is
- * between steps (the dispatcher set it just before entering the code), so the block list,
- * the exit slots and the jump cache are consistent, and the handler only reads them and
+ * between steps (the dispatcher set it just before entering the code), so the list of
+ * chained sites and the jump cache are consistent, and the handler only reads them and
  * stores: the patch is one aligned 4-byte store per site (x64_patch_exit), which the thread
  * sees when it resumes (x86 keeps instruction fetch coherent, even through the other
- * mapping; other hosts get rt_cache_sync). The slots keep patched = true: the dispatcher
- * re-patches the same exits in rt_blocks_relink before entering generated code again, so
- * chaining is exactly as before. Cost: one pass over the blocks per signal taken in
- * generated code. One thread only: with several, the others' code would be unpatched
- * under them too (harmless) but the block list could be changing (not safe). */
+ * mapping; other hosts get rt_cache_sync). The exit slots keep patched = true and the list
+ * keeps its entries: rt_blocks_relink re-patches the same sites before generated code runs
+ * again, so chaining is exactly as before. Cost per signal taken in generated code: one
+ * store per chained exit and per jump-cache entry, twice. One thread only: with several,
+ * the others' code would be unpatched under them too (harmless) but the list could be
+ * growing (not safe). */
 void rt_blocks_kick(RtProcess *p, RtThread *t)
 {
-    for (uint32_t i = 0; i < RT_JC_SIZE; i++)
-        t->jc[i].code = NULL;
-    t->jc_disabled = 1;
+    if (!t->jc_disabled) {
+        for (uint32_t i = 0; i < RT_JC_SIZE; i++) {
+            t->jc[i].code_saved = t->jc[i].code;
+            t->jc[i].code = NULL;
+        }
+        t->jc_disabled = 1;
+    }
     if (p->unchained || !p->backend)
         return;
     p->unchained = 1;
-    for (RtBlock *b = p->blocks.all; b; b = b->all_next) {
-        for (uint32_t i = 0; i < b->n_exits; i++) {
-            RtExitSlot *s = &b->exits[i];
-            if (!s->patched)
-                continue;
-            uint8_t *site_exec = b->code + s->patch_offset;
-            p->backend->patch_exit(&p->cache.cb, site_exec - p->cache.cb.exec_delta, NULL);
-            rt_cache_sync(site_exec, 16);
-        }
+    const RtBlockTable *bt = &p->blocks;
+    for (size_t i = 0; i < bt->n_chained; i++) {
+        uint8_t *site = bt->chained[i].site;
+        p->backend->patch_exit(&p->cache.cb, site, NULL);
+        rt_cache_sync(site + p->cache.cb.exec_delta, 16);
     }
 }
 
@@ -198,22 +210,16 @@ void rt_blocks_relink(RtProcess *p, RtThread *t)
 {
     if (t->jc_disabled) {
         for (uint32_t i = 0; i < RT_JC_SIZE; i++)
-            t->jc[i].code = t->jc[i].blk ? t->jc[i].blk->code : NULL;
+            t->jc[i].code = t->jc[i].code_saved;
         t->jc_disabled = 0;
     }
     if (!p->unchained)
         return;
-    for (RtBlock *b = p->blocks.all; b; b = b->all_next) {
-        for (uint32_t i = 0; i < b->n_exits; i++) {
-            RtExitSlot *s = &b->exits[i];
-            if (!s->patched)
-                continue;
-            const RtBlock *to = rt_block_lookup(p, s->target_pc);
-            if (to && to->code)
-                patch(p, s, to);
-            else
-                s->patched = false;     /* cannot happen: targets outlive their chains */
-        }
+    const RtBlockTable *bt = &p->blocks;
+    for (size_t i = 0; i < bt->n_chained; i++) {
+        uint8_t *site = bt->chained[i].site;
+        p->backend->patch_exit(&p->cache.cb, site, bt->chained[i].target);
+        rt_cache_sync(site + p->cache.cb.exec_delta, 16);
     }
     p->unchained = 0;
 }

@@ -125,7 +125,8 @@ static void trap_details(RtThread *t, int sig, int *code, uint64_t *addr, unsign
             *code = m ? GUEST_SEGV_ACCERR : GUEST_SEGV_MAPERR;
             *addr = fault;
             *trapno = GUEST_TRAP_PF;
-            *err = 0x14 | (m ? 1 : 0);     /* user, instruction fetch, present */
+            /* user, instruction fetch; present unless unmapped or PROT_NONE */
+            *err = 0x14 | (m && m->prot ? 1 : 0);
             break;
         }
         *trapno = GUEST_TRAP_GP;

@@ -3,8 +3,9 @@
  * Start-up order matters: options and the log first (their errors are usage errors, exit 1),
  * then the frontend's helpers, the guest image (its errors exit 126/127 before anything else
  * is mapped), the code cache, the first thread with its stack and registers, the host fault
- * handler, and finally the dispatcher, which never returns: the guest ends through exit_group
- * or a signal.
+ * handler, the guest's signal state (the mask and ignored signals ferry inherited), and
+ * finally the dispatcher, which never returns: the guest ends through exit_group or a
+ * signal.
  */
 #include <limits.h>
 #include <stdio.h>

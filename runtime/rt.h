@@ -165,6 +165,12 @@ struct RtBlock {
     RtExitSlot exits[];         /* direct exits, by exit index */
 };
 
+/* A patched exit as rt_blocks_kick and rt_blocks_relink see it. */
+typedef struct RtChainedSite {
+    uint8_t *site;              /* writable address of the patch site */
+    const uint8_t *target;      /* executable address it jumps to when chained */
+} RtChainedSite;
+
 typedef struct RtBlockTable {
     RtBlock **bucket;           /* hash of pc -> chain of blocks */
     uint32_t mask;              /* buckets - 1 (a power of two) */
@@ -172,6 +178,8 @@ typedef struct RtBlockTable {
     uint32_t pending_mask;
     RtBlock *all;               /* every block, newest first */
     size_t count;               /* blocks in the table */
+    RtChainedSite *chained;     /* every patched exit, in patching order */
+    size_t n_chained, chained_cap;
 } RtBlockTable;
 
 typedef struct RtCodeCache {
@@ -276,7 +284,7 @@ typedef struct RtJcEntry {
     uint64_t pc;                /* guest pc, valid when blk != NULL */
     const void *code;           /* blk's host code, or NULL if the interpreter runs it */
     RtBlock *blk;
-    uint64_t _pad;
+    const void *code_saved;     /* code while rt_blocks_kick has cleared it (blocks.c) */
 } RtJcEntry;
 _Static_assert(sizeof(RtJcEntry) == BACKEND_JC_ENTRY_SIZE && offsetof(RtJcEntry, code) == 8,
                "RtJcEntry must have the layout of ir/backend.h's jump cache entries");
@@ -461,9 +469,6 @@ uint64_t rt_host_sigpending(void);
 void rt_signal_mirror_action(RtProcess *p, int sig);
 /* True if the default action of sig terminates the process (with or without a core). */
 bool rt_signal_default_fatal(int sig);
-/* In a forked child (not a vfork child, which shares the parent's memory): forget the
- * parent's pending signals and set the host mask to the guest's. */
-void rt_signal_fork_child(RtThread *t);
 /* execve, before the host execve: true if a signal is pending for delivery; execve then
  * returns -EINTR, the handler runs and execve is restarted (as if the signal had come just
  * before it), instead of the signal staying blocked in the mask the new ferry inherits. */

@@ -417,16 +417,7 @@ int64_t rt_signal_timedwait(RtThread *t, uint64_t set, GuestSiginfo *info,
     return r;
 }
 
-/* ---------------------------------------------------------------- fork and execve */
-
-void rt_signal_fork_child(RtThread *t)
-{
-    /* A child starts with no pending signals (the parent keeps its own) and the parent's
-     * mask; what the parent had taken but not yet delivered stays the parent's. */
-    __atomic_store_n(&t->sigpending, 0, __ATOMIC_RELAXED);
-    t->restart_nr = -1;
-    rt_signal_sync_host_mask(t);
-}
+/* ---------------------------------------------------------------- execve */
 
 bool rt_signal_exec_check(RtThread *t)
 {

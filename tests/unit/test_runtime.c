@@ -40,6 +40,7 @@ static void free_process(RtProcess *p)
     rt_blocks_clear(p);
     free(p->blocks.bucket);
     free(p->blocks.pending);
+    free(p->blocks.chained);
     rt_map_free(&p->map);
     free(p);
 }
@@ -545,6 +546,176 @@ static uint64_t auxv_get(const uint64_t *auxv, uint64_t type, bool *found)
     return 0;
 }
 
+/* Signals: rt_blocks_kick unpatches every chained exit and empties the jump cache's code
+ * pointers; rt_blocks_relink puts both back. */
+static void test_signal_kick(void **state)
+{
+    (void)state;
+    static const Backend fake = { .name = "fake", .patch_exit = fake_patch };
+    RtProcess *p = new_process();
+    static uint8_t code[4096];
+    p->backend = &fake;
+    p->chain = true;
+    p->cache.cb.exec_delta = 0;
+    RtThread *t = rt_thread_new(p);
+    RtBlock *a = rt_block_alloc(0x1000, 1), *b = rt_block_alloc(0x2000, 1);
+    a->code = code;
+    a->code_size = 100;
+    a->exits[0] = (RtExitSlot){ .direct = true, .patch_offset = 10, .target_pc = 0x2000,
+                                .owner = a };
+    b->code = code + 200;
+    b->code_size = 50;
+    b->exits[0] = (RtExitSlot){ .direct = true, .patch_offset = 7, .target_pc = 0x1000,
+                                .owner = b };
+    rt_block_insert(p, a);
+    rt_block_chain(p, a);
+    rt_block_insert(p, b);
+    rt_block_chain(p, b);
+    rt_jc_insert(t, a);
+    rt_jc_insert(t, b);
+    n_patches = 0;
+
+    rt_blocks_kick(p, t);
+    assert_int_equal(n_patches, 2);
+    for (int i = 0; i < 2; i++)
+        assert_null(patches[i].target);                     /* back to the exit stubs */
+    assert_true(p->unchained && t->jc_disabled);
+    assert_null(t->jc[rt_jc_index(0x1000)].code);
+    assert_ptr_equal(rt_jc_lookup(t, 0x2000), b);           /* the runtime still finds it */
+    assert_true(a->exits[0].patched && b->exits[0].patched);
+    rt_blocks_kick(p, t);                                   /* a second signal: no more work */
+    assert_int_equal(n_patches, 2);
+
+    rt_blocks_relink(p, t);
+    assert_int_equal(n_patches, 4);
+    bool a_to_b = false, b_to_a = false;
+    for (int i = 2; i < 4; i++) {
+        a_to_b |= patches[i].site == code + 10 && patches[i].target == b->code;
+        b_to_a |= patches[i].site == code + 207 && patches[i].target == a->code;
+    }
+    assert_true(a_to_b && b_to_a);
+    assert_false(p->unchained || t->jc_disabled);
+    assert_ptr_equal(t->jc[rt_jc_index(0x1000)].code, a->code);
+    free_process(p);
+}
+
+/* Signals: the rt_sigframe written for a handler (layout, alignment, registers at entry) and
+ * rt_sigreturn reading back what the handler changed; the alternate stack. */
+static void test_sigframe(void **state)
+{
+    (void)state;
+    RtProcess *p = new_process();
+    RtThread *t = rt_thread_new(p);
+    X86State *s = &t->state;
+    int64_t stack = rt_mmap(p, 0, 64 * 1024, GUEST_PROT_READ | GUEST_PROT_WRITE,
+                            GUEST_MAP_PRIVATE | GUEST_MAP_ANONYMOUS, -1, 0);
+    assert_true(stack > 0);
+    for (int r = 0; r < 16; r++)
+        s->gpr[r] = 0x1000 + (uint64_t)r;
+    uint64_t rsp = (uint64_t)stack + 60000 - 3;             /* any alignment */
+    s->gpr[X86_RSP] = rsp;
+    s->rip = 0x401000;
+    x86_set_eflags(s, 0x202 | X86_CF | X86_DF);
+    s->mxcsr = 0x3f80;
+    s->xmm[5].q[0] = 0x1122334455667788ull;
+    s->fpu_top = 7;
+    s->fpu_tag = 0x80;
+    s->fpr[7].sig = 0xc90fdaa22168c235ull;
+    s->fpr[7].se = 0x4000;
+
+    RtSigAction act = { 0x402000, GUEST_SA_SIGINFO, 0x403000, 0 };
+    GuestSiginfo info;
+    memset(&info, 0, sizeof info);
+    info.signo = SIGUSR1;
+    info.code = -6;
+    assert_int_equal(rt_sigframe_push(t, SIGUSR1, &info, &act, 0x5), -EFAULT); /* no restorer */
+    act.flags |= GUEST_SA_RESTORER;
+    assert_int_equal(rt_sigframe_push(t, SIGUSR1, &info, &act, 0x5), 0);
+
+    uint64_t frame = s->gpr[X86_RSP];
+    assert_int_equal((frame + 8) % 16, 0);
+    assert_true(frame + sizeof(GuestRtSigframe) + GUEST_FXSAVE_SIZE <= rsp - GUEST_REDZONE);
+    assert_int_equal(s->rip, 0x402000);
+    assert_int_equal(s->gpr[X86_RDI], SIGUSR1);
+    assert_int_equal(s->gpr[X86_RSI], frame + offsetof(GuestRtSigframe, info));
+    assert_int_equal(s->gpr[X86_RDX], frame + offsetof(GuestRtSigframe, uc));
+    assert_int_equal(s->gpr[X86_RAX], 0);
+    assert_int_equal(s->gpr[X86_RBX], 0x1003);              /* the rest as interrupted */
+    assert_int_equal(x86_get_eflags(s) & (X86_DF | X86_CF), X86_CF);
+    assert_int_equal(s->mxcsr, 0x1f80);                     /* the handler's FPU: initial */
+    assert_int_equal(s->xmm[5].q[0], 0);
+    assert_int_equal(s->fpu_tag, 0);
+
+    GuestRtSigframe *f = (GuestRtSigframe *)(uintptr_t)frame;
+    GuestMcontext *mc = &f->uc.uc_mcontext;
+    assert_int_equal(f->pretcode, 0x403000);
+    assert_int_equal(mc->gregs[GUEST_REG_RIP], 0x401000);
+    assert_int_equal(mc->gregs[GUEST_REG_RSP], rsp);
+    assert_int_equal(mc->gregs[GUEST_REG_RAX], 0x1000);
+    assert_int_equal(mc->gregs[GUEST_REG_R15], 0x100f);
+    assert_int_equal(mc->gregs[GUEST_REG_EFL], 0x202 | X86_CF | X86_DF);
+    assert_int_equal(mc->gregs[GUEST_REG_OLDMASK], 0x5);
+    assert_int_equal(f->uc.uc_sigmask, 0x5);
+    assert_int_equal(f->uc.uc_stack.ss_flags, GUEST_SS_DISABLE);
+    assert_int_equal(f->info.signo, SIGUSR1);
+    assert_int_equal(f->info.code, -6);
+    assert_int_equal(mc->fpstate % 64, 0);
+    assert_true(mc->fpstate >= frame + sizeof *f && mc->fpstate + GUEST_FXSAVE_SIZE <= rsp);
+    const uint8_t *fx = (const uint8_t *)(uintptr_t)mc->fpstate;
+    uint32_t mx;
+    uint64_t x5;
+    memcpy(&mx, fx + 24, 4);
+    memcpy(&x5, fx + 160 + 5 * 16, 8);
+    assert_int_equal(mx, 0x3f80);
+    assert_int_equal(x5, 0x1122334455667788ull);
+    assert_int_equal(fx[4], 0x80);                          /* abridged tag: R7 in use */
+    assert_int_equal((fx[2] | fx[3] << 8) >> 11 & 7, 7);    /* TOP */
+
+    /* The handler changes rip, rax and CF, then returns through the restorer. */
+    mc->gregs[GUEST_REG_RIP] = 0x401100;
+    mc->gregs[GUEST_REG_RAX] = 42;
+    mc->gregs[GUEST_REG_EFL] &= ~(uint64_t)X86_CF;
+    f->uc.uc_sigmask = 0x9;
+    s->gpr[X86_RSP] = frame + 8;
+    assert_int_equal(rt_sigframe_pop(t), 0);
+    assert_int_equal(s->rip, 0x401100);
+    assert_int_equal(s->gpr[X86_RAX], 42);
+    assert_int_equal(s->gpr[X86_RSP], rsp);
+    assert_int_equal(s->gpr[X86_R12], 0x100c);
+    assert_int_equal(x86_get_eflags(s) & (X86_DF | X86_CF), X86_DF);
+    assert_int_equal(s->mxcsr, 0x3f80);
+    assert_int_equal(s->xmm[5].q[0], 0x1122334455667788ull);
+    assert_int_equal(s->fpu_top, 7);
+    assert_int_equal(s->fpu_tag, 0x80);
+    assert_int_equal(s->fpr[7].se, 0x4000);
+    assert_int_equal(t->sigmask, 0x9);
+
+    /* SA_ONSTACK: the frame goes on the alternate stack, nested frames stay on it, and one
+     * that would leave it is refused. */
+    t->altstack_sp = (uint64_t)stack;
+    t->altstack_size = 8192;
+    t->altstack_flags = 0;
+    act.flags |= GUEST_SA_ONSTACK;
+    assert_int_equal(rt_sigframe_push(t, SIGUSR1, &info, &act, 0), 0);
+    uint64_t f1 = s->gpr[X86_RSP];
+    assert_true(f1 > (uint64_t)stack && f1 < (uint64_t)stack + 8192);
+    assert_int_equal((f1 + 8) % 16, 0);
+    assert_int_equal(rt_sigframe_push(t, SIGUSR1, &info, &act, 0), 0);
+    uint64_t f2 = s->gpr[X86_RSP];
+    assert_true(f2 > (uint64_t)stack && f2 < f1 - GUEST_REDZONE);
+    int frames = 2;                 /* about 1.1 KiB each: 7 fit in 8 KiB */
+    while (rt_sigframe_push(t, SIGUSR1, &info, &act, 0) == 0) {
+        assert_true(s->gpr[X86_RSP] > (uint64_t)stack);
+        assert_true(++frames < 10);
+    }
+    assert_int_equal(frames, 7);
+
+    /* An unreadable frame. */
+    s->gpr[X86_RSP] = 0x1000;
+    assert_int_equal(rt_sigframe_pop(t), -EFAULT);
+    free_process(p);
+}
+
 static void test_initial_stack(void **state)
 {
     (void)state;
@@ -763,6 +934,8 @@ int main(void)
         cmocka_unit_test(test_jump_cache),
         cmocka_unit_test(test_block_table),
         cmocka_unit_test(test_chaining),
+        cmocka_unit_test(test_signal_kick),
+        cmocka_unit_test(test_sigframe),
         cmocka_unit_test(test_initial_stack),
         cmocka_unit_test(test_options_and_env),
         cmocka_unit_test(test_options_for_exec),
