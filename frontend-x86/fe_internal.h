@@ -123,6 +123,7 @@ bool fe_gen_string(FeCtx *c);   /* movs, stos, lods, scas, cmps with rep prefixe
 bool fe_gen_misc(FeCtx *c);     /* nop, syscall, cpuid, rdtsc, flags insns, ud2, int3, hlt */
 bool fe_gen_sse(FeCtx *c);      /* SSE/SSE2 moves, logic, integer and scalar FP */
 bool fe_gen_x87(FeCtx *c);      /* x87 FPU: escapes D8-DF and fwait */
+bool fe_gen_bmi(FeCtx *c);      /* BMI1/BMI2 (VEX-encoded GPR instructions), adcx/adox */
 
 /* Register helpers with names for logs (each family file that has helpers provides one). */
 void fe_register_helpers_core(void);    /* fe_flags.c, frontend.c */
@@ -131,5 +132,6 @@ void fe_register_helpers_string(void);  /* gen_string.c */
 void fe_register_helpers_misc(void);    /* gen_misc.c */
 void fe_register_helpers_sse(void);     /* x86_sse_helpers.c */
 void fe_register_helpers_x87(void);     /* x87_helpers.c */
+void fe_register_helpers_bmi(void);     /* gen_bmi.c */
 
 #endif /* FERRY_FE_INTERNAL_H */

@@ -47,6 +47,7 @@ void fe_init(void)
     fe_register_helpers_misc();
     fe_register_helpers_sse();
     fe_register_helpers_x87();
+    fe_register_helpers_bmi();
 }
 
 IrGuestInfo fe_guest_info(uint64_t guest_base)
@@ -62,7 +63,8 @@ typedef bool (*FeFamily)(FeCtx *c);
 /* Most frequent first. Families never claim each other's opcodes, so the order only costs
  * time, never meaning. */
 static const FeFamily families[] = {
-    fe_gen_mov, fe_gen_alu, fe_gen_branch, fe_gen_misc, fe_gen_string, fe_gen_sse, fe_gen_x87,
+    fe_gen_mov, fe_gen_alu, fe_gen_branch, fe_gen_misc, fe_gen_string, fe_gen_bmi, fe_gen_sse,
+    fe_gen_x87,
 };
 
 /* End the block with a trap for the instruction at c->pc. */
@@ -140,7 +142,9 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
 /* ---------------------------------------------------------------- the CPU model */
 
 /* The CPU ferry presents: an Intel-style family 6 CPU with the x86-64 baseline features that
- * ferry implements and nothing else, so programs never pick code paths ferry cannot run.
+ * ferry implements, plus the scalar extensions it implements too (POPCNT, LZCNT, BMI1, BMI2,
+ * ADX, MOVBE, CX16, RDRAND, RDSEED, RDTSCP), and nothing else, so programs never pick code
+ * paths ferry cannot run.
  * MMX is advertised although its instructions are not implemented yet (they raise SIGILL):
  * it is part of the x86-64 baseline, and glibc's ld.so refuses to load a shared libc.so.6
  * marked "ISA needed: x86-64-baseline" ("CPU ISA level is lower than required") on a CPU
@@ -170,7 +174,8 @@ void fe_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
         a = 0x000306a9;                         /* family 6, model 0x3a, stepping 9 */
         b = 1u << 16;                           /* 1 logical cpu; no clflush line size:
                                                    CLFSH is not advertised */
-        c = 0;
+        c = (1u << 13)  /* CX16 (cmpxchg16b) */ | (1u << 22) /* MOVBE */ |
+            (1u << 23)  /* POPCNT */ | (1u << 30) /* RDRAND */;
         d = (1u << 0)   /* FPU */  |
             (1u << 4)   /* TSC */  | (1u << 8)  /* CX8 */  | (1u << 15) /* CMOV */ |
             (1u << 23)  /* MMX */  |
@@ -192,12 +197,18 @@ void fe_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
         }
         break;
     }
+    case 7:                                     /* structured extended features */
+        if (subleaf == 0)                       /* EAX = 0: no further subleaves */
+            b = (1u << 3)  /* BMI1 */ | (1u << 8) /* BMI2 */ | (1u << 18) /* RDSEED */ |
+                (1u << 19) /* ADX */;
+        break;
     case 0x80000000:
         a = CPUID_MAX_EXTENDED;
         break;
     case 0x80000001:
-        c = 1u << 0;                            /* LAHF/SAHF in 64-bit mode */
-        d = (1u << 11) /* SYSCALL */ | (1u << 20) /* NX */ | (1u << 29) /* LM */;
+        c = (1u << 0)  /* LAHF/SAHF in 64-bit mode */ | (1u << 5) /* ABM: lzcnt */;
+        d = (1u << 11) /* SYSCALL */ | (1u << 20) /* NX */ | (1u << 27) /* RDTSCP */ |
+            (1u << 29) /* LM */;
         break;
     case 0x80000002: case 0x80000003: case 0x80000004: {
         uint32_t v[4];

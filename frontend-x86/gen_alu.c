@@ -17,14 +17,14 @@
  *   C0 C1 D0-D3      rol ror rcl rcr shl shr sal(/6, = shl) sar
  *   0F A4 A5 AC AD   shld shrd
  *   0F A3 AB B3 BB, 0F BA /4-/7   bt bts btr btc
- *   0F BC 0F BD      bsf bsr, also with F3 (see below); 0F C8-CF bswap
+ *   0F BC 0F BD      bsf bsr (also with F2, which the host ignores)
+ *   F3 0F BC BD B8   tzcnt lzcnt popcnt (CPUID advertises BMI1, ABM/LZCNT and POPCNT; gcc's
+ *                    `rep bsf` for __builtin_ctz is tzcnt then, which agrees for non-zero
+ *                    inputs, the only ones gcc relies on)
+ *   0F C8-CF bswap
  *   0F C0 C1         xadd; 0F B0 B1 cmpxchg; 0F C7 /1 cmpxchg8b, cmpxchg16b (REX.W)
- * Deliberately not here:
- *   - F3 0F B8 popcnt: the CPU model's CPUID does not advertise POPCNT, so it is #UD (SIGILL)
- *     until it does; returning false gets exactly that.
- *   - tzcnt/lzcnt (F3 0F BC/BD): CPUID does not advertise BMI1/LZCNT, and on such CPUs the F3
- *     is ignored and the bytes execute as BSF/BSR; compilers rely on it (gcc emits `rep bsf`
- *     for __builtin_ctz). They are translated as bsf/bsr until the CPU model grows BMI1/ABM.
+ * With both F2 and F3 the last one is the mandatory prefix (as the decoder says), so
+ * F2 F3 0F BC is tzcnt and F3 F2 0F BC is bsf. The 66 prefix gives the 16-bit forms.
  * The IR has no divide: div/idiv and the rare rcl/rcr by a count other than 1 go through the C
  * helpers at the end of this file.
  *
@@ -54,6 +54,9 @@
  *   - bt/bts/btr/btc: only CF changes (ZF is documented unchanged; SF OF AF PF are kept too).
  *   - bsf/bsr: flags as X86_CCK_LOGIC of the source: ZF exact, SF PF from the source,
  *     CF = OF = AF = 0 (host: PF from the result, SF = 0).
+ *   - tzcnt/lzcnt: CF = (source == 0) and ZF = (result == 0) are defined; OF SF PF AF are
+ *     undefined and ferry gives 0 (an EFLAGS producer of just CF and ZF).
+ *   - popcnt defines every flag: ZF = (source == 0), the other five 0.
  *   - div/idiv: all six flags unchanged (host).
  * Other host behaviours matched: a 32-bit shift or rotate by 0 still zero-extends its register
  * destination; bsf/bsr with a zero source leave the whole 64-bit destination unchanged;
@@ -652,8 +655,8 @@ static bool gen_BT(FeCtx *c, unsigned op, bool imm)
     return true;
 }
 
-/* 0F BC/BD bsf/bsr (and F3 0F BC/BD, see the header). A zero source leaves the destination
- * as it was, all 64 bits of it, and sets ZF. */
+/* 0F BC/BD bsf/bsr. A zero source leaves the destination as it was, all 64 bits of it, and
+ * sets ZF. */
 static bool gen_BSx(FeCtx *c, bool rev)
 {
     const X86Insn *i = c->insn;
@@ -668,6 +671,33 @@ static bool gen_BSx(FeCtx *c, bool rev)
     fe_put_gpr(c, i->reg, psize, ir_select(&c->b, fe_type(psize), zero, old,
                                           zx(c, fe_type(psize), idx)));
     fe_set_flags(c, X86_CCK_LOGIC, size, IR_NONE, IR_NONE, src);
+    return true;
+}
+
+/* F3 0F BC/BD tzcnt/lzcnt: the count of trailing/leading zero bits, the operand width for
+ * a zero source (the IR ops' own convention). CF = source is 0, ZF = result is 0. */
+static bool gen_xZCNT(FeCtx *c, bool lead)
+{
+    unsigned size = c->insn->opsize;
+    IrType t = fe_type(size);
+    IrRef src = fe_load_rm(c, size);
+    IrRef res = ir_op1(&c->b, lead ? IR_CLZ : IR_CTZ, t, src);
+    fe_put_gpr(c, c->insn->reg, size, res);
+    IrRef cf = zx(c, IR_I64, cmpk(c, IR_EQ, src, 0));
+    IrRef zf = bink(c, IR_SHL, zx(c, IR_I64, cmpk(c, IR_EQ, res, 0)), 6);
+    fe_set_flags(c, X86_CCK_EFLAGS, 8, IR_NONE, IR_NONE, bin(c, IR_OR, cf, zf));
+    return true;
+}
+
+/* F3 0F B8 popcnt: ZF = source is 0; CF OF SF AF PF are cleared. */
+static bool gen_POPCNT(FeCtx *c)
+{
+    unsigned size = c->insn->opsize;
+    IrType t = fe_type(size);
+    IrRef src = fe_load_rm(c, size);
+    fe_put_gpr(c, c->insn->reg, size, ir_op1(&c->b, IR_POPCNT, t, src));
+    IrRef zf = bink(c, IR_SHL, zx(c, IR_I64, cmpk(c, IR_EQ, src, 0)), 6);
+    fe_set_flags(c, X86_CCK_EFLAGS, 8, IR_NONE, IR_NONE, zf);
     return true;
 }
 
@@ -812,9 +842,9 @@ static bool gen_0f(FeCtx *c)
     case 0xb0: case 0xb1: return gen_CMPXCHG(c);
     case 0xc0: case 0xc1: return gen_XADD(c);
     case 0xc7: return (i->reg & 7) == 1 && i->mod != 3 ? gen_CMPXCHG8B(c) : false;
-    case 0xbc: return gen_BSx(c, false);    /* also F3: tzcnt runs as bsf without BMI1 */
-    case 0xbd: return gen_BSx(c, true);     /* also F3: lzcnt runs as bsr without LZCNT */
-    case 0xb8: return false;                /* F3: popcnt, not in the CPU model: #UD */
+    case 0xbc: return i->rep == 0xf3 ? gen_xZCNT(c, false) : gen_BSx(c, false);
+    case 0xbd: return i->rep == 0xf3 ? gen_xZCNT(c, true) : gen_BSx(c, true);
+    case 0xb8: return gen_POPCNT(c);        /* F3 only: the decoder rejects plain 0F B8 */
     default:
         if (i->opcode >= 0xc8 && i->opcode <= 0xcf)
             return gen_BSWAP(c);
@@ -824,6 +854,8 @@ static bool gen_0f(FeCtx *c)
 
 bool fe_gen_alu(FeCtx *c)
 {
+    if (c->insn->vex)                   /* VEX forms are gen_bmi.c's (or #UD) */
+        return false;
     switch (c->insn->map) {
     case X86_MAP_1B: return gen_1b(c);
     case X86_MAP_0F: return gen_0f(c);

@@ -11,17 +11,23 @@
  *     endbr64/endbr32, and the CET/MPX/cldemote encodings that are NOPs while those features are
  *     off or absent), 0F 0D /1 prefetchw (a hint); 0F 18 and the fences are gen_sse.c's;
  *   0F 05 syscall (the runtime sets RCX and R11), 0F A2 cpuid (fe_cpuid's CPU model), 0F 31
- *     rdtsc (CLOCK_MONOTONIC nanoseconds, strictly increasing);
+ *     rdtsc (CLOCK_MONOTONIC nanoseconds, strictly increasing), 0F 01 F9 rdtscp (the same
+ *     counter, and ECX = IA32_TSC_AUX = 0: one CPU, number 0);
+ *   0F C7 /6 rdrand and /7 rdseed, register forms, 16/32/64-bit: random bits from the host's
+ *     getrandom(2) (portable to every host), CF = 1; if the host has none to give right away
+ *     (GRND_NONBLOCK fails) the destination is 0 and CF = 0, which is what the instructions
+ *     report when their hardware source is exhausted. OF SF ZF AF PF are cleared either way.
+ *     With F2 or F3 they are #UD, as on the host (F3 0F C7 /7 is rdpid, not in the CPU model);
  *   flags: 9C/9D pushf/popf (and the 66 forms), 9E/9F sahf/lahf, F5 cmc, F8/F9 clc/stc,
  *     FC/FD cld/std, CF iretq/iretd back to the same (user) privilege level;
- *   traps: 0F 0B ud2, 0F B9 ud1, 0F FF ud0, 0F 01 F9 rdtscp, 0F 37 getsec, 0F AA rsm -> #UD;
+ *   traps: 0F 0B ud2, 0F B9 ud1, 0F FF ud0, 0F 37 getsec, 0F AA rsm -> #UD;
  *     CC int3, F1 int1, CD ib int n; and the privileged ones (#GP): F4 hlt, FA/FB cli/sti,
  *     E4-E7/EC-EF in/out, 6C-6F ins/outs, 0F 00 grp6, 0F 01 descriptor-table/msw/invlpg/swapgs
  *     forms, 0F 06 clts, 0F 07 sysret, 0F 08/09 invd/wbinvd, 0F 20-23 mov cr/dr, 0F 30/32/33
  *     wrmsr/rdmsr/rdpmc, 0F 34/35 sysenter/sysexit.
  * Left out (the guest gets SIGILL, since the CPU model does not advertise them, unless another
- * family takes them): xgetbv/xsetbv, rdrand/rdseed, cmpxchg16b, monitor/mwait, clac/stac, VMX,
- * RTM, PKU, SGX; lar/lsl/verr/verw are not implemented (SIGILL).
+ * family takes them): xgetbv/xsetbv, rdpid, monitor/mwait, clac/stac, VMX, RTM, PKU, SGX;
+ * lar/lsl/verr/verw are not implemented (SIGILL). cmpxchg16b is gen_alu.c's.
  *
  * Signals, as Linux x86-64 reports them (checked against the host kernel):
  *   #UD -> SIGILL/ILL_ILLOPN at the instruction. #GP -> SIGSEGV/SI_KERNEL at the instruction.
@@ -42,8 +48,10 @@
  * after the next instruction): it always reads 0 and setting it is ignored. AC is kept and read
  * back, but alignment checking is not enforced. No instruction here leaves a flag undefined.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "frontend-x86/fe_internal.h"
@@ -92,10 +100,34 @@ static uint64_t x86_helper_rdtsc(void *state, uint64_t a0, uint64_t a1, uint64_t
     return v;
 }
 
+/* rdrand/rdseed: writes `size` random bytes to GPR `reg` with the x86 rules (16 bits merge,
+ * 32 zero-extend) and returns CF: 1, or 0 with a destination of 0 when the host has no random
+ * bytes ready. */
+static uint64_t x86_helper_rdrand(void *state, uint64_t reg, uint64_t size, uint64_t a2)
+{
+    (void)a2;
+    X86State *s = state;
+    uint64_t v = 0;
+    ssize_t got;
+    do
+        got = getrandom(&v, sizeof v, GRND_NONBLOCK);
+    while (got < 0 && errno == EINTR);
+    bool ok = got == (ssize_t)sizeof v;
+    if (!ok)
+        v = 0;
+    uint64_t *r = &s->gpr[reg & 15];
+    if (size == 2)
+        *r = (*r & ~0xffffull) | (v & 0xffff);
+    else
+        *r = size == 4 ? (uint32_t)v : v;
+    return ok;
+}
+
 void fe_register_helpers_misc(void)
 {
     ir_helper_register(x86_helper_cpuid, "x86_cpuid");
     ir_helper_register(x86_helper_rdtsc, "x86_rdtsc");
+    ir_helper_register(x86_helper_rdrand, "x86_rdrand");
 }
 
 /* ================================================================ small helpers (IR) */
@@ -290,6 +322,26 @@ static bool gen_RDTSC(FeCtx *c)
     return true;
 }
 
+/* 0F 01 F9: rdtscp — rdtsc, and ECX = TSC_AUX (0). */
+static bool gen_RDTSCP(FeCtx *c)
+{
+    gen_RDTSC(c);
+    fe_put_gpr(c, X86_RCX, 4, ir_const(&c->b, IR_I32, 0));
+    return true;
+}
+
+/* 0F C7 /6 rdrand, /7 rdseed (register forms, no F2/F3): the helper writes the register; CF
+ * is its answer, the other arithmetic flags 0. */
+static bool gen_RDRAND(FeCtx *c)
+{
+    const X86Insn *i = c->insn;
+    if (i->rep)
+        return gen_UD(c);
+    IrRef cf = fe_call(c, x86_helper_rdrand, k64(c, i->rm), k64(c, i->opsize), IR_NONE);
+    set_arith(c, cf);
+    return true;
+}
+
 /* CD ib: int n (see the file header for what Linux does with each vector). */
 static bool gen_INT(FeCtx *c)
 {
@@ -313,13 +365,13 @@ static bool gen_INT1(FeCtx *c)
 }
 
 /* 0F 01 (group 7). Memory forms sgdt sidt lgdt lidt smsw lmsw invlpg, and the register forms
- * smsw/lmsw and swapgs, are #GP in user mode (UMIP on: see the header); rdtscp is #UD since
- * the CPU model does not advertise it. The other register forms are not this family's. */
+ * smsw/lmsw and swapgs, are #GP in user mode (UMIP on: see the header); rdtscp is translated.
+ * The other register forms are not this family's. */
 static bool gen_GRP7(FeCtx *c)
 {
     const X86Insn *i = c->insn;
     if (i->mod != 3) return gen_GP(c);
-    if (i->modrm == 0xf9) return gen_UD(c);                     /* rdtscp */
+    if (i->modrm == 0xf9) return gen_RDTSCP(c);                 /* rdtscp */
     if (i->modrm == 0xf8) return gen_GP(c);                     /* swapgs */
     unsigned r = i->reg & 7;
     if (r == 4 || r == 6) return gen_GP(c);                     /* smsw, lmsw */
@@ -334,6 +386,7 @@ typedef bool (*MiscGen)(FeCtx *c);
 static MiscGen misc_gen(const X86Insn *i)
 {
     uint8_t op = i->opcode;
+    if (i->vex) return NULL;            /* VEX forms are gen_bmi.c's (or #UD) */
     if (i->map == X86_MAP_1B) {
         switch (op) {
         case 0x90:          /* nop; pause (F3 90) whatever REX says; xchg r8 is gen_mov's */
@@ -381,6 +434,8 @@ static MiscGen misc_gen(const X86Insn *i)
         case 0xa2: return gen_CPUID;
         case 0xaa: return gen_UD;                   /* rsm outside SMM */
         case 0xb9: case 0xff: return gen_UD;        /* ud1, ud0 */
+        case 0xc7:                                  /* grp9: rdrand, rdseed (rdpid: F3) */
+            return i->mod == 3 && (i->reg & 7) >= 6 ? gen_RDRAND : NULL;
         default:   return NULL;
         }
     }

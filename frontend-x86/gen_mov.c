@@ -13,7 +13,8 @@
  *   register, 0F A0/A8 push fs/gs, 0F A1/A9 pop fs/gs; 0F B6/B7/BE/BF movzx/movsx; 63 movsxd;
  *   8D lea; 86/87 and 91-97 (90 with REX.B) xchg; 50-5F push/pop r, 68/6A push imm, FF /6 push,
  *   8F /0 pop; 98 cbw/cwde/cdqe, 99 cwd/cdq/cqo; 0F 40-4F cmovcc; 0F 90-9F setcc; C8 enter,
- *   C9 leave; D7 xlat.
+ *   C9 leave; D7 xlat; 0F 38 F0/F1 movbe (load / store with the bytes reversed; memory operand
+ *   only, 66 for 16 bits; F2 0F 38 F0/F1 is crc32, not this family's).
  * Left to other families: plain 90 and F3 90 (nop, pause: gen_misc.c), 0F C3 movnti
  * (gen_sse.c), cmpxchg/xadd (gen_alu.c), the string moves (gen_string.c).
  *
@@ -368,6 +369,20 @@ static bool gen_XLAT(FeCtx *c)
     return true;
 }
 
+/* 0F 38 F0: movbe Gv, Mv (load, then reverse the bytes); 0F 38 F1: movbe Mv, Gv (reverse,
+ * then store). 16-bit loads merge into the register, 32-bit ones zero-extend. */
+static bool gen_MOVBE(FeCtx *c)
+{
+    const X86Insn *i = c->insn;
+    IrType t = fe_type(i->opsize);
+    IrRef addr = fe_ea(c);
+    if (i->opcode == 0xf0)
+        fe_put_gpr(c, i->reg, i->opsize, ir_op1(&c->b, IR_BSWAP, t, fe_load(c, t, addr)));
+    else
+        fe_store(c, addr, ir_op1(&c->b, IR_BSWAP, t, fe_get_gpr(c, i->reg, i->opsize)));
+    return true;
+}
+
 /* ================================================================ dispatch */
 
 typedef bool (*MovGen)(FeCtx *c);
@@ -376,6 +391,7 @@ typedef bool (*MovGen)(FeCtx *c);
 static MovGen mov_gen(const X86Insn *i)
 {
     uint8_t op = i->opcode;
+    if (i->vex) return NULL;            /* VEX forms are gen_bmi.c's (or #UD) */
     if (i->map == X86_MAP_1B) {
         if (op >= 0x50 && op <= 0x57) return gen_PUSH_r;
         if (op >= 0x58 && op <= 0x5f) return gen_POP_r;
@@ -414,6 +430,9 @@ static MovGen mov_gen(const X86Insn *i)
         default:   return NULL;
         }
     }
+    /* movbe: the decoder admits it with no prefix or 66, memory operands only */
+    if (i->map == X86_MAP_0F38 && (op == 0xf0 || op == 0xf1) && i->rep != 0xf2)
+        return gen_MOVBE;
     return NULL;
 }
 

@@ -4,12 +4,13 @@
  * avail or past the 15th; it returns X86_DEC_TRUNCATED when the bytes end before the
  * instruction does, X86_DEC_TOO_LONG when the instruction needs more than 15 bytes, and
  * X86_DEC_INVALID for encodings that raise #UD in 64-bit mode (or that ferry does not support,
- * such as VEX). On X86_DEC_OK every field of *out is set; on failure *out is zeroed except pc
- * (and base/index, which are X86_REG_NONE).
+ * such as VEX outside BMI1/BMI2). On X86_DEC_OK every field of *out is set; on failure *out is
+ * zeroed except pc (and base/index, which are X86_REG_NONE).
  *
  * Order of work, which is also the order of the checks a truncated buffer can hit:
- *   prefixes -> opcode (escape bytes) -> table entry -> mandatory prefix -> ModRM and the
- *   validity it decides (groups, LOCK) -> SIB -> displacement -> immediates.
+ *   prefixes -> opcode (escape bytes, or the VEX prefix's 1-2 bytes) -> table entry ->
+ *   mandatory prefix (VEX.pp), VEX.L and VEX.vvvv rules -> ModRM and the validity it decides
+ *   (groups, LOCK) -> SIB -> displacement -> immediates.
  * An encoding is declared invalid only from bytes already read, so every proper prefix of a
  * valid instruction is TRUNCATED, never INVALID.
  *
@@ -143,8 +144,28 @@ static const uint8_t *const mandatory_by_map[4] = {
     [X86_MAP_0F38] = mandatory_0f38, [X86_MAP_0F3A] = mandatory_0f3a,
 };
 
+/* VEX.pp of the VEX-encoded opcodes (x86_vex_optab): the SDM's "VEX.LZ.<pp>.<map>" forms. An
+ * opcode whose entry is valid always has a non-zero mask here. */
+static const uint8_t mandatory_vex_0f38[256] = {
+    [0xF2] = P_NP,                  /* andn */
+    [0xF3] = P_NP,                  /* blsr blsmsk blsi */
+    [0xF5] = P_NP | P_F3 | P_F2,    /* bzhi, pext, pdep */
+    [0xF6] = P_F2,                  /* mulx */
+    [0xF7] = P_ALL,                 /* bextr, shlx (66), sarx (F3), shrx (F2) */
+};
+static const uint8_t mandatory_vex_0f3a[256] = {
+    [0xF0] = P_F2,                  /* rorx */
+};
+static const uint8_t *const mandatory_vex_by_map[4] = {
+    [X86_MAP_0F38] = mandatory_vex_0f38, [X86_MAP_0F3A] = mandatory_vex_0f3a,
+};
+
 static unsigned mandatory_prefix_bit(const X86Insn *in)
 {
+    if (in->vex) {
+        static const uint8_t by_pp[4] = { P_NP, P_66, P_F3, P_F2 };
+        return by_pp[in->vex_pp];
+    }
     if (in->rep == 0xF3)
         return P_F3;
     if (in->rep == 0xF2)
@@ -183,6 +204,9 @@ static bool modrm_form_valid(const X86Insn *in, unsigned pfx)
 {
     unsigned r = in->reg & 7;
     bool mem = in->mod != 3;
+
+    if (in->vex)                                    /* group 17: blsr blsmsk blsi */
+        return in->map != X86_MAP_0F38 || in->opcode != 0xF3 || (r >= 1 && r <= 3);
 
     if (in->map == X86_MAP_1B) {
         switch (in->opcode) {
@@ -268,6 +292,7 @@ static bool lock_valid(const X86Insn *in)
 
 /* ---- operand size ---- */
 
+/* VEX instructions get here with `rex` made from VEX.W R X B, so VEX.W selects 8 bytes. */
 static uint8_t operand_size(const X86Insn *in, unsigned flags)
 {
     if (flags & X86F_BYTE)
@@ -276,7 +301,9 @@ static uint8_t operand_size(const X86Insn *in, unsigned flags)
         return 8;
     if (in->rex & 0x08)
         return 8;
-    if (in->opsize_prefix)
+    /* adcx/adox (66/F3 0F 38 F6): the 66 is a mandatory prefix, not an operand size, even
+     * next to F3 (SDM: "ADCX r32, r/m32" is "66 0F 38 F6"; the host agrees for 66 F3). */
+    if (in->opsize_prefix && !(in->map == X86_MAP_0F38 && in->opcode == 0xF6))
         return 2;
     return (flags & X86F_DEF64) ? 8 : 4;
 }
@@ -362,6 +389,48 @@ static X86ImmKind group_imm(const X86Insn *in, X86ImmKind k)
     return k;
 }
 
+/* ---- VEX ----
+ * C4 is the 3-byte form (R X B mmmmm, then W vvvv L pp), C5 the 2-byte one (R vvvv L pp, which
+ * implies map 0F, W = 0 and X = B = 0). In 64-bit mode both always start a VEX prefix (LES/LDS
+ * do not exist there). R, X, B and vvvv are stored inverted. A 66, F2, F3, LOCK or REX prefix
+ * before VEX is #UD (SDM Vol. 2 §2.3.2-2.3.4 and §2.5; a REX cancelled by a later legacy
+ * prefix does not count, as for any opcode: the host runs 48 2E C4 ... as the plain VEX
+ * instruction); segment overrides and 67 are allowed. mmmmm values other than 1-3 are
+ * reserved (#UD). On success the VEX fields, `rex`, `map` and the opcode byte are set. */
+static X86DecodeStatus decode_vex(DecCursor *c, X86Insn *in, uint8_t esc, uint8_t *opcode)
+{
+    X86DecodeStatus s;
+    uint8_t b1, b2;
+    if (in->opsize_prefix || in->rep || in->lock || in->rex)
+        return X86_DEC_INVALID;
+    if ((s = fetch(c, &b1)) != X86_DEC_OK)
+        return s;
+    unsigned r = !(b1 & 0x80), x = 0, b = 0, w = 0, mmmmm = 1;
+    if (esc == 0xC4) {
+        x = !(b1 & 0x40);
+        b = !(b1 & 0x20);
+        mmmmm = b1 & 0x1F;
+        if (mmmmm < 1 || mmmmm > 3)
+            return X86_DEC_INVALID;
+        if ((s = fetch(c, &b2)) != X86_DEC_OK)
+            return s;
+        w = b2 >> 7;
+    } else {
+        b2 = b1;            /* the low seven bits (vvvv L pp) sit as in C4's third byte */
+    }
+    in->vex = true;
+    in->vex_w = w;
+    in->vex_vvvv = (uint8_t)(((b2 >> 3) & 15) ^ 15);
+    in->vex_l = (b2 >> 2) & 1;
+    in->vex_pp = b2 & 3;
+    in->vex_mmmmm = (uint8_t)mmmmm;
+    in->rex = (uint8_t)(0x40 | w << 3 | r << 2 | x << 1 | b);
+    /* mmmmm 1, 2, 3 are the maps 0F, 0F 38, 0F 3A: the X86Map values themselves */
+    _Static_assert(X86_MAP_0F == 1 && X86_MAP_0F38 == 2 && X86_MAP_0F3A == 3, "VEX.mmmmm");
+    in->map = (uint8_t)mmmmm;
+    return fetch(c, opcode);
+}
+
 /* ---- the decoder ---- */
 
 static X86DecodeStatus decode(DecCursor *c, X86Insn *in)
@@ -397,9 +466,12 @@ static X86DecodeStatus decode(DecCursor *c, X86Insn *in)
     }
     in->addrsize = in->addrsize_prefix ? 4 : 8;
 
-    /* Opcode, through the 0F, 0F 38 and 0F 3A escapes. */
+    /* Opcode, through the 0F, 0F 38 and 0F 3A escapes or a VEX prefix. */
     in->map = X86_MAP_1B;
-    if (b == 0x0F) {
+    if (b == 0xC4 || b == 0xC5) {
+        if ((s = decode_vex(c, in, b, &b)) != X86_DEC_OK)
+            return s;
+    } else if (b == 0x0F) {
         if ((s = fetch(c, &b)) != X86_DEC_OK)
             return s;
         in->map = X86_MAP_0F;
@@ -411,15 +483,20 @@ static X86DecodeStatus decode(DecCursor *c, X86Insn *in)
     }
     in->opcode = b;
 
-    const X86OpDesc *d = &x86_optab[in->map][in->opcode];
+    const X86OpDesc *d = in->vex ? &x86_vex_optab[in->map][in->opcode]
+                                 : &x86_optab[in->map][in->opcode];
     unsigned flags = d->flags;
     if (!(flags & X86F_VALID))
         return X86_DEC_INVALID;
 
     unsigned pfx = mandatory_prefix_bit(in);
-    const uint8_t *mand = mandatory_by_map[in->map];
+    const uint8_t *mand = (in->vex ? mandatory_vex_by_map : mandatory_by_map)[in->map];
     if (mand && mand[in->opcode] && !(mand[in->opcode] & pfx))
         return X86_DEC_INVALID;
+    if ((flags & X86F_VEX_L0) && in->vex_l)
+        return X86_DEC_INVALID;                     /* "VEX.LZ": L = 1 is #UD */
+    if ((flags & X86F_VEX_NOV) && in->vex_vvvv != 0)
+        return X86_DEC_INVALID;                     /* vvvv reserved, must be 1111b */
 
     if (flags & X86F_MODRM) {
         if ((s = fetch(c, &in->modrm)) != X86_DEC_OK)

@@ -8,9 +8,17 @@
  * Intel SDM Vol. 2 Appendix A (x86_optab.c).
  *
  * The record says how the instruction is encoded, not what it means: translators dispatch on
- * (map, opcode, ModRM.reg for groups, mandatory prefix) themselves. VEX/EVEX (C4/C5/62) and the
- * x87 escape opcodes decode only as far as the tables say; anything not in the tables is
+ * (map, opcode, ModRM.reg for groups, mandatory prefix) themselves. VEX (C4/C5) decodes for the
+ * opcodes of x86_vex_optab only (the BMI1/BMI2 general-purpose-register instructions), EVEX (62)
+ * not at all, and the x87 escape opcodes as far as the tables say; anything not in the tables is
  * X86_DEC_INVALID (the guest gets SIGILL).
+ *
+ * VEX instructions set `vex`; `map` is the VEX.mmmmm map (0F, 0F 38 or 0F 3A), and the legacy
+ * mandatory-prefix fields `rep` and `opsize_prefix` stay clear (a 66, F2, F3, LOCK or REX prefix
+ * before a VEX prefix is #UD, SDM Vol. 2 §2.3, §2.5): the implied prefix is `vex_pp`. So a
+ * translator of legacy 0F 38 / 0F 3A opcodes must check !vex. `rex` holds VEX.W, R, X and B in
+ * REX layout (0x40 | W<<3 | R<<2 | X<<1 | B, the inverted VEX bits made positive), so ModRM,
+ * SIB and operand size (VEX.W: 8, else 4) decode exactly as with a REX prefix.
  */
 #ifndef FERRY_X86_DECODE_H
 #define FERRY_X86_DECODE_H
@@ -70,6 +78,15 @@ typedef struct X86Insn {
     int64_t imm2;           /* second immediate, zero-extended */
     uint64_t target;        /* relative branches: pc + len + imm; else 0 */
     bool is_rel_branch;     /* Jb/Jz operand */
+
+    /* VEX prefix (C4 3-byte, C5 2-byte); all zero when vex is false. */
+    bool vex;
+    bool vex_w;             /* VEX.W (C5: 0); also REX.W in `rex` */
+    uint8_t vex_vvvv;       /* the register VEX.vvvv names, 0..15 (the field is stored inverted;
+                               this is the register number) */
+    uint8_t vex_l;          /* VEX.L: 0 or 1 */
+    uint8_t vex_pp;         /* VEX.pp, the implied prefix: 0 none, 1 66, 2 F3, 3 F2 */
+    uint8_t vex_mmmmm;      /* VEX.mmmmm as encoded: 1 (0F), 2 (0F 38), 3 (0F 3A); C5 implies 1 */
 } X86Insn;
 
 /* Decode at most `avail` bytes at `code` for an instruction at guest address pc. */
@@ -87,6 +104,8 @@ enum {
     X86F_GROUP   = 1u << 6,   /* meaning depends on ModRM.reg (immediate may too: F6/F7 test) */
     X86F_REGONLY = 1u << 7,   /* ModRM.mod must be 3 (else invalid) */
     X86F_MEMONLY = 1u << 8,   /* ModRM.mod must not be 3 (else invalid) */
+    X86F_VEX_L0  = 1u << 9,   /* VEX: VEX.L must be 0 (the manual's "LZ"), else invalid */
+    X86F_VEX_NOV = 1u << 10,  /* VEX: VEX.vvvv is unused and must be 1111b, else invalid */
 };
 typedef enum X86ImmKind {
     X86I_NONE = 0, X86I_B,  /* ib */  X86I_W,  /* iw */  X86I_Z,  /* iz: 2 or 4, sext to 8 */
@@ -95,5 +114,7 @@ typedef enum X86ImmKind {
 } X86ImmKind;
 typedef struct X86OpDesc { uint16_t flags; uint8_t imm; } X86OpDesc;
 extern const X86OpDesc x86_optab[4][256];   /* indexed [X86Map][opcode] */
+/* VEX-encoded opcodes, indexed [X86Map of VEX.mmmmm][opcode]; [X86_MAP_1B] is empty. */
+extern const X86OpDesc x86_vex_optab[4][256];
 
 #endif /* FERRY_X86_DECODE_H */

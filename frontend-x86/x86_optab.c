@@ -12,10 +12,13 @@
  * per-ModRM.reg validity and immediates of groups (F6/F7 test, FF /2 /4 /6, ...), and which
  * mandatory prefixes (none/66/F3/F2) select an existing SSE form.
  *
- * Deliberately invalid here: everything the manual marks i64 (invalid in 64-bit mode), VEX
- * (C4/C5) and EVEX (62) which ferry does not support, 3DNow! (0F 0F) and other AMD-only
- * encodings; the x87 escapes D8-DF are valid (ModRM, no immediate) so the translator can reject
- * them with a precise message.
+ * Deliberately invalid here: everything the manual marks i64 (invalid in 64-bit mode), EVEX
+ * (62) which ferry does not support, 3DNow! (0F 0F) and other AMD-only encodings; the x87
+ * escapes D8-DF are valid (ModRM, no immediate) so the translator can reject them with a
+ * precise message. C4/C5 are the VEX prefixes, which the decoder handles before the one-byte
+ * table (like the 0F escape); x86_vex_optab at the end lists the VEX-encoded opcodes ferry
+ * decodes: only the BMI1/BMI2 general-purpose-register instructions (AVX is not in the CPU
+ * model, so every other VEX encoding is #UD).
  */
 #include "frontend-x86/x86_decode.h"
 
@@ -115,10 +118,10 @@ const X86OpDesc x86_optab[4][256] = {
 /* Bx: mov r8,Ib | mov r,Iv (imm64 with REX.W) */
           NB_IB,  NB_IB,  NB_IB,  NB_IB,  NB_IB,  NB_IB,  NB_IB,  NB_IB,
           N_IV,   N_IV,   N_IV,   N_IV,   N_IV,   N_IV,   N_IV,   N_IV,
-/* Cx: grp2 Eb,Ib; grp2 Ev,Ib; ret Iw (f64); ret (f64); VEX3 VEX2 unsupported; grp11 mov Eb,Ib;
+/* Cx: grp2 Eb,Ib; grp2 Ev,Ib; ret Iw (f64); ret (f64); VEX3 VEX2 (the decoder's); grp11 mov Eb,Ib;
  *     grp11 mov Ev,Iz | enter Iw,Ib (d64); leave (d64); retf Iw; retf; int3; int Ib; into i64;
  *     iret */
-          GMB_IB, GM_IB,  F64_IW, F64,    __,     __,     GMB_IB, GM_IZ,
+          GMB_IB, GM_IB,  F64_IW, F64,    ESC,    ESC,    GMB_IB, GM_IZ,
           D64_WB, D64,    N_IW,   N,      N,      N_IB,   __,     N,
 /* Dx: grp2 Eb,1; Ev,1; Eb,CL; Ev,CL; aam aad i64; salc i64; xlatb | x87 escapes */
           GMB,    GM,     GMB,    GM,     __,     __,     __,     NB,
@@ -293,3 +296,25 @@ const X86OpDesc x86_optab[4][256] = {
 
 /* A missing entry in a row above would shift every later opcode of its map (C pads the rest
  * with zeros silently); tests/unit/test_decode.c checks anchor entries at the end of each map. */
+
+/* ==== VEX-encoded opcodes (Tables A-4 and A-5, the entries marked "v" that are
+ * general-purpose-register instructions: BMI1 and BMI2) ====
+ * Every one is "VEX.LZ" (VEX.L = 1 is #UD) and takes 32 or 64-bit operands by VEX.W. Which
+ * VEX.pp each opcode allows (the implied mandatory prefix) is in x86_decode.c, as for the
+ * legacy maps; group 17's members (F3 /1 /2 /3) too. Few and sparse, so written by opcode. */
+#define VM      E_(V_ | X86F_MODRM | X86F_VEX_L0, X86I_NONE)
+#define VGM     E_(V_ | X86F_MODRM | X86F_GROUP | X86F_VEX_L0, X86I_NONE)
+#define VMN_IB  E_(V_ | X86F_MODRM | X86F_VEX_L0 | X86F_VEX_NOV, X86I_B)
+
+const X86OpDesc x86_vex_optab[4][256] = {
+    [X86_MAP_0F38] = {
+        [0xF2] = VM,        /* andn Gy,By,Ey (NP) */
+        [0xF3] = VGM,       /* group 17 (NP): /1 blsr By,Ey; /2 blsmsk; /3 blsi */
+        [0xF5] = VM,        /* bzhi Gy,Ey,By (NP); pext Gy,By,Ey (F3); pdep Gy,By,Ey (F2) */
+        [0xF6] = VM,        /* mulx By,Gy,rDX,Ey (F2) */
+        [0xF7] = VM,        /* bextr Gy,Ey,By (NP); shlx (66); sarx (F3); shrx (F2) Gy,Ey,By */
+    },
+    [X86_MAP_0F3A] = {
+        [0xF0] = VMN_IB,    /* rorx Gy,Ey,Ib (F2); VEX.vvvv unused */
+    },
+};

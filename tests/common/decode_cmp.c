@@ -123,6 +123,20 @@ Peek peek(const uint8_t *b, unsigned n)
     if (i >= n)
         return p;
     p.map = X86_MAP_1B;
+    if ((b[i] == 0xC4 || b[i] == 0xC5) && i + 2 < n) {
+        /* VEX (always, in 64-bit mode): C5 R.vvvv.L.pp implies map 0F; C4 R.X.B.mmmmm then
+         * W.vvvv.L.pp, mmmmm 1-3 naming 0F, 0F 38, 0F 3A */
+        p.vex = true;
+        unsigned mm = b[i] == 0xC5 ? 1 : b[i + 1] & 0x1F;
+        i += b[i] == 0xC5 ? 2 : 3;
+        p.map = mm >= 1 && mm <= 3 ? (int)mm : -1;
+        if (i >= n)
+            return p;
+        p.opcode = b[i];
+        if (i + 1 < n)
+            p.modrm = b[i + 1];
+        return p;
+    }
     if (b[i] == 0x0F && i + 1 < n) {
         i++;
         p.map = X86_MAP_0F;
@@ -255,6 +269,19 @@ static const char *rewrite_explains(const Diff *d, unsigned drop, bool same, uns
 
 const char *classify(const Diff *d) { return classify_depth(d, 0); }
 
+/* The VEX-encoded instructions ferry implements (BMI1, BMI2), by Capstone's mnemonic: written
+ * from the SDM independently of the decoder's tables. */
+static bool bmi_mnemonic(const char *m)
+{
+    static const char *const names[] = { "andn", "bextr", "blsi", "blsmsk", "blsr", "bzhi",
+                                         "mulx", "pdep", "pext", "rorx", "sarx", "shlx",
+                                         "shrx" };
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(m, names[i]) == 0)
+            return true;
+    return false;
+}
+
 static const char *classify_depth(const Diff *d, unsigned depth)
 {
     const Peek *p = &d->p;
@@ -278,7 +305,7 @@ static const char *classify_depth(const Diff *d, unsigned depth)
      * "NP" as "66/F2/F3 prefixes ... are not allowed ... will either cause #UD or result in
      * the encoding for a different instruction". Capstone 4 ignores such a prefix (F3 0F 60
      * decodes as punpcklbw, 66 0F 38 C8 as sha1nexte). */
-    if (only_cs) {
+    if (only_cs && !p->vex) {                   /* VEX: see "legacy prefix before VEX" */
         static const unsigned drops[] = { DROP_LOCK, DROP_REP, DROP_66, DROP_REP | DROP_66,
                                           DROP_LOCK | DROP_REP, DROP_LOCK | DROP_66,
                                           DROP_LOCK | DROP_REP | DROP_66 };
@@ -339,12 +366,26 @@ static const char *classify_depth(const Diff *d, unsigned depth)
         && (d->ours_ok || d->st == X86_DEC_TOO_LONG))
         return "ud0/ud1 take ModRM";
 
+    if (p->vex) {
+        /* VEX instructions are #UD while their CPUID feature flag is 0 (SDM Vol. 2 §2.4 and
+         * §2.5, the exception classes of every VEX instruction): ferry's CPU model has BMI1 and
+         * BMI2 but no AVX, AVX2, FMA, F16C, AVX-512 (VEX mask instructions), AMX, AVX-VNNI
+         * and so on, so the only VEX encodings it decodes are the BMI ones. */
+        if (only_cs && !bmi_mnemonic(d->cv->mnem))
+            return "VEX beyond BMI1/BMI2 unsupported";
+        /* SDM Vol. 2 §2.3.2-2.3.4 (VEX and the LOCK, 66H and REX prefixes) and §2.5 (the
+         * VEX-encoded GPR instructions: #UD if a REX, F2, F3 or 66 prefix precedes VEX); the
+         * host agrees. Capstone 4 decodes 66 and F2/F3 there. */
+        if (only_cs && (p->p66 || p->rep || p->lock || p->rex))
+            return "legacy prefix before VEX";
+        return NULL;
+    }
     if (p->map == X86_MAP_1B) {
-        /* ferry does not support VEX (C4/C5) or EVEX (62): with CPUID AVX/AVX-512 clear
-         * they are #UD (SDM Vol. 2 §2.3.12, §2.7.x). 8F with ModRM.reg != 0 is AMD XOP,
-         * which Intel does not have (Table A-6 Group 1A lists only /0 pop). */
-        if (only_cs && (op == 0xC4 || op == 0xC5 || op == 0x62 || (op == 0x8F && reg != 0)))
-            return "VEX/EVEX/XOP unsupported";
+        /* ferry does not support EVEX (62): with CPUID AVX-512 clear it is #UD (SDM Vol. 2
+         * §2.7). 8F with ModRM.reg != 0 is AMD XOP, which Intel does not have (Table A-6
+         * Group 1A lists only /0 pop). VEX (C4/C5) is above. */
+        if (only_cs && (op == 0x62 || (op == 0x8F && reg != 0)))
+            return "EVEX/XOP unsupported";
         /* SDM Table A-6 Group 2: /6 is empty (SAL is /4); Capstone accepts /6 as sal. */
         if (only_cs && (op == 0xC0 || op == 0xC1 || (op >= 0xD0 && op <= 0xD3)) && reg == 6)
             return "grp2 /6 reserved";
@@ -440,11 +481,41 @@ unsigned rng_below(Rng *r, unsigned n) { return (unsigned)(rng_next(r) % n); }
 void op_pool_init(OpPool *p)
 {
     for (unsigned m = 0; m < 4; m++) {
-        p->n[m] = 0;
-        for (unsigned op = 0; op < 256; op++)
+        p->n[m] = p->vn[m] = 0;
+        for (unsigned op = 0; op < 256; op++) {
             if (x86_optab[m][op].flags & X86F_VALID)
                 p->op[m][p->n[m]++] = (uint8_t)op;
+            if (x86_vex_optab[m][op].flags & X86F_VALID)
+                p->vop[m][p->vn[m]++] = (uint8_t)op;
+        }
     }
+}
+
+/* A VEX prefix and opcode at b[i..], fields random but mostly valid for the BMI opcodes;
+ * returns the new i. */
+static unsigned gen_vex(Rng *r, const OpPool *pool, uint8_t b[15], unsigned i)
+{
+    unsigned k = rng_below(r, 8);               /* mostly 0F38/0F3A, where BMI lives */
+    unsigned m = k < 6 ? 2 + k % 2 : k == 6 ? 1 : rng_below(r, 32);
+    bool two = m == 1 && rng_below(r, 2);
+    uint8_t rxb = (uint8_t)(rng_below(r, 4) ? 0xE0 : rng_below(r, 8) << 5);  /* inverted */
+    uint8_t wvlp = (uint8_t)rng_next(r);
+    if (rng_below(r, 8))
+        wvlp &= (uint8_t)~4;                    /* mostly VEX.L = 0 */
+    if (rng_below(r, 4) == 0)
+        wvlp |= 0x78;                           /* vvvv = 1111b (rorx needs it) */
+    if (i < 15) b[i++] = two ? 0xC5 : 0xC4;
+    if (two) {
+        if (i < 15) b[i++] = (uint8_t)((rxb & 0x80) | (wvlp & 0x7F));
+    } else {
+        if (i < 15) b[i++] = (uint8_t)(rxb | (m & 0x1F));
+        if (i < 15) b[i++] = wvlp;
+    }
+    unsigned map = m >= 1 && m <= 3 ? m : 0;
+    if (i < 15)
+        b[i++] = pool->vn[map] && rng_below(r, 4) ? pool->vop[map][rng_below(r, pool->vn[map])]
+                                                   : (uint8_t)rng_next(r);
+    return i;
 }
 
 /* One 15-byte string: mostly prefixes + an opcode from the tables + random tail. */
@@ -466,6 +537,12 @@ void gen_bytes(Rng *r, const OpPool *pool, uint8_t b[15])
             b[i++] = (uint8_t)(0x40 | rng_below(r, 16));   /* a REX that gets cancelled */
         else
             b[i++] = legacy[rng_below(r, sizeof legacy)];
+    }
+    if (rng_below(r, 12) == 0) {                /* VEX: legacy prefixes only sometimes */
+        if (i && rng_below(r, 4))
+            i = 0, b[i++] = (uint8_t)(rng_below(r, 2) ? 0x67 : 0x2E);   /* allowed ones */
+        gen_vex(r, pool, b, i);
+        return;
     }
     if (i < 15 && rng_below(r, 2))
         b[i++] = (uint8_t)(0x40 | rng_below(r, 16));

@@ -9,7 +9,8 @@
  *               justified from the Intel SDM next to its rule in decode_cmp.c; returns the
  *               category's name, or NULL for a real disagreement;
  *   dcmp_one    one random 15-byte string through both decoders: verdict and category;
- *   gen_bytes   random 15-byte strings biased towards valid encodings, from x86_optab.
+ *   gen_bytes   random 15-byte strings biased towards valid encodings, from x86_optab and
+ *               x86_vex_optab (VEX prefixes with random fields, mostly the BMI opcodes).
  *
  * Include this before anything that needs Capstone's X86_REG_RIP: x86_decode.h defines
  * X86_REG_RIP as a macro (16) and hides Capstone's enumerator of the same name.
@@ -58,7 +59,9 @@ void cs_view(CsCtx *cs, const uint8_t *b, size_t n, uint64_t pc, CsView *v);
 typedef struct Peek {
     bool p66, p67, lock;
     uint8_t rep;            /* last F2/F3 */
-    uint8_t rex;
+    uint8_t rex;            /* the REX right before the opcode (or VEX), 0 if none */
+    bool vex;               /* a C4/C5 prefix: map, opcode and modrm are those after it (map -1
+                               for a reserved VEX.mmmmm) */
     int map, opcode, modrm; /* -1 when the bytes end first */
 } Peek;
 
@@ -100,8 +103,11 @@ typedef struct Rng { uint64_t s; } Rng;
 uint64_t rng_next(Rng *r);              /* splitmix64 */
 unsigned rng_below(Rng *r, unsigned n);
 
-typedef struct OpPool { uint8_t op[4][256]; unsigned n[4]; } OpPool;
-void op_pool_init(OpPool *p);           /* the valid opcodes of each map, from x86_optab */
+typedef struct OpPool {
+    uint8_t op[4][256]; unsigned n[4];      /* from x86_optab */
+    uint8_t vop[4][256]; unsigned vn[4];    /* from x86_vex_optab */
+} OpPool;
+void op_pool_init(OpPool *p);           /* the valid opcodes of each map */
 void gen_bytes(Rng *r, const OpPool *pool, uint8_t b[15]);
 
 /* Allow-listed differences per category. */

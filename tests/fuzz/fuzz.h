@@ -48,7 +48,7 @@
 
 typedef enum FzClass {
     FC_ALU, FC_SHIFT, FC_MULDIV, FC_BIT, FC_MOV, FC_STACK, FC_STRING, FC_BRANCH, FC_MISC,
-    FC_TRAP, FC_SSE, FC_SSEFP, FC_SSEENV, FC_X87, FC_COUNT
+    FC_TRAP, FC_SSE, FC_SSEFP, FC_SSEENV, FC_X87, FC_BMI, FC_COUNT
 } FzClass;
 extern const char *const fz_class_name[FC_COUNT];
 
@@ -62,6 +62,7 @@ typedef enum FzFl {
     FL_NONE, FL_ARITH, FL_ADCSBB, FL_LOGIC, FL_INCDEC, FL_MUL, FL_DIV, FL_SHIFT, FL_ROT,
     FL_RCX, FL_SHD, FL_BT, FL_BSF, FL_CC, FL_LOOPCC, FL_CMC, FL_SETCF, FL_SAHF, FL_LAHF,
     FL_PUSHF, FL_CX8, FL_COMIS, FL_STRCMP, FL_FCMOV,
+    FL_BMI_SZ, FL_BEXTR, FL_XZCNT, FL_ADCX, FL_ADOX,
 } FzFl;
 
 /* x87 condition-code behaviour (fuzz_ops.c: fz_flag_effect). The C0-C3 bits of the FPU status
@@ -111,6 +112,8 @@ enum {
     F_MXCSR  = 1u << 26,  /* loads MXCSR from memory (ldmxcsr) */
     F_CALL   = 1u << 27,
     F_CSLEN  = 1u << 28,  /* Capstone 4 gets the length wrong (ud0/ud1 take ModRM, SDM UD) */
+    F_VEX    = 1u << 29,  /* VEX-encoded (C4): the row's prefix is VEX.pp, its map VEX.mmmmm */
+    F_WVVVV  = 1u << 30,  /* VEX.vvvv names a GPR that is written */
 };
 
 typedef struct FzOp {

@@ -311,6 +311,7 @@ static uint16_t table_writes(const FzOp *op, const X86Insn *d)
         w |= (uint16_t)(1u << gpr_of(d, d->reg, byte_op && !(op->f & F_GREG)));
     if ((op->f & F_WRM) && d->has_modrm && d->mod == 3)
         w |= (uint16_t)(1u << gpr_of(d, d->rm, byte_op));
+    if ((op->f & F_WVVVV) && d->vex) w |= (uint16_t)(1u << d->vex_vvvv);
     if (op->f & F_WOP)
         w |= (uint16_t)(1u << gpr_of(d, (d->opcode & 7) | (d->rex & 1 ? 8 : 0), byte_op));
     if (op->f & F_STACK) w |= 1u << X86_RSP;
@@ -624,7 +625,8 @@ static bool encode(Gen *g, const FzOp *r, uint64_t addr, FzInsn *out)
         opc = (opc & ~7u) | ((unsigned)opreg & 7);
         if (opc < r->op || opc > r->op_hi) return false;
     }
-    const X86OpDesc *od = &x86_optab[r->map][opc];
+    const X86OpDesc *od = (r->f & F_VEX) ? &x86_vex_optab[r->map][opc]
+                                         : &x86_optab[r->map][opc];
     if (!(od->flags & X86F_VALID)) return false;
     bool has_modrm = od->flags & X86F_MODRM, mem = false;
     if (has_modrm) {
@@ -634,7 +636,8 @@ static bool encode(Gen *g, const FzOp *r, uint64_t addr, FzInsn *out)
         mem = mf == MF_MEM || (mf == MF_ANY && rnd(g, 2));
     }
     Enc e = { .n = 0, .rip_at = -1 };
-    /* legacy prefixes */
+    /* legacy prefixes (a VEX row takes only a segment override and 67: 66 F2 F3 LOCK REX
+     * before VEX are #UD) */
     uint8_t pre[6];
     unsigned np = 0;
     if ((mem || (r->f & F_REP) || (r->f & F_MOFFS) || (r->f & F_XLAT)) && rnd(g, 6) == 0) {
@@ -644,8 +647,10 @@ static bool encode(Gen *g, const FzOp *r, uint64_t addr, FzInsn *out)
     if ((mem || (r->f & (F_REP | F_LOOPI)) || (r->map == X86_MAP_1B && opc == 0xe3)) &&
         rnd(g, 10) == 0)
         pre[np++] = 0x67;
-    if (((r->f & F_LOCKABLE) && mem && rnd(g, 3) == 0) || rnd(g, 200) == 0) pre[np++] = 0xf0;
-    switch (r->pfx) {
+    bool vex = r->f & F_VEX;
+    if (!vex && (((r->f & F_LOCKABLE) && mem && rnd(g, 3) == 0) || rnd(g, 200) == 0))
+        pre[np++] = 0xf0;
+    switch (vex ? 255 : r->pfx) {
     case FP_66: pre[np++] = 0x66; break;
     case FP_F3: case FP_F2:
         if (rnd(g, 10) == 0) pre[np++] = 0x66;
@@ -667,10 +672,20 @@ static bool encode(Gen *g, const FzOp *r, uint64_t addr, FzInsn *out)
     if (r->w == 1 || (r->w == -1 && rnd(g, 3) == 0)) rex |= 8;
     if (opreg >= 8) rex |= 1;
     unsigned rex_at = e.n;
-    put(&e, 0);                                 /* REX placeholder */
-    if (r->map != X86_MAP_1B) put(&e, 0x0f);
-    if (r->map == X86_MAP_0F38) put(&e, 0x38);
-    if (r->map == X86_MAP_0F3A) put(&e, 0x3a);
+    /* VEX: C4 R.X.B.mmmmm W.vvvv.L.pp with VEX.vvvv a random GPR (1111b where the opcode
+     * does not use it), L = 0, pp from the row; R X B are filled in with the REX bits below */
+    unsigned vvvv = (od->flags & X86F_VEX_NOV) ? 0 : rnd(g, 16);
+    if (vex) {
+        static const uint8_t pp[] = { [FP_NP] = 0, [FP_66] = 1, [FP_F3] = 2, [FP_F2] = 3 };
+        put(&e, 0xc4);
+        put(&e, (uint8_t)r->map);               /* X86Map 1-3 = VEX.mmmmm */
+        put(&e, (uint8_t)((rex & 8) << 4 | (~vvvv & 15) << 3 | pp[r->pfx]));
+    } else {
+        put(&e, 0);                             /* REX placeholder */
+        if (r->map != X86_MAP_1B) put(&e, 0x0f);
+        if (r->map == X86_MAP_0F38) put(&e, 0x38);
+        if (r->map == X86_MAP_0F3A) put(&e, 0x3a);
+    }
     put(&e, (uint8_t)opc);
     if (has_modrm) {
         unsigned regf = r->reg >= 0 ? (unsigned)r->reg | (rnd(g, 16) == 0 ? 8 : 0)
@@ -702,8 +717,11 @@ static bool encode(Gen *g, const FzOp *r, uint64_t addr, FzInsn *out)
     if (r->f & F_BR) iv = 0;
     if (r->f & F_MOFFS) iv = FZ_DATA + 0x100 + rnd(g, 0x1c00);
     for (int k = 0; k < 8; k++) put(&e, (uint8_t)(iv >> (8 * k)));
-    /* REX: drop the placeholder when not needed (and sometimes keep an empty one) */
-    if (rex == 0x40 && rnd(g, 6)) {
+    /* REX: drop the placeholder when not needed (and sometimes keep an empty one); VEX: the
+     * inverted R X B bits */
+    if (vex) {
+        e.b[rex_at + 1] |= (uint8_t)((~rex & 7) << 5);
+    } else if (rex == 0x40 && rnd(g, 6)) {
         memmove(e.b + rex_at, e.b + rex_at + 1, e.n - rex_at - 1);
         e.n--;
         imm_at--;

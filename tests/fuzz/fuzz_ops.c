@@ -26,6 +26,12 @@
  *                             result and every flag undefined -> never generated
  *   bt bts btr btc            CF defined; OF SF AF PF undefined; ZF unaffected
  *   bsf bsr                   ZF defined; CF OF SF AF PF undefined
+ *   tzcnt lzcnt               CF ZF defined; OF SF PF AF undefined
+ *   popcnt                    all six defined (ZF from the source, the rest cleared)
+ *   andn blsi blsmsk blsr bzhi   SF ZF CF OF defined; AF PF undefined
+ *   bextr                     ZF CF OF defined; AF SF PF undefined
+ *   adcx / adox               read and define CF / OF only; the others are unchanged
+ *   mulx pdep pext rorx sarx shlx shrx movbe   no flag changes
  * A count that the analysis cannot know (shifts by CL after rcx was written) is treated as
  * "maybe 0" (flags possibly unchanged) and "maybe any" (each flag the count could make
  * undefined is masked). Everything else here defines every flag it writes.
@@ -35,11 +41,12 @@
  *
  * Deliberately not generated (each would differ for a reason that is not a ferry bug, or
  * cannot run safely inside the harness):
- *   - outside ferry's CPU model (fe_cpuid: SSE2 baseline, no POPCNT/BMI/LZCNT/SSE3+): popcnt,
- *     tzcnt/lzcnt (F3 0F BC/BD run as tzcnt/lzcnt on this host), movbe, crc32, adcx/adox,
- *     SSE3..SSE4.2, AES, SHA, PCLMUL, the 0F 38 / 0F 3A maps, MMX forms, rdtscp, rdpid,
- *     xgetbv, rdrand/rdseed, monitor/mwait, clflush (CPUID.1:EDX.CLFSH is not advertised,
- *     so ferry raises #UD); cpuid and rdtsc (answers differ by design);
+ *   - outside ferry's CPU model (fe_cpuid: SSE2 baseline plus POPCNT LZCNT BMI1 BMI2 ADX
+ *     MOVBE, no SSE3+ or AVX): crc32, SSE3..SSE4.2, AES, SHA, PCLMUL, the SSE forms of the
+ *     0F 38 / 0F 3A maps, AVX and every other VEX encoding, MMX forms, rdpid, xgetbv,
+ *     monitor/mwait, clflush (CPUID.1:EDX.CLFSH is not advertised, so ferry raises #UD);
+ *     cpuid, rdtsc, rdtscp, rdrand and rdseed (answers differ by design: the counter, the CPU
+ *     number in TSC_AUX, random bits);
  *   - implementation-specific results: rcpps/rcpss/rsqrtps/rsqrtss (approximations);
  *   - leave the sequence or load state from random memory: ret/retf/iret, call/jmp through a
  *     register or memory, far call/jmp, popf (TF/AC from memory), syscall, sysenter and
@@ -61,7 +68,7 @@
 
 const char *const fz_class_name[FC_COUNT] = {
     "alu", "shift", "muldiv", "bit", "mov", "stack", "string", "branch", "misc", "trap",
-    "sse", "ssefp", "sseenv", "x87",
+    "sse", "ssefp", "sseenv", "x87", "bmi",
 };
 
 #define RAX (1u << 0)
@@ -73,6 +80,8 @@ const char *const fz_class_name[FC_COUNT] = {
 
 #define M1 X86_MAP_1B
 #define M2 X86_MAP_0F
+#define M3 X86_MAP_0F38
+#define M4 X86_MAP_0F3A
 
 /* name, class, map, first and last opcode, ModRM.reg, prefix, mod, REX.W, flags, implicit
  * writes, attributes */
@@ -505,6 +514,32 @@ const FzOp fz_ops[] = {
     X87("fucomi/fcomi", 0xdf, 5, MF_REG, 0, FL_COMIS, XF_C1, 0),
     X87("fucomi/fcomi", 0xdf, 6, MF_REG, 0, FL_COMIS, XF_C1, 0),
     { "fwait", FC_X87, M1, 0x9b, 0x9b, -1, FP_ANY, MF_ANY, -1, FL_NONE, 0, 0, XF_UNDEF, 0 },
+
+    /* ---- bmi: popcnt, lzcnt, tzcnt, movbe, ADX, and the VEX-encoded BMI1/BMI2 (VEX rows: the
+     * prefix is VEX.pp, the map VEX.mmmmm; W either way; L = 0) ---- */
+    R("popcnt", FC_BMI, M2, 0xb8, 0xb8, -1, FP_F3, MF_ANY, -1, FL_ARITH, 0, F_WREG),
+    R("tzcnt", FC_BMI, M2, 0xbc, 0xbc, -1, FP_F3, MF_ANY, -1, FL_XZCNT, 0, F_WREG),
+    R("lzcnt", FC_BMI, M2, 0xbd, 0xbd, -1, FP_F3, MF_ANY, -1, FL_XZCNT, 0, F_WREG),
+    R("movbe", FC_BMI, M3, 0xf0, 0xf0, -1, FP_NP, MF_MEM, -1, FL_NONE, 0, F_WREG),
+    R("movbe", FC_BMI, M3, 0xf0, 0xf0, -1, FP_66, MF_MEM, -1, FL_NONE, 0, F_WREG),
+    R("movbe", FC_BMI, M3, 0xf1, 0xf1, -1, FP_NP, MF_MEM, -1, FL_NONE, 0, 0),
+    R("movbe", FC_BMI, M3, 0xf1, 0xf1, -1, FP_66, MF_MEM, -1, FL_NONE, 0, 0),
+    R("adcx", FC_BMI, M3, 0xf6, 0xf6, -1, FP_66, MF_ANY, -1, FL_ADCX, 0, F_WREG),
+    R("adox", FC_BMI, M3, 0xf6, 0xf6, -1, FP_F3, MF_ANY, -1, FL_ADOX, 0, F_WREG),
+    R("andn", FC_BMI, M3, 0xf2, 0xf2, -1, FP_NP, MF_ANY, -1, FL_BMI_SZ, 0, F_VEX | F_WREG),
+    R("blsr", FC_BMI, M3, 0xf3, 0xf3, 1, FP_NP, MF_ANY, -1, FL_BMI_SZ, 0, F_VEX | F_WVVVV),
+    R("blsmsk", FC_BMI, M3, 0xf3, 0xf3, 2, FP_NP, MF_ANY, -1, FL_BMI_SZ, 0, F_VEX | F_WVVVV),
+    R("blsi", FC_BMI, M3, 0xf3, 0xf3, 3, FP_NP, MF_ANY, -1, FL_BMI_SZ, 0, F_VEX | F_WVVVV),
+    R("bzhi", FC_BMI, M3, 0xf5, 0xf5, -1, FP_NP, MF_ANY, -1, FL_BMI_SZ, 0, F_VEX | F_WREG),
+    R("pext", FC_BMI, M3, 0xf5, 0xf5, -1, FP_F3, MF_ANY, -1, FL_NONE, 0, F_VEX | F_WREG),
+    R("pdep", FC_BMI, M3, 0xf5, 0xf5, -1, FP_F2, MF_ANY, -1, FL_NONE, 0, F_VEX | F_WREG),
+    R("mulx", FC_BMI, M3, 0xf6, 0xf6, -1, FP_F2, MF_ANY, -1, FL_NONE, 0,
+      F_VEX | F_WREG | F_WVVVV),
+    R("bextr", FC_BMI, M3, 0xf7, 0xf7, -1, FP_NP, MF_ANY, -1, FL_BEXTR, 0, F_VEX | F_WREG),
+    R("shlx", FC_BMI, M3, 0xf7, 0xf7, -1, FP_66, MF_ANY, -1, FL_NONE, 0, F_VEX | F_WREG),
+    R("sarx", FC_BMI, M3, 0xf7, 0xf7, -1, FP_F3, MF_ANY, -1, FL_NONE, 0, F_VEX | F_WREG),
+    R("shrx", FC_BMI, M3, 0xf7, 0xf7, -1, FP_F2, MF_ANY, -1, FL_NONE, 0, F_VEX | F_WREG),
+    R("rorx", FC_BMI, M4, 0xf0, 0xf0, -1, FP_F2, MF_ANY, -1, FL_NONE, 0, F_VEX | F_WREG),
 };
 const unsigned fz_n_ops = sizeof fz_ops / sizeof fz_ops[0];
 _Static_assert(sizeof fz_ops / sizeof fz_ops[0] <= FZ_MAX_OPS, "raise FZ_MAX_OPS");
@@ -513,6 +548,10 @@ _Static_assert(sizeof fz_ops / sizeof fz_ops[0] <= FZ_MAX_OPS, "raise FZ_MAX_OPS
 
 static unsigned mandatory(const X86Insn *d)
 {
+    if (d->vex) {
+        static const uint8_t by_pp[4] = { FP_NP, FP_66, FP_F3, FP_F2 };
+        return by_pp[d->vex_pp];
+    }
     if (d->rep == 0xf3) return FP_F3;
     if (d->rep == 0xf2) return FP_F2;
     return d->opsize_prefix ? FP_66 : FP_NP;
@@ -525,6 +564,7 @@ const FzOp *fz_lookup(const X86Insn *d)
     for (unsigned i = 0; i < fz_n_ops; i++) {
         const FzOp *r = &fz_ops[i];
         if (r->map != d->map || d->opcode < r->op || d->opcode > r->op_hi) continue;
+        if (!(r->f & F_VEX) != !d->vex) continue;
         if (r->reg >= 0 && (!d->has_modrm || (d->reg & 7) != r->reg)) continue;
         if (r->pfx == FP_NOTF3 ? mp == FP_F3 : r->pfx != FP_ANY && r->pfx != mp) continue;
         if ((r->modf == MF_REG && mem) || (r->modf == MF_MEM && !mem)) continue;
@@ -629,6 +669,11 @@ void fz_flag_effect(const FzOp *op, const X86Insn *d, int64_t rcx, FzFlagFx *fx)
     case FL_LAHF: fx->read = SF | ZF | AF | PF | CF; break;
     case FL_PUSHF: fx->read = ALL6; break;
     case FL_CX8: fx->def = ZF; break;
+    case FL_BMI_SZ: fx->def = SF | ZF | CF | OF; fx->undef = AF | PF; break;
+    case FL_BEXTR: fx->def = ZF | CF | OF; fx->undef = AF | SF | PF; break;
+    case FL_XZCNT: fx->def = CF | ZF; fx->undef = OF | SF | PF | AF; break;
+    case FL_ADCX: fx->read = CF; fx->def = CF; break;
+    case FL_ADOX: fx->read = OF; fx->def = OF; break;
     case FL_FCMOV: {      /* fcmovb/e/be/u (DA) and their negations (DB) */
         static const uint32_t by_reg[4] = { CF, ZF, CF | ZF, PF };
         fx->read = by_reg[d->reg & 3];

@@ -13,6 +13,9 @@
  *    after the run.
  * 3. truncation: every proper prefix of a valid encoding is X86_DEC_TRUNCATED; the bytes are
  *    placed right before a PROT_NONE page so a read past `avail` faults even without ASan.
+ * VEX: the BMI1/BMI2 encodings ferry decodes are in the corpus (Capstone 4 decodes them too),
+ * the #UD ones (VEX.L = 1, reserved fields, prefixes before VEX, AVX) in the invalid corpus,
+ * and gen_bytes makes random VEX prefixes for the fuzz part.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,6 +124,17 @@ static const Case corpus[] = {
     R_("66 0f 38 37 c1", 5), R_("66 0f 38 40 c1", 5), R_("66 0f 38 dc c1", 5),
     R_("f2 0f 38 f0 c1", 5), R_("f2 48 0f 38 f1 c1", 6), R_("66 f2 0f 38 f1 c1", 6),
     R_("66 0f 38 f6 c1", 5), R_("f3 48 0f 38 f6 c1", 6), R_("0f 38 c8 c1", 4),
+    /* VEX BMI1/BMI2 (C4 R.X.B.mmmmm W.vvvv.L.pp): andn, group 17, bzhi/pext/pdep, mulx,
+     * bextr/shlx/sarx/shrx, rorx; REX-like bits, W1, a cancelled REX, 2E and 67 before VEX */
+    R_("c4 e2 78 f2 c1", 5), R_("c4 e2 f8 f2 c1", 5), R_("c4 42 30 f2 d8", 5),
+    R_("c4 e2 70 f3 c9", 5), R_("c4 e2 70 f3 d1", 5), R_("c4 c2 f0 f3 d9", 5),
+    R_("c4 e2 78 f5 c1", 5), R_("c4 e2 7a f5 c1", 5), R_("c4 e2 fb f5 c1", 5),
+    R_("c4 e2 7b f6 c1", 5), R_("c4 e2 78 f7 c1", 5), R_("c4 e2 79 f7 c1", 5),
+    R_("c4 e2 fa f7 c1", 5), R_("c4 62 83 f7 c1", 5), R_("48 2e c4 e2 78 f2 c1", 7),
+    /* BMI-adjacent legacy forms: tzcnt/lzcnt/popcnt with 66, rdrand/rdseed, rdtscp */
+    R_("66 f3 0f bc c1", 5), R_("f3 48 0f bd c1", 5), R_("f3 4d 0f b8 c1", 5),
+    R_("0f c7 f0", 3), R_("66 0f c7 f8", 4), R_("49 0f c7 f1", 4),
+    I_("c4 e3 7b f0 c1 05", 6, 5), I_("c4 c3 fb f0 c1 3f", 6, 0x3f),
     /* immediates */
     I_("04 7f", 2, 0x7f), I_("05 78 56 34 12", 5, 0x12345678), I_("66 05 34 12", 4, 0x1234),
     I_("48 05 ff ff ff ff", 6, -1), I_("6a 80", 2, -128), I_("68 00 00 00 80", 5, INT32_MIN),
@@ -191,6 +205,13 @@ static const Case corpus[] = {
     M_("66 2e 0f 1f 84 00 00 00 00 00", 10, AX, AX, 1, 0),
     M_("66 66 2e 0f 1f 84 00 00 00 00 00", 11, AX, AX, 1, 0),
     M_("0f 38 f0 07", 4, DI, NO, 1, 0), M_("48 0f 38 f1 07", 5, DI, NO, 1, 0),
+    M_("66 0f 38 f0 07", 5, DI, NO, 1, 0), M_("66 0f 38 f6 04 24", 6, SP, NO, 1, 0),
+    M_("c4 e2 78 f2 00", 5, AX, NO, 1, 0), M_("c4 a2 78 f2 04 c8", 6, AX, R9, 8, 0),
+    M_("c4 c2 70 f3 4d 08", 6, R13, NO, 1, 8),
+    M_("c4 e2 fb f6 05 10 00 00 00", 9, RIP, NO, 1, 0x10),
+    M_("c4 62 f2 f7 44 24 f8", 7, SP, NO, 1, -8), M_("67 c4 e2 78 f2 00", 6, AX, NO, 1, 0),
+    M_("64 c4 e2 78 f5 04 25 00 10 00 00", 11, NO, NO, 1, 0x1000),
+    MI("c4 e3 7b f0 40 10 07", 7, AX, NO, 1, 0x10, 7),
     M_("66 0f 38 2a 00", 5, AX, NO, 1, 0), M_("66 0f 12 00", 4, AX, NO, 1, 0),
     M_("41 66 8b 00", 4, AX, NO, 1, 0),         /* REX before a legacy prefix is ignored */
     M_("66 41 8b 00", 4, R8, NO, 1, 0), M_("48 41 8b 00", 4, R8, NO, 1, 0),
@@ -237,10 +258,19 @@ static const char *const invalid_corpus[] = {
     "0f c7 c8", "0f 71 c0 01", "0f 71 10 01", "0f 00 38", "0f 13 c0", "0f 38 f0 c0",
     "f3 0f 60 c0", "66 0f 12 c0", "0f d6 c0", "0f 01 28", "0f 01 d8", "0f ae e0", "0f 18 c0",
     "0f 0d 00", "f0 90", "f0 01 c0", "f0 39 00", "f0 8b 00", "0f 50 00",
-    "0f 73 d8 08", "66 0f 78 c0 01 02", "0f 7a c0", "0f a6 c0", "c4", "c5",
+    "0f 73 d8 08", "66 0f 78 c0 01 02", "0f 7a c0", "0f a6 c0",
     "66 0f 38 c8 c1", "0f 38 f6 c0", "f2 0f 38 f6 c0", "0f e6 c0", "f0 0f a3 00",
     "f0 f7 00 01 00 00 00", "f0 80 38 00", "f0 0f ba 20 01", "0f c5 00 01", "8c f8",
     "0f 01 fa", "0f ae e7",
+    /* VEX: reserved mmmmm (0, 4), nothing supported in map 0F (C5 or C4 mmmmm 1), VEX.L = 1,
+     * a VEX.pp without a form, group 17 /0 /4-/7, rorx with vvvv != 1111b, 66/F2/F3/LOCK/REX
+     * before VEX (SDM Vol. 2 §2.3, §2.5), AVX in the BMI maps */
+    "c4 e0 78 f2 c1", "c4 e4 78 f2 c1", "c5 f8 77", "c4 e1 78 f2 c1", "c4 e2 7c f2 c1",
+    "c4 e2 7f f5 c1", "c4 e2 79 f2 c1", "c4 e2 79 f6 c1", "c4 e2 78 f6 c1", "c4 e2 79 f5 c1",
+    "c4 e2 70 f3 c1", "c4 e2 70 f3 e1", "c4 e2 70 f3 f9", "c4 e3 73 f0 c1 05",
+    "c4 e3 7f f0 c1 05", "c4 e3 78 f0 c1 05", "66 c4 e2 78 f2 c1", "f3 c4 e2 78 f2 c1",
+    "f2 c4 e2 78 f2 c1", "f0 c4 e2 78 f2 c1", "48 c4 e2 78 f2 c1", "40 c4 e2 78 f2 c1",
+    "66 c5 f8 58 c0", "c4 e2 78 f4 c1", "c4 e2 78 f0 00", "c4 e2 79 00 c1",
 };
 
 static void check_case(CsCtx *cs, const Case *c, const uint8_t *b, unsigned n)
@@ -316,7 +346,6 @@ static void test_invalid_corpus(void **state)
         unsigned n = parse_hex(invalid_corpus[i], b, sizeof b);
         X86Insn in;
         X86DecodeStatus st = x86_decode(b, n, PC, &in);
-        /* A lone C4/C5 is still invalid, not truncated: VEX is rejected at the opcode. */
         if (st != X86_DEC_INVALID)
             fail_msg("%s: status %d len %u, expected INVALID", invalid_corpus[i], st, in.len);
         assert_int_equal(in.len, 0);
@@ -389,6 +418,47 @@ static void test_fields(void **state)
     assert_int_equal(in.imm, -128);
     assert_true(in.is_rel_branch);
     assert_int_equal(x86_decode(NULL, 0, 0, &in), X86_DEC_TRUNCATED);
+
+    /* VEX fields: andn r10, r9, [r11+rcx*4] = C4 42 B0 F2 14 8B (R=1 X=0 B=1, W1, vvvv=r9) */
+    n = parse_hex("c4 42 b0 f2 14 8b", b, sizeof b);
+    assert_int_equal(x86_decode(b, n, 0, &in), X86_DEC_OK);
+    assert_true(in.vex && in.vex_w && !in.rep && !in.opsize_prefix);
+    assert_int_equal(in.map, X86_MAP_0F38);
+    assert_int_equal(in.opcode, 0xF2);
+    assert_int_equal(in.vex_mmmmm, 2);
+    assert_int_equal(in.vex_vvvv, 9);
+    assert_int_equal(in.vex_l, 0);
+    assert_int_equal(in.vex_pp, 0);
+    assert_int_equal(in.rex, 0x4D);
+    assert_int_equal(in.opsize, 8);
+    assert_int_equal(in.reg, 10);
+    assert_int_equal(in.base, R11);
+    assert_int_equal(in.index, CX);
+    assert_int_equal(in.scale, 4);
+    /* shrx eax, ecx, edx: W0 (32-bit), pp = F2, vvvv = rdx */
+    n = parse_hex("c4 e2 6b f7 c1", b, sizeof b);
+    assert_int_equal(x86_decode(b, n, 0, &in), X86_DEC_OK);
+    assert_true(in.vex && !in.vex_w);
+    assert_int_equal(in.vex_pp, 3);
+    assert_int_equal(in.vex_vvvv, DX);
+    assert_int_equal(in.opsize, 4);
+    assert_int_equal(in.rm, CX);
+    /* a C5 2-byte VEX (nothing valid in its map) and a legacy instruction leave them clear */
+    n = parse_hex("48 0f 38 f1 07", b, sizeof b);
+    assert_int_equal(x86_decode(b, n, 0, &in), X86_DEC_OK);
+    assert_true(!in.vex && !in.vex_w && in.vex_vvvv == 0 && in.vex_mmmmm == 0);
+    /* adcx: the mandatory 66 is not an operand size, with or without F3 after it */
+    n = parse_hex("66 0f 38 f6 c1", b, sizeof b);
+    assert_int_equal(x86_decode(b, n, 0, &in), X86_DEC_OK);
+    assert_int_equal(in.opsize, 4);
+    n = parse_hex("66 f3 0f 38 f6 c1", b, sizeof b);
+    assert_int_equal(x86_decode(b, n, 0, &in), X86_DEC_OK);
+    assert_int_equal(in.opsize, 4);
+    assert_int_equal(in.rep, 0xF3);
+    /* movbe keeps 66 as the operand size */
+    n = parse_hex("66 0f 38 f0 07", b, sizeof b);
+    assert_int_equal(x86_decode(b, n, 0, &in), X86_DEC_OK);
+    assert_int_equal(in.opsize, 2);
 }
 
 /* A missing entry in an x86_optab row shifts every later opcode of its map; anchors near the
@@ -417,6 +487,22 @@ static void test_optab_anchors(void **state)
     for (unsigned op = 0; op < 256; op++)           /* every 0F 3A opcode takes Ib */
         if (x86_optab[X86_MAP_0F3A][op].flags & X86F_VALID)
             assert_int_equal(x86_optab[X86_MAP_0F3A][op].imm, X86I_B);
+    /* the VEX table: the BMI opcodes only, all VEX.LZ, rorx with Ib and no vvvv */
+    unsigned nvex = 0;
+    for (unsigned m = 0; m < 4; m++)
+        for (unsigned op = 0; op < 256; op++)
+            if (x86_vex_optab[m][op].flags & X86F_VALID) {
+                nvex++;
+                assert_true(x86_vex_optab[m][op].flags & X86F_VEX_L0);
+                assert_true(x86_vex_optab[m][op].flags & X86F_MODRM);
+            }
+    assert_int_equal(nvex, 6);
+    assert_int_equal(x86_vex_optab[X86_MAP_0F3A][0xF0].imm, X86I_B);
+    assert_true(x86_vex_optab[X86_MAP_0F3A][0xF0].flags & X86F_VEX_NOV);
+    assert_true(x86_vex_optab[X86_MAP_0F38][0xF3].flags & X86F_GROUP);
+    assert_int_equal(x86_vex_optab[X86_MAP_0F38][0xF4].flags, 0);
+    assert_int_equal(t1[0xC4].flags, 0);             /* the VEX prefixes: decoder's own */
+    assert_int_equal(t1[0xC5].flags, 0);
 }
 
 /* ---- 3. truncation, with a guard page after the bytes ---- */
