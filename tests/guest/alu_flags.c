@@ -11,8 +11,7 @@
  * Register convention of every snippet: RAX RBX RCX RDX RSI R8 are data, RDI points at a
  * 16-byte aligned buffer of four quadwords, EFLAGS is loaded before and saved after. Flags and
  * results the manual leaves undefined are masked out (see defined_mask) unless -a is given.
- * F3 0F BC/BD are absent on purpose: a host with BMI1/LZCNT runs them as tzcnt/lzcnt while
- * ferry's CPU model runs them as bsf/bsr.
+ * tzcnt/lzcnt/popcnt (F3 0F BC/BD/B8) are covered by bmi_adx.c, with the BMI instructions.
  */
 #include <stdint.h>
 #include <stdio.h>
