@@ -515,7 +515,19 @@ static void store_typed(CgCtx *c, IrRef v, X64Rm m)
 
 static void cg_NOP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
 
-static void cg_INSN_START(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
+/* The host pc -> guest instruction map (ir/backend.h): this guest instruction's code starts
+ * here. Nothing of it was emitted earlier: ops are emitted in IR order, and the only code
+ * placed away from its op (a fused CMP, rematerialised constants, spills) is pure. */
+static void cg_INSN_START(CgCtx *c, const IrInsn *in)
+{
+    BackendBlockInfo *info = c->info;
+    if (info->n_insns >= BACKEND_MAX_INSN_MAP) {
+        info->n_insns = BACKEND_MAX_INSN_MAP + 1;   /* too many: x64_compile drops the map */
+        return;
+    }
+    info->insns[info->n_insns++] = (BackendInsnMap){
+        (uint32_t)(c->e.p - c->code_start), (uint32_t)((uint64_t)in->imm[0] - c->blk->guest_pc) };
+}
 
 /* GPR and XMM constants are rematerialised at each use (is_const, set by the liveness pass);
  * memory-class ones (F80, V256) are written to their slot: low 8 bytes = imm0, rest 0. */

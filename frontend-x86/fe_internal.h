@@ -36,6 +36,10 @@ typedef struct FeCtx {
     uint64_t pc;            /* its guest address */
     uint64_t next_pc;       /* pc + len */
     FeFlags cc;             /* lazy flags */
+    FeFlags cc_start;       /* the producer as this instruction began: what X86State must hold
+                               if one of its loads or stores faults (fe_flags_before_access) */
+    uint32_t insn_ir;       /* index of this instruction's INSN_START in the IR */
+    bool cc_start_done;     /* a fault in this instruction finds cc_start (stored or fixed) */
     bool block_end;         /* set by translators that leave the block (branches, traps, ...) */
     FeFetchFn fetch;        /* the block's code fetcher, for looking at successors */
     void *fetch_opaque;
@@ -99,6 +103,10 @@ IrRef fe_get_cf(FeCtx *c);
 IrRef fe_get_eflags(FeCtx *c);
 /* Write the producer to X86State if dirty (called by exits and fe_call). */
 void fe_flush_flags(FeCtx *c);
+/* Before a guest load or store (fe_load, fe_store): a fault there must find in X86State the
+ * producer of the instructions before this one, so write cc_start if it is dirty. At most once
+ * per producer: the flush then also counts for c->cc while it is the same producer. */
+void fe_flags_before_access(FeCtx *c);
 /* Forget the producer: the flags are whatever X86State.cc_* holds now (after a helper that
  * wrote them there). The caller must have flushed before the helper ran (fe_call does). */
 void fe_flags_invalidate(FeCtx *c);
@@ -122,6 +130,7 @@ bool fe_gen_branch(FeCtx *c);   /* jmp, jcc, call, ret, loop family */
 bool fe_gen_string(FeCtx *c);   /* movs, stos, lods, scas, cmps with rep prefixes */
 bool fe_gen_misc(FeCtx *c);     /* nop, syscall, cpuid, rdtsc, flags insns, ud2, int3, hlt */
 bool fe_gen_sse(FeCtx *c);      /* SSE/SSE2 moves, logic, integer and scalar FP */
+bool fe_gen_mmx(FeCtx *c);      /* MMX, and the SSE moves/conversions between mm and xmm */
 bool fe_gen_x87(FeCtx *c);      /* x87 FPU: escapes D8-DF and fwait */
 bool fe_gen_bmi(FeCtx *c);      /* BMI1/BMI2 (VEX-encoded GPR instructions), adcx/adox */
 

@@ -84,8 +84,19 @@ IrRef fe_ea_offset(FeCtx *c, IrRef rsp)
 
 IrRef fe_ea(FeCtx *c) { return fe_seg_linear(c, fe_ea_offset(c, IR_NONE)); }
 
-IrRef fe_load(FeCtx *c, IrType t, IrRef addr) { return ir_load(&c->b, t, addr); }
-void fe_store(FeCtx *c, IrRef addr, IrRef v) { ir_store(&c->b, addr, v); }
+/* Every guest load and store goes through these two, so that a fault finds X86State exact
+ * (ir/ir.h, "Precise faults"): the flags of the earlier instructions are written first. */
+IrRef fe_load(FeCtx *c, IrType t, IrRef addr)
+{
+    fe_flags_before_access(c);
+    return ir_load(&c->b, t, addr);
+}
+
+void fe_store(FeCtx *c, IrRef addr, IrRef v)
+{
+    fe_flags_before_access(c);
+    ir_store(&c->b, addr, v);
+}
 
 IrRef fe_load_rm(FeCtx *c, unsigned size)
 {

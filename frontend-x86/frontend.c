@@ -64,7 +64,7 @@ typedef bool (*FeFamily)(FeCtx *c);
  * time, never meaning. */
 static const FeFamily families[] = {
     fe_gen_mov, fe_gen_alu, fe_gen_branch, fe_gen_misc, fe_gen_string, fe_gen_bmi, fe_gen_sse,
-    fe_gen_x87,
+    fe_gen_mmx, fe_gen_x87,
 };
 
 /* End the block with a trap for the instruction at c->pc. */
@@ -122,7 +122,10 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
             break;
         }
         c.insn = &in;
+        c.insn_ir = blk->n;
         ir_insn_start(&c.b, pc, in.len);
+        c.cc_start = c.cc;
+        c.cc_start_done = false;
         bool done = false;
         for (size_t i = 0; i < sizeof families / sizeof families[0] && !done; i++)
             done = families[i](&c);

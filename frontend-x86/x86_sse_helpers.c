@@ -8,6 +8,10 @@
  *       xmm[dst] = op(xmm[dst], src) for the 66 0F `opcode` listed in int_op below: packs,
  *       saturating adds/subtracts, multiplies, averages, psadbw. These are rare in libc and
  *       compiled C (vectorised loops), so a call is cheaper overall than IR ops for each.
+ *   x86_mmx_int_op(state, opcode, a, b)
+ *       the same operations on the 64-bit MMX values a and b (gen_mmx.c): int_op on vectors
+ *       whose high halves are zero, except that the packs get b as the high half of a, so
+ *       the low 64 bits of the result are the MMX pack; returns those 64 bits.
  *   x86_sse_fence(state)
  *       lfence/sfence/mfence: a sequentially consistent host fence. The IR CALL is ordered
  *       with every guest load and store, so the fence sits where the guest put it.
@@ -21,6 +25,7 @@
 
 uint64_t x86_sse_int_op(void *state, uint64_t op_dst, uint64_t src_lo, uint64_t src_hi);
 uint64_t x86_sse_fence(void *state, uint64_t a0, uint64_t a1, uint64_t a2);
+uint64_t x86_mmx_int_op(void *state, uint64_t op, uint64_t a, uint64_t b);
 
 static int8_t sat_s8(int v) { return (int8_t)(v > 127 ? 127 : v < -128 ? -128 : v); }
 static uint8_t sat_u8(int v) { return (uint8_t)(v > 255 ? 255 : v < 0 ? 0 : v); }
@@ -122,6 +127,16 @@ uint64_t x86_sse_int_op(void *state, uint64_t op_dst, uint64_t src_lo, uint64_t 
     return 0;
 }
 
+uint64_t x86_mmx_int_op(void *state, uint64_t op, uint64_t a, uint64_t b)
+{
+    (void)state;
+    X86Xmm x = { .q = { a, 0 } }, y = { .q = { b, 0 } }, r;
+    if (op == 0x63 || op == 0x67 || op == 0x6b) x.q[1] = b;
+    memset(&r, 0, sizeof r);
+    int_op((unsigned)op & 0xff, &r, &x, &y);
+    return r.q[0];
+}
+
 uint64_t x86_sse_fence(void *state, uint64_t a0, uint64_t a1, uint64_t a2)
 {
     (void)state; (void)a0; (void)a1; (void)a2;
@@ -133,4 +148,5 @@ void fe_register_helpers_sse(void)
 {
     ir_helper_register(x86_sse_int_op, "sse_int_op");
     ir_helper_register(x86_sse_fence, "sse_fence");
+    ir_helper_register(x86_mmx_int_op, "mmx_int_op");
 }

@@ -11,6 +11,16 @@
  * jumps to `code`. A block leaves through an exit stub that stores the guest pc into the state
  * and returns the exit word (ir.h: kind, signal, code, exit index) from `enter`.
  *
+ * Precise faults (DESIGN.md section 6): a backend records, for every INSN_START it compiles,
+ * where that guest instruction's host code begins, in BackendBlockInfo.insns (in IR order,
+ * host offsets nondecreasing). The guest instruction of a host fault at offset o is the last
+ * entry with host_offset <= o. n_insns 0 means "no map": faults in the block are not precise
+ * (the runtime then treats them as before: the guest dies by the signal); a backend that
+ * keeps no map (or a block with more than BACKEND_MAX_INSN_MAP instructions) leaves it 0. A
+ * backend that fills the map must keep the IR rule of ir.h ("Precise faults"): PUTs are
+ * stored to the state in IR order before any later LOAD/STORE runs, and none of a guest
+ * instruction's code with an effect is placed before its INSN_START's offset.
+ *
  * Chaining: each direct exit (IR_EXIT_JUMP kind, constant target) is recorded in
  * BackendBlockInfo.exits with the offset of a patchable jump. The runtime may later call
  * patch_exit to make it jump straight to another block's code, and unpatch it to undo.
@@ -63,12 +73,23 @@ typedef struct BackendExit {
     uint64_t target_pc;     /* guest pc the exit continues at */
 } BackendExit;
 
+/* Where one guest instruction's host code begins. */
+typedef struct BackendInsnMap {
+    uint32_t host_offset;   /* from the block's entry */
+    uint32_t guest_offset;  /* INSN_START imm0 minus IrBlock.guest_pc */
+} BackendInsnMap;
+
+#define BACKEND_MAX_INSN_MAP 256
+
 typedef struct BackendBlockInfo {
     uint8_t *code;          /* executable address of the block's entry */
     uint32_t code_size;     /* bytes of host code emitted */
     uint32_t host_insns;    /* host instructions emitted (for -d stats) */
     uint32_t n_exits;
     BackendExit exits[BACKEND_MAX_EXITS]; /* indexed by exit index (IR_EXIT_WORD_INDEX) */
+    /* Host pc -> guest instruction map (see the header); n_insns 0: no map. */
+    uint32_t n_insns;
+    BackendInsnMap insns[BACKEND_MAX_INSN_MAP];
 } BackendBlockInfo;
 
 typedef struct Backend {

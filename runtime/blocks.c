@@ -65,6 +65,8 @@ void rt_blocks_clear(RtProcess *p)
         RtBlock *next = b->all_next;
         if (b->ir)
             ir_block_free(b->ir);
+        free(b->insn_map);
+        free(b->fix);
         free(b);
         b = next;
     }

@@ -15,6 +15,8 @@
  *                   could not translate; so does a handler run for an instruction ferry
  *                   does not implement; the rest prints under any -d channel
  *   HALT            hlt is privileged in user mode: the guest gets SIGSEGV, as on Linux
+ * A guest load or store that faults in generated code (fault.c) comes back to rt_run's
+ * sigsetjmp with the signal queued as a trap's (state exact at the instruction).
  * t->in_guest brackets guest execution so that the host fault handler (fault.c) can tell a
  * guest fault in a helper or the interpreter from a ferry bug, and so that signal.c knows
  * when generated code must be made to come back (rt_blocks_kick).
@@ -27,6 +29,7 @@
  * saw in_guest and kicked the code out. After generated code returns, rt_blocks_relink
  * undoes a kick before anything else touches the blocks.
  */
+#include <fenv.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +182,22 @@ _Noreturn void rt_run(RtThread *t)
 {
     RtProcess *p = t->proc;
     X86State *st = &t->state;
+    /* A guest load or store that faults in generated code comes back here from the host
+     * handler (fault.c), with the state completed at the faulting instruction and the signal
+     * queued: the host's floating-point environment (the trampoline's epilogue that restores
+     * MXCSR was skipped) and the host mask (the handler's: savemask 0, no system call at each
+     * entry) are put back, kicked chains relinked, and the loop delivers the signal as for a
+     * trap exit. */
+    static _Thread_local fenv_t host_fenv;
+    fegetenv(&host_fenv);
+    if (sigsetjmp(t->fault_jmp, 0)) {
+        fesetenv(&host_fenv);
+        t->in_guest = RT_IN_RUNTIME;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        rt_signal_sync_host_mask(t);
+        rt_blocks_relink(p, t);
+    }
+    t->fault_jmp_set = 1;
     for (;;) {
         if (t->sig_check)
             rt_signal_deliver(t);

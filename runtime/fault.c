@@ -7,13 +7,28 @@
  * overflow must still be reported). A fault whose host pc lies in the code cache, or that
  * happens while the thread runs guest code (a C helper called from generated code, such as a
  * rep-movs helper touching a bad guest address, or the reference interpreter), is the
- * guest's: under any -d channel ferry prints the guest pc of the block and the fault address,
- * then the process dies by that signal as a native run would. A guest handler for the signal
- * is not run (ferry says so in one line): the guest state is not exact at a fault inside a
- * block, since the backend keeps no host pc -> guest instruction map and the frontend keeps
- * flags and the pc in host registers between exits; delivering it would hand the handler
- * wrong registers. Anything else is a ferry bug: one line
- * "ferry: internal error: SIGSEGV at host pc ..." and abort().
+ * guest's.
+ *
+ * Precise faults (DESIGN.md section 6): a SIGSEGV or SIGBUS at a host pc inside a compiled
+ * block with a host pc -> guest instruction map (RtBlock.insn_map) is a guest load or store
+ * of the instruction whose entry is the last at or before the pc. The IR rule of ir/ir.h
+ * ("Precise faults") makes X86State exact there apart from rip and the fix-ups: every PUT of
+ * the earlier instructions is stored, none of this one's, and the flag producer of the
+ * earlier ones is in cc_* once the block's fix-ups for the instruction are applied (they
+ * rebuild cc_* from guest registers and constants where the frontend did not store it). So
+ * the handler sets rip, queues the signal as a trap (si_addr = the host fault
+ * address minus the guest base, which is 0; si_code as the host kernel gave it; trapno #PF,
+ * err and cr2 as Linux reports them) and siglongjmps to rt_run, which delivers it as for a
+ * trap exit. Without a handler (or with the signal ignored or blocked: the kernel would kill)
+ * the guest dies by the signal as a native run would.
+ *
+ * Not precise, as before: faults inside C helpers (t->in_guest, host pc outside the cache),
+ * in the reference interpreter, in a block without a map (a backend that keeps none), and
+ * SIGFPE (guest divides trap through exits before they divide). For those, under any -d
+ * channel ferry prints the guest pc of the block and the fault address, then the process dies
+ * by that signal; a guest handler for the signal is not run (ferry says so in one line):
+ * delivering it would hand the handler wrong registers. Anything else is a ferry bug: one
+ * line "ferry: internal error: SIGSEGV at host pc ..." and abort().
  *
  * Process state (the one mutable global of the runtime, documented here): the handler needs
  * the process and the current thread, and a signal handler has no other way to reach them:
@@ -46,6 +61,57 @@ static uintptr_t host_pc(const void *ucv)
 #endif
 }
 
+/* The page-fault error code Linux reports for the fault (uc_mcontext err): the host's on an
+ * x86-64 host (user, write, present bits of the same access), else user | present-if-mapped. */
+static uint64_t fault_err(const void *ucv, int code)
+{
+#if defined(__x86_64__)
+    (void)code;
+    const ucontext_t *uc = ucv;
+    return (uint64_t)uc->uc_mcontext.gregs[REG_ERR] & 0x1f;
+#else
+    (void)ucv;
+    return 0x4 | (code == SEGV_ACCERR ? 1 : 0);
+#endif
+}
+
+/* A guest load or store faulted at host pc `pc` in generated code: if the block knows the
+ * guest instruction, complete the state, queue the signal and return to rt_run (does not
+ * return); else return and the caller handles the fault as not precise. */
+static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *si,
+                          const void *ucv, uintptr_t pc)
+{
+    if (!t || !t->fault_jmp_set || t->in_guest != RT_IN_CODE || (sig != SIGSEGV && sig != SIGBUS))
+        return;
+    const RtBlock *b = rt_block_by_host_pc(p, pc);
+    if (!b || !b->n_insn_map)
+        return;
+    uint32_t off = (uint32_t)(pc - (uintptr_t)b->code);
+    uint32_t lo = 0, hi = b->n_insn_map;        /* first entry with host_off > off */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (b->insn_map[mid].host_off <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return;
+    uint64_t guest_pc = b->pc + b->insn_map[lo - 1].guest_off;
+    uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
+    t->state.rip = guest_pc;
+    /* The lazy flags the block describes instead of storing them (ir.h, fix-ups). */
+    ir_apply_fixups(b->fix, b->n_fix, b->insn_map[lo - 1].guest_off, &t->state);
+    if (p->log.mask)
+        rt_log_printf(p, "ferry: guest %s at 0x%llx (block 0x%llx, host pc 0x%llx), fault "
+                      "address 0x%llx, si_code %d\n", rt_signal_name(sig),
+                      (unsigned long long)guest_pc, (unsigned long long)b->pc,
+                      (unsigned long long)pc, (unsigned long long)addr, si->si_code);
+    if (!rt_signal_trap(t, sig, si->si_code, addr, GUEST_TRAP_PF, fault_err(ucv, si->si_code)))
+        rt_die_by_signal(p, sig);
+    siglongjmp(t->fault_jmp, 1);
+}
+
 void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
 {
     RtProcess *p = fault_process;
@@ -60,12 +126,14 @@ void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
     const char *name = rt_signal_name(sig);
     bool in_cache = p && rt_cache_contains(p, pc);
     if (p && (in_cache || (t && t->in_guest))) {
+        if (in_cache)
+            precise_fault(p, t, sig, si, ucv, pc);
         if (p->sigact[sig].handler > GUEST_SIG_IGN) {
             /* Written with write(2): stdio's locks may be held by the interrupted code. */
             char msg[200];
             int n = snprintf(msg, sizeof msg, "ferry: guest %s at fault address 0x%llx: the "
-                             "guest's handler is not run (faults inside translated code are "
-                             "not precise yet)\n", name, (unsigned long long)(uintptr_t)si->si_addr);
+                             "guest's handler is not run (faults inside helpers and the "
+                             "interpreter are not precise)\n", name, (unsigned long long)(uintptr_t)si->si_addr);
             if (n > 0 && write(2, msg, (size_t)n) < 0)
                 n = 0;
         }

@@ -26,6 +26,7 @@
 #ifndef FERRY_RT_H
 #define FERRY_RT_H
 
+#include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -147,6 +148,13 @@ typedef struct RtExitSlot {
     struct RtExitSlot *pending_next; /* next unpatched exit with a target in the same bucket */
 } RtExitSlot;
 
+/* One entry of a block's host pc -> guest instruction map: the guest instruction at
+ * pc + guest_off starts at code + host_off. */
+typedef struct RtInsnMap {
+    uint32_t host_off;
+    uint32_t guest_off;
+} RtInsnMap;
+
 struct RtBlock {
     uint64_t pc;                /* guest pc of the first instruction */
     uint32_t guest_len;         /* guest bytes covered */
@@ -156,6 +164,11 @@ struct RtBlock {
     uint32_t code_size;         /* bytes of host code */
     uint32_t host_insns;        /* host instructions (for -d stats) */
     IrBlock *ir;                /* the IR, kept only for interpreted blocks */
+    RtInsnMap *insn_map;        /* host pc -> guest instruction (ir/backend.h), malloc'd; NULL
+                                   when the backend kept none: faults are then not precise */
+    uint32_t n_insn_map;        /* entries of insn_map, host offsets nondecreasing */
+    IrFixup *fix;               /* the IR's fix-ups for precise faults (ir.h), malloc'd */
+    uint32_t n_fix;
     FeStatus fe_status;         /* why the block's last instruction traps (FE_OK: it does not
                                    trap because of translation) */
     uint64_t bad_pc;            /* that instruction's pc */
@@ -314,6 +327,9 @@ struct RtThread {
     bool regs_replaced;         /* rt_sigreturn loaded every register: rt_syscall must not set
                                    RAX, RCX and R11 */
     uint64_t trap_nr, trap_err, trap_cr2; /* of the last trap (uc_mcontext trapno, err, cr2) */
+    sigjmp_buf fault_jmp;       /* rt_run's: the host handler comes back here after a precise
+                                   guest fault in generated code (fault.c) */
+    volatile sig_atomic_t fault_jmp_set; /* fault_jmp is valid (rt_run has started) */
     uint64_t altstack_sp;       /* sigaltstack, as the kernel keeps it */
     uint64_t altstack_size;     /* 0: no alternate stack */
     uint32_t altstack_flags;    /* ss_flags as given (SS_DISABLE when none), SS_AUTODISARM kept */

@@ -47,8 +47,9 @@
  * Synchronous signals of guest instructions (rt_signal_trap, the trap exits: ud2, int3,
  * divide errors, privileged instructions) are forced, as force_sig_fault does: a handler gets
  * them before any other guest instruction runs; ignored or blocked, or without a handler,
- * they kill the process. Faults of guest loads and stores are not delivered (fault.c says
- * why).
+ * they kill the process. Faults of guest loads and stores in generated code are queued the
+ * same way by fault.c (precise: state exact at the instruction) and delivered when rt_run's
+ * sigsetjmp brings the thread back; faults in helpers and the interpreter are not (fault.c).
  *
  * No global state: everything lives in RtProcess and RtThread (the host handler finds them
  * through fault.c's pointers).

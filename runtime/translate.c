@@ -12,7 +12,9 @@
  *   - BE_ERR_TOO_BIG: translate again with half the instruction limit, down to one; then
  *     interpret.
  *   - BE_ERR_UNSUPPORTED: interpret the block.
- * Interpreted blocks keep their IR (the scratch block is handed over and replaced).
+ * Interpreted blocks keep their IR (the scratch block is handed over and replaced). Compiled
+ * blocks keep the backend's host pc -> guest instruction map (RtBlock.insn_map), which makes
+ * a fault in their code precise (fault.c).
  *
  * Each block records XXH64 of its guest bytes; rt_block_valid compares it with memory so a
  * table hit on code that changed since it was translated is retranslated (full
@@ -180,6 +182,22 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
                 s->direct = false;
             else
                 s->patch_offset = info->exits[i].patch_offset;
+        }
+        if (info->n_insns) {
+            b->insn_map = malloc(info->n_insns * sizeof *b->insn_map);
+            if (!b->insn_map)
+                abort();
+            for (uint32_t i = 0; i < info->n_insns; i++)
+                b->insn_map[i] = (RtInsnMap){ info->insns[i].host_offset,
+                                              info->insns[i].guest_offset };
+            b->n_insn_map = info->n_insns;
+            if (ir->n_fix) {
+                b->fix = malloc(ir->n_fix * sizeof *b->fix);
+                if (!b->fix)
+                    abort();
+                memcpy(b->fix, ir->fix, ir->n_fix * sizeof *b->fix);
+                b->n_fix = ir->n_fix;
+            }
         }
         p->stats.code_bytes += info->code_size;
         p->stats.host_insns += info->host_insns;

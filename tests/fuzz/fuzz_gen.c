@@ -186,7 +186,7 @@ static void init_case(Gen *g)
     /* Roles: B and X from registers that no instruction writes implicitly. */
     bool only_string = g->o->classes == (1u << FC_STRING);
     s->str_role = only_string || (has_class(g, FC_STRING) && rnd(g, 2)) ||
-                  (has_class(g, FC_SSE) && rnd(g, 8) == 0);
+                  ((has_class(g, FC_SSE) || has_class(g, FC_MMX)) && rnd(g, 8) == 0);
     int pool[12], np = 0;
     static const int cand[] = { X86_RBX, X86_RBP, X86_RSI, X86_RDI, X86_R8, X86_R9, X86_R10,
                                 X86_R11, X86_R12, X86_R13, X86_R14, X86_R15 };
@@ -216,7 +216,7 @@ static void init_case(Gen *g)
     if (rnd(g, has_class(g, FC_STRING) ? 2 : 8) == 0) t->rflags |= X86_DF;
     t->mxcsr = 0x1f80;
     for (int r = 0; r < 16; r++) fill16(g, t->xmm[r].b, fp);
-    bool x87 = has_class(g, FC_X87);
+    bool x87 = has_class(g, FC_X87) || has_class(g, FC_MMX);
     for (unsigned off = 0; off < FZ_DATA_SIZE; off += 16) {
         fill16(g, c->mem + off, fp || x87);
         if (x87 && rnd(g, 3) == 0) pick_f80(g, c->mem + off + 2 * rnd(g, 4));   /* 10 bytes */

@@ -43,7 +43,7 @@
  * cannot run safely inside the harness):
  *   - outside ferry's CPU model (fe_cpuid: SSE2 baseline plus POPCNT LZCNT BMI1 BMI2 ADX
  *     MOVBE, no SSE3+ or AVX): crc32, SSE3..SSE4.2, AES, SHA, PCLMUL, the SSE forms of the
- *     0F 38 / 0F 3A maps, AVX and every other VEX encoding, MMX forms, rdpid, xgetbv,
+ *     0F 38 / 0F 3A maps, AVX and every other VEX encoding, rdpid, xgetbv,
  *     monitor/mwait, clflush (CPUID.1:EDX.CLFSH is not advertised, so ferry raises #UD);
  *     cpuid, rdtsc, rdtscp, rdrand and rdseed (answers differ by design: the counter, the CPU
  *     number in TSC_AUX, random bits);
@@ -63,12 +63,16 @@
  * undefined; compares define all four; fcomi and friends leave C0 C2 C3 alone and, says the
  * SDM, clear C1 (the Intel host keeps C1 instead, so it is masked) while defining ZF PF CF;
  * ffree, fnclex, fnstcw, fnop, fwait and fnstsw leave all four undefined.
+ * MMX (class mmx) changes no EFLAGS and no condition code: it sets TOP = 0 and every tag
+ * valid (emms: TOP = 0 and every tag empty), which the x87 comparison checks, with the
+ * contents (and the all-ones exponent) of every register, as all are then valid. Its start
+ * state is the x87 class's random stack.
  */
 #include "tests/fuzz/fuzz.h"
 
 const char *const fz_class_name[FC_COUNT] = {
     "alu", "shift", "muldiv", "bit", "mov", "stack", "string", "branch", "misc", "trap",
-    "sse", "ssefp", "sseenv", "x87", "bmi",
+    "sse", "ssefp", "sseenv", "x87", "bmi", "mmx",
 };
 
 #define RAX (1u << 0)
@@ -540,6 +544,42 @@ const FzOp fz_ops[] = {
     R("sarx", FC_BMI, M3, 0xf7, 0xf7, -1, FP_F3, MF_ANY, -1, FL_NONE, 0, F_VEX | F_WREG),
     R("shrx", FC_BMI, M3, 0xf7, 0xf7, -1, FP_F2, MF_ANY, -1, FL_NONE, 0, F_VEX | F_WREG),
     R("rorx", FC_BMI, M4, 0xf0, 0xf0, -1, FP_F2, MF_ANY, -1, FL_NONE, 0, F_VEX | F_WREG),
+    /* ---- mmx: map 0F without a prefix, mm registers (REX.R/B ignored), and the mm<->xmm
+     * conversions and moves ---- */
+    R("movd/movq mm,r/m", FC_MMX, M2, 0x6e, 0x6e, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, F_GRM),
+    R("movd/movq r/m,mm", FC_MMX, M2, 0x7e, 0x7e, -1, FP_NP, MF_ANY, -1, FL_NONE, 0,
+      F_GRM | F_WRM),
+    R("movq mm", FC_MMX, M2, 0x6f, 0x6f, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("movq mm", FC_MMX, M2, 0x7f, 0x7f, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("movntq", FC_MMX, M2, 0xe7, 0xe7, -1, FP_NP, MF_MEM, -1, FL_NONE, 0, 0),
+    R("punpckl/pack/pcmpgt mm", FC_MMX, M2, 0x60, 0x6b, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("pshufw", FC_MMX, M2, 0x70, 0x70, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("psrlw/psraw/psllw mm,i", FC_MMX, M2, 0x71, 0x71, 2, FP_NP, MF_REG, -1, FL_NONE, 0, F_CNT),
+    R("psrlw/psraw/psllw mm,i", FC_MMX, M2, 0x71, 0x71, 4, FP_NP, MF_REG, -1, FL_NONE, 0, F_CNT),
+    R("psrlw/psraw/psllw mm,i", FC_MMX, M2, 0x71, 0x71, 6, FP_NP, MF_REG, -1, FL_NONE, 0, F_CNT),
+    R("psrld/psrad/pslld mm,i", FC_MMX, M2, 0x72, 0x72, 2, FP_NP, MF_REG, -1, FL_NONE, 0, F_CNT),
+    R("psrld/psrad/pslld mm,i", FC_MMX, M2, 0x72, 0x72, 4, FP_NP, MF_REG, -1, FL_NONE, 0, F_CNT),
+    R("psrld/psrad/pslld mm,i", FC_MMX, M2, 0x72, 0x72, 6, FP_NP, MF_REG, -1, FL_NONE, 0, F_CNT),
+    R("psrlq/psllq mm,i", FC_MMX, M2, 0x73, 0x73, 2, FP_NP, MF_REG, -1, FL_NONE, 0, F_CNT),
+    R("psrlq/psllq mm,i", FC_MMX, M2, 0x73, 0x73, 6, FP_NP, MF_REG, -1, FL_NONE, 0, F_CNT),
+    R("pcmpeq mm", FC_MMX, M2, 0x74, 0x76, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("emms", FC_MMX, M2, 0x77, 0x77, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("pinsrw mm", FC_MMX, M2, 0xc4, 0xc4, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, F_GRM),
+    R("pextrw mm", FC_MMX, M2, 0xc5, 0xc5, -1, FP_NP, MF_REG, -1, FL_NONE, 0, F_GREG | F_WREG),
+    R("psrl/paddq/pmullw mm", FC_MMX, M2, 0xd1, 0xd5, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("pmovmskb mm", FC_MMX, M2, 0xd7, 0xd7, -1, FP_NP, MF_REG, -1, FL_NONE, 0, F_GREG | F_WREG),
+    R("psubus/pminub/pand.. mm", FC_MMX, M2, 0xd8, 0xdf, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("pavg/psra/pmulh mm", FC_MMX, M2, 0xe0, 0xe5, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("psubs/pminsw/por.. mm", FC_MMX, M2, 0xe8, 0xef, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("psll/pmuludq/psadbw mm", FC_MMX, M2, 0xf1, 0xf6, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("maskmovq", FC_MMX, M2, 0xf7, 0xf7, -1, FP_NP, MF_REG, -1, FL_NONE, 0, F_RDIPTR),
+    R("psub/padd mm", FC_MMX, M2, 0xf8, 0xfe, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("cvtpi2ps", FC_MMX, M2, 0x2a, 0x2a, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("cvtpi2pd", FC_MMX, M2, 0x2a, 0x2a, -1, FP_66, MF_ANY, -1, FL_NONE, 0, 0),
+    R("cvt(t)ps2pi", FC_MMX, M2, 0x2c, 0x2d, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("cvt(t)pd2pi", FC_MMX, M2, 0x2c, 0x2d, -1, FP_66, MF_ANY, -1, FL_NONE, 0, F_A16),
+    R("movq2dq", FC_MMX, M2, 0xd6, 0xd6, -1, FP_F3, MF_REG, -1, FL_NONE, 0, 0),
+    R("movdq2q", FC_MMX, M2, 0xd6, 0xd6, -1, FP_F2, MF_REG, -1, FL_NONE, 0, 0),
 };
 const unsigned fz_n_ops = sizeof fz_ops / sizeof fz_ops[0];
 _Static_assert(sizeof fz_ops / sizeof fz_ops[0] <= FZ_MAX_OPS, "raise FZ_MAX_OPS");
