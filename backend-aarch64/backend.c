@@ -2,9 +2,9 @@
  * (debug options).
  *
  * Contract (ir/backend.h): compile() emits one verified block at cb->p. On success it advances
- * cb->p and fills *info (executable entry, size, host instruction count, exits by index); on
- * failure it returns a BackendError and leaves cb->p where it was (bytes past cb->p may have
- * been written; they are not part of any block). The red zone is checked once per IR op.
+ * cb->p and fills *info (executable entry, size, host instruction count, exits by index, the
+ * host pc -> guest instruction map); on failure it returns a BackendError and leaves cb->p
+ * where it was (bytes past cb->p may have been written; they are not part of any block). The red zone is checked once per IR op.
  * The caller makes new code visible to instruction fetch (the runtime's rt_cache_sync).
  *
  * Process state: the debug options that tests set to reach code paths the backend would not
@@ -35,6 +35,7 @@ static int a64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     c.info = info;
     c.code_start = cb->p;
     c.regalloc = !(debug_flags & A64_DBG_NO_REGALLOC);
+    info->n_insns = 0;
     int rc = a64_codegen_block(&c, cb);
     if (rc != BE_OK)
         return rc;
@@ -42,6 +43,8 @@ static int a64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     info->code_size = (uint32_t)(c.e.p - cb->p);
     info->host_insns = c.e.n_insns;
     info->n_exits = c.exit_index;
+    if (info->n_insns > BACKEND_MAX_INSN_MAP)
+        info->n_insns = 0;                  /* more INSN_STARTs than room: no map */
     cb->p = c.e.p;
     return BE_OK;
 }

@@ -506,7 +506,19 @@ static void store_typed(CgCtx *c, IrRef v, A64Addr m)
 
 static void cg_NOP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
 
-static void cg_INSN_START(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
+/* The host pc -> guest instruction map (ir/backend.h): this guest instruction's code starts
+ * here. Nothing of it was emitted earlier: ops are emitted in IR order, and the only code
+ * placed away from its op (a fused CMP, rematerialised constants, spills) is pure. */
+static void cg_INSN_START(CgCtx *c, const IrInsn *in)
+{
+    BackendBlockInfo *info = c->info;
+    if (info->n_insns >= BACKEND_MAX_INSN_MAP) {
+        info->n_insns = BACKEND_MAX_INSN_MAP + 1;   /* too many: a64_compile drops the map */
+        return;
+    }
+    info->insns[info->n_insns++] = (BackendInsnMap){
+        (uint32_t)(c->e.p - c->code_start), (uint32_t)((uint64_t)in->imm[0] - c->blk->guest_pc) };
+}
 
 /* GPR and vector constants are rematerialised at each use (is_const, set by the liveness
  * pass); memory-class ones (F80, V256) are written to their slot: low 8 bytes = imm0, rest 0. */
@@ -578,7 +590,7 @@ static void zext_small(CgCtx *c, unsigned d, unsigned size)
 /* ADD/SUB: an immediate operand (or its negation with the other op) when encodable. */
 static void addsub(CgCtx *c, const IrInsn *in, bool sub)
 {
-    unsigned sz = tsize((IrType)in->type), w = sz * 8;
+    unsigned sz = tsize((IrType)in->type);
     bool sf = sz == 8;
     IrRef b = in->arg[1];
     unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
@@ -598,7 +610,6 @@ static void addsub(CgCtx *c, const IrInsn *in, bool sub)
             return;
         }
     }
-    (void)w;
     unsigned bm = cg_gpr(c, b, OPB_GPR);
     unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
     a64_alu_rrr(&c->e, sub ? A64_SUB_R : A64_ADD_R, sf, d, a, bm, A64_LSL, 0);

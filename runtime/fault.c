@@ -69,6 +69,30 @@ static uint64_t fault_err(const void *ucv, int code)
     (void)code;
     const ucontext_t *uc = ucv;
     return (uint64_t)uc->uc_mcontext.gregs[REG_ERR] & 0x1f;
+#elif defined(__aarch64__)
+    /* The kernel's esr_context record among the frame's __reserved records holds ESR_EL1 of
+     * the fault: a data abort (EC 0x24/0x25) with WnR (bit 6) set was a write. */
+    const ucontext_t *uc = ucv;
+    uint64_t err = 0x4 | (code == SEGV_ACCERR ? 1 : 0);
+    const uint8_t *rec = (const uint8_t *)uc->uc_mcontext.__reserved;
+    const uint8_t *end = rec + sizeof uc->uc_mcontext.__reserved;
+    while (rec + 16 <= end) {
+        uint32_t magic, size;
+        memcpy(&magic, rec, 4);
+        memcpy(&size, rec + 4, 4);
+        if (magic == 0 || size < 8 || size > (size_t)(end - rec))
+            break;
+        if (magic == 0x45535201u) {                 /* ESR_MAGIC */
+            uint64_t esr;
+            memcpy(&esr, rec + 8, 8);
+            unsigned ec = (unsigned)(esr >> 26) & 0x3f;
+            if ((ec == 0x24 || ec == 0x25) && (esr >> 6 & 1))
+                err |= 2;
+            break;
+        }
+        rec += size;
+    }
+    return err;
 #else
     (void)ucv;
     return 0x4 | (code == SEGV_ACCERR ? 1 : 0);

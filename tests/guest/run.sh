@@ -5,6 +5,8 @@
 BUILD=${1:-build}
 cd "$(dirname "$0")/../.." || exit 2
 FERRY=$BUILD/ferry
+# FERRY_WRAPPER: the command that runs BUILD/ferry on this machine (e.g. qemu-aarch64-static).
+FERRY_CMD=($FERRY_WRAPPER "$FERRY")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -25,7 +27,7 @@ for prog in "$BUILD"/guest/*; do
     name=$(basename "$prog")
     run_env timeout 60 "$prog" alpha "beta gamma" </dev/null >"$tmp/native.out" 2>/dev/null
     native_rc=$?
-    run_env timeout 60 "$FERRY" "$prog" alpha "beta gamma" </dev/null >"$tmp/ferry.out" 2>"$tmp/ferry.err"
+    run_env timeout -k 10 60 "${FERRY_CMD[@]}" "$prog" alpha "beta gamma" </dev/null >"$tmp/ferry.out" 2>"$tmp/ferry.err"
     ferry_rc=$?
     if [ $native_rc -eq $ferry_rc ] && cmp -s "$tmp/native.out" "$tmp/ferry.out"; then
         ok "$name: same output and exit status ($native_rc) as native"
@@ -38,7 +40,7 @@ done
 # -strace shows every call with its result, ENOSYS included.
 prog=$BUILD/guest/syscall_errors.gcc-O2
 if [ -x "$prog" ]; then
-    "$FERRY" -strace "$prog" </dev/null >/dev/null 2>"$tmp/strace.err"
+    "${FERRY_CMD[@]}" -strace "$prog" </dev/null >/dev/null 2>"$tmp/strace.err"
     if grep -qE '1000\(.*\) = -1 ENOSYS' "$tmp/strace.err" && grep -qE 'write\(1, .*\) = [0-9]+' "$tmp/strace.err" \
        && grep -qE 'exit_group\(0\)' "$tmp/strace.err"; then
         ok "-strace prints calls, results and ENOSYS"
@@ -50,13 +52,13 @@ fi
 # -d in_asm,ir,out_asm show guest disassembly, IR and host disassembly.
 prog=$BUILD/guest/hello.gcc-O2
 if [ -x "$prog" ]; then
-    "$FERRY" -d in_asm,ir,out_asm "$prog" >/dev/null 2>"$tmp/d.err"
+    "${FERRY_CMD[@]}" -d in_asm,ir,out_asm "$prog" >/dev/null 2>"$tmp/d.err"
     if grep -qiE 'syscall' "$tmp/d.err" && grep -qE '= (get|const)\.i64' "$tmp/d.err" && grep -qE '\b(mov|jmp)\b' "$tmp/d.err"; then
         ok "-d in_asm,ir,out_asm logs guest code, IR and host code"
     else
         not_ok "-d in_asm,ir,out_asm logs guest code, IR and host code" "$(head -20 "$tmp/d.err")"
     fi
-    if "$FERRY" --interp "$prog" 2>/dev/null | grep -q 'Hello from ferry'; then
+    if "${FERRY_CMD[@]}" --interp "$prog" 2>/dev/null | grep -q 'Hello from ferry'; then
         ok "--interp runs hello through the reference interpreter"
     else
         not_ok "--interp runs hello through the reference interpreter"
@@ -68,7 +70,7 @@ fi
 same_as_native() {  # name command...
     local name=$1; shift
     run_env timeout 60 "$@" </dev/null >"$tmp/hn.out" 2>/dev/null; local nrc=$?
-    run_env timeout 60 "$FERRY" "$@" </dev/null >"$tmp/hf.out" 2>"$tmp/hf.err"; local frc=$?
+    run_env timeout -k 10 60 "${FERRY_CMD[@]}" "$@" </dev/null >"$tmp/hf.out" 2>"$tmp/hf.err"; local frc=$?
     if [ $nrc -eq $frc ] && cmp -s "$tmp/hn.out" "$tmp/hf.out"; then
         ok "$name: same output and exit status ($nrc) as native"
     else
@@ -90,7 +92,7 @@ else
 fi
 
 # execve keeps ferry's options: -strace lines of the new program reach the same -D file.
-"$FERRY" -strace -D "$tmp/exec.log" /bin/sh -c '/bin/echo from-child' >"$tmp/exec.out" 2>/dev/null
+"${FERRY_CMD[@]}" -strace -D "$tmp/exec.log" /bin/sh -c '/bin/echo from-child' >"$tmp/exec.out" 2>/dev/null
 if grep -q 'from-child' "$tmp/exec.out" && grep -qE 'execve\("/bin/echo", .*\) = 0' "$tmp/exec.log" \
    && grep -qE 'write\(1, "from-child' "$tmp/exec.log"; then
     ok "execve: the new program runs under ferry with the same -strace and -D"
@@ -100,10 +102,10 @@ else
 fi
 
 # Bad input: clear error, exit status 127 / 126, nothing run.
-"$FERRY" "$tmp/does-not-exist" >/dev/null 2>"$tmp/e1"; rc=$?
+"${FERRY_CMD[@]}" "$tmp/does-not-exist" >/dev/null 2>"$tmp/e1"; rc=$?
 if [ $rc -eq 127 ] && grep -q 'does-not-exist' "$tmp/e1"; then ok "missing program: exit 127 with a message"
 else not_ok "missing program: exit 127 with a message" "rc=$rc $(cat "$tmp/e1")"; fi
 echo "just text" >"$tmp/text"; chmod +x "$tmp/text"
-"$FERRY" "$tmp/text" >/dev/null 2>"$tmp/e2"; rc=$?
+"${FERRY_CMD[@]}" "$tmp/text" >/dev/null 2>"$tmp/e2"; rc=$?
 if [ $rc -eq 126 ] && [ "$(wc -l <"$tmp/e2")" -eq 1 ]; then ok "non-ELF program: exit 126 with one line"
 else not_ok "non-ELF program: exit 126 with one line" "rc=$rc $(cat "$tmp/e2")"; fi
