@@ -37,6 +37,11 @@ static RtProcess *new_process(void)
 
 static void free_process(RtProcess *p)
 {
+    for (RtThread *t = p->threads, *next; t; t = next) {   /* threads rt_thread_new made */
+        next = t->next;
+        free(t);
+    }
+    p->threads = NULL;
     rt_blocks_clear(p);
     free(p->blocks.bucket);
     free(p->blocks.pending);
