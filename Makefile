@@ -107,11 +107,13 @@ $(BUILD)/guest/%.musl-O2: tests/guest/%.c
 # leaves them out, `make asan` does). The aarch64 guest-program suite (test-aarch64) is not part
 # of it yet: programs that fork, vfork or exec fail under qemu-user (see backend-aarch64/README).
 TEST_AARCH64 ?= 1
-test: all
-	@tests/run.sh $(BUILD)
+# One total line at the end, over the x86_64 suites and (TEST_AARCH64) the aarch64 unit suite.
+TEST_SUITES := 'tests/run.sh $(BUILD)'
 ifeq ($(HOST)$(TEST_AARCH64),x86_641)
-	@$(MAKE) --no-print-directory test-aarch64-unit
+TEST_SUITES += '$(MAKE) --no-print-directory test-aarch64-unit'
 endif
+test: all
+	@tests/total.sh $(TEST_SUITES)
 
 # The aarch64 build's suites on this machine: its programs run under qemu-aarch64-static
 # (FERRY_WRAPPER, read by tests/run.sh and tests/guest/run.sh) with the arm64 libraries
@@ -152,6 +154,9 @@ $(BUILD)/tests/test_backend_a64: $(BUILD)/obj/tests/unit/test_backend_a64.o $(BU
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 else
+$(BUILD)/tests/test_backend_x64: $(BUILD)/obj/tests/unit/test_backend_x64.o $(BUILD)/obj/tests/common/backend_suite.o $(LIBFILES)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 -include tests/fuzz/fuzz.mk
 endif
 

@@ -19,7 +19,8 @@
  *   errors:  BE_ERR_FULL leaves cb->p unchanged, BE_ERR_TOO_BIG for too many exits/values;
  *   fuzz:    random blocks (fixed seed; FERRY_BE_FUZZ_N sets the count, default 2000) built
  *            with folding off and on.
- * Derived from test_backend_x64.c, whose generic parts this is; that test can move onto it.
+ * Derived from test_backend_x64.c, whose generic parts this is; test_backend_x64.c and
+ * test_backend_a64.c both run it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -252,6 +253,8 @@ void be_run_compare(const IrBlock *blk, const uint8_t *code, int based,
 
 const uint8_t zero_mem[MEM_SIZE];
 
+uint8_t *be_guest_mem(void) { return guest_mem; }
+
 /* ---------------------------------------------------------------- edge-case values */
 
 typedef struct Val { uint64_t q[4]; } Val;     /* up to V256, little-endian */
@@ -443,6 +446,19 @@ static void check_op(IrOp op, IrType t, unsigned nargs, IrType a0, IrType a1, Ir
 {
     OpCase oc = { .op = op, .t = t, .nargs = nargs, .at = { a0, a1, a2 }, .imm0 = imm0 };
     check_op_case(&oc);
+}
+
+IrBlock *be_build_op(IrOp op, IrType t, unsigned nargs, const IrType at[3])
+{
+    OpCase oc = { .op = op, .t = t, .nargs = nargs, .at = { at[0], at[1], at[2] } };
+    return build_op(&oc, 3, NULL);
+}
+
+void be_run_op_edges(const IrBlock *blk, const uint8_t *code, int based, IrOp op, IrType t,
+                     unsigned nargs, const IrType at[3])
+{
+    OpCase oc = { .op = op, .t = t, .nargs = nargs, .at = { at[0], at[1], at[2] } };
+    run_combos(&oc, blk, code, based, 3);
 }
 
 static const IrType int_types[4] = { IR_I8, IR_I16, IR_I32, IR_I64 };

@@ -55,6 +55,17 @@ void be_run_compare(const IrBlock *blk, const uint8_t *code, int based,
  * instruction fetch, for hosts and emulators that need it. */
 void be_sync_code(uint8_t *exec, size_t n);
 
+/* The guest memory (MEM_SIZE bytes): the guest base of based blocks, reached by absolute
+ * address in the others. */
+uint8_t *be_guest_mem(void);
+/* The one-op block of the op tests: r = op(args), argument i a GET of type at[i] from OFF_A,
+ * OFF_B, OFF_C, r PUT at OFF_OUT, then an exit. */
+IrBlock *be_build_op(IrOp op, IrType t, unsigned nargs, const IrType at[3]);
+/* Run such a block, compiled as `code`, on every combination of the edge-case values of its
+ * argument types, each run compared with the interpreter. */
+void be_run_op_edges(const IrBlock *blk, const uint8_t *code, int based, IrOp op, IrType t,
+                     unsigned nargs, const IrType at[3]);
+
 /* The suite, as cmocka tests. */
 void be_test_int_binary(void **st);
 void be_test_int_unary(void **st);
