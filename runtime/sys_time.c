@@ -78,9 +78,10 @@ static int64_t sleep_common(RtThread *t, int clk, int flags, uint64_t req, uint6
     if (get_ts(t, req, &r) < 0)
         return -EFAULT;
     long e = syscall(SYS_clock_nanosleep, clk, flags, &r, &left);
-    if (e < 0 && errno == EINTR && rem && !(flags & TIMER_ABSTIME))
+    int err = e < 0 ? errno : 0;    /* before put_pair, whose copy may set errno */
+    if (err == EINTR && rem && !(flags & TIMER_ABSTIME))
         put_pair(t, rem, left.tv_sec, left.tv_nsec);
-    return rt_sysret(e);
+    return e < 0 ? -err : e;
 }
 
 int64_t rt_sys_nanosleep(RtThread *t, const uint64_t *a)
