@@ -489,5 +489,5 @@ IrRef fe_get_eflags(FeCtx *c)
 
 void fe_register_helpers_core(void)
 {
-    ir_helper_register(helper_eflags, "eflags");
+    ir_helper_register_reader(helper_eflags, "eflags");   /* reads the state only */
 }

@@ -140,6 +140,11 @@ typedef uint64_t (*IrHelperFn)(void *state, uint64_t a0, uint64_t a1, uint64_t a
 
 /* Helpers are named in logs and in the text form: the frontend registers each helper once. */
 void ir_helper_register(IrHelperFn fn, const char *name);
+/* A helper that only reads guest state and memory, and always returns: a CALL of it whose
+ * result nobody uses has no effect, so opt_dce deletes it (a materialisation of the flags
+ * that a later flag producer made useless, say). */
+void ir_helper_register_reader(IrHelperFn fn, const char *name);
+bool ir_helper_is_reader(IrHelperFn fn);
 const char *ir_helper_name(IrHelperFn fn);          /* NULL if unknown */
 IrHelperFn ir_helper_lookup(const char *name);      /* NULL if unknown */
 

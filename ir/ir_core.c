@@ -233,6 +233,7 @@ bool ir_is_const(const IrBlock *blk, IrRef v, uint64_t *value)
 static struct {
     IrHelperFn fn;
     char name[IR_HELPER_NAME_MAX];
+    bool reader;            /* registered with ir_helper_register_reader */
 } helpers[IR_HELPER_MAX];
 static unsigned n_helpers;
 
@@ -275,6 +276,22 @@ void ir_helper_register(IrHelperFn fn, const char *name)
     helpers[n_helpers].fn = fn;
     strcpy(helpers[n_helpers].name, name);
     n_helpers++;
+}
+
+void ir_helper_register_reader(IrHelperFn fn, const char *name)
+{
+    ir_helper_register(fn, name);
+    for (unsigned i = 0; i < n_helpers; i++)
+        if (helpers[i].fn == fn)
+            helpers[i].reader = true;
+}
+
+bool ir_helper_is_reader(IrHelperFn fn)
+{
+    for (unsigned i = 0; i < n_helpers; i++)
+        if (helpers[i].fn == fn)
+            return helpers[i].reader;
+    return false;
 }
 
 const char *ir_helper_name(IrHelperFn fn)

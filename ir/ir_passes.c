@@ -21,7 +21,7 @@
  *                    PUT before them may be dropped: the state must be exact when the block
  *                    leaves there or a memory access faults.
  *   opt_dce          deletes instructions whose value nobody uses and that have no effect:
- *                    pure ops and GET. LOAD is kept (its fault is observable), as is every
+ *                    pure ops, GET, and CALLs of reader helpers (ir_helper_register_reader). LOAD is kept (its fault is observable), as is every
  *                    side-effecting op.
  *   opt_sink         moves each pure instruction whose uses all come after a later EXIT_IF
  *                    down to just before its first use (keeping the original order among
@@ -231,6 +231,8 @@ unsigned opt_put_forward(IrBlock *blk)
 /* Instructions that may go when their value is unused. */
 static bool removable(const IrInsn *in)
 {
+    if (in->op == IR_CALL)      /* only a reader helper's, when its result is unused */
+        return ir_helper_is_reader((IrHelperFn)(uintptr_t)in->imm[0]);
     return in->op != IR_NOP && !(ir_op_info[in->op].props & (IRP_SIDE | IRP_MEM_R | IRP_EXIT));
 }
 

@@ -99,9 +99,18 @@ static uint64_t helper_store_state(void *st, uint64_t a, uint64_t b, uint64_t c)
     return 0;
 }
 
+static uint64_t helper_read_state(void *st, uint64_t a, uint64_t b, uint64_t c)
+{
+    (void)a; (void)b; (void)c;
+    uint64_t v;
+    memcpy(&v, (uint8_t *)st + 0x40, 8);
+    return v;
+}
+
 static int register_helpers(void **state)
 {
     (void)state;
+    ir_helper_register_reader(helper_read_state, "test_read_state");
     ir_helper_register(helper_add3, "test_add3");
     ir_helper_register(helper_store_state, "test_store_state");
     return 0;
@@ -115,6 +124,32 @@ static void test_helper_registry(void **state)
     assert_null(ir_helper_lookup("no_such_helper"));
     ir_helper_register(helper_add3, "test_add3");     /* again: harmless */
     assert_ptr_equal(ir_helper_lookup("test_add3"), helper_add3);
+    assert_true(ir_helper_is_reader(helper_read_state));
+    assert_false(ir_helper_is_reader(helper_add3));
+}
+
+/* DCE deletes an unused CALL of a reader helper, and keeps every other CALL and a reader
+ * CALL whose result is used. */
+static void test_dce_reader_calls(void **state)
+{
+    (void)state;
+    IrBlock *blk = ir_block_new(0x1000);
+    IrBuilder b;
+    ir_builder_init(&b, blk);
+    ir_call(&b, IR_I64, helper_read_state, IR_NONE, IR_NONE, IR_NONE);        /* unused */
+    IrRef used = ir_call(&b, IR_I64, helper_read_state, IR_NONE, IR_NONE, IR_NONE);
+    ir_put(&b, 0x48, used);
+    ir_call(&b, IR_I64, helper_add3, IR_NONE, IR_NONE, IR_NONE);              /* not a reader */
+    ir_exit(&b, IR_NONE, 0x1004, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    ir_builder_fini(&b);
+    assert_int_equal(opt_dce(blk), 1);
+    unsigned calls = 0;
+    for (IrRef r = 1; r < blk->n; r++)
+        calls += blk->insn[r].op == IR_CALL;
+    assert_int_equal(calls, 2);
+    char err[200];
+    assert_true(ir_verify(blk, err, sizeof err));
+    ir_block_free(blk);
 }
 
 /* ---------------------------------------------------------------- evaluator: integers */
@@ -1443,6 +1478,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_types_and_names),
         cmocka_unit_test(test_helper_registry),
+        cmocka_unit_test(test_dce_reader_calls),
         cmocka_unit_test(test_eval_int_arith),
         cmocka_unit_test(test_eval_shifts),
         cmocka_unit_test(test_eval_bits),
