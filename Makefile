@@ -85,8 +85,13 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFILES)
 
 # ---- guest programs: static, gcc and musl-gcc, -O0 and -O2 (never sanitized: they are guests)
 GUEST_SRCS := $(wildcard tests/guest/*.c)
-GUEST_VARIANTS := gcc-O0 gcc-O2 musl-O0 musl-O2
+GUEST_VARIANTS := gcc-O0 gcc-O2 gcc-O3 musl-O0 musl-O2
 GUEST_BINS := $(foreach s,$(GUEST_SRCS),$(foreach v,$(GUEST_VARIANTS),$(BUILD)/guest/$(basename $(notdir $(s))).$(v)))
+# clang -O2 too, except where the source is gcc-specific: bmi_c enables BMI with
+# `#pragma GCC target`, and sig_traps defines a global label in inline asm that clang's
+# inliner duplicates.
+CLANG_SKIP := bmi_c sig_traps
+GUEST_BINS += $(foreach s,$(filter-out $(CLANG_SKIP:%=tests/guest/%.c),$(GUEST_SRCS)),$(BUILD)/guest/$(basename $(notdir $(s))).clang-O2)
 GUEST_CFLAGS := -Wall -static -fno-stack-protector
 guests: $(GUEST_BINS)
 $(BUILD)/guest/%.gcc-O0: tests/guest/%.c
@@ -95,6 +100,12 @@ $(BUILD)/guest/%.gcc-O0: tests/guest/%.c
 $(BUILD)/guest/%.gcc-O2: tests/guest/%.c
 	@mkdir -p $(dir $@)
 	gcc $(GUEST_CFLAGS) -O2 -o $@ $< -lm
+$(BUILD)/guest/%.gcc-O3: tests/guest/%.c
+	@mkdir -p $(dir $@)
+	gcc $(GUEST_CFLAGS) -O3 -o $@ $< -lm
+$(BUILD)/guest/%.clang-O2: tests/guest/%.c
+	@mkdir -p $(dir $@)
+	clang $(GUEST_CFLAGS) -O2 -o $@ $< -lm
 $(BUILD)/guest/%.musl-O0: tests/guest/%.c
 	@mkdir -p $(dir $@)
 	musl-gcc $(GUEST_CFLAGS) -O0 -o $@ $< -lm
