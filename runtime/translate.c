@@ -1,6 +1,6 @@
 /* translate.c — one guest block from pc to an RtBlock ready to run.
  *
- *   fe_translate_block -> -d in_asm, -d ir -> opt_run -> ir_verify -> -d opt
+ *   fe_translate_block -> -d in_asm, -d ir -> opt_run_folded -> ir_verify -> -d opt
  *     -> backend compile -> -d out_asm -> record, insert, chain
  *
  * Every failure has a recovery, so translation never fails:
@@ -101,12 +101,11 @@ static bool build_ir(RtProcess *p, CodeWindow *w, uint64_t pc, const FeOptions *
     IrBlock *ir = p->scratch;
     fe_translate_block(ir, pc, window_fetch, w, fo, res);
     if (rt_log_on(p, RT_LOG_IN_ASM)) {
-        size_t n;
-        uint8_t *bytes = fetch_bytes(p, pc, ir->guest_len, &n);
+        /* the block's bytes are in the window already: no second copy */
+        size_t n = ir->guest_len < w->n ? ir->guest_len : w->n;
         rt_log_printf(p, "----------------\nIN: block 0x%llx, %u guest instructions\n",
                       (unsigned long long)pc, ir->guest_insns);
-        rt_log_guest_code(p, pc, bytes, n);
-        free(bytes);
+        rt_log_guest_code(p, pc, w->bytes, n);
     }
     if (rt_log_on(p, RT_LOG_IR)) {
         rt_log_printf(p, "IR: block 0x%llx\n", (unsigned long long)pc);
