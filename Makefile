@@ -36,7 +36,7 @@ SAN      ?=
 CHECKS   ?=
 NDEBUG_FLAG := $(if $(CHECKS),,-DNDEBUG)
 CAPSTONE_CFLAGS := $(shell $(PKG_CONFIG) --cflags capstone 2>/dev/null)
-CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -I. $(CAPSTONE_CFLAGS) $(OPT) $(NDEBUG_FLAG) $(SAN) -MMD -MP
+CFLAGS   := -std=c11 -D_GNU_SOURCE -frounding-math -fno-math-errno -Wall -Wextra -Werror -g -I. $(CAPSTONE_CFLAGS) $(OPT) $(NDEBUG_FLAG) $(SAN) -MMD -MP
 LDFLAGS  := $(SAN)
 LIBS     := -lcapstone -lelf -lxxhash -lm -lpthread
 

@@ -6,10 +6,11 @@
  *     stp x19..x28, d8..d15                    callee-saved registers the blocks may use
  *     sub sp, sp, #A64_FRAME_BYTES             the spill frame (codegen.h)
  *     save the host FPCR at [sp + 8], set A64_FPCR_DEFAULT
+ *     [fenv: ir_fenv_set(the guest's FP environment word), ir.h]
  *     mov x28, x0; [mov x27, #guest_base]
  *     adr x30, epilogue; str x30, [sp]; br x1  run the block with x30 = the way out
  *   epilogue (an exit's `ret` lands here with the exit word in x0):
- *     restore FPCR, add sp, restore the registers, ret
+ *     [fenv: ir_fenv_store_flags(&word)], restore FPCR, add sp, restore the registers, ret
  * Alignment: sp stays 16-byte aligned throughout (160 and the frame are multiples of 16), so
  * a helper called from a block sees the AAPCS64 stack alignment without any adjustment. The
  * exit path needs no knowledge of where the epilogue is: blocks are position independent. A
@@ -263,12 +264,28 @@ void *a64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
     a64_mov_imm(e, A64_TMP0, A64_FPCR_DEFAULT);
     a64_msr_fpcr(e, A64_TMP0);
     a64_mov_rr(e, true, A64_REG_STATE, A64_X0);
+    if (gi->fenv) {
+        /* The guest's FP environment word (ir.h) through ir_fenv_set, which maps it onto FPCR
+         * and FPSR; x19 (saved above, free until the block runs) keeps the code address. */
+        a64_mov_rr(e, true, A64_X19, A64_X1);
+        a64_ldst_uoff(e, A64_LDRW, A64_X0, A64_REG_STATE, (int)(gi->fenv_offset / 4));
+        a64_mov_imm(e, A64_TMP0, (uint64_t)(uintptr_t)ir_fenv_set);
+        a64_blr(e, A64_TMP0);
+        a64_mov_rr(e, true, A64_X1, A64_X19);
+    }
     if (gi->guest_base != 0)
         a64_mov_imm(e, A64_REG_GUEST_BASE, gi->guest_base);
     a64_adr(e, A64_REG_LR, 12);         /* the epilogue: after adr, str, br */
     a64_ldst_uoff(e, A64_STRX, A64_REG_LR, A64_SP, A64_EPILOGUE_DISP / 8);
     a64_br(e, A64_X1);
     /* the shared epilogue: every exit returns here with its exit word in x0 */
+    if (gi->fenv) {         /* the sticky flags back into the guest's word; x19 keeps x0 */
+        a64_mov_rr(e, true, A64_X19, A64_X0);
+        add_imm(e, A64_X0, A64_REG_STATE, gi->fenv_offset);
+        a64_mov_imm(e, A64_TMP0, (uint64_t)(uintptr_t)ir_fenv_store_flags);
+        a64_blr(e, A64_TMP0);
+        a64_mov_rr(e, true, A64_X0, A64_X19);
+    }
     a64_ldst_uoff(e, A64_LDRX, A64_TMP0, A64_SP, A64_FPCR_SAVE_DISP / 8);
     a64_msr_fpcr(e, A64_TMP0);
     add_imm(e, A64_SP, A64_SP, A64_FRAME_BYTES);

@@ -1463,13 +1463,14 @@ static void cg_FCMP(CgCtx *c, const IrInsn *in)
 {
     bool dbl = ty(c, in->arg[0]) == IR_F64;
     unsigned a = vec_reg(c, in->arg[0], OPA_VEC), b = vec_reg(c, in->arg[1], OPB_VEC);
-    a64_fcmp(&c->e, dbl, a, b);
+    if (in->imm[1]) a64_fcmpe(&c->e, dbl, a, b);      /* signalling (x86 COMISD) */
+    else a64_fcmp(&c->e, dbl, a, b);
     unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
     a64_cset(&c->e, d, fcond_cc[in->imm[0]]);
     cg_def_gpr(c, d);
 }
 
-/* FCVTZS truncates (F2I_RN rounds first with FRINTN, ties to even). A64 saturates; x86 gives
+/* FCVTZS truncates (F2I_RN rounds first with FRINTI, by FPCR's mode: the FP environment). A64 saturates; x86 gives
  * the minimum value whenever the rounded input is not below 2^(w-1) (positive overflow) or is
  * NaN, and negative overflow saturates to the minimum on both. */
 static void f2i(CgCtx *c, const IrInsn *in, bool nearest)
@@ -1478,7 +1479,7 @@ static void f2i(CgCtx *c, const IrInsn *in, bool nearest)
     bool dbl = ty(c, in->arg[0]) == IR_F64, sf = in->type == IR_I64;
     unsigned a = vec_reg(c, in->arg[0], OPA_VEC);
     if (nearest) {
-        a64_fp2(e, A64_FRINTN, dbl, OPB_VEC, a);
+        a64_fp2(e, A64_FRINTI, dbl, OPB_VEC, a);
         a = OPB_VEC;
     }
     unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
@@ -1533,10 +1534,12 @@ static CgFn *const cg_table[IR_OP_COUNT] = {
 #undef IR_OP
 };
 
-/* An instruction that may be skipped when its result is unused: no effect besides the value. */
+/* An instruction that may be skipped when its result is unused: no effect besides the value
+ * (an FP op also raises the FP environment's flags, ir.h, so it is never skipped). */
 static bool removable(const IrInsn *in)
 {
-    return (ir_op_info[in->op].props & IRP_PURE) || in->op == IR_GET;
+    uint32_t props = ir_op_info[in->op].props;
+    return (props & (IRP_PURE | IRP_FPENV)) == IRP_PURE || in->op == IR_GET;
 }
 
 /* Whether needed instruction r emits any code (only meaningful after the backward pass). */

@@ -88,8 +88,8 @@ typedef enum A64Ins {
     A64_FADD = 0x1E202800, A64_FSUB = 0x1E203800, A64_FMUL = 0x1E200800,
     A64_FDIV = 0x1E201800, A64_FMAX = 0x1E204800, A64_FMIN = 0x1E205800,
     A64_FSQRT = 0x1E21C000, A64_FNEG = 0x1E214000, A64_FMOV = 0x1E204000,
-    A64_FRINTN = 0x1E244000,
-    A64_FCMP = 0x1E202000, A64_FCSEL = 0x1E200C00,
+    A64_FRINTN = 0x1E244000, A64_FRINTI = 0x1E27C000,
+    A64_FCMP = 0x1E202000, A64_FCMPE = 0x1E202010, A64_FCSEL = 0x1E200C00,
     A64_FCVT_SD = 0x1E22C000,       /* double = single */
     A64_FCVT_DS = 0x1E624000,       /* single = double */
     /* FP <-> integer (A64F_SF: X register; A64F_DBL: double) */
@@ -571,7 +571,7 @@ static inline void a64_fp3(A64Emit *e, A64Ins op, bool dbl, unsigned vd, unsigne
     a64_w(e, op | A64F_DBL(dbl) | A64F_RM(vm) | A64F_RN(vn) | A64F_RD(vd));
 }
 
-/* op dd, dn (FSQRT, FNEG, FMOV, FRINTN; FCVT_SD/FCVT_DS carry their types) */
+/* op dd, dn (FSQRT, FNEG, FMOV, FRINTN, FRINTI; FCVT_SD/FCVT_DS carry their types) */
 static inline void a64_fp2(A64Emit *e, A64Ins op, bool dbl, unsigned vd, unsigned vn)
 {
     a64_w(e, op | A64F_DBL(dbl) | A64F_RN(vn) | A64F_RD(vd));
@@ -580,6 +580,12 @@ static inline void a64_fp2(A64Emit *e, A64Ins op, bool dbl, unsigned vd, unsigne
 static inline void a64_fcmp(A64Emit *e, bool dbl, unsigned vn, unsigned vm)
 {
     a64_w(e, A64_FCMP | A64F_DBL(dbl) | A64F_RM(vm) | A64F_RN(vn));
+}
+
+/* FCMPE: FCMP that raises Invalid Operation for a quiet NaN too (x86 COMISD). */
+static inline void a64_fcmpe(A64Emit *e, bool dbl, unsigned vn, unsigned vm)
+{
+    a64_w(e, A64_FCMPE | A64F_DBL(dbl) | A64F_RM(vm) | A64F_RN(vn));
 }
 
 static inline void a64_fcsel(A64Emit *e, bool dbl, unsigned vd, unsigned vn, unsigned vm,

@@ -4,11 +4,12 @@
  * Trampoline, enter(state = rdi, code = rsi), SysV:
  *     push rbp, rbx, r12, r13, r14, r15       callee-saved registers the blocks may use
  *     sub rsp, X64_FRAME_BYTES                 the spill frame (codegen.h)
- *     save the host MXCSR, load X64_MXCSR_DEFAULT
+ *     save the host MXCSR, load the guest's FP environment word (IrGuestInfo.fenv, every
+ *     exception masked; ir.h) or X64_MXCSR_DEFAULT
  *     mov r14, rdi; [mov r15, guest_base]
  *     call rsi                                 run the block
  *   epilogue (an exit's `ret` lands here with the exit word in rax):
- *     restore MXCSR, add rsp, pop, ret rax
+ *     [store MXCSR's sticky flags into the guest's word], restore MXCSR, add rsp, pop, ret rax
  * Alignment: enter is called with rsp = 8 mod 16; six pushes keep that; the frame is a multiple
  * of 16; `call rsi` pushes 8 more, so blocks run with rsp = 0 mod 16 (slots 16-byte aligned) and
  * a helper called from a block sees the SysV entry alignment without any adjustment. Using
@@ -225,13 +226,29 @@ void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
         x64_push_r(e, saved[i]);
     x64_alu_ri(e, X64_SUB, 8, X64_RSP, X64_FRAME_BYTES);
     x64_stmxcsr_m(e, x64_m(X64_RSP, X64_MXCSR_SAVE_DISP));
-    x64_mov_xi(e, 4, x64_m(X64_RSP, 0), (int32_t)X64_MXCSR_DEFAULT);
+    if (gi->fenv) {         /* the guest's FP environment word, every exception masked */
+        x64_mov_rx(e, 4, X64_RAX, x64_m(X64_RDI, (int32_t)gi->fenv_offset));
+        x64_alu_ri(e, X64_OR, 4, X64_RAX, (int32_t)IR_FENV_MASKS);
+        x64_mov_xr(e, 4, x64_m(X64_RSP, 0), X64_RAX);
+    } else {
+        x64_mov_xi(e, 4, x64_m(X64_RSP, 0), (int32_t)X64_MXCSR_DEFAULT);
+    }
     x64_ldmxcsr_m(e, x64_m(X64_RSP, 0));
     x64_mov_rr(e, 8, X64_REG_STATE, X64_RDI);
     if (gi->guest_base != 0)
         x64_mov_ri(e, X64_REG_GUEST_BASE, gi->guest_base);
     x64_call_x(e, x64_r(X64_RSI));
     /* the shared epilogue: every exit returns here with its exit word in rax */
+    if (gi->fenv) {         /* the sticky flags back into the guest's word */
+        int32_t off = (int32_t)gi->fenv_offset;
+        x64_stmxcsr_m(e, x64_m(X64_RSP, 0));
+        x64_mov_rx(e, 4, X64_RCX, x64_m(X64_RSP, 0));
+        x64_alu_ri(e, X64_AND, 4, X64_RCX, (int32_t)IR_FENV_FLAGS);
+        x64_mov_rx(e, 4, X64_RDX, x64_m(X64_REG_STATE, off));
+        x64_alu_ri(e, X64_AND, 4, X64_RDX, (int32_t)~IR_FENV_FLAGS);
+        x64_alu_rr(e, X64_OR, 4, X64_RDX, X64_RCX);
+        x64_mov_xr(e, 4, x64_m(X64_REG_STATE, off), X64_RDX);
+    }
     x64_ldmxcsr_m(e, x64_m(X64_RSP, X64_MXCSR_SAVE_DISP));
     x64_alu_ri(e, X64_ADD, 8, X64_RSP, X64_FRAME_BYTES);
     for (unsigned i = 6; i-- > 0;)

@@ -1352,30 +1352,65 @@ static bool fcmp_fusable(int64_t pred, X64Cond *cc, bool *swap)
     }
 }
 
-/* CMPSS/CMPSD take the IrFCond value as their predicate; bit 0 of the mask is the answer. An
- * FCMP that only the next EXIT_IF or SELECT reads (in_flags) is a UCOMIS left in the flags. */
+/* Whether CMPSS/CMPSD with predicate `pred` raises IE on a quiet NaN: LT LE NLT NLE do. */
+static bool cmpss_signals(int64_t pred)
+{
+    return pred == IR_FLT || pred == IR_FLE || pred == IR_FNLT || pred == IR_FNLE;
+}
+
+/* UCOMIS, or COMIS for a signalling FCMP (imm1): the same flags, IE on any NaN. */
+static void fcmp_comis(CgCtx *c, const IrInsn *in, bool f32, IrRef x, IrRef y)
+{
+    X64SseOp op = in->imm[1] ? (f32 ? X64_COMISS : X64_COMISD)
+                             : (f32 ? X64_UCOMISS : X64_UCOMISD);
+    unsigned xr = xmm_reg(c, x, X64_XMM0);
+    x64_sse_rx(&c->e, op, xr, xmm_rm(c, y, X64_XMM1));
+}
+
+/* An FCMP that only the next EXIT_IF or SELECT reads (in_flags) is a (U)COMIS left in the
+ * flags. Otherwise CMPSS/CMPSD, whose predicate is the IrFCond value (bit 0 of the mask is the
+ * answer), when its signalling matches imm1; else (U)COMIS and SETcc (EQ/NEQ: two). */
 static void cg_FCMP(CgCtx *c, const IrInsn *in)
 {
     bool f32 = ty(c, in->arg[0]) == IR_F32;
+    int64_t pred = in->imm[0];
     X64Cond cc;
     bool swap;
-    if (c->val[c->cur].in_flags && fcmp_fusable(in->imm[0], &cc, &swap)) {
-        IrRef x = swap ? in->arg[1] : in->arg[0], y = swap ? in->arg[0] : in->arg[1];
-        unsigned xr = xmm_reg(c, x, X64_XMM0);
-        x64_sse_rx(&c->e, f32 ? X64_UCOMISS : X64_UCOMISD, xr, xmm_rm(c, y, X64_XMM1));
+    if (c->val[c->cur].in_flags && fcmp_fusable(pred, &cc, &swap)) {
+        fcmp_comis(c, in, f32, swap ? in->arg[1] : in->arg[0], swap ? in->arg[0] : in->arg[1]);
         c->flags_cc = cc;
         return;
     }
-    X64SseOp op = f32 ? X64_CMPSS : X64_CMPSD;
-    load_xmm(c, X64_XMM0, in->arg[0]);
-    x64_sse_rxi(&c->e, op, X64_XMM0, xmm_rm(c, in->arg[1], X64_XMM1), (uint8_t)in->imm[0]);
+    if (cmpss_signals(pred) == (in->imm[1] != 0)) {
+        X64SseOp op = f32 ? X64_CMPSS : X64_CMPSD;
+        load_xmm(c, X64_XMM0, in->arg[0]);
+        x64_sse_rxi(&c->e, op, X64_XMM0, xmm_rm(c, in->arg[1], X64_XMM1), (uint8_t)pred);
+        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
+        x64_sse_rx(&c->e, X64_MOVD_FROMX, X64_XMM0, x64_r(d));
+        x64_alu_ri(&c->e, X64_AND, 4, d, 1);
+        cg_def_gpr(c, d);
+        return;
+    }
+    if (fcmp_fusable(pred, &cc, &swap)) {
+        fcmp_comis(c, in, f32, swap ? in->arg[1] : in->arg[0], swap ? in->arg[0] : in->arg[1]);
+        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
+        x64_setcc_x(&c->e, cc, x64_r(d));
+        x64_movzx_rx(&c->e, 1, d, x64_r(d));
+        cg_def_gpr(c, d);
+        return;
+    }
+    /* EQ: ZF and not PF; NEQ: not ZF or PF. RCX is free between instructions (scratch). */
+    fcmp_comis(c, in, f32, in->arg[0], in->arg[1]);
+    bool eq = pred == IR_FEQ;
     unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    x64_sse_rx(&c->e, X64_MOVD_FROMX, X64_XMM0, x64_r(d));
-    x64_alu_ri(&c->e, X64_AND, 4, d, 1);
+    x64_setcc_x(&c->e, eq ? X64_CC_E : X64_CC_NE, x64_r(d));
+    x64_setcc_x(&c->e, eq ? X64_CC_NP : X64_CC_P, x64_r(X64_RCX));
+    x64_alu_rr(&c->e, eq ? X64_AND : X64_OR, 4, d, X64_RCX);
+    x64_movzx_rx(&c->e, 1, d, x64_r(d));
     cg_def_gpr(c, d);
 }
 
-/* CVTT* truncate; CVT* round per MXCSR, which the trampoline sets to round-to-nearest. */
+/* CVTT* truncate; CVT* round per MXCSR, which holds the guest's FP environment (ir.h). */
 static void f2i(CgCtx *c, const IrInsn *in, bool nearest)
 {
     bool f32 = ty(c, in->arg[0]) == IR_F32;
@@ -1431,10 +1466,12 @@ static CgFn *const cg_table[IR_OP_COUNT] = {
 #undef IR_OP
 };
 
-/* An instruction that may be skipped when its result is unused: no effect besides the value. */
+/* An instruction that may be skipped when its result is unused: no effect besides the value
+ * (an FP op also raises the FP environment's flags, ir.h, so it is never skipped). */
 static bool removable(const IrInsn *in)
 {
-    return (ir_op_info[in->op].props & IRP_PURE) || in->op == IR_GET;
+    uint32_t props = ir_op_info[in->op].props;
+    return (props & (IRP_PURE | IRP_FPENV)) == IRP_PURE || in->op == IR_GET;
 }
 
 /* Whether needed instruction r emits any code (only meaningful after the backward pass). */

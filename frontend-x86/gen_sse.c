@@ -23,9 +23,10 @@
  *    before any state of the instruction changes;
  *  - scalar forms write only their low lane; loads of movss/movsd/movd/movq zero the rest of
  *    the register;
- *  - MXCSR: only its value is kept (ldmxcsr/stmxcsr/fxsave/fxrstor); arithmetic rounds to
- *    nearest and never raises SIMD exceptions (all masked, the Linux default), and
- *    cvtss2si/cvtsd2si round to nearest even whatever MXCSR.RC says.
+ *  - MXCSR is the IR's FP environment (ir.h): the FP ops round by its RC, honour DAZ and FTZ
+ *    and set its sticky flags, as on hardware; ldmxcsr/fxrstor load it (and end the block),
+ *    stmxcsr/fxsave read it through x86_sse_ldmxcsr/x86_sse_stmxcsr. Exceptions behave as
+ *    masked whatever the mask bits say (unmasked SIMD exceptions are not delivered yet).
  */
 #include <signal.h>
 
@@ -35,6 +36,8 @@
 /* Defined in x86_sse_helpers.c (registered by fe_register_helpers_sse there). */
 uint64_t x86_sse_int_op(void *state, uint64_t op_dst, uint64_t src_lo, uint64_t src_hi);
 uint64_t x86_sse_fence(void *state, uint64_t a0, uint64_t a1, uint64_t a2);
+uint64_t x86_sse_ldmxcsr(void *state, uint64_t image, uint64_t a1, uint64_t a2);
+uint64_t x86_sse_stmxcsr(void *state, uint64_t a0, uint64_t a1, uint64_t a2);
 
 /* How an XMM register is read and written: always as the whole V128 field (GET/PUT v128 at
  * X86_OFF_XMM(reg, 0)), never as a part of it. A scalar op reads its operand as the register's
@@ -448,6 +451,12 @@ static bool gen_SHUFP(FeCtx *c, bool dbl)
 
 /* ================================================================ floating point */
 
+/* Whether CMPSS/CMPSD predicate `pred` (0-7) signals IE on a quiet NaN: LT LE NLT NLE. */
+static unsigned pred_signals(unsigned pred)
+{
+    return pred == IR_FLT || pred == IR_FLE || pred == IR_FNLT || pred == IR_FNLE;
+}
+
 /* Scalar form (ss: size 4, sd: size 8): low lane = op(low lane, source); the rest kept. The
  * lane stays F32/F64 throughout; only cmpss/cmpsd make an integer mask. */
 static bool gen_FP_scalar(FeCtx *c, IrOp op, unsigned size, unsigned pred)
@@ -460,7 +469,7 @@ static bool gen_FP_scalar(FeCtx *c, IrOp op, unsigned size, unsigned pred)
     } else {
         IrRef a = xmm_lowf(c, i->reg, size);
         if (op == IR_FCMP) {
-            IrRef t = ir_emit(&c->b, IR_FCMP, IR_I8, a, b, IR_NONE, pred, 0);
+            IrRef t = ir_emit(&c->b, IR_FCMP, IR_I8, a, b, IR_NONE, pred, pred_signals(pred));
             r = ir_select(&c->b, it, t, ir_const(&c->b, it, ~0ull), ir_const(&c->b, it, 0));
             r = ir_op1(&c->b, IR_BITCAST, ft, r);
         } else {
@@ -523,16 +532,18 @@ static bool gen_CMP(FeCtx *c, SsePfx p)
 }
 
 /* comiss/ucomiss/comisd/ucomisd: ZF PF CF = 111 unordered, 000 greater, 001 less, 100 equal;
- * OF SF AF cleared. (They differ only in which NaNs signal #I, masked here.) */
+ * OF SF AF cleared. They differ only in which NaNs raise IE: any for comis (0F 2F), only a
+ * signalling one for ucomis (0F 2E), which is FCMP's imm1. */
 static bool gen_COMIS(FeCtx *c, unsigned size)
 {
     const X86Insn *i = c->insn;
+    unsigned sig = i->opcode == 0x2f;
     IrRef b = src_lowf(c, size);
     IrRef a = xmm_lowf(c, i->reg, size);
-    IrRef unord = ir_emit(&c->b, IR_FCMP, IR_I8, a, b, IR_NONE, IR_FUNORD, 0);
-    IrRef eq = ir_emit(&c->b, IR_FCMP, IR_I8, a, b, IR_NONE, IR_FEQ, 0);
+    IrRef unord = ir_emit(&c->b, IR_FCMP, IR_I8, a, b, IR_NONE, IR_FUNORD, sig);
+    IrRef eq = ir_emit(&c->b, IR_FCMP, IR_I8, a, b, IR_NONE, IR_FEQ, sig);
     /* b NLE a: unordered, or a < b. */
-    IrRef cf = ir_emit(&c->b, IR_FCMP, IR_I8, b, a, IR_NONE, IR_FNLE, 0);
+    IrRef cf = ir_emit(&c->b, IR_FCMP, IR_I8, b, a, IR_NONE, IR_FNLE, sig);
     IrRef zf = ir_op2(&c->b, IR_OR, IR_I8, eq, unord);
     IrRef bits = ir_op1(&c->b, IR_ZEXT, IR_I64, cf);
     bits = ir_op2(&c->b, IR_OR, IR_I64, bits,
@@ -648,6 +659,15 @@ static void check_mxcsr(FeCtx *c, IrRef v)
     ir_exit_if(&c->b, bad, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, SIGSEGV, SI_KERNEL));
 }
 
+/* MXCSR = v (checked): the state and the host's FP environment (x86_sse_ldmxcsr), then the
+ * block ends, so no FP op after it shares a translation (or a CSE'd value) with the ones that
+ * ran under the old rounding and flush modes. */
+static void set_mxcsr(FeCtx *c, IrRef v)
+{
+    fe_call(c, x86_sse_ldmxcsr, ir_op1(&c->b, IR_ZEXT, IR_I64, v), IR_NONE, IR_NONE);
+    fe_exit_jump(c, c->next_pc);
+}
+
 /* Layout of the 512-byte fxsave area (Intel SDM Vol. 1, 10.5.1). */
 enum {
     FXS_FCW = 0, FXS_FSW = 2, FXS_FTW = 4, FXS_FOP = 6, FXS_FIP = 8, FXS_FDP = 16,
@@ -661,7 +681,7 @@ static bool gen_FXSAVE(FeCtx *c)
 {
     IrRef base = sse_ea(c, true);
     fe_call(c, x87_h_fxsave, base, k64(c, (c->insn->rex & 8) != 0), k64(c, 0));
-    IrRef mx = ir_op1(&c->b, IR_ZEXT, IR_I64, ir_get(&c->b, IR_I32, X86_OFF_MXCSR));
+    IrRef mx = fe_call(c, x86_sse_stmxcsr, IR_NONE, IR_NONE, IR_NONE);
     mx = ir_op2(&c->b, IR_OR, IR_I64, mx, k64(c, (uint64_t)SSE_MXCSR_MASK << 32));
     fe_store(c, ir_op2(&c->b, IR_ADD, IR_I64, base, k64(c, FXS_MXCSR)), mx);
     for (unsigned r = 0; r < 16; r++)
@@ -680,8 +700,8 @@ static bool gen_FXRSTOR(FeCtx *c)
         x[r] = fe_load(c, IR_V128, ir_op2(&c->b, IR_ADD, IR_I64, base, k64(c, FXS_XMM0 + 16 * r)));
     check_mxcsr(c, mx);
     fe_call(c, x87_h_fxrstor, base, k64(c, (c->insn->rex & 8) != 0), k64(c, 0));
-    ir_put(&c->b, X86_OFF_MXCSR, mx);
     for (unsigned r = 0; r < 16; r++) xmm_put(c, r, x[r]);
+    set_mxcsr(c, mx);
     return true;
 }
 
@@ -703,12 +723,15 @@ static bool gen_GRP15(FeCtx *c, SsePfx p)
     case 2: {   /* ldmxcsr m32 */
         IrRef v = fe_load(c, IR_I32, sse_ea(c, false));
         check_mxcsr(c, v);
-        ir_put(&c->b, X86_OFF_MXCSR, v);
+        set_mxcsr(c, v);
         return true;
     }
-    case 3:     /* stmxcsr m32 */
-        fe_store(c, sse_ea(c, false), ir_get(&c->b, IR_I32, X86_OFF_MXCSR));
+    case 3: {   /* stmxcsr m32: the address first, so a fault comes before the helper */
+        IrRef addr = sse_ea(c, false);
+        IrRef v = fe_call(c, x86_sse_stmxcsr, IR_NONE, IR_NONE, IR_NONE);
+        fe_store(c, addr, ir_op1(&c->b, IR_TRUNC, IR_I32, v));
         return true;
+    }
     default:
         return false;   /* xsave family, clflush: not advertised */
     }

@@ -12,6 +12,11 @@
  *       the same operations on the 64-bit MMX values a and b (gen_mmx.c): int_op on vectors
  *       whose high halves are zero, except that the packs get b as the high half of a, so
  *       the low 64 bits of the result are the MMX pack; returns those 64 bits.
+ *   x86_sse_ldmxcsr(state, image) / x86_sse_stmxcsr(state)
+ *       MXCSR while generated code runs: its control bits are X86State.mxcsr and the host's
+ *       FP unit (loaded by the trampoline, ir.h "The FP environment"); its sticky flags are the
+ *       host's until the block returns. ldmxcsr (and fxrstor) writes both; stmxcsr (and
+ *       fxsave) reads the control bits from the state and the flags from the host.
  *   x86_sse_fence(state)
  *       lfence/sfence/mfence: a sequentially consistent host fence. The IR CALL is ordered
  *       with every guest load and store, so the fence sits where the guest put it.
@@ -25,6 +30,8 @@
 
 uint64_t x86_sse_int_op(void *state, uint64_t op_dst, uint64_t src_lo, uint64_t src_hi);
 uint64_t x86_sse_fence(void *state, uint64_t a0, uint64_t a1, uint64_t a2);
+uint64_t x86_sse_ldmxcsr(void *state, uint64_t image, uint64_t a1, uint64_t a2);
+uint64_t x86_sse_stmxcsr(void *state, uint64_t a0, uint64_t a1, uint64_t a2);
 uint64_t x86_mmx_int_op(void *state, uint64_t op, uint64_t a, uint64_t b);
 
 static int8_t sat_s8(int v) { return (int8_t)(v > 127 ? 127 : v < -128 ? -128 : v); }
@@ -144,8 +151,26 @@ uint64_t x86_sse_fence(void *state, uint64_t a0, uint64_t a1, uint64_t a2)
     return 0;
 }
 
+uint64_t x86_sse_ldmxcsr(void *state, uint64_t image, uint64_t a1, uint64_t a2)
+{
+    (void)a1; (void)a2;
+    X86State *st = state;
+    st->mxcsr = (uint32_t)image;
+    ir_fenv_set((uint32_t)image);
+    return 0;
+}
+
+uint64_t x86_sse_stmxcsr(void *state, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    (void)a0; (void)a1; (void)a2;
+    const X86State *st = state;
+    return (st->mxcsr & ~IR_FENV_FLAGS) | (ir_fenv_get() & IR_FENV_FLAGS);
+}
+
 void fe_register_helpers_sse(void)
 {
+    ir_helper_register(x86_sse_ldmxcsr, "sse_ldmxcsr");
+    ir_helper_register_reader(x86_sse_stmxcsr, "sse_stmxcsr");
     ir_helper_register(x86_sse_int_op, "sse_int_op");
     ir_helper_register(x86_sse_fence, "sse_fence");
     ir_helper_register(x86_mmx_int_op, "mmx_int_op");

@@ -61,6 +61,9 @@ enum {
     IRP_COMM    = 1u << 6,  /* commutative in arg0/arg1 */
     IRP_EXIT    = 1u << 7,  /* may leave the block */
     IRP_TERM    = 1u << 8,  /* always leaves the block: must be the last instruction */
+    IRP_FPENV   = 1u << 9,  /* floating point: rounds and flushes by the FP environment and
+                               raises its sticky flags (see "The FP environment" below), so
+                               it is never folded, never deleted, never moved; CSE is fine */
 };
 
 typedef enum IrOp {
@@ -304,7 +307,38 @@ typedef struct IrGuestInfo {
      * number of entries. The interpreter ignores both. */
     int32_t jc_offset;
     uint32_t jc_bits;
+    /* The guest's FP environment word (fenv true): see "The FP environment". */
+    bool fenv;
+    uint32_t fenv_offset;   /* byte offset of the 32-bit word in the state */
 } IrGuestInfo;
+
+/* ---------------------------------------------------------------- the FP environment
+ *
+ * IRP_FPENV ops round by the environment's rounding control, treat denormal inputs as zero
+ * under DAZ, flush tiny results under FTZ, and OR the exceptions they raise into its sticky
+ * flags (exceptions are always masked: results are the masked responses). The environment is
+ * a 32-bit word in the x86 MXCSR layout (ir_fenv.c); a guest with IrGuestInfo.fenv keeps it
+ * in its state at fenv_offset. Generated code and the interpreter run with the host's FP unit
+ * loaded from that word (the backends' trampolines, ir_interp_run) and store the host's flags
+ * back into it when they return; in between, the host's unit is the truth, so a C helper that
+ * reads or changes the environment uses ir_fenv_get/ir_fenv_set. Without fenv, blocks run
+ * with IR_FENV_DEFAULT and nothing is stored. */
+#define IR_FENV_FLAGS   0x003fu     /* IE DE ZE OE UE PE */
+#define IR_FENV_DAZ     0x0040u
+#define IR_FENV_MASKS   0x1f80u     /* every exception masked */
+#define IR_FENV_RC      0x6000u
+#define IR_FENV_FTZ     0x8000u
+#define IR_FENV_DEFAULT 0x1f80u     /* round to nearest, no flush, no flags */
+/* The host's current environment as a word (masks always reported set). */
+uint32_t ir_fenv_get(void);
+/* Load the host's environment from a word (its masks are ignored: the host keeps all set). */
+void ir_fenv_set(uint32_t word);
+/* Around running guest code: load the guest's word (or the default) and return the caller's
+ * environment; then store the host's flags back into the guest's word and restore. */
+uint32_t ir_fenv_enter(const void *state, const IrGuestInfo *gi);
+void ir_fenv_leave(void *state, const IrGuestInfo *gi, uint32_t saved);
+/* Replace the sticky flags of *word with the host's (a trampoline's way out). */
+void ir_fenv_store_flags(uint32_t *word);
 
 /* Run a block exactly. Returns the exit word (bits 32-47 hold the exit index, counting EXIT_IF
  * and EXIT in order from 0). Guest memory is reached at host address guest_base + guest address;

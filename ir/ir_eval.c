@@ -7,8 +7,9 @@
  * behaviour. Values follow IrValue's convention: integers zero-extended in lo, F32/F64 bit
  * patterns in lo, V128 in lo (bits 0-63) and hi (bits 64-127).
  *
- * Floating point is computed with the host's C float/double in round-to-nearest, with the x86
- * SSE NaN rules applied explicitly (hosts differ: aarch64 produces a positive default NaN):
+ * Floating point is computed with the host's C float/double in the FP environment of the
+ * moment (ir.h: rounding, FTZ and the sticky flags are the host's; DAZ is applied here), with
+ * the x86 SSE NaN rules applied explicitly (hosts differ: aarch64 produces a positive default NaN):
  *   - a NaN input gives the first NaN operand (a before b), quieted;
  *   - an invalid operation on non-NaN inputs (0/0, inf-inf, 0*inf, sqrt(-x)) gives the default
  *     NaN, negative and quiet (0xFFC00000 / 0xFFF8000000000000);
@@ -340,107 +341,211 @@ static bool f64_is_nan(uint64_t b)
     return ((b >> 52) & 0x7ff) == 0x7ff && (b & 0xfffffffffffffull) != 0;
 }
 
-/* Binary arithmetic with the x86 NaN rules. */
+static bool is_nan_bits(IrType t, uint64_t b) { return t == IR_F32 ? f32_is_nan(b) : f64_is_nan(b); }
+
+static bool is_snan_bits(IrType t, uint64_t b)
+{
+    return is_nan_bits(t, b) && !(b & (t == IR_F32 ? F32_QUIET : F64_QUIET));
+}
+
+/* Exceptions: the host computes with the operation itself wherever the host raises what x86
+ * raises (the arithmetic, sqrt, conversions between float types and from integers, compares
+ * for DE); the rest is raised explicitly by float operations: IE for signalling NaNs where the
+ * code returns a NaN without operating, IE for any NaN in MINSD/MAXSD and signalling compares,
+ * IE and PE of the conversions to integers (raise_invalid, raise_inexact). DAZ is applied
+ * here (inputs first), so it holds on hosts whose flush mode differs; FTZ and the rounding control are the host's (ir_fenv.c). The
+ * file is built with -frounding-math (every operation at run time, in the environment of the
+ * moment) and -fno-math-errno (no extra compares of the inputs around sqrt, which would raise
+ * DE); volatile operands keep the operations whose result the NaN rules then drop. */
+static volatile float fe_zero = 0.0f, fe_one = 1.0f, fe_three = 3.0f;
+
+/* IE and PE raised by float operations themselves: glibc's feraiseexcept sets some flags in
+ * the x87 status word, which is not the FP environment (MXCSR on x86_64). */
+static void raise_invalid(void) { volatile float r = fe_zero / fe_zero; (void)r; }
+static void raise_inexact(void) { volatile float r = fe_one / fe_three; (void)r; }
+
+/* Under DAZ, a denormal input is a zero of its sign. */
+static uint64_t daz_input(IrType t, uint64_t b, bool daz)
+{
+    if (!daz) return b;
+    if (t == IR_F32)
+        return ((b >> 23) & 0xff) == 0 ? b & 0x80000000u : b;
+    return ((b >> 52) & 0x7ff) == 0 ? b & 0x8000000000000000ull : b;
+}
+
+static bool env_daz(void) { return (ir_fenv_get() & IR_FENV_DAZ) != 0; }
+
+/* Binary arithmetic with the x86 NaN rules; the host operation runs in every case, so an SNaN
+ * raises IE and a denormal DE exactly as the x86 instruction does (volatile: the result is
+ * dropped when an input is a NaN). */
 static uint64_t f32_arith(IrOp op, uint64_t a, uint64_t b)
 {
     a &= 0xffffffffu;
     b &= 0xffffffffu;
+    volatile float x = f32_of(a), y = f32_of(b);
+    float r;
+    switch (op) {
+    case IR_FADD: r = x + y; break;
+    case IR_FSUB: r = x - y; break;
+    case IR_FMUL: r = x * y; break;
+    default:      r = x / y; break;
+    }
     if (f32_is_nan(a))
         return a | F32_QUIET;
     if (f32_is_nan(b))
         return b | F32_QUIET;
-    float x = f32_of(a), y = f32_of(b), r;
-    switch (op) {
-    case IR_FADD: r = x + y; break;
-    case IR_FSUB: r = x - y; break;
-    case IR_FMUL: r = x * y; break;
-    default:      r = x / y; break;
-    }
-    return isnan(r) ? F32_DEFAULT_NAN : bits_of_f32(r);
+    return f32_is_nan(bits_of_f32(r)) ? F32_DEFAULT_NAN : bits_of_f32(r);
 }
 
 static uint64_t f64_arith(IrOp op, uint64_t a, uint64_t b)
 {
-    if (f64_is_nan(a))
-        return a | F64_QUIET;
-    if (f64_is_nan(b))
-        return b | F64_QUIET;
-    double x = f64_of(a), y = f64_of(b), r;
+    volatile double x = f64_of(a), y = f64_of(b);
+    double r;
     switch (op) {
     case IR_FADD: r = x + y; break;
     case IR_FSUB: r = x - y; break;
     case IR_FMUL: r = x * y; break;
     default:      r = x / y; break;
     }
-    return isnan(r) ? F64_DEFAULT_NAN : bits_of_f64(r);
+    if (f64_is_nan(a))
+        return a | F64_QUIET;
+    if (f64_is_nan(b))
+        return b | F64_QUIET;
+    return f64_is_nan(bits_of_f64(r)) ? F64_DEFAULT_NAN : bits_of_f64(r);
 }
 
-/* Round to nearest, ties to even, without depending on the host's current rounding mode. */
-static double round_half_even(double x)
+/* F32 bits as F64 bits of the same value, by integer arithmetic: no host conversion, which
+ * would raise DE for a denormal (cvtss2si raises none). NaN payloads are not kept. */
+static uint64_t f32_as_f64_bits(uint64_t b)
 {
-    double t = trunc(x);
-    double diff = x - t;            /* exact: |diff| < 1 and x, t share the exponent range */
-    double ad = fabs(diff);
-    if (ad > 0.5 || (ad == 0.5 && fmod(t, 2.0) != 0.0))
-        t += diff > 0 ? 1.0 : -1.0;
-    return t;
+    uint64_t u = b & 0xffffffffu, sign = (u >> 31) << 63, m = u & 0x7fffff;
+    unsigned e = (u >> 23) & 0xff;
+    if (e == 0xff) return sign | (0x7ffull << 52) | (m << 29);
+    if (e == 0) {
+        if (m == 0) return sign;
+        int shift = 0;                  /* normalise: a denormal float is a normal double */
+        while (!(m & 0x800000)) { m <<= 1; shift++; }
+        return sign | ((uint64_t)(1023 - 126 - shift) << 52) | ((m & 0x7fffff) << 29);
+    }
+    return sign | ((uint64_t)(e - 127 + 1023) << 52) | (m << 29);
 }
 
-/* F32/F64 (as a double, exact) to I32/I64; NaN and out of range give the minimum value. */
-static uint64_t f_to_int(double x, unsigned w, bool round_nearest)
+/* F64 bits to I32/I64 as CVTTSD2SI (rc 3: toward zero) or CVTSD2SI (rc: the environment's
+ * rounding control, 0 nearest even, 1 down, 2 up, 3 zero), in integer arithmetic so no host
+ * FP operation raises anything: NaN and out of range give the minimum value and IE, an
+ * inexact result PE. */
+static uint64_t f_to_int(uint64_t bits, unsigned w, unsigned rc)
 {
     uint64_t indefinite = 1ull << (w - 1);
-    if (isnan(x))
+    bool neg = bits >> 63;
+    unsigned e = (bits >> 52) & 0x7ff;
+    uint64_t m = bits & 0xfffffffffffffull;
+    if (e == 0x7ff) {
+        raise_invalid();
         return indefinite;
-    double r = round_nearest ? round_half_even(x) : trunc(x);
-    /* r is an integer-valued double; the bounds -2^(w-1) and 2^(w-1) are exact doubles. */
-    double lo = -ldexp(1.0, (int)w - 1), hi = ldexp(1.0, (int)w - 1);
-    if (!(r >= lo && r < hi))
+    }
+    if (e != 0) m |= 1ull << 52;
+    else e = 1;
+    /* |value| = m * 2^(e - 1075): integer part ip, and whether the rest is 0, below, at or
+     * above one half (cmp_half -1, 0, 1) when rest != 0. */
+    uint64_t ip;
+    bool rest;
+    int cmp_half = -1;
+    int sh = (int)e - 1075;
+    if (sh >= 0) {
+        if (sh > 11) {                  /* |value| >= 2^64 */
+            raise_invalid();
+            return indefinite;
+        }
+        ip = m << sh;
+        rest = false;
+    } else if (-sh > 63) {
+        ip = 0;
+        rest = m != 0;                  /* m < 2^53 and -sh >= 64: below one half */
+    } else {
+        unsigned n = (unsigned)-sh;
+        ip = m >> n;
+        uint64_t r = m & ((1ull << n) - 1), half = 1ull << (n - 1);
+        rest = r != 0;
+        cmp_half = r < half ? -1 : r == half ? 0 : 1;
+    }
+    if (rest) {
+        bool up;
+        switch (rc & 3) {
+        case 0:  up = cmp_half > 0 || (cmp_half == 0 && (ip & 1)); break;
+        case 1:  up = neg; break;       /* toward -inf: magnitude grows when negative */
+        case 2:  up = !neg; break;
+        default: up = false; break;
+        }
+        if (up) ip++;
+    }
+    uint64_t limit = neg ? indefinite : indefinite - 1;   /* |min| = 2^(w-1), max = 2^(w-1)-1 */
+    if (ip > limit || (sh >= 0 && (ip >> sh) != m)) {
+        raise_invalid();
         return indefinite;
-    return (uint64_t)(int64_t)r & ir_mask(w);
+    }
+    if (rest)
+        raise_inexact();
+    return (neg ? 0 - ip : ip) & ir_mask(w);
 }
 
 /* F32 <-> F64 keeping NaN payloads the way x86 CVTSS2SD/CVTSD2SS do (quieted, top payload
- * bits kept), since the host's conversion of a NaN is not guaranteed to. */
+ * bits kept), since the host's conversion of a NaN is not guaranteed to; the host conversion
+ * runs anyway for its exceptions (IE for an SNaN, DE, and OE UE PE narrowing). */
 static uint64_t f32_to_f64_bits(uint64_t a)
 {
+    volatile float x = f32_of(a);
+    double d = x;
     if (f32_is_nan(a)) {
         uint64_t sign = (a >> 31) & 1, frac = a & 0x7fffff;
         return (sign << 63) | (0x7ffull << 52) | (frac << 29) | F64_QUIET;
     }
-    return bits_of_f64((double)f32_of(a));
+    return bits_of_f64(d);
 }
 
 static uint64_t f64_to_f32_bits(uint64_t a)
 {
+    volatile double x = f64_of(a);
+    float f = (float)x;
     if (f64_is_nan(a)) {
         uint64_t sign = a >> 63, frac = a & 0xfffffffffffffull;
         return (sign << 31) | (0xffull << 23) | (frac >> 29) | F32_QUIET;
     }
-    return bits_of_f32((float)f64_of(a));
+    return bits_of_f32(f);
 }
 
+/* The predicate on x, y (quiet comparisons: C's isless family raises no IE for a QNaN; the
+ * caller adds IE where the x86 compare raises it). */
 static bool fcond_holds(unsigned c, double x, double y)
 {
-    bool unord = isnan(x) || isnan(y);
+    bool unord = isunordered(x, y);
     switch (c) {
     case IR_FEQ:    return !unord && x == y;
-    case IR_FLT:    return !unord && x < y;
-    case IR_FLE:    return !unord && x <= y;
+    case IR_FLT:    return isless(x, y);
+    case IR_FLE:    return islessequal(x, y);
     case IR_FUNORD: return unord;
     case IR_FNEQ:   return unord || x != y;
-    case IR_FNLT:   return unord || !(x < y);
-    case IR_FNLE:   return unord || !(x <= y);
+    case IR_FNLT:   return !isless(x, y);
+    case IR_FNLE:   return !islessequal(x, y);
     case IR_FORD:   return !unord;
     default:        return false;
     }
 }
 
 /* Scalar FP ops; t is the result type, at the first input's type. */
-static bool eval_float(IrOp op, IrType t, const IrValue *a, const IrType *at, const int64_t *imm,
+static bool eval_float(IrOp op, IrType t, const IrValue *a_in, const IrType *at, const int64_t *imm,
                        IrValue *out)
 {
     IrValue r = { 0, 0 };
+    IrValue a[2] = { a_in[0], { 0, 0 } };
+    if (op != IR_FSQRT && op != IR_F2I && op != IR_F2I_RN && op != IR_I2F && op != IR_FCVT)
+        a[1] = a_in[1];
+    if (ir_type_is_float(at[0]) && op != IR_I2F) {
+        bool daz = env_daz();
+        a[0].lo = daz_input(at[0], a[0].lo, daz);
+        if (op != IR_FSQRT && op != IR_F2I && op != IR_F2I_RN && op != IR_FCVT)
+            a[1].lo = daz_input(at[0], a[1].lo, daz);
+    }
     switch (op) {
     case IR_FADD: case IR_FSUB: case IR_FMUL: case IR_FDIV:
         if (!ir_type_is_float(t) || at[0] != t || at[1] != t)
@@ -452,20 +557,30 @@ static bool eval_float(IrOp op, IrType t, const IrValue *a, const IrType *at, co
             return false;
         if (t == IR_F32) {
             uint64_t x = a[0].lo & 0xffffffffu;
-            float f = f32_of(x);
-            r.lo = f32_is_nan(x) ? x | F32_QUIET : f < 0 ? F32_DEFAULT_NAN : bits_of_f32(sqrtf(f));
+            volatile float f = f32_of(x);
+            float q = __builtin_sqrtf(f);       /* IE for an SNaN or a negative, DE, PE */
+            r.lo = f32_is_nan(x) ? x | F32_QUIET : f32_is_nan(bits_of_f32(q)) ? F32_DEFAULT_NAN : bits_of_f32(q);
         } else {
             uint64_t x = a[0].lo;
-            double d = f64_of(x);
-            r.lo = f64_is_nan(x) ? x | F64_QUIET : d < 0 ? F64_DEFAULT_NAN : bits_of_f64(sqrt(d));
+            volatile double d = f64_of(x);
+            double q = __builtin_sqrt(d);
+            r.lo = f64_is_nan(x) ? x | F64_QUIET : f64_is_nan(bits_of_f64(q)) ? F64_DEFAULT_NAN : bits_of_f64(q);
         }
         break;
     case IR_FMIN: case IR_FMAX: {
         if (!ir_type_is_float(t) || at[0] != t || at[1] != t)
             return false;
-        double x = t == IR_F32 ? f32_of(a[0].lo) : f64_of(a[0].lo);
-        double y = t == IR_F32 ? f32_of(a[1].lo) : f64_of(a[1].lo);
-        bool take_a = op == IR_FMIN ? x < y : x > y;    /* NaN or equal: b, bits unchanged */
+        bool take_a;
+        if (is_nan_bits(t, a[0].lo) || is_nan_bits(t, a[1].lo)) {
+            raise_invalid();        /* MINSD/MAXSD: IE for any NaN (and then no DE), b */
+            take_a = false;
+        } else if (t == IR_F32) {
+            volatile float x = f32_of(a[0].lo), y = f32_of(a[1].lo);
+            take_a = op == IR_FMIN ? isless(x, y) : isgreater(x, y);  /* DE from the compare */
+        } else {
+            volatile double x = f64_of(a[0].lo), y = f64_of(a[1].lo);
+            take_a = op == IR_FMIN ? isless(x, y) : isgreater(x, y);
+        }
         r.lo = (take_a ? a[0].lo : a[1].lo) & ir_mask(ir_type_bits(t));
         break;
     }
@@ -474,22 +589,33 @@ static bool eval_float(IrOp op, IrType t, const IrValue *a, const IrType *at, co
             return false;
         if ((uint64_t)imm[0] >= IR_FCOND_COUNT)
             return false;
-        double x = at[0] == IR_F32 ? f32_of(a[0].lo) : f64_of(a[0].lo);
-        double y = at[0] == IR_F32 ? f32_of(a[1].lo) : f64_of(a[1].lo);
-        r.lo = fcond_holds((unsigned)imm[0], x, y);
+        IrType ft = at[0];
+        bool nan = is_nan_bits(ft, a[0].lo) || is_nan_bits(ft, a[1].lo);
+        if (nan) {                  /* unordered; IE per the NaN's kind, and never DE */
+            if (is_snan_bits(ft, a[0].lo) || is_snan_bits(ft, a[1].lo) || imm[1])
+                raise_invalid();
+            r.lo = fcond_holds((unsigned)imm[0], NAN, 0.0);
+        } else if (ft == IR_F32) {
+            volatile float x = f32_of(a[0].lo), y = f32_of(a[1].lo);
+            r.lo = fcond_holds((unsigned)imm[0], x, y);     /* float -> double: DE as UCOMISS */
+        } else {
+            volatile double x = f64_of(a[0].lo), y = f64_of(a[1].lo);
+            r.lo = fcond_holds((unsigned)imm[0], x, y);
+        }
         break;
     }
     case IR_F2I: case IR_F2I_RN: {
         if ((t != IR_I32 && t != IR_I64) || !ir_type_is_float(at[0]))
             return false;
-        double x = at[0] == IR_F32 ? f32_of(a[0].lo) : f64_of(a[0].lo);
-        r.lo = f_to_int(x, ir_type_bits(t), op == IR_F2I_RN);
+        uint64_t x = at[0] == IR_F32 ? f32_as_f64_bits(a[0].lo) : a[0].lo;
+        unsigned rc = op == IR_F2I ? 3 : (ir_fenv_get() & IR_FENV_RC) >> 13;
+        r.lo = f_to_int(x, ir_type_bits(t), rc);
         break;
     }
     case IR_I2F: {
         if (!ir_type_is_float(t) || (at[0] != IR_I32 && at[0] != IR_I64))
             return false;
-        int64_t v = sext(a[0].lo, ir_type_bits(at[0]));
+        volatile int64_t v = sext(a[0].lo, ir_type_bits(at[0]));
         r.lo = t == IR_F32 ? bits_of_f32((float)v) : bits_of_f64((double)v);
         break;
     }
@@ -527,10 +653,14 @@ static bool eval_vfloat(IrOp op, const IrValue *a, const int64_t *imm, IrValue *
     case IR_VFCMP:  sop = IR_FCMP;  break;
     default:        return false;
     }
+    /* CMPPS/CMPPD: the predicate in imm1; LT LE NLT NLE signal on a QNaN. */
+    int64_t pred = imm[1];
+    const int64_t cmp_imm[2] = { pred, pred == IR_FLT || pred == IR_FLE || pred == IR_FNLT ||
+                                       pred == IR_FNLE };
     IrValue r = { 0, 0 };
     for (unsigned i = 0; i < 128 / L; i++) {
         IrValue in[2] = { { lane_get(a[0], L, i), 0 }, { lane_get(a[1], L, i), 0 } }, x;
-        if (!eval_float(sop, sop == IR_FCMP ? IR_I8 : ft, in, at, imm + 1, &x))
+        if (!eval_float(sop, sop == IR_FCMP ? IR_I8 : ft, in, at, cmp_imm, &x))
             return false;
         lane_set(&r, L, i, sop == IR_FCMP ? (x.lo ? ~0ull : 0) : x.lo);
     }

@@ -184,6 +184,8 @@ static IrRef fold_constants(IrBuilder *b, const IrInsn *in)
     IrType at[3] = { IR_VOID, IR_VOID, IR_VOID };
     if (in->op == IR_CONST)
         return IR_NONE;
+    if (info->props & IRP_FPENV)
+        return IR_NONE;         /* its result and flags depend on the guest's FP environment */
     for (unsigned i = 0; i < info->nin; i++) {
         if (!is_const(b, in->arg[i], &a[i].lo))
             return IR_NONE;
@@ -301,8 +303,11 @@ static unsigned fo_swap(unsigned set)
     return (set & (FO_EQ | FO_UN)) | ((set & FO_LT) << 2) | ((set & FO_GT) >> 2);
 }
 
-/* A boolean that is true exactly for the outcomes `set` of comparing x with y (x < y). */
-typedef struct FSet { IrRef x, y; unsigned set; } FSet;
+/* A boolean that is true exactly for the outcomes `set` of comparing x with y (x < y); sig:
+ * whether one of the FCMPs it was built from signals on a quiet NaN (FCMP imm1). The FCMP
+ * that replaces them signals if any did: every one compares the same two values, so their
+ * exceptions together are exactly that FCMP's, and opt_dce may then drop them. */
+typedef struct FSet { IrRef x, y; unsigned set; bool sig; } FSet;
 
 static bool fset_of(IrBuilder *b, IrRef v, FSet *out, unsigned depth);
 
@@ -323,6 +328,7 @@ static bool fset_combine(IrBuilder *b, IrOp op, IrRef p0, IrRef p1, FSet *out, u
         return false;
     *out = p;
     out->set = op == IR_AND ? p.set & q.set : op == IR_OR ? p.set | q.set : p.set ^ q.set;
+    out->sig = p.sig || q.sig;
     return true;
 }
 
@@ -333,9 +339,9 @@ static bool fset_of(IrBuilder *b, IrRef v, FSet *out, unsigned depth)
         return false;
     switch (d->op) {
     case IR_FCMP: {
-        FSet f = { d->arg[0], d->arg[1], fcond_set[d->imm[0]] };
+        FSet f = { d->arg[0], d->arg[1], fcond_set[d->imm[0]], d->imm[1] != 0 };
         if (f.x > f.y)
-            f = (FSet){ d->arg[1], d->arg[0], fo_swap(f.set) };
+            f = (FSet){ d->arg[1], d->arg[0], fo_swap(f.set), f.sig };
         *out = f;
         return true;
     }
@@ -357,6 +363,7 @@ static IrRef emit_fset(IrBuilder *b, FSet f)
                 IrInsn in = { .op = IR_FCMP, .type = IR_I8, .arg = { swap ? f.y : f.x,
                                                                      swap ? f.x : f.y } };
                 in.imm[0] = p;
+                in.imm[1] = f.sig;
                 return fold_insn(b, in);
             }
     return IR_NONE;

@@ -154,7 +154,10 @@ uint64_t ir_interp_run(const IrBlock *blk, void *state, const IrGuestInfo *gi)
         }
     }
     memset(&val[0], 0, sizeof val[0]);
+    /* FP ops run in the guest's environment, as in generated code (ir.h). */
+    uint32_t host_env = ir_fenv_enter(state, gi);
     uint64_t word = run(blk, state, gi, val);
+    ir_fenv_leave(state, gi, host_env);
     if (val != stack_slots)
         free(val);
     return word;

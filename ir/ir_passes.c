@@ -236,9 +236,30 @@ static bool removable(const IrInsn *in)
     return in->op != IR_NOP && !(ir_op_info[in->op].props & (IRP_SIDE | IRP_MEM_R | IRP_EXIT));
 }
 
+/* FP ops (IRP_FPENV) stay even when their value is unused: they raise the FP environment's
+ * sticky flags. Except an FCMP whose exceptions a later surviving FCMP of the same two values
+ * raises anyway (as signalling or more: imm1): ucomisd's three compares once a branch has
+ * folded them into one (ir_fold.c, FSet). `kept` lists the surviving FCMPs the backward sweep
+ * has passed (at most DCE_FCMPS; later ones are not looked for, which only keeps more). */
+#define DCE_FCMPS 16
+typedef struct DceFcmps { unsigned n; IrRef r[DCE_FCMPS]; } DceFcmps;
+
+static bool fcmp_covered(const IrBlock *blk, const DceFcmps *kept, const IrInsn *in)
+{
+    for (unsigned k = 0; k < kept->n; k++) {
+        const IrInsn *o = &blk->insn[kept->r[k]];
+        bool same = (o->arg[0] == in->arg[0] && o->arg[1] == in->arg[1]) ||
+                    (o->arg[0] == in->arg[1] && o->arg[1] == in->arg[0]);
+        if (same && o->imm[1] >= in->imm[1])
+            return true;
+    }
+    return false;
+}
+
 unsigned opt_dce(IrBlock *blk)
 {
     unsigned changed = 0;
+    DceFcmps kept = { 0, { 0 } };
     for (IrRef r = 1; r < blk->n; r++)
         blk->insn[r].mark = 0;
     /* Uses come after definitions, so one backward sweep sees every use before its def. */
@@ -246,11 +267,15 @@ unsigned opt_dce(IrBlock *blk)
         IrInsn *in = &blk->insn[r];
         if (in->op == IR_NOP)
             continue;
-        if (removable(in) && !in->mark) {
+        bool fp = ir_op_info[in->op].props & IRP_FPENV;
+        if (removable(in) && !in->mark &&
+            (!fp || (in->op == IR_FCMP && fcmp_covered(blk, &kept, in)))) {
             make_nop(in);
             changed++;
             continue;
         }
+        if (in->op == IR_FCMP && kept.n < DCE_FCMPS)
+            kept.r[kept.n++] = r;
         for (int i = 0; i < 3; i++)
             if (in->arg[i])
                 blk->insn[in->arg[i]].mark = 1;
@@ -292,7 +317,9 @@ unsigned opt_sink(IrBlock *blk)
         const IrInsn *in = &blk->insn[r];
         if (in->op == IR_NOP)
             continue;
-        bool pure = (ir_op_info[in->op].props & IRP_PURE) && ir_op_info[in->op].nout == 1;
+        /* FP ops stay where they are: a side exit before their use still owes their flags. */
+        bool pure = (ir_op_info[in->op].props & (IRP_PURE | IRP_FPENV)) == IRP_PURE &&
+                    ir_op_info[in->op].nout == 1;
         if (pure && first[r] != UINT32_MAX && exits[first[r]] > exits[r + 1]) {
             pos[r] = first[r];
             moved++;

@@ -99,6 +99,23 @@ static uint64_t fault_err(const void *ucv, int code)
 #endif
 }
 
+/* The FP environment's sticky flags live in the host's FP unit while generated code runs
+ * (ir.h); the trampoline that would store them back is skipped by the siglongjmp, so take
+ * them from the interrupted context. (aarch64: the FPSR record of the signal frame is not
+ * read yet; flags raised since the block was entered are lost on a fault there.) */
+static void fault_keep_fp_flags(RtProcess *p, RtThread *t, const void *ucv)
+{
+#if defined(__x86_64__)
+    const ucontext_t *uc = ucv;
+    if (!p->gi.fenv || !uc->uc_mcontext.fpregs)
+        return;
+    uint32_t *w = (uint32_t *)((char *)&t->state + p->gi.fenv_offset);
+    *w = (*w & ~IR_FENV_FLAGS) | (uc->uc_mcontext.fpregs->mxcsr & IR_FENV_FLAGS);
+#else
+    (void)p; (void)t; (void)ucv;
+#endif
+}
+
 /* A guest load or store faulted at host pc `pc` in generated code: if the block knows the
  * guest instruction, complete the state, queue the signal and return to rt_run (does not
  * return); else return and the caller handles the fault as not precise. */
@@ -126,6 +143,7 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
     t->state.rip = guest_pc;
     /* The lazy flags the block describes instead of storing them (ir.h, fix-ups). */
     ir_apply_fixups(b->fix, b->n_fix, b->insn_map[lo - 1].guest_off, &t->state);
+    fault_keep_fp_flags(p, t, ucv);
     if (p->log.mask)
         rt_log_printf(p, "ferry: guest %s at 0x%llx (block 0x%llx, host pc 0x%llx), fault "
                       "address 0x%llx, si_code %d\n", rt_signal_name(sig),

@@ -214,7 +214,16 @@ static void init_case(Gen *g)
         t->gpr[X86_RCX] = (t->gpr[X86_RCX] & ~0xffull) | pick_count(g);
     t->rflags = 0x202 | (next(g) & X86_ARITH_FLAGS);
     if (rnd(g, has_class(g, FC_STRING) ? 2 : 8) == 0) t->rflags |= X86_DF;
+    /* MXCSR: exceptions masked (ferry delivers no unmasked SIMD exception yet); rounding
+     * control, DAZ, FTZ and the sticky flags random in FP cases, so every FP op is checked
+     * in every mode and for the flags it raises. */
     t->mxcsr = 0x1f80;
+    if (fp && rnd(g, 2)) {
+        t->mxcsr |= rnd(g, 4) << 13;
+        if (rnd(g, 4) == 0) t->mxcsr |= 0x40;           /* DAZ */
+        if (rnd(g, 4) == 0) t->mxcsr |= 0x8000;         /* FTZ */
+        if (rnd(g, 4) == 0) t->mxcsr |= (uint32_t)next(g) & 0x3f;
+    }
     for (int r = 0; r < 16; r++) fill16(g, t->xmm[r].b, fp);
     bool x87 = has_class(g, FC_X87) || has_class(g, FC_MMX);
     for (unsigned off = 0; off < FZ_DATA_SIZE; off += 16) {

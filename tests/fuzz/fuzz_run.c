@@ -18,8 +18,7 @@
  *
  * Comparison (fz_compare): fault or not, and which (signal, si_code, pc); RIP; every GPR; the
  * arithmetic flags that are defined at that point (fuzz_ops.c) and DF; the XMM registers;
- * MXCSR without its sticky exception flags (ferry does not model them; the control bits are
- * compared); the x87 control word, status word (TOP included, C0-C3 where defined), abridged
+ * MXCSR, sticky exception flags included; the x87 control word, status word (TOP included, C0-C3 where defined), abridged
  * tag word and the registers in use (native values from the FXSAVE image the stub or the
  * signal frame holds); every byte of the scratch memory. A native page fault (an address the
  * generator let out of the scratch area) or a native run that never ends is reported as a
@@ -39,7 +38,6 @@
 const char *const fz_mode_name[FM_COUNT] = { "native", "raw interpreter",
                                              "optimised interpreter", "x86_64 backend" };
 
-#define MXCSR_STATUS 0x3fu
 #define MAX_BLOCKS 4096
 #define JIT_SIZE (16u << 20)
 
@@ -318,7 +316,7 @@ unsigned fz_compare(const FzCase *c, const FzResult *n, const FzResult *f, FzDif
     uint64_t mask = ((uint64_t)X86_ARITH_FLAGS & ~(uint64_t)undef_at(c, n)) | X86_DF;
     if ((n->rflags & mask) != (f->rflags & mask))
         add(d, &k, max, "rflags", c->start.rflags & mask, n->rflags & mask, f->rflags & mask);
-    if ((n->st.mxcsr & ~MXCSR_STATUS) != (f->st.mxcsr & ~MXCSR_STATUS))
+    if (n->st.mxcsr != f->st.mxcsr)
         add(d, &k, max, "mxcsr", c->start.mxcsr, n->st.mxcsr, f->st.mxcsr);
     for (int r = 0; r < 16; r++) {
         if (!memcmp(&n->st.xmm[r], &f->st.xmm[r], 16)) continue;

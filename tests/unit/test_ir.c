@@ -760,7 +760,7 @@ static void test_verify_rejects(void **state)
                         "result type must be f32 or f64");
     expect_verify_error(HDR "v1 = get.f64 0x8\nv2 = fcvt.f64 v1\n" EXIT_LINE,
                         "arg0 has type f64, expected f32");
-    expect_verify_error(HDR "v1 = get.f64 0x8\nv2 = fcmp.i8 v1, v1, 0x8\n" EXIT_LINE,
+    expect_verify_error(HDR "v1 = get.f64 0x8\nv2 = fcmp.i8 v1, v1, 0x8, 0x0\n" EXIT_LINE,
                         "imm0 0x8 out of range 0x0..0x7");
     expect_verify_error(HDR "v1 = get.i8 0x8\nv2 = bswap.i8 v1\n" EXIT_LINE,
                         "result type must be i16, i32 or i64");
@@ -1320,7 +1320,7 @@ static void test_print_parse_round_trip(void **state)
     assert_non_null(strstr(t1, "block pc=0x401000 len=7 insns=2\n"));
     assert_non_null(strstr(t1, " = cmp.i8 v"));
     assert_non_null(strstr(t1, ", ges\n"));
-    assert_non_null(strstr(t1, ", unord\n"));
+    assert_non_null(strstr(t1, ", unord, 0x0\n"));
     assert_non_null(strstr(t1, ", test_add3\n"));
     assert_non_null(strstr(t1, "\ncall -, -, -, test_store_state\n"));
     assert_non_null(strstr(t1, ", 0x402000, trap:11:65535\n"));
