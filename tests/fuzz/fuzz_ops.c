@@ -389,11 +389,14 @@ const FzOp fz_ops[] = {
     SSE("cvtpd2dq", FC_SSEFP, 0xe6, FP_F2, MF_ANY, F_A16),
     SSE("cvtdq2pd", FC_SSEFP, 0xe6, FP_F3, MF_ANY, 0),
 
-    /* ---- sseenv: MXCSR and FXSAVE state (ferry keeps no sticky exception flags) ---- */
-    R("fxsave", FC_SSEENV, M2, 0xae, 0xae, 0, FP_NP, MF_MEM, -1, FL_NONE, 0, F_A16 | F_FXAREA),
+    /* ---- sseenv: loading MXCSR from random memory: random images unmask exceptions, which
+     * ferry treats as masked (its FP environment delivers no SIMD exception), so this class
+     * is not in the make-test suite ---- */
     R("fxrstor", FC_SSEENV, M2, 0xae, 0xae, 1, FP_NP, MF_MEM, -1, FL_NONE, 0, F_A16 | F_FXAREA),
     R("ldmxcsr", FC_SSEENV, M2, 0xae, 0xae, 2, FP_NP, MF_MEM, -1, FL_NONE, 0, F_MXCSR),
-    R("stmxcsr", FC_SSEENV, M2, 0xae, 0xae, 3, FP_NP, MF_MEM, -1, FL_NONE, 0, 0),
+    /* the readers of MXCSR and its sticky flags are generated amid FP arithmetic (ssefp) */
+    R("stmxcsr", FC_SSEFP, M2, 0xae, 0xae, 3, FP_NP, MF_MEM, -1, FL_NONE, 0, 0),
+    R("fxsave", FC_SSEFP, M2, 0xae, 0xae, 0, FP_NP, MF_MEM, -1, FL_NONE, 0, F_A16 | F_FXAREA),
 
     /* ---- x87 (SDM Vol. 2 A.5; C0-C3 per instruction from its "FPU Flags Affected") ---- */
     /* arithmetic with a memory operand: m32fp, m64fp, m32int, m16int */
