@@ -345,10 +345,10 @@ static bool gen_0f38(FeCtx *c, bool mmx)
  * included (the SDM leaves this implementation-specific), and writes nothing when it faults.
  * So the last and then the first byte of the range are rewritten with their own values
  * first: the range spans at most those two bytes' pages, and a fault there leaves memory as
- * it was. With an all-zero mask that is all (a side exit to the next instruction).
- * Then only the selected bytes are written, each as a byte store, lowest address first; the
- * IR has no conditional store, so the store of a byte that is not selected is aimed at the
- * lowest selected byte j instead, with j's value (rewriting j changes nothing). */
+ * it was. Then only the selected bytes are written, each as a byte store, lowest address
+ * first; the IR has no conditional store, so the store of a byte that is not selected is
+ * aimed at the lowest selected byte j instead, with j's value (rewriting j changes nothing),
+ * or, with an all-zero mask, at the first byte with its old value. */
 static bool gen_MASKMOVDQU(FeCtx *c)
 {
     const X86Insn *i = c->insn;
@@ -360,17 +360,18 @@ static bool gen_MASKMOVDQU(FeCtx *c)
     IrRef old_last = fe_load(c, IR_I8, last), old_first = fe_load(c, IR_I8, base);
     fe_store(c, last, old_last);
     fe_store(c, base, old_first);
-    IrRef zero32 = ir_const(&c->b, IR_I32, 0);
-    fe_exit_cond(c, ir_cmp(&c->b, IR_EQ, m, zero32), c->next_pc);
 
+    IrRef zero32 = ir_const(&c->b, IR_I32, 0);
+    IrRef none = ir_cmp(&c->b, IR_EQ, m, zero32);
     IrRef half[2] = { v_ext64(c, data, 0), v_ext64(c, data, 1) };
     IrRef j = ir_op1(&c->b, IR_ZEXT, IR_I64, ir_op1(&c->b, IR_CTZ, IR_I32, m));
-    IrRef at_j = ir_op2(&c->b, IR_ADD, IR_I64, base, j);
     IrRef j_hi = ir_cmp(&c->b, IR_GEU, j, k64(c, 8));
     IrRef q_j = ir_select(&c->b, IR_I64, j_hi, half[1], half[0]);
     IrRef sh_j = ir_op2(&c->b, IR_SHL, IR_I64, ir_op2(&c->b, IR_AND, IR_I64, j, k64(c, 7)),
                         k64(c, 3));
     IrRef byte_j = ir_op1(&c->b, IR_TRUNC, IR_I8, ir_op2(&c->b, IR_SHR, IR_I64, q_j, sh_j));
+    IrRef at_j = ir_select(&c->b, IR_I64, none, base, ir_op2(&c->b, IR_ADD, IR_I64, base, j));
+    byte_j = ir_select(&c->b, IR_I8, none, old_first, byte_j);
     for (unsigned k = 0; k < 16; k++) {
         IrRef bit = ir_op2(&c->b, IR_AND, IR_I32, m, ir_const(&c->b, IR_I32, 1u << k));
         IrRef sel = ir_cmp(&c->b, IR_NE, bit, zero32);
