@@ -181,7 +181,8 @@ static void init_case(Gen *g)
     FzSeq *s = &c->seq;
     TState *t = &c->start;
     memset(t, 0, sizeof *t);
-    bool fp = has_class(g, FC_SSE) || has_class(g, FC_SSEFP) || has_class(g, FC_SSEENV);
+    bool fp = has_class(g, FC_SSE) || has_class(g, FC_SSEFP) || has_class(g, FC_SSEENV) ||
+              has_class(g, FC_SSE3) || has_class(g, FC_SSSE3);
 
     /* Roles: B and X from registers that no instruction writes implicitly. */
     bool only_string = g->o->classes == (1u << FC_STRING);
@@ -225,7 +226,7 @@ static void init_case(Gen *g)
         if (rnd(g, 4) == 0) t->mxcsr |= (uint32_t)next(g) & 0x3f;
     }
     for (int r = 0; r < 16; r++) fill16(g, t->xmm[r].b, fp);
-    bool x87 = has_class(g, FC_X87) || has_class(g, FC_MMX);
+    bool x87 = has_class(g, FC_X87) || has_class(g, FC_MMX) || has_class(g, FC_SSSE3);
     for (unsigned off = 0; off < FZ_DATA_SIZE; off += 16) {
         fill16(g, c->mem + off, fp || x87);
         if (x87 && rnd(g, 3) == 0) pick_f80(g, c->mem + off + 2 * rnd(g, 4));   /* 10 bytes */

@@ -42,8 +42,8 @@
  * Deliberately not generated (each would differ for a reason that is not a ferry bug, or
  * cannot run safely inside the harness):
  *   - outside ferry's CPU model (fe_cpuid: SSE2 baseline plus POPCNT LZCNT BMI1 BMI2 ADX
- *     MOVBE, no SSE3+ or AVX): crc32, SSE3..SSE4.2, AES, SHA, PCLMUL, the SSE forms of the
- *     0F 38 / 0F 3A maps, AVX and every other VEX encoding, rdpid, xgetbv,
+ *     MOVBE, no SSE3+ or AVX): crc32, SSE4.1..SSE4.2, AES, SHA, PCLMUL, the other SSE forms
+ *     of the 0F 38 / 0F 3A maps, AVX and every other VEX encoding, rdpid, xgetbv,
  *     monitor/mwait, clflush (CPUID.1:EDX.CLFSH is not advertised, so ferry raises #UD);
  *     cpuid, rdtsc, rdtscp, rdrand and rdseed (answers differ by design: the counter, the CPU
  *     number in TSC_AUX, random bits);
@@ -67,12 +67,14 @@
  * valid (emms: TOP = 0 and every tag empty), which the x87 comparison checks, with the
  * contents (and the all-ones exponent) of every register, as all are then valid. Its start
  * state is the x87 class's random stack.
+ * SSE3 and SSSE3 (classes sse3 and ssse3, translated although fe_cpuid does not advertise
+ * them yet) set no flags; the MMX forms of SSSE3 start from the x87 random stack too.
  */
 #include "tests/fuzz/fuzz.h"
 
 const char *const fz_class_name[FC_COUNT] = {
     "alu", "shift", "muldiv", "bit", "mov", "stack", "string", "branch", "misc", "trap",
-    "sse", "ssefp", "sseenv", "x87", "bmi", "mmx",
+    "sse", "ssefp", "sseenv", "x87", "bmi", "mmx", "sse3", "ssse3",
 };
 
 #define RAX (1u << 0)
@@ -583,6 +585,24 @@ const FzOp fz_ops[] = {
     R("cvt(t)pd2pi", FC_MMX, M2, 0x2c, 0x2d, -1, FP_66, MF_ANY, -1, FL_NONE, 0, F_A16),
     R("movq2dq", FC_MMX, M2, 0xd6, 0xd6, -1, FP_F3, MF_REG, -1, FL_NONE, 0, 0),
     R("movdq2q", FC_MMX, M2, 0xd6, 0xd6, -1, FP_F2, MF_REG, -1, FL_NONE, 0, 0),
+
+    /* ---- sse3: the FP lane moves and horizontal/alternating arithmetic, lddqu ---- */
+    SSE("movddup", FC_SSE3, 0x12, FP_F2, MF_ANY, 0),
+    SSE("movsldup", FC_SSE3, 0x12, FP_F3, MF_ANY, F_A16),
+    SSE("movshdup", FC_SSE3, 0x16, FP_F3, MF_ANY, F_A16),
+    SSER("haddpd/hsubpd", FC_SSE3, 0x7c, 0x7d, FP_66, F_A16),
+    SSER("haddps/hsubps", FC_SSE3, 0x7c, 0x7d, FP_F2, F_A16),
+    SSE("addsubpd", FC_SSE3, 0xd0, FP_66, MF_ANY, F_A16),
+    SSE("addsubps", FC_SSE3, 0xd0, FP_F2, MF_ANY, F_A16),
+    SSE("lddqu", FC_SSE3, 0xf0, FP_F2, MF_MEM, 0),
+    /* ---- ssse3: 0F 38 00-0B, 1C-1E and 0F 3A 0F, on xmm (66) and on mm (no prefix) ---- */
+    R("pshufb..pmulhrsw", FC_SSSE3, M3, 0x00, 0x0b, -1, FP_66, MF_ANY, -1, FL_NONE, 0,
+      F_XMM | F_A16),
+    R("pabsb/w/d", FC_SSSE3, M3, 0x1c, 0x1e, -1, FP_66, MF_ANY, -1, FL_NONE, 0, F_XMM | F_A16),
+    R("palignr", FC_SSSE3, M4, 0x0f, 0x0f, -1, FP_66, MF_ANY, -1, FL_NONE, 0, F_XMM | F_A16),
+    R("pshufb..pmulhrsw mm", FC_SSSE3, M3, 0x00, 0x0b, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("pabsb/w/d mm", FC_SSSE3, M3, 0x1c, 0x1e, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    R("palignr mm", FC_SSSE3, M4, 0x0f, 0x0f, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
 };
 const unsigned fz_n_ops = sizeof fz_ops / sizeof fz_ops[0];
 _Static_assert(sizeof fz_ops / sizeof fz_ops[0] <= FZ_MAX_OPS, "raise FZ_MAX_OPS");
