@@ -83,16 +83,23 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
-# ---- guest programs: static, gcc and musl-gcc, -O0 and -O2 (never sanitized: they are guests)
+# ---- guest programs (never sanitized: they are guests), all static: every tests/guest/*.c
+# with gcc -O0/-O2/-O3, musl-gcc -O0/-O2 and clang -O0/-O2/-O3; every tests/guest/*.cc with
+# g++ -O0/-O2/-O3 and clang++ -O2.
 GUEST_SRCS := $(wildcard tests/guest/*.c)
+GUEST_CXX_SRCS := $(wildcard tests/guest/*.cc)
 GUEST_VARIANTS := gcc-O0 gcc-O2 gcc-O3 musl-O0 musl-O2
 GUEST_BINS := $(foreach s,$(GUEST_SRCS),$(foreach v,$(GUEST_VARIANTS),$(BUILD)/guest/$(basename $(notdir $(s))).$(v)))
-# clang -O2 too, except where the source is gcc-specific: bmi_c enables BMI with
+# clang too, except where the source is gcc-specific: bmi_c enables BMI with
 # `#pragma GCC target`, and sig_traps defines a global label in inline asm that clang's
 # inliner duplicates.
 CLANG_SKIP := bmi_c sig_traps
-GUEST_BINS += $(foreach s,$(filter-out $(CLANG_SKIP:%=tests/guest/%.c),$(GUEST_SRCS)),$(BUILD)/guest/$(basename $(notdir $(s))).clang-O2)
+CLANG_VARIANTS := clang-O0 clang-O2 clang-O3
+GUEST_BINS += $(foreach s,$(filter-out $(CLANG_SKIP:%=tests/guest/%.c),$(GUEST_SRCS)),$(foreach v,$(CLANG_VARIANTS),$(BUILD)/guest/$(basename $(notdir $(s))).$(v)))
+CXX_VARIANTS := gxx-O0 gxx-O2 gxx-O3 clangxx-O2
+GUEST_BINS += $(foreach s,$(GUEST_CXX_SRCS),$(foreach v,$(CXX_VARIANTS),$(BUILD)/guest/$(basename $(notdir $(s))).$(v)))
 GUEST_CFLAGS := -Wall -static -fno-stack-protector
+GUEST_CXXFLAGS := -std=c++17 -Wall -static -fno-stack-protector
 guests: $(GUEST_BINS)
 $(BUILD)/guest/%.gcc-O0: tests/guest/%.c
 	@mkdir -p $(dir $@)
@@ -103,15 +110,33 @@ $(BUILD)/guest/%.gcc-O2: tests/guest/%.c
 $(BUILD)/guest/%.gcc-O3: tests/guest/%.c
 	@mkdir -p $(dir $@)
 	gcc $(GUEST_CFLAGS) -O3 -o $@ $< -lm
+$(BUILD)/guest/%.clang-O0: tests/guest/%.c
+	@mkdir -p $(dir $@)
+	clang $(GUEST_CFLAGS) -O0 -o $@ $< -lm
 $(BUILD)/guest/%.clang-O2: tests/guest/%.c
 	@mkdir -p $(dir $@)
 	clang $(GUEST_CFLAGS) -O2 -o $@ $< -lm
+$(BUILD)/guest/%.clang-O3: tests/guest/%.c
+	@mkdir -p $(dir $@)
+	clang $(GUEST_CFLAGS) -O3 -o $@ $< -lm
 $(BUILD)/guest/%.musl-O0: tests/guest/%.c
 	@mkdir -p $(dir $@)
 	musl-gcc $(GUEST_CFLAGS) -O0 -o $@ $< -lm
 $(BUILD)/guest/%.musl-O2: tests/guest/%.c
 	@mkdir -p $(dir $@)
 	musl-gcc $(GUEST_CFLAGS) -O2 -o $@ $< -lm
+$(BUILD)/guest/%.gxx-O0: tests/guest/%.cc
+	@mkdir -p $(dir $@)
+	g++ $(GUEST_CXXFLAGS) -O0 -o $@ $<
+$(BUILD)/guest/%.gxx-O2: tests/guest/%.cc
+	@mkdir -p $(dir $@)
+	g++ $(GUEST_CXXFLAGS) -O2 -o $@ $<
+$(BUILD)/guest/%.gxx-O3: tests/guest/%.cc
+	@mkdir -p $(dir $@)
+	g++ $(GUEST_CXXFLAGS) -O3 -o $@ $<
+$(BUILD)/guest/%.clangxx-O2: tests/guest/%.cc
+	@mkdir -p $(dir $@)
+	clang++ $(GUEST_CXXFLAGS) -O2 -o $@ $<
 
 # ---- the suites
 # `make test` ends with the aarch64 unit tests under qemu (test-aarch64-unit; TEST_AARCH64=

@@ -167,25 +167,25 @@ static bool gen_LDDQU(FeCtx *c)
     return true;
 }
 
-/* 66 0F D0 addsubpd / F2 0F D0 addsubps: even lanes a - b, odd lanes a + b. Both are
- * computed whole and the lanes picked, so NaN propagation is that of subps/addps. */
+/* 66 0F D0 addsubpd / F2 0F D0 addsubps: even lanes a - b, odd lanes a + b. Each lane is
+ * computed once, on its own operands: the subtraction sees the odd lanes zeroed and the
+ * addition the even ones (0 - 0 and 0 + 0 raise nothing), so the flags raised in MXCSR are
+ * exactly the instruction's. (a + -b is not a - b: a NaN b would come out with its sign
+ * flipped.) */
 static bool gen_ADDSUB(FeCtx *c, bool dbl)
 {
     const X86Insn *i = c->insn;
     unsigned bits = dbl ? 64 : 32;
     IrRef b = src_v128(c, true);
     IrRef a = xmm_get(c, i->reg);
-    IrRef sub = v_op(c, IR_VFSUB, bits, a, b);
-    IrRef add = v_op(c, IR_VFADD, bits, a, b);
-    IrRef r;
-    if (dbl) {
-        r = v_ins64(c, sub, 1, v_ext64(c, add, 1));
-    } else {
-        IrRef odd = k64(c, 0xffffffff00000000ull);
-        IrRef m = v_ins64(c, v_from64(c, odd), 1, odd);
-        r = ir_op2(&c->b, IR_VOR, IR_V128, ir_op2(&c->b, IR_VAND, IR_V128, m, add),
-                   ir_op2(&c->b, IR_VANDN, IR_V128, m, sub));
-    }
+    uint64_t odd64 = dbl ? 0 : 0xffffffff00000000ull, odd_hi = dbl ? ~0ull : odd64;
+    IrRef odd = v_ins64(c, v_from64(c, k64(c, odd64)), 1, k64(c, odd_hi));   /* add lanes */
+    IrRef sub = v_op(c, IR_VFSUB, bits, ir_op2(&c->b, IR_VANDN, IR_V128, odd, a),
+                     ir_op2(&c->b, IR_VANDN, IR_V128, odd, b));
+    IrRef add = v_op(c, IR_VFADD, bits, ir_op2(&c->b, IR_VAND, IR_V128, odd, a),
+                     ir_op2(&c->b, IR_VAND, IR_V128, odd, b));
+    IrRef r = ir_op2(&c->b, IR_VOR, IR_V128, ir_op2(&c->b, IR_VAND, IR_V128, odd, add),
+                     ir_op2(&c->b, IR_VANDN, IR_V128, odd, sub));
     xmm_put(c, i->reg, r);
     return true;
 }
