@@ -203,7 +203,8 @@ void fe_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
     }
     case 7:                                     /* structured extended features */
         if (subleaf == 0)                       /* EAX = 0: no further subleaves */
-            b = (1u << 3)  /* BMI1 */ | (1u << 8) /* BMI2 */ | (1u << 18) /* RDSEED */ |
+            b = (1u << 3)  /* BMI1 */ | (1u << 6) /* FDP_EXCPTN_ONLY */ | (1u << 8) /* BMI2 */ |
+                (1u << 13) /* FCS/FDS deprecated */ | (1u << 18) /* RDSEED */ |
                 (1u << 19) /* ADX */;
         break;
     case 0x80000000:

@@ -151,7 +151,7 @@ static bool gen_FNSTSW_mem(FeCtx *c)
 static bool gen_FENV(FeCtx *c, unsigned op)
 {
     IrRef a = fe_ea(c);
-    fe_call(c, x87_h_env, k64(c, op), a, k64(c, c->insn->opsize_prefix));
+    fe_call(c, x87_h_env, k64(c, op), a, k64(c, c->insn->opsize_prefix && !(c->insn->rex & 8)));
     return true;
 }
 
@@ -375,6 +375,15 @@ static bool mem_form_valid(unsigned esc, unsigned reg)
     }
 }
 
+/* The x87 control instructions, which leave FIP alone: fldenv fldcw fnstenv fnstcw (D9 /4-7),
+ * frstor fnsave fnstsw m16 (DD /4 /6 /7), fnclex fninit (DB E2 E3), fnstsw ax (DF E0). */
+static bool is_control(unsigned esc, unsigned reg, bool mem, uint8_t modrm)
+{
+    if (mem)
+        return (esc == 1 && reg >= 4) || (esc == 5 && (reg == 4 || reg == 6 || reg == 7));
+    return (esc == 3 && (modrm == 0xe2 || modrm == 0xe3)) || (esc == 7 && modrm == 0xe0);
+}
+
 bool fe_gen_x87(FeCtx *c)
 {
     const X86Insn *in = c->insn;
@@ -391,5 +400,12 @@ bool fe_gen_x87(FeCtx *c)
         fe_trap(c, SIGILL, ILL_ILLOPN);
         return true;
     }
-    return mem ? gen_x87_mem(c, esc, reg) : gen_x87_reg(c, esc, reg, in->modrm & 7);
+    bool done = mem ? gen_x87_mem(c, esc, reg) : gen_x87_reg(c, esc, reg, in->modrm & 7);
+    /* FIP: the address of the last non-control instruction (Intel SDM Vol. 1, 8.1.8), stored
+     * after the instruction's own accesses so a fault leaves it as it was. FDP and FOP stay:
+     * the CPU model has FDP_EXCPTN_ONLY and no FOP compatibility mode, which update them only
+     * on unmasked exceptions (never, here); FCS and FDS are deprecated (stored as 0). */
+    if (done && !c->block_end && !is_control(esc, reg, mem, in->modrm))
+        ir_put(&c->b, X86_OFF_FPU_FIP, ir_const(&c->b, IR_I64, c->pc));
+    return done;
 }

@@ -85,8 +85,10 @@ typedef struct X86State {
                                derived (ES = an unmasked exception flag is set) */
     uint8_t fpu_top;        /* TOP, 0..7 */
     uint8_t fpu_tag;        /* abridged tag word: bit p set = fpr[p] is not empty */
-    uint16_t fpu_fop;       /* last opcode, FIP and FDP: ferry does not track them; they keep */
-    uint64_t fpu_fip;       /* what fldenv/frstor/fxrstor loaded (0 after reset or fninit) */
+    uint16_t fpu_fop;       /* last opcode and FDP: updated only on unmasked exceptions (the
+                               CPU model: FDP_EXCPTN_ONLY, no FOP compatibility), so they keep
+                               what fldenv/frstor/fxrstor loaded (0 after reset or fninit) */
+    uint64_t fpu_fip;       /* address of the last non-control x87 instruction (gen_x87.c) */
     uint64_t fpu_fdp;
     uint64_t fpu_scratch;   /* high 16 bits of an m80 store, from the helper to the IR store */
 } X86State;
@@ -103,6 +105,7 @@ typedef struct X86State {
 #define X86_OFF_XMM(r, half) ((uint32_t)(offsetof(X86State, xmm) + 16 * (r) + 8 * (half)))
 #define X86_OFF_MXCSR    ((uint32_t)offsetof(X86State, mxcsr))
 #define X86_OFF_FPU_CW   ((uint32_t)offsetof(X86State, fpu_cw))
+#define X86_OFF_FPU_FIP  ((uint32_t)offsetof(X86State, fpu_fip))
 #define X86_OFF_FPU_SCRATCH ((uint32_t)offsetof(X86State, fpu_scratch))
 
 _Static_assert(offsetof(X86State, xmm) % 16 == 0, "XMM registers must be 16-byte aligned");

@@ -56,8 +56,9 @@
  *     values; ferry raises #GP), lar/lsl/verr/verw (not implemented by ferry);
  *   - x87: the transcendentals (f2xm1 fyl2x fptan fpatan fyl2xp1 fsincos fsin fcos: ferry is
  *     within 1 ulp, not bit-exact), fldcw/fldenv/frstor (a random image would unmask
- *     exceptions, which ferry treats as masked), fnstenv/fnsave (FIP, FDP and FOP are not
- *     tracked by ferry), and the reserved D9 D1-D7/E2/E3/E6/E7 cells.
+ *     exceptions, which ferry treats as masked), and the reserved D9 D1-D7/E2/E3/E6/E7 cells
+ *     (fnstenv, fnsave and fxsave are: FIP is tracked; FDP and FOP change only on unmasked
+ *     exceptions on this CPU model, FDP_EXCPTN_ONLY);
  * x87 condition codes (C0-C3) are masked the same way as EFLAGS: per the SDM, C1 is defined
  * after arithmetic, loads and stores (rounding up, stack fault) while C0, C2 and C3 are
  * undefined; compares define all four; fcomi and friends leave C0 C2 C3 alone and, says the
@@ -434,12 +435,14 @@ const FzOp fz_ops[] = {
     X87("fiadd/fimul/fisub/fidiv", 0xde, 5, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
     X87("fiadd/fimul/fisub/fidiv", 0xde, 6, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
     X87("fiadd/fimul/fisub/fidiv", 0xde, 7, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
-    /* loads and stores (fldenv fldcw fnstenv frstor fnsave are not generated: random
+    /* loads and stores (fldenv fldcw frstor are not generated: random
      * environments would unmask exceptions, and ferry does not track FIP/FDP/FOP) */
     X87("fld/fst m32", 0xd9, 0, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
     X87("fld/fst m32", 0xd9, 2, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
     X87("fld/fst m32", 0xd9, 3, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
     X87("fnstcw", 0xd9, 7, MF_MEM, 0, FL_NONE, XF_UNDEF, 0),
+    X87("fnstenv", 0xd9, 6, MF_MEM, 0, FL_NONE, XF_UNDEF, 0),
+    X87("fnsave", 0xdd, 6, MF_MEM, 0, FL_NONE, XF_UNDEF, 0),
     X87("fild/fist m32", 0xdb, 0, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
     X87("fisttp", 0xdb, 1, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
     X87("fild/fist m32", 0xdb, 2, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
