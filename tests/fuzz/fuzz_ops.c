@@ -436,7 +436,7 @@ const FzOp fz_ops[] = {
     X87("fiadd/fimul/fisub/fidiv", 0xde, 6, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
     X87("fiadd/fimul/fisub/fidiv", 0xde, 7, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
     /* loads and stores (fldenv fldcw frstor are not generated: random
-     * environments would unmask exceptions, and ferry does not track FIP/FDP/FOP) */
+     * environments would unmask exceptions, which ferry treats as masked) */
     X87("fld/fst m32", 0xd9, 0, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
     X87("fld/fst m32", 0xd9, 2, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
     X87("fld/fst m32", 0xd9, 3, MF_MEM, 0, FL_NONE, XF_ARITH, 0),
