@@ -181,7 +181,8 @@ static void init_case(Gen *g)
     FzSeq *s = &c->seq;
     TState *t = &c->start;
     memset(t, 0, sizeof *t);
-    bool fp = has_class(g, FC_SSE) || has_class(g, FC_SSEFP) || has_class(g, FC_SSEENV);
+    bool fp = has_class(g, FC_SSE) || has_class(g, FC_SSEFP) || has_class(g, FC_SSEENV) ||
+              has_class(g, FC_SSE41);
 
     /* Roles: B and X from registers that no instruction writes implicitly. */
     bool only_string = g->o->classes == (1u << FC_STRING);
