@@ -134,6 +134,7 @@ bool fe_gen_mmx(FeCtx *c);      /* MMX, and the SSE moves/conversions between mm
 bool fe_gen_x87(FeCtx *c);      /* x87 FPU: escapes D8-DF and fwait */
 bool fe_gen_bmi(FeCtx *c);      /* BMI1/BMI2 (VEX-encoded GPR instructions), adcx/adox */
 bool fe_gen_ssse3(FeCtx *c);    /* SSE3, SSSE3 (xmm and mm forms), maskmovdqu */
+bool fe_gen_sse41(FeCtx *c);    /* SSE4.1 (66 0F 38 / 66 0F 3A) */
 
 /* Register helpers with names for logs (each family file that has helpers provides one). */
 void fe_register_helpers_core(void);    /* fe_flags.c, frontend.c */
@@ -144,5 +145,6 @@ void fe_register_helpers_sse(void);     /* x86_sse_helpers.c */
 void fe_register_helpers_x87(void);     /* x87_helpers.c */
 void fe_register_helpers_bmi(void);     /* gen_bmi.c */
 void fe_register_helpers_ssse3(void);   /* x86_ssse3_helpers.c */
+void fe_register_helpers_sse41(void);   /* x86_sse41_helpers.c */
 
 #endif /* FERRY_FE_INTERNAL_H */

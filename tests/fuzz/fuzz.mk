@@ -11,9 +11,9 @@
 #   $(BUILD)/tests/test_fuzz       the short fixed-seed run of `make test` (TAP output)
 #
 # Shared test code lives in tests/common/: the native execution harness (also used by
-# test_sse and test_ssse3) and the decoder-vs-Capstone comparison (also used by test_decode).
-# The explicit link rules for those unit tests are here because the generic one links a
-# single object.
+# test_sse, test_ssse3 and test_sse41) and the decoder-vs-Capstone comparison (also used by
+# test_decode). The explicit link rules for those unit tests are here because the generic one
+# links a single object.
 
 TEST_COMMON_OBJS := $(BUILD)/obj/tests/common/native_harness.o $(BUILD)/obj/tests/common/decode_cmp.o
 
@@ -23,6 +23,7 @@ $(BUILD)/tests/test_sse: $(BUILD)/obj/tests/unit/test_sse.o $(BUILD)/obj/tests/c
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
 $(BUILD)/tests/test_ssse3: $(BUILD)/obj/tests/unit/test_ssse3.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
+$(BUILD)/tests/test_sse41: $(BUILD)/obj/tests/unit/test_sse41.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 

@@ -75,7 +75,7 @@
 
 const char *const fz_class_name[FC_COUNT] = {
     "alu", "shift", "muldiv", "bit", "mov", "stack", "string", "branch", "misc", "trap",
-    "sse", "ssefp", "sseenv", "x87", "bmi", "mmx", "sse3", "ssse3",
+    "sse", "ssefp", "sseenv", "x87", "bmi", "mmx", "sse3", "ssse3", "sse41",
 };
 
 #define RAX (1u << 0)
@@ -391,6 +391,29 @@ const FzOp fz_ops[] = {
     SSE("cvttpd2dq", FC_SSEFP, 0xe6, FP_66, MF_ANY, F_A16),
     SSE("cvtpd2dq", FC_SSEFP, 0xe6, FP_F2, MF_ANY, F_A16),
     SSE("cvtdq2pd", FC_SSEFP, 0xe6, FP_F3, MF_ANY, 0),
+
+    /* ---- sse41: SSE4.1 (66 0F 38, 66 0F 3A ib), integer and FP (the start MXCSR has a random
+     * rounding control, DAZ and FTZ, as for every FP class) */
+#define S41(n, m, o, h, mo, fl, f) R(n, FC_SSE41, m, o, h, -1, FP_66, mo, -1, fl, 0, F_XMM | (f))
+    S41("pblendvb", M3, 0x10, 0x10, MF_ANY, FL_NONE, F_A16),
+    S41("blendvps/pd", M3, 0x14, 0x15, MF_ANY, FL_NONE, F_A16),
+    S41("ptest", M3, 0x17, 0x17, MF_ANY, FL_COMIS, F_A16),
+    S41("pmovsx", M3, 0x20, 0x25, MF_ANY, FL_NONE, 0),
+    S41("pmuldq/pcmpeqq", M3, 0x28, 0x29, MF_ANY, FL_NONE, F_A16),
+    S41("movntdqa", M3, 0x2a, 0x2a, MF_MEM, FL_NONE, F_A16),
+    S41("packusdw", M3, 0x2b, 0x2b, MF_ANY, FL_NONE, F_A16),
+    S41("pmovzx", M3, 0x30, 0x35, MF_ANY, FL_NONE, 0),
+    S41("pmin/pmax", M3, 0x38, 0x3f, MF_ANY, FL_NONE, F_A16),
+    S41("pmulld/phminposuw", M3, 0x40, 0x41, MF_ANY, FL_NONE, F_A16),
+    S41("roundps/pd", M4, 0x08, 0x09, MF_ANY, FL_NONE, F_A16),
+    S41("roundss/sd", M4, 0x0a, 0x0b, MF_ANY, FL_NONE, 0),
+    S41("blendps/pd/pblendw", M4, 0x0c, 0x0e, MF_ANY, FL_NONE, F_A16),
+    S41("pextr/extractps", M4, 0x14, 0x17, MF_ANY, FL_NONE, F_GRM | F_WRM),
+    S41("pinsrb", M4, 0x20, 0x20, MF_ANY, FL_NONE, F_GRM),
+    S41("insertps", M4, 0x21, 0x21, MF_ANY, FL_NONE, 0),
+    S41("pinsrd/q", M4, 0x22, 0x22, MF_ANY, FL_NONE, F_GRM),
+    S41("dpps/dppd/mpsadbw", M4, 0x40, 0x42, MF_ANY, FL_NONE, F_A16),
+#undef S41
 
     /* ---- sseenv: loading MXCSR from random memory: random images unmask exceptions, which
      * ferry treats as masked (its FP environment delivers no SIMD exception), so this class
