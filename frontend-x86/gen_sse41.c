@@ -349,15 +349,16 @@ static bool gen_INSERTPS(FeCtx *c)
  *   dpps lane k: s[k] + s[k^2], where s[k] = p[k^1] + p[k];   dppd lane k: p[k] + p[k^1].
  * (So lanes 0 and 1 of dpps start from (p1 + p0) + (p3 + p2) and (p0 + p1) + (p2 + p3).) Each
  * sum is a VFADD of the vector and itself shuffled, with no broadcast; the values agree in
- * every lane unless two NaNs meet. The products are one VFMUL with the masked lanes cleared
- * (+0.0 is all zero bits). */
+ * every lane unless two NaNs meet. The products are one VFMUL of operands whose unselected
+ * lanes are cleared first (+0.0 is all zero bits; +0 * +0 raises nothing), so the MXCSR flags
+ * raised are those of the selected products and the sums only. */
 static bool gen_DP(FeCtx *c, unsigned size)
 {
     unsigned bits = 8 * size, imm = imm8(c);
     IrRef b = src_v128(c);
     IrRef a = xmm_get(c, c->insn->reg);
-    IrRef p = v_lanes(c, IR_VFMUL, bits, a, b);
-    p = v_op(c, IR_VAND, p, v_lane_mask(c, bits, imm >> 4));
+    IrRef m = v_lane_mask(c, bits, imm >> 4);
+    IrRef p = v_lanes(c, IR_VFMUL, bits, v_op(c, IR_VAND, a, m), v_op(c, IR_VAND, b, m));
     IrRef t;
     if (size == 4) {
         IrRef s = v_lanes(c, IR_VFADD, 32, v_shuf32(c, p, 0xb1), p);  /* p[k^1] + p[k] */

@@ -43,11 +43,30 @@ typedef struct FpFmt { unsigned mbits; int bias; unsigned ebits; } FpFmt;
 static const FpFmt FMT32 = { 23, 127, 8 };
 static const FpFmt FMT64 = { 52, 1023, 11 };
 
+static uint64_t round_exact(const FpFmt *f, uint64_t x, unsigned mode, bool daz);
+
+/* round_exact, and the exceptions ROUNDSS raises into *flags (MXCSR bits): IE for a signalling
+ * NaN, PE when the result differs from the input (not for a DAZ-flushed denormal, which is an
+ * exact zero then). */
+static uint64_t round_bits(const FpFmt *f, uint64_t x, unsigned mode, bool daz, uint32_t *flags);
+
 /* The value with bit pattern x (of format f) rounded to an integral value in `mode`. Works on
  * the bits: clearing the fraction bits below the binary point truncates the magnitude, and
  * adding one unit at the binary point to the pattern increments the magnitude (a carry out of
  * the fraction moves into the exponent, as the format intends). */
-static uint64_t round_bits(const FpFmt *f, uint64_t x, unsigned mode, bool daz)
+static uint64_t round_bits(const FpFmt *f, uint64_t x, unsigned mode, bool daz, uint32_t *flags)
+{
+    uint64_t r = round_exact(f, x, mode, daz);
+    uint64_t emax = (1ull << f->ebits) - 1, exp = (x >> f->mbits) & emax;
+    uint64_t frac = x & ((1ull << f->mbits) - 1);
+    if (exp == emax && frac && !(frac >> (f->mbits - 1)))
+        *flags |= 0x01;                                 /* IE: a signalling NaN */
+    else if (exp != emax && r != x && !(daz && exp == 0))
+        *flags |= 0x20;                                 /* PE: the result is not the input */
+    return r;
+}
+
+static uint64_t round_exact(const FpFmt *f, uint64_t x, unsigned mode, bool daz)
 {
     unsigned width = 1 + f->ebits + f->mbits;
     uint64_t sign = 1ull << (width - 1);
@@ -104,23 +123,26 @@ uint64_t x86_sse41_round(void *state, uint64_t sel, uint64_t src_lo, uint64_t sr
     unsigned mode = (imm & 4) ? MXCSR_RC(s->mxcsr) : imm & 3;
     bool daz = (s->mxcsr & MXCSR_DAZ) != 0;
     X86Xmm src = { .q = { src_lo, src_hi } }, r = *d;
+    uint32_t flags = 0;
     switch (op) {
     case 0x08:                                          /* roundps */
-        for (int k = 0; k < 4; k++) r.d[k] = (uint32_t)round_bits(&FMT32, src.d[k], mode, daz);
+        for (int k = 0; k < 4; k++) r.d[k] = (uint32_t)round_bits(&FMT32, src.d[k], mode, daz, &flags);
         break;
     case 0x09:                                          /* roundpd */
-        for (int k = 0; k < 2; k++) r.q[k] = round_bits(&FMT64, src.q[k], mode, daz);
+        for (int k = 0; k < 2; k++) r.q[k] = round_bits(&FMT64, src.q[k], mode, daz, &flags);
         break;
     case 0x0a:                                          /* roundss */
-        r.d[0] = (uint32_t)round_bits(&FMT32, src.d[0], mode, daz);
+        r.d[0] = (uint32_t)round_bits(&FMT32, src.d[0], mode, daz, &flags);
         break;
     case 0x0b:                                          /* roundsd */
-        r.q[0] = round_bits(&FMT64, src.q[0], mode, daz);
+        r.q[0] = round_bits(&FMT64, src.q[0], mode, daz, &flags);
         break;
     default:
         return 0;           /* not emitted by the frontend: the register stays unchanged */
     }
     *d = r;
+    if (imm & 8) flags &= ~0x20u;                       /* imm8[3]: precision suppressed */
+    if (flags) ir_fenv_raise(flags);                    /* the sticky flags (ir.h) */
     return 0;
 }
 

@@ -333,6 +333,8 @@ typedef struct IrGuestInfo {
 uint32_t ir_fenv_get(void);
 /* Load the host's environment from a word (its masks are ignored: the host keeps all set). */
 void ir_fenv_set(uint32_t word);
+/* OR sticky flags (word layout) into the host's environment: a C helper's exceptions. */
+void ir_fenv_raise(uint32_t flags);
 /* Around running guest code: load the guest's word (or the default) and return the caller's
  * environment; then store the host's flags back into the guest's word and restore. */
 uint32_t ir_fenv_enter(const void *state, const IrGuestInfo *gi);

@@ -125,6 +125,11 @@ uint32_t ir_fenv_enter(const void *state, const IrGuestInfo *gi)
     return saved;
 }
 
+void ir_fenv_raise(uint32_t flags)
+{
+    ir_fenv_set(ir_fenv_get() | (flags & IR_FENV_FLAGS));
+}
+
 void ir_fenv_store_flags(uint32_t *word)
 {
     *word = (*word & ~IR_FENV_FLAGS) | (ir_fenv_get() & IR_FENV_FLAGS);
