@@ -31,6 +31,7 @@ static const struct {
     { "out_asm", RT_LOG_OUT_ASM, "host assembly generated for each block" },
     { "exec",    RT_LOG_EXEC,    "each block run by the dispatcher (turns chaining off)" },
     { "stats",   RT_LOG_STATS,   "translation and execution statistics at exit" },
+    { "perfmap", RT_LOG_PERFMAP, "write /tmp/perf-PID.map (host code -> guest pc) for perf report" },
 };
 #define N_LOG_ITEMS (sizeof log_items / sizeof log_items[0])
 

@@ -54,6 +54,7 @@ enum {
     RT_LOG_OUT_ASM = 1u << 3,   /* host code of each block (Capstone) */
     RT_LOG_EXEC    = 1u << 4,   /* each block the dispatcher runs (chaining off) */
     RT_LOG_STATS   = 1u << 5,   /* translation and execution statistics at exit */
+    RT_LOG_PERFMAP = 1u << 6,   /* /tmp/perf-PID.map: host code -> guest pc, for `perf report` */
 };
 
 typedef struct RtEnvEdit {
@@ -211,6 +212,7 @@ typedef struct RtLog {
     FILE *f;                    /* -D file, or stderr */
     unsigned mask;              /* RT_LOG_* */
     size_t cs_guest, cs_host;   /* Capstone handles (csh), opened on first use */
+    FILE *perfmap;              /* -d perfmap: /tmp/perf-PID.map, opened on first use */
     bool cs_guest_open, cs_host_open;
 } RtLog;
 
@@ -517,6 +519,9 @@ void rt_log_open(RtProcess *p);                      /* -D; exits 1 if the file 
 void rt_log_printf(RtProcess *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_log_guest_code(RtProcess *p, uint64_t pc, const uint8_t *bytes, size_t n);
 void rt_log_host_code(RtProcess *p, const uint8_t *code, size_t n);
+/* -d perfmap: one line "host-address size guest_PC" per block in /tmp/perf-PID.map, the file
+ * perf reads to name samples in JIT code (perf report then shows guest pcs). */
+void rt_log_perfmap(RtProcess *p, const void *code, size_t n, uint64_t guest_pc);
 /* One-line disassembly of the guest instruction at bytes (for messages); returns buf. */
 const char *rt_disasm_one(RtProcess *p, uint64_t pc, const uint8_t *bytes, size_t n, char *buf,
                           size_t len);

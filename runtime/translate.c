@@ -200,6 +200,8 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
         }
         p->stats.code_bytes += info->code_size;
         p->stats.host_insns += info->host_insns;
+        if (rt_log_on(p, RT_LOG_PERFMAP))
+            rt_log_perfmap(p, b->code, b->code_size, b->pc);
     } else {
         for (uint32_t i = 0; i < n_exits; i++)
             b->exits[i].direct = false;
