@@ -21,6 +21,10 @@ $(BUILD)/tests/test_sse: $(BUILD)/obj/tests/unit/test_sse.o $(BUILD)/obj/tests/c
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
+$(BUILD)/tests/test_sse42: $(BUILD)/obj/tests/unit/test_sse42.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
 $(BUILD)/tests/test_decode: $(BUILD)/obj/tests/unit/test_decode.o $(BUILD)/obj/tests/common/decode_cmp.o $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka

@@ -537,7 +537,7 @@ static int suite(Opts *o)
         { "alu", 12000 }, { "shift", 12000 }, { "muldiv", 8000 }, { "bit", 8000 },
         { "mov", 12000 }, { "stack", 8000 }, { "string", 12000 }, { "branch", 12000 },
         { "misc", 4000 }, { "trap", 4000 }, { "sse", 12000 }, { "ssefp", 12000 },
-        { "x87", 12000 }, { "bmi", 8000 },
+        { "x87", 12000 }, { "bmi", 8000 }, { "sse42", 8000 }, { "aes", 4000 },
         { "alu,shift,muldiv,bit,mov,stack,string,branch,misc,trap,sse,ssefp,x87,bmi", 30000 },
     };
     unsigned n = sizeof runs / sizeof runs[0], failed = 0;
