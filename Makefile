@@ -71,7 +71,7 @@ $(BUILD)/ferry: $(BUILD)/obj/runtime/main.o $(LIBFILES)
 # for its own host only; on aarch64 hosts the tests that run guest code natively are left out.
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 ifeq ($(HOST),aarch64)
-UNIT_SRCS  := $(filter-out tests/unit/test_backend_x64.c tests/unit/test_sse.c tests/unit/test_ssse3.c tests/unit/test_sse41.c,$(UNIT_SRCS))
+UNIT_SRCS  := $(filter-out tests/unit/test_backend_x64.c tests/unit/test_sse.c tests/unit/test_ssse3.c tests/unit/test_sse41.c tests/unit/test_sse42.c,$(UNIT_SRCS))
 # test_x87's helpers for its x86-native comparisons are unused on other hosts
 $(BUILD)/obj/tests/unit/test_x87.o: CFLAGS += -Wno-unused-function -Wno-unused-const-variable
 else

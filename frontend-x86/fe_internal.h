@@ -135,6 +135,7 @@ bool fe_gen_x87(FeCtx *c);      /* x87 FPU: escapes D8-DF and fwait */
 bool fe_gen_bmi(FeCtx *c);      /* BMI1/BMI2 (VEX-encoded GPR instructions), adcx/adox */
 bool fe_gen_ssse3(FeCtx *c);    /* SSE3, SSSE3 (xmm and mm forms), maskmovdqu */
 bool fe_gen_sse41(FeCtx *c);    /* SSE4.1 (66 0F 38 / 66 0F 3A) */
+bool fe_gen_sse42(FeCtx *c);    /* SSE4.2 (pcmpXstrX, pcmpgtq, crc32), AES-NI, pclmulqdq */
 
 /* Register helpers with names for logs (each family file that has helpers provides one). */
 void fe_register_helpers_core(void);    /* fe_flags.c, frontend.c */
@@ -146,5 +147,7 @@ void fe_register_helpers_x87(void);     /* x87_helpers.c */
 void fe_register_helpers_bmi(void);     /* gen_bmi.c */
 void fe_register_helpers_ssse3(void);   /* x86_ssse3_helpers.c */
 void fe_register_helpers_sse41(void);   /* x86_sse41_helpers.c */
+void fe_register_helpers_sse42(void);   /* x86_sse42_helpers.c */
+void fe_register_helpers_aes(void);     /* x86_aes_helpers.c */
 
 #endif /* FERRY_FE_INTERNAL_H */

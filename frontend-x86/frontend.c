@@ -50,6 +50,8 @@ void fe_init(void)
     fe_register_helpers_bmi();
     fe_register_helpers_ssse3();
     fe_register_helpers_sse41();
+    fe_register_helpers_sse42();
+    fe_register_helpers_aes();
 }
 
 IrGuestInfo fe_guest_info(uint64_t guest_base)
@@ -66,7 +68,7 @@ typedef bool (*FeFamily)(FeCtx *c);
  * time, never meaning. */
 static const FeFamily families[] = {
     fe_gen_mov, fe_gen_alu, fe_gen_branch, fe_gen_misc, fe_gen_string, fe_gen_bmi, fe_gen_sse,
-    fe_gen_mmx, fe_gen_ssse3, fe_gen_x87, fe_gen_sse41,
+    fe_gen_mmx, fe_gen_ssse3, fe_gen_x87, fe_gen_sse41, fe_gen_sse42,
 };
 
 /* End the block with a trap for the instruction at c->pc. */

@@ -42,8 +42,8 @@
  * Deliberately not generated (each would differ for a reason that is not a ferry bug, or
  * cannot run safely inside the harness):
  *   - outside ferry's CPU model (fe_cpuid: SSE2 baseline plus POPCNT LZCNT BMI1 BMI2 ADX
- *     MOVBE, no SSE3+ or AVX): crc32, SSE4.1..SSE4.2, AES, SHA, PCLMUL, the other SSE forms
- *     of the 0F 38 / 0F 3A maps, AVX and every other VEX encoding, rdpid, xgetbv,
+ *     MOVBE, no AVX): SHA, the other SSE forms of the 0F 38 / 0F 3A
+ *     maps, AVX and every other VEX encoding, rdpid, xgetbv,
  *     monitor/mwait, clflush (CPUID.1:EDX.CLFSH is not advertised, so ferry raises #UD);
  *     cpuid, rdtsc, rdtscp, rdrand and rdseed (answers differ by design: the counter, the CPU
  *     number in TSC_AUX, random bits);
@@ -75,7 +75,7 @@
 
 const char *const fz_class_name[FC_COUNT] = {
     "alu", "shift", "muldiv", "bit", "mov", "stack", "string", "branch", "misc", "trap",
-    "sse", "ssefp", "sseenv", "x87", "bmi", "mmx", "sse3", "ssse3", "sse41",
+    "sse", "ssefp", "sseenv", "x87", "bmi", "mmx", "sse3", "ssse3", "sse41", "sse42", "aes",
 };
 
 #define RAX (1u << 0)
@@ -629,6 +629,20 @@ const FzOp fz_ops[] = {
     R("pshufb..pmulhrsw mm", FC_SSSE3, M3, 0x00, 0x0b, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
     R("pabsb/w/d mm", FC_SSSE3, M3, 0x1c, 0x1e, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
     R("palignr mm", FC_SSSE3, M4, 0x0f, 0x0f, -1, FP_NP, MF_ANY, -1, FL_NONE, 0, 0),
+    /* ---- sse42: the string compares (CF ZF SF OF defined, AF PF cleared; unaligned memory;
+     * the I forms write rcx, the M forms xmm0), pcmpgtq, crc32 (flags unchanged; 66 before
+     * the F2 gives the 16-bit source) ---- */
+    R("pcmpestrm", FC_SSE42, M4, 0x60, 0x60, -1, FP_66, MF_ANY, -1, FL_ARITH, 0, F_XMM),
+    R("pcmpestri", FC_SSE42, M4, 0x61, 0x61, -1, FP_66, MF_ANY, -1, FL_ARITH, RCX, F_XMM),
+    R("pcmpistrm", FC_SSE42, M4, 0x62, 0x62, -1, FP_66, MF_ANY, -1, FL_ARITH, 0, F_XMM),
+    R("pcmpistri", FC_SSE42, M4, 0x63, 0x63, -1, FP_66, MF_ANY, -1, FL_ARITH, RCX, F_XMM),
+    R("pcmpgtq", FC_SSE42, M3, 0x37, 0x37, -1, FP_66, MF_ANY, -1, FL_NONE, 0, F_XMM | F_A16),
+    R("crc32", FC_SSE42, M3, 0xf0, 0xf1, -1, FP_F2, MF_ANY, -1, FL_NONE, 0, F_WREG),
+    /* ---- aes: AES-NI and pclmulqdq (aligned m128, no flags) ---- */
+    R("aesimc/aesenc/aesdec..", FC_AES, M3, 0xdb, 0xdf, -1, FP_66, MF_ANY, -1, FL_NONE, 0,
+      F_XMM | F_A16),
+    R("aeskeygenassist", FC_AES, M4, 0xdf, 0xdf, -1, FP_66, MF_ANY, -1, FL_NONE, 0, F_XMM | F_A16),
+    R("pclmulqdq", FC_AES, M4, 0x44, 0x44, -1, FP_66, MF_ANY, -1, FL_NONE, 0, F_XMM | F_A16),
 };
 const unsigned fz_n_ops = sizeof fz_ops / sizeof fz_ops[0];
 _Static_assert(sizeof fz_ops / sizeof fz_ops[0] <= FZ_MAX_OPS, "raise FZ_MAX_OPS");
