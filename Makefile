@@ -84,11 +84,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFILES)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
 # ---- guest programs (never sanitized: they are guests), all static: every tests/guest/*.c
-# with gcc -O0/-O2/-O3, musl-gcc -O0/-O2 and clang -O0/-O2/-O3; every tests/guest/*.cc with
+# with gcc -O0/-O2/-O3 and -O3 -march=x86-64-v2 (SSE4.2, POPCNT...), musl-gcc -O0/-O2 and
+# clang -O0/-O2/-O3; every tests/guest/*.cc with
 # g++ -O0/-O2/-O3 and clang++ -O2.
 GUEST_SRCS := $(wildcard tests/guest/*.c)
 GUEST_CXX_SRCS := $(wildcard tests/guest/*.cc)
-GUEST_VARIANTS := gcc-O0 gcc-O2 gcc-O3 musl-O0 musl-O2
+GUEST_VARIANTS := gcc-O0 gcc-O2 gcc-O3 gcc-v2 musl-O0 musl-O2
 GUEST_BINS := $(foreach s,$(GUEST_SRCS),$(foreach v,$(GUEST_VARIANTS),$(BUILD)/guest/$(basename $(notdir $(s))).$(v)))
 # clang too, except where the source is gcc-specific: bmi_c enables BMI with
 # `#pragma GCC target`, and sig_traps defines a global label in inline asm that clang's
@@ -110,6 +111,9 @@ $(BUILD)/guest/%.gcc-O2: tests/guest/%.c
 $(BUILD)/guest/%.gcc-O3: tests/guest/%.c
 	@mkdir -p $(dir $@)
 	gcc $(GUEST_CFLAGS) -O3 -o $@ $< -lm
+$(BUILD)/guest/%.gcc-v2: tests/guest/%.c
+	@mkdir -p $(dir $@)
+	gcc $(GUEST_CFLAGS) -O3 -march=x86-64-v2 -o $@ $< -lm
 $(BUILD)/guest/%.clang-O0: tests/guest/%.c
 	@mkdir -p $(dir $@)
 	clang $(GUEST_CFLAGS) -O0 -o $@ $< -lm

@@ -181,8 +181,10 @@ void fe_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
         a = 0x000306a9;                         /* family 6, model 0x3a, stepping 9 */
         b = 1u << 16;                           /* 1 logical cpu; no clflush line size:
                                                    CLFSH is not advertised */
-        c = (1u << 13)  /* CX16 (cmpxchg16b) */ | (1u << 22) /* MOVBE */ |
-            (1u << 23)  /* POPCNT */ | (1u << 30) /* RDRAND */;
+        c = (1u << 0)   /* SSE3 */ | (1u << 1) /* PCLMULQDQ */ | (1u << 9) /* SSSE3 */ |
+            (1u << 13)  /* CX16 (cmpxchg16b) */ | (1u << 19) /* SSE4.1 */ |
+            (1u << 20)  /* SSE4.2 */ | (1u << 22) /* MOVBE */ | (1u << 23) /* POPCNT */ |
+            (1u << 25)  /* AES */ | (1u << 30) /* RDRAND */;
         d = (1u << 0)   /* FPU */  |
             (1u << 4)   /* TSC */  | (1u << 8)  /* CX8 */  | (1u << 15) /* CMOV */ |
             (1u << 23)  /* MMX */  |

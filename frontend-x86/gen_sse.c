@@ -5,9 +5,8 @@
  * prefix, SSE3 and later, VEX, reserved encodings), so the caller can ask another family or
  * deliver SIGILL.
  *
- * Coverage: what static glibc's SSE2 string routines and compiled C use on a baseline x86-64
- * CPU (cpuid advertises SSE, SSE2 and FXSR only): the XMM moves, 128-bit logic, integer
- * compares, adds/subtracts, unpacks, shuffles and shifts, pmovmskb/movmsk, pinsrw/pextrw,
+ * Coverage: SSE and SSE2 (SSE3 and later: gen_ssse3.c, gen_sse41.c, gen_sse42.c): the XMM
+ * moves, 128-bit logic, integer compares, adds/subtracts, unpacks, shuffles and shifts, pmovmskb/movmsk, pinsrw/pextrw,
  * scalar and packed single/double arithmetic, compares (cmpXX, comis/ucomis), the
  * int/float/double conversions, ldmxcsr/stmxcsr, fxsave/fxrstor, fences and prefetches.
  * Everything maps onto IR V128/F32/F64 ops; the rarer integer instructions the IR has no op
