@@ -30,6 +30,7 @@
 #include <signal.h>
 
 #include "frontend-x86/fe_internal.h"
+#include "frontend-x86/fe_sse.h"
 #include "frontend-x86/x87_helpers.h"       /* the x87 part of fxsave/fxrstor */
 
 /* Defined in x86_sse_helpers.c (registered by fe_register_helpers_sse there). */
@@ -52,46 +53,9 @@ uint64_t x86_sse_stmxcsr(void *state, uint64_t a0, uint64_t a1, uint64_t a2);
 
 /* ================================================================ operands */
 
-typedef enum SsePfx { PFX_NONE = 0, PFX_66, PFX_F3, PFX_F2 } SsePfx;
-
-static SsePfx sse_pfx(const X86Insn *i)
-{
-    if (i->rep == 0xf3) return PFX_F3;
-    if (i->rep == 0xf2) return PFX_F2;
-    return i->opsize_prefix ? PFX_66 : PFX_NONE;
-}
-
 static inline uint32_t xoff(int reg) { return X86_OFF_XMM(reg, 0); }
-static inline bool is_reg(const FeCtx *c) { return c->insn->mod == 3; }
 /* REX.W selects the 64-bit GPR form of movd, cvtsi2sX, cvtXX2si, movnti. */
 static inline unsigned gpr_size_w(const FeCtx *c) { return (c->insn->rex & 8) ? 8 : 4; }
-static inline unsigned imm8(const FeCtx *c) { return (unsigned)(c->insn->imm & 0xff); }
-
-static IrRef k64(FeCtx *c, uint64_t v) { return ir_const(&c->b, IR_I64, v); }
-
-static IrRef xmm_get(FeCtx *c, int reg) { return ir_get(&c->b, IR_V128, xoff(reg)); }
-static void xmm_put(FeCtx *c, int reg, IrRef v) { ir_put(&c->b, xoff(reg), v); }
-
-/* Effective address of the memory operand. For the 16-byte aligned forms, leave the block
- * with SIGSEGV/SI_KERNEL (Linux's report of #GP) first when it is misaligned. */
-static IrRef sse_ea(FeCtx *c, bool aligned)
-{
-    IrRef addr = fe_ea(c);
-    if (aligned) {
-        IrRef low = ir_op2(&c->b, IR_AND, IR_I64, addr, k64(c, 15));
-        IrRef bad = ir_cmp(&c->b, IR_NE, low, k64(c, 0));
-        fe_flush_flags(c);
-        ir_exit_if(&c->b, bad, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, SIGSEGV, SI_KERNEL));
-    }
-    return addr;
-}
-
-/* The r/m operand as a whole 128-bit value (xmm register or m128). */
-static IrRef src_v128(FeCtx *c, bool aligned)
-{
-    if (is_reg(c)) return xmm_get(c, c->insn->rm);
-    return fe_load(c, IR_V128, sse_ea(c, aligned));
-}
 
 static inline IrType ftype(unsigned size) { return size == 4 ? IR_F32 : IR_F64; }
 
@@ -146,20 +110,6 @@ static IrRef src_gpr_or_mem(FeCtx *c, unsigned size)
 
 /* ================================================================ lanes */
 
-static IrRef v_ext64(FeCtx *c, IrRef v, unsigned half)
-{
-    return ir_emit(&c->b, IR_VEXTRACT64, IR_I64, v, IR_NONE, IR_NONE, half, 0);
-}
-
-static IrRef v_ins64(FeCtx *c, IrRef v, unsigned half, IrRef x)
-{
-    return ir_emit(&c->b, IR_VINSERT64, IR_V128, v, x, IR_NONE, half, 0);
-}
-
-static IrRef v_from64(FeCtx *c, IrRef lo) { return ir_op1(&c->b, IR_VFROM64, IR_V128, lo); }
-
-static IrRef v_make64(FeCtx *c, IrRef lo, IrRef hi) { return v_ins64(c, v_from64(c, lo), 1, hi); }
-
 /* 32-bit lane i (0..3) of v as I32. */
 static IrRef v_lane32(FeCtx *c, IrRef v, unsigned i)
 {
@@ -180,12 +130,6 @@ static IrRef pair32(FeCtx *c, IrRef lo, IrRef hi)
 static IrRef v_make32(FeCtx *c, const IrRef l[4])
 {
     return v_make64(c, pair32(c, l[0], l[1]), pair32(c, l[2], l[3]));
-}
-
-/* Lane-wise V128 op with the lane width in imm0. */
-static IrRef v_lanes(FeCtx *c, IrOp op, unsigned bits, IrRef a, IrRef b)
-{
-    return ir_emit(&c->b, op, IR_V128, a, b, IR_NONE, bits, 0);
 }
 
 /* ================================================================ moves */

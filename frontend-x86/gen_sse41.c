@@ -33,6 +33,7 @@
 #include <signal.h>
 
 #include "frontend-x86/fe_internal.h"
+#include "frontend-x86/fe_sse.h"
 
 /* Defined in x86_sse41_helpers.c (registered by fe_register_helpers_sse41 there). */
 uint64_t x86_sse41_round(void *state, uint64_t sel, uint64_t src_lo, uint64_t src_hi);
@@ -41,61 +42,13 @@ uint64_t x86_sse41_int_op(void *state, uint64_t sel, uint64_t src_lo, uint64_t s
 /* ================================================================ operands */
 
 static inline uint32_t xoff(int reg) { return X86_OFF_XMM(reg, 0); }
-static inline bool is_reg(const FeCtx *c) { return c->insn->mod == 3; }
 static inline bool rex_w(const FeCtx *c) { return (c->insn->rex & 8) != 0; }
-static inline unsigned imm8(const FeCtx *c) { return (unsigned)(c->insn->imm & 0xff); }
-
-static IrRef k64(FeCtx *c, uint64_t v) { return ir_const(&c->b, IR_I64, v); }
-
-/* Registers are read and written as whole V128 fields, as gen_sse.c does (see there: it lets
- * opt_put_forward keep a register in an SSA value across the block). */
-static IrRef xmm_get(FeCtx *c, int reg) { return ir_get(&c->b, IR_V128, xoff(reg)); }
-static void xmm_put(FeCtx *c, int reg, IrRef v) { ir_put(&c->b, xoff(reg), v); }
-
-/* Effective address; for the aligned (m128) forms leave first with #GP when misaligned. */
-static IrRef sse_ea(FeCtx *c, bool aligned)
-{
-    IrRef addr = fe_ea(c);
-    if (aligned) {
-        IrRef low = ir_op2(&c->b, IR_AND, IR_I64, addr, k64(c, 15));
-        IrRef bad = ir_cmp(&c->b, IR_NE, low, k64(c, 0));
-        fe_flush_flags(c);
-        ir_exit_if(&c->b, bad, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, SIGSEGV, SI_KERNEL));
-    }
-    return addr;
-}
-
-/* The r/m operand as a whole 128-bit value: xmm register or aligned m128. */
-static IrRef src_v128(FeCtx *c)
-{
-    if (is_reg(c)) return xmm_get(c, c->insn->rm);
-    return fe_load(c, IR_V128, sse_ea(c, true));
-}
-
-static IrRef v_ext64(FeCtx *c, IrRef v, unsigned half)
-{
-    return ir_emit(&c->b, IR_VEXTRACT64, IR_I64, v, IR_NONE, IR_NONE, half, 0);
-}
-
-static IrRef v_ins64(FeCtx *c, IrRef v, unsigned half, IrRef x)
-{
-    return ir_emit(&c->b, IR_VINSERT64, IR_V128, v, x, IR_NONE, half, 0);
-}
-
-static IrRef v_from64(FeCtx *c, IrRef lo) { return ir_op1(&c->b, IR_VFROM64, IR_V128, lo); }
-
-static IrRef v_make64(FeCtx *c, IrRef lo, IrRef hi) { return v_ins64(c, v_from64(c, lo), 1, hi); }
 
 /* A 128-bit constant. */
 static IrRef v_const(FeCtx *c, uint64_t lo, uint64_t hi)
 {
     if (hi == 0) return ir_const(&c->b, IR_V128, lo);
     return v_make64(c, k64(c, lo), k64(c, hi));
-}
-
-static IrRef v_lanes(FeCtx *c, IrOp op, unsigned bits, IrRef a, IrRef b)
-{
-    return ir_emit(&c->b, op, IR_V128, a, b, IR_NONE, bits, 0);
 }
 
 static IrRef v_op(FeCtx *c, IrOp op, IrRef a, IrRef b) { return ir_op2(&c->b, op, IR_V128, a, b); }
@@ -134,7 +87,7 @@ static IrRef v_lane_mask(FeCtx *c, unsigned bits, unsigned sel)
 /* xmm = op(xmm, xmm/m128) with one IR lane op (bits = 0: whole-register op). */
 static bool gen_VBIN(FeCtx *c, IrOp op, unsigned bits)
 {
-    IrRef b = src_v128(c);
+    IrRef b = src_v128(c, true);
     IrRef a = xmm_get(c, c->insn->reg);
     xmm_put(c, c->insn->reg, bits ? v_lanes(c, op, bits, a, b) : v_op(c, op, a, b));
     return true;
@@ -144,7 +97,7 @@ static bool gen_VBIN(FeCtx *c, IrOp op, unsigned bits)
  * 32-bit ones (pminud/pmaxud), compared signed after flipping both sign bits. */
 static bool gen_PMINMAX(FeCtx *c, unsigned bits, bool max, bool unsig)
 {
-    IrRef b = src_v128(c);
+    IrRef b = src_v128(c, true);
     IrRef a = xmm_get(c, c->insn->reg);
     IrRef ca = a, cb = b;
     if (unsig) {
@@ -184,7 +137,7 @@ static bool gen_PMOVX(FeCtx *c, unsigned from, unsigned to, bool sign)
 /* pmuldq: the signed 64-bit products of the even (low) dwords of each quadword. */
 static bool gen_PMULDQ(FeCtx *c)
 {
-    IrRef b = src_v128(c);
+    IrRef b = src_v128(c, true);
     IrRef a = xmm_get(c, c->insn->reg);
     IrRef r[2];
     for (unsigned h = 0; h < 2; h++) {
@@ -200,7 +153,7 @@ static bool gen_PMULDQ(FeCtx *c)
 /* pmulld: the low 32 bits of each dword product. */
 static bool gen_PMULLD(FeCtx *c)
 {
-    IrRef b = src_v128(c);
+    IrRef b = src_v128(c, true);
     IrRef a = xmm_get(c, c->insn->reg);
     IrRef r[2];
     for (unsigned h = 0; h < 2; h++) {
@@ -220,7 +173,7 @@ static bool gen_PMULLD(FeCtx *c)
 /* ptest: ZF = (dst & src) == 0, CF = (~dst & src) == 0; OF SF AF PF cleared. */
 static bool gen_PTEST(FeCtx *c)
 {
-    IrRef b = src_v128(c);
+    IrRef b = src_v128(c, true);
     IrRef a = xmm_get(c, c->insn->reg);
     IrRef bit[2];
     IrRef both[2] = { v_op(c, IR_VAND, a, b), v_op(c, IR_VANDN, a, b) };
@@ -239,7 +192,7 @@ static bool gen_PTEST(FeCtx *c)
 /* blendps/blendpd/pblendw: lane i of `bits` from the source where imm8 bit i is set. */
 static bool gen_BLEND_imm(FeCtx *c, unsigned bits)
 {
-    IrRef b = src_v128(c);
+    IrRef b = src_v128(c, true);
     IrRef a = xmm_get(c, c->insn->reg);
     xmm_put(c, c->insn->reg, v_select(c, v_lane_mask(c, bits, imm8(c)), b, a));
     return true;
@@ -250,7 +203,7 @@ static bool gen_BLEND_imm(FeCtx *c, unsigned bits)
  * arithmetic shift for dwords, and for qwords the shifted high dwords copied down. */
 static bool gen_BLENDV(FeCtx *c, unsigned bits)
 {
-    IrRef b = src_v128(c);
+    IrRef b = src_v128(c, true);
     IrRef a = xmm_get(c, c->insn->reg);
     IrRef x0 = xmm_get(c, 0), m;
     if (bits == 8) {
@@ -355,7 +308,7 @@ static bool gen_INSERTPS(FeCtx *c)
 static bool gen_DP(FeCtx *c, unsigned size)
 {
     unsigned bits = 8 * size, imm = imm8(c);
-    IrRef b = src_v128(c);
+    IrRef b = src_v128(c, true);
     IrRef a = xmm_get(c, c->insn->reg);
     IrRef m = v_lane_mask(c, bits, imm >> 4);
     IrRef p = v_lanes(c, IR_VFMUL, bits, v_op(c, IR_VAND, a, m), v_op(c, IR_VAND, b, m));
@@ -377,7 +330,7 @@ static bool gen_ROUND(FeCtx *c, uint8_t op)
     const X86Insn *i = c->insn;
     IrRef lo, hi = k64(c, 0);
     if (op <= 0x09) {
-        IrRef v = src_v128(c);
+        IrRef v = src_v128(c, true);
         lo = v_ext64(c, v, 0);
         hi = v_ext64(c, v, 1);
     } else if (is_reg(c)) {
@@ -396,7 +349,7 @@ static bool gen_ROUND(FeCtx *c, uint8_t op)
 static bool gen_INT_HELPER(FeCtx *c, unsigned op)
 {
     const X86Insn *i = c->insn;
-    IrRef b = src_v128(c);
+    IrRef b = src_v128(c, true);
     uint64_t sel = (uint64_t)op << 16 | imm8(c) << 8 | i->reg;
     fe_call(c, x86_sse41_int_op, k64(c, sel), v_ext64(c, b, 0), v_ext64(c, b, 1));
     return true;
@@ -421,7 +374,7 @@ static bool gen_0f38(FeCtx *c, uint8_t op)
     case 0x29: return gen_VBIN(c, IR_VCMPEQ, 64);       /* pcmpeqq */
     case 0x2a:                                          /* movntdqa xmm, m128 */
         if (is_reg(c)) return false;
-        xmm_put(c, c->insn->reg, src_v128(c));
+        xmm_put(c, c->insn->reg, src_v128(c, true));
         return true;
     case 0x2b: return gen_INT_HELPER(c, op);            /* packusdw */
     case 0x30: return gen_PMOVX(c, 8, 16, false);       /* pmovzxbw */

@@ -28,36 +28,10 @@
 #include <signal.h>
 
 #include "frontend-x86/fe_internal.h"
+#include "frontend-x86/fe_sse.h"
 #include "frontend-x86/x86_sse42_helpers.h"
 
 /* ================================================================ operands */
-
-static inline bool is_reg(const FeCtx *c) { return c->insn->mod == 3; }
-static inline unsigned imm8(const FeCtx *c) { return (unsigned)(c->insn->imm & 0xff); }
-static IrRef k64(FeCtx *c, uint64_t v) { return ir_const(&c->b, IR_I64, v); }
-
-static IrRef xmm_get(FeCtx *c, int reg) { return ir_get(&c->b, IR_V128, X86_OFF_XMM(reg, 0)); }
-static void xmm_put(FeCtx *c, int reg, IrRef v) { ir_put(&c->b, X86_OFF_XMM(reg, 0), v); }
-
-static IrRef v_ext64(FeCtx *c, IrRef v, unsigned half)
-{
-    return ir_emit(&c->b, IR_VEXTRACT64, IR_I64, v, IR_NONE, IR_NONE, half, 0);
-}
-
-/* The xmm2/m128 operand. An aligned form leaves with #GP (SIGSEGV/SI_KERNEL) first when the
- * address is not a multiple of 16, as gen_sse.c does for legacy SSE. */
-static IrRef src_v128(FeCtx *c, bool aligned)
-{
-    if (is_reg(c)) return xmm_get(c, c->insn->rm);
-    IrRef addr = fe_ea(c);
-    if (aligned) {
-        IrRef low = ir_op2(&c->b, IR_AND, IR_I64, addr, k64(c, 15));
-        IrRef bad = ir_cmp(&c->b, IR_NE, low, k64(c, 0));
-        fe_flush_flags(c);
-        ir_exit_if(&c->b, bad, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, SIGSEGV, SI_KERNEL));
-    }
-    return fe_load(c, IR_V128, addr);
-}
 
 /* Call helper fn(sel, source halves) on the xmm2/m128 operand. */
 static IrRef call_on_src(FeCtx *c, IrHelperFn fn, uint64_t sel, bool aligned)

@@ -32,6 +32,7 @@
 #include <signal.h>
 
 #include "frontend-x86/fe_internal.h"
+#include "frontend-x86/fe_sse.h"
 
 /* Defined in x86_ssse3_helpers.c (registered there). */
 uint64_t x86_ssse3_op(void *state, uint64_t op_dst, uint64_t src_lo, uint64_t src_hi);
@@ -46,43 +47,8 @@ _Static_assert(offsetof(X86State, fpu_tag) == offsetof(X86State, fpu_top) + 1,
 
 /* ================================================================ operands */
 
-typedef enum SsePfx { PFX_NONE = 0, PFX_66, PFX_F3, PFX_F2 } SsePfx;
 
-/* The mandatory prefix as gen_sse.c reads it: the last F2/F3 if any, else 66. */
-static SsePfx sse_pfx(const X86Insn *i)
-{
-    if (i->rep == 0xf3) return PFX_F3;
-    if (i->rep == 0xf2) return PFX_F2;
-    return i->opsize_prefix ? PFX_66 : PFX_NONE;
-}
 
-static inline bool is_reg(const FeCtx *c) { return c->insn->mod == 3; }
-static inline unsigned imm8(const FeCtx *c) { return (unsigned)(c->insn->imm & 0xff); }
-static IrRef k64(FeCtx *c, uint64_t v) { return ir_const(&c->b, IR_I64, v); }
-
-static IrRef xmm_get(FeCtx *c, int reg) { return ir_get(&c->b, IR_V128, X86_OFF_XMM(reg, 0)); }
-static void xmm_put(FeCtx *c, int reg, IrRef v) { ir_put(&c->b, X86_OFF_XMM(reg, 0), v); }
-
-/* Effective address of the memory operand; the aligned forms first leave with #GP
- * (SIGSEGV/SI_KERNEL) when it is not a multiple of 16, before anything changes. */
-static IrRef sse_ea(FeCtx *c, bool aligned)
-{
-    IrRef addr = fe_ea(c);
-    if (aligned) {
-        IrRef low = ir_op2(&c->b, IR_AND, IR_I64, addr, k64(c, 15));
-        IrRef bad = ir_cmp(&c->b, IR_NE, low, k64(c, 0));
-        fe_flush_flags(c);
-        ir_exit_if(&c->b, bad, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, SIGSEGV, SI_KERNEL));
-    }
-    return addr;
-}
-
-/* The xmm/m128 source operand. */
-static IrRef src_v128(FeCtx *c, bool aligned)
-{
-    if (is_reg(c)) return xmm_get(c, c->insn->rm);
-    return fe_load(c, IR_V128, sse_ea(c, aligned));
-}
 
 /* mm registers are ModRM.reg / ModRM.rm & 7: REX.R and REX.B do not extend them. */
 static inline int mreg(const FeCtx *c) { return c->insn->reg & 7; }
@@ -107,17 +73,6 @@ static void mm_put(FeCtx *c, int r, IrRef v)
 
 /* ================================================================ lanes */
 
-static IrRef v_ext64(FeCtx *c, IrRef v, unsigned half)
-{
-    return ir_emit(&c->b, IR_VEXTRACT64, IR_I64, v, IR_NONE, IR_NONE, half, 0);
-}
-
-static IrRef v_ins64(FeCtx *c, IrRef v, unsigned half, IrRef x)
-{
-    return ir_emit(&c->b, IR_VINSERT64, IR_V128, v, x, IR_NONE, half, 0);
-}
-
-static IrRef v_from64(FeCtx *c, IrRef lo) { return ir_op1(&c->b, IR_VFROM64, IR_V128, lo); }
 
 /* V128 op whose imm0 is a lane width (or a shuffle / byte-shift immediate). */
 static IrRef v_op(FeCtx *c, IrOp op, unsigned imm, IrRef a, IrRef b)
