@@ -164,6 +164,8 @@ void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
             rt_signal_host(p, t, sig, si, ucv);
         return;
     }
+    if ((sig == SIGSEGV || sig == SIGBUS) && rt_guarded_copy_recover(ucv))
+        return;             /* a guarded copy (guarded_copy.c) returns -EFAULT */
     uintptr_t pc = host_pc(ucv);
     const char *name = rt_signal_name(sig);
     bool in_cache = p && rt_cache_contains(p, pc);

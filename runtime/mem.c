@@ -12,14 +12,13 @@
  *     (to the guest it is simply not mapped).
  *   - Changing a mapping that held executable guest code flushes the code cache, so a guest
  *     that unmaps or rewrites code (after mprotect) never runs stale translations.
- *   - Safe copies check the table, then copy with process_vm_readv/writev on ferry itself, so a
- *     bad guest pointer gives -EFAULT and never a ferry crash (a file mapping beyond its end
- *     would SIGBUS a plain memcpy).
+ *   - Safe copies check the table, then copy with rt_guarded_copy (guarded_copy.c), so a bad
+ *     guest pointer gives -EFAULT and never a ferry crash (also a file mapping beyond its end,
+ *     which SIGBUSes a plain memcpy).
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/uio.h>
 #include <unistd.h>
 #include "runtime/guest_abi.h"
 #include "runtime/rt.h"
@@ -332,22 +331,11 @@ int64_t rt_madvise(RtProcess *p, uint64_t addr, uint64_t len, int advice)
 
 /* ---------------------------------------------------------------- safe copies */
 
-/* process_vm_readv/writev on ferry itself: the kernel copies, so an unreadable page is an
- * error return, not a fault. Some sandboxes forbid them (EPERM/ENOSYS); then the table's
- * protection check (already done by the callers) is what keeps the plain copy safe. */
+/* The copy itself: guarded_copy.c (a missing page gives -EFAULT, never a ferry crash). */
 static int kernel_copy(void *dst, const void *src, size_t n, bool to_guest)
 {
-    struct iovec local = { .iov_base = to_guest ? (void *)src : dst, .iov_len = n };
-    struct iovec remote = { .iov_base = to_guest ? dst : (void *)src, .iov_len = n };
-    ssize_t r = to_guest ? process_vm_writev(getpid(), &local, 1, &remote, 1, 0)
-                         : process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-    if (r == (ssize_t)n)
-        return 0;
-    if (r < 0 && (errno == ENOSYS || errno == EPERM)) {
-        memcpy(dst, src, n);
-        return 0;
-    }
-    return -EFAULT;
+    (void)to_guest;
+    return rt_guarded_copy(dst, src, n);
 }
 
 int rt_copy_from_guest(const RtProcess *p, void *dst, uint64_t src, size_t n)

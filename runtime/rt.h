@@ -519,6 +519,11 @@ void rt_log_open(RtProcess *p);                      /* -D; exits 1 if the file 
 void rt_log_printf(RtProcess *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_log_guest_code(RtProcess *p, uint64_t pc, const uint8_t *bytes, size_t n);
 void rt_log_host_code(RtProcess *p, const uint8_t *code, size_t n);
+
+/* guarded_copy.c: memcpy that returns -EFAULT when a page is missing (0 on success), and the
+ * fault handler's part of it: true (context redirected) if the fault is inside that copy. */
+int rt_guarded_copy(void *dst, const void *src, size_t n);
+bool rt_guarded_copy_recover(void *ucv);
 /* -d perfmap: one line "host-address size guest_PC" per block in /tmp/perf-PID.map, the file
  * perf reads to name samples in JIT code (perf report then shows guest pcs). */
 void rt_log_perfmap(RtProcess *p, const void *code, size_t n, uint64_t guest_pc);
