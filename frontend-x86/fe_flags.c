@@ -442,14 +442,55 @@ static bool flag_neutral(const X86Insn *in)
     return op == 0x8D;                              /* lea: no memory access */
 }
 
+/* Flags an instruction overwrites without reading any and without touching memory (a fault
+ * would show the old flags to a signal handler), beyond kills_flags' "all" and flag_neutral's
+ * "none": the partial writers and the register-only forms that commonly sit between a flag
+ * producer and the next one. An undefined result counts as written (no reader may rely on
+ * the old value). Returns -1 for anything else (reads flags, may fault, or not classified). */
+static int partial_flag_writes(const X86Insn *in)
+{
+    const int all = X86_ARITH_FLAGS;
+    if (in->lock || in->mod != 3)
+        return -1;
+    unsigned op = in->opcode, ext = in->reg & 7;
+    if (in->map == X86_MAP_0F) {
+        if (op >= 0xC8 && op <= 0xCF) return 0;                     /* bswap */
+        if (op == 0xB6 || op == 0xB7 || op == 0xBE || op == 0xBF) return 0;  /* movzx/movsx */
+        if (op == 0xAF) return all;                                 /* imul r, r */
+        if (op == 0xA3 || (op == 0xBA && ext == 4)) return all & ~X86_ZF;   /* bt */
+        if ((op == 0xBC || op == 0xBD || op == 0xB8) && in->rep == 0xF3)
+            return all;                                             /* tzcnt lzcnt popcnt */
+        return -1;
+    }
+    if (in->map != X86_MAP_1B)
+        return -1;
+    if (op == 0x63) return 0;                                       /* movsxd r, r */
+    if (op == 0x87 || (op >= 0x91 && op <= 0x97)) return 0;         /* xchg r, r */
+    if (op == 0x69 || op == 0x6B) return all;                       /* imul r, r, imm */
+    if ((op == 0xF6 || op == 0xF7) && ext == 2) return 0;           /* not */
+    if ((op == 0xF6 || op == 0xF7) && ext == 3) return all;         /* neg */
+    if ((op == 0xFE || op == 0xFF) && ext <= 1) return all & ~X86_CF;   /* inc dec */
+    if (op == 0xC0 || op == 0xC1 || op == 0xD0 || op == 0xD1) {     /* shifts by a constant */
+        unsigned mask = (op & 1) && (in->rex & 8) ? 63 : 31;
+        unsigned n = (op >= 0xD0 ? 1 : (unsigned)in->imm) & mask;
+        if (n == 0) return 0;                                       /* count 0: no change */
+        if (ext <= 1) return X86_CF | X86_OF;                       /* rol ror */
+        if (ext == 4 || ext == 5 || ext == 7 || ext == 6) return all;   /* shl shr sar (sal) */
+        return -1;                                                  /* rcl rcr read CF */
+    }
+    return -1;
+}
+
 bool fe_flags_dead_at(FeCtx *c, uint64_t pc)
 {
     /* Only code on the page being translated: a write there invalidates this block too, so
-     * the assumption cannot outlive the code it was made from. */
+     * the assumption cannot outlive the code it was made from. Up to 16 instructions, each
+     * neutral or overwriting some flags, until every arithmetic flag has been overwritten. */
     uint64_t page = c->b.blk->guest_pc & ~0xfffull;
     if (!c->fetch)
         return false;
-    for (int i = 0; i < 4; i++) {
+    unsigned pending = X86_ARITH_FLAGS;
+    for (int i = 0; i < 16; i++) {
         uint8_t bytes[15];
         if ((pc & ~0xfffull) != page)
             return false;
@@ -460,8 +501,14 @@ bool fe_flags_dead_at(FeCtx *c, uint64_t pc)
             return false;
         if (kills_flags(&in))
             return true;
-        if (!flag_neutral(&in))
-            return false;
+        if (!flag_neutral(&in)) {
+            int w = partial_flag_writes(&in);
+            if (w < 0)
+                return false;
+            pending &= ~(unsigned)w;
+            if (!pending)
+                return true;
+        }
         pc += in.len;
     }
     return false;
