@@ -1,7 +1,8 @@
 /* native_harness.h — run x86-64 code natively from a known state and catch its faults.
  *
- * Shared by tests/unit/test_sse.c and the differential fuzzer (tests/fuzz/): both run guest
- * code on the host CPU (the oracle) and compare the result with ferry's.
+ * Shared by the SSE unit tests (through their snippet harness, tests/common/sse_snippets.c)
+ * and the differential fuzzer (tests/fuzz/): both run guest code on the host CPU (the oracle)
+ * and compare the result with ferry's.
  *
  *   native_run(s, code): loads every GPR (RSP too, when s->gpr[RSP] != 0), RFLAGS, MXCSR and
  *     the XMM registers from *s, puts x87 in its FNINIT state with zeroed registers (or, with

@@ -10,21 +10,17 @@
 #   $(BUILD)/fuzz_insn --help      every option (--seed --count --max-len --only --replay ...)
 #   $(BUILD)/tests/test_fuzz       the short fixed-seed run of `make test` (TAP output)
 #
-# Shared test code lives in tests/common/: the native execution harness (also used by
-# test_sse, test_ssse3 and test_sse41) and the decoder-vs-Capstone comparison (also used by
-# test_decode). The explicit link rules for those unit tests are here because the generic one
-# links a single object.
+# Shared test code lives in tests/common/: the native execution harness (also used by the SSE
+# unit tests, through their snippet harness sse_snippets.c) and the decoder-vs-Capstone
+# comparison (also used by test_decode). The explicit link rules for those unit tests are
+# here because the generic one links a single object.
 
 TEST_COMMON_OBJS := $(BUILD)/obj/tests/common/native_harness.o $(BUILD)/obj/tests/common/decode_cmp.o
 
 
-$(BUILD)/tests/test_sse: $(BUILD)/obj/tests/unit/test_sse.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
-
-$(BUILD)/tests/test_ssse3: $(BUILD)/obj/tests/unit/test_ssse3.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
-$(BUILD)/tests/test_sse41: $(BUILD)/obj/tests/unit/test_sse41.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
-$(BUILD)/tests/test_sse42: $(BUILD)/obj/tests/unit/test_sse42.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
+# The SSE suites: their snippet harness (tests/common/sse_snippets.c) on the native stub.
+SSE_SUITES := $(addprefix $(BUILD)/tests/,test_sse test_ssse3 test_sse41 test_sse42)
+$(SSE_SUITES): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/obj/tests/common/sse_snippets.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 

@@ -1,21 +1,16 @@
 /* test_sse.c — SSE/SSE2 translation (frontend-x86/gen_sse.c) against the host CPU.
  *
- * Oracle: each snippet of the table below runs natively (XMM registers, GPRs, EFLAGS and MXCSR
- * loaded from a TState by the stub of tests/common/native_harness.c, the snippet run,
- * everything stored back) and through fe_translate_block + ir_interp_run, both raw and after
- * opt_run, from the same state and the same guest memory (a host buffer: guest address == host
- * address, guest_base 0, so GPRs holding pointers compare equal and RIP-relative operands read
- * the same bytes). XMM
- * registers, GPRs (all but RSP), the arithmetic flags, MXCSR (control bits: ferry does not
- * keep the sticky exception flags) and the whole memory buffer must match bit for bit.
+ * The oracle is tests/common/sse_snippets.c: each snippet of the table below runs natively
+ * and through ferry (raw and optimised) from the same state and memory, and the GPRs, flags,
+ * MXCSR, XMM registers and memory must match bit for bit; snippets marked `faults` must raise
+ * #GP natively and trap at the same instruction under ferry. Start states: the standard
+ * profiles of sse_std_state/sse_std_memory (random integers with zero and 'a' bytes for the
+ * string kernels, float specials (NaN with and without payload, signalling NaN, +-inf, +-0,
+ * denormals, values out of int range, halves for rounding), the same for doubles, small
+ * integers; a different MXCSR rounding mode, FTZ+DAZ or preset flags in each).
  *
- * Each snippet runs under several start profiles: random integers, float specials (NaN with
- * and without payload, signalling NaN, +-inf, +-0, denormals, values out of int range, halves
- * for rounding) and the same for doubles. Snippets marked `faults` must raise #GP natively
- * (SIGSEGV, si_code SI_KERNEL, caught with the state of the faulting instruction from the
- * signal frame); the translation must leave with the trap exit word at that instruction with
- * the same state. Each row keeps the Intel-syntax text next to its bytes
- * (assembled with GNU as), so a failure names the instructions.
+ * Also: the hot instructions translate without helper calls, and encodings that are not
+ * SSE/SSE2 trap with SIGILL.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,30 +18,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <ucontext.h>
-#include <unistd.h>
 
-#include "ir/ir.h"
-#include "frontend-x86/frontend.h"
-#include "frontend-x86/x86_state.h"
-#include "tests/common/native_harness.h"
+#include "tests/common/sse_snippets.h"
 
 /* ================================================================ the snippets */
 
-typedef struct SseCase {
-    const char *name;
-    bool faults;        /* must raise #GP (misaligned operand or reserved MXCSR bit) */
-    unsigned len;       /* bytes of code */
-    const char *asm_text;
-    const char *bytes;
-} SseCase;
-
-/* rsi = g_mem, r12 = g_mem + 128, r13 = g_mem + 64, rdi = 16 in every profile. */
+/* rsi = sse_mem, r12 = sse_mem + 128, r13 = sse_mem + 64, rdi = 16 in every profile. */
 static const SseCase cases[] = {
     { "movups load unaligned", false, 4,
       "movups xmm1, [rsi+1]",
@@ -455,429 +433,60 @@ static const SseCase cases[] = {
       "\x66\xf3\x0f\x10\xca\x66\xf2\x0f\x58\xd3" },
 };
 
-/* ================================================================ native execution */
-
-/* The stub (native_run), the fault catcher and the float specials are shared with the
- * differential fuzzer: tests/common/native_harness.c. Snippets run on the host stack
- * (gpr[RSP] == 0) and end with native_terminator's jump back into the stub. */
-
-/* ================================================================ start states */
-
-enum { MEM_SIZE = 1024, N_PROFILES = 6, FETCH_TAIL = 5 };
-
-/* Guest memory, at the same address natively and under the interpreter. */
-static uint8_t g_mem[MEM_SIZE] __attribute__((aligned(64)));
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static uint64_t rng_next(uint64_t *s)
-{
-    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-    return *s ^ (*s >> 29);
-}
-
-/* 16 bytes of the profile's kind: random (0), floats (1, 2), doubles (3, 4), small ints (5). */
-static void fill16(uint8_t *p, int profile, uint64_t *rng)
-{
-    uint64_t q[2];
-    uint32_t d[4];
-    switch (profile) {
-    case 1: case 2:
-        for (int k = 0; k < 4; k++)
-            d[k] = native_f32_special[rng_next(rng) % native_n_f32_special];
-        memcpy(p, d, 16);
-        return;
-    case 3: case 4:
-        for (int k = 0; k < 2; k++)
-            q[k] = native_f64_special[rng_next(rng) % native_n_f64_special];
-        memcpy(p, q, 16);
-        return;
-    case 5:
-        for (int k = 0; k < 4; k++) d[k] = (uint32_t)((int32_t)(rng_next(rng) % 41) - 20);
-        memcpy(p, d, 16);
-        return;
-    default:
-        q[0] = rng_next(rng);
-        q[1] = rng_next(rng);
-        /* Some zero and 'a' bytes for the string kernels. */
-        for (int k = 0; k < 16; k++) {
-            uint64_t r = rng_next(rng) % 16;
-            if (r == 0) ((uint8_t *)q)[k] = 0;
-            else if (r == 1) ((uint8_t *)q)[k] = 'a';
-        }
-        memcpy(p, q, 16);
-        return;
-    }
-}
-
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-
-static void init_memory(int profile)
-{
-    uint64_t rng = 0x5eed0000u + (uint64_t)profile * 7919u;
-    for (int off = 0; off < MEM_SIZE; off += 16) fill16(g_mem + off, profile, &rng);
-    /* Valid MXCSR images for ldmxcsr (480: control bits and status flags vary by profile)
-     * and fxrstor [rsi] (24); 488 has a reserved bit set. */
-    static const uint32_t mx[N_PROFILES] = { 0x1f80, 0x3f80, 0x9fc0, 0x5fa1, 0xff80, 0x1f3f };
-    put32(g_mem + 480, mx[profile]);
-    put32(g_mem + 24, mx[(profile + 1) % N_PROFILES]);
-    put32(g_mem + 488, 0x10000u | 0x1f80u);
-    /* A shift count for the memory-count shifts: small, large or huge by profile. */
-    static const uint64_t cnt[N_PROFILES] = { 3, 15, 31, 63, 64, 1ull << 40 };
-    memcpy(g_mem + 128, &cnt[profile], 8);
-}
-
-static void init_state(TState *s, int profile)
-{
-    uint64_t rng = 0xabcdef12u + (uint64_t)profile * 104729u;
-    memset(s, 0, sizeof *s);
-    for (int r = 0; r < 16; r++) s->gpr[r] = rng_next(&rng);
-    static const uint64_t rax[N_PROFILES] = { 0x80000001u, 0xfffffffffffffff9ull, 0x7fffffff,
-                                              3, 0x1234567887654321ull, 0xffff8000u };
-    static const uint64_t rbx[N_PROFILES] = { 0x8000000000000001ull, 0x7fffffffffffffffull,
-                                              17, 0xffffffff00000000ull, 1ull << 53 | 1, 40 };
-    s->gpr[X86_RAX] = rax[profile];
-    s->gpr[X86_RBX] = rbx[profile];
-    s->gpr[X86_RCX] = (uint64_t)(int64_t)(profile - 3);
-    s->gpr[X86_RDX] = profile & 1 ? ~0ull : 1ull << 63;
-    s->gpr[X86_RSP] = 0;
-    s->gpr[X86_RSI] = (uint64_t)(uintptr_t)g_mem;
-    s->gpr[X86_RDI] = 16;
-    s->gpr[X86_R12] = (uint64_t)(uintptr_t)(g_mem + 128);
-    s->gpr[X86_R13] = (uint64_t)(uintptr_t)(g_mem + 64);
-    /* All arithmetic flags set in even profiles (comis must clear OF, SF and AF). */
-    s->rflags = 0x202 | (profile & 1 ? 0 : X86_ARITH_FLAGS);
-    /* MXCSR (every exception masked): the rounding modes, FTZ+DAZ and preset sticky flags by
-     * profile, so each snippet's rounding and flags are compared in each mode. */
-    static const uint32_t mx[N_PROFILES] = { 0x1f80, 0x3f80, 0x5f80, 0x7f80, 0x9fc0, 0x1fa1 };
-    s->mxcsr = mx[profile];
-    for (int r = 0; r < 16; r++) fill16(s->xmm[r].b, profile, &rng);
-}
-
-/* ================================================================ translated execution */
-
-typedef struct Fetch {
-    uint64_t pc;
-    uint8_t bytes[256];     /* the snippet, then jmp +0 to end the block */
-    size_t len;
-} Fetch;
-
-static size_t fetch_code(void *opaque, uint64_t pc, uint8_t *buf, size_t n)
-{
-    const Fetch *f = opaque;
-    if (pc < f->pc || pc >= f->pc + f->len) return 0;
-    size_t off = (size_t)(pc - f->pc), k = f->len - off;
-    if (k > n) k = n;
-    memcpy(buf, f->bytes + off, k);
-    return k;
-}
-
-static void to_x86(X86State *st, const TState *t, uint64_t pc)
-{
-    x86_state_init(st);
-    memcpy(st->gpr, t->gpr, sizeof st->gpr);
-    x86_set_eflags(st, t->rflags);
-    st->mxcsr = t->mxcsr;
-    memcpy(st->xmm, t->xmm, sizeof st->xmm);
-    st->mem_base = 0;
-    st->rip = pc;
-}
-
-/* Translate at pc (optimised or not), run under the interpreter. Returns false (with a
- * message) if the translation faulted in the host. */
-static bool run_translated(const Fetch *f, const TState *t, bool optimise, X86State *st,
-                           uint64_t *exit_word, IrBlock **blk_out)
-{
-    IrBlock *blk = ir_block_new(f->pc);
-    FeOptions opt = { 0 };
-    FeResult res;
-    fe_translate_block(blk, f->pc, fetch_code, (void *)f, &opt, &res);
-    if (optimise) opt_run(blk);
-    char err[256];
-    if (!ir_verify(blk, err, sizeof err)) {
-        ir_print_block(stderr, blk);
-        fail_msg("IR does not verify (%s): %s", optimise ? "optimised" : "raw", err);
-    }
-    to_x86(st, t, f->pc);
-    IrGuestInfo gi = fe_guest_info(0);
-    *blk_out = blk;
-    native_armed = 1;
-    if (sigsetjmp(native_jb, 1)) {
-        print_error("host signal %d (si_code %d) while interpreting\n", native_fault.sig,
-                    native_fault.code);
-        return false;
-    }
-    *exit_word = ir_interp_run(blk, st, &gi);
-    /* Instructions that end their block (ldmxcsr, fxrstor) leave with a jump to the next one
-     * inside the snippet: run on, block by block, to the snippet's end. */
-    uint64_t end = f->pc + f->len;
-    for (int more = 0; more < 16 && IR_EXIT_WORD_KIND(*exit_word) == IR_EXIT_JUMP &&
-                       st->rip > f->pc && st->rip < end; more++) {
-        ir_block_free(blk);
-        blk = ir_block_new(st->rip);
-        fe_translate_block(blk, st->rip, fetch_code, (void *)f, &opt, &res);
-        if (optimise) opt_run(blk);
-        *blk_out = blk;
-        *exit_word = ir_interp_run(blk, st, &gi);
-    }
-    native_armed = 0;
-    return true;
-}
-
-/* ================================================================ comparison */
-
-static int g_code_page_size;
-static uint8_t *g_code;      /* one page: the snippet then native_terminator, executable */
-
-static const char *const gpr_names[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi",
-    "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
-
-
-/* Compare the interpreter's state and memory with the native result; report every
- * difference. Returns the number of differences. */
-static int compare(const char *what, const X86State *st, const TState *want,
-                   const uint8_t *want_mem)
-{
-    int bad = 0;
-    for (int r = 0; r < 16; r++) {
-        if (r == X86_RSP || st->gpr[r] == want->gpr[r]) continue;
-        print_error("  %s: %s = %#018llx, native %#018llx\n", what, gpr_names[r],
-                    (unsigned long long)st->gpr[r], (unsigned long long)want->gpr[r]);
-        bad++;
-    }
-    uint64_t fl = x86_get_eflags(st) & X86_ARITH_FLAGS;
-    if (fl != (want->rflags & X86_ARITH_FLAGS)) {
-        print_error("  %s: flags = %#llx, native %#llx\n", what, (unsigned long long)fl,
-                    (unsigned long long)(want->rflags & X86_ARITH_FLAGS));
-        bad++;
-    }
-    if (st->mxcsr != want->mxcsr) {
-        print_error("  %s: mxcsr = %#x, native %#x\n", what, st->mxcsr, want->mxcsr);
-        bad++;
-    }
-    for (int r = 0; r < 16; r++) {
-        if (!memcmp(&st->xmm[r], &want->xmm[r], 16)) continue;
-        print_error("  %s: xmm%d = %016llx:%016llx, native %016llx:%016llx\n", what, r,
-                    (unsigned long long)st->xmm[r].q[1], (unsigned long long)st->xmm[r].q[0],
-                    (unsigned long long)want->xmm[r].q[1], (unsigned long long)want->xmm[r].q[0]);
-        bad++;
-    }
-    for (int k = 0; k < MEM_SIZE; k++) {
-        if (g_mem[k] == want_mem[k]) continue;
-        print_error("  %s: mem[%d] = %02x, native %02x\n", what, k, g_mem[k], want_mem[k]);
-        if (++bad > 40) break;
-    }
-    return bad;
-}
+/* ================================================================ the host's fxsave images */
 
 /* ferry presents MXCSR_MASK = FFFFh (what Intel CPUs with DAZ report). A host may support
  * more (AMD's misaligned-SSE mode adds bit 17); fxsave images from such a host are compared
  * as if it reported FFFFh. */
 enum { FXSAVE_AREA = 512 };     /* the fxsave snippets use [rsi+512] */
-static void normalise_mxcsr_mask(uint8_t *p)
+static void normalise_mxcsr_mask(const SseCase *tc, uint8_t *mem)
 {
+    if (strncmp(tc->name, "fxsave", 6)) return;
+    uint8_t *p = mem + FXSAVE_AREA + 28;
     uint32_t m;
     memcpy(&m, p, 4);
-    if ((m & 0xffff) == 0xffff) put32(p, 0xffff);
-}
-
-/* One snippet under one profile. Returns the number of differences. */
-static int run_case(const SseCase *tc, int profile)
-{
-    static uint8_t want_mem[MEM_SIZE];
-    TState start, want;
-    init_state(&start, profile);
-
-    /* Native. */
-    mprotect(g_code, (size_t)g_code_page_size, PROT_READ | PROT_WRITE);
-    memset(g_code, 0, (size_t)g_code_page_size);
-    memcpy(g_code, tc->bytes, tc->len);
-    native_terminator(g_code + tc->len);
-    mprotect(g_code, (size_t)g_code_page_size, PROT_READ | PROT_EXEC);
-    uint64_t pc = (uint64_t)(uintptr_t)g_code;
-    init_memory(profile);
-    want = start;
-    bool faulted = false;
-    native_armed = 1;
-    if (sigsetjmp(native_jb, 1)) {
-        faulted = true;
-        want = native_fault.state;
-    } else {
-        native_run(&want, g_code);
-        native_armed = 0;
-    }
-    memcpy(want_mem, g_mem, MEM_SIZE);
-    if (!strncmp(tc->name, "fxsave", 6)) normalise_mxcsr_mask(want_mem + FXSAVE_AREA + 28);
-    if (faulted != tc->faults) {
-        print_error("%s: the host %s (signal %d)\n", tc->name,
-                    faulted ? "faulted" : "did not fault", faulted ? native_fault.sig : 0);
-        return 1;
-    }
-    if (faulted && (native_fault.sig != SIGSEGV || native_fault.code != SI_KERNEL ||
-                    native_fault.rip < pc || native_fault.rip >= pc + tc->len)) {
-        print_error("%s: host fault is signal %d code %#x at %#llx\n", tc->name,
-                    native_fault.sig, native_fault.code, (unsigned long long)native_fault.rip);
-        return 1;
-    }
-
-    /* Translated, raw and optimised. */
-    Fetch f = { .pc = pc, .len = tc->len + FETCH_TAIL };
-    memcpy(f.bytes, tc->bytes, tc->len);
-    memcpy(f.bytes + tc->len, "\xe9\x00\x00\x00\x00", FETCH_TAIL);
-    int bad = 0;
-    for (int optimise = 0; optimise < 2; optimise++) {
-        const char *what = optimise ? "optimised" : "raw";
-        X86State st;
-        uint64_t ew = 0;
-        IrBlock *blk = NULL;
-        init_memory(profile);
-        int n = 0;
-        if (!run_translated(&f, &start, optimise, &st, &ew, &blk)) {
-            n = 1;
-        } else if (faulted) {
-            if (IR_EXIT_WORD_KIND(ew) != IR_EXIT_TRAP || IR_EXIT_WORD_SIG(ew) != SIGSEGV ||
-                IR_EXIT_WORD_CODE(ew) != SI_KERNEL || st.rip != native_fault.rip) {
-                print_error("  %s: exit word %#llx rip %#llx, want the #GP trap at %#llx\n", what,
-                            (unsigned long long)ew, (unsigned long long)st.rip,
-                            (unsigned long long)native_fault.rip);
-                n++;
-            }
-            n += compare(what, &st, &want, want_mem);
-        } else {
-            if (IR_EXIT_WORD_KIND(ew) != IR_EXIT_JUMP || st.rip != pc + tc->len + FETCH_TAIL) {
-                print_error("  %s: exit word %#llx rip %#llx, want a jump to %#llx\n", what,
-                            (unsigned long long)ew, (unsigned long long)st.rip,
-                            (unsigned long long)(pc + tc->len + FETCH_TAIL));
-                n++;
-            }
-            n += compare(what, &st, &want, want_mem);
-        }
-        if (n) {
-            print_error("%s [profile %d] %s\n", tc->name, profile, tc->asm_text);
-            ir_print_block(stderr, blk);
-        }
-        ir_block_free(blk);
-        bad += n;
-    }
-    return bad;
-}
-
-static void test_snippet(void **state)
-{
-    const SseCase *tc = *state;
-    int bad = 0;
-    native_catch(true);
-    for (int p = 0; p < N_PROFILES; p++) bad += run_case(tc, p);
-    native_catch(false);
-    assert_int_equal(bad, 0);
+    if ((m & 0xffff) == 0xffff) sse_put32(p, 0xffff);
 }
 
 /* ================================================================ other properties */
 
-static bool block_has_call(const IrBlock *blk)
-{
-    for (uint32_t r = 1; r < blk->n; r++)
-        if (blk->insn[r].op == IR_CALL) return true;
-    return false;
-}
-
 /* The hot instructions (string kernels, scalar FP, conversions, compares) translate to IR
  * ops only: no helper call. */
-static void test_hot_paths_have_no_calls(void **state)
-{
-    (void)state;
-    static const char *const names[] = {
-        "strlen kernel", "memchr kernel", "strcmp kernel", "memset kernel", "addss/addsd",
-        "mulps/mulpd/divps/divpd", "cmpsd predicates", "comisd a", "cvtsi2ss/sd",
-        "cvttss2si/cvttsd2si", "cvtss2sd/cvtsd2ss", "pshufd", "shift by xmm small",
-        "byte shifts", "movmskps/movmskpd", "pinsrw/pextrw", "shufps/shufpd",
-        "cvtdq2pd/cvttpd2dq/cvtpd2dq", "unpck ps/pd", "movaps load aligned",
-    };
-    for (size_t n = 0; n < COUNT(names); n++) {
-        const SseCase *tc = NULL;
-        for (size_t k = 0; k < COUNT(cases); k++)
-            if (!strcmp(cases[k].name, names[n])) tc = &cases[k];
-        assert_non_null(tc);
-        Fetch f = { .pc = 0x400000, .len = tc->len + FETCH_TAIL };
-        memcpy(f.bytes, tc->bytes, tc->len);
-        memcpy(f.bytes + tc->len, "\xe9\x00\x00\x00\x00", FETCH_TAIL);
-        IrBlock *blk = ir_block_new(f.pc);
-        FeOptions opt = { 0 };
-        FeResult res;
-        fe_translate_block(blk, f.pc, fetch_code, &f, &opt, &res);
-        assert_int_equal(res.status, FE_OK);
-        if (block_has_call(blk)) {
-            ir_print_block(stderr, blk);
-            fail_msg("%s: translated with a helper call", tc->name);
-        }
-        ir_block_free(blk);
-    }
-}
+static const char *const hot_paths[] = {
+    "strlen kernel", "memchr kernel", "strcmp kernel", "memset kernel", "addss/addsd",
+    "mulps/mulpd/divps/divpd", "cmpsd predicates", "comisd a", "cvtsi2ss/sd",
+    "cvttss2si/cvttsd2si", "cvtss2sd/cvtsd2ss", "pshufd", "shift by xmm small",
+    "byte shifts", "movmskps/movmskpd", "pinsrw/pextrw", "shufps/shufpd",
+    "cvtdq2pd/cvttpd2dq/cvtpd2dq", "unpck ps/pd", "movaps load aligned",
+};
 
 /* Encodings that are not SSE/SSE2/MMX (LOCK, invalid ModRM forms, undefined prefixes) must
  * not be translated: the block traps with SIGILL at the instruction. (MMX itself is
  * translated by gen_mmx.c and tested by tests/guest/mmx.c and the fuzzer's mmx class; SSE3
  * and SSSE3 by gen_ssse3.c and tests/unit/test_ssse3.c.) */
-static void test_rejected_encodings(void **state)
-{
-    (void)state;
-    static const struct { const char *what, *bytes; unsigned len; } bad[] = {
-        { "lock paddb mm0, mm1 (MMX, LOCK)", "\xf0\x0f\xfc\xc1", 4 },
-        { "lock addps", "\xf0\x0f\x58\xc1", 4 },
-        { "movlpd xmm, xmm (reg form invalid)", "\x66\x0f\x12\xc1", 4 },
-        { "movhps xmm, xmm store (reg form invalid)", "\x0f\x17\xc1", 3 },
-        { "movntdq xmm, xmm (reg form invalid)", "\x66\x0f\xe7\xc1", 4 },
-        { "psraq /4 imm (not SSE2)", "\x66\x0f\x73\xe1\x03", 5 },
-        { "pslldq /7 on words (0F 71 /7)", "\x66\x0f\x71\xf9\x03", 5 },
-        { "psraq mm /4 imm (not MMX)", "\x0f\x73\xe1\x03", 4 },
-        { "xsave (not advertised)", "\x0f\xae\x26", 3 },
-        { "cvtps2dq with F2 (undefined)", "\xf2\x0f\x5b\xc1", 4 },
-    };
-    for (size_t n = 0; n < COUNT(bad); n++) {
-        Fetch f = { .pc = 0x400000, .len = bad[n].len };
-        memcpy(f.bytes, bad[n].bytes, bad[n].len);
-        IrBlock *blk = ir_block_new(f.pc);
-        FeOptions opt = { 0 };
-        FeResult res;
-        fe_translate_block(blk, f.pc, fetch_code, &f, &opt, &res);
-        if (res.status == FE_OK) fail_msg("%s: translated", bad[n].what);
-        X86State st;
-        TState t;
-        init_state(&t, 0);
-        to_x86(&st, &t, f.pc);
-        IrGuestInfo gi = fe_guest_info(0);
-        uint64_t ew = ir_interp_run(blk, &st, &gi);
-        if (IR_EXIT_WORD_KIND(ew) != IR_EXIT_TRAP || IR_EXIT_WORD_SIG(ew) != SIGILL ||
-            st.rip != f.pc)
-            fail_msg("%s: exit word %#llx at %#llx, want SIGILL", bad[n].what,
-                     (unsigned long long)ew, (unsigned long long)st.rip);
-        ir_block_free(blk);
-    }
-}
+static const SseEncoding rejected[] = {
+    { "lock paddb mm0, mm1 (MMX, LOCK)", "\xf0\x0f\xfc\xc1", 4 },
+    { "lock addps", "\xf0\x0f\x58\xc1", 4 },
+    { "movlpd xmm, xmm (reg form invalid)", "\x66\x0f\x12\xc1", 4 },
+    { "movhps xmm, xmm store (reg form invalid)", "\x0f\x17\xc1", 3 },
+    { "movntdq xmm, xmm (reg form invalid)", "\x66\x0f\xe7\xc1", 4 },
+    { "psraq /4 imm (not SSE2)", "\x66\x0f\x73\xe1\x03", 5 },
+    { "pslldq /7 on words (0F 71 /7)", "\x66\x0f\x71\xf9\x03", 5 },
+    { "psraq mm /4 imm (not MMX)", "\x0f\x73\xe1\x03", 4 },
+    { "xsave (not advertised)", "\x0f\xae\x26", 3 },
+    { "cvtps2dq with F2 (undefined)", "\xf2\x0f\x5b\xc1", 4 },
+};
 
 int main(void)
 {
-    fe_init();
-    g_code_page_size = (int)sysconf(_SC_PAGESIZE);
-    g_code = mmap(NULL, (size_t)g_code_page_size, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (g_code == MAP_FAILED) {
-        perror("mmap");
-        return 1;
-    }
-    size_t n = COUNT(cases) + 2;
-    struct CMUnitTest *tests = calloc(n, sizeof *tests);
-    if (!tests) return 1;
-    for (size_t k = 0; k < COUNT(cases); k++) {
-        tests[k].name = cases[k].name;
-        tests[k].test_func = test_snippet;
-        tests[k].initial_state = (void *)&cases[k];
-    }
-    tests[COUNT(cases)].name = "hot paths have no helper calls";
-    tests[COUNT(cases)].test_func = test_hot_paths_have_no_calls;
-    tests[COUNT(cases) + 1].name = "rejected encodings trap with SIGILL";
-    tests[COUNT(cases) + 1].test_func = test_rejected_encodings;
-    int failed = _cmocka_run_group_tests("sse", tests, n, NULL, NULL);
-    free(tests);
-    return failed;
+    static const SseSuite suite = {
+        .name = "sse", .cases = cases, .n_cases = COUNT(cases), .n_seeds = 1,
+        .init_state = sse_std_state, .init_memory = sse_std_memory,
+        .fix_native = normalise_mxcsr_mask,
+        .no_calls_test = "hot paths have no helper calls",
+        .no_calls = hot_paths, .n_no_calls = COUNT(hot_paths),
+        .rejected_test = "rejected encodings trap with SIGILL",
+        .rejected = rejected, .n_rejected = COUNT(rejected),
+    };
+    return sse_main(&suite);
 }
