@@ -25,6 +25,7 @@ $(BUILD)/tests/test_sse: $(BUILD)/obj/tests/unit/test_sse.o $(BUILD)/obj/tests/c
 $(BUILD)/tests/test_ssse3: $(BUILD)/obj/tests/unit/test_ssse3.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
 $(BUILD)/tests/test_sse41: $(BUILD)/obj/tests/unit/test_sse41.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
 $(BUILD)/tests/test_sse42: $(BUILD)/obj/tests/unit/test_sse42.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
+$(BUILD)/tests/test_sse_approx: $(BUILD)/obj/tests/unit/test_sse_approx.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
