@@ -13,7 +13,7 @@
  *     preset and every exception unmasked: the results must not change and MXCSR must come
  *     back as it was (no flag is raised, no exception delivered);
  *   - with FERRY_APPROX_FULL=1 in the environment, all 2^32 inputs of the four instructions
- *     (minutes; not part of make test).
+ *     (half a minute of CPU time; not part of make test).
  * Oracle 2, the translation against the host: snippets run natively (the stub of
  * tests/common/native_harness.c) and through fe_translate_block + ir_interp_run, raw and after
  * opt_run, from the same state and memory under several start profiles (random bits, float
