@@ -8,6 +8,7 @@
 #   make asan         the same tests with an ASan+UBSan build in build-asan/
 #   make check-deps   fail on an #include that breaks DESIGN.md's module table
 #   make demo         build and run the bundled hello guest
+#   make approx-tables remake frontend-x86/x86_approx_tables.c from this (x86-64 Intel) host
 #
 # Each module builds as its own static library; runtime/main.c is the program.
 
@@ -50,7 +51,8 @@ objs_of   = $(patsubst %.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
 
 # Keep object files make would otherwise treat as intermediate (and delete after each build).
 .SECONDARY:
-.PHONY: all test test-aarch64 test-aarch64-unit asan check-deps demo clean unit-tests guests fuzz bench
+.PHONY: all test test-aarch64 test-aarch64-unit asan check-deps demo clean unit-tests guests fuzz bench \
+        approx-tables
 all: $(BUILD)/ferry unit-tests guests
 
 define MODULE_RULES
@@ -181,6 +183,15 @@ demo:
 
 clean:
 	rm -rf build build-asan build-aarch64
+
+# rcpps/rsqrtps results are the CPU's own (the SDM bounds only their error): their tables are
+# measured on an x86-64 Intel host by tests/tools/gen_approx_tables.c and committed. Never part
+# of the normal build; run it only to remake the tables (for another CPU generation, say).
+approx-tables:
+	@mkdir -p $(BUILD)/tools
+	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $(BUILD)/tools/gen_approx_tables \
+	    tests/tools/gen_approx_tables.c
+	$(BUILD)/tools/gen_approx_tables frontend-x86/x86_approx_tables.c
 
 # ---- benchmarks (bench/bench.mk: programs, harness, `make bench`)
 -include bench/bench.mk

@@ -130,6 +130,7 @@ bool fe_gen_branch(FeCtx *c);   /* jmp, jcc, call, ret, loop family */
 bool fe_gen_string(FeCtx *c);   /* movs, stos, lods, scas, cmps with rep prefixes */
 bool fe_gen_misc(FeCtx *c);     /* nop, syscall, cpuid, rdtsc, flags insns, ud2, int3, hlt */
 bool fe_gen_sse(FeCtx *c);      /* SSE/SSE2 moves, logic, integer and scalar FP */
+bool fe_gen_sse_approx(FeCtx *c); /* rcpps/rcpss/rsqrtps/rsqrtss (measured tables) */
 bool fe_gen_mmx(FeCtx *c);      /* MMX, and the SSE moves/conversions between mm and xmm */
 bool fe_gen_x87(FeCtx *c);      /* x87 FPU: escapes D8-DF and fwait */
 bool fe_gen_bmi(FeCtx *c);      /* BMI1/BMI2 (VEX-encoded GPR instructions), adcx/adox */
@@ -149,5 +150,6 @@ void fe_register_helpers_ssse3(void);   /* x86_ssse3_helpers.c */
 void fe_register_helpers_sse41(void);   /* x86_sse41_helpers.c */
 void fe_register_helpers_sse42(void);   /* x86_sse42_helpers.c */
 void fe_register_helpers_aes(void);     /* x86_aes_helpers.c */
+void fe_register_helpers_approx(void);  /* x86_approx_helpers.c */
 
 #endif /* FERRY_FE_INTERNAL_H */

@@ -52,6 +52,7 @@ void fe_init(void)
     fe_register_helpers_sse41();
     fe_register_helpers_sse42();
     fe_register_helpers_aes();
+    fe_register_helpers_approx();
 }
 
 IrGuestInfo fe_guest_info(uint64_t guest_base)
@@ -67,7 +68,8 @@ typedef bool (*FeFamily)(FeCtx *c);
 /* Most frequent first. Families never claim each other's opcodes, so the order only costs
  * time, never meaning. */
 static const FeFamily families[] = {
-    fe_gen_mov, fe_gen_alu, fe_gen_branch, fe_gen_misc, fe_gen_string, fe_gen_bmi, fe_gen_sse,
+    fe_gen_mov, fe_gen_alu, fe_gen_branch, fe_gen_misc, fe_gen_string, fe_gen_bmi,
+    fe_gen_sse_approx, fe_gen_sse,
     fe_gen_mmx, fe_gen_ssse3, fe_gen_x87, fe_gen_sse41, fe_gen_sse42,
 };
 

@@ -49,7 +49,7 @@
 typedef enum FzClass {
     FC_ALU, FC_SHIFT, FC_MULDIV, FC_BIT, FC_MOV, FC_STACK, FC_STRING, FC_BRANCH, FC_MISC,
     FC_TRAP, FC_SSE, FC_SSEFP, FC_SSEENV, FC_X87, FC_BMI, FC_MMX, FC_SSE3, FC_SSSE3, FC_SSE41,
-    FC_SSE42, FC_AES, FC_COUNT
+    FC_SSE42, FC_AES, FC_APPROX, FC_COUNT
 } FzClass;
 extern const char *const fz_class_name[FC_COUNT];
 

@@ -24,6 +24,10 @@ $(SSE_SUITES): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/obj/tests/
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
+$(BUILD)/tests/test_sse_approx: $(BUILD)/obj/tests/unit/test_sse_approx.o $(BUILD)/obj/tests/common/native_harness.o $(LIBFILES)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
 $(BUILD)/tests/test_decode: $(BUILD)/obj/tests/unit/test_decode.o $(BUILD)/obj/tests/common/decode_cmp.o $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka

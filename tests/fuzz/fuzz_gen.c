@@ -183,7 +183,7 @@ static void init_case(Gen *g)
     memset(t, 0, sizeof *t);
     bool fp = has_class(g, FC_SSE) || has_class(g, FC_SSEFP) || has_class(g, FC_SSEENV) ||
               has_class(g, FC_SSE3) || has_class(g, FC_SSSE3) || has_class(g, FC_SSE41) ||
-              has_class(g, FC_SSE42) || has_class(g, FC_AES);
+              has_class(g, FC_SSE42) || has_class(g, FC_AES) || has_class(g, FC_APPROX);
 
     /* Roles: B and X from registers that no instruction writes implicitly. */
     bool only_string = g->o->classes == (1u << FC_STRING);

@@ -538,9 +538,9 @@ static int suite(Opts *o)
         { "misc", 4000 }, { "trap", 4000 }, { "sse", 12000 }, { "ssefp", 12000 },
         { "x87", 12000 }, { "bmi", 8000 },
         { "sse3", 6000 }, { "ssse3", 8000 }, { "mmx", 8000 }, { "sse41", 8000 },
-        { "sse42", 8000 }, { "aes", 4000 },
+        { "sse42", 8000 }, { "aes", 4000 }, { "approx", 4000 },
         { "alu,shift,muldiv,bit,mov,stack,string,branch,misc,trap,sse,ssefp,x87,bmi,mmx,sse3,"
-          "ssse3,sse41,sse42,aes", 30000 },
+          "ssse3,sse41,sse42,aes,approx", 30000 },
     };
     unsigned n = sizeof runs / sizeof runs[0], failed = 0;
 #ifdef __SANITIZE_ADDRESS__

@@ -47,7 +47,6 @@
  *     monitor/mwait, clflush (CPUID.1:EDX.CLFSH is not advertised, so ferry raises #UD);
  *     cpuid, rdtsc, rdtscp, rdrand and rdseed (answers differ by design: the counter, the CPU
  *     number in TSC_AUX, random bits);
- *   - implementation-specific results: rcpps/rcpss/rsqrtps/rsqrtss (approximations);
  *   - leave the sequence or load state from random memory: ret/retf/iret, call/jmp through a
  *     register or memory, far call/jmp, popf (TF/AC from memory), syscall, sysenter and
  *     int 0x80 (the kernel would run a random system call), mov to Sreg / pop fs/gs / lss /
@@ -76,6 +75,7 @@
 const char *const fz_class_name[FC_COUNT] = {
     "alu", "shift", "muldiv", "bit", "mov", "stack", "string", "branch", "misc", "trap",
     "sse", "ssefp", "sseenv", "x87", "bmi", "mmx", "sse3", "ssse3", "sse41", "sse42", "aes",
+    "approx",
 };
 
 #define RAX (1u << 0)
@@ -391,6 +391,12 @@ const FzOp fz_ops[] = {
     SSE("cvttpd2dq", FC_SSEFP, 0xe6, FP_66, MF_ANY, F_A16),
     SSE("cvtpd2dq", FC_SSEFP, 0xe6, FP_F2, MF_ANY, F_A16),
     SSE("cvtdq2pd", FC_SSEFP, 0xe6, FP_F3, MF_ANY, 0),
+
+    /* ---- approx: rsqrtps/rcpps (aligned m128) and rsqrtss/rcpss (m32). Their results are
+     * the CPU's own (ferry's tables were measured on an Intel host), so a mismatch on another
+     * vendor's host is no ferry bug. */
+    SSER("rsqrtps/rcpps", FC_APPROX, 0x52, 0x53, FP_NP, F_A16),
+    SSER("rsqrtss/rcpss", FC_APPROX, 0x52, 0x53, FP_F3, 0),
 
     /* ---- sse41: SSE4.1 (66 0F 38, 66 0F 3A ib), integer and FP (the start MXCSR has a random
      * rounding control, DAZ and FTZ, as for every FP class) */
