@@ -6,8 +6,12 @@
  * its contents at once and hands the guest a read-only descriptor of a snapshot (a memfd
  * reopened read-only, on the descriptor number the open would have got): reads, lseek and
  * pread work as on the real file; what the guest changes after opening is not seen until it
- * opens the file again (Linux generates the text as it is read). Writing is EACCES (the
- * files are 0444), O_DIRECTORY is ENOTDIR; O_PATH opens go to the host's file. Paths are
+ * opens the file again (Linux generates the text as it is read). The host's file is opened
+ * first with the guest's flags, so errors are Linux's (EACCES, ENOTDIR, EEXIST, ...); a
+ * write-only open gets that host descriptor itself (nothing can be read through it, writes
+ * fail as on Linux), a read-write one a read-only snapshot (writes are EBADF, not EINVAL);
+ * O_PATH opens go to the host's file. lseek(SEEK_END) and fstat see the snapshot's size
+ * (Linux: EINVAL and 0). Paths are
  * matched as written (no "." or "//" inside), and relative to a /proc/self descriptor they
  * are the host's.
  *
@@ -377,39 +381,43 @@ leaf:
     return -1;
 }
 
-/* A read-only descriptor of `len` bytes at `data`, on the lowest free number. */
-static int64_t snapshot_fd(const char *name, const char *data, size_t len, int gflags)
+/* Make descriptor `fd` (the host's file, opened to check permissions and flags as Linux
+ * would) a read-only descriptor of the `len` bytes at `data`: a memfd, reopened read-only
+ * with the guest's O_CLOEXEC and O_NONBLOCK, moved onto fd's number. */
+static int64_t snapshot_fd(int fd, const char *name, const char *data, size_t len, int gflags)
 {
     int mfd = (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC);
-    if (mfd < 0)
-        return -errno;
+    if (mfd < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
     for (size_t done = 0; done < len;) {
         ssize_t w = write(mfd, data + done, len - done);
         if (w <= 0) {
             int e = w < 0 ? errno : EIO;
             close(mfd);
+            close(fd);
             return -e;
         }
         done += (size_t)w;
     }
     int cloexec = gflags & GUEST_O_CLOEXEC ? O_CLOEXEC : 0;
-    int hflags = O_RDONLY | cloexec | (gflags & GUEST_O_NONBLOCK ? O_NONBLOCK : 0);
     char self[64];
     snprintf(self, sizeof self, "/proc/self/fd/%d", mfd);
-    int ro = open(self, hflags);
-    if (ro < 0) {                   /* no /proc to reopen through: the memfd itself */
-        lseek(mfd, 0, SEEK_SET);
-        if (!cloexec)
-            fcntl(mfd, F_SETFD, 0);
-        return mfd;
+    int ro = open(self, O_RDONLY | O_CLOEXEC | (gflags & GUEST_O_NONBLOCK ? O_NONBLOCK : 0));
+    int src = ro >= 0 ? ro : mfd;   /* without /proc to reopen through: the memfd itself */
+    lseek(src, 0, SEEK_SET);
+    long r = syscall(SYS_dup3, src, fd, cloexec);
+    int e = errno;
+    if (ro >= 0)
+        close(ro);
+    close(mfd);
+    if (r < 0) {
+        close(fd);
+        return -e;
     }
-    /* Move it onto the memfd's number, the one a plain open would have returned. */
-    if (syscall(SYS_dup3, ro, mfd, cloexec) < 0) {
-        close(mfd);
-        return ro;
-    }
-    close(ro);
-    return mfd;
+    return fd;
 }
 
 bool rt_proc_open(RtThread *t, const char *path, int gflags, int64_t *ret)
@@ -418,16 +426,16 @@ bool rt_proc_open(RtThread *t, const char *path, int gflags, int64_t *ret)
     int which = which_file(t, path);
     if (which < 0 || (gflags & GUEST_O_PATH))
         return false;
-    if ((gflags & GUEST_O_ACCMODE) != 0) {
-        *ret = -EACCES;
+    /* The host's own file decides permissions and flags (EACCES, ENOTDIR, EEXIST, ...), as
+     * the same process's credentials would for the guest. Opened for writing only, it is
+     * the answer itself: nothing can be read through it, and writes fail as on Linux. */
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, rt_host_open_flags(gflags), 0);
+    if (fd < 0) {
+        *ret = -errno;
         return true;
     }
-    if (gflags & GUEST_O_DIRECTORY) {
-        *ret = -ENOTDIR;
-        return true;
-    }
-    if ((gflags & (GUEST_O_CREAT | GUEST_O_EXCL)) == (GUEST_O_CREAT | GUEST_O_EXCL)) {
-        *ret = -EEXIST;
+    if ((gflags & GUEST_O_ACCMODE) == 01) {
+        *ret = fd;
         return true;
     }
     Buf b = { 0 };
@@ -439,6 +447,7 @@ bool rt_proc_open(RtThread *t, const char *path, int gflags, int64_t *ret)
         char *m = rt_proc_maps(p, &n);
         if (!m) {
             free(b.s);
+            close(fd);
             *ret = -ENOMEM;
             return true;
         }
@@ -461,7 +470,12 @@ bool rt_proc_open(RtThread *t, const char *path, int gflags, int64_t *ret)
             buf_put(&b, p->auxv, p->auxv_words * 8);
         break;
     }
-    *ret = b.failed ? -ENOMEM : snapshot_fd(name, b.s, b.n, gflags);
+    if (b.failed) {
+        close(fd);
+        *ret = -ENOMEM;
+    } else {
+        *ret = snapshot_fd(fd, name, b.s, b.n, gflags);
+    }
     free(b.s);
     return true;
 }
