@@ -12,6 +12,8 @@
  *   elf_load.c          PT_LOAD segments into guest memory, entry, program headers
  *   stack.c             the initial stack (argv, envp, auxv) and entry registers
  *   mem_map.c, mem.c    the guest mapping table; brk, mmap family, safe copies, code fetch
+ *   mem_files.c         the files behind the segments ferry loaded (for /proc/self/maps)
+ *   proc_self.c         /proc/self/maps, cmdline, environ, auxv as the guest's
  *   codecache.c         the dual-mapped code region and the trampoline
  *   blocks.c            block table, jump cache, chaining of direct exits
  *   translate.c         guest pc -> RtBlock (frontend, passes, verifier, backend, logs)

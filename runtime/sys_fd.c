@@ -37,49 +37,47 @@
 #define GUEST_F_GET_FILE_RW_HINT  1037
 #define GUEST_F_SET_FILE_RW_HINT  1038
 
-/* Clamp a buffer to its guest prefix; 0 means -EFAULT (unless len itself is 0). */
-static int64_t clamp_buf(RtThread *t, uint64_t buf, uint64_t len, uint64_t *out)
+/* A buffer the kernel reads or fills, clamped to its guest prefix (*n bytes). When not even
+ * its first byte is guest memory it is RT_FAULT_PTR with the whole length, so the host still
+ * checks the descriptor first (EBADF before EFAULT, as Linux). */
+static void *clamp_buf(RtThread *t, uint64_t buf, uint64_t len, uint64_t *n)
 {
-    if (len == 0) {
-        *out = 0;
-        return 0;
-    }
-    *out = rt_guest_prefix(t->proc, buf, len);
-    return *out ? 0 : -EFAULT;
+    *n = len;
+    if (len == 0)
+        return (void *)(uintptr_t)buf;
+    uint64_t ok = rt_guest_prefix(t->proc, buf, len);
+    if (ok == 0)
+        return RT_FAULT_PTR;
+    *n = ok;
+    return (void *)(uintptr_t)buf;
 }
 
 int64_t rt_sys_read(RtThread *t, const uint64_t *a)
 {
     uint64_t n;
-    if (clamp_buf(t, a[1], a[2], &n) < 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_read, rt_arg_int(a[0]), (void *)(uintptr_t)a[1], (size_t)n));
+    void *b = clamp_buf(t, a[1], a[2], &n);
+    return rt_sysret(syscall(SYS_read, rt_arg_int(a[0]), b, (size_t)n));
 }
 
 int64_t rt_sys_write(RtThread *t, const uint64_t *a)
 {
     uint64_t n;
-    if (clamp_buf(t, a[1], a[2], &n) < 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_write, rt_arg_int(a[0]), (void *)(uintptr_t)a[1], (size_t)n));
+    void *b = clamp_buf(t, a[1], a[2], &n);
+    return rt_sysret(syscall(SYS_write, rt_arg_int(a[0]), b, (size_t)n));
 }
 
 int64_t rt_sys_pread64(RtThread *t, const uint64_t *a)
 {
     uint64_t n;
-    if (clamp_buf(t, a[1], a[2], &n) < 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_pread64, rt_arg_int(a[0]), (void *)(uintptr_t)a[1], (size_t)n,
-                             (off_t)a[3]));
+    void *b = clamp_buf(t, a[1], a[2], &n);
+    return rt_sysret(syscall(SYS_pread64, rt_arg_int(a[0]), b, (size_t)n, (off_t)a[3]));
 }
 
 int64_t rt_sys_pwrite64(RtThread *t, const uint64_t *a)
 {
     uint64_t n;
-    if (clamp_buf(t, a[1], a[2], &n) < 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_pwrite64, rt_arg_int(a[0]), (void *)(uintptr_t)a[1], (size_t)n,
-                             (off_t)a[3]));
+    void *b = clamp_buf(t, a[1], a[2], &n);
+    return rt_sysret(syscall(SYS_pwrite64, rt_arg_int(a[0]), b, (size_t)n, (off_t)a[3]));
 }
 
 /* Copy and check a guest iovec array; *iov is malloc'd. */
@@ -119,26 +117,30 @@ static int64_t get_iov(RtThread *t, uint64_t addr, uint64_t cnt, struct iovec **
     return n;
 }
 
-int64_t rt_sys_readv(RtThread *t, const uint64_t *a)
+/* readv/writev: a vector ferry cannot take (unreadable, a bad count or segment) goes to the
+ * host as RT_FAULT_PTR with the guest's count, so the host reports EBADF, EINVAL or EFAULT in
+ * Linux's order. */
+static int64_t do_rw_vec(RtThread *t, const uint64_t *a, long nr)
 {
     struct iovec *v;
     int64_t n = get_iov(t, a[1], a[2], &v);
-    if (n < 0)
+    if (n == -ENOMEM)
         return n;
-    int64_t r = rt_sysret(syscall(SYS_readv, rt_arg_int(a[0]), v, (int)n));
+    if (n < 0)
+        return rt_sysret(syscall(nr, rt_arg_int(a[0]), RT_FAULT_PTR, rt_arg_int(a[2])));
+    int64_t r = rt_sysret(syscall(nr, rt_arg_int(a[0]), v, (int)n));
     free(v);
     return r;
 }
 
+int64_t rt_sys_readv(RtThread *t, const uint64_t *a)
+{
+    return do_rw_vec(t, a, SYS_readv);
+}
+
 int64_t rt_sys_writev(RtThread *t, const uint64_t *a)
 {
-    struct iovec *v;
-    int64_t n = get_iov(t, a[1], a[2], &v);
-    if (n < 0)
-        return n;
-    int64_t r = rt_sysret(syscall(SYS_writev, rt_arg_int(a[0]), v, (int)n));
-    free(v);
-    return r;
+    return do_rw_vec(t, a, SYS_writev);
 }
 
 int64_t rt_sys_lseek(RtThread *t, const uint64_t *a)
@@ -366,8 +368,9 @@ int64_t rt_sys_ioctl(RtThread *t, const uint64_t *a)
     for (size_t i = 0; i < sizeof tty_ioctls / sizeof tty_ioctls[0]; i++) {
         if (tty_ioctls[i].req != req)
             continue;
-        if (tty_ioctls[i].size && !rt_guest_range_ok(t->proc, a[2], tty_ioctls[i].size))
-            return -EFAULT;
+        if (tty_ioctls[i].size)     /* a bad pointer: the host says EBADF/ENOTTY first */
+            return rt_sysret(syscall(SYS_ioctl, fd, req,
+                                     rt_guest_ptr(t->proc, a[2], tty_ioctls[i].size)));
         return rt_sysret(syscall(SYS_ioctl, fd, req, (unsigned long)a[2]));
     }
     /* Not a terminal request ferry knows: say so only after checking the descriptor. */
@@ -489,10 +492,8 @@ int64_t rt_sys_getdents64(RtThread *t, const uint64_t *a)
 {
     /* struct linux_dirent64 is the same on every architecture. */
     uint64_t n;
-    if (clamp_buf(t, a[1], (uint32_t)a[2], &n) < 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_getdents64, rt_arg_int(a[0]), (void *)(uintptr_t)a[1],
-                             (unsigned)n));
+    void *b = clamp_buf(t, a[1], (uint32_t)a[2], &n);
+    return rt_sysret(syscall(SYS_getdents64, rt_arg_int(a[0]), b, (unsigned)n));
 }
 
 int64_t rt_sys_fchown(RtThread *t, const uint64_t *a)

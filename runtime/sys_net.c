@@ -483,7 +483,8 @@ int64_t rt_sys_sendmmsg(RtThread *t, const uint64_t *a)
     int64_t e = mmsg_in(t, a[1], (unsigned)a[2], true, &m);
     if (e < 0)
         return e;
-    void *vec = m.n ? (void *)m.h : (unsigned)a[2] ? RT_FAULT_PTR : NULL;
+    void *vec = m.n ? (void *)m.h : (unsigned)a[2] ? RT_FAULT_PTR
+                                                    : rt_guest_ptr(t->proc, a[1], 0);
     long r = syscall(SYS_sendmmsg, fd, vec, m.n ? m.n : (unsigned)a[2], (unsigned)a[3]);
     int64_t ret = r < 0 ? -errno : mmsg_out(t, a[1], &m, r, false);
     mmsg_free(&m);
@@ -506,7 +507,8 @@ int64_t rt_sys_recvmmsg(RtThread *t, const uint64_t *a)
     int64_t e = mmsg_in(t, a[1], (unsigned)a[2], false, &m);
     if (e < 0)
         return e;
-    void *vec = m.n ? (void *)m.h : (unsigned)a[2] ? RT_FAULT_PTR : NULL;
+    void *vec = m.n ? (void *)m.h : (unsigned)a[2] ? RT_FAULT_PTR
+                                                    : rt_guest_ptr(t->proc, a[1], 0);
     long r = syscall(SYS_recvmmsg, fd, vec, m.n ? m.n : (unsigned)a[2], (unsigned)a[3],
                      a[4] ? &ts : NULL);
     int64_t ret = r < 0 ? -errno : mmsg_out(t, a[1], &m, r, true);

@@ -297,10 +297,10 @@ static int64_t do_readlinkat(RtThread *t, int dirfd, uint64_t gpath, uint64_t bu
             n = (size_t)bufsiz;         /* truncated, no NUL: as readlink does */
         return rt_copy_to_guest(t->proc, buf, t->proc->exe_path, n) < 0 ? -EFAULT : (int64_t)n;
     }
+    /* Not even the first byte writable: the host finds the link (ENOENT, EINVAL) first. */
     uint64_t n = rt_guest_prefix(t->proc, buf, (uint64_t)bufsiz);
-    if (n == 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_readlinkat, dirfd, path, (void *)(uintptr_t)buf, (size_t)n));
+    void *b = n ? (void *)(uintptr_t)buf : RT_FAULT_PTR;
+    return rt_sysret(syscall(SYS_readlinkat, dirfd, path, b, n ? (size_t)n : (size_t)bufsiz));
 }
 
 int64_t rt_sys_readlink(RtThread *t, const uint64_t *a)
@@ -346,6 +346,8 @@ int64_t rt_sys_faccessat2(RtThread *t, const uint64_t *a)
 
 static int64_t do_unlinkat(RtThread *t, int dirfd, uint64_t gpath, int flags)
 {
+    if (flags & ~GUEST_AT_REMOVEDIR)        /* checked before the path, as Linux does */
+        return -EINVAL;
     PATH_ARG(path, gpath, false);
     return rt_sysret(syscall(SYS_unlinkat, dirfd, path, flags));
 }
@@ -486,19 +488,18 @@ int64_t rt_sys_fchdir(RtThread *t, const uint64_t *a)
 /* struct statfs: 120 bytes of longs on x86-64, and the same on the asm-generic 64-bit hosts. */
 #define GUEST_STATFS_SIZE 120
 
+/* The buffer goes to the host as it is (RT_FAULT_PTR if it is not guest memory, so the path
+ * or descriptor is checked first, as Linux does). */
 int64_t rt_sys_statfs(RtThread *t, const uint64_t *a)
 {
     PATH_ARG(path, a[0], true);
-    if (!rt_guest_range_ok(t->proc, a[1], GUEST_STATFS_SIZE))
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_statfs, path, (void *)(uintptr_t)a[1]));
+    return rt_sysret(syscall(SYS_statfs, path, rt_guest_ptr(t->proc, a[1], GUEST_STATFS_SIZE)));
 }
 
 int64_t rt_sys_fstatfs(RtThread *t, const uint64_t *a)
 {
-    if (!rt_guest_range_ok(t->proc, a[1], GUEST_STATFS_SIZE))
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_fstatfs, rt_arg_int(a[0]), (void *)(uintptr_t)a[1]));
+    return rt_sysret(syscall(SYS_fstatfs, rt_arg_int(a[0]),
+                             rt_guest_ptr(t->proc, a[1], GUEST_STATFS_SIZE)));
 }
 
 #define RT_XATTR_NAME_MAX 256   /* XATTR_NAME_MAX (255) and the NUL */
