@@ -452,6 +452,8 @@ int64_t rt_sys_sendfile(RtThread *t, const uint64_t *a)
  * lack. Built from getdents64: a record of either kind is 8-byte aligned 19 + namelen + 1
  * bytes (dirent64: name at 19, NUL; dirent: name at 18, NUL, d_type), so records keep their
  * sizes and the kernel fills the buffer exactly as far as it would for getdents. */
+#define RT_DENTS_MAX (1u << 20)
+
 int64_t rt_sys_getdents(RtThread *t, const uint64_t *a)
 {
     int fd = rt_arg_int(a[0]);
@@ -463,6 +465,8 @@ int64_t rt_sys_getdents(RtThread *t, const uint64_t *a)
         n = rt_guest_prefix(t->proc, a[1], count);
         if (n == 0)
             return rt_sysret(syscall(SYS_getdents64, fd, RT_FAULT_PTR, count));
+        if (n > RT_DENTS_MAX)
+            n = RT_DENTS_MAX;   /* fewer entries per call, as a smaller buffer gets */
     }
     uint8_t *buf = malloc(n ? (size_t)n : 1);
     if (!buf)
