@@ -406,8 +406,29 @@ typedef struct Loaded {
     uint64_t bias, entry, phdr_addr, lo, hi;
 } Loaded;
 
+/* /proc/self/maps shows each segment's file-backed pages as Linux maps them: from the page
+ * of p_vaddr to the end of p_filesz, at the page of p_offset (a later segment's first page
+ * replaces an earlier one's last, as MAP_FIXED does); the rest (bss) is anonymous. */
+static void note_files(RtProcess *p, const ElfFile *f, uint64_t bias, const char *path)
+{
+    struct stat st;
+    char *abs = realpath(path, NULL);
+    if (fstat(f->fd, &st) == 0 && abs) {
+        for (unsigned i = 0; i < f->nseg; i++) {
+            const Seg *sg = &f->seg[i];
+            if (sg->filesz == 0)
+                continue;
+            rt_files_add(&p->files, RT_PAGE_DOWN(sg->vaddr + bias),
+                         RT_PAGE_UP(sg->vaddr + sg->filesz + bias), RT_PAGE_DOWN(sg->offset),
+                         (uint64_t)st.st_dev, (uint64_t)st.st_ino, abs);
+        }
+    }
+    free(abs);
+}
+
 /* Map, fill and protect the segments of f (an ET_DYN at pref, or anywhere with pref 0). */
-static bool map_image(RtProcess *p, ElfFile *f, ElfError *e, uint64_t pref, Loaded *out)
+static bool map_image(RtProcess *p, ElfFile *f, ElfError *e, uint64_t pref, Loaded *out,
+                      const char *path)
 {
     uint64_t bias = 0;
     if (f->eh.e_type == ET_DYN) {
@@ -464,6 +485,7 @@ static bool map_image(RtProcess *p, ElfFile *f, ElfError *e, uint64_t pref, Load
             return bad(e, ENOMEM, "cannot protect segments: %s", strerror(errno));
     }
 
+    note_files(p, f, bias, path);
     out->bias = bias;
     out->entry = f->eh.e_entry + bias;
     out->lo = f->lo + bias;
@@ -505,9 +527,9 @@ void rt_elf_load(RtProcess *p, const char *path)
         fail(path, &e);
 
     Loaded lp, li = { 0 };
-    if (!map_image(p, &prog, &e, RT_PIE_BASE, &lp))
+    if (!map_image(p, &prog, &e, RT_PIE_BASE, &lp, path))
         fail(path, &e);
-    if (prog.interp && !map_image(p, &interp, &e, 0, &li)) {
+    if (prog.interp && !map_image(p, &interp, &e, 0, &li, interp_path)) {
         fprintf(stderr, "ferry: %s: interpreter %s: %s\n", path, interp_path, e.msg);
         exit(126);
     }

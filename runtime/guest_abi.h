@@ -254,4 +254,35 @@ typedef struct GuestCloneArgs {
 _Static_assert(sizeof(GuestCloneArgs) == 88, "struct clone_args (version 2) is 88 bytes");
 #define GUEST_CLONE_ARGS_SIZE_VER0 64
 
+/* ---- sockets: struct msghdr (56 bytes) and struct mmsghdr (64) as the kernel reads them,
+ * struct cmsghdr (16-byte header) and SCM_RIGHTS. Address families, socket types and flags
+ * (SOCK_NONBLOCK is O_NONBLOCK, 04000, on x86-64 and on aarch64), SOL_SOCKET option numbers,
+ * MSG_* flags, struct sockaddr_*, struct ucred, struct linger and the option timevals have
+ * the same values and layouts on x86-64 and the asm-generic 64-bit hosts. */
+typedef struct GuestMsghdr {
+    uint64_t name;              /* void *msg_name */
+    int32_t namelen;            /* the kernel reads an int */
+    uint32_t pad0;
+    uint64_t iov;               /* struct iovec *msg_iov */
+    uint64_t iovlen;
+    uint64_t control;
+    uint64_t controllen;
+    uint32_t flags;
+    uint32_t pad1;
+} GuestMsghdr;
+_Static_assert(sizeof(GuestMsghdr) == 56, "x86-64 struct msghdr is 56 bytes");
+
+typedef struct GuestMmsghdr {
+    GuestMsghdr hdr;
+    uint32_t len;
+    uint32_t pad;
+} GuestMmsghdr;
+_Static_assert(sizeof(GuestMmsghdr) == 64, "x86-64 struct mmsghdr is 64 bytes");
+
+#define GUEST_CMSG_HDR_SIZE 16          /* cmsg_len (size_t), cmsg_level, cmsg_type */
+#define GUEST_SOL_SOCKET    1
+#define GUEST_SCM_RIGHTS    1
+#define GUEST_UIO_MAXIOV    1024
+#define GUEST_SOCKADDR_STORAGE_SIZE 128
+
 #endif /* FERRY_GUEST_ABI_H */

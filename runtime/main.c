@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include "runtime/rt.h"
 
@@ -63,6 +64,10 @@ int main(int argc, char **argv)
     rt_elf_load(p, path);
     char *abs = realpath(path, NULL);
     p->exe_path = abs ? abs : path;
+    /* The task name (/proc/self/comm, PR_GET_NAME) is the program's, as execve sets it from
+     * the file name, not "ferry". */
+    const char *base = strrchr(path, '/');
+    prctl(PR_SET_NAME, base ? base + 1 : path, 0, 0, 0);
 
     if (!p->opt.interp && p->backend) {
         int e = rt_cache_init(p, RT_CODE_CACHE_SIZE);

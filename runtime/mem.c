@@ -55,6 +55,7 @@ static void unmap_guest(RtProcess *p, uint64_t start, uint64_t end)
 {
     const RtMapping *m;
     uint64_t at = start;
+    rt_files_forget(&p->files, start, end);
     while ((m = rt_map_next(&p->map, at)) != NULL && m->start < end) {
         uint64_t s = m->start > start ? m->start : start, e = m->end < end ? m->end : end;
         munmap((void *)(uintptr_t)s, e - s);
@@ -215,6 +216,7 @@ int64_t rt_mmap(RtProcess *p, uint64_t addr, uint64_t len, int prot, int flags, 
     }
     rt_map_add(&p->map, got, got + ulen, prot & (GUEST_PROT_READ | GUEST_PROT_WRITE |
                                                  GUEST_PROT_EXEC));
+    rt_files_forget(&p->files, got, got + ulen);   /* the host's maps name the new mapping */
     return (int64_t)got;
 }
 
@@ -304,6 +306,9 @@ int64_t rt_mremap(RtProcess *p, uint64_t old, uint64_t old_len, uint64_t new_len
     if (!(flags & GUEST_MREMAP_DONTUNMAP))
         rt_map_remove(&p->map, old, old + uold);
     rt_map_add(&p->map, got, got + unew, prot);
+    /* A moved or resized segment copy is shown as anonymous from now on. */
+    rt_files_forget(&p->files, old, old + uold);
+    rt_files_forget(&p->files, got, got + unew);
     return (int64_t)got;
 }
 

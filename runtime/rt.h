@@ -12,6 +12,8 @@
  *   elf_load.c          PT_LOAD segments into guest memory, entry, program headers
  *   stack.c             the initial stack (argv, envp, auxv) and entry registers
  *   mem_map.c, mem.c    the guest mapping table; brk, mmap family, safe copies, code fetch
+ *   mem_files.c         the files behind the segments ferry loaded (for /proc/self/maps)
+ *   proc_self.c         /proc/self/maps, cmdline, environ, auxv as the guest's
  *   codecache.c         the dual-mapped code region and the trampoline
  *   blocks.c            block table, jump cache, chaining of direct exits
  *   translate.c         guest pc -> RtBlock (frontend, passes, verifier, backend, logs)
@@ -128,6 +130,29 @@ static inline bool rt_map_covers(const RtMemMap *m, uint64_t addr, uint64_t len,
 }
 /* True if any recorded byte of [start, end) has all the protection bits in `prot`. */
 bool rt_map_any_prot(const RtMemMap *m, uint64_t start, uint64_t end, int prot);
+
+/* A guest range whose contents ferry copied from a file (the ELF segments it loads): what
+ * /proc/self/maps shows for it (mem_files.c). */
+typedef struct RtFileRange {
+    uint64_t start, end;        /* page-aligned guest range */
+    uint64_t offset;            /* file offset of start */
+    uint64_t dev, ino;          /* st_dev, st_ino of the file */
+    char *path;                 /* absolute host path (malloc'd) */
+} RtFileRange;
+
+typedef struct RtFileRanges {
+    RtFileRange *v;             /* sorted, disjoint */
+    size_t n, cap;
+} RtFileRanges;
+
+/* Record [start, end) as coming from path at offset (replacing what was recorded there). */
+void rt_files_add(RtFileRanges *r, uint64_t start, uint64_t end, uint64_t offset, uint64_t dev,
+                  uint64_t ino, const char *path);
+/* Forget [start, end): the guest mapped, unmapped or moved it. */
+void rt_files_forget(RtFileRanges *r, uint64_t start, uint64_t end);
+/* The first entry that ends above addr, or NULL. */
+const RtFileRange *rt_files_next(const RtFileRanges *r, uint64_t addr);
+void rt_files_free(RtFileRanges *r);
 
 /* The host protection for a guest protection: ferry never runs guest code, so PROT_EXEC
  * becomes PROT_READ (ferry reads code to translate it). */
@@ -262,6 +287,13 @@ struct RtProcess {
     uint64_t brk_mapped;        /* end of the pages mapped for the heap */
 
     RtMemMap map;               /* every guest-accessible range */
+    RtFileRanges files;         /* the files behind the segments ferry loaded (maps) */
+
+    /* What /proc/self/cmdline, environ and auxv show (stack.c, proc_self.c). */
+    uint64_t arg_start, arg_end;/* the guest's argv strings */
+    uint64_t env_start, env_end;/* its environment strings */
+    uint64_t *auxv;             /* a copy of the initial auxv, AT_NULL pair included */
+    size_t auxv_words;          /* 64-bit words in auxv */
 
     /* Translation. */
     const Backend *backend;     /* host backend, NULL when only the interpreter is available */
@@ -356,6 +388,15 @@ int rt_elf_check(const RtOptions *o, const char *path, char *why, size_t n);
  * path. */
 const char *rt_sysroot_path(const RtOptions *o, const char *path, char *buf, size_t n,
                             bool follow);
+
+/* proc_self.c: if path (as sys_path.c translated it) names a /proc file ferry shows from the
+ * guest's point of view (/proc/self, /proc/thread-self or /proc/<own pid>, files maps,
+ * cmdline, environ, auxv), open a snapshot of it for the guest: true with *ret the new
+ * descriptor or -errno. False: the path is not one of them. */
+bool rt_proc_open(RtThread *t, const char *path, int guest_flags, int64_t *ret);
+/* The guest's /proc/self/maps, as Linux would write it (malloc'd; *len bytes). NULL when
+ * ferry runs out of memory or cannot read the host's maps. */
+char *rt_proc_maps(RtProcess *p, size_t *len);
 
 /* stack.c: map the 8 MiB guest stack, build argc/argv/envp/auxv on it and set the entry
  * registers of t (x86_state_init, rsp, rip). Returns 0, or -errno (E2BIG, ENOMEM). */
@@ -493,6 +534,16 @@ bool rt_signal_default_fatal(int sig);
 bool rt_signal_exec_check(RtThread *t);
 /* rt_sigsuspend and pause: wait with `mask` until a signal is taken; -EINTR. */
 int64_t rt_signal_suspend(RtThread *t, uint64_t mask);
+/* ppoll, pselect6, epoll_pwait, epoll_pwait2 with a mask: `mask` replaces the guest's for
+ * the wait, as rt_sigsuspend's does (a handler that ends the wait runs under it and its frame
+ * restores the old mask). rt_signal_wait_begin sets *host_mask, the mask the host call must
+ * install for its wait (until then every signal is blocked on the host), and returns true
+ * when a signal ferry already holds is deliverable under `mask`: the call must then not
+ * sleep (it polls once, with *host_mask blocking everything, and reports -EINTR where Linux
+ * would). rt_signal_wait_end takes the call's result and returns it: after -EINTR delivery
+ * restores the mask, otherwise it is restored at once. */
+bool rt_signal_wait_begin(RtThread *t, uint64_t mask, uint64_t *host_mask);
+int64_t rt_signal_wait_end(RtThread *t, int64_t ret);
 /* rt_sigtimedwait: take a pending signal of `set` (or wait for one, ts NULL: forever) into
  * *info. The signal number, or -EAGAIN (timeout), -EINTR (another signal was taken). */
 struct timespec;

@@ -418,6 +418,35 @@ int64_t rt_signal_timedwait(RtThread *t, uint64_t set, GuestSiginfo *info,
     return r;
 }
 
+bool rt_signal_wait_begin(RtThread *t, uint64_t mask, uint64_t *host_mask)
+{
+    t->saved_sigmask = t->sigmask;
+    t->sigmask_saved = true;
+    t->sigmask = mask & ~UNBLOCKABLE;
+    /* As in rt_signal_suspend: nothing is taken between looking and the host call, which
+     * installs *host_mask atomically for the wait. */
+    rt_host_sigmask(SIG_SETMASK, ALL_SIGNALS & ~HOST_RESERVED, NULL);
+    uint64_t pend = __atomic_load_n(&t->sigpending, __ATOMIC_RELAXED);
+    if (pend & ~t->sigmask) {
+        *host_mask = ALL_SIGNALS & ~HOST_RESERVED;
+        return true;
+    }
+    *host_mask = (t->sigmask | pend) & ~HOST_RESERVED;
+    return false;
+}
+
+int64_t rt_signal_wait_end(RtThread *t, int64_t ret)
+{
+    if (ret == -EINTR) {
+        t->sig_check = 1;           /* rt_signal_deliver restores the mask and the host's */
+        return ret;
+    }
+    t->sigmask = t->saved_sigmask;
+    t->sigmask_saved = false;
+    rt_signal_sync_host_mask(t);
+    return ret;
+}
+
 /* ---------------------------------------------------------------- execve */
 
 bool rt_signal_exec_check(RtThread *t)

@@ -88,6 +88,12 @@ int rt_stack_setup(RtProcess *p, RtThread *t, int argc, char **argv, char **envp
         env_addr[i] = put_string(&sp, envp[i]);
     for (int i = argc - 1; i >= 0; i--)
         arg_addr[i] = put_string(&sp, argv[i]);
+    /* /proc/self/cmdline and environ read these ranges, as Linux's arg_start.. and
+     * env_start.. (argv strings lie just below the environment strings). */
+    p->arg_start = argc ? arg_addr[0] : sp;
+    p->arg_end = argc ? arg_addr[argc - 1] + strlen(argv[argc - 1]) + 1 : sp;
+    p->env_start = envc ? env_addr[0] : p->arg_end;
+    p->env_end = envc ? env_addr[envc - 1] + strlen(envp[envc - 1]) + 1 : p->arg_end;
     uint64_t platform_addr = put_string(&sp, "x86_64");
     sp -= 16;
     uint64_t random_addr = sp;
@@ -145,6 +151,12 @@ int rt_stack_setup(RtProcess *p, RtThread *t, int argc, char **argv, char **envp
     }
     free(env_addr);
     free(arg_addr);
+    /* Linux keeps the auxv it built (saved_auxv) for /proc/self/auxv. */
+    free(p->auxv);
+    p->auxv = malloc(sizeof auxv);
+    p->auxv_words = p->auxv ? 2 * naux : 0;
+    if (p->auxv)
+        memcpy(p->auxv, auxv, sizeof auxv);
 
     x86_state_init(&t->state);
     t->state.gpr[X86_RSP] = sp;

@@ -1,6 +1,7 @@
 /* sys_fd.c — system calls on file descriptors: read/write and their vector and positioned
- * forms, lseek, close, close_range, dup family, pipe, fcntl, ioctl, poll, select, fsync,
- * ftruncate, getdents64, fchown, fadvise64, copy_file_range, epoll.
+ * forms, lseek, close, close_range, dup family, pipe, pipe2, fcntl, ioctl, fsync, fdatasync,
+ * sync, syncfs, ftruncate, fallocate, flock, getdents, getdents64, fchown, fadvise64,
+ * copy_file_range, sendfile. (poll, select and epoll: sys_poll.c; sockets: sys_net.c.)
  *
  * Descriptors are the host's (one guest process is one host process). Data buffers go to the
  * host kernel directly once they are known to be guest memory: a buffer the kernel fills or
@@ -10,8 +11,6 @@
  * Raw syscall() is used where a libc wrapper might touch guest memory itself.
  */
 #include <fcntl.h>
-#include <poll.h>
-#include <sys/epoll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -24,49 +23,61 @@
 
 #define RT_IOV_MAX 1024
 
-/* Clamp a buffer to its guest prefix; 0 means -EFAULT (unless len itself is 0). */
-static int64_t clamp_buf(RtThread *t, uint64_t buf, uint64_t len, uint64_t *out)
+/* fcntl commands that <fcntl.h> may not name (include/uapi/linux/fcntl.h, asm-generic
+ * fcntl.h): the same numbers for x86-64 and the asm-generic hosts. */
+#define GUEST_F_SETOWN_EX         15
+#define GUEST_F_GETOWN_EX         16
+#define GUEST_F_GETOWNER_UIDS     17
+#define GUEST_F_NOTIFY            1026
+#define GUEST_F_DUPFD_QUERY       1027
+#define GUEST_F_CREATED_QUERY     1028
+#define GUEST_F_CANCELLK          1029
+#define GUEST_F_GET_RW_HINT       1035
+#define GUEST_F_SET_RW_HINT       1036
+#define GUEST_F_GET_FILE_RW_HINT  1037
+#define GUEST_F_SET_FILE_RW_HINT  1038
+
+/* A buffer the kernel reads or fills, clamped to its guest prefix (*n bytes). When not even
+ * its first byte is guest memory it is RT_FAULT_PTR with the whole length, so the host still
+ * checks the descriptor first (EBADF before EFAULT, as Linux). */
+static void *clamp_buf(RtThread *t, uint64_t buf, uint64_t len, uint64_t *n)
 {
-    if (len == 0) {
-        *out = 0;
-        return 0;
-    }
-    *out = rt_guest_prefix(t->proc, buf, len);
-    return *out ? 0 : -EFAULT;
+    *n = len;
+    if (len == 0)
+        return (void *)(uintptr_t)buf;
+    uint64_t ok = rt_guest_prefix(t->proc, buf, len);
+    if (ok == 0)
+        return RT_FAULT_PTR;
+    *n = ok;
+    return (void *)(uintptr_t)buf;
 }
 
 int64_t rt_sys_read(RtThread *t, const uint64_t *a)
 {
     uint64_t n;
-    if (clamp_buf(t, a[1], a[2], &n) < 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_read, rt_arg_int(a[0]), (void *)(uintptr_t)a[1], (size_t)n));
+    void *b = clamp_buf(t, a[1], a[2], &n);
+    return rt_sysret(syscall(SYS_read, rt_arg_int(a[0]), b, (size_t)n));
 }
 
 int64_t rt_sys_write(RtThread *t, const uint64_t *a)
 {
     uint64_t n;
-    if (clamp_buf(t, a[1], a[2], &n) < 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_write, rt_arg_int(a[0]), (void *)(uintptr_t)a[1], (size_t)n));
+    void *b = clamp_buf(t, a[1], a[2], &n);
+    return rt_sysret(syscall(SYS_write, rt_arg_int(a[0]), b, (size_t)n));
 }
 
 int64_t rt_sys_pread64(RtThread *t, const uint64_t *a)
 {
     uint64_t n;
-    if (clamp_buf(t, a[1], a[2], &n) < 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_pread64, rt_arg_int(a[0]), (void *)(uintptr_t)a[1], (size_t)n,
-                             (off_t)a[3]));
+    void *b = clamp_buf(t, a[1], a[2], &n);
+    return rt_sysret(syscall(SYS_pread64, rt_arg_int(a[0]), b, (size_t)n, (off_t)a[3]));
 }
 
 int64_t rt_sys_pwrite64(RtThread *t, const uint64_t *a)
 {
     uint64_t n;
-    if (clamp_buf(t, a[1], a[2], &n) < 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_pwrite64, rt_arg_int(a[0]), (void *)(uintptr_t)a[1], (size_t)n,
-                             (off_t)a[3]));
+    void *b = clamp_buf(t, a[1], a[2], &n);
+    return rt_sysret(syscall(SYS_pwrite64, rt_arg_int(a[0]), b, (size_t)n, (off_t)a[3]));
 }
 
 /* Copy and check a guest iovec array; *iov is malloc'd. */
@@ -106,26 +117,30 @@ static int64_t get_iov(RtThread *t, uint64_t addr, uint64_t cnt, struct iovec **
     return n;
 }
 
-int64_t rt_sys_readv(RtThread *t, const uint64_t *a)
+/* readv/writev: a vector ferry cannot take (unreadable, a bad count or segment) goes to the
+ * host as RT_FAULT_PTR with the guest's count, so the host reports EBADF, EINVAL or EFAULT in
+ * Linux's order. */
+static int64_t do_rw_vec(RtThread *t, const uint64_t *a, long nr)
 {
     struct iovec *v;
     int64_t n = get_iov(t, a[1], a[2], &v);
-    if (n < 0)
+    if (n == -ENOMEM)
         return n;
-    int64_t r = rt_sysret(syscall(SYS_readv, rt_arg_int(a[0]), v, (int)n));
+    if (n < 0)
+        return rt_sysret(syscall(nr, rt_arg_int(a[0]), RT_FAULT_PTR, rt_arg_int(a[2])));
+    int64_t r = rt_sysret(syscall(nr, rt_arg_int(a[0]), v, (int)n));
     free(v);
     return r;
 }
 
+int64_t rt_sys_readv(RtThread *t, const uint64_t *a)
+{
+    return do_rw_vec(t, a, SYS_readv);
+}
+
 int64_t rt_sys_writev(RtThread *t, const uint64_t *a)
 {
-    struct iovec *v;
-    int64_t n = get_iov(t, a[1], a[2], &v);
-    if (n < 0)
-        return n;
-    int64_t r = rt_sysret(syscall(SYS_writev, rt_arg_int(a[0]), v, (int)n));
-    free(v);
-    return r;
+    return do_rw_vec(t, a, SYS_writev);
 }
 
 int64_t rt_sys_lseek(RtThread *t, const uint64_t *a)
@@ -189,11 +204,13 @@ int64_t rt_sys_dup3(RtThread *t, const uint64_t *a)
 
 static int64_t do_pipe2(RtThread *t, uint64_t fds, int gflags)
 {
-    if (gflags & ~(GUEST_O_CLOEXEC | GUEST_O_NONBLOCK | GUEST_O_DIRECT))
+    /* O_NOTIFICATION_PIPE is O_EXCL (the host's decides: ENOPKG without watch queues). */
+    if (gflags & ~(GUEST_O_CLOEXEC | GUEST_O_NONBLOCK | GUEST_O_DIRECT | GUEST_O_EXCL))
         return -EINVAL;
     int flags = (gflags & GUEST_O_CLOEXEC ? O_CLOEXEC : 0) |
                 (gflags & GUEST_O_NONBLOCK ? O_NONBLOCK : 0) |
-                (gflags & GUEST_O_DIRECT ? O_DIRECT : 0);
+                (gflags & GUEST_O_DIRECT ? O_DIRECT : 0) |
+                (gflags & GUEST_O_EXCL ? O_EXCL : 0);
     int pfd[2];
     if (pipe2(pfd, flags) != 0)
         return -errno;
@@ -285,10 +302,27 @@ int64_t rt_sys_fcntl(RtThread *t, const uint64_t *a)
     case F_OFD_GETLK:
     case F_OFD_SETLK:
     case F_OFD_SETLKW:
-        /* struct flock has the same 32-byte layout on x86-64 and aarch64. */
-        if (!rt_guest_range_ok(t->proc, a[2], 32))
-            return -EFAULT;
-        return rt_sysret(syscall(SYS_fcntl, fd, cmd, (void *)(uintptr_t)a[2]));
+        /* struct flock has the same 32-byte layout on x86-64 and aarch64 (and F_GETLK64 and
+         * friends are these numbers on 64-bit). */
+        return rt_sysret(syscall(SYS_fcntl, fd, cmd, rt_guest_ptr(t->proc, a[2], 32)));
+    case GUEST_F_SETOWN_EX:
+    case GUEST_F_GETOWN_EX:
+    case GUEST_F_GETOWNER_UIDS:
+        /* struct f_owner_ex { int type; pid_t pid; }, or two uid_t: 8 bytes everywhere. */
+        return rt_sysret(syscall(SYS_fcntl, fd, cmd, rt_guest_ptr(t->proc, a[2], 8)));
+    case GUEST_F_GET_RW_HINT:
+    case GUEST_F_SET_RW_HINT:
+    case GUEST_F_GET_FILE_RW_HINT:
+    case GUEST_F_SET_FILE_RW_HINT:
+        return rt_sysret(syscall(SYS_fcntl, fd, cmd, rt_guest_ptr(t->proc, a[2], 8)));
+    case GUEST_F_NOTIFY:
+    case GUEST_F_CANCELLK:
+    case GUEST_F_CREATED_QUERY:
+        return rt_sysret(syscall(SYS_fcntl, fd, cmd, (unsigned long)a[2]));
+    case GUEST_F_DUPFD_QUERY:
+        if (rt_fd_reserved(t->proc, rt_arg_int(a[2])))
+            return -EBADF;
+        return rt_sysret(syscall(SYS_fcntl, fd, cmd, (unsigned long)a[2]));
     default:
         return -EINVAL;
     }
@@ -334,57 +368,13 @@ int64_t rt_sys_ioctl(RtThread *t, const uint64_t *a)
     for (size_t i = 0; i < sizeof tty_ioctls / sizeof tty_ioctls[0]; i++) {
         if (tty_ioctls[i].req != req)
             continue;
-        if (tty_ioctls[i].size && !rt_guest_range_ok(t->proc, a[2], tty_ioctls[i].size))
-            return -EFAULT;
+        if (tty_ioctls[i].size)     /* a bad pointer: the host says EBADF/ENOTTY first */
+            return rt_sysret(syscall(SYS_ioctl, fd, req,
+                                     rt_guest_ptr(t->proc, a[2], tty_ioctls[i].size)));
         return rt_sysret(syscall(SYS_ioctl, fd, req, (unsigned long)a[2]));
     }
     /* Not a terminal request ferry knows: say so only after checking the descriptor. */
     return fcntl(fd, F_GETFD) < 0 ? -EBADF : -ENOTTY;
-}
-
-/* ---------------------------------------------------------------- waiting */
-
-int64_t rt_sys_poll(RtThread *t, const uint64_t *a)
-{
-    uint64_t nfds = a[1];
-    if (nfds > 1u << 20)
-        return -EINVAL;
-    if (!rt_guest_range_ok(t->proc, a[0], nfds * sizeof(struct pollfd)))
-        return -EFAULT;
-    int timeout = rt_arg_int(a[2]);
-    struct timespec ts = { timeout / 1000, (long)(timeout % 1000) * 1000000 };
-    return rt_sysret(syscall(SYS_ppoll, (void *)(uintptr_t)a[0], (unsigned long)nfds,
-                             timeout < 0 ? NULL : &ts, NULL, (size_t)8));
-}
-
-int64_t rt_sys_select(RtThread *t, const uint64_t *a)
-{
-    int nfds = rt_arg_int(a[0]);
-    if (nfds < 0 || nfds > 1 << 20)
-        return -EINVAL;
-    uint64_t setbytes = ((uint64_t)nfds + 63) / 64 * 8;
-    for (int i = 1; i <= 3; i++)
-        if (a[i] && !rt_guest_range_ok(t->proc, a[i], setbytes))
-            return -EFAULT;
-    struct timespec ts, *tsp = NULL;
-    int64_t tv[2];
-    if (a[4]) {
-        if (rt_copy_from_guest(t->proc, tv, a[4], sizeof tv) < 0)
-            return -EFAULT;
-        if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
-            return -EINVAL;
-        ts.tv_sec = tv[0];
-        ts.tv_nsec = tv[1] * 1000;
-        tsp = &ts;
-    }
-    int64_t r = rt_sysret(syscall(SYS_pselect6, nfds, (void *)(uintptr_t)a[1],
-                                  (void *)(uintptr_t)a[2], (void *)(uintptr_t)a[3], tsp, NULL));
-    if (tsp) {          /* Linux's select reports the time left */
-        tv[0] = ts.tv_sec;
-        tv[1] = ts.tv_nsec / 1000;
-        rt_copy_to_guest(t->proc, a[4], tv, sizeof tv);
-    }
-    return r;
 }
 
 /* ---------------------------------------------------------------- the rest */
@@ -408,14 +398,106 @@ int64_t rt_sys_ftruncate(RtThread *t, const uint64_t *a)
     return rt_sysret(ftruncate(rt_arg_int(a[0]), (off_t)a[1]));
 }
 
+int64_t rt_sys_fallocate(RtThread *t, const uint64_t *a)
+{
+    int fd = rt_arg_int(a[0]);
+    if (rt_fd_reserved(t->proc, fd))
+        return -EBADF;
+    /* FALLOC_FL_* are the same everywhere. */
+    return rt_sysret(syscall(SYS_fallocate, fd, rt_arg_int(a[1]), (off_t)a[2], (off_t)a[3]));
+}
+
+int64_t rt_sys_flock(RtThread *t, const uint64_t *a)
+{
+    int fd = rt_arg_int(a[0]);
+    if (rt_fd_reserved(t->proc, fd))
+        return -EBADF;
+    return rt_sysret(syscall(SYS_flock, fd, (unsigned)a[1]));
+}
+
+int64_t rt_sys_sync(RtThread *t, const uint64_t *a)
+{
+    (void)t;
+    (void)a;
+    sync();
+    return 0;
+}
+
+int64_t rt_sys_syncfs(RtThread *t, const uint64_t *a)
+{
+    (void)t;
+    return rt_sysret(syscall(SYS_syncfs, rt_arg_int(a[0])));
+}
+
+int64_t rt_sys_sendfile(RtThread *t, const uint64_t *a)
+{
+    int out = rt_arg_int(a[0]), in = rt_arg_int(a[1]);
+    if (rt_fd_reserved(t->proc, in) || rt_fd_reserved(t->proc, out))
+        return -EBADF;
+    if (!a[2])
+        return rt_sysret(syscall(SYS_sendfile, out, in, NULL, (size_t)a[3]));
+    /* Linux reads the offset, sends, and writes the offset back even after an error. */
+    int64_t off;
+    if (rt_copy_from_guest(t->proc, &off, a[2], sizeof off) < 0)
+        return -EFAULT;
+    long r = syscall(SYS_sendfile, out, in, &off, (size_t)a[3]);
+    int64_t ret = r < 0 ? -errno : r;
+    if (rt_copy_to_guest(t->proc, a[2], &off, sizeof off) < 0)
+        return -EFAULT;
+    return ret;
+}
+
+/* getdents: the old struct linux_dirent { unsigned long d_ino, d_off; unsigned short
+ * d_reclen; char d_name[]; ...; char d_type (the record's last byte) }, which aarch64 hosts
+ * lack. Built from getdents64: a record of either kind is 8-byte aligned 19 + namelen + 1
+ * bytes (dirent64: name at 19, NUL; dirent: name at 18, NUL, d_type), so records keep their
+ * sizes and the kernel fills the buffer exactly as far as it would for getdents. */
+#define RT_DENTS_MAX (1u << 20)
+
+int64_t rt_sys_getdents(RtThread *t, const uint64_t *a)
+{
+    int fd = rt_arg_int(a[0]);
+    uint32_t count = (uint32_t)a[2];
+    if (rt_fd_reserved(t->proc, fd))
+        return -EBADF;
+    uint64_t n = count;
+    if (count) {
+        n = rt_guest_prefix(t->proc, a[1], count);
+        if (n == 0)
+            return rt_sysret(syscall(SYS_getdents64, fd, RT_FAULT_PTR, count));
+        if (n > RT_DENTS_MAX)
+            n = RT_DENTS_MAX;   /* fewer entries per call, as a smaller buffer gets */
+    }
+    uint8_t *buf = malloc(n ? (size_t)n : 1);
+    if (!buf)
+        return -ENOMEM;
+    long r = syscall(SYS_getdents64, fd, buf, (unsigned)n);
+    if (r < 0) {
+        free(buf);
+        return -errno;
+    }
+    for (long off = 0; off < r;) {
+        uint8_t *d = buf + off;
+        uint16_t reclen;
+        memcpy(&reclen, d + 16, 2);
+        uint8_t type = d[18];
+        size_t namelen = strnlen((const char *)d + 19, reclen - 19u);
+        memmove(d + 18, d + 19, namelen);
+        memset(d + 18 + namelen, 0, reclen - 18u - namelen);
+        d[reclen - 1] = type;
+        off += reclen;
+    }
+    int64_t ret = rt_copy_to_guest(t->proc, a[1], buf, (size_t)r) < 0 ? -EFAULT : r;
+    free(buf);
+    return ret;
+}
+
 int64_t rt_sys_getdents64(RtThread *t, const uint64_t *a)
 {
     /* struct linux_dirent64 is the same on every architecture. */
     uint64_t n;
-    if (clamp_buf(t, a[1], (uint32_t)a[2], &n) < 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_getdents64, rt_arg_int(a[0]), (void *)(uintptr_t)a[1],
-                             (unsigned)n));
+    void *b = clamp_buf(t, a[1], (uint32_t)a[2], &n);
+    return rt_sysret(syscall(SYS_getdents64, rt_arg_int(a[0]), b, (unsigned)n));
 }
 
 int64_t rt_sys_fchown(RtThread *t, const uint64_t *a)
@@ -452,94 +534,4 @@ int64_t rt_sys_copy_file_range(RtThread *t, const uint64_t *a)
     if (a[3] && rt_copy_to_guest(t->proc, a[3], &off_out, 8) < 0)
         return -EFAULT;
     return r;
-}
-
-/* ---------------------------------------------------------------- epoll */
-
-/* struct epoll_event: packed on x86-64 (12 bytes), naturally aligned (16) on other hosts, so
- * events are converted one by one. At most this many are taken per epoll_wait (the rest stay
- * ready for the next call, as when maxevents is small). */
-#define RT_EPOLL_BATCH 1024
-#define GUEST_EPOLL_EVENT_SIZE 12
-
-int64_t rt_sys_epoll_create1(RtThread *t, const uint64_t *a)
-{
-    (void)t;
-    int flags = rt_arg_int(a[0]);
-    if (flags & ~GUEST_O_CLOEXEC)
-        return -EINVAL;
-    return rt_sysret(epoll_create1(flags ? EPOLL_CLOEXEC : 0));
-}
-
-int64_t rt_sys_epoll_create(RtThread *t, const uint64_t *a)
-{
-    (void)t;
-    if (rt_arg_int(a[0]) <= 0)
-        return -EINVAL;
-    return rt_sysret(epoll_create1(0));
-}
-
-int64_t rt_sys_epoll_ctl(RtThread *t, const uint64_t *a)
-{
-    int epfd = rt_arg_int(a[0]), op = rt_arg_int(a[1]), fd = rt_arg_int(a[2]);
-    if (rt_fd_reserved(t->proc, epfd) || rt_fd_reserved(t->proc, fd))
-        return -EBADF;
-    struct epoll_event ev, *evp = NULL;
-    if (op != EPOLL_CTL_DEL || a[3]) {
-        uint8_t g[GUEST_EPOLL_EVENT_SIZE];
-        if (rt_copy_from_guest(t->proc, g, a[3], sizeof g) < 0)
-            return -EFAULT;
-        memset(&ev, 0, sizeof ev);
-        memcpy(&ev.events, g, 4);
-        memcpy(&ev.data.u64, g + 4, 8);
-        evp = &ev;
-    }
-    return rt_sysret(epoll_ctl(epfd, op, fd, evp));
-}
-
-static int64_t do_epoll_wait(RtThread *t, const uint64_t *a, const uint64_t *mask)
-{
-    int epfd = rt_arg_int(a[0]), max = rt_arg_int(a[2]), timeout = rt_arg_int(a[3]);
-    if (rt_fd_reserved(t->proc, epfd))
-        return -EBADF;
-    if (max <= 0 || max > INT32_MAX / GUEST_EPOLL_EVENT_SIZE)
-        return -EINVAL;
-    if (!rt_guest_range_ok(t->proc, a[1], (uint64_t)max * GUEST_EPOLL_EVENT_SIZE))
-        return -EFAULT;
-    int n = max < RT_EPOLL_BATCH ? max : RT_EPOLL_BATCH;
-    struct epoll_event *ev = malloc((size_t)n * sizeof *ev);
-    if (!ev)
-        return -ENOMEM;
-    long r = syscall(SYS_epoll_pwait, epfd, ev, n, timeout, mask, (size_t)8);
-    int64_t ret = r < 0 ? -errno : r;
-    for (long i = 0; i < r; i++) {
-        uint8_t g[GUEST_EPOLL_EVENT_SIZE];
-        memcpy(g, &ev[i].events, 4);
-        memcpy(g + 4, &ev[i].data.u64, 8);
-        if (rt_copy_to_guest(t->proc, a[1] + (uint64_t)i * sizeof g, g, sizeof g) < 0) {
-            ret = -EFAULT;
-            break;
-        }
-    }
-    free(ev);
-    return ret;
-}
-
-int64_t rt_sys_epoll_wait(RtThread *t, const uint64_t *a)
-{
-    return do_epoll_wait(t, a, NULL);
-}
-
-int64_t rt_sys_epoll_pwait(RtThread *t, const uint64_t *a)
-{
-    /* The mask replaces the host's (which is the guest's, signal.c) for the wait, as the
-     * kernel does it for the guest. */
-    uint64_t mask;
-    if (!a[4])
-        return do_epoll_wait(t, a, NULL);
-    if (a[5] != 8)
-        return -EINVAL;
-    if (rt_copy_from_guest(t->proc, &mask, a[4], sizeof mask) < 0)
-        return -EFAULT;
-    return do_epoll_wait(t, a, &mask);
 }

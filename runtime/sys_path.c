@@ -1,7 +1,9 @@
 /* sys_path.c — system calls that name files: open, the stat family, readlink, access, unlink,
  * mkdir, rmdir, rename, truncate, chmod, getcwd, chdir, umask, statfs, getxattr (reading
  * extended attributes: what ls and cp ask about ACLs and security labels), creat, link and
- * symlink (a symlink's target is stored as given, never translated), chown, utimensat.
+ * symlink (a symlink's target is stored as given, never translated), chown, utimensat, utimes,
+ * futimesat, utime, mknod, mknodat, fchmodat2. Opening /proc/self/maps, cmdline, environ or
+ * auxv gives the guest's view (proc_self.c).
  *
  * Paths are copied from guest memory (so a bad pointer is -EFAULT, an unterminated one
  * -ENAMETOOLONG) and handed to the host's *at system calls, which every host has.
@@ -189,6 +191,9 @@ int64_t rt_path_from_guest(RtThread *t, uint64_t gp, char *buf, bool follow)
 static int64_t do_openat(RtThread *t, int dirfd, uint64_t gpath, int gflags, unsigned mode)
 {
     PATH_ARG(path, gpath, !(gflags & GUEST_O_NOFOLLOW));
+    int64_t r;
+    if (rt_proc_open(t, path, gflags, &r))     /* the guest's /proc/self/maps and friends */
+        return r;
     return rt_sysret(syscall(SYS_openat, dirfd, path, rt_host_open_flags(gflags), mode));
 }
 
@@ -292,10 +297,10 @@ static int64_t do_readlinkat(RtThread *t, int dirfd, uint64_t gpath, uint64_t bu
             n = (size_t)bufsiz;         /* truncated, no NUL: as readlink does */
         return rt_copy_to_guest(t->proc, buf, t->proc->exe_path, n) < 0 ? -EFAULT : (int64_t)n;
     }
+    /* Not even the first byte writable: the host finds the link (ENOENT, EINVAL) first. */
     uint64_t n = rt_guest_prefix(t->proc, buf, (uint64_t)bufsiz);
-    if (n == 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_readlinkat, dirfd, path, (void *)(uintptr_t)buf, (size_t)n));
+    void *b = n ? (void *)(uintptr_t)buf : RT_FAULT_PTR;
+    return rt_sysret(syscall(SYS_readlinkat, dirfd, path, b, n ? (size_t)n : (size_t)bufsiz));
 }
 
 int64_t rt_sys_readlink(RtThread *t, const uint64_t *a)
@@ -341,6 +346,8 @@ int64_t rt_sys_faccessat2(RtThread *t, const uint64_t *a)
 
 static int64_t do_unlinkat(RtThread *t, int dirfd, uint64_t gpath, int flags)
 {
+    if (flags & ~GUEST_AT_REMOVEDIR)        /* checked before the path, as Linux does */
+        return -EINVAL;
     PATH_ARG(path, gpath, false);
     return rt_sysret(syscall(SYS_unlinkat, dirfd, path, flags));
 }
@@ -428,6 +435,17 @@ int64_t rt_sys_fchmodat(RtThread *t, const uint64_t *a)
     return do_fchmodat(t, rt_arg_int(a[0]), a[1], (unsigned)a[2]);
 }
 
+#define RT_NR_FCHMODAT2 452     /* the same number on every architecture (Linux 6.6) */
+
+int64_t rt_sys_fchmodat2(RtThread *t, const uint64_t *a)
+{
+    int flags = rt_arg_int(a[3]);
+    if (flags & ~(GUEST_AT_SYMLINK_NOFOLLOW | GUEST_AT_EMPTY_PATH))
+        return -EINVAL;
+    PATH_ARG(path, a[1], !(flags & GUEST_AT_SYMLINK_NOFOLLOW));
+    return rt_sysret(syscall(RT_NR_FCHMODAT2, rt_arg_int(a[0]), path, (unsigned)a[2], flags));
+}
+
 int64_t rt_sys_fchmod(RtThread *t, const uint64_t *a)
 {
     if (rt_fd_reserved(t->proc, rt_arg_int(a[0])))
@@ -470,19 +488,18 @@ int64_t rt_sys_fchdir(RtThread *t, const uint64_t *a)
 /* struct statfs: 120 bytes of longs on x86-64, and the same on the asm-generic 64-bit hosts. */
 #define GUEST_STATFS_SIZE 120
 
+/* The buffer goes to the host as it is (RT_FAULT_PTR if it is not guest memory, so the path
+ * or descriptor is checked first, as Linux does). */
 int64_t rt_sys_statfs(RtThread *t, const uint64_t *a)
 {
     PATH_ARG(path, a[0], true);
-    if (!rt_guest_range_ok(t->proc, a[1], GUEST_STATFS_SIZE))
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_statfs, path, (void *)(uintptr_t)a[1]));
+    return rt_sysret(syscall(SYS_statfs, path, rt_guest_ptr(t->proc, a[1], GUEST_STATFS_SIZE)));
 }
 
 int64_t rt_sys_fstatfs(RtThread *t, const uint64_t *a)
 {
-    if (!rt_guest_range_ok(t->proc, a[1], GUEST_STATFS_SIZE))
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_fstatfs, rt_arg_int(a[0]), (void *)(uintptr_t)a[1]));
+    return rt_sysret(syscall(SYS_fstatfs, rt_arg_int(a[0]),
+                             rt_guest_ptr(t->proc, a[1], GUEST_STATFS_SIZE)));
 }
 
 #define RT_XATTR_NAME_MAX 256   /* XATTR_NAME_MAX (255) and the NUL */
@@ -612,23 +629,89 @@ int64_t rt_sys_fchownat(RtThread *t, const uint64_t *a)
     return do_fchownat(t, rt_arg_int(a[0]), a[1], a[2], a[3], rt_arg_int(a[4]));
 }
 
+/* do_utimes: ts NULL sets both times to now; a NULL path names the descriptor itself. */
+static int64_t do_utimes(RtThread *t, int dirfd, uint64_t gpath, const int64_t *ts, int flags)
+{
+    char path[PATH_MAX];
+    const char *pp = NULL;      /* NULL: the descriptor itself (futimens) */
+    if (gpath) {
+        int64_t e = get_path(t, gpath, path, !(flags & GUEST_AT_SYMLINK_NOFOLLOW));
+        if (e < 0)
+            return e;
+        pp = path;
+    } else if (rt_fd_reserved(t->proc, dirfd)) {
+        return -EBADF;
+    }
+    return rt_sysret(syscall(SYS_utimensat, dirfd, pp, ts, flags));
+}
+
 int64_t rt_sys_utimensat(RtThread *t, const uint64_t *a)
 {
-    int flags = rt_arg_int(a[3]);
     /* struct timespec[2]: 32 bytes on x86-64 and on the 64-bit asm-generic hosts. */
     int64_t ts[4];
     if (a[2] && rt_copy_from_guest(t->proc, ts, a[2], sizeof ts) < 0)
         return -EFAULT;
-    char path[PATH_MAX];
-    const char *pp = NULL;      /* NULL: the descriptor itself (futimens) */
-    if (a[1]) {
-        int64_t e = get_path(t, a[1], path, !(flags & GUEST_AT_SYMLINK_NOFOLLOW));
-        if (e < 0)
-            return e;
-        pp = path;
-    } else if (rt_fd_reserved(t->proc, rt_arg_int(a[0]))) {
-        return -EBADF;
+    return do_utimes(t, rt_arg_int(a[0]), a[1], a[2] ? ts : NULL, rt_arg_int(a[3]));
+}
+
+/* futimesat and utimes: struct timeval[2], microseconds checked before conversion (so that
+ * UTIME_NOW and UTIME_OMIT, which only utimensat knows, are EINVAL here), as Linux does. */
+static int64_t do_futimesat(RtThread *t, int dirfd, uint64_t gpath, uint64_t gtv)
+{
+    int64_t tv[4], ts[4];
+    if (gtv) {
+        if (rt_copy_from_guest(t->proc, tv, gtv, sizeof tv) < 0)
+            return -EFAULT;
+        if (tv[1] < 0 || tv[1] >= 1000000 || tv[3] < 0 || tv[3] >= 1000000)
+            return -EINVAL;
+        ts[0] = tv[0];
+        ts[1] = tv[1] * 1000;
+        ts[2] = tv[2];
+        ts[3] = tv[3] * 1000;
     }
-    return rt_sysret(syscall(SYS_utimensat, rt_arg_int(a[0]), pp, a[2] ? (void *)ts : NULL,
-                             flags));
+    return do_utimes(t, dirfd, gpath, gtv ? ts : NULL, 0);
+}
+
+int64_t rt_sys_futimesat(RtThread *t, const uint64_t *a)
+{
+    return do_futimesat(t, rt_arg_int(a[0]), a[1], a[2]);
+}
+
+int64_t rt_sys_utimes(RtThread *t, const uint64_t *a)
+{
+    return do_futimesat(t, AT_FDCWD, a[0], a[1]);
+}
+
+int64_t rt_sys_utime(RtThread *t, const uint64_t *a)
+{
+    /* struct utimbuf: actime, modtime (whole seconds). */
+    int64_t ub[2], ts[4];
+    if (a[1]) {
+        if (rt_copy_from_guest(t->proc, ub, a[1], sizeof ub) < 0)
+            return -EFAULT;
+        ts[0] = ub[0];
+        ts[1] = 0;
+        ts[2] = ub[1];
+        ts[3] = 0;
+    }
+    return do_utimes(t, AT_FDCWD, a[0], a[1] ? ts : NULL, 0);
+}
+
+/* ---------------------------------------------------------------- special files */
+
+static int64_t do_mknodat(RtThread *t, int dirfd, uint64_t gpath, unsigned mode, unsigned dev)
+{
+    /* Mode bits and the dev_t encoding (new_decode_dev) are the same on every host. */
+    PATH_ARG(path, gpath, false);
+    return rt_sysret(syscall(SYS_mknodat, dirfd, path, mode, dev));
+}
+
+int64_t rt_sys_mknod(RtThread *t, const uint64_t *a)
+{
+    return do_mknodat(t, AT_FDCWD, a[0], (unsigned)a[1], (unsigned)a[2]);
+}
+
+int64_t rt_sys_mknodat(RtThread *t, const uint64_t *a)
+{
+    return do_mknodat(t, rt_arg_int(a[0]), a[1], (unsigned)a[2], (unsigned)a[3]);
 }

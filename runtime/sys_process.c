@@ -1,7 +1,7 @@
 /* sys_process.c — process and thread identity, limits and resources: exit, the get*id
  * family, setpgid/setsid, set_tid_address, set_robust_list, rseq, arch_prctl, uname, rlimits,
  * getrusage, sysinfo, getrandom, sched_getaffinity/sched_yield, futex. (New processes and
- * waiting for them: sys_clone.c; execve: sys_exec.c.)
+ * waiting for them: sys_clone.c; execve: sys_exec.c; prctl: sys_prctl.c.)
  *
  * One guest process is one host process, so identities are the host's. The guest's FS and GS
  * bases live in X86State (arch_prctl), never in host registers. uname reports the host's
@@ -148,6 +148,7 @@ int64_t rt_sys_getrlimit(RtThread *t, const uint64_t *a)
 int64_t rt_sys_getrusage(RtThread *t, const uint64_t *a)
 {
     struct rusage ru;               /* 144 bytes of longs and timevals on both hosts */
+    _Static_assert(sizeof(struct rusage) == 144, "struct rusage is x86-64's 144 bytes");
     if (getrusage(rt_arg_int(a[0]), &ru) != 0)
         return -errno;
     return rt_copy_to_guest(t->proc, a[1], &ru, sizeof ru) < 0 ? -EFAULT : 0;
@@ -155,6 +156,9 @@ int64_t rt_sys_getrusage(RtThread *t, const uint64_t *a)
 
 int64_t rt_sys_sysinfo(RtThread *t, const uint64_t *a)
 {
+    /* struct sysinfo: longs, two u16 and a u32 with the same padding on x86-64 and the
+     * 64-bit asm-generic hosts (112 bytes), so the host's is the guest's. */
+    _Static_assert(sizeof(struct sysinfo) == 112, "struct sysinfo is x86-64's 112 bytes");
     struct sysinfo si;
     if (sysinfo(&si) != 0)
         return -errno;
@@ -163,12 +167,13 @@ int64_t rt_sys_sysinfo(RtThread *t, const uint64_t *a)
 
 int64_t rt_sys_getrandom(RtThread *t, const uint64_t *a)
 {
+    /* The flags are the same everywhere and checked by the host before the buffer, which is
+     * clamped to guest memory (RT_FAULT_PTR when none of it is). */
     if (a[1] == 0)
-        return rt_sysret(syscall(SYS_getrandom, NULL, 0, (unsigned)a[2]));
+        return rt_sysret(syscall(SYS_getrandom, (void *)(uintptr_t)a[0], 0, (unsigned)a[2]));
     uint64_t n = rt_guest_prefix(t->proc, a[0], a[1]);
-    if (n == 0)
-        return -EFAULT;
-    return rt_sysret(syscall(SYS_getrandom, (void *)(uintptr_t)a[0], (size_t)n, (unsigned)a[2]));
+    void *b = n ? (void *)(uintptr_t)a[0] : RT_FAULT_PTR;
+    return rt_sysret(syscall(SYS_getrandom, b, n ? (size_t)n : (size_t)a[1], (unsigned)a[2]));
 }
 
 int64_t rt_sys_sched_getaffinity(RtThread *t, const uint64_t *a)

@@ -51,6 +51,22 @@ static inline int64_t rt_sysret(long r)
     return r < 0 ? -(int64_t)errno : (int64_t)r;
 }
 
+/* A pointer every host kernel refuses with EFAULT (above any user address space, also with
+ * the top byte ignored). Handed to the host in place of a guest pointer that is not guest
+ * memory, so that the host kernel itself reports the error, in the order Linux checks
+ * arguments (a bad descriptor before a bad buffer, a bad length before either). */
+#define RT_FAULT_PTR ((void *)(uintptr_t)0xfffffffffffff000ull)
+
+/* The host pointer for the guest buffer [addr, addr + len) the host kernel reads or writes:
+ * NULL stays NULL (the kernel has its own rules for it), guest memory is passed as it is
+ * (guest base 0), anything else becomes RT_FAULT_PTR. */
+static inline void *rt_guest_ptr(const RtProcess *p, uint64_t addr, uint64_t len)
+{
+    if (addr == 0)
+        return NULL;
+    return rt_guest_range_ok(p, addr, len) ? (void *)(uintptr_t)addr : RT_FAULT_PTR;
+}
+
 /* Descriptors ferry keeps for itself (the -D log): the guest may not close or replace them. */
 static inline bool rt_fd_reserved(const RtProcess *p, int64_t fd)
 {

@@ -44,5 +44,25 @@ int main(void)
     char back[4] = { 0 };
     printf("write from mapping=%ld read back=%ld \"%s\"\n", r, read(fds[0], back, 3), back);
     printf("pid>0=%d\n", getpid() > 0);
+
+    /* Linux checks the descriptor or the path before it touches a bad buffer. */
+#define ORDER(what, call) do { errno = 0; long r_ = call; printf("%s = %ld %s\n", what, r_, \
+        r_ < 0 ? strerror(errno) : ""); } while (0)
+    ORDER("write(999, bad)", syscall(SYS_write, 999, bad, 1));
+    ORDER("read(999, bad)", syscall(SYS_read, 999, bad, 1));
+    ORDER("readv(999, bad)", syscall(SYS_readv, 999, bad, 1));
+    ORDER("writev(999, bad, 5000)", syscall(SYS_writev, 999, bad, 5000));
+    ORDER("writev(pipe, bad, 5000)", syscall(SYS_writev, fds[1], bad, 5000));
+    ORDER("pread64(999, bad)", syscall(SYS_pread64, 999, bad, 1, 0));
+    ORDER("getdents64(999, bad)", syscall(SYS_getdents64, 999, bad, 100));
+    ORDER("ioctl(999, FIONREAD, bad)", syscall(SYS_ioctl, 999, 0x541B, bad));
+    ORDER("ioctl(pipe, TCGETS, bad)", syscall(SYS_ioctl, fds[0], 0x5401, bad));
+    ORDER("statfs(missing, bad)", syscall(SYS_statfs, "/nonexistent/ferry", bad));
+    ORDER("fstatfs(999, bad)", syscall(SYS_fstatfs, 999, bad));
+    ORDER("readlink(missing, bad)", syscall(SYS_readlink, "/nonexistent/ferry", bad, 10));
+    ORDER("readlink(regular, bad)", syscall(SYS_readlink, "/proc/self/cmdline", bad, 10));
+    ORDER("getrandom(bad, bad flags)", syscall(SYS_getrandom, bad, 16, 0x100));
+    ORDER("unlinkat(bad path, bad flags)", syscall(SYS_unlinkat, AT_FDCWD, bad, 1));
+    ORDER("fstat(999, bad)", syscall(SYS_fstat, 999, bad));
     return 0;
 }

@@ -47,6 +47,8 @@ static void free_process(RtProcess *p)
     free(p->blocks.pending);
     free(p->blocks.chained);
     rt_map_free(&p->map);
+    rt_files_free(&p->files);
+    free(p->auxv);
     free(p);
 }
 
@@ -194,6 +196,9 @@ static void test_syscall_table(void **state)
     assert_null(rt_syscall_lookup(RT_SYSCALL_LIMIT));
     assert_null(rt_syscall_lookup(~0ull));
 #if defined(__x86_64__)
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452       /* Linux 6.6; older C libraries do not name it */
+#endif
     /* On an x86-64 host the guest numbers are the host's: check each against <sys/syscall.h>. */
 #define SYSCALL(nr, name, handler, nargs, kinds) assert_int_equal(nr, SYS_##name);
 #include "runtime/syscalls.def"
@@ -210,7 +215,16 @@ static void test_syscall_table(void **state)
         "dup", "dup2", "dup3", "pipe", "pipe2", "fcntl", "getdents64", "unlink", "unlinkat",
         "mkdir", "mkdirat", "rmdir", "rename", "renameat", "renameat2", "sched_getaffinity",
         "sched_yield", "rt_sigaction", "rt_sigprocmask", "sigaltstack", "kill", "tgkill",
-        "umask", "fsync", "fdatasync", "ftruncate", "truncate", "poll" };
+        "umask", "fsync", "fdatasync", "ftruncate", "truncate", "poll",
+        /* the "More syscalls" part of the Linux user mode issue */
+        "ppoll", "select", "pselect6", "epoll_create1", "epoll_ctl", "epoll_wait",
+        "epoll_pwait", "socket", "socketpair", "bind", "listen", "accept", "accept4",
+        "connect", "getsockname", "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg",
+        "shutdown", "setsockopt", "getsockopt", "statfs", "fstatfs", "symlink", "symlinkat",
+        "link", "linkat", "chmod", "fchmod", "fchmodat", "chown", "fchown", "lchown",
+        "fchownat", "utimensat", "fallocate", "sysinfo", "times", "getrusage", "prctl",
+        "memfd_create", "eventfd2", "timerfd_create", "timerfd_settime", "timerfd_gettime",
+        "signalfd4", "inotify_init1", "uname" };
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
         bool found = false;
         for (size_t k = 0; k < rt_syscall_count; k++)
@@ -260,6 +274,40 @@ static void test_map_table(void **state)
     assert_int_equal(rt_host_prot(PROT_EXEC), PROT_READ);
     assert_int_equal(rt_host_prot(PROT_READ | PROT_WRITE | PROT_EXEC), PROT_READ | PROT_WRITE);
     rt_map_free(&m);
+}
+
+/* The files behind loaded segments (/proc/self/maps): splitting keeps offsets right. */
+static void test_file_ranges(void **state)
+{
+    (void)state;
+    RtFileRanges r = { 0 };
+    rt_files_add(&r, 0x20000, 0x24000, 0x3000, 1, 2, "/bin/b");
+    rt_files_add(&r, 0x10000, 0x14000, 0, 1, 2, "/bin/a");
+    assert_int_equal(r.n, 2);
+    assert_string_equal(r.v[0].path, "/bin/a");             /* sorted */
+    rt_files_forget(&r, 0x11000, 0x12000);                  /* a hole in the middle */
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.v[0].end, 0x11000);
+    assert_int_equal(r.v[1].start, 0x12000);
+    assert_int_equal(r.v[1].offset, 0x2000);
+    assert_string_equal(r.v[1].path, "/bin/a");
+    rt_files_forget(&r, 0x13000, 0x21000);                  /* a tail and a head */
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.v[1].end, 0x13000);
+    assert_int_equal(r.v[2].start, 0x21000);
+    assert_int_equal(r.v[2].offset, 0x4000);
+    const RtFileRange *f = rt_files_next(&r, 0x13000);
+    assert_non_null(f);
+    assert_int_equal(f->start, 0x21000);
+    assert_null(rt_files_next(&r, 0x24000));
+    rt_files_add(&r, 0x20000, 0x22000, 0x9000, 3, 4, "/bin/c"); /* replaces an overlap */
+    assert_int_equal(r.n, 4);
+    assert_string_equal(r.v[2].path, "/bin/c");
+    assert_int_equal(r.v[3].start, 0x22000);
+    assert_int_equal(r.v[3].offset, 0x5000);
+    rt_files_forget(&r, 0, ~0ull);
+    assert_int_equal(r.n, 0);
+    rt_files_free(&r);
 }
 
 /* ---------------------------------------------------------------- brk */
@@ -933,6 +981,7 @@ int main(void)
         cmocka_unit_test(test_strace_lines),
         cmocka_unit_test(test_syscall_table),
         cmocka_unit_test(test_map_table),
+        cmocka_unit_test(test_file_ranges),
         cmocka_unit_test(test_brk),
         cmocka_unit_test(test_mmap_family),
         cmocka_unit_test(test_safe_copies_and_fetch),
