@@ -40,9 +40,9 @@ CFLAGS   := -std=c11 -D_GNU_SOURCE -frounding-math -fno-math-errno -Wall -Wextra
 LDFLAGS  := $(SAN)
 LIBS     := -lcapstone -lelf -lxxhash -lm -lpthread
 
-MODULES  := ir frontend-x86 $(BACKEND) runtime
+MODULES  := ir frontend-x86 $(BACKEND) runtime devices
 lib_of    = $(BUILD)/lib/lib$(subst /,_,$(1)).a
-LIBFILES := $(call lib_of,runtime) $(call lib_of,frontend-x86) $(call lib_of,$(BACKEND)) $(call lib_of,ir)
+LIBFILES := $(call lib_of,runtime) $(call lib_of,devices) $(call lib_of,frontend-x86) $(call lib_of,$(BACKEND)) $(call lib_of,ir)
 
 # Sources of a module: its .c files, except the program entry point.
 srcs_of   = $(filter-out runtime/main.c,$(wildcard $(1)/*.c))
