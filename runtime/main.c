@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "runtime/machine.h"
 #include "runtime/rt.h"
 
 /* 64 MiB of host code: a few hundred thousand blocks before the first flush. */
@@ -21,6 +22,11 @@ extern char **environ;
 
 int main(int argc, char **argv)
 {
+    /* `ferry --system ARGS` is `ferry-system ARGS`: the same code, in this binary. */
+    if (argc > 1 && strcmp(argv[1], "--system") == 0) {
+        argv[1] = argv[0];
+        rt_machine_main(argc - 1, argv + 1);
+    }
     RtProcess *p = calloc(1, sizeof *p);
     if (!p) {
         fprintf(stderr, "ferry: out of memory\n");
