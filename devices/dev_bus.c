@@ -71,11 +71,12 @@ static const DevPortRegion *port_find(const DevBus *bus, uint16_t port)
     return NULL;
 }
 
-/* The region that holds all of [port, port + size), or NULL. */
+/* The region that holds all of [port, port + size) and takes that size whole, or NULL. */
 static const DevPortRegion *port_find_whole(const DevBus *bus, uint16_t port, unsigned size)
 {
     const DevPortRegion *r = port_find(bus, port);
-    if (r && (uint32_t)port + size <= r->base + r->len)
+    unsigned width = r && r->ops->width ? r->ops->width : 1;
+    if (r && size <= width && (uint32_t)port + size <= r->base + r->len)
         return r;
     return NULL;
 }

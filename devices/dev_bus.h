@@ -5,10 +5,10 @@
  * ops table and an opaque pointer; the CPU side (the runtime) sends every in/out and every
  * device-memory access here. As on a PC, a read that no device claims returns all ones (0xff
  * per byte) and a write that no device claims is ignored; no access ever fails. An access that
- * fits inside one region reaches it whole, at its size (1, 2 or 4 bytes for ports; 1, 2, 4 or 8
- * for MMIO) with the offset from the region's base; one that straddles regions (or unclaimed
- * space) is split into byte accesses, which is what the ISA bus does with a 16-bit cycle to
- * 8-bit devices. Port numbers wrap at 0xffff.
+ * fits inside one region (and, for ports, within the device's width) reaches it whole, at its
+ * size (1, 2 or 4 bytes for ports; 1, 2, 4 or 8 for MMIO) with the offset from the region's
+ * base; any other is split into byte accesses, which is what the ISA bus does with a 16-bit
+ * cycle to 8-bit devices (outw to 0x40 writes 0x40 and 0x41). Port numbers wrap at 0xffff.
  *
  * Guest RAM is one range at physical address 0. Devices never hold pointers into it: every
  * transfer a device makes on the guest's behalf (DMA, descriptor rings) goes through
@@ -22,10 +22,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Port I/O handlers: offset from the region's base, size 1, 2 or 4 bytes. */
+/* Port I/O handlers: offset from the region's base, size 1, 2 or 4 bytes, at most `width`. */
 typedef struct DevPortOps {
     uint32_t (*read)(void *opaque, uint16_t offset, unsigned size);
     void (*write)(void *opaque, uint16_t offset, unsigned size, uint32_t value);
+    /* The widest access the device decodes whole: 0 or 1 for an 8-bit device (a wider
+     * access reaches it as byte accesses to consecutive ports, as on the ISA bus), 2 or 4. */
+    unsigned width;
 } DevPortOps;
 
 /* MMIO handlers: offset from the region's base, size 1, 2, 4 or 8 bytes. */

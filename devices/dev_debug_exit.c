@@ -14,7 +14,9 @@ static void debug_exit_write(void *opaque, uint16_t off, unsigned size, uint32_t
     d->exit(d->opaque, (int)((v << 1) | 1));
 }
 
-static const DevPortOps debug_exit_ops = { debug_exit_read, debug_exit_write };
+/* 32 bits wide: a 16- or 32-bit write ends the machine with the whole value, as QEMU's
+ * device does. */
+static const DevPortOps debug_exit_ops = { debug_exit_read, debug_exit_write, 4 };
 
 void dev_debug_exit_init(DevDebugExit *d, void (*exit_fn)(void *opaque, int status),
                          void *opaque)

@@ -77,8 +77,8 @@ static void command_write(void *opaque, uint16_t off, unsigned size, uint32_t v)
     command(opaque, (uint8_t)v);
 }
 
-static const DevPortOps data_ops = { data_read, data_write };
-static const DevPortOps status_ops = { status_read, command_write };
+static const DevPortOps data_ops = { data_read, data_write, 1 };
+static const DevPortOps status_ops = { status_read, command_write, 1 };
 
 void dev_i8042_init(DevI8042 *k, void (*reset)(void *opaque), void *opaque)
 {

@@ -256,7 +256,7 @@ static void pic_port_write(void *opaque, uint16_t off, unsigned size, uint32_t v
     cascade_update(pic_of(c));
 }
 
-static const DevPortOps pic_ops = { pic_port_read, pic_port_write };
+static const DevPortOps pic_ops = { pic_port_read, pic_port_write, 1 };
 
 /* ---------------------------------------------------------------- set-up */
 

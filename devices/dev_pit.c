@@ -290,7 +290,7 @@ static void pit_port_write(void *opaque, uint16_t off, unsigned size, uint32_t v
         counter_write(&pit->c[off], (uint8_t)v);
 }
 
-static const DevPortOps pit_ops = { pit_port_read, pit_port_write };
+static const DevPortOps pit_ops = { pit_port_read, pit_port_write, 1 };
 
 /* ---------------------------------------------------------------- set-up */
 

@@ -295,7 +295,7 @@ static void rtc_port_write(void *opaque, uint16_t off, unsigned size, uint32_t v
         reg_write(r, r->index & 0x7f, (uint8_t)v);
 }
 
-static const DevPortOps rtc_ops = { rtc_port_read, rtc_port_write };
+static const DevPortOps rtc_ops = { rtc_port_read, rtc_port_write, 1 };
 
 /* ---------------------------------------------------------------- set-up */
 

@@ -256,7 +256,7 @@ static void write_reg(DevUart *u, unsigned off, uint8_t v)
 
 static uint32_t uart_port_read(void *opaque, uint16_t off, unsigned size)
 {
-    (void)size;                             /* an 8-bit device: the bus splits wider accesses */
+    (void)size;                             /* 1: an 8-bit device, the bus splits */
     return read_reg(opaque, off & 7);
 }
 
@@ -266,7 +266,7 @@ static void uart_port_write(void *opaque, uint16_t off, unsigned size, uint32_t 
     write_reg(opaque, off & 7, (uint8_t)v);
 }
 
-static const DevPortOps uart_ops = { uart_port_read, uart_port_write };
+static const DevPortOps uart_ops = { uart_port_read, uart_port_write, 1 };
 
 /* ---------------------------------------------------------------- set-up */
 

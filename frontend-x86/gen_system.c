@@ -172,6 +172,15 @@ static void request_event(FeCtx *c)
     ir_put(&c->b, X86_OFF_SYS(icount_limit), k64(c, 0));
 }
 
+/* The same only when the flags image v (I64) has IF set: popf and iretq that keep interrupts
+ * off (irqsave/irqrestore pairs) cost nothing. */
+static void request_event_if(FeCtx *c, IrRef v)
+{
+    IrRef on = nonzero(c, and64(c, v, k64(c, X86_IF)));
+    IrRef limit = get64(c, X86_OFF_SYS(icount_limit));
+    ir_put(&c->b, X86_OFF_SYS(icount_limit), ir_select(&c->b, IR_I64, on, k64(c, 0), limit));
+}
+
 static void exit_word(FeCtx *c, uint64_t pc, int64_t word)
 {
     fe_flush_flags(c);
@@ -229,7 +238,7 @@ static void load_eflags(FeCtx *c, IrRef v, unsigned size)
         fixed &= 0xffff;
     fe_set_flags(c, X86_CCK_EFLAGS, 8, IR_NONE, IR_NONE, and64(c, v, k64(c, X86_ARITH_FLAGS)));
     set_fixed(c, fixed, v);
-    request_event(c);
+    request_event_if(c, v);
 }
 
 static bool gen_PUSHF(FeCtx *c)

@@ -109,7 +109,7 @@ static void fake_write(void *opaque, uint16_t off, unsigned size, uint32_t v)
     ((uint8_t *)opaque)[off] = (uint8_t)v;
 }
 
-static const DevPortOps fake_ops = { fake_read, fake_write };
+static const DevPortOps fake_ops = { fake_read, fake_write, 1 };
 
 static void test_bus_unclaimed(void **state)
 {
@@ -137,6 +137,14 @@ static void test_bus_regions(void **state)
     assert_int_equal(dev_bus_in(&f->b.bus, 0x503, 2), 0xff44);
     dev_bus_out(&f->b.bus, 0x4ff, 2, 0xabcd);       /* 0x4ff unclaimed, 0x500 <- 0xab */
     assert_int_equal(regs[0], 0xab);
+    /* An 8-bit device sees a 16-bit access as two byte accesses: outw 0x500 writes 0x500 and
+     * 0x501; a 16-bit read of the master PIC gives IRR (OCW3 default) and IMR. */
+    dev_bus_out(&f->b.bus, 0x500, 2, 0x1234);
+    assert_int_equal(regs[0], 0x34);
+    assert_int_equal(regs[1], 0x12);
+    pic_setup(f, 0x5a, 0xff);
+    outb(f, 0x20, 0x0a);
+    assert_int_equal(dev_bus_in(&f->b.bus, 0x20, 2), 0x5a00);
     /* MMIO may not overlap RAM. */
     static const DevMmioOps none = { NULL, NULL };
     assert_int_equal(dev_bus_add_mmio(&f->b.bus, 0x1000, 16, &none, NULL, "x"), -1);
