@@ -43,10 +43,9 @@ typedef struct FeOptions {
  *   - each block starts by comparing X86State.icount with icount_limit and leaves with an
  *     IR_EXIT_EVENT exit (state exact, rip = the block's pc) when the limit is reached; every
  *     block exit charges the block's instructions to icount. The runtime lowers icount_limit to
- *     get control back between instructions (timers, interrupts); instructions that may
- *     enable interrupts (sti, popf, iretq) set it to 0 themselves. sti (and mov ss) keeps the
- *     next instruction in the same block: interrupts are taken after it, as the interrupt
- *     shadow says.
+ *     get control back between instructions (timers, interrupts); sti, and popf and iretq when
+ *     they set IF, set it to 0 themselves. sti (and mov ss) keeps the next instruction in
+ *     the same block: interrupts are taken after it, as the interrupt shadow says.
  *   - in/out and ins/outs (with rep) call port_in/port_out with icount up to date, and end the
  *     block, so an interrupt a device raises is taken right after the access.
  *   - hlt leaves with IR_EXIT_HALT at the next instruction; cli, sti, pushf, popf and iretq

@@ -30,6 +30,11 @@
  * delivering it would hand the handler wrong registers. Anything else is a ferry bug: one
  * line "ferry: internal error: SIGSEGV at host pc ..." and abort().
  *
+ * System mode (machine.h): every guest fault of the machine is a stop, never a guest signal.
+ * A fault in generated code, a helper or the interpreter at the guard past guest RAM (where
+ * clamped addresses land) stops the machine with one line (rt_machine_fault); any other is
+ * ferry's bug, reported as below.
+ *
  * Process state (the one mutable global of the runtime, documented here): the handler needs
  * the process and the current thread, and a signal handler has no other way to reach them:
  * `fault_process` is set once at start-up, `fault_thread` once per thread.
