@@ -107,7 +107,7 @@ usage_error "-serial file" "only stdio and none" "$SYS" -serial file:x -kernel "
 usage_error "disk image" "disk images are not supported" "$SYS" disk.img
 # A 2 GB address-space limit refuses 4 GiB of RAM (unless the build cannot run under it at
 # all, as a sanitizer build with its shadow memory cannot).
-bash -c "ulimit -v 2000000; exec '$SYS' -m 64M -serial none -kernel '$K/hello.elf'" </dev/null >/dev/null 2>&1
+{ bash -c "ulimit -v 2000000; exec '$SYS' -m 64M -serial none -kernel '$K/hello.elf'" </dev/null >/dev/null; } 2>/dev/null
 if [ $? -eq 33 ]; then
     usage_error "RAM the host cannot give" "cannot allocate 4096 MiB of guest RAM" \
         bash -c "ulimit -v 2000000; exec '$SYS' -m 4G -kernel '$K/hello.elf'"

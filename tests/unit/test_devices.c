@@ -525,9 +525,11 @@ static void test_pit_latch_holds(void **state)
     run_for(f, dev_ticks_to_ns(1000, DEV_PIT_HZ));
     outb(f, 0x43, 0x00);                            /* latch */
     run_for(f, dev_ticks_to_ns(500, DEV_PIT_HZ));
-    uint16_t v = (uint16_t)(inb(f, 0x40) | inb(f, 0x40) << 8);
+    uint8_t lo = inb(f, 0x40);                      /* LSB first, then MSB */
+    uint16_t v = (uint16_t)(lo | inb(f, 0x40) << 8);
     assert_int_equal(v, 65536 - 1000);
-    uint16_t live = (uint16_t)(inb(f, 0x40) | inb(f, 0x40) << 8);
+    lo = inb(f, 0x40);
+    uint16_t live = (uint16_t)(lo | inb(f, 0x40) << 8);
     assert_int_equal(live, 65536 - 1500);
 }
 
