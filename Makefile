@@ -41,19 +41,19 @@ CFLAGS   := -std=c11 -D_GNU_SOURCE -frounding-math -fno-math-errno -Wall -Wextra
 LDFLAGS  := $(SAN)
 LIBS     := -lcapstone -lelf -lxxhash -lm -lpthread
 
-MODULES  := ir frontend-x86 $(BACKEND) runtime
+MODULES  := ir frontend-x86 $(BACKEND) runtime devices
 lib_of    = $(BUILD)/lib/lib$(subst /,_,$(1)).a
-LIBFILES := $(call lib_of,runtime) $(call lib_of,frontend-x86) $(call lib_of,$(BACKEND)) $(call lib_of,ir)
+LIBFILES := $(call lib_of,runtime) $(call lib_of,devices) $(call lib_of,frontend-x86) $(call lib_of,$(BACKEND)) $(call lib_of,ir)
 
 # Sources of a module: its .c files, except the program entry point.
-srcs_of   = $(filter-out runtime/main.c,$(wildcard $(1)/*.c))
+srcs_of   = $(filter-out runtime/main.c runtime/main_system.c,$(wildcard $(1)/*.c))
 objs_of   = $(patsubst %.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
 
 # Keep object files make would otherwise treat as intermediate (and delete after each build).
 .SECONDARY:
 .PHONY: all test test-aarch64 test-aarch64-unit asan check-deps demo clean unit-tests guests fuzz bench \
-        approx-tables
-all: $(BUILD)/ferry unit-tests guests
+        approx-tables system-kernels
+all: $(BUILD)/ferry $(BUILD)/ferry-system unit-tests guests system-kernels
 
 define MODULE_RULES
 $(call lib_of,$(1)): $(call objs_of,$(1))
@@ -67,6 +67,10 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/ferry: $(BUILD)/obj/runtime/main.o $(LIBFILES)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# System mode (runtime/machine*.c, devices/): the same libraries, another entry point.
+$(BUILD)/ferry-system: $(BUILD)/obj/runtime/main_system.o $(LIBFILES)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # ---- unit tests (cmocka): tests/unit/test_*.c, one program each. Each backend's test is built
@@ -150,7 +154,7 @@ $(BUILD)/guest/%.clangxx-O2: tests/guest/%.cc
 # of it yet: programs that fork, vfork or exec fail under qemu-user (see backend-aarch64/README).
 TEST_AARCH64 ?= 1
 # One total line at the end, over the x86_64 suites and (TEST_AARCH64) the aarch64 unit suite.
-TEST_SUITES := 'tests/run.sh $(BUILD)'
+TEST_SUITES := 'tests/run.sh $(BUILD)' 'tests/system/run.sh $(BUILD)'
 ifeq ($(HOST)$(TEST_AARCH64),x86_641)
 TEST_SUITES += '$(MAKE) --no-print-directory test-aarch64-unit'
 endif
@@ -193,6 +197,8 @@ approx-tables:
 	    tests/tools/gen_approx_tables.c
 	$(BUILD)/tools/gen_approx_tables frontend-x86/x86_approx_tables.c
 
+# ---- system-mode test kernels (tests/system/system.mk), booted by tests/system/run.sh
+include tests/system/system.mk
 # ---- benchmarks (bench/bench.mk: programs, harness, `make bench`)
 -include bench/bench.mk
 # ---- differential fuzzing (tests/fuzz/fuzz.mk: `make fuzz`, the short run of `make test`); it

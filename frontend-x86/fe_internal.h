@@ -43,6 +43,12 @@ typedef struct FeCtx {
     bool block_end;         /* set by translators that leave the block (branches, traps, ...) */
     FeFetchFn fetch;        /* the block's code fetcher, for looking at successors */
     void *fetch_opaque;
+    /* System mode (frontend.h "System mode"). */
+    const FeOptions *opt;   /* the options of this translation (never NULL) */
+    bool system;            /* opt->system */
+    IrRef icount0;          /* X86State.icount as the block began */
+    unsigned insns;         /* guest instructions of the block so far, this one included */
+    unsigned shadow;        /* 2 after sti / mov ss: the block ends after the next one */
 } FeCtx;
 
 /* ---- integer registers (sizes in bytes: 1, 2, 4, 8) ---- */
@@ -121,6 +127,9 @@ void fe_exit_indirect(FeCtx *c, IrRef target);        /* ends the block */
 void fe_exit_cond(FeCtx *c, IrRef cond, uint64_t target); /* side exit; the block goes on */
 void fe_exit_syscall(FeCtx *c);                       /* ends the block; resumes at next_pc */
 void fe_trap(FeCtx *c, int signo, int si_code);       /* ends the block; guest pc = this insn */
+/* System mode: icount = the block's start + the instructions so far (every exit does it; an
+ * I/O helper needs it current before it runs). No-op in user mode. */
+void fe_charge(FeCtx *c);
 
 /* ---- instruction families ---- */
 
@@ -137,6 +146,7 @@ bool fe_gen_bmi(FeCtx *c);      /* BMI1/BMI2 (VEX-encoded GPR instructions), adc
 bool fe_gen_ssse3(FeCtx *c);    /* SSE3, SSSE3 (xmm and mm forms), maskmovdqu */
 bool fe_gen_sse41(FeCtx *c);    /* SSE4.1 (66 0F 38 / 66 0F 3A) */
 bool fe_gen_sse42(FeCtx *c);    /* SSE4.2 (pcmpXstrX, pcmpgtq, crc32), AES-NI, pclmulqdq */
+bool fe_gen_system(FeCtx *c);   /* system mode only, asked first: privileged instructions */
 
 /* Register helpers with names for logs (each family file that has helpers provides one). */
 void fe_register_helpers_core(void);    /* fe_flags.c, frontend.c */
@@ -151,5 +161,6 @@ void fe_register_helpers_sse41(void);   /* x86_sse41_helpers.c */
 void fe_register_helpers_sse42(void);   /* x86_sse42_helpers.c */
 void fe_register_helpers_aes(void);     /* x86_aes_helpers.c */
 void fe_register_helpers_approx(void);  /* x86_approx_helpers.c */
+void fe_register_helpers_system(void);  /* gen_system.c */
 
 #endif /* FERRY_FE_INTERNAL_H */

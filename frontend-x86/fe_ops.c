@@ -84,18 +84,29 @@ IrRef fe_ea_offset(FeCtx *c, IrRef rsp)
 
 IrRef fe_ea(FeCtx *c) { return fe_seg_linear(c, fe_ea_offset(c, IR_NONE)); }
 
+/* System mode: an address at or above the RAM limit becomes the limit, where the runtime's
+ * guard faults (frontend.h, "System mode"). One compare and select; a constant address
+ * folds. */
+static IrRef ram_clamp(FeCtx *c, IrRef addr)
+{
+    if (!c->system)
+        return addr;
+    IrRef lim = k64(c, c->opt->mem_limit);
+    return ir_select(&c->b, IR_I64, ir_cmp(&c->b, IR_LTU, addr, lim), addr, lim);
+}
+
 /* Every guest load and store goes through these two, so that a fault finds X86State exact
  * (ir/ir.h, "Precise faults"): the flags of the earlier instructions are written first. */
 IrRef fe_load(FeCtx *c, IrType t, IrRef addr)
 {
     fe_flags_before_access(c);
-    return ir_load(&c->b, t, addr);
+    return ir_load(&c->b, t, ram_clamp(c, addr));
 }
 
 void fe_store(FeCtx *c, IrRef addr, IrRef v)
 {
     fe_flags_before_access(c);
-    ir_store(&c->b, addr, v);
+    ir_store(&c->b, ram_clamp(c, addr), v);
 }
 
 IrRef fe_load_rm(FeCtx *c, unsigned size)
@@ -144,6 +155,13 @@ IrRef fe_call(FeCtx *c, IrHelperFn fn, IrRef a0, IrRef a1, IrRef a2)
 
 /* ---------------------------------------------------------------- exits */
 
+void fe_charge(FeCtx *c)
+{
+    if (c->system)
+        ir_put(&c->b, X86_OFF_SYS(icount),
+               ir_op2(&c->b, IR_ADD, IR_I64, c->icount0, k64(c, c->insns)));
+}
+
 /* A direct exit stores the flags unless its successor overwrites them unread. */
 static void flush_for(FeCtx *c, uint64_t target)
 {
@@ -154,6 +172,7 @@ static void flush_for(FeCtx *c, uint64_t target)
 void fe_exit_jump(FeCtx *c, uint64_t target)
 {
     flush_for(c, target);
+    fe_charge(c);
     ir_exit(&c->b, IR_NONE, target, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
     c->block_end = true;
 }
@@ -161,6 +180,7 @@ void fe_exit_jump(FeCtx *c, uint64_t target)
 void fe_exit_indirect(FeCtx *c, IrRef target)
 {
     fe_flush_flags(c);
+    fe_charge(c);
     ir_exit(&c->b, target, 0, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
     c->block_end = true;
 }
@@ -168,12 +188,14 @@ void fe_exit_indirect(FeCtx *c, IrRef target)
 void fe_exit_cond(FeCtx *c, IrRef cond, uint64_t target)
 {
     flush_for(c, target);       /* if skipped, the flags stay dirty for the fall-through */
+    fe_charge(c);
     ir_exit_if(&c->b, cond, target, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
 }
 
 void fe_exit_syscall(FeCtx *c)
 {
     fe_flush_flags(c);
+    fe_charge(c);
     ir_exit(&c->b, IR_NONE, c->next_pc, IR_EXIT_WORD(IR_EXIT_SYSCALL, 0, 0));
     c->block_end = true;
 }
@@ -181,6 +203,7 @@ void fe_exit_syscall(FeCtx *c)
 void fe_trap(FeCtx *c, int signo, int si_code)
 {
     fe_flush_flags(c);
+    fe_charge(c);
     ir_exit(&c->b, IR_NONE, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, signo, si_code));
     c->block_end = true;
 }

@@ -53,6 +53,7 @@ void fe_init(void)
     fe_register_helpers_sse42();
     fe_register_helpers_aes();
     fe_register_helpers_approx();
+    fe_register_helpers_system();
 }
 
 IrGuestInfo fe_guest_info(uint64_t guest_base)
@@ -92,13 +93,23 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
     if (opt && opt->single_step)
         max = 1;
 
+    static const FeOptions user_mode;
     FeCtx c;
     memset(&c, 0, sizeof c);
     ir_builder_init(&c.b, blk);
     c.fetch = fetch;
     c.fetch_opaque = opaque;
+    c.opt = opt ? opt : &user_mode;
+    c.system = c.opt->system;
     uint64_t page = pc & ~(FE_PAGE_SIZE - 1);
     unsigned n = 0;
+    if (c.system) {
+        /* Back to the runtime first when it asked for control (frontend.h). */
+        c.icount0 = ir_get(&c.b, IR_I64, X86_OFF_SYS(icount));
+        IrRef limit = ir_get(&c.b, IR_I64, X86_OFF_SYS(icount_limit));
+        ir_exit_if(&c.b, ir_cmp(&c.b, IR_GEU, c.icount0, limit), pc,
+                   IR_EXIT_WORD(IR_EXIT_EVENT, 0, 0));
+    }
 
     for (;;) {
         c.pc = pc;
@@ -109,7 +120,10 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
         X86DecodeStatus ds = x86_decode(bytes, got, pc, &in);
         bool first = n == 0;
         uint64_t end = ds == X86_DEC_OK ? pc + in.len - 1 : pc;
-        if (!first && (n >= max || (end & ~(FE_PAGE_SIZE - 1)) != page || ds != X86_DEC_OK)) {
+        /* The instruction in an interrupt shadow stays in the block, whatever the limits. */
+        bool shadowed = c.shadow == 1 && ds == X86_DEC_OK;
+        if (!first && !shadowed &&
+            (n >= max || (end & ~(FE_PAGE_SIZE - 1)) != page || ds != X86_DEC_OK)) {
             /* Leave the next instruction to a block of its own: it starts there with exact
              * state (and, if it is bad, traps there with its own status). */
             fe_exit_jump(&c, pc);
@@ -117,6 +131,7 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
         }
         c.next_pc = pc + (ds == X86_DEC_OK ? in.len : 1);
         n++;
+        c.insns = n;
         if (ds != X86_DEC_OK) {
             ir_insn_start(&c.b, pc, got ? 1 : 0);
             if (ds == X86_DEC_TRUNCATED && got < sizeof bytes)
@@ -132,7 +147,7 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
         ir_insn_start(&c.b, pc, in.len);
         c.cc_start = c.cc;
         c.cc_start_done = false;
-        bool done = false;
+        bool done = c.system && fe_gen_system(&c);
         for (size_t i = 0; i < sizeof families / sizeof families[0] && !done; i++)
             done = families[i](&c);
         if (!done) {        /* families that decline emit nothing */
@@ -141,11 +156,36 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
         }
         if (c.block_end)
             break;
+        if (c.shadow && --c.shadow == 0) {
+            /* The shadow is over: leave, so the runtime can take a pending interrupt. */
+            fe_exit_jump(&c, c.next_pc);
+            break;
+        }
         pc = c.next_pc;
     }
     blk->guest_insns = n;
     blk->guest_len = (uint32_t)(c.next_pc - blk->guest_pc);
     ir_builder_fini(&c.b);
+}
+
+/* ---------------------------------------------------------------- system mode stops */
+
+static const char *const sys_stop_message[FE_STOP_COUNT] = {
+    [FE_STOP_CR3]     = "mov to CR3 with page tables other than ferry's identity map: "
+                        "paging is not supported yet",
+    [FE_STOP_CR0]     = "mov to CR0 changing PE or PG: mode switches are not supported yet",
+    [FE_STOP_CR4]     = "mov to CR4 changing PSE, PAE, LA57 or PCIDE: other paging modes are "
+                        "not supported yet",
+    [FE_STOP_EFER]    = "wrmsr to EFER changing LME: mode switches are not supported yet",
+    [FE_STOP_RING3]   = "a return to privilege level 3: user mode is not supported yet",
+    [FE_STOP_SYSCALL] = "syscall or sysret: not supported yet",
+    [FE_STOP_TASK]    = "ltr, lldt or a task return: task and local descriptor tables are not "
+                        "supported yet",
+};
+
+const char *fe_sys_stop_message(unsigned reason)
+{
+    return reason < FE_STOP_COUNT ? sys_stop_message[reason] : "unknown machine stop";
 }
 
 /* ---------------------------------------------------------------- the CPU model */
@@ -235,4 +275,12 @@ void fe_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
         break;                                  /* unsupported leaves read as zero */
     }
     out[0] = a; out[1] = b; out[2] = c; out[3] = d;
+}
+
+void fe_cpuid_system(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+    fe_cpuid(leaf, subleaf, out);
+    if (leaf == 1)
+        out[3] |= (1u << 3) /* PSE */ | (1u << 5) /* MSR */ | (1u << 6) /* PAE */ |
+                  (1u << 13) /* PGE */ | (1u << 16) /* PAT */;
 }

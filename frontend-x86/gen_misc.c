@@ -21,7 +21,8 @@
  *   flags: 9C/9D pushf/popf (and the 66 forms), 9E/9F sahf/lahf, F5 cmc, F8/F9 clc/stc,
  *     FC/FD cld/std, CF iretq/iretd back to the same (user) privilege level;
  *   traps: 0F 0B ud2, 0F B9 ud1, 0F FF ud0, 0F 37 getsec, 0F AA rsm -> #UD;
- *     CC int3, F1 int1, CD ib int n; and the privileged ones (#GP): F4 hlt, FA/FB cli/sti,
+ *     CC int3, F1 int1, CD ib int n; and the privileged ones (#GP in user mode; system mode
+ *     translates them in gen_system.c, asked first): F4 hlt, FA/FB cli/sti,
  *     E4-E7/EC-EF in/out, 6C-6F ins/outs, 0F 00 grp6, 0F 01 descriptor-table/msw/invlpg/swapgs
  *     forms, 0F 06 clts, 0F 07 sysret, 0F 08/09 invd/wbinvd, 0F 20-23 mov cr/dr, 0F 30/32/33
  *     wrmsr/rdmsr/rdpmc, 0F 34/35 sysenter/sysexit.

@@ -19,7 +19,7 @@
  *
  * Rep forms (any of F2/F3 on movs/stos/lods is REP, as hardware treats it; F3 is REPE and F2
  * REPNE on cmps/scas) call one helper per kind, which runs the whole loop on guest memory
- * (guest address g at host g + state->mem_base) and updates RCX/RSI/RDI/RAX in the state.
+ * (guest address g at host g + state->mem_base, x86_host_ptr) and updates RCX/RSI/RDI/RAX in the state.
  * rCX = 0 means no element is touched and the flags stay as they were. Register write-back
  * under 67 follows what an Intel CPU does even for a zero count (checked on hardware): ECX is
  * always written (so the upper half of RCX is cleared), and movs/stos also always write their
@@ -234,13 +234,14 @@ static uint64_t str_next(const StrRun *r, uint64_t p, uint64_t n)
     return (r->down ? p - d : p + d) & r->amask;
 }
 
-static void *str_host(const StrRun *r, uint64_t g) { return (void *)(uintptr_t)(g + r->s->mem_base); }
+/* Host address of the n guest bytes at g (x86_state.h: clamped to the guard in system mode). */
+static void *str_host(const StrRun *r, uint64_t g, uint64_t n) { return x86_host_ptr(r->s, g, n); }
 
 static uint64_t size_mask(unsigned size) { return size == 8 ? ~0ull : (1ull << (8 * size)) - 1; }
 
 static uint64_t str_rd(const StrRun *r, uint64_t g)
 {
-    const void *p = str_host(r, g);
+    const void *p = str_host(r, g, r->size);
     switch (r->size) {
     case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
     case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
@@ -251,7 +252,7 @@ static uint64_t str_rd(const StrRun *r, uint64_t g)
 
 static void str_wr(const StrRun *r, uint64_t g, uint64_t v)
 {
-    void *p = str_host(r, g);
+    void *p = str_host(r, g, r->size);
     switch (r->size) {
     case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
     case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
@@ -306,7 +307,7 @@ uint64_t x86_rep_movs(void *state, uint64_t mode, uint64_t a1, uint64_t a2)
          * in the direction of travel and the regions overlap. */
         bool rereads = r.down ? (dlo < src && src - dlo < bytes) : (dlo > src && dlo - src < bytes);
         if (!rereads) {
-            memmove(str_host(&r, dlo), str_host(&r, src), bytes);
+            memmove(str_host(&r, dlo, bytes), str_host(&r, src, bytes), bytes);
             si = str_next(&r, si, n);
             di = str_next(&r, di, n);
             n = 0;
@@ -332,7 +333,7 @@ uint64_t x86_rep_stos(void *state, uint64_t mode, uint64_t a1, uint64_t a2)
     uint64_t n = str_get(&r, X86_RCX), di = str_get(&r, X86_RDI);
     uint64_t v = r.s->gpr[X86_RAX], lo;
     if (str_span(&r, di, n, &lo)) {
-        uint8_t *p = str_host(&r, lo);
+        uint8_t *p = str_host(&r, lo, n * r.size);
         switch (r.size) {
         case 1: memset(p, (int)(v & 0xff), n); break;
         case 2: { uint16_t x = (uint16_t)v; for (uint64_t k = 0; k < n; k++) memcpy(p + 2 * k, &x, 2); break; }
@@ -387,7 +388,7 @@ uint64_t x86_rep_scas(void *state, uint64_t mode, uint64_t a1, uint64_t a2)
     }
     if (repne && r.size == 1 && !r.down && str_span(&r, di, n, &lo)) {
         /* repne scasb forward is memchr: the strlen and memchr idiom of older code. */
-        const uint8_t *p = str_host(&r, lo), *hit = memchr(p, (int)a, n);
+        const uint8_t *p = str_host(&r, lo, n), *hit = memchr(p, (int)a, n);
         uint64_t k = hit ? (uint64_t)(hit - p) + 1 : n;
         b = hit ? a : p[n - 1];
         di = str_next(&r, di, k);

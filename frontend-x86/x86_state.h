@@ -67,8 +67,9 @@ typedef struct X86State {
     uint64_t cc_a, cc_b, cc_res; /* its operands and result (see X86CcKind) */
     uint64_t eflags_fixed;  /* EFLAGS bits outside X86_ARITH_FLAGS: DF, IF, ID, AC, bit 1 */
     uint64_t fs_base, gs_base;
-    uint64_t mem_base;      /* host address of guest address 0 (user mode), for C helpers */
-    uint64_t _pad0;
+    uint64_t mem_base;      /* host address of guest address 0, for C helpers */
+    uint64_t mem_limit;     /* system mode: guest addresses from here up are outside RAM (C
+                               helpers go through x86_host_ptr); 0 in user mode: no limit */
     X86Xmm xmm[16];         /* 16-byte aligned */
     uint32_t mxcsr;
     uint32_t _pad1;
@@ -91,6 +92,18 @@ typedef struct X86State {
     uint64_t fpu_fip;       /* address of the last non-control x87 instruction (gen_x87.c) */
     uint64_t fpu_fdp;
     uint64_t fpu_scratch;   /* high 16 bits of an m80 store, from the helper to the IR store */
+
+    /* ---- system mode (gen_system.c, frontend.h "System mode"; zero in user mode) ---- */
+    uint64_t icount;        /* guest instructions retired, charged at each block exit */
+    uint64_t icount_limit;  /* a block entered with icount >= icount_limit returns to the
+                               runtime first (IR_EXIT_EVENT) */
+    uint64_t tsc_offset;    /* TSC = icount + tsc_offset (wrmsr 0x10 moves it) */
+    uint64_t cr0, cr2, cr3, cr4, cr8;
+    uint64_t efer;
+    uint64_t gdt_base, idt_base;
+    uint64_t gdt_limit, idt_limit;  /* 16-bit values */
+    uint64_t seg[6];        /* selectors, by ModRM sreg number: ES CS SS DS FS GS */
+    uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, pat;
 } X86State;
 
 #define X86_OFF_GPR(r)   ((uint32_t)(offsetof(X86State, gpr) + 8 * (r)))
@@ -107,6 +120,33 @@ typedef struct X86State {
 #define X86_OFF_FPU_CW   ((uint32_t)offsetof(X86State, fpu_cw))
 #define X86_OFF_FPU_FIP  ((uint32_t)offsetof(X86State, fpu_fip))
 #define X86_OFF_FPU_SCRATCH ((uint32_t)offsetof(X86State, fpu_scratch))
+#define X86_OFF_SYS(field) ((uint32_t)offsetof(X86State, field))
+#define X86_OFF_SEG(n)   ((uint32_t)(offsetof(X86State, seg) + 8 * (n)))
+
+/* EFLAGS.IF and the other system bits kept in eflags_fixed in system mode. */
+enum { X86_IOPL = 3u << 12, X86_NT = 1u << 14 };
+/* CR0 and CR4 bits the machine looks at. */
+enum {
+    X86_CR0_PE = 1u << 0, X86_CR0_MP = 1u << 1, X86_CR0_EM = 1u << 2, X86_CR0_TS = 1u << 3,
+    X86_CR0_ET = 1u << 4, X86_CR0_NE = 1u << 5, X86_CR0_WP = 1u << 16, X86_CR0_PG = 1u << 31,
+    X86_CR4_PSE = 1u << 4, X86_CR4_PAE = 1u << 5, X86_CR4_PGE = 1u << 7,
+    X86_CR4_OSFXSR = 1u << 9, X86_CR4_OSXMMEXCPT = 1u << 10, X86_CR4_LA57 = 1u << 12,
+    X86_CR4_PCIDE = 1u << 17,
+};
+#define X86_EFER_SCE (1ull << 0)
+#define X86_EFER_LME (1ull << 8)
+#define X86_EFER_LMA (1ull << 10)
+#define X86_EFER_NXE (1ull << 11)
+
+/* The host address of the n guest bytes at g for a C helper: mem_base + g, or, in system mode
+ * when any of them lies at or above mem_limit, the guard at mem_base + mem_limit, whose access
+ * faults (frontend.h "System mode": no guest address reaches host memory outside RAM). */
+static inline void *x86_host_ptr(const X86State *s, uint64_t g, uint64_t n)
+{
+    if (s->mem_limit && (n > s->mem_limit || g > s->mem_limit - n))
+        g = s->mem_limit;
+    return (void *)(uintptr_t)(s->mem_base + g);
+}
 
 _Static_assert(offsetof(X86State, xmm) % 16 == 0, "XMM registers must be 16-byte aligned");
 

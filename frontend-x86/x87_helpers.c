@@ -7,7 +7,7 @@
  * the store of fst/fist/fstp m80 comes after the helper ran: the stack has then already been
  * popped (a guest that catches SIGSEGV there sees TOP one higher than hardware would show).
  * The environment and save instructions (fnstenv fldenv fnsave frstor, and the x87 part of
- * fxsave/fxrstor) touch guest memory directly at guest address + state->mem_base, as the
+ * fxsave/fxrstor) touch guest memory directly (x86_host_ptr: guest address + mem_base), as the
  * rep-string helpers do: a bad address kills the guest with SIGSEGV.
  *
  * The register stack (SDM Vol. 1 8.1.2): ST(i) = fpr[(TOP + i) & 7]; a push decrements TOP,
@@ -538,7 +538,7 @@ static unsigned load_env(X86State *s, const uint8_t *m, bool small)
 uint64_t x87_h_env(void *state, uint64_t op, uint64_t addr, uint64_t small)
 {
     X86State *s = state;
-    uint8_t *m = (uint8_t *)(uintptr_t)(addr + s->mem_base);
+    uint8_t *m = x86_host_ptr(s, addr, 108);        /* fnsave's image, the largest */
     switch (op) {
     case X87E_STENV:
         store_env(s, m, small);
@@ -581,7 +581,7 @@ uint64_t x87_h_fxsave(void *state, uint64_t addr, uint64_t rexw, uint64_t a2)
 {
     (void)a2;
     X86State *s = state;
-    uint8_t *m = (uint8_t *)(uintptr_t)(addr + s->mem_base);
+    uint8_t *m = x86_host_ptr(s, addr, 512);
     put16(m + 0, s->fpu_cw);
     put16(m + 2, status_word(s));
     m[4] = s->fpu_tag;
@@ -608,7 +608,7 @@ uint64_t x87_h_fxrstor(void *state, uint64_t addr, uint64_t rexw, uint64_t a2)
 {
     (void)a2;
     X86State *s = state;
-    const uint8_t *m = (const uint8_t *)(uintptr_t)(addr + s->mem_base);
+    const uint8_t *m = x86_host_ptr(s, addr, 512);
     s->fpu_cw = cw_loaded(get16(m + 0));
     uint16_t sw = get16(m + 2);
     s->fpu_top = (sw >> 11) & 7;

@@ -124,6 +124,8 @@ typedef enum IrExitKind {
     IR_EXIT_SYSCALL,     /* perform the guest system call, then continue at guest pc */
     IR_EXIT_TRAP,        /* deliver signal (bits 8-15) with si_code (bits 16-31) at guest pc */
     IR_EXIT_HALT,        /* the guest asked to stop (system mode hlt, debug) */
+    IR_EXIT_EVENT,       /* system mode: the runtime looks at timers and interrupts before
+                            the guest continues at guest pc (never chained) */
     IR_EXIT_KIND_COUNT
 } IrExitKind;
 

@@ -265,7 +265,7 @@ static bool parse_exit_word(Parser *ps, int64_t *out)
 {
     static const char *const kinds[IR_EXIT_KIND_COUNT] = {
         [IR_EXIT_JUMP] = "jump", [IR_EXIT_INDIRECT] = "indirect",
-        [IR_EXIT_SYSCALL] = "syscall", [IR_EXIT_TRAP] = "trap", [IR_EXIT_HALT] = "halt",
+        [IR_EXIT_SYSCALL] = "syscall", [IR_EXIT_TRAP] = "trap", [IR_EXIT_HALT] = "halt", [IR_EXIT_EVENT] = "event",
     };
     skip_ws(ps);
     bool by_name = ps->p < ps->end && *ps->p != '-' && (*ps->p < '0' || *ps->p > '9');

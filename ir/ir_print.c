@@ -19,7 +19,7 @@
 
 static const char *const exit_kind_names[IR_EXIT_KIND_COUNT] = {
     [IR_EXIT_JUMP] = "jump", [IR_EXIT_INDIRECT] = "indirect", [IR_EXIT_SYSCALL] = "syscall",
-    [IR_EXIT_TRAP] = "trap", [IR_EXIT_HALT] = "halt",
+    [IR_EXIT_TRAP] = "trap", [IR_EXIT_HALT] = "halt", [IR_EXIT_EVENT] = "event",
 };
 
 static void print_exit_word(FILE *f, int64_t w)

@@ -30,6 +30,11 @@
  * delivering it would hand the handler wrong registers. Anything else is a ferry bug: one
  * line "ferry: internal error: SIGSEGV at host pc ..." and abort().
  *
+ * System mode (machine.h): every guest fault of the machine is a stop, never a guest signal.
+ * A fault in generated code, a helper or the interpreter at the guard past guest RAM (where
+ * clamped addresses land) stops the machine with one line (rt_machine_fault); any other is
+ * ferry's bug, reported as below.
+ *
  * Process state (the one mutable global of the runtime, documented here): the handler needs
  * the process and the current thread, and a signal handler has no other way to reach them:
  * `fault_process` is set once at start-up, `fault_thread` once per thread.
@@ -41,6 +46,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include "runtime/machine.h"
 #include "runtime/rt.h"
 
 #define RT_ALTSTACK_SIZE (64 * 1024)
@@ -119,14 +125,9 @@ static void fault_keep_fp_flags(RtProcess *p, RtThread *t, const void *ucv)
 /* A guest load or store faulted at host pc `pc` in generated code: if the block knows the
  * guest instruction, complete the state, queue the signal and return to rt_run (does not
  * return); else return and the caller handles the fault as not precise. */
-static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *si,
-                          const void *ucv, uintptr_t pc)
+/* The entry of b's host pc -> guest map for host pc `pc`: its index + 1, or 0 if none. */
+static uint32_t insn_map_entry(const RtBlock *b, uintptr_t pc)
 {
-    if (!t || !t->fault_jmp_set || t->in_guest != RT_IN_CODE || (sig != SIGSEGV && sig != SIGBUS))
-        return;
-    const RtBlock *b = rt_block_by_host_pc(p, pc);
-    if (!b || !b->n_insn_map)
-        return;
     uint32_t off = (uint32_t)(pc - (uintptr_t)b->code);
     uint32_t lo = 0, hi = b->n_insn_map;        /* first entry with host_off > off */
     while (lo < hi) {
@@ -136,6 +137,27 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
         else
             hi = mid;
     }
+    return lo;
+}
+
+uint64_t rt_fault_guest_pc(const RtProcess *p, uintptr_t pc)
+{
+    const RtBlock *b = rt_block_by_host_pc(p, pc);
+    if (!b || !b->n_insn_map)
+        return 0;
+    uint32_t e = insn_map_entry(b, pc);
+    return e ? b->pc + b->insn_map[e - 1].guest_off : 0;
+}
+
+static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *si,
+                          const void *ucv, uintptr_t pc)
+{
+    if (!t || !t->fault_jmp_set || t->in_guest != RT_IN_CODE || (sig != SIGSEGV && sig != SIGBUS))
+        return;
+    const RtBlock *b = rt_block_by_host_pc(p, pc);
+    if (!b || !b->n_insn_map)
+        return;
+    uint32_t lo = insn_map_entry(b, pc);
     if (lo == 0)
         return;
     uint64_t guest_pc = b->pc + b->insn_map[lo - 1].guest_off;
@@ -169,7 +191,9 @@ void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
     uintptr_t pc = host_pc(ucv);
     const char *name = rt_signal_name(sig);
     bool in_cache = p && rt_cache_contains(p, pc);
-    if (p && (in_cache || (t && t->in_guest))) {
+    if (p && p->machine && (in_cache || (t && t->in_guest))) {
+        rt_machine_fault(p, t, si, pc, in_cache);   /* returns only for ferry's own faults */
+    } else if (p && (in_cache || (t && t->in_guest))) {
         if (in_cache)
             precise_fault(p, t, sig, si, ucv, pc);
         if (p->sigact[sig].handler > GUEST_SIG_IGN) {

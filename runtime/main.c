@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#include "runtime/machine.h"
 #include "runtime/rt.h"
 
 /* 64 MiB of host code: a few hundred thousand blocks before the first flush. */
@@ -22,6 +23,11 @@ extern char **environ;
 
 int main(int argc, char **argv)
 {
+    /* `ferry --system ARGS` is `ferry-system ARGS`: the same code, in this binary. */
+    if (argc > 1 && strcmp(argv[1], "--system") == 0) {
+        argv[1] = argv[0];
+        rt_machine_main(argc - 1, argv + 1);
+    }
     RtProcess *p = calloc(1, sizeof *p);
     if (!p) {
         fprintf(stderr, "ferry: out of memory\n");

@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "runtime/guest_abi.h"
+#include "runtime/machine.h"
 #include "runtime/rt.h"
 
 /* ABI values ferry passes straight to the host when the host uses the same numbers. */
@@ -397,6 +398,8 @@ uint64_t rt_guest_prefix(const RtProcess *p, uint64_t addr, uint64_t len)
 size_t rt_fetch_code(void *opaque, uint64_t pc, uint8_t *buf, size_t n)
 {
     const RtProcess *p = opaque;
+    if (p->machine)
+        return rt_machine_fetch_code(p->machine, pc, buf, n);   /* system mode: RAM */
     size_t got = 0;
     /* Only executable guest memory; page by page so a fetch that runs into an unreadable page
      * returns the bytes before it. */

@@ -32,6 +32,7 @@ static const struct {
     { "exec",    RT_LOG_EXEC,    "each block run by the dispatcher (turns chaining off)" },
     { "stats",   RT_LOG_STATS,   "translation and execution statistics at exit" },
     { "perfmap", RT_LOG_PERFMAP, "write /tmp/perf-PID.map (host code -> guest pc) for perf report" },
+    { "int",     RT_LOG_INT,     "each interrupt and exception delivered (system mode)" },
 };
 #define N_LOG_ITEMS (sizeof log_items / sizeof log_items[0])
 
@@ -54,7 +55,9 @@ static void usage(FILE *f)
         "  -singlestep     translate one guest instruction per block\n"
         "  --interp        run blocks with the reference IR interpreter\n"
         "  -h, --help      this help\n"
-        "  --version       ferry's version\n");
+        "  --version       ferry's version\n"
+        "\n"
+        "ferry --system ARGS runs a whole machine, as ferry-system ARGS does (ferry --system -h).\n");
 }
 
 static _Noreturn void usage_error(const char *fmt, const char *arg)
@@ -65,30 +68,42 @@ static _Noreturn void usage_error(const char *fmt, const char *arg)
     exit(1);
 }
 
-static void parse_log_list(RtOptions *o, const char *list)
+void rt_log_items_help(FILE *f)
 {
-    if (strcmp(list, "help") == 0) {
-        printf("Log items (comma separated):\n");
-        for (size_t i = 0; i < N_LOG_ITEMS; i++)
-            printf("  %-8s %s\n", log_items[i].name, log_items[i].help);
-        exit(0);
-    }
+    fprintf(f, "Log items (comma separated):\n");
+    for (size_t i = 0; i < N_LOG_ITEMS; i++)
+        fprintf(f, "  %-8s %s\n", log_items[i].name, log_items[i].help);
+}
+
+int rt_log_items_parse(const char *list, unsigned *mask)
+{
     const char *s = list;
     while (*s) {
         size_t len = strcspn(s, ",");
         bool found = false;
         for (size_t i = 0; i < N_LOG_ITEMS; i++) {
             if (strlen(log_items[i].name) == len && strncmp(s, log_items[i].name, len) == 0) {
-                o->log_mask |= log_items[i].bit;
+                *mask |= log_items[i].bit;
                 found = true;
             }
         }
         if (!found && len > 0)
-            usage_error("unknown -d item in '%s' (-d help lists them)", list);
+            return -1;
         s += len;
         if (*s == ',')
             s++;
     }
+    return 0;
+}
+
+static void parse_log_list(RtOptions *o, const char *list)
+{
+    if (strcmp(list, "help") == 0) {
+        rt_log_items_help(stdout);
+        exit(0);
+    }
+    if (rt_log_items_parse(list, &o->log_mask) < 0)
+        usage_error("unknown -d item in '%s' (-d help lists them)", list);
 }
 
 static void parse_cpu(RtOptions *o, const char *name)

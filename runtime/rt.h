@@ -57,6 +57,7 @@ enum {
     RT_LOG_EXEC    = 1u << 4,   /* each block the dispatcher runs (chaining off) */
     RT_LOG_STATS   = 1u << 5,   /* translation and execution statistics at exit */
     RT_LOG_PERFMAP = 1u << 6,   /* /tmp/perf-PID.map: host code -> guest pc, for `perf report` */
+    RT_LOG_INT     = 1u << 7,   /* system mode: each interrupt and exception delivered */
 };
 
 typedef struct RtEnvEdit {
@@ -84,6 +85,10 @@ typedef struct RtOptions {
 /* Parse the command line. Help, version and list requests print and exit 0; usage errors
  * print one message and exit 1. */
 void rt_options_parse(RtOptions *o, int argc, char **argv);
+/* A -d list into RT_LOG_* bits (ORed into *mask): 0, or -1 for an unknown item. */
+int rt_log_items_parse(const char *list, unsigned *mask);
+/* What -d help prints. */
+void rt_log_items_help(FILE *f);
 /* The guest environment: a copy of `env` with the -E/-U edits applied in order (malloc'd,
  * NULL-terminated). */
 char **rt_env_build(const RtOptions *o, char **env);
@@ -314,6 +319,7 @@ struct RtProcess {
                                    or -1 */
     RtLog log;                  /* -d channels */
     RtStats stats;              /* -d stats */
+    struct RtMachine *machine;  /* system mode: the machine (machine.h); NULL in user mode */
 };
 
 /* RtThread.in_guest. */
@@ -493,6 +499,9 @@ _Noreturn void rt_exit(RtProcess *p, int status);
 /* fault.c */
 void rt_fault_install(RtProcess *p);                 /* host SIGSEGV/SIGBUS/SIGFPE handler */
 void rt_fault_thread_init(RtThread *t);              /* alternate signal stack, current thread */
+/* The guest instruction of host pc `pc` inside a compiled block with a host pc -> guest map,
+ * or 0. Async-signal-safe. */
+uint64_t rt_fault_guest_pc(const RtProcess *p, uintptr_t pc);
 /* The one host handler (SA_SIGINFO) ferry installs, for faults and for the guest's signals. */
 void rt_host_signal_handler(int sig, siginfo_t *si, void *ucontext);
 

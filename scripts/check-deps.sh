@@ -28,7 +28,7 @@ check ir ""
 check frontend-x86 "ir"
 check backend-x86_64 "ir"
 check backend-aarch64 "ir"
-check runtime "ir frontend-x86 backend-x86_64 backend-aarch64"
+check runtime "ir frontend-x86 backend-x86_64 backend-aarch64 devices"
 check devices "runtime"
 check bench "ir frontend-x86 backend-x86_64 backend-aarch64 runtime"
 [ -s "$tmp" ] && status=1

@@ -753,7 +753,12 @@ static void test_verify_rejects(void **state)
                         "v3 = vsetlowf.f32 v1, v2\n" EXIT_LINE, "result type must be v128");
     expect_verify_error(HDR "v1 = get.v128 0x8\nv2 = vshuf32.v128 v1, 0x100\n" EXIT_LINE,
                         "imm0 0x100 out of range 0x0..0xff");
-    expect_verify_error(HDR "exit -, 0x1004, 0x5\n", "bad exit word 0x5");
+    {   /* the first kind past the table */
+        char text[64], want[32];
+        snprintf(text, sizeof text, HDR "exit -, 0x1004, 0x%x\n", (unsigned)IR_EXIT_KIND_COUNT);
+        snprintf(want, sizeof want, "bad exit word 0x%x", (unsigned)IR_EXIT_KIND_COUNT);
+        expect_verify_error(text, want);
+    }
     expect_verify_error(HDR "exit -, 0x1004, 0x100\n", "bad exit word 0x100");
     expect_verify_error(HDR "v1 = const.i8 0x100\n" EXIT_LINE, "constant 0x100 does not fit i8");
     expect_verify_error(HDR "v1 = get.i32 0x8\nv2 = fadd.i32 v1, v1\n" EXIT_LINE,

@@ -1,0 +1,716 @@
+/* gen_system.c — the privileged instructions of system mode (frontend.h "System mode"), at
+ * privilege level 0 of the runtime's machine.
+ *
+ * Contract: fe_gen_system(c) is asked before every other family when FeOptions.system is set;
+ * it translates c->insn and returns true, or returns false without emitting anything, and the
+ * user-mode families go on as usual. Nothing here runs in user mode.
+ *
+ * Coverage:
+ *   F4 hlt (IR_EXIT_HALT at the next instruction); FA cli; FB sti (IF, and the interrupt
+ *     shadow: the next instruction stays in the block, then the block ends); 9C/9D pushf/popf
+ *     with IF, IOPL and NT (TF, RF, VM, VIF, VIP read as 0 and are not set); CF iretq/iretd
+ *     (same privilege only: a CS with RPL 3 stops the machine; NT set is a task return);
+ *   E4-E7, EC-EF in/out; 6C-6F ins/outs with rep (one element per pass: a rep form loops
+ *     through a direct exit to itself, so it is interruptible between elements, as on
+ *     hardware); the operand size of in/out is 1, 2 or 4 (REX.W acts as 4);
+ *   CC int3, F1 int1, CD int n: FE_SYS_INT traps with the vector, rip the next instruction;
+ *   0F 01 /0-/3 sgdt sidt lgdt lidt (10-byte pseudo-descriptors), /4 smsw, /6 lmsw (PE cannot
+ *     be cleared), /7 invlpg (nothing to flush: no TLB yet), F8 swapgs;
+ *   0F 00 /0 sldt, /1 str (0: no LDT or TSS loaded), /2 lldt, /3 ltr (stop: not supported);
+ *   0F 06 clts; 0F 08 invd, 0F 09 wbinvd (no caches: nothing to do);
+ *   0F 20/22 mov from/to CR0, CR2, CR3, CR4, CR8: reserved bits set are #GP; CR0 keeps ET=1;
+ *     a write that would change PE or PG, CR4's paging bits, or CR3 to other page tables
+ *     stops the machine (the identity map ferry built is the only paging yet);
+ *   0F 30/32 wrmsr/rdmsr through a C helper (unknown MSR, or a bad value: #GP);
+ *   0F 31 rdtsc, 0F 01 F9 rdtscp: TSC = icount + tsc_offset, one tick per instruction, the
+ *     same on every run; 0F A2 cpuid: fe_cpuid_system;
+ *   8C/8E mov from/to Sreg, 0F A0/A1/A8/A9 push/pop fs/gs: selectors are recorded (no
+ *     descriptor checks yet; FS/GS bases come from the MSRs only); mov ss opens a shadow;
+ *   CA/CB retf, FF /3 call far, FF /5 jmp far (memory m16:16/32/64): CS from the operand at
+ *     the same privilege level;
+ *   0F 05 syscall, 0F 07 sysret: stop (not supported yet).
+ *
+ * The instructions that may set IF (sti, popf, iretq) set icount_limit to 0, so the runtime
+ * looks at pending interrupts at the next block start.
+ */
+#include <signal.h>
+
+#include "frontend-x86/fe_internal.h"
+
+/* EFLAGS bits kept in eflags_fixed that code at privilege level 0 can change. */
+#define SYS_FIXED_BITS ((uint64_t)(X86_DF | X86_IF | X86_IOPL | X86_NT | X86_AC | X86_ID))
+
+/* MSR numbers (SDM Vol. 4). */
+enum {
+    MSR_TSC = 0x10, MSR_PAT = 0x277, MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081,
+    MSR_LSTAR = 0xc0000082, MSR_CSTAR = 0xc0000083, MSR_SFMASK = 0xc0000084,
+    MSR_FS_BASE = 0xc0000100, MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102,
+    MSR_TSC_AUX = 0xc0000103,
+};
+
+/* What the MSR helpers answer. */
+enum { MSR_OK = 0, MSR_GP = 1, MSR_STOP_EFER = 2 };
+
+/* ================================================================ helpers (C) */
+
+static bool canonical(uint64_t v)
+{
+    return (uint64_t)((int64_t)(v << 16) >> 16) == v;
+}
+
+/* rdmsr: EDX:EAX = MSR[ECX]; MSR_OK or MSR_GP. */
+static uint64_t x86_helper_rdmsr(void *state, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    (void)a0; (void)a1; (void)a2;
+    X86State *s = state;
+    uint64_t v;
+    switch ((uint32_t)s->gpr[X86_RCX]) {
+    case MSR_TSC:            v = s->icount + s->tsc_offset; break;
+    case MSR_PAT:            v = s->pat; break;
+    case MSR_EFER:           v = s->efer; break;
+    case MSR_STAR:           v = s->star; break;
+    case MSR_LSTAR:          v = s->lstar; break;
+    case MSR_CSTAR:          v = s->cstar; break;
+    case MSR_SFMASK:         v = s->sfmask; break;
+    case MSR_FS_BASE:        v = s->fs_base; break;
+    case MSR_GS_BASE:        v = s->gs_base; break;
+    case MSR_KERNEL_GS_BASE: v = s->kernel_gs_base; break;
+    case MSR_TSC_AUX:        v = s->tsc_aux; break;
+    default:                 return MSR_GP;
+    }
+    s->gpr[X86_RAX] = (uint32_t)v;
+    s->gpr[X86_RDX] = v >> 32;
+    return MSR_OK;
+}
+
+/* wrmsr: MSR[ECX] = EDX:EAX; MSR_OK, MSR_GP, or MSR_STOP_EFER (nothing written). */
+static uint64_t x86_helper_wrmsr(void *state, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    (void)a0; (void)a1; (void)a2;
+    X86State *s = state;
+    uint64_t v = (s->gpr[X86_RDX] << 32) | (uint32_t)s->gpr[X86_RAX];
+    switch ((uint32_t)s->gpr[X86_RCX]) {
+    case MSR_TSC:
+        s->tsc_offset = v - s->icount;
+        break;
+    case MSR_PAT:
+        for (int i = 0; i < 8; i++) {       /* memory types 2 and 3 are reserved */
+            unsigned t = (v >> (8 * i)) & 0xff;
+            if (t > 7 || t == 2 || t == 3)
+                return MSR_GP;
+        }
+        s->pat = v;
+        break;
+    case MSR_EFER:
+        if (v & ~(X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE))
+            return MSR_GP;
+        if ((v ^ s->efer) & X86_EFER_LME)
+            return MSR_STOP_EFER;
+        s->efer = (v & ~X86_EFER_LMA) | (s->efer & X86_EFER_LMA);   /* LMA is read-only */
+        break;
+    case MSR_STAR:   s->star = v; break;
+    case MSR_SFMASK: s->sfmask = v & 0xffffffffu; break;
+    case MSR_LSTAR: case MSR_CSTAR: case MSR_FS_BASE: case MSR_GS_BASE:
+    case MSR_KERNEL_GS_BASE:
+        if (!canonical(v))
+            return MSR_GP;
+        switch ((uint32_t)s->gpr[X86_RCX]) {
+        case MSR_LSTAR:   s->lstar = v; break;
+        case MSR_CSTAR:   s->cstar = v; break;
+        case MSR_FS_BASE: s->fs_base = v; break;
+        case MSR_GS_BASE: s->gs_base = v; break;
+        default:          s->kernel_gs_base = v; break;
+        }
+        break;
+    case MSR_TSC_AUX:
+        if (v >> 32)
+            return MSR_GP;
+        s->tsc_aux = v;
+        break;
+    default:
+        return MSR_GP;
+    }
+    return MSR_OK;
+}
+
+/* cpuid with the system model: EBX:EAX (half 0) or EDX:ECX (half 1). */
+static uint64_t x86_helper_cpuid_system(void *state, uint64_t leaf, uint64_t sub, uint64_t half)
+{
+    (void)state;
+    uint32_t out[4];
+    fe_cpuid_system((uint32_t)leaf, (uint32_t)sub, out);
+    return half ? ((uint64_t)out[3] << 32 | out[2]) : ((uint64_t)out[1] << 32 | out[0]);
+}
+
+void fe_register_helpers_system(void)
+{
+    ir_helper_register(x86_helper_rdmsr, "x86_rdmsr");
+    ir_helper_register(x86_helper_wrmsr, "x86_wrmsr");
+    ir_helper_register(x86_helper_cpuid_system, "x86_cpuid_system");
+}
+
+/* ================================================================ small helpers (IR) */
+
+static IrRef k64(FeCtx *c, uint64_t v) { return ir_const(&c->b, IR_I64, v); }
+static IrRef and64(FeCtx *c, IrRef a, IrRef b) { return ir_op2(&c->b, IR_AND, IR_I64, a, b); }
+static IrRef or64(FeCtx *c, IrRef a, IrRef b) { return ir_op2(&c->b, IR_OR, IR_I64, a, b); }
+static IrRef add64(FeCtx *c, IrRef a, IrRef b) { return ir_op2(&c->b, IR_ADD, IR_I64, a, b); }
+static IrRef get64(FeCtx *c, uint32_t off) { return ir_get(&c->b, IR_I64, off); }
+static IrRef zext64(FeCtx *c, IrRef v)
+{
+    return ir_value_type(c->b.blk, v) == IR_I64 ? v : ir_op1(&c->b, IR_ZEXT, IR_I64, v);
+}
+static IrRef trunc_to(FeCtx *c, unsigned size, IrRef v)
+{
+    return size == 8 ? v : ir_op1(&c->b, IR_TRUNC, fe_type(size), v);
+}
+static IrRef nonzero(FeCtx *c, IrRef v) { return ir_cmp(&c->b, IR_NE, v, k64(c, 0)); }
+
+/* Make the runtime look at interrupts before the next block (IF may have been set). */
+static void request_event(FeCtx *c)
+{
+    ir_put(&c->b, X86_OFF_SYS(icount_limit), k64(c, 0));
+}
+
+/* The same only when the flags image v (I64) has IF set: popf and iretq that keep interrupts
+ * off (irqsave/irqrestore pairs) cost nothing. */
+static void request_event_if(FeCtx *c, IrRef v)
+{
+    IrRef on = nonzero(c, and64(c, v, k64(c, X86_IF)));
+    IrRef limit = get64(c, X86_OFF_SYS(icount_limit));
+    ir_put(&c->b, X86_OFF_SYS(icount_limit), ir_select(&c->b, IR_I64, on, k64(c, 0), limit));
+}
+
+static void exit_word(FeCtx *c, uint64_t pc, int64_t word)
+{
+    fe_flush_flags(c);
+    fe_charge(c);
+    ir_exit(&c->b, IR_NONE, pc, word);
+    c->block_end = true;
+}
+
+/* Stop the machine at this instruction: something ferry does not support yet. */
+static bool stop(FeCtx *c, FeSysStop why)
+{
+    exit_word(c, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, 0, FE_SYS_STOP + why));
+    return true;
+}
+
+static void stop_if(FeCtx *c, IrRef cond, FeSysStop why)
+{
+    fe_flush_flags(c);
+    ir_exit_if(&c->b, cond, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, 0, FE_SYS_STOP + why));
+}
+
+/* #GP(0) at this instruction when cond holds (the runtime turns SIGSEGV/SI_KERNEL into it). */
+static void gp_if(FeCtx *c, IrRef cond)
+{
+    fe_flush_flags(c);
+    ir_exit_if(&c->b, cond, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, SIGSEGV, SI_KERNEL));
+}
+
+static bool gen_UD(FeCtx *c)
+{
+    fe_trap(c, SIGILL, ILL_ILLOPN);
+    return true;
+}
+
+/* ================================================================ EFLAGS */
+
+static void set_fixed(FeCtx *c, uint64_t mask, IrRef v)
+{
+    IrRef keep = and64(c, get64(c, X86_OFF_EFLAGS_FIXED), k64(c, ~mask));
+    ir_put(&c->b, X86_OFF_EFLAGS_FIXED, or64(c, keep, and64(c, v, k64(c, mask))));
+}
+
+/* EFLAGS as code at privilege level 0 reads it. */
+static IrRef eflags_image(FeCtx *c)
+{
+    IrRef fixed = and64(c, get64(c, X86_OFF_EFLAGS_FIXED), k64(c, SYS_FIXED_BITS));
+    return or64(c, or64(c, fe_get_eflags(c), fixed), k64(c, 0x2));
+}
+
+/* Load EFLAGS from an image of `size` bytes (zero-extended in v), as popf/iret do at CPL 0. */
+static void load_eflags(FeCtx *c, IrRef v, unsigned size)
+{
+    uint64_t fixed = SYS_FIXED_BITS;
+    if (size == 2)
+        fixed &= 0xffff;
+    fe_set_flags(c, X86_CCK_EFLAGS, 8, IR_NONE, IR_NONE, and64(c, v, k64(c, X86_ARITH_FLAGS)));
+    set_fixed(c, fixed, v);
+    request_event_if(c, v);
+}
+
+static bool gen_PUSHF(FeCtx *c)
+{
+    fe_push(c, trunc_to(c, c->insn->opsize, eflags_image(c)));
+    return true;
+}
+
+static bool gen_POPF(FeCtx *c)
+{
+    unsigned size = c->insn->opsize;
+    IrRef sp;
+    IrRef v = zext64(c, fe_pop_load(c, size, &sp));
+    fe_put_gpr(c, X86_RSP, 8, sp);
+    load_eflags(c, v, size);
+    return true;
+}
+
+static bool gen_CLI(FeCtx *c)
+{
+    set_fixed(c, X86_IF, k64(c, 0));
+    return true;
+}
+
+static bool gen_STI(FeCtx *c)
+{
+    set_fixed(c, X86_IF, k64(c, X86_IF));
+    request_event(c);
+    c->shadow = 2;
+    return true;
+}
+
+static bool gen_HLT(FeCtx *c)
+{
+    exit_word(c, c->next_pc, IR_EXIT_WORD(IR_EXIT_HALT, 0, 0));
+    return true;
+}
+
+/* CF: iretq / iretd: pop RIP, CS, RFLAGS, RSP, SS (64-bit mode always pops all five). */
+static bool gen_IRET(FeCtx *c)
+{
+    unsigned size = c->insn->opsize;        /* 4 or 8: the 16-bit form stays gen_misc.c's */
+    IrRef sp = fe_get_gpr(c, X86_RSP, 8);
+    IrRef v[5];
+    for (unsigned n = 0; n < 5; n++)
+        v[n] = zext64(c, fe_load(c, fe_type(size), add64(c, sp, k64(c, (uint64_t)n * size))));
+    stop_if(c, nonzero(c, and64(c, v[1], k64(c, 3))), FE_STOP_RING3);
+    stop_if(c, nonzero(c, and64(c, get64(c, X86_OFF_EFLAGS_FIXED), k64(c, X86_NT))),
+            FE_STOP_TASK);
+    load_eflags(c, v[2], size);
+    ir_put(&c->b, X86_OFF_SEG(1), and64(c, v[1], k64(c, 0xffff)));
+    ir_put(&c->b, X86_OFF_SEG(2), and64(c, v[4], k64(c, 0xffff)));
+    fe_put_gpr(c, X86_RSP, 8, v[3]);
+    fe_exit_indirect(c, v[0]);
+    return true;
+}
+
+/* ================================================================ port I/O */
+
+static unsigned io_size(const X86Insn *i)
+{
+    if (!(i->opcode & 1))
+        return 1;
+    return i->opsize == 2 ? 2 : 4;
+}
+
+/* E4-E7 (port imm8), EC-EF (port DX): in and out. */
+static bool gen_INOUT(FeCtx *c)
+{
+    const X86Insn *i = c->insn;
+    unsigned size = io_size(i);
+    bool imm = i->opcode < 0xe8, out = (i->opcode & 2) != 0;
+    IrRef port = imm ? k64(c, (uint64_t)i->imm & 0xff) : zext64(c, fe_get_gpr(c, X86_RDX, 2));
+    fe_charge(c);                           /* the devices see the time of this access */
+    if (out) {
+        IrRef v = zext64(c, fe_get_gpr(c, X86_RAX, size));
+        fe_call(c, c->opt->port_out, port, k64(c, size), v);
+    } else {
+        IrRef v = fe_call(c, c->opt->port_in, port, k64(c, size), IR_NONE);
+        fe_put_gpr(c, X86_RAX, size, trunc_to(c, size, v));
+    }
+    fe_exit_jump(c, c->next_pc);            /* a raised interrupt is taken right after */
+    return true;
+}
+
+/* The pointer register of a string element at the address size, zero-extended. */
+static IrRef str_ptr(FeCtx *c, int reg)
+{
+    return zext64(c, fe_get_gpr(c, reg, c->insn->addrsize));
+}
+
+/* 6C/6D ins, 6E/6F outs, one element; with rep, rCX counts and the instruction repeats
+ * through a direct exit to itself. */
+static bool gen_INSOUTS(FeCtx *c)
+{
+    const X86Insn *i = c->insn;
+    unsigned size = io_size(i), as = i->addrsize;
+    bool out = (i->opcode & 2) != 0, rep = i->rep != 0;
+    IrRef count = IR_NONE;
+    if (rep) {
+        count = str_ptr(c, X86_RCX);
+        fe_exit_cond(c, ir_cmp(&c->b, IR_EQ, count, k64(c, 0)), c->next_pc);
+    }
+    IrRef port = zext64(c, fe_get_gpr(c, X86_RDX, 2));
+    IrRef df = nonzero(c, and64(c, get64(c, X86_OFF_EFLAGS_FIXED), k64(c, X86_DF)));
+    IrRef delta = ir_select(&c->b, IR_I64, df, k64(c, (uint64_t)-(int64_t)size), k64(c, size));
+    fe_charge(c);
+    if (out) {
+        IrRef addr = fe_seg_linear(c, str_ptr(c, X86_RSI));
+        IrRef v = zext64(c, fe_load(c, fe_type(size), addr));
+        fe_call(c, c->opt->port_out, port, k64(c, size), v);
+        fe_put_gpr(c, X86_RSI, as, trunc_to(c, as, add64(c, str_ptr(c, X86_RSI), delta)));
+    } else {
+        IrRef addr = str_ptr(c, X86_RDI);   /* ES:rDI, never overridden */
+        IrRef v = fe_call(c, c->opt->port_in, port, k64(c, size), IR_NONE);
+        fe_store(c, addr, trunc_to(c, size, v));
+        fe_put_gpr(c, X86_RDI, as, trunc_to(c, as, add64(c, addr, delta)));
+    }
+    if (rep) {
+        IrRef left = ir_op2(&c->b, IR_SUB, IR_I64, count, k64(c, 1));
+        fe_put_gpr(c, X86_RCX, as, trunc_to(c, as, left));
+        fe_exit_cond(c, nonzero(c, as == 4 ? and64(c, left, k64(c, 0xffffffffu)) : left), c->pc);
+    }
+    fe_exit_jump(c, c->next_pc);
+    return true;
+}
+
+/* ================================================================ interrupts */
+
+static bool gen_INT(FeCtx *c)
+{
+    unsigned vector;
+    switch (c->insn->opcode) {
+    case 0xcc: vector = 3; break;
+    case 0xf1: vector = 1; break;
+    default:   vector = (unsigned)c->insn->imm & 0xff; break;
+    }
+    exit_word(c, c->next_pc, IR_EXIT_WORD(IR_EXIT_TRAP, 0, FE_SYS_INT + vector));
+    return true;
+}
+
+/* ================================================================ descriptor tables, CRs */
+
+/* 0F 01 memory forms /0-/3: sgdt sidt lgdt lidt. */
+static bool gen_DESC(FeCtx *c)
+{
+    unsigned r = c->insn->reg & 7;
+    uint32_t base = r & 1 ? X86_OFF_SYS(idt_base) : X86_OFF_SYS(gdt_base);
+    uint32_t limit = r & 1 ? X86_OFF_SYS(idt_limit) : X86_OFF_SYS(gdt_limit);
+    IrRef ea = fe_ea(c);
+    IrRef ea2 = add64(c, ea, k64(c, 2));
+    if (r >= 2) {
+        IrRef l = zext64(c, fe_load(c, IR_I16, ea));
+        IrRef b = fe_load(c, IR_I64, ea2);
+        ir_put(&c->b, limit, l);
+        ir_put(&c->b, base, b);
+    } else {
+        fe_store(c, ea, trunc_to(c, 2, get64(c, limit)));
+        fe_store(c, ea2, get64(c, base));
+    }
+    return true;
+}
+
+/* Write CR0 from v (I64), with the checks of mov to CR0 / lmsw. */
+static void write_cr0(FeCtx *c, IrRef v)
+{
+    gp_if(c, nonzero(c, ir_op2(&c->b, IR_SHR, IR_I64, v, k64(c, 32))));
+    IrRef old = get64(c, X86_OFF_SYS(cr0));
+    IrRef changed = ir_op2(&c->b, IR_XOR, IR_I64, v, old);
+    stop_if(c, nonzero(c, and64(c, changed, k64(c, X86_CR0_PE | X86_CR0_PG))), FE_STOP_CR0);
+    ir_put(&c->b, X86_OFF_SYS(cr0), or64(c, v, k64(c, X86_CR0_ET)));
+}
+
+/* 0F 01 /4 smsw, /6 lmsw, /7 invlpg, and F8 swapgs. */
+static bool gen_GRP7(FeCtx *c)
+{
+    const X86Insn *i = c->insn;
+    unsigned r = i->reg & 7;
+    if (i->mod != 3 && r <= 3)
+        return gen_DESC(c);
+    switch (r) {
+    case 4: {                                               /* smsw */
+        IrRef cr0 = get64(c, X86_OFF_SYS(cr0));
+        if (i->mod == 3)
+            fe_put_gpr(c, i->rm, i->opsize, trunc_to(c, i->opsize, cr0));
+        else
+            fe_store(c, fe_ea(c), trunc_to(c, 2, cr0));
+        return true;
+    }
+    case 6: {                                               /* lmsw: PE MP EM TS */
+        IrRef v = zext64(c, fe_load_rm(c, 2));
+        IrRef old = get64(c, X86_OFF_SYS(cr0));
+        IrRef low = and64(c, or64(c, v, and64(c, old, k64(c, X86_CR0_PE))), k64(c, 0xf));
+        ir_put(&c->b, X86_OFF_SYS(cr0), or64(c, and64(c, old, k64(c, ~0xfull)), low));
+        return true;
+    }
+    case 7:
+        if (i->mod != 3)
+            return true;                                    /* invlpg: no TLB to flush */
+        if (i->modrm == 0xf8) {                             /* swapgs */
+            IrRef gs = get64(c, X86_OFF_GS_BASE), k = get64(c, X86_OFF_SYS(kernel_gs_base));
+            ir_put(&c->b, X86_OFF_GS_BASE, k);
+            ir_put(&c->b, X86_OFF_SYS(kernel_gs_base), gs);
+            return true;
+        }
+        if (i->modrm == 0xf9) {                             /* rdtscp */
+            IrRef tsc = add64(c, add64(c, c->icount0, k64(c, c->insns)),
+                              get64(c, X86_OFF_SYS(tsc_offset)));
+            fe_put_gpr(c, X86_RAX, 4, trunc_to(c, 4, tsc));
+            fe_put_gpr(c, X86_RDX, 4, trunc_to(c, 4, ir_op2(&c->b, IR_SHR, IR_I64, tsc, k64(c, 32))));
+            fe_put_gpr(c, X86_RCX, 4, trunc_to(c, 4, get64(c, X86_OFF_SYS(tsc_aux))));
+            return true;
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* 0F 00: sldt, str read 0 (nothing loaded); lldt, ltr stop; verr/verw are not this family's. */
+static bool gen_GRP6(FeCtx *c)
+{
+    const X86Insn *i = c->insn;
+    switch (i->reg & 7) {
+    case 0: case 1:
+        if (i->mod == 3)
+            fe_put_gpr(c, i->rm, i->opsize, fe_imm(c, i->opsize, 0));
+        else
+            fe_store(c, fe_ea(c), ir_const(&c->b, IR_I16, 0));
+        return true;
+    case 2: case 3:
+        return stop(c, FE_STOP_TASK);
+    default:
+        return false;
+    }
+}
+
+/* 0F 20: mov r64, CRn; 0F 22: mov CRn, r64 (CR0 CR2 CR3 CR4 CR8; the rest are #UD, left to
+ * gen_misc.c). */
+static bool gen_MOVCR(FeCtx *c)
+{
+    const X86Insn *i = c->insn;
+    uint32_t off;
+    switch (i->reg) {
+    case 0: off = X86_OFF_SYS(cr0); break;
+    case 2: off = X86_OFF_SYS(cr2); break;
+    case 3: off = X86_OFF_SYS(cr3); break;
+    case 4: off = X86_OFF_SYS(cr4); break;
+    case 8: off = X86_OFF_SYS(cr8); break;
+    default: return false;
+    }
+    if (i->opcode == 0x20) {
+        fe_put_gpr(c, i->rm, 8, get64(c, off));
+        return true;
+    }
+    IrRef v = fe_get_gpr(c, i->rm, 8);
+    IrRef old = get64(c, off);
+    IrRef changed = ir_op2(&c->b, IR_XOR, IR_I64, v, old);
+    switch (i->reg) {
+    case 0:
+        write_cr0(c, v);
+        return true;
+    case 3:                         /* the same tables (PWT/PCD aside): a TLB flush, nothing */
+        stop_if(c, nonzero(c, and64(c, changed, k64(c, ~0x18ull))), FE_STOP_CR3);
+        break;
+    case 4: {
+        const uint64_t known = 0x3f7fffull;                 /* bits 0-21 but 19 (KL) */
+        gp_if(c, nonzero(c, and64(c, v, k64(c, ~known))));
+        stop_if(c, nonzero(c, and64(c, changed, k64(c, X86_CR4_PSE | X86_CR4_PAE |
+                                                       X86_CR4_LA57 | X86_CR4_PCIDE))),
+                FE_STOP_CR4);
+        break;
+    }
+    case 8:
+        gp_if(c, nonzero(c, and64(c, v, k64(c, ~0xfull))));
+        break;
+    default:
+        break;
+    }
+    ir_put(&c->b, off, v);
+    return true;
+}
+
+/* 0F 06: clts. */
+static bool gen_CLTS(FeCtx *c)
+{
+    IrRef cr0 = get64(c, X86_OFF_SYS(cr0));
+    ir_put(&c->b, X86_OFF_SYS(cr0), and64(c, cr0, k64(c, ~(uint64_t)X86_CR0_TS)));
+    return true;
+}
+
+/* 0F 30 wrmsr, 0F 32 rdmsr. */
+static bool gen_MSR(FeCtx *c)
+{
+    bool wr = c->insn->opcode == 0x30;
+    fe_charge(c);                           /* the TSC MSR reads icount */
+    IrRef st = fe_call(c, wr ? x86_helper_wrmsr : x86_helper_rdmsr, IR_NONE, IR_NONE, IR_NONE);
+    gp_if(c, ir_cmp(&c->b, IR_EQ, st, k64(c, MSR_GP)));
+    stop_if(c, ir_cmp(&c->b, IR_EQ, st, k64(c, MSR_STOP_EFER)), FE_STOP_EFER);
+    return true;
+}
+
+/* 0F 31: rdtsc. */
+static bool gen_RDTSC(FeCtx *c)
+{
+    IrRef tsc = add64(c, add64(c, c->icount0, k64(c, c->insns)), get64(c, X86_OFF_SYS(tsc_offset)));
+    fe_put_gpr(c, X86_RAX, 4, trunc_to(c, 4, tsc));
+    fe_put_gpr(c, X86_RDX, 4, trunc_to(c, 4, ir_op2(&c->b, IR_SHR, IR_I64, tsc, k64(c, 32))));
+    return true;
+}
+
+/* 0F A2: cpuid with the system model. */
+static bool gen_CPUID(FeCtx *c)
+{
+    IrRef leaf = fe_get_gpr(c, X86_RAX, 8), sub = fe_get_gpr(c, X86_RCX, 8);
+    IrRef ab = fe_call(c, x86_helper_cpuid_system, leaf, sub, k64(c, 0));
+    IrRef cd = fe_call(c, x86_helper_cpuid_system, leaf, sub, k64(c, 1));
+    fe_put_gpr(c, X86_RAX, 4, trunc_to(c, 4, ab));
+    fe_put_gpr(c, X86_RBX, 4, trunc_to(c, 4, ir_op2(&c->b, IR_SHR, IR_I64, ab, k64(c, 32))));
+    fe_put_gpr(c, X86_RCX, 4, trunc_to(c, 4, cd));
+    fe_put_gpr(c, X86_RDX, 4, trunc_to(c, 4, ir_op2(&c->b, IR_SHR, IR_I64, cd, k64(c, 32))));
+    return true;
+}
+
+/* ================================================================ segments, far transfers */
+
+/* 8C: mov r/m, Sreg. */
+static bool gen_MOV_from_sreg(FeCtx *c)
+{
+    const X86Insn *i = c->insn;
+    unsigned n = i->reg & 7;
+    if (n > 5)
+        return gen_UD(c);
+    IrRef sel = get64(c, X86_OFF_SEG(n));
+    if (i->mod == 3)
+        fe_put_gpr(c, i->rm, i->opsize, trunc_to(c, i->opsize, sel));
+    else
+        fe_store(c, fe_ea(c), trunc_to(c, 2, sel));
+    return true;
+}
+
+/* 8E: mov Sreg, r/m16 (not CS). */
+static bool gen_MOV_to_sreg(FeCtx *c)
+{
+    unsigned n = c->insn->reg & 7;
+    if (n == 1 || n > 5)
+        return gen_UD(c);
+    ir_put(&c->b, X86_OFF_SEG(n), zext64(c, fe_load_rm(c, 2)));
+    if (n == 2)
+        c->shadow = 2;                      /* mov ss: the next instruction sets RSP */
+    return true;
+}
+
+/* 0F A0/A8 push fs/gs, 0F A1/A9 pop fs/gs. */
+static bool gen_PUSHPOP_sreg(FeCtx *c)
+{
+    uint8_t op = c->insn->opcode;
+    unsigned n = op >= 0xa8 ? 5 : 4, size = c->insn->opsize;
+    if (!(op & 1)) {
+        fe_push(c, trunc_to(c, size, get64(c, X86_OFF_SEG(n))));
+        return true;
+    }
+    IrRef sp;
+    IrRef v = zext64(c, fe_pop_load(c, size, &sp));
+    fe_put_gpr(c, X86_RSP, 8, sp);
+    ir_put(&c->b, X86_OFF_SEG(n), and64(c, v, k64(c, 0xffff)));
+    return true;
+}
+
+/* Continue at rip in code segment cs (I64), which must be at privilege level 0. */
+static void far_to(FeCtx *c, IrRef rip, IrRef cs)
+{
+    stop_if(c, nonzero(c, and64(c, cs, k64(c, 3))), FE_STOP_RING3);
+    ir_put(&c->b, X86_OFF_SEG(1), and64(c, cs, k64(c, 0xffff)));
+    fe_exit_indirect(c, rip);
+}
+
+/* CB retf, CA retf imm16: pop RIP and CS (operand size 4 by default, 8 with REX.W). */
+static bool gen_RETF(FeCtx *c)
+{
+    const X86Insn *i = c->insn;
+    unsigned size = i->opsize;
+    IrRef sp = fe_get_gpr(c, X86_RSP, 8);
+    IrRef rip = zext64(c, fe_load(c, fe_type(size), sp));
+    IrRef cs = zext64(c, fe_load(c, fe_type(size), add64(c, sp, k64(c, size))));
+    uint64_t pop = 2ull * size + (i->opcode == 0xca ? ((uint64_t)i->imm & 0xffff) : 0);
+    fe_put_gpr(c, X86_RSP, 8, add64(c, sp, k64(c, pop)));
+    far_to(c, rip, cs);
+    return true;
+}
+
+/* FF /3 call far m16:xx, FF /5 jmp far m16:xx. */
+static bool gen_FAR(FeCtx *c)
+{
+    const X86Insn *i = c->insn;
+    if (i->mod == 3)
+        return gen_UD(c);
+    unsigned size = i->opsize;
+    IrRef ea = fe_ea(c);
+    IrRef rip = zext64(c, fe_load(c, fe_type(size), ea));
+    IrRef cs = zext64(c, fe_load(c, IR_I16, add64(c, ea, k64(c, size))));
+    if ((i->reg & 7) == 3) {
+        fe_push(c, trunc_to(c, size, get64(c, X86_OFF_SEG(1))));
+        fe_push(c, trunc_to(c, size, k64(c, c->next_pc)));
+    }
+    far_to(c, rip, cs);
+    return true;
+}
+
+/* ================================================================ dispatch */
+
+typedef bool (*SysGen)(FeCtx *c);
+
+static SysGen system_gen(const X86Insn *i)
+{
+    uint8_t op = i->opcode;
+    if (i->vex)
+        return NULL;
+    if (i->map == X86_MAP_1B) {
+        switch (op) {
+        case 0xf4: return gen_HLT;
+        case 0xfa: return gen_CLI;
+        case 0xfb: return gen_STI;
+        case 0x9c: return gen_PUSHF;
+        case 0x9d: return gen_POPF;
+        case 0xcf: return i->opsize == 2 ? NULL : gen_IRET;
+        case 0xe4: case 0xe5: case 0xe6: case 0xe7:
+        case 0xec: case 0xed: case 0xee: case 0xef:
+            return gen_INOUT;
+        case 0x6c: case 0x6d: case 0x6e: case 0x6f:
+            return gen_INSOUTS;
+        case 0xcc: case 0xcd: case 0xf1:
+            return gen_INT;
+        case 0x8c: return gen_MOV_from_sreg;
+        case 0x8e: return gen_MOV_to_sreg;
+        case 0xca: case 0xcb: return gen_RETF;
+        case 0xff: return (i->reg & 7) == 3 || (i->reg & 7) == 5 ? gen_FAR : NULL;
+        default:   return NULL;
+        }
+    }
+    if (i->map == X86_MAP_0F) {
+        switch (op) {
+        case 0x00: return gen_GRP6;
+        case 0x01: return gen_GRP7;
+        case 0x05: case 0x07: return NULL;  /* see fe_gen_system */
+        case 0x06: return gen_CLTS;
+        case 0x08: case 0x09: return NULL;  /* see fe_gen_system */
+        case 0x20: case 0x22: return gen_MOVCR;
+        case 0x30: case 0x32: return gen_MSR;
+        case 0x31: return gen_RDTSC;
+        case 0xa2: return gen_CPUID;
+        case 0xa0: case 0xa1: case 0xa8: case 0xa9: return gen_PUSHPOP_sreg;
+        default:   return NULL;
+        }
+    }
+    return NULL;
+}
+
+bool fe_gen_system(FeCtx *c)
+{
+    const X86Insn *i = c->insn;
+    if (i->map == X86_MAP_0F && !i->vex && !i->lock) {
+        switch (i->opcode) {
+        case 0x05: case 0x07: return stop(c, FE_STOP_SYSCALL);
+        case 0x08: case 0x09: return true;  /* invd, wbinvd: no caches to write back */
+        default: break;
+        }
+    }
+    SysGen gen = system_gen(i);
+    if (!gen)
+        return false;
+    if (i->lock)
+        return gen_UD(c);
+    return gen(c);
+}
