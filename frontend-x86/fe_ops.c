@@ -89,13 +89,16 @@ IrRef fe_ea(FeCtx *c) { return fe_seg_linear(c, fe_ea_offset(c, IR_NONE)); }
 IrRef fe_load(FeCtx *c, IrType t, IrRef addr)
 {
     fe_flags_before_access(c);
-    return ir_load(&c->b, t, addr);
+    IrRef v = ir_load(&c->b, t, addr);
+    fe_lock_load(c, addr, v);
+    return v;
 }
 
 void fe_store(FeCtx *c, IrRef addr, IrRef v)
 {
     fe_flags_before_access(c);
-    ir_store(&c->b, addr, v);
+    if (!fe_lock_store(c, addr, v))
+        ir_store(&c->b, addr, v);
 }
 
 IrRef fe_load_rm(FeCtx *c, unsigned size)

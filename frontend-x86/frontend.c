@@ -49,6 +49,7 @@ void fe_init(void)
     fe_register_helpers_x87();
     fe_register_helpers_bmi();
     fe_register_helpers_ssse3();
+    fe_register_helpers_lock();
 }
 
 IrGuestInfo fe_guest_info(uint64_t guest_base)
@@ -127,6 +128,7 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
         ir_insn_start(&c.b, pc, in.len);
         c.cc_start = c.cc;
         c.cc_start_done = false;
+        fe_lock_begin(&c, in.lock);
         bool done = false;
         for (size_t i = 0; i < sizeof families / sizeof families[0] && !done; i++)
             done = families[i](&c);
