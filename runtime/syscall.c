@@ -56,7 +56,7 @@ void rt_syscall(RtThread *t)
     const uint64_t a[6] = { st->gpr[X86_RDI], st->gpr[X86_RSI], st->gpr[X86_RDX],
                             st->gpr[X86_R10], st->gpr[X86_R8], st->gpr[X86_R9] };
     const RtSyscallDesc *d = rt_syscall_lookup(nr);
-    p->stats.syscalls++;
+    t->n_syscalls++;
     if (p->opt.strace && !returns(d))
         strace_line(t, d, nr, a, 0, false);
     int64_t ret = d ? d->fn(t, a) : -ENOSYS;
@@ -68,7 +68,7 @@ void rt_syscall(RtThread *t)
         st->gpr[X86_R11] = x86_get_eflags(st);
         if (ret == -EINTR) {
             t->restart_nr = (int64_t)nr;
-            t->sig_check = 1;
+            t->interrupt = 1;
         }
     }
     if (p->opt.strace)
