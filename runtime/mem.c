@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include "runtime/guest_abi.h"
@@ -420,6 +421,13 @@ static int kernel_copy(void *dst, const void *src, size_t n, bool to_guest)
     struct iovec remote = { .iov_base = to_guest ? dst : (void *)src, .iov_len = n };
     ssize_t r = to_guest ? process_vm_writev(getpid(), &local, 1, &remote, 1, 0)
                          : process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    if (r < 0 && errno == ESRCH) {
+        /* The process's main thread has exited (its pid names a zombie without memory):
+         * name this thread instead. */
+        pid_t self = (pid_t)syscall(SYS_gettid);
+        r = to_guest ? process_vm_writev(self, &local, 1, &remote, 1, 0)
+                     : process_vm_readv(self, &local, 1, &remote, 1, 0);
+    }
     if (r == (ssize_t)n)
         return 0;
     if (r < 0 && (errno == ENOSYS || errno == EPERM)) {

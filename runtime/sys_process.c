@@ -1,5 +1,5 @@
 /* sys_process.c — process and thread identity, limits and resources: exit, the get*id
- * family, setpgid/setsid, set_tid_address, set_robust_list, rseq, arch_prctl, uname, rlimits,
+ * family, setpgid/setsid, set_tid_address, set_robust_list, get_robust_list, rseq, arch_prctl, uname, rlimits,
  * getrusage, sysinfo, getrandom, sched_getaffinity/sched_yield. (New processes and
  * waiting for them: sys_clone.c; execve: sys_exec.c.)
  *
@@ -10,6 +10,7 @@
  * process. futex is sys_futex.c's.
  */
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -75,6 +76,34 @@ int64_t rt_sys_set_robust_list(RtThread *t, const uint64_t *a)
     if (a[1] != 24)                 /* sizeof(struct robust_list_head) on x86-64 */
         return -EINVAL;
     t->robust_list = a[0];          /* walked when the thread exits (threads.c) */
+    return 0;
+}
+
+int64_t rt_sys_get_robust_list(RtThread *t, const uint64_t *a)
+{
+    /* pid 0: this thread; else a thread of this process (ferry cannot read another
+     * process's guest state: -EPERM, as ptrace permission would be needed). */
+    int tid = rt_arg_int(a[0]);
+    RtProcess *p = t->proc;
+    uint64_t head = 0;
+    bool found = tid == 0 || tid == t->tid;
+    if (found) {
+        head = t->robust_list;
+    } else {
+        pthread_mutex_lock(&p->lock);
+        for (RtThread *th = p->threads; th; th = th->next)
+            if (th->tid == tid) {
+                head = th->robust_list;
+                found = true;
+            }
+        pthread_mutex_unlock(&p->lock);
+        if (!found)
+            return tid < 0 ? -ESRCH : kill(tid, 0) == 0 || errno == EPERM ? -EPERM : -ESRCH;
+    }
+    uint64_t len = 24;
+    if (rt_copy_to_guest(p, a[1], &head, sizeof head) < 0 ||
+        rt_copy_to_guest(p, a[2], &len, sizeof len) < 0)
+        return -EFAULT;
     return 0;
 }
 

@@ -26,7 +26,14 @@ static void *waiter(void *p)
     while (!holding)
         ;
     int r = pthread_mutex_lock(&robust);    /* blocks until the owner's thread is gone */
-    return (void *)(long)r;
+    int c = r == EOWNERDEAD ? pthread_mutex_consistent(&robust) : -1;
+    int u = pthread_mutex_unlock(&robust);
+    return (void *)(long)(r * 10000 + c * 100 + u);
+}
+
+static void *plain(void *p)
+{
+    return p;
 }
 
 static void *last_one(void *p)
@@ -51,9 +58,10 @@ int main(void)
     pthread_join(h, NULL);
     void *r;
     pthread_join(w, &r);
-    printf("waiter's lock: %s\n", (long)r == EOWNERDEAD ? "EOWNERDEAD" : strerror((int)(long)r));
-    printf("consistent: %d\n", pthread_mutex_consistent(&robust));
-    printf("unlock: %d\n", pthread_mutex_unlock(&robust));
+    long v = (long)r;
+    printf("waiter's lock: %s, consistent %ld, unlock %ld\n",
+           v / 10000 == EOWNERDEAD ? "EOWNERDEAD" : strerror((int)(v / 10000)), v / 100 % 100,
+           v % 100);
     int t = pthread_mutex_trylock(&robust);
     printf("trylock afterwards: %d\n", t);
     pthread_mutex_unlock(&robust);
@@ -64,15 +72,15 @@ int main(void)
     pthread_join(h, NULL);
     t = pthread_mutex_lock(&robust);
     printf("lock after the owner died: %s\n", t == EOWNERDEAD ? "EOWNERDEAD" : strerror(t));
-    pthread_mutex_consistent(&robust);
-    pthread_mutex_unlock(&robust);
+    int c = pthread_mutex_consistent(&robust);
+    printf("consistent %d, unlock %d\n", c, pthread_mutex_unlock(&robust));
 
     /* Join after the thread has long exited: its tid word was cleared at exit. */
     pthread_t q;
-    pthread_create(&q, NULL, hold_and_exit, NULL);
+    pthread_create(&q, NULL, plain, (void *)5L);
     usleep(20000);
-    pthread_join(q, NULL);
-    printf("late join returned\n");
+    pthread_join(q, &r);
+    printf("late join returned %ld\n", (long)r);
 
     pthread_t l;
     pthread_create(&l, NULL, last_one, NULL);
