@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define N 6
@@ -42,6 +44,14 @@ static void *exiter(void *p)
     (void)p;
     pthread_exit((void *)77L);
     return NULL;
+}
+
+static volatile int spin_stop;
+static void *spinner(void *p)
+{
+    while (!spin_stop)
+        ;
+    return p;
 }
 
 static volatile int detached_done;
@@ -108,5 +118,27 @@ int main(void)
         sum += (long)r + a.out;
     }
     printf("50 sequential threads: %ld\n", sum);
+
+    /* fork while another thread spins: the child has one thread, can make its own, and
+     * exits with its status. */
+    pthread_t sp;
+    pthread_create(&sp, NULL, spinner, NULL);
+    for (int k = 0; k < 5; k++) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            pthread_t c;
+            spin_stop = 1;          /* the child's copy: its own new thread ends at once */
+            pthread_create(&c, NULL, spinner, NULL);
+            pthread_join(c, NULL);
+            printf("child %d: own thread joined\n", k);
+            exit(10 + k);
+        }
+        int st = 0;
+        waitpid(pid, &st, 0);
+        printf("child %d exit status %d\n", k, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    }
+    spin_stop = 1;
+    pthread_join(sp, NULL);
     return 0;
 }
