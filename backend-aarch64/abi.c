@@ -17,6 +17,7 @@
  * helper call overwrites x30 (blr), so the call sequence reloads it from [sp].
  *
  * Exit (EXIT, or EXIT_IF taken):
+ *     [ldr w16, [x28, #irq] ; cbnz w16, stub]  backward direct exits: the interrupt check
  *     b <next instruction>                     direct exits only: the patch site; patch_exit
  *                                              rewrites this one word (an aligned 32-bit
  *                                              store; B is one of the instructions the
@@ -60,16 +61,21 @@ static void add_imm(A64Emit *e, unsigned rd, unsigned rn, int64_t v)
 
 /* The inline jump-cache probe of an indirect exit (ir/backend.h), target pc in `reg` (a home
  * or x15, never x16/x17):
+ *     [ldr w16, [x28, #irq] ; cbnz w16, miss]  the interrupt check (ir/backend.h)
  *     eor x16, reg, reg, lsr #bits ; and x16, x16, #mask ; add x16, x28, x16, lsl #5
  *     [add x16, x16, #jc] ; ldp x17, x16, [x16, #jc] ; cmp x17, reg ; b.ne miss
  *     cbz x16, miss ; br x16
  * The guest pc is already stored, so the successor (or the runtime, on a miss) finds it in
  * the state; x16 and x17 are scratch and nothing else is clobbered. */
-static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[2])
+static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
 {
     A64Emit *e = &c->e;
     int64_t jc = c->gi->jc_offset;
     unsigned bits = c->gi->jc_bits;
+    if (c->gi->irq_offset) {
+        cg_ldst(c, A64_LDRW, A64_TMP0, A64_REG_STATE, (uint32_t)c->gi->irq_offset);
+        miss[2] = a64_cbz_fwd(e, true, false, A64_TMP0);
+    }
     if (bits == 0 || bits >= 64) {
         a64_mov_imm(e, A64_TMP0, 0);
     } else {
@@ -124,10 +130,18 @@ void a64_emit_exit(CgCtx *c, const IrInsn *in)
         /* The patch site comes before the pc store: a chained successor knows its own pc,
          * so only the way out to the runtime stores it. Offset 0 means "no site", so a
          * block that is nothing but this exit starts with a nop. */
+        uint8_t *to_stub = NULL;
+        if (c->gi->irq_offset && pc <= c->blk->guest_pc) {
+            /* A backward exit: the interrupt check (ir/backend.h) skips the patch site. */
+            cg_ldst(c, A64_LDRW, A64_TMP0, A64_REG_STATE, (uint32_t)c->gi->irq_offset);
+            to_stub = a64_cbz_fwd(e, true, false, A64_TMP0);
+        }
         if (e->p == c->code_start)
             a64_nop(e);
         x->patch_offset = (uint32_t)(e->p - c->code_start);
         a64_w(e, a64_b_word(1));
+        if (to_stub)
+            a64_bind(e, to_stub);
     }
     unsigned treg = 0;
     if (target) {
@@ -139,7 +153,7 @@ void a64_emit_exit(CgCtx *c, const IrInsn *in)
         a64_mov_imm(e, A64_TMP0, pc);
         cg_ldst(c, A64_STRX, A64_TMP0, A64_REG_STATE, c->gi->pc_offset);
     }
-    uint8_t *miss[2] = { NULL, NULL };
+    uint8_t *miss[3] = { NULL, NULL, NULL };
     if (target && IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_INDIRECT && c->gi->jc_offset) {
         if (treg == A64_ZR) {               /* target 0 (unfolded blocks): a real register */
             a64_mov_imm(e, A64_X15, 0);
@@ -147,7 +161,7 @@ void a64_emit_exit(CgCtx *c, const IrInsn *in)
         }
         emit_jc_lookup(c, treg, miss);
     }
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++)
         if (miss[i])
             a64_bind(e, miss[i]);
     uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;

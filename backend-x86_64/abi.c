@@ -17,6 +17,7 @@
  * independent, and the return is always predicted.
  *
  * Exit (EXIT, or EXIT_IF taken):
+ *     [cmp dword [r14 + irq], 0 ; jne stub]    backward direct exits: the interrupt check
  *     jmp rel32                                direct exits only: the patch site; initially
  *                                              rel32 = 0, i.e. the stub right after it
  *     mov qword [r14 + pc_offset], pc          the stub: store the guest pc (constant or arg0)
@@ -37,15 +38,20 @@
 /* ---------------------------------------------------------------- exits */
 
 /* The inline jump-cache probe of an indirect exit (ir/backend.h), target pc in `reg`:
+ *     [cmp dword [r14 + irq], 0 ; jne miss]    the interrupt check (ir/backend.h)
  *     mov rax, reg ; mov rcx, rax ; shr rcx, bits ; xor rcx, rax ; and ecx, mask ; shl ecx, 5
  *     cmp rax, [r14 + rcx + jc] ; jne miss
  *     mov rcx, [r14 + rcx + jc + 8] ; test rcx, rcx ; jz miss ; jmp rcx
  * rax, rcx and rdx are never homes, so nothing live is clobbered; the guest pc is already
  * stored, so the successor (or the runtime, on a miss) finds it in the state. */
-static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[2])
+static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
 {
     X64Emit *e = &c->e;
     int32_t jc = c->gi->jc_offset;
+    if (c->gi->irq_offset) {
+        x64_alu_xi(e, X64_CMP, 4, x64_m(X64_REG_STATE, c->gi->irq_offset), 0);
+        miss[2] = x64_jcc8_fwd(e, X64_CC_NE);
+    }
     if (reg != X64_RAX)
         x64_mov_rr(e, 8, X64_RAX, reg);
     x64_mov_rr(e, 8, X64_RCX, X64_RAX);
@@ -97,11 +103,19 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
          * so only the way out to the runtime stores it. Offset 0 means "no site", so a
          * block that is nothing but this exit starts with a nop. Pad so the jmp's rel32
          * field (one byte after the opcode) is 4-byte aligned. */
+        uint8_t *to_stub = NULL;
+        if (c->gi->irq_offset && pc <= c->blk->guest_pc) {
+            /* A backward exit: the interrupt check (ir/backend.h) skips the patch site. */
+            x64_alu_xi(e, X64_CMP, 4, x64_m(X64_REG_STATE, c->gi->irq_offset), 0);
+            to_stub = x64_jcc8_fwd(e, X64_CC_NE);
+        }
         if (e->p == c->code_start)
             x64_nop(e, 1);
         x64_nop(e, (unsigned)(3 - ((uintptr_t)e->p & 3)) & 3);
         x->patch_offset = (uint32_t)(e->p - c->code_start);
         x64_jmp_rel32(e, 0);
+        if (to_stub)
+            x64_bind8(e, to_stub);
     }
     X64Rm pcm = x64_m(X64_REG_STATE, (int32_t)c->gi->pc_offset);
     if (target)
@@ -112,10 +126,10 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
         x64_mov_ri(e, X64_RAX, pc);
         x64_mov_xr(e, 8, pcm, X64_RAX);
     }
-    uint8_t *miss[2] = { NULL, NULL };
+    uint8_t *miss[3] = { NULL, NULL, NULL };
     if (target && IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_INDIRECT && c->gi->jc_offset)
         emit_jc_lookup(c, cg_gpr(c, target, X64_RAX), miss);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++)
         if (miss[i])
             x64_bind8(e, miss[i]);
     uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;

@@ -213,6 +213,14 @@ void fe_flags_before_access(FeCtx *c)
     c->cc.dirty = !same_producer(&c->cc_start, &c->cc);
 }
 
+void fe_flags_store_start(FeCtx *c)
+{
+    if (!c->cc_start.known || !c->cc_start.dirty)
+        return;
+    put_flags(c, &c->cc_start);
+    c->cc.dirty = !same_producer(&c->cc_start, &c->cc);
+}
+
 /* Make the producer known: when it lives in the state, materialise EFLAGS once. */
 static void make_known(FeCtx *c)
 {

@@ -49,6 +49,10 @@ typedef struct FeCtx {
     IrRef icount0;          /* X86State.icount as the block began */
     unsigned insns;         /* guest instructions of the block so far, this one included */
     unsigned shadow;        /* 2 after sti / mov ss: the block ends after the next one */
+    /* Atomic read-modify-write (fe_lock.c): the instruction is locked and its memory operand's
+     * load and store are not seen yet (lock), then the operand's address and loaded value. */
+    bool lock;
+    IrRef lock_addr, lock_old;
 } FeCtx;
 
 /* ---- integer registers (sizes in bytes: 1, 2, 4, 8) ---- */
@@ -120,6 +124,21 @@ void fe_flags_invalidate(FeCtx *c);
  * before it reads any or can fault: a direct exit to pc then need not store the flags. */
 bool fe_flags_dead_at(FeCtx *c, uint64_t pc);
 
+/* Store the producer the instruction started with if it is dirty (a retry exit to the
+ * instruction itself must find it in the state, not only in fix-ups). */
+void fe_flags_store_start(FeCtx *c);
+
+/* ---- atomic read-modify-write (fe_lock.c) ---- */
+
+/* At each instruction: is it atomic (LOCK, or xchg with memory)? */
+void fe_lock_begin(FeCtx *c, bool locked);
+/* From fe_load / fe_store: true if they took the access (the locked load is recorded, the
+ * locked store becomes a compare-and-swap that retries the instruction when it fails). */
+bool fe_lock_load(FeCtx *c, IrRef addr, IrRef v);
+bool fe_lock_store(FeCtx *c, IrRef addr, IrRef v);
+/* cmpxchg8b's 16-byte form, atomically: RAX/RDX updated in the state; returns ZF (I64). */
+IrRef fe_lock_cmpxchg16b(FeCtx *c, IrRef addr);
+
 /* ---- leaving the block ---- */
 
 void fe_exit_jump(FeCtx *c, uint64_t target);         /* ends the block */
@@ -162,5 +181,6 @@ void fe_register_helpers_sse42(void);   /* x86_sse42_helpers.c */
 void fe_register_helpers_aes(void);     /* x86_aes_helpers.c */
 void fe_register_helpers_approx(void);  /* x86_approx_helpers.c */
 void fe_register_helpers_system(void);  /* gen_system.c */
+void fe_register_helpers_lock(void);    /* fe_lock.c */
 
 #endif /* FERRY_FE_INTERNAL_H */

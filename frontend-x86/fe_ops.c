@@ -100,13 +100,18 @@ static IrRef ram_clamp(FeCtx *c, IrRef addr)
 IrRef fe_load(FeCtx *c, IrType t, IrRef addr)
 {
     fe_flags_before_access(c);
-    return ir_load(&c->b, t, ram_clamp(c, addr));
+    addr = ram_clamp(c, addr);
+    IrRef v = ir_load(&c->b, t, addr);
+    fe_lock_load(c, addr, v);
+    return v;
 }
 
 void fe_store(FeCtx *c, IrRef addr, IrRef v)
 {
     fe_flags_before_access(c);
-    ir_store(&c->b, ram_clamp(c, addr), v);
+    addr = ram_clamp(c, addr);
+    if (!fe_lock_store(c, addr, v))
+        ir_store(&c->b, addr, v);
 }
 
 IrRef fe_load_rm(FeCtx *c, unsigned size)

@@ -54,6 +54,7 @@ void fe_init(void)
     fe_register_helpers_aes();
     fe_register_helpers_approx();
     fe_register_helpers_system();
+    fe_register_helpers_lock();
 }
 
 IrGuestInfo fe_guest_info(uint64_t guest_base)
@@ -147,6 +148,7 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
         ir_insn_start(&c.b, pc, in.len);
         c.cc_start = c.cc;
         c.cc_start_done = false;
+        fe_lock_begin(&c, in.lock);
         bool done = c.system && fe_gen_system(&c);
         for (size_t i = 0; i < sizeof families / sizeof families[0] && !done; i++)
             done = families[i](&c);

@@ -29,8 +29,10 @@
  * helpers at the end of this file.
  *
  * LOCK: the decoder accepts it only on the read-modify-write forms with a memory destination
- * (#UD otherwise). For single-threaded user-mode guests a locked RMW is translated as the plain
- * RMW; atomicity comes with guest threads.
+ * (#UD otherwise). A locked instruction is translated as the plain one; fe_load/fe_store turn
+ * its memory operand's load and store into one compare-and-swap that retries the instruction
+ * (fe_lock.c), so every form here is atomic without code of its own, except cmpxchg16b (two
+ * loads and stores: one helper).
  *
  * Flags. Producers use the lazy kinds of x86_state.h, so cmp+jcc stays one compare; formulas
  * live in fe_flags.c. An instruction that changes only some flags (rotates: CF OF; bt*: CF;
@@ -775,14 +777,9 @@ static bool gen_CMPXCHG8B(FeCtx *c)
         IrRef bad = cmpk(c, IR_NE, bink(c, IR_AND, addr, 15), 0);
         fe_flush_flags(c);
         ir_exit_if(&c->b, bad, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, SIGSEGV, SI_KERNEL));
-        IrRef addr_hi = bink(c, IR_ADD, addr, 8);
-        IrRef lo = fe_load(c, IR_I64, addr), hi = fe_load(c, IR_I64, addr_hi);
-        IrRef rax = fe_get_gpr(c, X86_RAX, 8), rdx = fe_get_gpr(c, X86_RDX, 8);
-        eq = bin(c, IR_AND, ir_cmp(&c->b, IR_EQ, lo, rax), ir_cmp(&c->b, IR_EQ, hi, rdx));
-        fe_store(c, addr, ir_select(&c->b, IR_I64, eq, fe_get_gpr(c, X86_RBX, 8), lo));
-        fe_store(c, addr_hi, ir_select(&c->b, IR_I64, eq, fe_get_gpr(c, X86_RCX, 8), hi));
-        fe_put_gpr(c, X86_RAX, 8, ir_select(&c->b, IR_I64, eq, rax, lo));
-        fe_put_gpr(c, X86_RDX, 8, ir_select(&c->b, IR_I64, eq, rdx, hi));
+        /* One 16-byte compare-and-swap in a helper, LOCK or not (an atomic cmpxchg16b is a
+         * valid plain one): fe_lock.c. A fault there is not precise. */
+        eq = cmpk(c, IR_NE, fe_lock_cmpxchg16b(c, addr), 0);
     } else {
         IrRef old = fe_load(c, IR_I64, addr);
         IrRef rax = fe_get_gpr(c, X86_RAX, 8), rdx = fe_get_gpr(c, X86_RDX, 8);

@@ -291,7 +291,8 @@ static bool gen_LEA(FeCtx *c)
 }
 
 /* 86/87: xchg r/m, r. Both values are read before either is written; the memory form stores
- * before the register changes, so a fault leaves the register intact. */
+ * before the register changes, so a fault leaves the register intact, and is atomic
+ * (fe_lock.c). */
 static bool gen_XCHG_rm(FeCtx *c)
 {
     const X86Insn *i = c->insn;
@@ -304,6 +305,7 @@ static bool gen_XCHG_rm(FeCtx *c)
         return true;
     }
     IrRef addr = fe_ea(c);
+    fe_lock_begin(c, true);     /* xchg with memory is atomic, LOCK or not */
     IrRef m = fe_load(c, fe_type(size), addr);
     fe_store(c, addr, r);
     fe_store_reg(c, size, m);

@@ -23,7 +23,17 @@
  *
  * Chaining: each direct exit (IR_EXIT_JUMP kind, constant target) is recorded in
  * BackendBlockInfo.exits with the offset of a patchable jump. The runtime may later call
- * patch_exit to make it jump straight to another block's code, and unpatch it to undo.
+ * patch_exit to make it jump straight to another block's code, and unpatch it to undo. A
+ * patch is one aligned store of the jump (or its displacement), so other threads may run the
+ * code while it changes: they take either the old or the new jump.
+ *
+ * Interrupt checks: chained exits and the inline jump-cache probe let generated code run
+ * without ever returning to the runtime. Where IrGuestInfo.irq_offset is not 0, a backend
+ * tests the 32-bit word at state + irq_offset before each backward direct exit (target pc <=
+ * the block's guest pc: every cycle of blocks has one) takes its patch site, and before an
+ * indirect exit jumps to a block found in the jump cache; when the word is non-zero the exit
+ * goes out to the runtime through its stub instead. Forward exits need no test: a run of
+ * blocks without a backward exit is finite.
  */
 #ifndef FERRY_BACKEND_H
 #define FERRY_BACKEND_H

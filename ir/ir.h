@@ -309,6 +309,10 @@ typedef struct IrGuestInfo {
      * number of entries. The interpreter ignores both. */
     int32_t jc_offset;
     uint32_t jc_bits;
+    /* Prompt interruption (ir/backend.h, "Interrupt checks"): byte offset from the state
+     * pointer of a 32-bit word that is non-zero when the runtime wants generated code back;
+     * 0 if there is none. The interpreter ignores it (it returns after every block). */
+    int32_t irq_offset;
     /* The guest's FP environment word (fenv true): see "The FP environment". */
     bool fenv;
     uint32_t fenv_offset;   /* byte offset of the 32-bit word in the state */

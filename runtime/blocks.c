@@ -15,6 +15,12 @@
  * A flush (codecache.c) frees every block and resets the table, the pending index and every
  * jump cache together, so nothing can point at freed code. Blocks are never removed one by
  * one: a changed guest page flushes everything (mem.c, translate.c).
+ *
+ * Threads: the table and the code cache are the process's, shared by every thread; jump
+ * caches are per thread. Inserting and chaining happen under tb_lock (translate.c), lookups
+ * take no lock (see rt_block_insert), a patch is one atomic store, and a flush runs with
+ * every other thread stopped out of generated code (threads.c), so no thread ever runs or
+ * finds a freed block.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,22 +82,26 @@ void rt_blocks_clear(RtProcess *p)
         memset(t->pending, 0, (t->pending_mask + 1) * sizeof *t->pending);
     t->all = NULL;
     t->count = 0;
-    t->n_chained = 0;
     for (RtThread *th = p->threads; th; th = th->next) {
         rt_jc_clear(th);
         th->cur_block = NULL;
     }
 }
 
+/* Inserts (under tb_lock) publish a block with a release store of the list head after the
+ * block is complete; lookups (any thread, no lock) and rt_block_by_host_pc (the fault
+ * handler, possibly while another thread inserts) read heads with acquire loads, so they see
+ * the table before or after the insert, never half of it. Blocks are freed only by a flush,
+ * with every other thread stopped (threads.c). */
 void rt_block_insert(RtProcess *p, RtBlock *b)
 {
     RtBlockTable *t = &p->blocks;
     RtBlock **slot = &t->bucket[hash_pc(b->pc) & t->mask];
     b->hash_next = *slot;       /* newest first: it hides an older block of the same pc */
-    *slot = b;
     b->all_next = t->all;
-    t->all = b;
-    t->count++;
+    __atomic_store_n(slot, b, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->all, b, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->count, t->count + 1, __ATOMIC_RELAXED);
 }
 
 RtBlock *rt_block_lookup(const RtProcess *p, uint64_t pc)
@@ -99,7 +109,8 @@ RtBlock *rt_block_lookup(const RtProcess *p, uint64_t pc)
     const RtBlockTable *t = &p->blocks;
     if (!t->bucket)
         return NULL;
-    for (RtBlock *b = t->bucket[hash_pc(pc) & t->mask]; b; b = b->hash_next)
+    for (RtBlock *b = __atomic_load_n(&t->bucket[hash_pc(pc) & t->mask], __ATOMIC_ACQUIRE); b;
+         b = b->hash_next)
         if (b->pc == pc)
             return b;
     return NULL;
@@ -107,30 +118,21 @@ RtBlock *rt_block_lookup(const RtProcess *p, uint64_t pc)
 
 RtBlock *rt_block_by_host_pc(const RtProcess *p, uintptr_t host_pc)
 {
-    for (RtBlock *b = p->blocks.all; b; b = b->all_next)
+    for (RtBlock *b = __atomic_load_n(&p->blocks.all, __ATOMIC_ACQUIRE); b; b = b->all_next)
         if (b->code && host_pc >= (uintptr_t)b->code && host_pc < (uintptr_t)b->code + b->code_size)
             return b;
     return NULL;
 }
 
-/* Make exit slot s jump to block `to`. */
+/* Make exit slot s jump to block `to`: one atomic store (ir/backend.h), safe while other
+ * threads run the code. */
 static void patch(RtProcess *p, RtExitSlot *s, const RtBlock *to)
 {
-    RtBlockTable *t = &p->blocks;
     uint8_t *site_exec = s->owner->code + s->patch_offset;
     uint8_t *site = site_exec - p->cache.cb.exec_delta;
     p->backend->patch_exit(&p->cache.cb, site, to->code);
     rt_cache_sync(site_exec, 16);
     s->patched = true;
-    if (t->n_chained == t->chained_cap) {
-        size_t cap = t->chained_cap ? 2 * t->chained_cap : 1024;
-        RtChainedSite *v = realloc(t->chained, cap * sizeof *v);
-        if (!v)
-            abort();            /* ferry's own allocation */
-        t->chained = v;
-        t->chained_cap = cap;
-    }
-    t->chained[t->n_chained++] = (RtChainedSite){ site, to->code };
 }
 
 void rt_block_chain(RtProcess *p, RtBlock *b)
@@ -163,65 +165,4 @@ void rt_block_chain(RtProcess *p, RtBlock *b)
             pp = &s->pending_next;
         }
     }
-}
-
-/* ---------------------------------------------------------------- kicking a thread out */
-
-/* rt_blocks_kick runs in the host signal handler (signal.c) while the thread executes
- * generated code or a helper it called. Chained exits and the inline jump-cache probe let
- * that code run forever without the dispatcher, so the kick removes both ways of going from
- * one block to the next without leaving: it clears the code pointer of every jump-cache
- * entry of the thread (the probe treats NULL as a miss) and unpatches every chained exit.
- * Afterwards any block the thread enters leaves to the runtime at its first exit: the block
- * it is in, or the one an in-flight jump reaches (a probe that read its code pointer before
- * the kick, the trampoline's call): blocks are straight-line code, so at most two more
- * blocks run. A helper (a rep-string loop) finishes first.
- *
- * Async-signal safety: with in_guest == RT_IN_CODE no runtime function of this thread is
- * between steps (the dispatcher set it just before entering the code), so the list of
- * chained sites and the jump cache are consistent, and the handler only reads them and
- * stores: the patch is one aligned 4-byte store per site (x64_patch_exit), which the thread
- * sees when it resumes (x86 keeps instruction fetch coherent, even through the other
- * mapping; other hosts get rt_cache_sync). The exit slots keep patched = true and the list
- * keeps its entries: rt_blocks_relink re-patches the same sites before generated code runs
- * again, so chaining is exactly as before. Cost per signal taken in generated code: one
- * store per chained exit and per jump-cache entry, twice. One thread only: with several,
- * the others' code would be unpatched under them too (harmless) but the list could be
- * growing (not safe). */
-void rt_blocks_kick(RtProcess *p, RtThread *t)
-{
-    if (!t->jc_disabled) {
-        for (uint32_t i = 0; i < RT_JC_SIZE; i++) {
-            t->jc[i].code_saved = t->jc[i].code;
-            t->jc[i].code = NULL;
-        }
-        t->jc_disabled = 1;
-    }
-    if (p->unchained || !p->backend)
-        return;
-    p->unchained = 1;
-    const RtBlockTable *bt = &p->blocks;
-    for (size_t i = 0; i < bt->n_chained; i++) {
-        uint8_t *site = bt->chained[i].site;
-        p->backend->patch_exit(&p->cache.cb, site, NULL);
-        rt_cache_sync(site + p->cache.cb.exec_delta, 16);
-    }
-}
-
-void rt_blocks_relink(RtProcess *p, RtThread *t)
-{
-    if (t->jc_disabled) {
-        for (uint32_t i = 0; i < RT_JC_SIZE; i++)
-            t->jc[i].code = t->jc[i].code_saved;
-        t->jc_disabled = 0;
-    }
-    if (!p->unchained)
-        return;
-    const RtBlockTable *bt = &p->blocks;
-    for (size_t i = 0; i < bt->n_chained; i++) {
-        uint8_t *site = bt->chained[i].site;
-        p->backend->patch_exit(&p->cache.cb, site, bt->chained[i].target);
-        rt_cache_sync(site + p->cache.cb.exec_delta, 16);
-    }
-    p->unchained = 0;
 }

@@ -18,16 +18,20 @@
  * A guest load or store that faults in generated code (fault.c) comes back to rt_run's
  * sigsetjmp with the signal queued as a trap's (state exact at the instruction).
  * t->in_guest brackets guest execution so that the host fault handler (fault.c) can tell a
- * guest fault in a helper or the interpreter from a ferry bug, and so that signal.c knows
- * when generated code must be made to come back (rt_blocks_kick).
+ * guest fault in a helper or the interpreter from a ferry bug.
  *
  * Signals are delivered at block boundaries: before each block the loop looks at
- * t->sig_check (set by the host handler, by trap exits, by an interrupted system call and by
- * the calls that change the mask) and lets rt_signal_deliver build the guest's frames. The
- * flag is looked at again after in_guest says RT_IN_CODE, so a signal taken in between is
- * never left waiting behind a chained loop: either the second look sees it, or the handler
- * saw in_guest and kicked the code out. After generated code returns, rt_blocks_relink
- * undoes a kick before anything else touches the blocks.
+ * t->interrupt (set by the host handler, by trap exits, by an interrupted system call, by
+ * the calls that change the mask, and by a thread that wants an exclusive section) and stops
+ * at rt_thread_safepoint, which waits out an exclusive section and lets rt_signal_deliver
+ * build the guest's frames. Generated code reads the same word at every backward exit and
+ * indirect jump (ir/backend.h), so a signal taken while the thread spins in a chained loop
+ * brings it back within one iteration; the word is looked at again just before entering a
+ * block, so one set in between is not missed either.
+ *
+ * Threads: each guest thread runs this loop on its own host thread (threads.c). The loop
+ * runs with t->running set, except around system calls (rt_thread_leave/enter), so a thread
+ * blocked in the kernel never delays a flush.
  */
 #include <fenv.h>
 #include <signal.h>
@@ -50,8 +54,11 @@ RtThread *rt_thread_new(RtProcess *p)
     t->restart_nr = -1;
     x86_state_init(&t->state);
     t->state.mem_base = 0;          /* guest base 0, for the frontend's C helpers */
+    pthread_mutex_lock(&p->lock);
     t->next = p->threads;
     p->threads = t;
+    p->n_threads++;
+    pthread_mutex_unlock(&p->lock);
     return t;
 }
 
@@ -64,11 +71,11 @@ RtBlock *rt_block_find(RtThread *t, uint64_t pc)
     b = rt_block_lookup(p, pc);
     if (b && !rt_block_valid(p, b)) {
         /* The guest changed code it ran before: every translation may be stale. */
-        rt_cache_flush(p);
+        rt_flush_exclusive(p, t);
         b = NULL;
     }
     if (!b)
-        b = rt_translate(p, pc);
+        b = rt_translate(t, pc);
     rt_jc_insert(t, b);
     return b;
 }
@@ -124,12 +131,12 @@ static void trap_details(RtThread *t, int sig, int *code, uint64_t *addr, unsign
         if (*code == GUEST_SEGV_MAPERR) {
             uint8_t bytes[16];
             uint64_t fault = pc + rt_fetch_code(p, pc, bytes, sizeof bytes);
-            const RtMapping *m = rt_map_find(&p->map, fault);
-            *code = m ? GUEST_SEGV_ACCERR : GUEST_SEGV_MAPERR;
+            int prot = rt_guest_prot(p, fault);
+            *code = prot >= 0 ? GUEST_SEGV_ACCERR : GUEST_SEGV_MAPERR;
             *addr = fault;
             *trapno = GUEST_TRAP_PF;
             /* user, instruction fetch; present unless unmapped or PROT_NONE */
-            *err = 0x14 | (m && m->prot ? 1 : 0);
+            *err = 0x14 | (prot > 0 ? 1 : 0);
             break;
         }
         *trapno = GUEST_TRAP_GP;
@@ -186,7 +193,7 @@ _Noreturn void rt_run(RtThread *t)
      * handler (fault.c), with the state completed at the faulting instruction and the signal
      * queued: the host's floating-point environment (the trampoline's epilogue that restores
      * MXCSR was skipped) and the host mask (the handler's: savemask 0, no system call at each
-     * entry) are put back, kicked chains relinked, and the loop delivers the signal as for a
+     * entry) are put back, and the loop delivers the signal as for a
      * trap exit. */
     static _Thread_local fenv_t host_fenv;
     fegetenv(&host_fenv);
@@ -195,14 +202,15 @@ _Noreturn void rt_run(RtThread *t)
         t->in_guest = RT_IN_RUNTIME;
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         rt_signal_sync_host_mask(t);
-        rt_blocks_relink(p, t);
+    } else {
+        rt_thread_enter(t);
     }
     t->fault_jmp_set = 1;
     for (;;) {
-        if (t->sig_check)
-            rt_signal_deliver(t);
+        if (t->interrupt)
+            rt_thread_safepoint(t);
         RtBlock *b = rt_block_find(t, st->rip);
-        p->stats.blocks_executed++;
+        t->n_blocks++;
         if (rt_log_on(p, RT_LOG_EXEC))
             rt_log_printf(p, "Trace: block 0x%016llx (%u insns, %s)\n",
                           (unsigned long long)b->pc, b->guest_insns,
@@ -210,23 +218,24 @@ _Noreturn void rt_run(RtThread *t)
         t->cur_block = b;
         __atomic_signal_fence(__ATOMIC_SEQ_CST);    /* jump cache writes before in_guest */
         t->in_guest = b->code ? RT_IN_CODE : RT_IN_INTERP;
-        if (t->sig_check) {                         /* taken before the handler could kick */
+        if (t->interrupt) {                         /* set since the loop looked */
             t->in_guest = RT_IN_RUNTIME;
-            __atomic_signal_fence(__ATOMIC_SEQ_CST);
-            rt_blocks_relink(p, t);
             continue;
         }
         uint64_t w = b->code ? p->cache.enter(st, b->code) : ir_interp_run(b->ir, st, &p->gi);
         t->in_guest = RT_IN_RUNTIME;
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
-        if (t->jc_disabled || p->unchained)
-            rt_blocks_relink(p, t);
         switch (IR_EXIT_WORD_KIND(w & IR_EXIT_WORD_MASK)) {
         case IR_EXIT_JUMP:
         case IR_EXIT_INDIRECT:
             break;
         case IR_EXIT_SYSCALL:
+            /* Not running while in the system call: it may block, or wait for the others
+             * (a flush, a new thread); no block pointer is kept across it. */
+            t->cur_block = NULL;
+            rt_thread_leave(t);
             rt_syscall(t);
+            rt_thread_enter(t);
             break;
         case IR_EXIT_TRAP:
             guest_trap(t, b, IR_EXIT_WORD_SIG(w), IR_EXIT_WORD_CODE(w));

@@ -210,6 +210,15 @@ void rt_log_stats(RtProcess *p)
             s->guest_insns ? (double)s->host_insns / (double)s->guest_insns : 0.0);
     fprintf(f, "  blocks interpreted            %llu\n", (unsigned long long)s->interp_blocks);
     fprintf(f, "  code cache flushes            %llu\n", (unsigned long long)s->flushes);
-    fprintf(f, "  blocks executed (dispatches)  %llu\n", (unsigned long long)s->blocks_executed);
-    fprintf(f, "  system calls                  %llu\n", (unsigned long long)s->syscalls);
+    /* Exited threads' counts are in s; each live thread keeps its own. */
+    uint64_t blocks = s->blocks_executed, syscalls = s->syscalls;
+    if (pthread_mutex_trylock(&p->lock) == 0) {    /* never wait: this may be a death path */
+        for (const RtThread *t = p->threads; t; t = t->next) {
+            blocks += t->n_blocks;
+            syscalls += t->n_syscalls;
+        }
+        pthread_mutex_unlock(&p->lock);
+    }
+    fprintf(f, "  blocks executed (dispatches)  %llu\n", (unsigned long long)blocks);
+    fprintf(f, "  system calls                  %llu\n", (unsigned long long)syscalls);
 }

@@ -33,6 +33,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "ferry: out of memory\n");
         return 1;
     }
+    rt_process_init(p);
     rt_options_parse(&p->opt, argc, argv);
     rt_log_open(p);
     /* execve runs this binary again for the guest's new program. */
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
          * from the guest state, which generated code holds in a register. */
         p->gi.jc_offset = (int32_t)(offsetof(RtThread, jc) - offsetof(RtThread, state));
         p->gi.jc_bits = RT_JC_BITS;
+        /* Chained code reads the thread's interrupt word at backward exits (ir/backend.h). */
+        p->gi.irq_offset = (int32_t)(offsetof(RtThread, interrupt) - offsetof(RtThread, state));
     }
     p->scratch = ir_block_new(0);
     rt_blocks_init(&p->blocks);
@@ -87,6 +90,7 @@ int main(int argc, char **argv)
     }
 
     RtThread *t = rt_thread_new(p);
+    t->main_thread = true;
     char **env = rt_env_build(&p->opt, environ);
     char **gargv = p->opt.guest_argv;
     if (p->opt.argv0) {

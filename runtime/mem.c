@@ -15,10 +15,14 @@
  *   - Safe copies check the table, then copy with rt_guarded_copy (guarded_copy.c), so a bad
  *     guest pointer gives -EFAULT and never a ferry crash (also a file mapping beyond its end,
  *     which SIGBUSes a plain memcpy).
+ *   - Threads: the table is guarded by RtProcess.mm_lock (the mmap family writes, copies and
+ *     code fetch read); a change to code memory flushes the code cache with every other
+ *     thread stopped, after the lock is released (invalidate).
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <pthread.h>
 #include <unistd.h>
 #include "runtime/guest_abi.h"
 #include "runtime/machine.h"
@@ -43,11 +47,25 @@ void rt_mem_init(RtProcess *p)
 
 /* ---------------------------------------------------------------- invalidation */
 
-/* Guest memory [start, end) is about to change: drop translations if it held code. */
-static void invalidate(RtProcess *p, uint64_t start, uint64_t end)
+/* Guest memory [start, end) is about to change: if it held code, translations must go. The
+ * caller holds mm_lock, and a flush must not wait for the other threads with it held (a
+ * running thread may need it to reach a safe point), so the flush is only noted here and done
+ * by the public entry point once mm_lock is released, before the system call returns. */
+static void invalidate(RtProcess *p, uint64_t start, uint64_t end, bool *flush)
 {
-    if (p->blocks.count > 0 && rt_map_any_prot(&p->map, start, end, PROT_EXEC))
-        rt_cache_flush(p);
+    if (__atomic_load_n(&p->blocks.count, __ATOMIC_RELAXED) > 0 &&
+        rt_map_any_prot(&p->map, start, end, PROT_EXEC))
+        *flush = true;
+}
+
+/* The mmap family's entry points: the operation under mm_lock (write), then the flush it
+ * asked for. */
+static void mm_lock(RtProcess *p)   { pthread_rwlock_wrlock(&p->mm_lock); }
+static void mm_unlock(RtProcess *p, bool flush)
+{
+    pthread_rwlock_unlock(&p->mm_lock);
+    if (flush)
+        rt_flush_exclusive(p, NULL);
 }
 
 /* Unmap the guest-owned parts of [start, end) and forget them; holes and ferry's memory are
@@ -67,7 +85,7 @@ static void unmap_guest(RtProcess *p, uint64_t start, uint64_t end)
 
 /* ---------------------------------------------------------------- brk */
 
-uint64_t rt_brk(RtProcess *p, uint64_t addr)
+static uint64_t brk_locked(RtProcess *p, uint64_t addr, bool *flush)
 {
     if (addr < p->brk_start || addr > RT_USER_TOP)
         return p->brk_cur;
@@ -86,7 +104,7 @@ uint64_t rt_brk(RtProcess *p, uint64_t addr)
         rt_map_add(&p->map, p->brk_mapped, need, PROT_READ | PROT_WRITE);
         p->brk_mapped = need;
     } else if (need < p->brk_mapped) {
-        invalidate(p, need, p->brk_mapped);
+        invalidate(p, need, p->brk_mapped, flush);
         unmap_guest(p, need, p->brk_mapped);
         p->brk_mapped = need;
     }
@@ -170,8 +188,8 @@ static int host_map_flags(int gflags)
     return f;
 }
 
-int64_t rt_mmap(RtProcess *p, uint64_t addr, uint64_t len, int prot, int flags, int fd,
-                uint64_t off)
+static int64_t mmap_locked(RtProcess *p, uint64_t addr, uint64_t len, int prot, int flags,
+                           int fd, uint64_t off, bool *flush)
 {
     int type = flags & GUEST_MAP_TYPE;
     if (type != GUEST_MAP_SHARED && type != GUEST_MAP_PRIVATE && type != GUEST_MAP_SHARED_VALIDATE)
@@ -201,7 +219,7 @@ int64_t rt_mmap(RtProcess *p, uint64_t addr, uint64_t len, int prot, int flags, 
         hflags &= ~MAP_FIXED_NOREPLACE;
         if (claim(p, addr, addr + ulen) < 0)
             return -ENOMEM;
-        invalidate(p, addr, addr + ulen);
+        invalidate(p, addr, addr + ulen, flush);
     }
     void *r = mmap((void *)(uintptr_t)addr, len, rt_host_prot(prot), hflags, fd, (off_t)off);
     if (r == MAP_FAILED) {
@@ -221,7 +239,7 @@ int64_t rt_mmap(RtProcess *p, uint64_t addr, uint64_t len, int prot, int flags, 
     return (int64_t)got;
 }
 
-int64_t rt_munmap(RtProcess *p, uint64_t addr, uint64_t len)
+static int64_t munmap_locked(RtProcess *p, uint64_t addr, uint64_t len, bool *flush)
 {
     if ((addr & (RT_PAGE_SIZE - 1)) || len == 0)
         return -EINVAL;
@@ -229,14 +247,14 @@ int64_t rt_munmap(RtProcess *p, uint64_t addr, uint64_t len)
     if (ulen == 0 || addr + ulen < addr || addr + ulen > RT_USER_TOP)
         return -EINVAL;
     uint64_t end = addr + ulen;
-    invalidate(p, addr, end);
+    invalidate(p, addr, end, flush);
     /* Unmap only what the guest owns: the rest is a hole or ferry's memory. (Like Linux,
      * unmapping part of the heap leaves the break where it is.) */
     unmap_guest(p, addr, end);
     return 0;
 }
 
-int64_t rt_mprotect(RtProcess *p, uint64_t addr, uint64_t len, int prot)
+static int64_t mprotect_locked(RtProcess *p, uint64_t addr, uint64_t len, int prot, bool *flush)
 {
     if ((addr & (RT_PAGE_SIZE - 1)) || !prot_valid(prot))
         return -EINVAL;
@@ -250,15 +268,15 @@ int64_t rt_mprotect(RtProcess *p, uint64_t addr, uint64_t len, int prot)
     if (!rt_map_covers(&p->map, addr, ulen, 0))
         return -ENOMEM;
     int gprot = prot & (GUEST_PROT_READ | GUEST_PROT_WRITE | GUEST_PROT_EXEC);
-    invalidate(p, addr, addr + ulen);
+    invalidate(p, addr, addr + ulen, flush);
     if (mprotect((void *)(uintptr_t)addr, ulen, rt_host_prot(gprot)) != 0)
         return -errno;
     rt_map_add(&p->map, addr, addr + ulen, gprot);
     return 0;
 }
 
-int64_t rt_mremap(RtProcess *p, uint64_t old, uint64_t old_len, uint64_t new_len, int flags,
-                  uint64_t new_addr)
+static int64_t mremap_locked(RtProcess *p, uint64_t old, uint64_t old_len, uint64_t new_len,
+                             int flags, uint64_t new_addr, bool *flush)
 {
     if ((old & (RT_PAGE_SIZE - 1)) ||
         (flags & ~(GUEST_MREMAP_MAYMOVE | GUEST_MREMAP_FIXED | GUEST_MREMAP_DONTUNMAP)))
@@ -280,9 +298,9 @@ int64_t rt_mremap(RtProcess *p, uint64_t old, uint64_t old_len, uint64_t new_len
             return -EINVAL;
         if (claim(p, new_addr, new_addr + unew) < 0)
             return -ENOMEM;
-        invalidate(p, new_addr, new_addr + unew);
+        invalidate(p, new_addr, new_addr + unew, flush);
     }
-    invalidate(p, old, old + uold);
+    invalidate(p, old, old + uold, flush);
     int hflags = 0;
     if (flags & GUEST_MREMAP_MAYMOVE)
         hflags |= MREMAP_MAYMOVE;
@@ -313,7 +331,7 @@ int64_t rt_mremap(RtProcess *p, uint64_t old, uint64_t old_len, uint64_t new_len
     return (int64_t)got;
 }
 
-int64_t rt_madvise(RtProcess *p, uint64_t addr, uint64_t len, int advice)
+static int64_t madvise_locked(RtProcess *p, uint64_t addr, uint64_t len, int advice, bool *flush)
 {
     if (addr & (RT_PAGE_SIZE - 1))
         return -EINVAL;
@@ -329,13 +347,75 @@ int64_t rt_madvise(RtProcess *p, uint64_t addr, uint64_t len, int advice)
         || advice == MADV_FREE
 #endif
         )
-        invalidate(p, addr, addr + ulen);
+        invalidate(p, addr, addr + ulen, flush);
     if (madvise((void *)(uintptr_t)addr, ulen, advice) != 0)
         return -errno;
     return 0;
 }
 
+uint64_t rt_brk(RtProcess *p, uint64_t addr)
+{
+    bool flush = false;
+    mm_lock(p);
+    uint64_t r = brk_locked(p, addr, &flush);
+    mm_unlock(p, flush);
+    return r;
+}
+
+int64_t rt_mmap(RtProcess *p, uint64_t addr, uint64_t len, int prot, int flags, int fd,
+                uint64_t off)
+{
+    bool flush = false;
+    mm_lock(p);
+    int64_t r = mmap_locked(p, addr, len, prot, flags, fd, off, &flush);
+    mm_unlock(p, flush);
+    return r;
+}
+
+int64_t rt_munmap(RtProcess *p, uint64_t addr, uint64_t len)
+{
+    bool flush = false;
+    mm_lock(p);
+    int64_t r = munmap_locked(p, addr, len, &flush);
+    mm_unlock(p, flush);
+    return r;
+}
+
+int64_t rt_mprotect(RtProcess *p, uint64_t addr, uint64_t len, int prot)
+{
+    bool flush = false;
+    mm_lock(p);
+    int64_t r = mprotect_locked(p, addr, len, prot, &flush);
+    mm_unlock(p, flush);
+    return r;
+}
+
+int64_t rt_mremap(RtProcess *p, uint64_t old, uint64_t old_len, uint64_t new_len, int flags,
+                  uint64_t new_addr)
+{
+    bool flush = false;
+    mm_lock(p);
+    int64_t r = mremap_locked(p, old, old_len, new_len, flags, new_addr, &flush);
+    mm_unlock(p, flush);
+    return r;
+}
+
+int64_t rt_madvise(RtProcess *p, uint64_t addr, uint64_t len, int advice)
+{
+    bool flush = false;
+    mm_lock(p);
+    int64_t r = madvise_locked(p, addr, len, advice, &flush);
+    mm_unlock(p, flush);
+    return r;
+}
+
 /* ---------------------------------------------------------------- safe copies */
+
+/* Readers of the mapping table take mm_lock shared (the table is a sorted array the mmap
+ * family rewrites). The copy itself runs under it too: the range cannot be unmapped and
+ * reused by ferry in between. (The lock is process state, so a const process is cast.) */
+static void mm_read(const RtProcess *p)   { pthread_rwlock_rdlock((pthread_rwlock_t *)&p->mm_lock); }
+static void mm_done(const RtProcess *p)   { pthread_rwlock_unlock((pthread_rwlock_t *)&p->mm_lock); }
 
 /* The copy itself: guarded_copy.c (a missing page gives -EFAULT, never a ferry crash). */
 static int kernel_copy(void *dst, const void *src, size_t n, bool to_guest)
@@ -348,18 +428,22 @@ int rt_copy_from_guest(const RtProcess *p, void *dst, uint64_t src, size_t n)
 {
     if (n == 0)
         return 0;
-    if (!rt_map_covers(&p->map, src, n, PROT_READ))
-        return -EFAULT;
-    return kernel_copy(dst, (const void *)(uintptr_t)src, n, false);
+    mm_read(p);
+    int r = rt_map_covers(&p->map, src, n, PROT_READ)
+          ? kernel_copy(dst, (const void *)(uintptr_t)src, n, false) : -EFAULT;
+    mm_done(p);
+    return r;
 }
 
 int rt_copy_to_guest(const RtProcess *p, uint64_t dst, const void *src, size_t n)
 {
     if (n == 0)
         return 0;
-    if (!rt_map_covers(&p->map, dst, n, PROT_WRITE))
-        return -EFAULT;
-    return kernel_copy((void *)(uintptr_t)dst, src, n, true);
+    mm_read(p);
+    int r = rt_map_covers(&p->map, dst, n, PROT_WRITE)
+          ? kernel_copy((void *)(uintptr_t)dst, src, n, true) : -EFAULT;
+    mm_done(p);
+    return r;
 }
 
 int64_t rt_strncpy_from_guest(const RtProcess *p, char *dst, uint64_t src, size_t max)
@@ -385,12 +469,27 @@ int64_t rt_strncpy_from_guest(const RtProcess *p, char *dst, uint64_t src, size_
 
 bool rt_guest_range_ok(const RtProcess *p, uint64_t addr, uint64_t len)
 {
-    return rt_map_covers(&p->map, addr, len, 0);
+    mm_read(p);
+    bool ok = rt_map_covers(&p->map, addr, len, 0);
+    mm_done(p);
+    return ok;
 }
 
 uint64_t rt_guest_prefix(const RtProcess *p, uint64_t addr, uint64_t len)
 {
-    return rt_map_prefix(&p->map, addr, len, 0);
+    mm_read(p);
+    uint64_t n = rt_map_prefix(&p->map, addr, len, 0);
+    mm_done(p);
+    return n;
+}
+
+int rt_guest_prot(const RtProcess *p, uint64_t addr)
+{
+    mm_read(p);
+    const RtMapping *m = rt_map_find(&p->map, addr);
+    int prot = m ? m->prot : -1;
+    mm_done(p);
+    return prot;
 }
 
 /* ---------------------------------------------------------------- code fetch */
@@ -403,6 +502,7 @@ size_t rt_fetch_code(void *opaque, uint64_t pc, uint8_t *buf, size_t n)
     size_t got = 0;
     /* Only executable guest memory; page by page so a fetch that runs into an unreadable page
      * returns the bytes before it. */
+    mm_read(p);
     while (got < n) {
         uint64_t at = pc + got;
         if (at < pc)
@@ -417,5 +517,6 @@ size_t rt_fetch_code(void *opaque, uint64_t pc, uint8_t *buf, size_t n)
             break;
         got += chunk;
     }
+    mm_done(p);
     return got;
 }

@@ -18,6 +18,8 @@
  *   blocks.c            block table, jump cache, chaining of direct exits
  *   translate.c         guest pc -> RtBlock (frontend, passes, verifier, backend, logs)
  *   dispatch.c          the loop that runs blocks and acts on exit words; guest termination
+ *   threads.c           guest threads (clone with CLONE_THREAD), thread exit, robust lists,
+ *                       the running/exclusive protocol that makes flushes safe
  *   fault.c             the host signal handler: faults -> guest fault or internal error,
  *                       every other host signal -> signal.c
  *   signal.c            guest signals: host dispositions and mask, pending signals, delivery
@@ -28,6 +30,7 @@
 #ifndef FERRY_RT_H
 #define FERRY_RT_H
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -209,12 +212,6 @@ struct RtBlock {
     RtExitSlot exits[];         /* direct exits, by exit index */
 };
 
-/* A patched exit as rt_blocks_kick and rt_blocks_relink see it. */
-typedef struct RtChainedSite {
-    uint8_t *site;              /* writable address of the patch site */
-    const uint8_t *target;      /* executable address it jumps to when chained */
-} RtChainedSite;
-
 typedef struct RtBlockTable {
     RtBlock **bucket;           /* hash of pc -> chain of blocks */
     uint32_t mask;              /* buckets - 1 (a power of two) */
@@ -222,8 +219,6 @@ typedef struct RtBlockTable {
     uint32_t pending_mask;
     RtBlock *all;               /* every block, newest first */
     size_t count;               /* blocks in the table */
-    RtChainedSite *chained;     /* every patched exit, in patching order */
-    size_t n_chained, chained_cap;
 } RtBlockTable;
 
 typedef struct RtCodeCache {
@@ -255,8 +250,9 @@ typedef struct RtStats {
     uint64_t interp_blocks;     /* blocks that run through the interpreter */
     uint64_t flushes;           /* code cache flushes */
     uint64_t blocks_executed;   /* blocks entered from the dispatcher (chained runs of blocks
-                                   count once) */
-    uint64_t syscalls;          /* system calls performed */
+                                   count once), by threads that have exited: each live thread
+                                   counts its own (RtThread.n_blocks) */
+    uint64_t syscalls;          /* system calls performed (likewise: RtThread.n_syscalls) */
 } RtStats;
 
 /* ---------------------------------------------------------------- process and thread */
@@ -309,12 +305,23 @@ struct RtProcess {
     RtBlockTable blocks;        /* translated blocks */
     IrBlock *scratch;           /* IR block reused by every translation */
 
-    RtThread *threads;          /* every guest thread (one until threads exist) */
+    /* Threads (threads.c). Locks, in the order they are taken: exclusive section, then
+     * tb_lock, then mm_lock, then lock. */
+    pthread_mutex_t lock;       /* threads, n_threads, excl_*, sigact writes */
+    pthread_cond_t excl_cond;   /* a thread stopped running, or an exclusive section ended */
+    RtThread *threads;          /* every live guest thread */
+    int n_threads;              /* entries of threads */
+    volatile int excl_pending;  /* an exclusive section is wanted or running: running threads
+                                   stop at their next safe point (rt_thread_safepoint) */
+    bool excl_active;           /* an exclusive section runs (another waits for its end) */
+    pthread_mutex_t tb_lock;    /* translation: block table inserts, chaining, the code
+                                   buffer, the scratch IR, the translation statistics */
+    pthread_rwlock_t mm_lock;   /* the mapping table and brk: readers are the safe copies and
+                                   code fetch, writers the mmap family */
     void *exec_pending;         /* execve's copy of argv/envp while the host execve runs: a
                                    vfork parent frees what its child left (sys_exec.c) */
-    RtSigAction sigact[65];     /* recorded dispositions, by guest signal number */
-    volatile sig_atomic_t unchained; /* rt_blocks_kick unpatched every chained exit: the
-                                   dispatcher relinks them before generated code runs again */
+    RtSigAction sigact[65];     /* recorded dispositions, by guest signal number (written
+                                   under lock) */
     int log_fd;                 /* ferry's own descriptor for -D (the guest may not touch it),
                                    or -1 */
     RtLog log;                  /* -d channels */
@@ -337,13 +344,20 @@ typedef struct RtJcEntry {
     uint64_t pc;                /* guest pc, valid when blk != NULL */
     const void *code;           /* blk's host code, or NULL if the interpreter runs it */
     RtBlock *blk;
-    const void *code_saved;     /* code while rt_blocks_kick has cleared it (blocks.c) */
+    uint64_t unused;            /* pads the entry to BACKEND_JC_ENTRY_SIZE */
 } RtJcEntry;
 _Static_assert(sizeof(RtJcEntry) == BACKEND_JC_ENTRY_SIZE && offsetof(RtJcEntry, code) == 8,
                "RtJcEntry must have the layout of ir/backend.h's jump cache entries");
 
 struct RtThread {
     _Alignas(64) X86State state;/* first: generated code pins a pointer to it */
+    /* Non-zero: the thread must come back to the dispatcher before guest code runs on, to
+     * take a signal (rt_signal_deliver) or stop for an exclusive section. Generated code
+     * reads it at every backward direct exit and before every inline jump-cache jump
+     * (IrGuestInfo.irq_offset), so even a chained loop leaves within one iteration; the
+     * dispatcher reads it before entering a block. Set by host signal handlers and other
+     * threads: a plain int, written whole. */
+    volatile sig_atomic_t interrupt;
     RtProcess *proc;            /* the process this thread belongs to */
     RtJcEntry jc[RT_JC_SIZE];   /* direct-mapped jump cache: pc -> block */
     RtBlock *volatile cur_block;/* block entered last by the dispatcher (fault reports) */
@@ -359,9 +373,6 @@ struct RtThread {
     volatile uint64_t sigpending; /* signals taken for the guest and not yet delivered; the host
                                    handler sets bits: change only with __atomic operations */
     GuestSiginfo siginfo[GUEST_NSIG + 1]; /* the siginfo of each pending signal */
-    volatile sig_atomic_t sig_check; /* the dispatcher must look at signals (rt_signal_deliver)
-                                   before guest code runs again */
-    volatile sig_atomic_t jc_disabled; /* rt_blocks_kick cleared the jump cache's code pointers */
     int64_t restart_nr;         /* system call that returned -EINTR: restart it or not when the
                                    signal is delivered (-1: none) */
     bool regs_replaced;         /* rt_sigreturn loaded every register: rt_syscall must not set
@@ -373,6 +384,15 @@ struct RtThread {
     uint64_t altstack_sp;       /* sigaltstack, as the kernel keeps it */
     uint64_t altstack_size;     /* 0: no alternate stack */
     uint32_t altstack_flags;    /* ss_flags as given (SS_DISABLE when none), SS_AUTODISARM kept */
+    /* Threads (threads.c). */
+    volatile int running;       /* may use blocks, jump caches and the code cache: everywhere
+                                   but in system calls and while stopped for an exclusive
+                                   section (atomic accesses) */
+    bool main_thread;           /* ferry's initial host thread (exit ends it with the status) */
+    jmp_buf exit_jmp;           /* other threads: exit comes back to the thread's start */
+    int exit_status;            /* what exit gave, for the host thread's end */
+    uint64_t n_blocks;          /* -d stats: blocks entered from the dispatcher */
+    uint64_t n_syscalls;        /* -d stats: system calls */
     RtThread *next;             /* next thread of the process */
 };
 
@@ -430,6 +450,8 @@ bool rt_guest_range_ok(const RtProcess *p, uint64_t addr, uint64_t len);
 /* How many bytes of [addr, addr + len) are guest memory from addr on: buffers the kernel fills
  * or reads are clamped to it, as Linux stops at the first unmapped byte. */
 uint64_t rt_guest_prefix(const RtProcess *p, uint64_t addr, uint64_t len);
+/* The guest protection of the page holding addr, or -1 if it is not guest memory. */
+int rt_guest_prot(const RtProcess *p, uint64_t addr);
 /* FeFetchFn: copy guest code bytes (only from executable guest mappings). */
 size_t rt_fetch_code(void *opaque_process, uint64_t pc, uint8_t *buf, size_t n);
 
@@ -454,15 +476,8 @@ void rt_block_insert(RtProcess *p, RtBlock *b);      /* add to the table (replac
 RtBlock *rt_block_lookup(const RtProcess *p, uint64_t pc);
 RtBlock *rt_block_by_host_pc(const RtProcess *p, uintptr_t host_pc);
 /* Chaining: patch b's exits whose targets are compiled, and earlier blocks' exits that go to
- * b's pc. No-op when chaining is off or b is interpreted. */
+ * b's pc. No-op when chaining is off or b is interpreted. Under tb_lock. */
 void rt_block_chain(RtProcess *p, RtBlock *b);
-/* Make the code t runs come back to the dispatcher within a block or two: clear the code
- * pointers of t's jump cache and unpatch every chained exit. Async-signal-safe; only called
- * from the host signal handler while t->in_guest == RT_IN_CODE, when the runtime is not
- * changing blocks. */
-void rt_blocks_kick(RtProcess *p, RtThread *t);
-/* Undo rt_blocks_kick (the dispatcher, before generated code runs again). */
-void rt_blocks_relink(RtProcess *p, RtThread *t);
 static inline uint32_t rt_jc_index(uint64_t pc)
 {
     return (uint32_t)((pc ^ (pc >> RT_JC_BITS)) & (RT_JC_SIZE - 1));
@@ -481,12 +496,14 @@ static inline void rt_jc_insert(RtThread *t, RtBlock *b)
 }
 void rt_jc_clear(RtThread *t);
 
-/* translate.c: translate the block at pc, insert it and chain it. Never NULL. */
-RtBlock *rt_translate(RtProcess *p, uint64_t pc);
+/* translate.c: translate the block at pc, insert it and chain it (or find the block another
+ * thread has just made). Never NULL. t is running and holds no lock. */
+RtBlock *rt_translate(RtThread *t, uint64_t pc);
 /* Do the guest bytes of b still hash to what was translated? */
 bool rt_block_valid(RtProcess *p, const RtBlock *b);
 
 /* dispatch.c */
+/* A new thread of p, added to p->threads (the caller's host thread is its host thread). */
 RtThread *rt_thread_new(RtProcess *p);
 RtBlock *rt_block_find(RtThread *t, uint64_t pc);    /* jump cache, table, translate */
 _Noreturn void rt_run(RtThread *t);
@@ -495,6 +512,37 @@ _Noreturn void rt_run(RtThread *t);
 _Noreturn void rt_die_by_signal(RtProcess *p, int sig);
 /* Exit the process with status (flushes logs and stats). */
 _Noreturn void rt_exit(RtProcess *p, int status);
+
+/* threads.c */
+/* The locks and conditions of a new process (zeroed memory). */
+void rt_process_init(RtProcess *p);
+/* Running (RtThread.running): a thread uses blocks only while running. rt_thread_leave
+ * before a system call (or anything that may wait for other threads), rt_thread_enter after
+ * (it waits while an exclusive section runs). */
+void rt_thread_enter(RtThread *t);
+void rt_thread_leave(RtThread *t);
+/* The dispatcher, when t->interrupt is set: stop while an exclusive section is wanted, then
+ * deliver signals. */
+void rt_thread_safepoint(RtThread *t);
+/* An exclusive section: every other thread is stopped at a safe point or in a system call
+ * (not running) until rt_exclusive_end. The caller is not running and holds no lock. */
+void rt_exclusive_begin(RtProcess *p);
+void rt_exclusive_end(RtProcess *p);
+/* Empty the code cache with every thread stopped: from a running thread (t) holding no lock,
+ * or with t NULL from a system call. */
+void rt_flush_exclusive(RtProcess *p, RtThread *t);
+/* clone with CLONE_VM | CLONE_THREAD (sys_clone.c has checked the flags): a new guest thread
+ * on a host thread of its own. The child's tid, or -errno. */
+int64_t rt_thread_clone(RtThread *t, uint64_t flags, uint64_t newsp, uint64_t ptid,
+                        uint64_t ctid, uint64_t tls);
+/* exit: end this guest thread (the last one ends the process with status). */
+_Noreturn void rt_thread_exit(RtThread *t, int status);
+/* fork, in the child: only t is left (the others' RtThreads are dropped); the locks are
+ * made new. Before forking, rt_fork_lock takes every lock so no other thread holds one in
+ * the copy; rt_fork_unlock releases them in the parent. */
+void rt_fork_lock(RtProcess *p);
+void rt_fork_unlock(RtProcess *p);
+void rt_fork_child(RtProcess *p, RtThread *t);
 
 /* fault.c */
 void rt_fault_install(RtProcess *p);                 /* host SIGSEGV/SIGBUS/SIGFPE handler */
@@ -513,7 +561,7 @@ void rt_signal_init(RtThread *t);
  * guest code): record it pending, keep it blocked on the host until it is delivered, and make
  * generated code come back to the dispatcher. */
 void rt_signal_host(RtProcess *p, RtThread *t, int sig, const siginfo_t *si, void *ucontext);
-/* The dispatcher, when t->sig_check is set: deliver every deliverable pending signal (guest
+/* The dispatcher, when t->interrupt is set: deliver every deliverable pending signal (guest
  * frames, default actions), decide the restart of an interrupted system call. */
 void rt_signal_deliver(RtThread *t);
 /* A synchronous signal from a guest instruction (trap exit) with exact state in t->state:

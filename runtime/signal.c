@@ -17,10 +17,9 @@
  * RtThread.siginfo, set its bit in RtThread.sigpending, and block it in the mask the handler
  * returns to, so that further instances queue in the kernel (real-time signals keep every
  * instance, in order) until this one is delivered. Then make the guest come back to the
- * dispatcher: t->sig_check is set, which the dispatcher reads before running each block, and
- * if the thread is inside generated code, which may be chained in a loop that never returns,
- * rt_blocks_kick unpatches every chained exit and empties the jump cache's code pointers
- * (blocks.c says why that is safe in a handler and why it ends the loop within two blocks).
+ * dispatcher: t->interrupt is set, which the dispatcher reads before running each block and
+ * generated code reads at every backward exit and indirect jump (ir/backend.h), so even a
+ * chained loop that never returns by itself comes back within one iteration.
  * A blocking host system call is interrupted (ferry's host handler has no SA_RESTART) and
  * returns -EINTR to rt_syscall.
  *
@@ -50,6 +49,12 @@
  * they kill the process. Faults of guest loads and stores in generated code are queued the
  * same way by fault.c (precise: state exact at the instruction) and delivered when rt_run's
  * sigsetjmp brings the thread back; faults in helpers and the interpreter are not (fault.c).
+ *
+ * Threads: each guest thread is a host thread whose host mask is its guest mask, so the host
+ * kernel picks the thread of a process-directed signal (one that does not block it) and
+ * delivers tgkill/tkill to the named thread, exactly as for a native process; the handler
+ * runs on that thread and records the signal in its own RtThread. Dispositions are shared
+ * (CLONE_SIGHAND): written under p->lock, read as a copy at delivery.
  *
  * No global state: everything lives in RtProcess and RtThread (the host handler finds them
  * through fault.c's pointers).
@@ -214,7 +219,7 @@ static void make_pending(RtThread *t, int sig, const void *info)
 {
     memcpy(&t->siginfo[sig], info, sizeof(GuestSiginfo));
     __atomic_fetch_or(&t->sigpending, SIGBIT(sig), __ATOMIC_RELAXED);
-    t->sig_check = 1;
+    t->interrupt = 1;
 }
 
 void rt_signal_host(RtProcess *p, RtThread *t, int sig, const siginfo_t *si, void *ucv)
@@ -234,8 +239,6 @@ void rt_signal_host(RtProcess *p, RtThread *t, int sig, const siginfo_t *si, voi
         m |= SIGBIT(sig);
         memcpy(&uc->uc_sigmask, &m, sizeof m);
     }
-    if (t->in_guest == RT_IN_CODE)
-        rt_blocks_kick(p, t);
 }
 
 bool rt_signal_trap(RtThread *t, int sig, int code, uint64_t addr, unsigned trapno,
@@ -313,7 +316,7 @@ static int pick(uint64_t ready)
 void rt_signal_deliver(RtThread *t)
 {
     RtProcess *p = t->proc;
-    t->sig_check = 0;
+    t->interrupt = 0;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     for (;;) {
         uint64_t ready = __atomic_load_n(&t->sigpending, __ATOMIC_RELAXED) & ~t->sigmask;
@@ -322,7 +325,16 @@ void rt_signal_deliver(RtThread *t)
         int sig = pick(ready);
         GuestSiginfo info = t->siginfo[sig];
         __atomic_fetch_and(&t->sigpending, ~SIGBIT(sig), __ATOMIC_RELAXED);
-        RtSigAction *a = &p->sigact[sig];
+        /* The dispositions are the process's: another thread may change them (under
+         * p->lock); work on a copy. */
+        pthread_mutex_lock(&p->lock);
+        RtSigAction act = p->sigact[sig];
+        if (act.handler > GUEST_SIG_IGN && (act.flags & GUEST_SA_RESETHAND)) {
+            p->sigact[sig].handler = GUEST_SIG_DFL;
+            rt_signal_mirror_action(p, sig);
+        }
+        pthread_mutex_unlock(&p->lock);
+        const RtSigAction *a = &act;
         if (a->handler == GUEST_SIG_IGN)
             continue;
         if (a->handler == GUEST_SIG_DFL) {
@@ -352,10 +364,6 @@ void rt_signal_deliver(RtThread *t)
         if (!(a->flags & GUEST_SA_NODEFER))
             t->sigmask |= SIGBIT(sig);
         t->sigmask &= ~UNBLOCKABLE;
-        if (a->flags & GUEST_SA_RESETHAND) {
-            a->handler = GUEST_SIG_DFL;
-            rt_signal_mirror_action(p, sig);
-        }
         if (t->altstack_flags & GUEST_SS_AUTODISARM) {
             t->altstack_sp = t->altstack_size = 0;
             t->altstack_flags = GUEST_SS_DISABLE;
@@ -389,7 +397,7 @@ int64_t rt_signal_suspend(RtThread *t, uint64_t mask)
         uint64_t m = (t->sigmask | pend) & ~HOST_RESERVED;
         syscall(SYS_rt_sigsuspend, &m, 8);
     }
-    t->sig_check = 1;               /* rt_signal_deliver restores the host mask */
+    t->interrupt = 1;               /* rt_signal_deliver restores the host mask */
     return -EINTR;
 }
 
@@ -452,7 +460,7 @@ int64_t rt_signal_wait_end(RtThread *t, int64_t ret)
 bool rt_signal_exec_check(RtThread *t)
 {
     if (__atomic_load_n(&t->sigpending, __ATOMIC_RELAXED) & ~t->sigmask) {
-        t->sig_check = 1;
+        t->interrupt = 1;
         return true;
     }
     return false;

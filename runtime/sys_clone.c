@@ -27,8 +27,12 @@
  *     signal dispositions. A vfork child killed asynchronously in the middle of translation
  *     would leave ferry's shared structures half updated, as a native vfork child killed in
  *     malloc would: not handled.
- *   - CLONE_VM without CLONE_VFORK, CLONE_THREAD, CLONE_SIGHAND (threads): -ENOSYS until
- *     guest threads exist. CLONE_PIDFD: -EINVAL (not supported yet).
+ *   - CLONE_VM | CLONE_SIGHAND | CLONE_THREAD (pthread_create): a guest thread on a host
+ *     thread of its own (threads.c). CLONE_VM without either CLONE_THREAD or CLONE_VFORK (a
+ *     process sharing memory) and CLONE_THREAD with CLONE_VFORK: -ENOSYS (ferry's own state
+ *     cannot be shared between processes). CLONE_PIDFD: -EINVAL (not supported yet).
+ *   - fork with other threads running: every ferry lock is taken around the fork, so the
+ *     child (one thread) never inherits one held (rt_fork_lock).
  * vfork (58) is clone(CLONE_VM | CLONE_VFORK | SIGCHLD); fork (57) is clone(SIGCHLD).
  * clone3 converts its struct clone_args to the same path (set_tid and cgroup: -EINVAL).
  */
@@ -64,7 +68,7 @@
     GUEST_CLONE_VFORK | GUEST_CLONE_PARENT | GUEST_CLONE_NEWNS | GUEST_CLONE_SYSVSEM | \
     GUEST_CLONE_UNTRACED | GUEST_CLONE_NEWCGROUP | GUEST_CLONE_NEWUTS | GUEST_CLONE_NEWIPC | \
     GUEST_CLONE_NEWUSER | GUEST_CLONE_NEWPID | GUEST_CLONE_NEWNET | GUEST_CLONE_IO)
-/* Flags ferry carries out on the guest's side. */
+/* Flags ferry carries out on the guest's side (for threads, threads.c). */
 #define GUEST_SIDE_FLAGS (GUEST_CLONE_SETTLS | GUEST_CLONE_PARENT_SETTID | \
     GUEST_CLONE_CHILD_SETTID | GUEST_CLONE_CHILD_CLEARTID | GUEST_CLONE_DETACHED)
 
@@ -113,22 +117,25 @@ static int64_t do_fork(RtThread *t, const CloneReq *r)
     fflush(NULL);               /* nothing buffered may be written twice */
     uint64_t host = r->flags & HOST_CLONE_FLAGS;
     pid_t pid;
+    /* No other thread may hold one of ferry's locks in the child's copy. */
+    rt_fork_lock(p);
     if (host == 0 && r->exit_signal == SIGCHLD)
         pid = fork();
     else
         pid = (pid_t)syscall(SYS_clone, (unsigned long)(host | (uint64_t)r->exit_signal), 0ul,
                              NULL, NULL, 0ul);
+    if (pid != 0)
+        rt_fork_unlock(p);
     if (pid < 0) {
         int err = errno;
         rt_cache_fork_parent(p, fd);
         return -err;
     }
     if (pid == 0) {
-        /* Only the forking thread exists in the child (threads are a later issue; their
-         * RtThreads are simply dropped from the list). */
-        p->threads = t;
-        t->next = NULL;
+        /* Only the forking thread exists in the child. */
+        rt_fork_child(p, t);
         memset(&p->stats, 0, sizeof p->stats);     /* -d stats: this process's own */
+        t->n_blocks = t->n_syscalls = 0;
         rt_cache_fork_child(p, fd);
         child_setup(t, r);
         return 0;
@@ -212,6 +219,9 @@ static int64_t do_vfork(RtThread *t, const CloneReq *r)
     memcpy(t, saved, jc_lo);
     memcpy((uint8_t *)t + jc_hi, (uint8_t *)saved + jc_hi, sizeof *t - jc_hi);
     t->cur_block = NULL;        /* the child may have flushed the block it pointed to */
+    /* The child ran this thread: it may have died running (and a flusher may wait on it). */
+    rt_thread_leave(t);
+    t->interrupt = 1;
     memcpy(p->sigact, saved_act, sizeof p->sigact);
     pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     free(saved);
@@ -242,18 +252,37 @@ static int64_t do_clone(RtThread *t, const CloneReq *r)
         return -EINVAL;
     if (f & GUEST_CLONE_PIDFD)
         return -EINVAL;
-    if ((f & GUEST_CLONE_VM) && !(f & GUEST_CLONE_VFORK)) {
-        if (t->proc->log.mask)
-            rt_log_printf(t->proc, "ferry: clone(0x%llx): guest threads are not implemented "
-                          "yet\n", (unsigned long long)f);
-        return -ENOSYS;
-    }
-    if (f & (GUEST_CLONE_THREAD | GUEST_CLONE_SIGHAND))
-        return -ENOSYS;
-    if (f & ~(HOST_CLONE_FLAGS | GUEST_SIDE_FLAGS | GUEST_CLONE_VM))
+    if (f & ~(HOST_CLONE_FLAGS | GUEST_SIDE_FLAGS | GUEST_CLONE_VM | GUEST_CLONE_THREAD |
+              GUEST_CLONE_SIGHAND))
         return -EINVAL;
     if ((f & GUEST_CLONE_SETTLS) && r->tls >= RT_USER_TOP)
         return -EPERM;
+    if (f & GUEST_CLONE_THREAD) {
+        /* A thread (pthread_create: VM FS FILES SIGHAND THREAD SYSVSEM SETTLS PARENT_SETTID
+         * CHILD_CLEARTID, and musl's DETACHED). Namespaces cannot be new for a thread;
+         * CLONE_PTRACE, CLONE_UNTRACED, CLONE_IO, CLONE_PARENT and the exit signal change
+         * nothing for one. */
+        uint64_t ns = GUEST_CLONE_NEWNS | GUEST_CLONE_NEWCGROUP | GUEST_CLONE_NEWUTS |
+                      GUEST_CLONE_NEWIPC | GUEST_CLONE_NEWUSER | GUEST_CLONE_NEWPID |
+                      GUEST_CLONE_NEWNET;
+        if (f & ns)
+            return -EINVAL;
+        if (f & GUEST_CLONE_VFORK) {
+            if (t->proc->log.mask)
+                rt_log_printf(t->proc, "ferry: clone(0x%llx): CLONE_VFORK with CLONE_THREAD is "
+                              "not supported\n", (unsigned long long)f);
+            return -ENOSYS;
+        }
+        return rt_thread_clone(t, f, r->newsp, r->ptid, r->ctid, r->tls);
+    }
+    if ((f & GUEST_CLONE_VM) && !(f & GUEST_CLONE_VFORK)) {
+        /* A process sharing the memory (CLONE_VM without CLONE_THREAD): ferry's own state
+         * cannot be shared by two processes. */
+        if (t->proc->log.mask)
+            rt_log_printf(t->proc, "ferry: clone(0x%llx): CLONE_VM without CLONE_THREAD or "
+                          "CLONE_VFORK is not supported\n", (unsigned long long)f);
+        return -ENOSYS;
+    }
     if (f & GUEST_CLONE_VM) {
         /* The other host flags need their own address space, or mean nothing for a vfork. */
         uint64_t vfork_ok = GUEST_CLONE_VFORK | GUEST_CLONE_FS | GUEST_CLONE_FILES |

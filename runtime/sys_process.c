@@ -1,15 +1,17 @@
 /* sys_process.c — process and thread identity, limits and resources: exit, the get*id
- * family, setpgid/setsid, set_tid_address, set_robust_list, rseq, arch_prctl, uname, rlimits,
- * getrusage, sysinfo, getrandom, sched_getaffinity/sched_yield, futex. (New processes and
- * waiting for them: sys_clone.c; execve: sys_exec.c; prctl: sys_prctl.c.)
+ * family, setpgid/setsid, set_tid_address, set_robust_list, get_robust_list, rseq, arch_prctl,
+ * uname, rlimits, getrusage, sysinfo, getrandom, sched_getaffinity/sched_yield. (New processes
+ * and waiting for them: sys_clone.c; execve: sys_exec.c; prctl: sys_prctl.c; futex:
+ * sys_futex.c.)
  *
  * One guest process is one host process, so identities are the host's. The guest's FS and GS
  * bases live in X86State (arch_prctl), never in host registers. uname reports the host's
- * kernel with machine "x86_64". rseq is declined with -ENOSYS (glibc then runs without it);
- * futex passes the wait/wake operations through, which is all a single-threaded guest uses.
- * exit ends the process: there is one guest thread until threads exist.
+ * kernel with machine "x86_64". rseq is declined with -ENOSYS (glibc then runs without it).
+ * exit ends the calling thread (threads.c; the last one ends the process), exit_group the
+ * process. futex is sys_futex.c's.
  */
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -22,7 +24,7 @@
 
 int64_t rt_sys_exit(RtThread *t, const uint64_t *a)
 {
-    rt_exit(t->proc, rt_arg_int(a[0]) & 0xff);
+    rt_thread_exit(t, rt_arg_int(a[0]) & 0xff);    /* this thread (the last: the process) */
 }
 
 int64_t rt_sys_exit_group(RtThread *t, const uint64_t *a)
@@ -66,7 +68,7 @@ int64_t rt_sys_setsid(RtThread *t, const uint64_t *a)
 
 int64_t rt_sys_set_tid_address(RtThread *t, const uint64_t *a)
 {
-    t->clear_child_tid = a[0];      /* used when threads exit (later issue) */
+    t->clear_child_tid = a[0];      /* zeroed and woken when the thread exits (threads.c) */
     return t->tid;
 }
 
@@ -74,7 +76,35 @@ int64_t rt_sys_set_robust_list(RtThread *t, const uint64_t *a)
 {
     if (a[1] != 24)                 /* sizeof(struct robust_list_head) on x86-64 */
         return -EINVAL;
-    t->robust_list = a[0];
+    t->robust_list = a[0];          /* walked when the thread exits (threads.c) */
+    return 0;
+}
+
+int64_t rt_sys_get_robust_list(RtThread *t, const uint64_t *a)
+{
+    /* pid 0: this thread; else a thread of this process (ferry cannot read another
+     * process's guest state: -EPERM, as ptrace permission would be needed). */
+    int tid = rt_arg_int(a[0]);
+    RtProcess *p = t->proc;
+    uint64_t head = 0;
+    bool found = tid == 0 || tid == t->tid;
+    if (found) {
+        head = t->robust_list;
+    } else {
+        pthread_mutex_lock(&p->lock);
+        for (RtThread *th = p->threads; th; th = th->next)
+            if (th->tid == tid) {
+                head = th->robust_list;
+                found = true;
+            }
+        pthread_mutex_unlock(&p->lock);
+        if (!found)
+            return tid < 0 ? -ESRCH : kill(tid, 0) == 0 || errno == EPERM ? -EPERM : -ESRCH;
+    }
+    uint64_t len = 24;
+    if (rt_copy_to_guest(p, a[1], &head, sizeof head) < 0 ||
+        rt_copy_to_guest(p, a[2], &len, sizeof len) < 0)
+        return -EFAULT;
     return 0;
 }
 
@@ -190,41 +220,4 @@ int64_t rt_sys_sched_yield(RtThread *t, const uint64_t *a)
     (void)t;
     (void)a;
     return rt_sysret(sched_yield());
-}
-
-/* ---------------------------------------------------------------- futex */
-
-#define FUTEX_OP_WAIT        0
-#define FUTEX_OP_WAKE        1
-#define FUTEX_OP_WAIT_BITSET 9
-#define FUTEX_OP_WAKE_BITSET 10
-#define FUTEX_CMD_MASK       0x7f      /* without PRIVATE (128) and CLOCK_REALTIME (256) */
-
-int64_t rt_sys_futex(RtThread *t, const uint64_t *a)
-{
-    int op = rt_arg_int(a[1]);
-    if (!rt_guest_range_ok(t->proc, a[0], 4) || (a[0] & 3))
-        return (a[0] & 3) ? -EINVAL : -EFAULT;
-    switch (op & FUTEX_CMD_MASK) {
-    case FUTEX_OP_WAIT:
-    case FUTEX_OP_WAIT_BITSET: {
-        struct timespec ts, *tsp = NULL;
-        if (a[3]) {
-            int64_t g[2];
-            if (rt_copy_from_guest(t->proc, g, a[3], sizeof g) < 0)
-                return -EFAULT;
-            ts.tv_sec = g[0];
-            ts.tv_nsec = g[1];
-            tsp = &ts;
-        }
-        return rt_sysret(syscall(SYS_futex, (void *)(uintptr_t)a[0], op, (unsigned)a[2], tsp,
-                                 NULL, (unsigned)a[5]));
-    }
-    case FUTEX_OP_WAKE:
-    case FUTEX_OP_WAKE_BITSET:
-        return rt_sysret(syscall(SYS_futex, (void *)(uintptr_t)a[0], op, (unsigned)a[2], NULL,
-                                 NULL, (unsigned)a[5]));
-    default:
-        return -ENOSYS;
-    }
 }

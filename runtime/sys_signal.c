@@ -41,12 +41,10 @@ int64_t rt_sys_rt_sigaction(RtThread *t, const uint64_t *a)
         if (rt_copy_from_guest(p, &act, a[1], sizeof act) < 0)
             return -EFAULT;
     }
+    /* The dispositions are shared by every thread: read and written under p->lock. */
+    pthread_mutex_lock(&p->lock);
     RtSigAction *rec = &p->sigact[sig];
-    if (a[2]) {
-        GuestSigaction old = { rec->handler, rec->flags, rec->restorer, rec->mask };
-        if (rt_copy_to_guest(p, a[2], &old, sizeof old) < 0)
-            return -EFAULT;
-    }
+    GuestSigaction old = { rec->handler, rec->flags, rec->restorer, rec->mask };
     if (a[1]) {
         *rec = (RtSigAction){ act.handler, act.flags, act.restorer, act.mask & ~UNBLOCKABLE };
         /* Ignoring a signal discards its pending instances (the host drops its own when the
@@ -59,6 +57,9 @@ int64_t rt_sys_rt_sigaction(RtThread *t, const uint64_t *a)
                 __atomic_fetch_and(&th->sigpending, ~SIGBIT(sig), __ATOMIC_RELAXED);
         rt_signal_mirror_action(p, sig);
     }
+    pthread_mutex_unlock(&p->lock);
+    if (a[2] && rt_copy_to_guest(p, a[2], &old, sizeof old) < 0)
+        return -EFAULT;
     return 0;
 }
 
@@ -84,7 +85,7 @@ int64_t rt_sys_rt_sigprocmask(RtThread *t, const uint64_t *a)
         else
             return -EINVAL;
         rt_signal_sync_host_mask(t);
-        t->sig_check = 1;           /* a pending signal may have become deliverable */
+        t->interrupt = 1;           /* a pending signal may have become deliverable */
     }
     if (a[2] && rt_copy_to_guest(t->proc, a[2], &old, sizeof old) < 0)
         return -EFAULT;
@@ -153,7 +154,7 @@ int64_t rt_sys_rt_sigreturn(RtThread *t, const uint64_t *a)
     X86State *s = &t->state;
     t->restart_nr = -1;
     t->regs_replaced = true;
-    t->sig_check = 1;               /* the restored mask may unblock a pending signal */
+    t->interrupt = 1;               /* the restored mask may unblock a pending signal */
     if (rt_sigframe_pop(t) == 0)
         return (int64_t)s->gpr[X86_RAX];
     /* badframe: SIGSEGV, with the registers of the system call's return. */

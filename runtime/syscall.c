@@ -5,8 +5,9 @@
  * instruction, which the block's exit stored) and R11 the flags, except after rt_sigreturn,
  * which reloads every register from the signal frame. A call interrupted by a signal (-EINTR)
  * is noted for signal.c, which decides when delivering whether it runs again. -strace lines read
- * "PID name(args) = result" and go to the log (stderr or -D), flushed at once; calls that do
- * not return (exit, exit_group) are printed before they run, with "= ?".
+ * "TID name(args) = result" (the thread's id, the pid in the main thread) and go to the log
+ * (stderr or -D), flushed at once; calls that do not return (exit, exit_group) are printed
+ * before they run, with "= ?".
  */
 #include <stdio.h>
 #include <string.h>
@@ -44,7 +45,7 @@ static void strace_line(RtThread *t, const RtSyscallDesc *d, uint64_t nr, const 
     RtProcess *p = t->proc;
     char line[1024];
     rt_strace_format(p, line, sizeof line, d, nr, a, ret, returned);
-    fprintf(p->log.f, "%d %s\n", (int)getpid(), line);
+    fprintf(p->log.f, "%d %s\n", t->tid, line);    /* the thread's id: the pid in the main one */
     fflush(p->log.f);
 }
 
@@ -56,7 +57,7 @@ void rt_syscall(RtThread *t)
     const uint64_t a[6] = { st->gpr[X86_RDI], st->gpr[X86_RSI], st->gpr[X86_RDX],
                             st->gpr[X86_R10], st->gpr[X86_R8], st->gpr[X86_R9] };
     const RtSyscallDesc *d = rt_syscall_lookup(nr);
-    p->stats.syscalls++;
+    t->n_syscalls++;
     if (p->opt.strace && !returns(d))
         strace_line(t, d, nr, a, 0, false);
     int64_t ret = d ? d->fn(t, a) : -ENOSYS;
@@ -68,7 +69,7 @@ void rt_syscall(RtThread *t)
         st->gpr[X86_R11] = x86_get_eflags(st);
         if (ret == -EINTR) {
             t->restart_nr = (int64_t)nr;
-            t->sig_check = 1;
+            t->interrupt = 1;
         }
     }
     if (p->opt.strace)

@@ -16,6 +16,13 @@
  * blocks keep the backend's host pc -> guest instruction map (RtBlock.insn_map), which makes
  * a fault in their code precise (fault.c).
  *
+ * Threads: one lock (RtProcess.tb_lock) is held around the whole translation, from the check
+ * that no other thread has just translated the same pc to insert and chain: the frontend's
+ * scratch IR, the backend's code buffer, the block table and the pending-exit index are the
+ * process's. A first design, simple and safe; translations are rare next to running them
+ * (two threads missing at once wait for each other). A full cache is flushed with the lock
+ * released (threads.c: the others must be able to reach a safe point).
+ *
  * Each block records XXH64 of its guest bytes; rt_block_valid compares it with memory so a
  * table hit on code that changed since it was translated is retranslated (full
  * self-modifying-code support through write protection is a later issue).
@@ -214,8 +221,15 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
     return b;
 }
 
-RtBlock *rt_translate(RtProcess *p, uint64_t pc)
+RtBlock *rt_translate(RtThread *t, uint64_t pc)
 {
+    RtProcess *p = t->proc;
+    pthread_mutex_lock(&p->tb_lock);
+    RtBlock *found = rt_block_lookup(p, pc);
+    if (found) {                        /* another thread translated it meanwhile */
+        pthread_mutex_unlock(&p->tb_lock);
+        return found;
+    }
     uint64_t t0 = now_ns();
     FeOptions fo = p->fe_opt;
     if (fo.max_insns == 0)
@@ -242,13 +256,18 @@ RtBlock *rt_translate(RtProcess *p, uint64_t pc)
         }
         BackendBlockInfo info;
         memset(&info, 0, sizeof info);
-        int rc;
-        for (;;) {
-            rc = p->backend->compile(p->scratch, &p->cache.cb, &p->gi, &info);
-            if (rc != BE_ERR_FULL || flushed)
-                break;
-            rt_cache_flush(p);          /* full: empty the cache and try once more */
+        int rc = p->backend->compile(p->scratch, &p->cache.cb, &p->gi, &info);
+        if (rc == BE_ERR_FULL && !flushed) {
+            /* Full: empty the cache and translate once more. The flush waits for the other
+             * threads, which may need tb_lock to get to a safe point; meanwhile they may
+             * reuse the scratch IR, or translate pc themselves. */
+            pthread_mutex_unlock(&p->tb_lock);
+            rt_flush_exclusive(p, t);
+            pthread_mutex_lock(&p->tb_lock);
             flushed = true;
+            if ((b = rt_block_lookup(p, pc)) != NULL)
+                break;
+            continue;
         }
         if (rc == BE_OK) {
             rt_cache_sync(info.code, info.code_size);
@@ -269,5 +288,6 @@ RtBlock *rt_translate(RtProcess *p, uint64_t pc)
         break;
     }
     p->stats.translate_ns += now_ns() - t0;
+    pthread_mutex_unlock(&p->tb_lock);
     return b;
 }

@@ -13,7 +13,8 @@
  *            state and, separately, each operand a constant (the immediate/rematerialised paths),
  *            with the register allocator on and off;
  *   memory:  GET/PUT/LOAD/STORE of every type, unaligned, with a guest base and without;
- *   exits:   index/word encoding, indirect exits, patch_exit chaining two blocks and unpatching,
+ *   exits:   index/word encoding, indirect exits, interrupt checks, patch_exit chaining two
+ *            blocks and unpatching,
  *            the inline jump-cache probe;
  *   calls:   argument passing, state access, stack alignment, values live across the call;
  *   errors:  BE_ERR_FULL leaves cb->p unchanged, BE_ERR_TOO_BIG for too many exits/values;
@@ -1139,6 +1140,97 @@ void be_test_indirect_jump_cache(void **st)
     }
     ir_block_free(ba);
     ir_block_free(bb);
+}
+
+/* Interrupt checks (ir/backend.h): with IrGuestInfo.irq_offset set, a backward direct exit
+ * (target <= the block's pc) and an indirect exit's jump-cache hit leave to the runtime when
+ * the word is non-zero, even when chained; a forward exit stays chained. */
+void be_test_interrupt_check(void **st)
+{
+    (void)st;
+    enum { IRQ = 0x1f0, JC_BITS = 4, JC_OFF = STATE_SIZE };
+    IrGuestInfo gi = env.gi[1];
+    gi.irq_offset = IRQ;
+    gi.jc_offset = JC_OFF;
+    gi.jc_bits = JC_BITS;
+    /* A: a loop on itself, counting; halts past 1000. B: forward to C. C: syscall. D: an
+     * indirect jump to the pc in 0x20. */
+    IrBlock *ba = ir_block_new(0x9000), *bb = ir_block_new(0x9100), *bc = ir_block_new(0x9200);
+    IrBlock *bd = ir_block_new(0x9300);
+    IrBuilder b;
+    ir_builder_init(&b, ba);
+    IrRef cnt = ir_get(&b, IR_I64, 0x10);
+    ir_put(&b, 0x10, ir_op2(&b, IR_ADD, IR_I64, cnt, ir_const(&b, IR_I64, 1)));
+    ir_exit_if(&b, ir_cmp(&b, IR_GTU, cnt, ir_const(&b, IR_I64, 999)), 0x9f00,
+               IR_EXIT_WORD(IR_EXIT_HALT, 0, 0));
+    ir_exit(&b, IR_NONE, 0x9000, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    ir_builder_fini(&b);
+    ir_builder_init(&b, bb);
+    ir_put(&b, 0x18, ir_const(&b, IR_I64, 7));
+    ir_exit(&b, IR_NONE, 0x9200, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    ir_builder_fini(&b);
+    ir_builder_init(&b, bc);
+    ir_put(&b, 0x30, ir_const(&b, IR_I64, 0x55));
+    ir_exit(&b, IR_NONE, 0x9204, IR_EXIT_WORD(IR_EXIT_SYSCALL, 0, 0));
+    ir_builder_fini(&b);
+    ir_builder_init(&b, bd);
+    ir_exit(&b, ir_get(&b, IR_I64, 0x20), 0, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
+    ir_builder_fini(&b);
+    IrBlock *blks[4] = { ba, bb, bc, bd };
+    BackendBlockInfo info[4];
+    uint8_t *w[4];
+    for (int i = 0; i < 4; i++) {
+        verify_or_die(blks[i]);
+        assert_int_equal(H->be->compile(blks[i], &env.cb, &gi, &info[i]), BE_OK);
+        w[i] = env.cb.p - info[i].code_size;
+        check_disassembly(w[i], &info[i]);
+    }
+    be_patch(&env.cb, w[0] + info[0].exits[1].patch_offset, info[0].code);   /* A -> A */
+    be_patch(&env.cb, w[1] + info[1].exits[0].patch_offset, info[2].code);   /* B -> C */
+
+    static uint64_t mem[(STATE_SIZE + (BACKEND_JC_ENTRY_SIZE << JC_BITS)) / 8];
+    uint8_t *state = (uint8_t *)mem;
+    uint32_t irq = 1;
+    uint64_t counter, out;
+    for (int set = 0; set < 2; set++) {
+        memset(mem, 0, sizeof mem);
+        memcpy(state + IRQ, set ? &irq : &(uint32_t){ 0 }, 4);
+        uint64_t word = env.enter[1](state, info[0].code);
+        memcpy(&counter, state + 0x10, 8);
+        if (set) {      /* out at the first backward exit, pc stored */
+            assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0) | (1ull << 32));
+            assert_int_equal(state_pc(state), 0x9000);
+            assert_int_equal(counter, 1);
+        } else {
+            assert_int_equal(word & IR_EXIT_WORD_MASK, IR_EXIT_WORD(IR_EXIT_HALT, 0, 0));
+            assert_int_equal(counter, 1001);
+        }
+        /* forward: chained whatever the word says */
+        word = env.enter[1](state, info[1].code);
+        memcpy(&out, state + 0x30, 8);
+        assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_SYSCALL, 0, 0));
+        assert_int_equal(out, 0x55);
+        /* indirect: a jump-cache hit is taken only without the word */
+        const uint64_t target = 0x9200;
+        unsigned idx = (unsigned)((target ^ (target >> JC_BITS)) & ((1u << JC_BITS) - 1));
+        uint64_t *entry = mem + JC_OFF / 8 + idx * (BACKEND_JC_ENTRY_SIZE / 8);
+        entry[0] = target;
+        entry[1] = (uint64_t)(uintptr_t)info[2].code;
+        memcpy(state + 0x20, &target, 8);
+        memset(state + 0x30, 0, 8);
+        word = env.enter[1](state, info[3].code);
+        memcpy(&out, state + 0x30, 8);
+        if (set) {
+            assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
+            assert_int_equal(state_pc(state), target);
+            assert_int_equal(out, 0);
+        } else {
+            assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_SYSCALL, 0, 0));
+            assert_int_equal(out, 0x55);
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        ir_block_free(blks[i]);
 }
 
 /* ---------------------------------------------------------------- errors */

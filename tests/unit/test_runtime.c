@@ -28,6 +28,7 @@ static RtProcess *new_process(void)
 {
     RtProcess *p = calloc(1, sizeof *p);
     assert_non_null(p);
+    rt_process_init(p);
     rt_mem_init(p);
     rt_blocks_init(&p->blocks);
     p->log_fd = -1;
@@ -45,7 +46,6 @@ static void free_process(RtProcess *p)
     rt_blocks_clear(p);
     free(p->blocks.bucket);
     free(p->blocks.pending);
-    free(p->blocks.chained);
     rt_map_free(&p->map);
     rt_files_free(&p->files);
     free(p->auxv);
@@ -599,9 +599,10 @@ static uint64_t auxv_get(const uint64_t *auxv, uint64_t type, bool *found)
     return 0;
 }
 
-/* Signals: rt_blocks_kick unpatches every chained exit and empties the jump cache's code
- * pointers; rt_blocks_relink puts both back. */
-static void test_signal_kick(void **state)
+/* Signals: a signal taken for a thread (the host handler's rt_signal_host) is recorded
+ * pending with its siginfo and sets the thread's interrupt word, which generated code reads at
+ * backward exits; chained exits stay patched (nothing is unpatched under other threads). */
+static void test_signal_interrupt(void **state)
 {
     (void)state;
     static const Backend fake = { .name = "fake", .patch_exit = fake_patch };
@@ -610,45 +611,37 @@ static void test_signal_kick(void **state)
     p->backend = &fake;
     p->chain = true;
     p->cache.cb.exec_delta = 0;
+    p->sigact[SIGUSR1].handler = 0x1234;        /* a guest handler */
     RtThread *t = rt_thread_new(p);
-    RtBlock *a = rt_block_alloc(0x1000, 1), *b = rt_block_alloc(0x2000, 1);
+    RtBlock *a = rt_block_alloc(0x1000, 1);
     a->code = code;
     a->code_size = 100;
-    a->exits[0] = (RtExitSlot){ .direct = true, .patch_offset = 10, .target_pc = 0x2000,
+    a->exits[0] = (RtExitSlot){ .direct = true, .patch_offset = 10, .target_pc = 0x1000,
                                 .owner = a };
-    b->code = code + 200;
-    b->code_size = 50;
-    b->exits[0] = (RtExitSlot){ .direct = true, .patch_offset = 7, .target_pc = 0x1000,
-                                .owner = b };
     rt_block_insert(p, a);
     rt_block_chain(p, a);
-    rt_block_insert(p, b);
-    rt_block_chain(p, b);
     rt_jc_insert(t, a);
-    rt_jc_insert(t, b);
     n_patches = 0;
-
-    rt_blocks_kick(p, t);
-    assert_int_equal(n_patches, 2);
-    for (int i = 0; i < 2; i++)
-        assert_null(patches[i].target);                     /* back to the exit stubs */
-    assert_true(p->unchained && t->jc_disabled);
-    assert_null(t->jc[rt_jc_index(0x1000)].code);
-    assert_ptr_equal(rt_jc_lookup(t, 0x2000), b);           /* the runtime still finds it */
-    assert_true(a->exits[0].patched && b->exits[0].patched);
-    rt_blocks_kick(p, t);                                   /* a second signal: no more work */
-    assert_int_equal(n_patches, 2);
-
-    rt_blocks_relink(p, t);
-    assert_int_equal(n_patches, 4);
-    bool a_to_b = false, b_to_a = false;
-    for (int i = 2; i < 4; i++) {
-        a_to_b |= patches[i].site == code + 10 && patches[i].target == b->code;
-        b_to_a |= patches[i].site == code + 207 && patches[i].target == a->code;
-    }
-    assert_true(a_to_b && b_to_a);
-    assert_false(p->unchained || t->jc_disabled);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_signo = SIGUSR1;
+    si.si_code = SI_TKILL;
+    t->in_guest = RT_IN_CODE;
+    assert_int_equal(t->interrupt, 0);
+    rt_signal_host(p, t, SIGUSR1, &si, NULL);
+    assert_int_equal(t->interrupt, 1);
+    assert_true(t->sigpending & (1ull << (SIGUSR1 - 1)));
+    assert_int_equal(t->siginfo[SIGUSR1].signo, SIGUSR1);
+    assert_int_equal(n_patches, 0);                         /* nothing unpatched */
+    assert_ptr_equal(rt_jc_lookup(t, 0x1000), a);
     assert_ptr_equal(t->jc[rt_jc_index(0x1000)].code, a->code);
+    /* An ignored signal is not recorded. */
+    t->interrupt = 0;
+    p->sigact[SIGUSR2].handler = GUEST_SIG_IGN;
+    si.si_signo = SIGUSR2;
+    rt_signal_host(p, t, SIGUSR2, &si, NULL);
+    assert_int_equal(t->interrupt, 0);
+    assert_false(t->sigpending & (1ull << (SIGUSR2 - 1)));
     free_process(p);
 }
 
@@ -988,7 +981,7 @@ int main(void)
         cmocka_unit_test(test_jump_cache),
         cmocka_unit_test(test_block_table),
         cmocka_unit_test(test_chaining),
-        cmocka_unit_test(test_signal_kick),
+        cmocka_unit_test(test_signal_interrupt),
         cmocka_unit_test(test_sigframe),
         cmocka_unit_test(test_initial_stack),
         cmocka_unit_test(test_options_and_env),
