@@ -446,7 +446,7 @@ bool rt_signal_wait_begin(RtThread *t, uint64_t mask, uint64_t *host_mask)
 int64_t rt_signal_wait_end(RtThread *t, int64_t ret)
 {
     if (ret == -EINTR) {
-        t->sig_check = 1;           /* rt_signal_deliver restores the mask and the host's */
+        t->interrupt = 1;           /* rt_signal_deliver restores the mask and the host's */
         return ret;
     }
     t->sigmask = t->saved_sigmask;
