@@ -383,7 +383,7 @@ static uint64_t f32_arith(IrOp op, uint64_t a, uint64_t b)
     a &= 0xffffffffu;
     b &= 0xffffffffu;
     volatile float x = f32_of(a), y = f32_of(b);
-    float r;
+    volatile float r;      /* volatile: computed even when a NaN input decides the result */
     switch (op) {
     case IR_FADD: r = x + y; break;
     case IR_FSUB: r = x - y; break;
@@ -400,7 +400,7 @@ static uint64_t f32_arith(IrOp op, uint64_t a, uint64_t b)
 static uint64_t f64_arith(IrOp op, uint64_t a, uint64_t b)
 {
     volatile double x = f64_of(a), y = f64_of(b);
-    double r;
+    volatile double r;
     switch (op) {
     case IR_FADD: r = x + y; break;
     case IR_FSUB: r = x - y; break;
@@ -495,7 +495,7 @@ static uint64_t f_to_int(uint64_t bits, unsigned w, unsigned rc)
 static uint64_t f32_to_f64_bits(uint64_t a)
 {
     volatile float x = f32_of(a);
-    double d = x;
+    volatile double d = x;
     if (f32_is_nan(a)) {
         uint64_t sign = (a >> 31) & 1, frac = a & 0x7fffff;
         return (sign << 63) | (0x7ffull << 52) | (frac << 29) | F64_QUIET;
@@ -506,7 +506,7 @@ static uint64_t f32_to_f64_bits(uint64_t a)
 static uint64_t f64_to_f32_bits(uint64_t a)
 {
     volatile double x = f64_of(a);
-    float f = (float)x;
+    volatile float f = (float)x;
     if (f64_is_nan(a)) {
         uint64_t sign = a >> 63, frac = a & 0xfffffffffffffull;
         return (sign << 31) | (0xffull << 23) | (frac >> 29) | F32_QUIET;
@@ -558,12 +558,12 @@ static bool eval_float(IrOp op, IrType t, const IrValue *a_in, const IrType *at,
         if (t == IR_F32) {
             uint64_t x = a[0].lo & 0xffffffffu;
             volatile float f = f32_of(x);
-            float q = __builtin_sqrtf(f);       /* IE for an SNaN or a negative, DE, PE */
+            volatile float q = __builtin_sqrtf(f);       /* IE for an SNaN or a negative, DE, PE */
             r.lo = f32_is_nan(x) ? x | F32_QUIET : f32_is_nan(bits_of_f32(q)) ? F32_DEFAULT_NAN : bits_of_f32(q);
         } else {
             uint64_t x = a[0].lo;
             volatile double d = f64_of(x);
-            double q = __builtin_sqrt(d);
+            volatile double q = __builtin_sqrt(d);
             r.lo = f64_is_nan(x) ? x | F64_QUIET : f64_is_nan(bits_of_f64(q)) ? F64_DEFAULT_NAN : bits_of_f64(q);
         }
         break;
