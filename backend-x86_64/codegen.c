@@ -32,6 +32,7 @@
  */
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "codegen.h"
 
@@ -511,6 +512,128 @@ static void store_typed(CgCtx *c, IrRef v, X64Rm m)
     }
 }
 
+/* ---------------------------------------------------------------- KEEP */
+
+BackendKeep cg_keep_loc(const CgCtx *c, IrRef k)
+{
+    const IrInsn *in = &c->blk->insn[k];
+    IrRef v = in->arg[0];
+    const CgVal *cv = &c->val[v];
+    BackendKeep b = { (uint32_t)in->imm[0], (uint8_t)tsize(ty(c, v)), BACKEND_LOC_CONST, 0, 0 };
+    if (cv->is_const) {
+        b.value = (int64_t)const_val(c, v);
+    } else if (cv->reg >= 0) {
+        b.kind = cv->cls == CG_GPR ? BACKEND_LOC_GPR : BACKEND_LOC_VEC;
+        b.reg = (uint16_t)cv->reg;
+    } else {
+        b.kind = BACKEND_LOC_STACK;
+        b.value = X64_SLOT_DISP(cv->slot);
+    }
+    return b;
+}
+
+void cg_store_keep(CgCtx *c, const BackendKeep *k)
+{
+    X64Rm m = x64_m(X64_REG_STATE, (int32_t)k->off);
+    switch (k->kind) {
+    case BACKEND_LOC_CONST:
+        /* value in the low 8 bytes, zeros above (V128 constants), in pieces of 8/4/2/1 */
+        for (unsigned off = 0; off < k->size;) {
+            unsigned left = k->size - off, n = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+            uint64_t v = off == 0 ? (uint64_t)k->value : 0;
+            X64Rm d = x64_rm_off(m, (int32_t)off);
+            if (n == 8 && !x64_fits_i32((int64_t)v)) {
+                x64_mov_ri(&c->e, X64_RAX, v);
+                x64_mov_xr(&c->e, 8, d, X64_RAX);
+            } else {
+                x64_mov_xi(&c->e, n, d, (int32_t)(uint32_t)v);
+            }
+            off += n;
+        }
+        break;
+    case BACKEND_LOC_GPR:
+        x64_mov_xr(&c->e, k->size, m, k->reg);
+        break;
+    case BACKEND_LOC_VEC:
+        x64_sse_rx(&c->e, k->size == 4 ? X64_MOVD_FROMX : k->size == 8 ? X64_MOVQ_ST
+                                       : X64_MOVDQU_ST, k->reg, m);
+        break;
+    default:
+        copy_bytes(c, &m, x64_m(X64_RSP, (int32_t)k->value), k->size);
+        break;
+    }
+}
+
+/* Before instruction r: the KEEPs it observes are stored (CALL, EXIT, GET or partial PUT of
+ * their bytes: ir_keep_ranges), and a LOAD/STORE records the pending ones in the fault map.
+ * A KEEP's value that nothing else needs is freed after its store, so a CALL need not save
+ * it. */
+static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
+{
+    const IrInsn *in = &c->blk->insn[r];
+    for (unsigned i = 0; i < c->n_pending; i++) {
+        IrRef k = c->pending[i];
+        if (c->keep[k].end != r || !c->keep[k].store)
+            continue;
+        if (c->e.p > limit) {
+            fail(c, BE_ERR_FULL);
+            return;
+        }
+        BackendKeep b = cg_keep_loc(c, k);
+        cg_store_keep(c, &b);
+        IrRef v = c->blk->insn[k].arg[0];
+        if (c->val[v].last_use == r && in->arg[0] != v && in->arg[1] != v && in->arg[2] != v)
+            release(c, v);
+    }
+    if (in->op != IR_LOAD && in->op != IR_STORE)
+        return;
+    BackendBlockInfo *info = c->info;
+    BackendInsnMap *last = info->n_insns ? &info->insns[info->n_insns - 1] : NULL;
+    if (c->n_pending == 0 && (!last || last->n_keep == 0))
+        return;         /* the entry of the instruction (or of the access before) says it all */
+    if (info->n_keeps + c->n_pending > BACKEND_MAX_KEEPS || c->n_pending > UINT16_MAX) {
+        fail(c, BE_ERR_TOO_BIG);
+        return;
+    }
+    BackendKeep *list = &info->keeps[info->n_keeps];
+    for (unsigned i = 0; i < c->n_pending; i++)
+        list[i] = cg_keep_loc(c, c->pending[i]);
+    uint32_t first = info->n_keeps;
+    if (last && last->n_keep == c->n_pending &&
+        memcmp(&info->keeps[last->keep_first], list, c->n_pending * sizeof *list) == 0)
+        first = last->keep_first;           /* the same list as the entry before: share it */
+    else
+        info->n_keeps += c->n_pending;
+    uint32_t host = (uint32_t)(c->e.p - c->code_start);
+    if (!last || last->host_offset != host) {
+        if (info->n_insns >= BACKEND_MAX_INSN_MAP) {
+            fail(c, BE_ERR_TOO_BIG);
+            return;
+        }
+        last = &info->insns[info->n_insns++];
+    }
+    *last = (BackendInsnMap){ host, c->guest_off, (uint16_t)first, (uint16_t)c->n_pending };
+}
+
+/* After instruction r: the KEEPs whose range ends at r close, values kept alive only for
+ * r's fault point or exit are freed (only now, so r's result cannot take their register
+ * while r may still fault), and a KEEP with a range opens. */
+static void keep_after(CgCtx *c, IrRef r)
+{
+    for (unsigned i = 0; i < c->n_pending;) {
+        IrRef k = c->pending[i];
+        IrRef v = c->blk->insn[k].arg[0];
+        if (c->val[v].last_use == r)
+            release(c, v);
+        if (c->keep[k].end == r)
+            c->pending[i] = c->pending[--c->n_pending];
+        else
+            i++;
+    }
+    if (c->blk->insn[r].op == IR_KEEP && c->keep[r].last_obs != 0)
+        c->pending[c->n_pending++] = r;
+}
+
 /* ---------------------------------------------------------------- markers, constants, state */
 
 static void cg_NOP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
@@ -521,13 +644,18 @@ static void cg_NOP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
 static void cg_INSN_START(CgCtx *c, const IrInsn *in)
 {
     BackendBlockInfo *info = c->info;
+    c->guest_off = (uint32_t)((uint64_t)in->imm[0] - c->blk->guest_pc);
     if (info->n_insns >= BACKEND_MAX_INSN_MAP) {
-        info->n_insns = BACKEND_MAX_INSN_MAP + 1;   /* too many: x64_compile drops the map */
+        fail(c, BE_ERR_TOO_BIG);
         return;
     }
     info->insns[info->n_insns++] = (BackendInsnMap){
-        (uint32_t)(c->e.p - c->code_start), (uint32_t)((uint64_t)in->imm[0] - c->blk->guest_pc) };
+        (uint32_t)(c->e.p - c->code_start), c->guest_off, 0, 0 };
 }
+
+/* KEEP emits nothing where it stands: the driver (keep_before, keep_after) stores it where
+ * its range says and records it at the fault points in between. */
+static void cg_KEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
 
 /* GPR and XMM constants are rematerialised at each use (is_const, set by the liveness pass);
  * memory-class ones (F80, V256) are written to their slot: low 8 bytes = imm0, rest 0. */
@@ -1478,7 +1606,7 @@ static bool removable(const IrInsn *in)
 static bool emits_code(const CgCtx *c, IrRef r)
 {
     const IrInsn *in = &c->blk->insn[r];
-    if (in->op == IR_NOP || in->op == IR_INSN_START || c->val[r].is_const)
+    if (in->op == IR_NOP || in->op == IR_INSN_START || in->op == IR_KEEP || c->val[r].is_const)
         return false;
     return !removable(in) || c->val[r].last_use != 0;
 }
@@ -1507,6 +1635,17 @@ static void liveness(CgCtx *c)
         bool needed = !removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;
+        if (in->op == IR_KEEP) {
+            /* read at its range's last fault point, exit or store, if any */
+            uint32_t obs = c->keep[r].last_obs;
+            CgVal *a = &c->val[in->arg[0]];
+            if (obs != 0) {
+                if (a->last_use < obs)
+                    a->last_use = obs;
+                a->n_uses++;
+            }
+            continue;
+        }
         IrRef base;
         int32_t disp;
         bool folded = addr_fold(c, in, &base, &disp);
@@ -1542,8 +1681,15 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
 {
     const IrBlock *blk = c->blk;
     c->val = calloc(blk->n, sizeof *c->val);
-    if (!c->val)
+    c->keep = calloc(blk->n, sizeof *c->keep);
+    c->pending = calloc(blk->n, sizeof *c->pending);
+    if (!c->val || !c->keep || !c->pending) {
+        free(c->val);
+        free(c->keep);
+        free(c->pending);
         return BE_ERR_TOO_BIG;
+    }
+    ir_keep_ranges(blk, c->keep);
     liveness(c);
     const uint8_t *limit = cb->end - CODEBUF_RED_ZONE;
     for (IrRef r = 1; r < blk->n && c->err == BE_OK; r++) {
@@ -1552,16 +1698,32 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
             c->err = BE_ERR_FULL;
             break;
         }
-        if (removable(in) && c->val[r].last_use == 0)
-            continue;
         c->cur = r;
-        const uint8_t *before = c->e.p;
-        cg_table[in->op](c, in);
-        cg_release_args(c);
-        assert(c->e.p - before <= CODEBUF_RED_ZONE);
-        (void)before;
+        /* even around an instruction that emits nothing (an unused GET still ends the
+         * ranges of the KEEPs it overlaps: they must be in the state from here on) */
+        keep_before(c, r, limit);
+        if (c->e.p > limit) {
+            fail(c, BE_ERR_FULL);
+            break;
+        }
+        if (!removable(in) || c->val[r].last_use != 0) {
+            const uint8_t *before = c->e.p;
+            cg_table[in->op](c, in);
+            cg_release_args(c);
+            assert(c->e.p - before <= CODEBUF_RED_ZONE);
+            (void)before;
+        }
+        keep_after(c, r);
     }
+    if (c->err == BE_OK)
+        x64_emit_stubs(c, limit);
     free(c->val);
+    free(c->keep);
+    free(c->pending);
+    free(c->stub_keeps);
     c->val = NULL;
+    c->keep = NULL;
+    c->pending = NULL;
+    c->stub_keeps = NULL;
     return c->err;
 }

@@ -39,7 +39,7 @@ typedef struct FeCtx {
     FeFlags cc_start;       /* the producer as this instruction began: what X86State must hold
                                if one of its loads or stores faults (fe_flags_before_access) */
     uint32_t insn_ir;       /* index of this instruction's INSN_START in the IR */
-    bool cc_start_done;     /* a fault in this instruction finds cc_start (stored or fixed) */
+    bool cc_start_done;     /* a fault in this instruction finds cc_start stored */
     bool block_end;         /* set by translators that leave the block (branches, traps, ...) */
     FeFetchFn fetch;        /* the block's code fetcher, for looking at successors */
     void *fetch_opaque;

@@ -13,8 +13,8 @@
  *     interpret.
  *   - BE_ERR_UNSUPPORTED: interpret the block.
  * Interpreted blocks keep their IR (the scratch block is handed over and replaced). Compiled
- * blocks keep the backend's host pc -> guest instruction map (RtBlock.insn_map), which makes
- * a fault in their code precise (fault.c).
+ * blocks keep the backend's host pc -> guest instruction map (RtBlock.insn_map) and its keeps,
+ * which make a fault in their code precise (fault.c).
  *
  * Each block records XXH64 of its guest bytes; rt_block_valid compares it with memory so a
  * table hit on code that changed since it was translated is retranslated (full
@@ -186,16 +186,18 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
             b->insn_map = malloc(info->n_insns * sizeof *b->insn_map);
             if (!b->insn_map)
                 abort();
-            for (uint32_t i = 0; i < info->n_insns; i++)
-                b->insn_map[i] = (RtInsnMap){ info->insns[i].host_offset,
-                                              info->insns[i].guest_offset };
+            for (uint32_t i = 0; i < info->n_insns; i++) {
+                const BackendInsnMap *m = &info->insns[i];
+                b->insn_map[i] = (RtInsnMap){ m->host_offset, m->guest_offset, m->keep_first,
+                                              m->n_keep };
+            }
             b->n_insn_map = info->n_insns;
-            if (ir->n_fix) {
-                b->fix = malloc(ir->n_fix * sizeof *b->fix);
-                if (!b->fix)
+            if (info->n_keeps) {
+                b->keeps = malloc(info->n_keeps * sizeof *b->keeps);
+                if (!b->keeps)
                     abort();
-                memcpy(b->fix, ir->fix, ir->n_fix * sizeof *b->fix);
-                b->n_fix = ir->n_fix;
+                memcpy(b->keeps, info->keeps, info->n_keeps * sizeof *b->keeps);
+                b->n_keeps = info->n_keeps;
             }
         }
         p->stats.code_bytes += info->code_size;

@@ -1,0 +1,148 @@
+/* ir_keep.c — KEEP for backends and the fault handler: where each KEEP's range ends
+ * (ir_keep_ranges) and how a fault point's keeps are written into the state from a signal
+ * context (ir_keep_apply).
+ *
+ * Contract (ir.h "Precise faults", ir/backend.h): ir_keep_ranges is one forward scan over the
+ * block with the list of KEEPs whose range is still open; it allocates that list (aborting on
+ * failure, like the rest of ir/). ir_keep_apply runs in a signal handler: no allocation, no
+ * locks, only reads of the context and the interrupted code's stack.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "ir/backend.h"
+#include "ir/ir_internal.h"
+
+/* ---------------------------------------------------------------- ranges */
+
+static void keep_bytes(const IrBlock *blk, IrRef k, uint64_t *off, uint64_t *size)
+{
+    const IrInsn *in = &blk->insn[k];
+    *off = (uint64_t)in->imm[0];
+    *size = ir_type_size((IrType)blk->insn[in->arg[0]].type);
+}
+
+void ir_keep_ranges(const IrBlock *blk, IrKeepRange *out)
+{
+    IrRef *open = malloc((blk->n ? blk->n : 1) * sizeof *open);
+    if (!open) {
+        fputs("ferry: out of memory in ir/\n", stderr);
+        abort();
+    }
+    unsigned n = 0;
+    for (IrRef r = 1; r < blk->n; r++) {
+        const IrInsn *in = &blk->insn[r];
+        IrOp op = (IrOp)in->op;
+        bool fault_or_exit = op == IR_LOAD || op == IR_STORE || op == IR_EXIT_IF;
+        bool all = op == IR_CALL || op == IR_EXIT;  /* observe the whole state */
+        bool writes = op == IR_PUT || op == IR_KEEP;
+        uint64_t off = 0, size = 0;
+        if (writes)
+            keep_bytes(blk, r, &off, &size);
+        else if (op == IR_GET)
+            off = (uint64_t)in->imm[0], size = ir_type_size((IrType)in->type);
+        for (unsigned i = 0; i < n;) {
+            IrKeepRange *k = &out[open[i]];
+            uint64_t ko, ks;
+            keep_bytes(blk, open[i], &ko, &ks);
+            bool overlap = size && off < ko + ks && ko < off + size;
+            bool covered = writes && off <= ko && off + size >= ko + ks;
+            if (fault_or_exit)
+                k->last_obs = r;
+            if (!all && !overlap) {
+                i++;
+                continue;
+            }
+            k->end = r;
+            k->store = !covered;
+            if (k->store)
+                k->last_obs = r;
+            open[i] = open[--n];
+        }
+        if (op == IR_KEEP) {
+            out[r] = (IrKeepRange){ blk->n, 0, false };
+            open[n++] = r;
+        }
+    }
+    free(open);     /* a verified block ends with EXIT, which closed every range */
+}
+
+/* ---------------------------------------------------------------- fault handler */
+
+#if defined(__x86_64__)
+/* gregs[] index of each GPR in encoding order (rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8..). */
+static const int x64_greg[16] = {
+    REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+    REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+};
+#elif defined(__aarch64__)
+/* The FPSIMD record among the signal frame's __reserved records (its vregs), or NULL. */
+static const uint8_t *a64_vregs(const ucontext_t *uc)
+{
+    const uint8_t *rec = (const uint8_t *)uc->uc_mcontext.__reserved;
+    const uint8_t *end = rec + sizeof uc->uc_mcontext.__reserved;
+    while (rec + 8 <= end) {
+        uint32_t magic, size;
+        memcpy(&magic, rec, 4);
+        memcpy(&size, rec + 4, 4);
+        if (magic == 0 || size < 8 || size > (size_t)(end - rec))
+            return NULL;
+        if (magic == 0x46508001u && size >= 16 + 32 * 16)   /* FPSIMD_MAGIC */
+            return rec + 16;        /* after the header, fpsr and fpcr */
+        rec += size;
+    }
+    return NULL;
+}
+#endif
+
+void ir_keep_apply(const BackendKeep *keeps, uint32_t n, const void *ucontext, void *state)
+{
+    const ucontext_t *uc = ucontext;
+    uint8_t *st = state;
+    for (uint32_t i = 0; i < n; i++) {
+        const BackendKeep *k = &keeps[i];
+        uint8_t buf[32] = { 0 };
+        unsigned size = k->size <= sizeof buf ? k->size : sizeof buf;
+        const void *src = buf;
+        switch (k->kind) {
+        case BACKEND_LOC_CONST:
+            memcpy(buf, &k->value, 8);
+            break;
+#if defined(__x86_64__)
+        case BACKEND_LOC_GPR:
+            if (k->reg >= 16 || size > 8)
+                continue;
+            src = &uc->uc_mcontext.gregs[x64_greg[k->reg]];
+            break;
+        case BACKEND_LOC_VEC:
+            if (k->reg >= 16 || size > 16 || !uc->uc_mcontext.fpregs)
+                continue;
+            src = &uc->uc_mcontext.fpregs->_xmm[k->reg];
+            break;
+        case BACKEND_LOC_STACK:
+            src = (const uint8_t *)(uintptr_t)uc->uc_mcontext.gregs[REG_RSP] + k->value;
+            break;
+#elif defined(__aarch64__)
+        case BACKEND_LOC_GPR:
+            if (k->reg >= 31 || size > 8)
+                continue;
+            src = &uc->uc_mcontext.regs[k->reg];
+            break;
+        case BACKEND_LOC_VEC: {
+            const uint8_t *v = a64_vregs(uc);
+            if (!v || k->reg >= 32 || size > 16)
+                continue;
+            src = v + 16 * k->reg;
+            break;
+        }
+        case BACKEND_LOC_STACK:
+            src = (const uint8_t *)(uintptr_t)uc->uc_mcontext.sp + k->value;
+            break;
+#endif
+        default:
+            continue;       /* a host without a backend has no fault map */
+        }
+        memcpy(st + k->off, src, size);
+    }
+}
