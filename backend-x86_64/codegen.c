@@ -514,21 +514,33 @@ static void store_typed(CgCtx *c, IrRef v, X64Rm m)
 
 /* ---------------------------------------------------------------- KEEP */
 
+/* The value a KEEP holds alive: its operand, or the x of its x + k (keep_base). */
+static IrRef keep_value(const CgCtx *c, IrRef k)
+{
+    return c->keep_base[k] ? c->keep_base[k] : c->blk->insn[k].arg[0];
+}
+
 BackendKeep cg_keep_loc(const CgCtx *c, IrRef k)
 {
     const IrInsn *in = &c->blk->insn[k];
-    IrRef v = in->arg[0];
+    IrRef v = keep_value(c, k);
     const CgVal *cv = &c->val[v];
-    BackendKeep b = { (uint32_t)in->imm[0], (uint8_t)tsize(ty(c, v)), BACKEND_LOC_CONST, 0, 0 };
+    BackendKeep b = { (uint32_t)in->imm[0], (uint8_t)tsize(ty(c, in->arg[0])), BACKEND_LOC_CONST,
+                      0, 0 };
     if (cv->is_const) {
         b.value = (int64_t)const_val(c, v);
-    } else if (cv->reg >= 0) {
+        return b;
+    }
+    if (cv->reg >= 0) {
         b.kind = cv->cls == CG_GPR ? BACKEND_LOC_GPR : BACKEND_LOC_VEC;
         b.reg = (uint16_t)cv->reg;
     } else {
+        _Static_assert(X64_SLOT_DISP(X64_FRAME_SLOTS) <= UINT16_MAX, "slot offsets fit BackendKeep.reg");
         b.kind = BACKEND_LOC_STACK;
-        b.value = X64_SLOT_DISP(cv->slot);
+        b.reg = (uint16_t)X64_SLOT_DISP(cv->slot);
     }
+    if (c->keep_base[k])    /* x + k: the constant of the ADD */
+        b.value = c->blk->insn[c->blk->insn[in->arg[0]].arg[1]].imm[0];
     return b;
 }
 
@@ -552,14 +564,36 @@ void cg_store_keep(CgCtx *c, const BackendKeep *k)
         }
         break;
     case BACKEND_LOC_GPR:
-        x64_mov_xr(&c->e, k->size, m, k->reg);
+        if (k->value == 0) {
+            x64_mov_xr(&c->e, k->size, m, k->reg);
+            break;
+        }
+        /* reg + addend, with LEA: the flags may be a fused compare's */
+        if (x64_fits_i32(k->value)) {
+            x64_lea_rm(&c->e, 8, X64_RAX, x64_m(k->reg, (int32_t)k->value));
+        } else {
+            x64_mov_ri(&c->e, X64_RCX, (uint64_t)k->value);
+            x64_lea_rm(&c->e, 8, X64_RAX, x64_mx(k->reg, X64_RCX, 0, 0));
+        }
+        x64_mov_xr(&c->e, k->size, m, X64_RAX);
         break;
     case BACKEND_LOC_VEC:
         x64_sse_rx(&c->e, k->size == 4 ? X64_MOVD_FROMX : k->size == 8 ? X64_MOVQ_ST
                                        : X64_MOVDQU_ST, k->reg, m);
         break;
     default:
-        copy_bytes(c, &m, x64_m(X64_RSP, (int32_t)k->value), k->size);
+        if (k->value == 0) {
+            copy_bytes(c, &m, x64_m(X64_RSP, k->reg), k->size);
+            break;
+        }
+        x64_mov_rx(&c->e, 8, X64_RAX, x64_m(X64_RSP, k->reg));
+        if (x64_fits_i32(k->value)) {
+            x64_lea_rm(&c->e, 8, X64_RAX, x64_m(X64_RAX, (int32_t)k->value));
+        } else {
+            x64_mov_ri(&c->e, X64_RCX, (uint64_t)k->value);
+            x64_lea_rm(&c->e, 8, X64_RAX, x64_mx(X64_RAX, X64_RCX, 0, 0));
+        }
+        x64_mov_xr(&c->e, k->size, m, X64_RAX);
         break;
     }
 }
@@ -581,7 +615,7 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
         }
         BackendKeep b = cg_keep_loc(c, k);
         cg_store_keep(c, &b);
-        IrRef v = c->blk->insn[k].arg[0];
+        IrRef v = keep_value(c, k);
         if (c->val[v].last_use == r && in->arg[0] != v && in->arg[1] != v && in->arg[2] != v)
             release(c, v);
     }
@@ -622,7 +656,7 @@ static void keep_after(CgCtx *c, IrRef r)
 {
     for (unsigned i = 0; i < c->n_pending;) {
         IrRef k = c->pending[i];
-        IrRef v = c->blk->insn[k].arg[0];
+        IrRef v = keep_value(c, k);
         if (c->val[v].last_use == r)
             release(c, v);
         if (c->keep[k].end == r)
@@ -1636,14 +1670,23 @@ static void liveness(CgCtx *c)
         if (!needed || in->op == IR_NOP)
             continue;
         if (in->op == IR_KEEP) {
-            /* read at its range's last fault point, exit or store, if any */
+            /* read at its range's last fault point, exit or store, if any. A KEEP of x + k
+             * that nothing after it reads keeps x instead, and its location says "+ k":
+             * the ADD need not be computed (x86: a pop loads [rsp + k] directly). */
             uint32_t obs = c->keep[r].last_obs;
-            CgVal *a = &c->val[in->arg[0]];
-            if (obs != 0) {
-                if (a->last_use < obs)
-                    a->last_use = obs;
-                a->n_uses++;
+            if (obs == 0)
+                continue;
+            IrRef v = in->arg[0];
+            const IrInsn *d = &blk->insn[v];
+            if (d->op == IR_ADD && d->type == IR_I64 && c->val[v].last_use == 0 &&
+                blk->insn[d->arg[1]].op == IR_CONST && blk->insn[d->arg[0]].op != IR_CONST) {
+                c->keep_base[r] = d->arg[0];
+                v = d->arg[0];
             }
+            CgVal *a = &c->val[v];
+            if (a->last_use < obs)
+                a->last_use = obs;
+            a->n_uses++;
             continue;
         }
         IrRef base;
@@ -1682,10 +1725,12 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
     const IrBlock *blk = c->blk;
     c->val = calloc(blk->n, sizeof *c->val);
     c->keep = calloc(blk->n, sizeof *c->keep);
+    c->keep_base = calloc(blk->n, sizeof *c->keep_base);
     c->pending = calloc(blk->n, sizeof *c->pending);
-    if (!c->val || !c->keep || !c->pending) {
+    if (!c->val || !c->keep || !c->keep_base || !c->pending) {
         free(c->val);
         free(c->keep);
+        free(c->keep_base);
         free(c->pending);
         return BE_ERR_TOO_BIG;
     }
@@ -1719,10 +1764,12 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
         x64_emit_stubs(c, limit);
     free(c->val);
     free(c->keep);
+    free(c->keep_base);
     free(c->pending);
     free(c->stub_keeps);
     c->val = NULL;
     c->keep = NULL;
+    c->keep_base = NULL;
     c->pending = NULL;
     c->stub_keeps = NULL;
     return c->err;

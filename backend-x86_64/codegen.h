@@ -88,6 +88,8 @@ typedef struct CgCtx {
     uint64_t slot_used[X64_FRAME_SLOTS / 64]; /* bitmap of spill slots in use */
     /* KEEPs (ir.h, "Precise faults") */
     IrKeepRange *keep;          /* per instruction: each KEEP's range (ir_keep_ranges) */
+    IrRef *keep_base;           /* per KEEP of x + k that nothing else needed: x (its value
+                                   is then x's location plus k, and the ADD may go), or 0 */
     IrRef *pending;             /* KEEPs whose range is open and whose value is still needed */
     unsigned n_pending;
     uint32_t guest_off;         /* guest offset of the current guest instruction */
@@ -132,7 +134,7 @@ void cg_release_args(CgCtx *c);
 /* Where the value of pending KEEP k is now (register, slot or constant). */
 BackendKeep cg_keep_loc(const CgCtx *c, IrRef k);
 /* Store a KEEP's value from where it was into the state (a stub or before an observer). Uses
- * rax and xmm0; keeps the host flags. */
+ * rax, rcx and xmm0; keeps the host flags. */
 void cg_store_keep(CgCtx *c, const BackendKeep *k);
 /* Make the host flags hold the I8 condition v (not a constant); returns the condition code
  * that is true when v != 0 (NE after a TEST, or the fused CMP's own condition). Emits only

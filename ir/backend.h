@@ -80,17 +80,19 @@ typedef struct BackendExit {
 /* Where a KEEP's value is at a fault point (ir.h, "Precise faults"): the fault handler copies
  * `size` bytes of it into the state at `off`. Registers are numbered as the host's encodings
  * number them (x86_64: rax=0 .. r15=15 and xmm0-15; aarch64: x0-x30 and v0-v31); a value is
- * in the low bytes of its register. A stack location is `value` bytes above the stack pointer
+ * in the low bytes of its register. A stack location is `reg` bytes above the stack pointer
  * of the generated code (rsp / sp in the signal context). A constant is `value` in the low 8
- * bytes, zeros above. */
+ * bytes, zeros above. For a GPR or stack location a non-zero `value` is an addend: the field
+ * gets the low `size` (<= 8) bytes of the 64-bit integer there plus `value` (a KEEP of
+ * x + k whose sum the code never needed: a pop's rsp while the load reads [rsp + k]). */
 enum { BACKEND_LOC_CONST, BACKEND_LOC_GPR, BACKEND_LOC_VEC, BACKEND_LOC_STACK };
 
 typedef struct BackendKeep {
     uint32_t off;           /* guest state offset of the field */
     uint8_t size;           /* bytes (the KEEP's value type's size: 1 .. 32) */
     uint8_t kind;           /* BACKEND_LOC_* */
-    uint16_t reg;           /* GPR or vector register number */
-    int64_t value;          /* the constant, or the stack offset */
+    uint16_t reg;           /* GPR or vector register number, or the stack offset */
+    int64_t value;          /* the constant, or the addend */
 } BackendKeep;
 
 /* Where one guest instruction's host code begins, or a fault point inside it. */

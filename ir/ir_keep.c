@@ -100,11 +100,18 @@ void ir_keep_apply(const BackendKeep *keeps, uint32_t n, const void *ucontext, v
 {
     const ucontext_t *uc = ucontext;
     uint8_t *st = state;
+    (void)uc;               /* unused on a host without a backend */
     for (uint32_t i = 0; i < n; i++) {
         const BackendKeep *k = &keeps[i];
         uint8_t buf[32] = { 0 };
         unsigned size = k->size <= sizeof buf ? k->size : sizeof buf;
         const void *src = buf;
+        const uint8_t *sp = NULL;
+#if defined(__x86_64__)
+        sp = (const uint8_t *)(uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+        sp = (const uint8_t *)(uintptr_t)uc->uc_mcontext.sp;
+#endif
         switch (k->kind) {
         case BACKEND_LOC_CONST:
             memcpy(buf, &k->value, 8);
@@ -120,9 +127,6 @@ void ir_keep_apply(const BackendKeep *keeps, uint32_t n, const void *ucontext, v
                 continue;
             src = &uc->uc_mcontext.fpregs->_xmm[k->reg];
             break;
-        case BACKEND_LOC_STACK:
-            src = (const uint8_t *)(uintptr_t)uc->uc_mcontext.gregs[REG_RSP] + k->value;
-            break;
 #elif defined(__aarch64__)
         case BACKEND_LOC_GPR:
             if (k->reg >= 31 || size > 8)
@@ -136,12 +140,21 @@ void ir_keep_apply(const BackendKeep *keeps, uint32_t n, const void *ucontext, v
             src = v + 16 * k->reg;
             break;
         }
-        case BACKEND_LOC_STACK:
-            src = (const uint8_t *)(uintptr_t)uc->uc_mcontext.sp + k->value;
-            break;
 #endif
+        case BACKEND_LOC_STACK:
+            if (!sp)
+                continue;   /* a host without a backend has no fault map */
+            src = sp + k->reg;
+            break;
         default:
-            continue;       /* a host without a backend has no fault map */
+            continue;
+        }
+        if (k->kind != BACKEND_LOC_CONST && k->value != 0 && size <= 8) {
+            uint64_t x;     /* an integer plus an addend */
+            memcpy(&x, src, 8);
+            x += (uint64_t)k->value;
+            memcpy(buf, &x, 8);
+            src = buf;
         }
         memcpy(st + k->off, src, size);
     }

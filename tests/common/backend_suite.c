@@ -1489,6 +1489,7 @@ static struct {
 } flt;
 static uint8_t *bad_page;           /* a PROT_NONE page: every access to it faults */
 static unsigned long keep_kinds[4]; /* keeps applied, per BACKEND_LOC_* */
+static unsigned long keep_addends;  /* keeps applied as a register or slot plus a constant */
 
 static uintptr_t uc_pc(const void *ucv)
 {
@@ -1521,8 +1522,11 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv)
                 const BackendInsnMap *m = &info->insns[i];
                 if (m->host_offset > off)
                     continue;
-                for (unsigned k = 0; k < m->n_keep; k++)
-                    keep_kinds[info->keeps[m->keep_first + k].kind & 3]++;
+                for (unsigned k = 0; k < m->n_keep; k++) {
+                    const BackendKeep *kp = &info->keeps[m->keep_first + k];
+                    keep_kinds[kp->kind & 3]++;
+                    keep_addends += kp->kind != BACKEND_LOC_CONST && kp->value != 0;
+                }
                 ir_keep_apply(info->keeps + m->keep_first, m->n_keep, ucv, flt.state);
                 flt.guest_off = (int)m->guest_offset;
                 break;
@@ -1601,6 +1605,7 @@ void be_test_keeps(void **st)
     sigaction(SIGSEGV, &sa, &old_segv);
     sigaction(SIGBUS, &sa, &old_bus);
     memset(keep_kinds, 0, sizeof keep_kinds);
+    keep_addends = 0;
     unsigned n = 1500, faults = 0, keeps = 0;
     const char *env_n = getenv("FERRY_BE_FUZZ_N");
     if (env_n && atoi(env_n) > 0)
@@ -1649,7 +1654,13 @@ void be_test_keeps(void **st)
                     static const IrType any[] = { IR_I8, IR_I16, IR_I32, IR_I64, IR_F64,
                                                   IR_V128 };
                     unsigned j = rn(8);
-                    ir_put(&g.b, f[j].off, pick(&g, rn(4) ? f[j].t : any[rn(6)]));
+                    IrRef v = pick(&g, rn(4) ? f[j].t : any[rn(6)]);
+                    if (f[j].t == IR_I64 && rn(2)) {    /* rsp + k, as pops and pushes do */
+                        uint64_t k = rn(2) ? (uint64_t)(int64_t)(int8_t)rnd() : rnd();
+                        v = ir_op2(&g.b, IR_ADD, IR_I64, pick(&g, IR_I64),
+                                   ir_const(&g.b, IR_I64, k));
+                    }
+                    ir_put(&g.b, f[j].off, v);
                 }
             }
             ir_exit(&g.b, IR_NONE, 0x20000, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
@@ -1681,12 +1692,13 @@ void be_test_keeps(void **st)
     sigaction(SIGBUS, &old_bus, NULL);
     munmap(bad_page, 4096);
     fprintf(stderr, "# keeps: %u KEEPs, %u faults; applied: %lu constants, %lu registers, "
-            "%lu vector registers, %lu slots\n", keeps, faults, keep_kinds[BACKEND_LOC_CONST],
-            keep_kinds[BACKEND_LOC_GPR], keep_kinds[BACKEND_LOC_VEC],
-            keep_kinds[BACKEND_LOC_STACK]);
+            "%lu vector registers, %lu slots (%lu of them plus a constant)\n", keeps, faults,
+            keep_kinds[BACKEND_LOC_CONST], keep_kinds[BACKEND_LOC_GPR],
+            keep_kinds[BACKEND_LOC_VEC], keep_kinds[BACKEND_LOC_STACK], keep_addends);
     assert_true(faults > n / 2);
     for (unsigned k = 0; k < 4; k++)
         assert_true(keep_kinds[k] > 0);
+    assert_true(keep_addends > 0);
 }
 
 void be_test_random_blocks(void **st)
