@@ -30,6 +30,15 @@
  * to integer conversions, which saturate on A64, give the minimum signed value whenever the
  * (rounded) input is not below 2^(w-1) or is NaN (x86's "integer indefinite").
  *
+ * KEEPs (ir.h, "Precise faults") emit nothing where they stand. ir_keep_ranges says where each
+ * one's range ends; liveness makes its value live to the range's last LOAD/STORE/EXIT_IF (or
+ * to its store), and the driver keeps the list of pending ones: before an instruction that
+ * observes the state it stores them (keep_before: CALL, EXIT, a GET or partial PUT of their
+ * bytes), at a LOAD/STORE it records where they are in the fault map, an EXIT_IF's stub
+ * (abi.c) stores them on the way out, and values kept alive only for an instruction's fault
+ * point are freed after it (keep_after), so its result never takes their register. Those
+ * stores are moves only: they keep the NZCV.
+ *
  * Liveness (a backward pass) gives each value its last use; pure instructions that nothing
  * needed reads emit no code. A CMP read only by the next EXIT_IF or SELECT (with at most
  * GET/PUT/LOAD/STORE, which are loads, stores and flag-free address arithmetic, in between) is

@@ -16,6 +16,15 @@
  * Homes of operands that die at an instruction are freed before its result is placed, so the
  * result may take one over.
  *
+ * KEEPs (ir.h, "Precise faults") emit nothing where they stand. ir_keep_ranges says where each
+ * one's range ends; liveness makes its value live to the range's last LOAD/STORE/EXIT_IF (or
+ * to its store), and the driver keeps the list of pending ones: before an instruction that
+ * observes the state it stores them (keep_before: CALL, EXIT, a GET or partial PUT of their
+ * bytes), at a LOAD/STORE it records where they are in the fault map, an EXIT_IF's stub
+ * (abi.c) stores them on the way out, and values kept alive only for an instruction's fault
+ * point are freed after it (keep_after), so its result never takes their register. Those
+ * stores are moves only: they keep the host flags.
+ *
  * Liveness (a backward pass) gives each value its last use; pure instructions that nothing
  * needed reads emit no code. A CMP read only by the next EXIT_IF or SELECT (with at most
  * GET/PUT/LOAD/STORE/VLOWF/VSETLOWF, which are plain moves, in between) is not materialised:

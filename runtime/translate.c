@@ -21,6 +21,7 @@
  * self-modifying-code support through write protection is a later issue).
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -243,7 +244,9 @@ RtBlock *rt_translate(RtProcess *p, uint64_t pc)
             break;
         }
         BackendBlockInfo info;
-        memset(&info, 0, sizeof info);
+        /* the head only: the map and its keeps (20 KiB) are valid up to their counts */
+        memset(&info, 0, offsetof(BackendBlockInfo, insns));
+        info.n_keeps = 0;
         int rc;
         for (;;) {
             rc = p->backend->compile(p->scratch, &p->cache.cb, &p->gi, &info);
