@@ -30,8 +30,8 @@
  * to integer conversions, which saturate on A64, give the minimum signed value whenever the
  * (rounded) input is not below 2^(w-1) or is NaN (x86's "integer indefinite").
  *
- * KEEPs (ir.h, "Precise faults") emit nothing where they stand. ir_keep_ranges says where each
- * one's range ends; liveness makes its value live to the range's last LOAD/STORE/EXIT_IF (or
+ * KEEPs and FKEEPs (ir.h, "Precise faults") emit nothing where they stand. ir_keep_ranges says
+ * where each one's range ends; liveness makes its value live to the range's last LOAD/STORE/EXIT_IF (or
  * to its store), and the driver keeps the list of pending ones: before an instruction that
  * observes the state it stores them (keep_before: CALL, EXIT, a GET or partial PUT of their
  * bytes), at a LOAD/STORE it records where they are in the fault map, an EXIT_IF's stub
@@ -531,6 +531,7 @@ BackendKeep cg_keep_loc(const CgCtx *c, IrRef k)
         b.value = (int64_t)const_val(c, v);
         return b;
     }
+    assert(!cv->released && (cv->reg >= 0 || cv->slot >= 0));  /* live to its last_obs */
     if (cv->reg >= 0) {
         b.kind = cv->cls == CG_GPR ? BACKEND_LOC_GPR : BACKEND_LOC_VEC;
         b.reg = (uint16_t)cv->reg;
@@ -620,9 +621,13 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
         fail(c, BE_ERR_TOO_BIG);
         return;
     }
+    /* KEEPs first: an FKEEP of the same field is what the fault must see */
     BackendKeep *list = &info->keeps[info->n_keeps];
-    for (unsigned i = 0; i < c->n_pending; i++)
-        list[i] = cg_keep_loc(c, c->pending[i]);
+    unsigned n = 0;
+    for (int fkeep = 0; fkeep < 2; fkeep++)
+        for (unsigned i = 0; i < c->n_pending; i++)
+            if ((c->blk->insn[c->pending[i]].op == IR_FKEEP) == fkeep)
+                list[n++] = cg_keep_loc(c, c->pending[i]);
     uint32_t first = info->n_keeps;
     if (last && last->n_keep == c->n_pending &&
         memcmp(&info->keeps[last->keep_first], list, c->n_pending * sizeof *list) == 0)
@@ -655,7 +660,8 @@ static void keep_after(CgCtx *c, IrRef r)
         else
             i++;
     }
-    if (c->blk->insn[r].op == IR_KEEP && c->keep[r].last_obs != 0)
+    IrOp op = (IrOp)c->blk->insn[r].op;
+    if ((op == IR_KEEP || op == IR_FKEEP) && c->keep[r].last_obs != 0)
         c->pending[c->n_pending++] = r;
 }
 
@@ -678,9 +684,10 @@ static void cg_INSN_START(CgCtx *c, const IrInsn *in)
         (uint32_t)(c->e.p - c->code_start), c->guest_off, 0, 0 };
 }
 
-/* KEEP emits nothing where it stands: the driver (keep_before, keep_after) stores it where
- * its range says and records it at the fault points in between. */
+/* KEEP and FKEEP emit nothing where they stand: the driver (keep_before, keep_after) stores
+ * a KEEP where its range says and records both at the fault points in between. */
 static void cg_KEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
+static void cg_FKEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
 
 /* GPR and vector constants are rematerialised at each use (is_const, set by the liveness
  * pass); memory-class ones (F80, V256) are written to their slot: low 8 bytes = imm0, rest 0. */
@@ -1708,7 +1715,8 @@ static bool removable(const IrInsn *in)
 static bool emits_code(const CgCtx *c, IrRef r)
 {
     const IrInsn *in = &c->blk->insn[r];
-    if (in->op == IR_NOP || in->op == IR_INSN_START || in->op == IR_KEEP || c->val[r].is_const)
+    if (in->op == IR_NOP || in->op == IR_INSN_START || in->op == IR_KEEP ||
+        in->op == IR_FKEEP || c->val[r].is_const)
         return false;
     return !removable(in) || c->val[r].last_use != 0;
 }
@@ -1737,7 +1745,7 @@ static void liveness(CgCtx *c)
         bool needed = !removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;
-        if (in->op == IR_KEEP) {
+        if (in->op == IR_KEEP || in->op == IR_FKEEP) {
             /* read at its range's last fault point, exit or store, if any. A KEEP of x + k
              * that nothing after it reads keeps x instead, and its location says "+ k":
              * the ADD need not be computed (x86: a pop loads [rsp + k] directly). */

@@ -121,7 +121,7 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
     /* EXIT_IF: a branch to the stub, which stores the KEEPs pending here from where their
      * values are now. */
     CgStub *s = &c->stubs[c->n_stubs++];
-    *s = (CgStub){ in, NULL, idx, c->n_stub_keeps, c->n_pending };
+    *s = (CgStub){ in, NULL, idx, c->n_stub_keeps, 0 };
     if (c->n_stub_keeps + c->n_pending > c->stub_keeps_cap) {
         unsigned cap = 2 * (c->n_stub_keeps + c->n_pending) + 16;
         BackendKeep *k = realloc(c->stub_keeps, cap * sizeof *k);
@@ -132,8 +132,10 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
         c->stub_keeps = k;
         c->stub_keeps_cap = cap;
     }
-    for (unsigned i = 0; i < c->n_pending; i++)
-        c->stub_keeps[c->n_stub_keeps++] = cg_keep_loc(c, c->pending[i]);
+    for (unsigned i = 0; i < c->n_pending; i++)       /* FKEEPs are for faults only */
+        if (c->blk->insn[c->pending[i]].op == IR_KEEP)
+            c->stub_keeps[c->n_stub_keeps + s->n_keep++] = cg_keep_loc(c, c->pending[i]);
+    c->n_stub_keeps += s->n_keep;
     IrRef cond = in->arg[0];
     if (c->val[cond].is_const) {
         /* Only in unfolded blocks. A stub that is never taken is still emitted, so every

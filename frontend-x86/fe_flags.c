@@ -70,6 +70,7 @@ static bool same_producer(const FeFlags *x, const FeFlags *y)
 
 static void put_flags(FeCtx *c, FeFlags *f)
 {
+    c->cc_fault.known = false;      /* these PUTs end the ranges of the flags' FKEEPs */
     ir_put(&c->b, X86_OFF_CC_OP, ir_const(&c->b, IR_I64, f->op));
     if (f->a)
         ir_put(&c->b, X86_OFF_CC_A, to64(c, f->a));
@@ -121,13 +122,19 @@ void fe_flags_before_access(FeCtx *c)
     if (!c->cc_start.known || !c->cc_start.dirty || !c->cc.known || c->cc_start_done)
         return;
     c->cc_start_done = true;
-    /* Plain PUTs: when a later producer's flush overwrites them, opt_put_forward makes them
-     * KEEPs (ir.h, "Precise faults"), which cost nothing on the hot path; when nothing does,
-     * they are the block's one store of these flags. */
-    put_flags(c, &c->cc_start);
-    /* The state now holds cc_start: a different producer of this instruction is dirty again
-     * even if a helper call flushed it (a fault here then sees the old flags, as it must). */
-    c->cc.dirty = !same_producer(&c->cc_start, &c->cc);
+    if (same_producer(&c->cc_start, &c->cc_fault))
+        return;         /* the FKEEPs of an earlier instruction still say it */
+    /* FKEEPs (ir.h, "Precise faults"): a fault here finds cc_start in the state, from
+     * wherever its values are, and nothing is stored: the exits store the flags they need
+     * (the producer stays dirty), and where the flags are dead at an exit's target, none
+     * are. */
+    FeFlags *f = &c->cc_start;
+    IrRef v[4] = { ir_const(&c->b, IR_I64, f->op), f->a, f->b, f->res };
+    static const uint32_t off[4] = { X86_OFF_CC_OP, X86_OFF_CC_A, X86_OFF_CC_B, X86_OFF_CC_RES };
+    for (int i = 0; i < 4; i++)
+        if (v[i])
+            ir_emit(&c->b, IR_FKEEP, IR_VOID, to64(c, v[i]), IR_NONE, IR_NONE, off[i], 0);
+    c->cc_fault = *f;
 }
 
 /* Make the producer known: when it lives in the state, materialise EFLAGS once. */
@@ -135,6 +142,7 @@ static void make_known(FeCtx *c)
 {
     if (c->cc.known)
         return;
+    c->cc_fault.known = false;      /* a CALL ends the ranges of FKEEPs */
     IrRef bits = ir_call(&c->b, IR_I64, helper_eflags, IR_NONE, IR_NONE, IR_NONE);
     fe_set_flags(c, X86_CCK_EFLAGS, 8, IR_NONE, IR_NONE, bits);
     c->cc.dirty = false;    /* the state holds an equivalent producer already */

@@ -119,14 +119,18 @@ typedef struct BackendBlockInfo {
     BackendKeep keeps[BACKEND_MAX_KEEPS];   /* the map entries' keep lists */
 } BackendBlockInfo;
 
-/* The KEEP ranges of a block (ir.h, "Precise faults"), for backends: ir_keep_ranges fills
- * out[r] for each KEEP r (other entries are left alone). A KEEP's range runs from it to `end`,
- * the first later instruction that covers its bytes with a PUT or KEEP (store false: the KEEP
- * needs no store at all), or that observes them otherwise, before which it must be stored
- * (store true): a CALL, the EXIT, a GET or a PUT/KEEP overlapping only part of them. Each
- * LOAD, STORE and EXIT_IF strictly inside the range sees it pending. last_obs is the last
- * instruction that needs its value: the last of those, or `end` with store; 0 if none (the
- * KEEP emits nothing and its value need not live on). */
+/* The KEEP and FKEEP ranges of a block (ir.h, "Precise faults"), for backends: ir_keep_ranges
+ * fills out[r] for each KEEP or FKEEP r (other entries are left alone). A KEEP's range runs
+ * from it to `end`, the first later instruction that covers its bytes with a PUT or KEEP
+ * (store false: the KEEP needs no store at all), or that observes them otherwise, before which
+ * it must be stored (store true): a CALL, the EXIT, a GET or a PUT/KEEP overlapping only part
+ * of them. Each LOAD, STORE and EXIT_IF strictly inside the range sees it pending. An
+ * FKEEP's range ends at the first PUT, KEEP or FKEEP writing any of its bytes, CALL or EXIT
+ * (store always false), and only LOADs and STOREs see it. last_obs is the last instruction
+ * that needs the value: the last of those, or `end` with store; 0 if none (the KEEP emits
+ * nothing and its value need not live on). At a fault point, a backend lists the pending
+ * KEEPs before the pending FKEEPs (an FKEEP and a KEEP may share a field: the fault sees the
+ * FKEEP). */
 typedef struct IrKeepRange {
     uint32_t end;
     uint32_t last_obs;

@@ -185,7 +185,16 @@ typedef struct IrInsn {
  *   - the covering PUT or KEEP ends the range without any store.
  * So v stays live up to the range's last LOAD/STORE/EXIT_IF (or its store). opt_put_forward
  * turns a PUT that a later PUT of the same field overwrites, across LOAD/STORE/EXIT_IF but no
- * CALL, into a KEEP; the backends find the ranges with ir_keep_ranges (ir/backend.h). */
+ * CALL, into a KEEP.
+ *
+ * FKEEP is the same for faults only: `fkeep v, off` does not write the state at all (the
+ * interpreter skips it, exits and CALLs see the field as it was), but a fault at a LOAD/STORE
+ * in its range (up to the next PUT, KEEP or FKEEP of any of its bytes, CALL or EXIT) finds
+ * the field holding v. Where a KEEP and an FKEEP of a field are both pending, a fault sees the
+ * FKEEP. The frontend says with it what a fault in an instruction must see of the flags of
+ * the earlier ones (fe_flags.c) when no exit may need them stored: a block whose flags are
+ * dead at its exit's target then stores none of them. The backends find the ranges of both
+ * with ir_keep_ranges (ir/backend.h). */
 
 typedef struct IrBlock {
     uint64_t guest_pc;      /* guest address of the first instruction */

@@ -5,7 +5,8 @@
  * imm0; LOAD/STORE copy bytes at host address gi->guest_base + guest address, at any alignment
  * (a fault there is the caller's to catch, as in generated code); CALL goes through IrHelperFn
  * with missing args as 0; KEEP is the PUT it stands for (ir.h, "Precise faults": the state it
- * gives at a fault or an exit is the one a backend's deferred store must rebuild); EXIT_IF
+ * gives at a fault or an exit is the one a backend's deferred store must rebuild), FKEEP
+ * nothing (it does not write the state; faults in the interpreter are not precise); EXIT_IF
  * (when taken) and EXIT store the new pc (I64) at
  * gi->pc_offset and return the exit word with the exit's index (the number of EXIT_IF/EXIT
  * before it in the block) in bits 32-47. The state is a little-endian byte image, as on every
@@ -82,6 +83,7 @@ static uint64_t run(const IrBlock *blk, void *state, const IrGuestInfo *gi, Slot
         switch (in->op) {
         case IR_NOP:
         case IR_INSN_START:
+        case IR_FKEEP:      /* only a fault in compiled code sees it: faults are not precise here */
             break;
         case IR_GET:
             state_bounds(blk, r, gi, in->imm[0], size);

@@ -1,6 +1,6 @@
 /* ir_keep.c — KEEP for backends and the fault handler: where each KEEP's range ends
- * (ir_keep_ranges) and how a fault point's keeps are written into the state from a signal
- * context (ir_keep_apply).
+ * and FKEEP's range ends (ir_keep_ranges) and how a fault point's keeps are written into the
+ * state from a signal context (ir_keep_apply).
  *
  * Contract (ir.h "Precise faults", ir/backend.h): ir_keep_ranges is one forward scan over the
  * block with the list of KEEPs whose range is still open; it allocates that list (aborting on
@@ -34,33 +34,44 @@ void ir_keep_ranges(const IrBlock *blk, IrKeepRange *out)
     for (IrRef r = 1; r < blk->n; r++) {
         const IrInsn *in = &blk->insn[r];
         IrOp op = (IrOp)in->op;
-        bool fault_or_exit = op == IR_LOAD || op == IR_STORE || op == IR_EXIT_IF;
+        bool fault = op == IR_LOAD || op == IR_STORE;
         bool all = op == IR_CALL || op == IR_EXIT;  /* observe the whole state */
         bool writes = op == IR_PUT || op == IR_KEEP;
         uint64_t off = 0, size = 0;
-        if (writes)
+        if (writes || op == IR_FKEEP)
             keep_bytes(blk, r, &off, &size);
         else if (op == IR_GET)
             off = (uint64_t)in->imm[0], size = ir_type_size((IrType)in->type);
         for (unsigned i = 0; i < n;) {
             IrKeepRange *k = &out[open[i]];
+            bool fkeep = blk->insn[open[i]].op == IR_FKEEP;
             uint64_t ko, ks;
             keep_bytes(blk, open[i], &ko, &ks);
             bool overlap = size && off < ko + ks && ko < off + size;
-            bool covered = writes && off <= ko && off + size >= ko + ks;
-            if (fault_or_exit)
-                k->last_obs = r;
-            if (!all && !overlap) {
+            bool ends;
+            if (fkeep) {
+                /* faults only: the state is never written, so GETs and exits pass; any
+                 * write of its bytes ends it (the fault then sees that write) */
+                if (fault)
+                    k->last_obs = r;
+                ends = all || (overlap && op != IR_GET);
+                k->store = false;
+            } else {
+                if (fault || op == IR_EXIT_IF)
+                    k->last_obs = r;
+                ends = all || (overlap && op != IR_FKEEP);
+                k->store = !(writes && off <= ko && off + size >= ko + ks);
+                if (ends && k->store)
+                    k->last_obs = r;
+            }
+            if (!ends) {
                 i++;
                 continue;
             }
             k->end = r;
-            k->store = !covered;
-            if (k->store)
-                k->last_obs = r;
             open[i] = open[--n];
         }
-        if (op == IR_KEEP) {
+        if (op == IR_KEEP || op == IR_FKEEP) {
             out[r] = (IrKeepRange){ blk->n, 0, false };
             open[n++] = r;
         }

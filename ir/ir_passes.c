@@ -21,7 +21,9 @@
  *                    at no cost on the hot path). Any other GET or PUT that only partly
  *                    overlaps a known field forgets it (no forwarding, and the earlier PUT is
  *                    kept). A CALL forgets everything: a helper may read or write the state.
- *                    LOAD, STORE and EXIT_IF keep what is known: they do not write the state.
+ *                    LOAD, STORE and EXIT_IF keep what is known: they do not write the state;
+ *                    nor does FKEEP, but a PUT of the value a field holds stays after one
+ *                    (it ends the FKEEP's range: faults after it must see the PUT's value).
  *   opt_dce          deletes instructions whose value nobody uses and that have no effect:
  *                    pure ops, GET, and CALLs of reader helpers (ir_helper_register_reader). LOAD is kept (its fault is observable), as is every
  *                    side-effecting op.
@@ -108,6 +110,8 @@ typedef struct Field {
     bool pending;           /* written by `put` and not read since: droppable if overwritten */
     bool observed;          /* a LOAD, STORE or EXIT_IF since `put`: overwritten, it becomes a
                                KEEP rather than going */
+    bool shadowed;          /* an FKEEP of its bytes since: a PUT of the same value still ends
+                               the FKEEP's range, so it stays */
     IrRef value;            /* the value the field holds */
     IrRef put;              /* the PUT or KEEP that wrote it (when pending) */
 } Field;
@@ -193,8 +197,8 @@ unsigned opt_put_forward(IrBlock *blk)
                     fwd_remove(&c, i);
                 else
                     i++;
-            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, in->type, false, false, r,
-                                 IR_NONE });
+            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, in->type, false, false, false,
+                                 r, IR_NONE });
             break;
         }
         case IR_PUT: case IR_KEEP: {
@@ -203,7 +207,8 @@ unsigned opt_put_forward(IrBlock *blk)
             bool same_value = false;
             for (unsigned i = 0; i < c.n; i++) {
                 const Field *f = &c.f[i];
-                if (f->off == off && f->size == size && f->type == t && f->value == in->arg[0])
+                if (f->off == off && f->size == size && f->type == t && f->value == in->arg[0] &&
+                    !f->shadowed)
                     same_value = true;
             }
             if (same_value) {
@@ -230,8 +235,16 @@ unsigned opt_put_forward(IrBlock *blk)
                 }
                 fwd_remove(&c, i);
             }
-            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, (uint8_t)t, true, false,
+            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, (uint8_t)t, true, false, false,
                                  in->arg[0], r });
+            break;
+        }
+        case IR_FKEEP: {    /* writes nothing: the fields keep their values */
+            uint64_t off = (uint64_t)in->imm[0];
+            uint64_t size = ir_type_size((IrType)blk->insn[in->arg[0]].type);
+            for (unsigned i = 0; i < c.n; i++)
+                if (overlaps(&c.f[i], off, size))
+                    c.f[i].shadowed = true;
             break;
         }
         case IR_CALL:

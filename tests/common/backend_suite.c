@@ -1245,11 +1245,27 @@ static void pool_add(Gen *g, IrType t, IrRef v)
         g->pool[t][rn(48)] = v;
 }
 
+/* be_test_keeps' FKEEP fields: four I64 fields that, like the frontend's flag fields, are
+ * only ever written whole (PUT or FKEEP), all four PUT before every CALL, and never read by
+ * a GET. */
+#define FK_OFF 0x1c0
+#define FK_N 4
+
+static IrRef pick(Gen *g, IrType t);
+
+static void gen_fk_flush(Gen *g)
+{
+    for (unsigned i = 0; i < FK_N; i++)
+        ir_put(&g->b, FK_OFF + 8 * i, pick(g, IR_I64));
+}
+
 static IrRef gen_leaf(Gen *g, IrType t)
 {
     IrRef v;
     if (rn(3) != 0 || t == IR_V256 || t == IR_F80) {
-        v = ir_get(&g->b, t, rn(STATE_SIZE - ir_type_size(t) + 1));
+        /* fields: never the FKEEP fields (be_test_keeps), which only faults see */
+        unsigned top = g->fields ? FK_OFF : STATE_SIZE;
+        v = ir_get(&g->b, t, rn(top - ir_type_size(t) + 1));
     } else {
         uint64_t x = rnd();
         switch (rn(4)) {
@@ -1429,6 +1445,8 @@ static void gen_insn(Gen *g)
         return;
     case 31:
         if (rn(4) == 0) {
+            if (g->fields)
+                gen_fk_flush(g);    /* as the frontend flushes the flags before a helper */
             IrRef a0 = rn(2) ? pick(g, rand_int_type()) : IR_NONE;
             t = IR_I64;
             v = ir_call(b, rn(3) ? IR_I64 : IR_VOID, helper_mix, a0, pick(g, rand_int_type()),
@@ -1537,11 +1555,31 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv)
     siglongjmp(flt.jb, 1);
 }
 
+/* Run blk through the interpreter from state0/mem0 to its exit or to the fault of its access
+ * to the bad page: the exit word, or ~0 for the fault. */
+static uint64_t interp_faulting(const IrBlock *blk, int based, uint8_t *st, uint8_t *mem,
+                                const uint8_t *state0, const uint8_t *mem0)
+{
+    volatile uint64_t w = 0;
+    memcpy(st, state0, STATE_SIZE);
+    memcpy(guest_mem, mem0, MEM_SIZE);
+    flt.armed = 1;
+    if (sigsetjmp(flt.jb, 1) == 0)
+        w = ir_interp_run(blk, st, &env.gi[based]);
+    else
+        w = ~0ull;
+    flt.armed = 0;
+    memcpy(mem, guest_mem, MEM_SIZE);
+    return w;
+}
+
 /* Run blk (interpreter) and opt (its optimised copy, compiled as `code`) from state0/mem0,
  * each to its exit or to the fault of its access to the bad page; the exit word, or the fault
  * and its guest instruction (expect_off, the INSN_START before the faulting access in blk),
- * the state and the memory must agree. */
-static void run_compare_faulting(const IrBlock *blk, const IrBlock *opt, const uint8_t *code,
+ * the state and the memory must agree. A fault's state is that of fault_ref, blk with its
+ * FKEEPs made PUTs: what they say is what a fault must see. */
+static void run_compare_faulting(const IrBlock *blk, const IrBlock *fault_ref,
+                                 const IrBlock *opt, const uint8_t *code,
                                  const BackendBlockInfo *info, int based, int expect_off,
                                  const uint8_t *state0, const uint8_t *mem0)
 {
@@ -1549,15 +1587,11 @@ static void run_compare_faulting(const IrBlock *blk, const IrBlock *opt, const u
     static uint8_t s_jit[STATE_SIZE] __attribute__((aligned(16)));
     static uint8_t m_int[MEM_SIZE];
     volatile uint64_t w_int = 0, w_jit = 0;
-    memcpy(s_int, state0, STATE_SIZE);
-    memcpy(guest_mem, mem0, MEM_SIZE);
-    flt.armed = 1;
-    if (sigsetjmp(flt.jb, 1) == 0)
-        w_int = ir_interp_run(blk, s_int, &env.gi[based]);
-    else
-        w_int = ~0ull;              /* faulted */
-    flt.armed = 0;
-    memcpy(m_int, guest_mem, MEM_SIZE);
+    w_int = interp_faulting(blk, based, s_int, m_int, state0, mem0);
+    if (w_int == ~0ull) {
+        uint64_t w_ref = interp_faulting(fault_ref, based, s_int, m_int, state0, mem0);
+        assert_int_equal(w_ref, ~0ull);     /* FKEEPs change nothing but what faults see */
+    }
     memcpy(s_jit, state0, STATE_SIZE);
     memcpy(guest_mem, mem0, MEM_SIZE);
     flt.info = info;
@@ -1606,7 +1640,7 @@ void be_test_keeps(void **st)
     sigaction(SIGBUS, &sa, &old_bus);
     memset(keep_kinds, 0, sizeof keep_kinds);
     keep_addends = 0;
-    unsigned n = 1500, faults = 0, keeps = 0;
+    unsigned n = 1500, faults = 0, keeps = 0, fkeeps = 0;
     const char *env_n = getenv("FERRY_BE_FUZZ_N");
     if (env_n && atoi(env_n) > 0)
         n = (unsigned)atoi(env_n);
@@ -1614,9 +1648,10 @@ void be_test_keeps(void **st)
     for (unsigned i = 0; i < n; i++) {
         uint64_t seed = 0xfa170000ull + i;
         int based = (int)(i & 1);
-        IrBlock *blk[2];
+        IrBlock *blk[3];
         int expect_off = -1;
-        for (int copy = 0; copy < 2; copy++) {  /* the same block twice: one is optimised */
+        for (int copy = 0; copy < 3; copy++) {  /* the same block: as is, optimised, and with
+                                                   its FKEEPs made PUTs */
             rng_state = seed;
             Gen g;
             memset(&g, 0, sizeof g);
@@ -1645,6 +1680,19 @@ void be_test_keeps(void **st)
                     expect_off = (int)(insn_pc - 0x10000);
                 }
                 gen_insn(&g);
+                if (rn(4) == 0) {           /* FKEEPs, as the frontend says the flags */
+                    for (unsigned j = 0; j < FK_N; j++)
+                        if (rn(2)) {
+                            IrRef v = pick(&g, IR_I64);
+                            if (rn(3) == 0)
+                                v = ir_op2(&g.b, IR_ADD, IR_I64, v,
+                                           ir_const(&g.b, IR_I64, rnd() >> rn(64)));
+                            ir_emit(&g.b, IR_FKEEP, IR_VOID, v, IR_NONE, IR_NONE,
+                                    FK_OFF + 8 * j, 0);
+                        }
+                } else if (rn(8) == 0) {
+                    gen_fk_flush(&g);
+                }
                 if (rn(2) == 0) {           /* a PUT to a field, mostly of its own type */
                     static const struct { unsigned off; IrType t; } f[8] = {
                         { 0x00, IR_I64 }, { 0x08, IR_I32 }, { 0x10, IR_V128 },
@@ -1667,8 +1715,13 @@ void be_test_keeps(void **st)
             ir_builder_fini(&g.b);
         }
         opt_run(blk[1]);
-        for (IrRef r = 1; r < blk[1]->n; r++)
+        for (IrRef r = 1; r < blk[1]->n; r++) {
             keeps += blk[1]->insn[r].op == IR_KEEP;
+            fkeeps += blk[1]->insn[r].op == IR_FKEEP;
+        }
+        for (IrRef r = 1; r < blk[2]->n; r++)
+            if (blk[2]->insn[r].op == IR_FKEEP)
+                blk[2]->insn[r].op = IR_PUT;
         H->set_debug(i % 4 == 3 ? H->no_regalloc : 0);
         static BackendBlockInfo info;
         const uint8_t *code = be_compile_in(blk[1], based, &info);
@@ -1681,24 +1734,27 @@ void be_test_keeps(void **st)
                 memcpy(mem0 + k, &x, 8);
             }
             unsigned long before = be_n_compared;
-            run_compare_faulting(blk[0], blk[1], code, &info, based, expect_off, state, mem0);
+            run_compare_faulting(blk[0], blk[2], blk[1], code, &info, based, expect_off, state,
+                                 mem0);
             faults += flt.guest_off >= 0 && be_n_compared > before;
         }
-        ir_block_free(blk[0]);
-        ir_block_free(blk[1]);
+        for (int copy = 0; copy < 3; copy++)
+            ir_block_free(blk[copy]);
     }
     H->set_debug(0);
     sigaction(SIGSEGV, &old_segv, NULL);
     sigaction(SIGBUS, &old_bus, NULL);
     munmap(bad_page, 4096);
-    fprintf(stderr, "# keeps: %u KEEPs, %u faults; applied: %lu constants, %lu registers, "
-            "%lu vector registers, %lu slots (%lu of them plus a constant)\n", keeps, faults,
+    fprintf(stderr, "# keeps: %u KEEPs, %u FKEEPs, %u faults; applied: %lu constants, %lu "
+            "registers, %lu vector registers, %lu slots (%lu of them plus a constant)\n", keeps,
+            fkeeps, faults,
             keep_kinds[BACKEND_LOC_CONST], keep_kinds[BACKEND_LOC_GPR],
             keep_kinds[BACKEND_LOC_VEC], keep_kinds[BACKEND_LOC_STACK], keep_addends);
     assert_true(faults > n / 2);
     for (unsigned k = 0; k < 4; k++)
         assert_true(keep_kinds[k] > 0);
     assert_true(keep_addends > 0);
+    assert_true(keeps > n && fkeeps > n);
 }
 
 void be_test_random_blocks(void **st)

@@ -918,6 +918,15 @@ static void test_pass_forward(void **state)
                       "put v4, 0x10\n" EXIT_LINE);
     ir_block_free(blk);
 
+    /* an FKEEP does not write the state: nothing to forward, and the PUT before it stays as
+     * it is (a fault sees the FKEEP's value, everything else the PUT's) */
+    blk = parse_ok(HDR "v1 = get.i64 0x8\nput v1, 0x10\nv3 = add.i64 v1, v1\n"
+                   "fkeep v3, 0x10\nv5 = get.i64 0x10\nput v5, 0x18\n" EXIT_LINE);
+    assert_int_equal(opt_put_forward(blk), 1);
+    assert_block_text(blk, HDR "v1 = get.i64 0x8\nput v1, 0x10\nv3 = add.i64 v1, v1\n"
+                      "fkeep v3, 0x10\nnop\nput v1, 0x18\n" EXIT_LINE);
+    ir_block_free(blk);
+
     /* a narrower GET of a PUT's bytes: no forwarding, and the PUT is not dropped */
     blk = parse_ok(HDR "v1 = get.i64 0x8\nput v1, 0x10\nv3 = get.i32 0x14\n"
                    "v4 = zext.i64 v3\nput v4, 0x10\n" EXIT_LINE);
@@ -1247,6 +1256,7 @@ static IrBlock *build_every_op(void)
     IrRef gv = ir_get(&b, IR_V128, 0x40);
     ir_put(&b, 0x28, g);
     ir_emit(&b, IR_KEEP, IR_VOID, g, IR_NONE, IR_NONE, 0x30, 0);
+    ir_emit(&b, IR_FKEEP, IR_VOID, g, IR_NONE, IR_NONE, 0x38, 0);
     IrRef ld = ir_load(&b, IR_I32, g);
     ir_store(&b, g, ld);
     static const IrOp bin[] = { IR_ADD, IR_SUB, IR_MUL, IR_MULHU, IR_MULHS, IR_AND, IR_OR,
