@@ -16,9 +16,10 @@
  * exit path needs no knowledge of where the epilogue is: blocks are position independent. A
  * helper call overwrites x30 (blr), so the call sequence reloads it from [sp].
  *
- * Exit (EXIT, or the stub of an EXIT_IF, all placed after the block's EXIT so that staying
- * in the block is a b.cond not taken; an EXIT_IF's stub first stores the KEEPs pending there,
- * ir.h "Precise faults"):
+ * Exit (EXIT, or the stub of an EXIT_IF; an EXIT_IF's stub first stores the KEEPs pending
+ * there, ir.h "Precise faults"). A forward EXIT_IF's stub is placed after the block's EXIT, so
+ * staying in the block is a b.cond not taken; a backward one's (a loop's back edge, taken most
+ * of the time) is inline, branched over by the inverted b.cond when not taken:
  *     b <next instruction>                     direct exits only: the patch site; patch_exit
  *                                              rewrites this one word (an aligned 32-bit
  *                                              store; B is one of the instructions the
@@ -150,6 +151,23 @@ void a64_emit_exit(CgCtx *c, const IrInsn *in)
         exit_tail(c, in, idx);      /* its KEEPs were stored before it (codegen.c) */
         return;
     }
+    IrRef cond = in->arg[0];
+    uint64_t here = c->blk->guest_pc + c->guest_off;
+    if ((uint64_t)in->imm[0] <= here && !c->val[cond].is_const) {
+        /* A backward target, a loop's back edge most likely: taken is the hot path, so the
+         * stub is inline and branched over when not taken (one taken branch per iteration,
+         * not two). It stores the pending KEEPs, as an out-of-line stub does. */
+        A64Cond cc = cg_test_cond(c, cond);
+        uint8_t *skip = a64_bcond_fwd(e, cc ^ 1);
+        for (unsigned i = 0; i < c->n_pending; i++)
+            if (c->blk->insn[c->pending[i]].op == IR_KEEP) {
+                BackendKeep k = cg_keep_loc(c, c->pending[i]);
+                cg_store_keep(c, &k);
+            }
+        exit_tail(c, in, idx);
+        a64_bind(e, skip);
+        return;
+    }
     /* EXIT_IF: a branch to the stub, which stores the KEEPs pending here from where their
      * values are now. */
     CgStub *s = &c->stubs[c->n_stubs++];
@@ -168,7 +186,6 @@ void a64_emit_exit(CgCtx *c, const IrInsn *in)
         if (c->blk->insn[c->pending[i]].op == IR_KEEP)
             c->stub_keeps[c->n_stub_keeps + s->n_keep++] = cg_keep_loc(c, c->pending[i]);
     c->n_stub_keeps += s->n_keep;
-    IrRef cond = in->arg[0];
     if (c->val[cond].is_const) {
         /* Only in unfolded blocks. A stub that is never taken is still emitted, so every
          * direct exit has a patch site, as the runtime expects from the IR alone. */

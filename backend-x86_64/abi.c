@@ -16,9 +16,10 @@
  * call/ret for the way out needs no knowledge of where the epilogue is: blocks are position
  * independent, and the return is always predicted.
  *
- * Exit (EXIT, or the stub of an EXIT_IF, all placed after the block's EXIT so that staying
- * in the block is a jcc not taken; an EXIT_IF's stub first stores the KEEPs pending there,
- * ir.h "Precise faults"):
+ * Exit (EXIT, or the stub of an EXIT_IF; an EXIT_IF's stub first stores the KEEPs pending
+ * there, ir.h "Precise faults"). A forward EXIT_IF's stub is placed after the block's EXIT, so
+ * staying in the block is a jcc not taken; a backward one's (a loop's back edge, taken most of
+ * the time) is inline, jumped over by the inverted jcc when not taken:
  *     jmp rel32                                direct exits only: the patch site; initially
  *                                              rel32 = 0, i.e. the stub right after it
  *     mov qword [r14 + pc_offset], pc          the stub: store the guest pc (constant or arg0)
@@ -118,6 +119,33 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
         exit_tail(c, in, idx);      /* its KEEPs were stored before it (codegen.c) */
         return;
     }
+    IrRef cond = in->arg[0];
+    uint64_t here = c->blk->guest_pc + c->guest_off;
+    if ((uint64_t)in->imm[0] <= here && !c->val[cond].is_const) {
+        /* A backward target, a loop's back edge most likely: taken is the hot path, so the
+         * stub is inline and jumped over when not taken (one taken branch per iteration,
+         * not two). It stores the pending KEEPs, as an out-of-line stub does. */
+        X64Cond cc = cg_test_cond(c, cond);
+        uint8_t *skip8 = NULL, *skip32 = NULL;
+        unsigned n_keep = 0;
+        for (unsigned i = 0; i < c->n_pending; i++)
+            n_keep += c->blk->insn[c->pending[i]].op == IR_KEEP;
+        if (n_keep == 0)        /* the stub alone is well under 128 bytes */
+            skip8 = x64_jcc8_fwd(e, cc ^ 1);
+        else
+            skip32 = x64_jcc32_fwd(e, cc ^ 1);
+        for (unsigned i = 0; i < c->n_pending; i++)
+            if (c->blk->insn[c->pending[i]].op == IR_KEEP) {
+                BackendKeep k = cg_keep_loc(c, c->pending[i]);
+                cg_store_keep(c, &k);
+            }
+        exit_tail(c, in, idx);
+        if (skip8)
+            x64_bind8(e, skip8);
+        else
+            x64_bind32(e, skip32);
+        return;
+    }
     /* EXIT_IF: a branch to the stub, which stores the KEEPs pending here from where their
      * values are now. */
     CgStub *s = &c->stubs[c->n_stubs++];
@@ -136,7 +164,6 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
         if (c->blk->insn[c->pending[i]].op == IR_KEEP)
             c->stub_keeps[c->n_stub_keeps + s->n_keep++] = cg_keep_loc(c, c->pending[i]);
     c->n_stub_keeps += s->n_keep;
-    IrRef cond = in->arg[0];
     if (c->val[cond].is_const) {
         /* Only in unfolded blocks. A stub that is never taken is still emitted, so every
          * direct exit has a patch site, as the runtime expects from the IR alone. */

@@ -618,6 +618,48 @@ static void test_golden_keep(void **st)
     assert_int_equal(k->reg, X64_RBX);
     assert_int_equal(k->value, 8);
     ir_block_free(blk);
+
+    /* the same with a backward side exit (a loop's back edge): its stub is inline, jumped
+     * over when not taken */
+    char text2[sizeof text];
+    memcpy(text2, text, sizeof text);
+    char *t = strstr(text2, "0x3000");
+    memcpy(t, "0x1000", 6);
+    blk = ir_parse_block(text2, err, sizeof err);
+    assert_non_null(blk);
+    code = be_compile_in(blk, 0, &info);
+    disasm_text(&info, got, sizeof got);
+    static const char want2[] =
+        "mov rbx, qword ptr [r14 + 0x20]\n"
+        "mov rbp, qword ptr [rbx]\n"
+        "mov qword ptr [r14 + 0x18], rbp\n"
+        "cmp rbp, 8\n"
+        "jne 0x34\n"
+        "lea rax, [rbx + 8]\n"
+        "mov qword ptr [r14 + 0x20], rax\n"
+        "nop\n"
+        "jmp 0x23\n"
+        "mov qword ptr [r14 + 0x100], 0x1000\n"
+        "mov eax, 0\n"
+        "ret\n"
+        "mov rbp, qword ptr [rbx + 8]\n"
+        "add rbx, 0x10\n"
+        "mov qword ptr [r14 + 0x20], rbx\n"
+        "mov qword ptr [r14 + 0x28], rbp\n"
+        "nop\n"
+        "jmp 0x4b\n"
+        "mov qword ptr [r14 + 0x100], 0x2000\n"
+        "movabs rax, 0x100000000\n"
+        "ret\n";
+    if (strcmp(got, want2) != 0)
+        fail_msg("code differs; expected:\n%sgot:\n%s", want2, got);
+    for (uint64_t top = 7; top <= 8; top++) {
+        static uint8_t mem[MEM_SIZE];
+        memset(mem, 0, sizeof mem);
+        memcpy(mem + 64, &top, 8);
+        be_run_compare(blk, code, 0, state, mem);
+    }
+    ir_block_free(blk);
 }
 
 int main(void)
