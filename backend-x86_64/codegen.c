@@ -523,9 +523,12 @@ static void store_typed(CgCtx *c, IrRef v, X64Rm m)
 
 /* ---------------------------------------------------------------- KEEP */
 
-/* The value a KEEP holds alive: its operand, or the x of its x + k (keep_base). */
+/* The value a KEEP holds alive: its operand, the x of its x + k (keep_base), or none when
+ * the state holds it (in_state). */
 static IrRef keep_value(const CgCtx *c, IrRef k)
 {
+    if (c->keep[k].in_state)
+        return IR_NONE;
     return c->keep_base[k] ? c->keep_base[k] : c->blk->insn[k].arg[0];
 }
 
@@ -533,9 +536,15 @@ BackendKeep cg_keep_loc(const CgCtx *c, IrRef k)
 {
     const IrInsn *in = &c->blk->insn[k];
     IrRef v = keep_value(c, k);
-    const CgVal *cv = &c->val[v];
     BackendKeep b = { (uint32_t)in->imm[0], (uint8_t)tsize(ty(c, in->arg[0])), BACKEND_LOC_CONST,
                       0, 0 };
+    if (v == IR_NONE) {
+        b.kind = BACKEND_LOC_STATE;
+        b.reg = (uint16_t)c->keep[k].src;
+        b.value = c->keep[k].addend;
+        return b;
+    }
+    const CgVal *cv = &c->val[v];
     if (cv->is_const) {
         b.value = (int64_t)const_val(c, v);
         return b;
@@ -591,12 +600,13 @@ void cg_store_keep(CgCtx *c, const BackendKeep *k)
         x64_sse_rx(&c->e, k->size == 4 ? X64_MOVD_FROMX : k->size == 8 ? X64_MOVQ_ST
                                        : X64_MOVDQU_ST, k->reg, m);
         break;
-    default:
+    default: {      /* a slot or a state field (8 bytes there) */
+        X64Rm src = x64_m(k->kind == BACKEND_LOC_STATE ? X64_REG_STATE : X64_RSP, k->reg);
         if (k->value == 0) {
-            copy_bytes(c, &m, x64_m(X64_RSP, k->reg), k->size);
+            copy_bytes(c, &m, src, k->size);
             break;
         }
-        x64_mov_rx(&c->e, 8, X64_RAX, x64_m(X64_RSP, k->reg));
+        x64_mov_rx(&c->e, 8, X64_RAX, src);
         if (x64_fits_i32(k->value)) {
             x64_lea_rm(&c->e, 8, X64_RAX, x64_m(X64_RAX, (int32_t)k->value));
         } else {
@@ -605,6 +615,7 @@ void cg_store_keep(CgCtx *c, const BackendKeep *k)
         }
         x64_mov_xr(&c->e, k->size, m, X64_RAX);
         break;
+    }
     }
 }
 
@@ -625,8 +636,11 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
         }
         BackendKeep b = cg_keep_loc(c, k);
         cg_store_keep(c, &b);
-        IrRef v = keep_value(c, k);
-        if (c->val[v].last_use == r && in->arg[0] != v && in->arg[1] != v && in->arg[2] != v)
+    }
+    for (unsigned i = 0; i < c->n_pending; i++) {      /* after all stores: values shared */
+        IrRef k = c->pending[i], v = keep_value(c, k);
+        if (c->keep[k].end == r && c->keep[k].store && v && c->val[v].last_use == r &&
+            in->arg[0] != v && in->arg[1] != v && in->arg[2] != v)
             release(c, v);
     }
     if (in->op != IR_LOAD && in->op != IR_STORE)
@@ -671,7 +685,7 @@ static void keep_after(CgCtx *c, IrRef r)
     for (unsigned i = 0; i < c->n_pending;) {
         IrRef k = c->pending[i];
         IrRef v = keep_value(c, k);
-        if (c->val[v].last_use == r)
+        if (v && c->val[v].last_use == r)
             release(c, v);
         if (c->keep[k].end == r)
             c->pending[i] = c->pending[--c->n_pending];
@@ -1692,14 +1706,18 @@ static void liveness(CgCtx *c)
              * the ADD need not be computed (x86: a pop loads [rsp + k] directly). */
             uint32_t obs = c->keep[r].last_obs;
             if (obs == 0)
-                continue;
-            IrRef v = in->arg[0];
+                continue;       /* nothing to keep alive */
+            IrRef v = in->arg[0], base = IR_NONE;
             const IrInsn *d = &blk->insn[v];
             if (d->op == IR_ADD && d->type == IR_I64 && c->val[v].last_use == 0 &&
-                blk->insn[d->arg[1]].op == IR_CONST && blk->insn[d->arg[0]].op != IR_CONST) {
-                c->keep_base[r] = d->arg[0];
-                v = d->arg[0];
-            }
+                blk->insn[d->arg[1]].op == IR_CONST && blk->insn[d->arg[0]].op != IR_CONST)
+                base = v = d->arg[0];
+            /* Where the state holds the value anyway (in_state), read it there unless the
+             * value lives on in its register regardless (that is cheaper to store). */
+            if (c->keep[r].in_state && c->val[v].last_use < obs)
+                continue;
+            c->keep[r].in_state = false;
+            c->keep_base[r] = base;
             CgVal *a = &c->val[v];
             if (a->last_use < obs)
                 a->last_use = obs;

@@ -82,16 +82,19 @@ typedef struct BackendExit {
  * number them (x86_64: rax=0 .. r15=15 and xmm0-15; aarch64: x0-x30 and v0-v31); a value is
  * in the low bytes of its register. A stack location is `reg` bytes above the stack pointer
  * of the generated code (rsp / sp in the signal context). A constant is `value` in the low 8
- * bytes, zeros above. For a GPR or stack location a non-zero `value` is an addend: the field
- * gets the low `size` (<= 8) bytes of the 64-bit integer there plus `value` (a KEEP of
- * x + k whose sum the code never needed: a pop's rsp while the load reads [rsp + k]). */
-enum { BACKEND_LOC_CONST, BACKEND_LOC_GPR, BACKEND_LOC_VEC, BACKEND_LOC_STACK };
+ * bytes, zeros above. A state location is the 8-byte field at state offset `reg`, which no
+ * other keep of the entry writes (the value of a flag operand that is a guest register). For
+ * a GPR, stack or state location a non-zero `value` is an addend: the field gets the low
+ * `size` (<= 8) bytes of the 64-bit integer there plus `value` (a KEEP of x + k whose sum
+ * the code never needed: a pop's rsp while the load reads [rsp + k]). */
+enum { BACKEND_LOC_CONST, BACKEND_LOC_GPR, BACKEND_LOC_VEC, BACKEND_LOC_STACK,
+       BACKEND_LOC_STATE };
 
 typedef struct BackendKeep {
     uint32_t off;           /* guest state offset of the field */
     uint8_t size;           /* bytes (the KEEP's value type's size: 1 .. 32) */
     uint8_t kind;           /* BACKEND_LOC_* */
-    uint16_t reg;           /* GPR or vector register number, or the stack offset */
+    uint16_t reg;           /* GPR or vector register number, stack or state offset */
     int64_t value;          /* the constant, or the addend */
 } BackendKeep;
 
@@ -128,13 +131,19 @@ typedef struct BackendBlockInfo {
  * FKEEP's range ends at the first PUT, KEEP or FKEEP writing any of its bytes, CALL or EXIT
  * (store always false), and only LOADs and STOREs see it. last_obs is the last instruction
  * that needs the value: the last of those, or `end` with store; 0 if none (the KEEP emits
- * nothing and its value need not live on). At a fault point, a backend lists the pending
- * KEEPs before the pending FKEEPs (an FKEEP and a KEEP may share a field: the fault sees the
- * FKEEP). */
+ * nothing and its value need not live on). in_state says the state holds the value anyway
+ * (an I64 read from a field or PUT to one, or that plus or minus a constant) in a field that
+ * nothing writes up to last_obs. At a fault point, a backend lists the pending KEEPs before
+ * the pending FKEEPs (an FKEEP and a KEEP may share a field: the fault sees the FKEEP). */
 typedef struct IrKeepRange {
     uint32_t end;
     uint32_t last_obs;
     bool store;
+    /* The value is in the state anyway, all through the range, at state offset src (< 2^16)
+     * plus addend: a backend may record that (BACKEND_LOC_STATE) and not keep the value. */
+    bool in_state;
+    uint32_t src;
+    int64_t addend;
 } IrKeepRange;
 
 void ir_keep_ranges(const IrBlock *blk, IrKeepRange *out);

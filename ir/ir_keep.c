@@ -14,14 +14,106 @@
 #include "ir/backend.h"
 #include "ir/ir_internal.h"
 
-/* ---------------------------------------------------------------- ranges */
-
 static void keep_bytes(const IrBlock *blk, IrRef k, uint64_t *off, uint64_t *size)
 {
     const IrInsn *in = &blk->insn[k];
     *off = (uint64_t)in->imm[0];
     *size = ir_type_size((IrType)blk->insn[in->arg[0]].type);
 }
+
+/* ---------------------------------------------------------------- values the state holds */
+
+/* Whether the 8 bytes at g keep what they hold after instruction s up to `last`: no PUT or
+ * CALL in (s, last] writes them, and no other KEEP or FKEEP of them is pending anywhere in
+ * [s, last] (a fault point must not write the field another keep reads). */
+static bool state_holds(const IrBlock *blk, const IrKeepRange *out, const IrRef *keeps,
+                        unsigned nk, IrRef self, IrRef s, IrRef last, uint64_t g)
+{
+    for (IrRef i = s + 1; i <= last; i++) {
+        const IrInsn *in = &blk->insn[i];
+        uint64_t o, z;
+        if (in->op == IR_CALL)
+            return false;
+        if (in->op == IR_PUT) {
+            keep_bytes(blk, i, &o, &z);
+            if (o < g + 8 && g < o + z)
+                return false;
+        }
+    }
+    for (unsigned j = 0; j < nk; j++) {
+        IrRef k = keeps[j];
+        uint64_t o, z;
+        keep_bytes(blk, k, &o, &z);
+        if (k != self && o < g + 8 && g < o + z && k <= last && out[k].end > s)
+            return false;
+    }
+    return true;
+}
+
+/* Where the state holds I64 value v just before instruction r: the field v was read from
+ * (v a GET), or the one the last PUT of v before r wrote. *s is the GET or PUT. */
+static bool state_source(const IrBlock *blk, IrRef v, IrRef r, uint64_t *g, IrRef *s)
+{
+    const IrInsn *d = &blk->insn[v];
+    if (d->type != IR_I64)
+        return false;
+    if (d->op == IR_GET) {
+        *g = (uint64_t)d->imm[0];
+        *s = v;
+        return true;
+    }
+    for (IrRef i = r; i-- > v;)
+        if (blk->insn[i].op == IR_PUT && blk->insn[i].arg[0] == v) {
+            *g = (uint64_t)blk->insn[i].imm[0];
+            *s = i;
+            return true;
+        }
+    return false;
+}
+
+/* The constant k of ADD.i64(x, k) (the folder puts constants second), if v is one. */
+static bool add_const(const IrBlock *blk, IrRef v, IrRef *x, int64_t *k)
+{
+    const IrInsn *d = &blk->insn[v];
+    if (d->op != IR_ADD || d->type != IR_I64 || blk->insn[d->arg[1]].op != IR_CONST ||
+        blk->insn[d->arg[0]].op == IR_CONST)
+        return false;
+    *x = d->arg[0];
+    *k = blk->insn[d->arg[1]].imm[0];
+    return true;
+}
+
+/* Fill out[r].in_state/src/addend for KEEP or FKEEP r if the state holds its value (I64) all
+ * through its range, as a field, a field minus k (v + k is in it: the old value of a register
+ * an add wrote, as the old fix-ups had it) or a field plus k (v = x + k, x in it). */
+static void find_in_state(const IrBlock *blk, IrKeepRange *out, const IrRef *keeps,
+                          unsigned nk, IrRef r)
+{
+    IrRef v = blk->insn[r].arg[0], x, s;
+    uint64_t g;
+    int64_t k;
+    IrRef last = out[r].last_obs;
+    IrRef cand[3];
+    int64_t addend[3];
+    unsigned nc = 0;
+    cand[nc] = v, addend[nc++] = 0;
+    if (add_const(blk, v, &x, &k))
+        cand[nc] = x, addend[nc++] = k;
+    for (IrRef y = v + 1; y < r && nc < 3; y++)     /* y = v + k, in the state */
+        if (add_const(blk, y, &x, &k) && x == v)
+            cand[nc] = y, addend[nc++] = (int64_t)(0 - (uint64_t)k);
+    for (unsigned i = 0; i < nc; i++) {
+        if (!state_source(blk, cand[i], r, &g, &s) || g > UINT16_MAX ||
+            !state_holds(blk, out, keeps, nk, r, s, last, g))
+            continue;
+        out[r].in_state = true;
+        out[r].src = (uint32_t)g;
+        out[r].addend = addend[i];
+        return;
+    }
+}
+
+/* ---------------------------------------------------------------- ranges */
 
 void ir_keep_ranges(const IrBlock *blk, IrKeepRange *out)
 {
@@ -72,10 +164,20 @@ void ir_keep_ranges(const IrBlock *blk, IrKeepRange *out)
             open[i] = open[--n];
         }
         if (op == IR_KEEP || op == IR_FKEEP) {
-            out[r] = (IrKeepRange){ blk->n, 0, false };
+            out[r] = (IrKeepRange){ blk->n, 0, false, false, 0, 0 };
             open[n++] = r;
         }
     }
+    /* A KEEP whose value the state holds anyway, in a field nothing writes before the
+     * range's last use (typically an FKEEP of a flag operand that is a guest register):
+     * the backend need not keep the value. `open` now lists the KEEPs and FKEEPs. */
+    n = 0;
+    for (IrRef r = 1; r < blk->n; r++)
+        if (blk->insn[r].op == IR_KEEP || blk->insn[r].op == IR_FKEEP)
+            open[n++] = r;
+    for (unsigned i = 0; i < n; i++)
+        if (out[open[i]].last_obs)
+            find_in_state(blk, out, open, n, open[i]);
     free(open);     /* a verified block ends with EXIT, which closed every range */
 }
 
@@ -156,6 +258,11 @@ void ir_keep_apply(const BackendKeep *keeps, uint32_t n, const void *ucontext, v
             if (!sp)
                 continue;   /* a host without a backend has no fault map */
             src = sp + k->reg;
+            break;
+        case BACKEND_LOC_STATE:     /* through buf: the field may be the keep's own */
+            if (size > 8)
+                continue;
+            memcpy(buf, st + k->reg, 8);
             break;
         default:
             continue;

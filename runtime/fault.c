@@ -141,10 +141,11 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
     const RtInsnMap *m = &b->insn_map[lo - 1];
     uint64_t guest_pc = b->pc + m->guest_off;
     uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
-    t->state.rip = guest_pc;
-    /* The KEEPs the block had not stored yet, from where the code held them (ir.h). */
+    /* The KEEPs the block had not stored yet, from where the code held them (ir.h), before
+     * rip changes: a keep may read the state. */
     if ((uint32_t)m->keep_first + m->n_keep <= b->n_keeps)
         ir_keep_apply(b->keeps + m->keep_first, m->n_keep, ucv, &t->state);
+    t->state.rip = guest_pc;
     fault_keep_fp_flags(p, t, ucv);
     if (p->log.mask)
         rt_log_printf(p, "ferry: guest %s at 0x%llx (block 0x%llx, host pc 0x%llx), fault "

@@ -1506,7 +1506,7 @@ static struct {
     volatile int guest_off;         /* the map entry's guest instruction, -1 if none */
 } flt;
 static uint8_t *bad_page;           /* a PROT_NONE page: every access to it faults */
-static unsigned long keep_kinds[4]; /* keeps applied, per BACKEND_LOC_* */
+static unsigned long keep_kinds[5]; /* keeps applied, per BACKEND_LOC_* */
 static unsigned long keep_addends;  /* keeps applied as a register or slot plus a constant */
 
 static uintptr_t uc_pc(const void *ucv)
@@ -1542,7 +1542,7 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv)
                     continue;
                 for (unsigned k = 0; k < m->n_keep; k++) {
                     const BackendKeep *kp = &info->keeps[m->keep_first + k];
-                    keep_kinds[kp->kind & 3]++;
+                    keep_kinds[kp->kind < 5 ? kp->kind : 0]++;
                     keep_addends += kp->kind != BACKEND_LOC_CONST && kp->value != 0;
                 }
                 ir_keep_apply(info->keeps + m->keep_first, m->n_keep, ucv, flt.state);
@@ -1746,12 +1746,12 @@ void be_test_keeps(void **st)
     sigaction(SIGBUS, &old_bus, NULL);
     munmap(bad_page, 4096);
     fprintf(stderr, "# keeps: %u KEEPs, %u FKEEPs, %u faults; applied: %lu constants, %lu "
-            "registers, %lu vector registers, %lu slots (%lu of them plus a constant)\n", keeps,
-            fkeeps, faults,
-            keep_kinds[BACKEND_LOC_CONST], keep_kinds[BACKEND_LOC_GPR],
-            keep_kinds[BACKEND_LOC_VEC], keep_kinds[BACKEND_LOC_STACK], keep_addends);
+            "registers, %lu vector registers, %lu slots, %lu state fields (%lu of them plus a "
+            "constant)\n", keeps, fkeeps, faults, keep_kinds[BACKEND_LOC_CONST],
+            keep_kinds[BACKEND_LOC_GPR], keep_kinds[BACKEND_LOC_VEC],
+            keep_kinds[BACKEND_LOC_STACK], keep_kinds[BACKEND_LOC_STATE], keep_addends);
     assert_true(faults > n / 2);
-    for (unsigned k = 0; k < 4; k++)
+    for (unsigned k = 0; k < 5; k++)
         assert_true(keep_kinds[k] > 0);
     assert_true(keep_addends > 0);
     assert_true(keeps > n && fkeeps > n);
