@@ -176,14 +176,16 @@ typedef struct IrInsn {
  * (LuaJIT's snapshots, in IR form). `keep v, off` means exactly `put v, off` (the interpreter
  * runs it as one); what differs is the backend's freedom: it defers the store. From the KEEP
  * on, until the first later PUT or KEEP that covers all of its bytes, the field is "pending":
- *   - each LOAD/STORE in between records (field, where v lives: register, spill slot or
- *     constant) in the block's fault map (ir/backend.h), and the fault handler writes it into
- *     the state before the guest sees its signal;
+ *   - each LOAD/STORE in between records (field, where v is: register, spill slot,
+ *     constant, or another state field that holds it anyway) in the block's fault map
+ *     (ir/backend.h), and the fault handler writes it into the state before the guest sees
+ *     its signal;
  *   - each EXIT_IF in between stores it on its taken path only;
  *   - anything else that observes the state (CALL, EXIT, a GET or a partial PUT/KEEP of its
  *     bytes) finds it stored just before it; the range ends there;
  *   - the covering PUT or KEEP ends the range without any store.
- * So v stays live up to the range's last LOAD/STORE/EXIT_IF (or its store). opt_put_forward
+ * So v stays live up to the range's last LOAD/STORE/EXIT_IF (or its store), unless the state
+ * holds it anyway. opt_put_forward
  * turns a PUT that a later PUT of the same field overwrites, across LOAD/STORE/EXIT_IF but no
  * CALL, into a KEEP.
  *

@@ -1,11 +1,12 @@
-/* ir_keep.c — KEEP for backends and the fault handler: where each KEEP's range ends
- * and FKEEP's range ends (ir_keep_ranges) and how a fault point's keeps are written into the
- * state from a signal context (ir_keep_apply).
+/* ir_keep.c — KEEP and FKEEP for backends and the fault handler: where each one's range
+ * ends and whether the state holds its value anyway (ir_keep_ranges), and how a fault point's
+ * keeps are written into the state from a signal context (ir_keep_apply).
  *
  * Contract (ir.h "Precise faults", ir/backend.h): ir_keep_ranges is one forward scan over the
- * block with the list of KEEPs whose range is still open; it allocates that list (aborting on
- * failure, like the rest of ir/). ir_keep_apply runs in a signal handler: no allocation, no
- * locks, only reads of the context and the interrupted code's stack.
+ * block with the list of KEEPs whose range is still open, then for each KEEP a look at the
+ * instructions of its range for a state field that holds its value; it allocates that list
+ * (aborting on failure, like the rest of ir/). ir_keep_apply runs in a signal handler: no
+ * allocation, no locks, only reads of the context, the interrupted code's stack and the state.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1640,7 +1640,7 @@ void be_test_keeps(void **st)
     sigaction(SIGBUS, &sa, &old_bus);
     memset(keep_kinds, 0, sizeof keep_kinds);
     keep_addends = 0;
-    unsigned n = 1500, faults = 0, keeps = 0, fkeeps = 0;
+    unsigned n = 1500, faults = 0, keeps = 0, fkeeps = 0, skipped = 0;
     const char *env_n = getenv("FERRY_BE_FUZZ_N");
     if (env_n && atoi(env_n) > 0)
         n = (unsigned)atoi(env_n);
@@ -1714,6 +1714,14 @@ void be_test_keeps(void **st)
             ir_exit(&g.b, IR_NONE, 0x20000, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
             ir_builder_fini(&g.b);
         }
+        if (blk[0]->n > 256) {
+            /* the interpreter takes the values of larger blocks from the heap, which a fault
+             * (a siglongjmp out of it) would leak: leave such a block out */
+            for (int copy = 0; copy < 3; copy++)
+                ir_block_free(blk[copy]);
+            skipped++;
+            continue;
+        }
         opt_run(blk[1]);
         for (IrRef r = 1; r < blk[1]->n; r++) {
             keeps += blk[1]->insn[r].op == IR_KEEP;
@@ -1747,10 +1755,11 @@ void be_test_keeps(void **st)
     munmap(bad_page, 4096);
     fprintf(stderr, "# keeps: %u KEEPs, %u FKEEPs, %u faults; applied: %lu constants, %lu "
             "registers, %lu vector registers, %lu slots, %lu state fields (%lu of them plus a "
-            "constant)\n", keeps, fkeeps, faults, keep_kinds[BACKEND_LOC_CONST],
+            "constant); %u blocks too long\n", keeps, fkeeps, faults, keep_kinds[BACKEND_LOC_CONST],
             keep_kinds[BACKEND_LOC_GPR], keep_kinds[BACKEND_LOC_VEC],
-            keep_kinds[BACKEND_LOC_STACK], keep_kinds[BACKEND_LOC_STATE], keep_addends);
-    assert_true(faults > n / 2);
+            keep_kinds[BACKEND_LOC_STACK], keep_kinds[BACKEND_LOC_STATE], keep_addends,
+            skipped);
+    assert_true(faults > n / 2 && skipped < n / 4);
     for (unsigned k = 0; k < 5; k++)
         assert_true(keep_kinds[k] > 0);
     assert_true(keep_addends > 0);
