@@ -16,7 +16,10 @@
  * exit path needs no knowledge of where the epilogue is: blocks are position independent. A
  * helper call overwrites x30 (blr), so the call sequence reloads it from [sp].
  *
- * Exit (EXIT, or EXIT_IF taken):
+ * Exit (EXIT, or the stub of an EXIT_IF; an EXIT_IF's stub first stores the KEEPs pending
+ * there, ir.h "Precise faults"). A forward EXIT_IF's stub is placed after the block's EXIT, so
+ * staying in the block is a b.cond not taken; a backward one's (a loop's back edge, taken most
+ * of the time) is inline, branched over by the inverted b.cond when not taken:
  *     [ldr w16, [x28, #irq] ; cbnz w16, stub]  backward direct exits: the interrupt check
  *     b <next instruction>                     direct exits only: the patch site; patch_exit
  *                                              rewrites this one word (an aligned 32-bit
@@ -35,6 +38,7 @@
  * (rt_cache_sync: __builtin___clear_cache on aarch64).
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codegen.h"
@@ -96,36 +100,15 @@ static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
     a64_br(e, A64_TMP0);
 }
 
-void a64_emit_exit(CgCtx *c, const IrInsn *in)
+/* From the patch site on: what EXIT and each EXIT_IF's stub share. */
+static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx)
 {
     A64Emit *e = &c->e;
-    unsigned idx = c->exit_index++;
-    if (idx >= BACKEND_MAX_EXITS) {
-        if (c->err == BE_OK)
-            c->err = BE_ERR_TOO_BIG;
-        return;
-    }
-    bool is_if = in->op == IR_EXIT_IF;
-    IrRef target = is_if ? IR_NONE : in->arg[0];
+    IrRef target = in->op == IR_EXIT_IF ? IR_NONE : in->arg[0];
     uint64_t pc = (uint64_t)in->imm[0];
     BackendExit *x = &c->info->exits[idx];
     x->patch_offset = 0;
     x->target_pc = target ? 0 : pc;
-
-    uint8_t *skip = NULL;
-    if (is_if) {
-        IrRef cond = in->arg[0];
-        if (c->val[cond].is_const) {
-            /* Only in unfolded blocks. Never taken: still emitted (and jumped over), so every
-             * direct exit has a patch site, as the runtime expects from the IR alone. */
-            if ((cg_const_val(c, cond) & 0xff) == 0)
-                skip = a64_b_fwd(e);
-        } else {
-            A64Cond cc = cg_test_cond(c, cond);
-            skip = a64_bcond_fwd(e, cc ^ 1);
-        }
-    }
-
     if (IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_JUMP && !target) {
         /* The patch site comes before the pc store: a chained successor knows its own pc,
          * so only the way out to the runtime stores it. Offset 0 means "no site", so a
@@ -167,8 +150,86 @@ void a64_emit_exit(CgCtx *c, const IrInsn *in)
     uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;
     a64_mov_imm(e, A64_X0, word);
     a64_ret(e);
-    if (skip)
+}
+
+void a64_emit_exit(CgCtx *c, const IrInsn *in)
+{
+    A64Emit *e = &c->e;
+    unsigned idx = c->exit_index++;
+    if (idx >= BACKEND_MAX_EXITS) {
+        if (c->err == BE_OK)
+            c->err = BE_ERR_TOO_BIG;
+        return;
+    }
+    if (in->op == IR_EXIT) {
+        exit_tail(c, in, idx);      /* its KEEPs were stored before it (codegen.c) */
+        return;
+    }
+    IrRef cond = in->arg[0];
+    uint64_t here = c->blk->guest_pc + c->guest_off;
+    if ((uint64_t)in->imm[0] <= here && !c->val[cond].is_const) {
+        /* A backward target, a loop's back edge most likely: taken is the hot path, so the
+         * stub is inline and branched over when not taken (one taken branch per iteration,
+         * not two). It stores the pending KEEPs, as an out-of-line stub does. */
+        A64Cond cc = cg_test_cond(c, cond);
+        uint8_t *skip = a64_bcond_fwd(e, cc ^ 1);
+        for (unsigned i = 0; i < c->n_pending; i++)
+            if (c->blk->insn[c->pending[i]].op == IR_KEEP) {
+                BackendKeep k = cg_keep_loc(c, c->pending[i]);
+                cg_store_keep(c, &k);
+            }
+        exit_tail(c, in, idx);
         a64_bind(e, skip);
+        return;
+    }
+    /* EXIT_IF: a branch to the stub, which stores the KEEPs pending here from where their
+     * values are now. */
+    CgStub *s = &c->stubs[c->n_stubs++];
+    *s = (CgStub){ in, NULL, idx, c->n_stub_keeps, 0 };
+    if (c->n_stub_keeps + c->n_pending > c->stub_keeps_cap) {
+        unsigned cap = 2 * (c->n_stub_keeps + c->n_pending) + 16;
+        BackendKeep *k = realloc(c->stub_keeps, cap * sizeof *k);
+        if (!k) {
+            c->err = BE_ERR_TOO_BIG;
+            return;
+        }
+        c->stub_keeps = k;
+        c->stub_keeps_cap = cap;
+    }
+    for (unsigned i = 0; i < c->n_pending; i++)       /* FKEEPs are for faults only */
+        if (c->blk->insn[c->pending[i]].op == IR_KEEP)
+            c->stub_keeps[c->n_stub_keeps + s->n_keep++] = cg_keep_loc(c, c->pending[i]);
+    c->n_stub_keeps += s->n_keep;
+    if (c->val[cond].is_const) {
+        /* Only in unfolded blocks. A stub that is never taken is still emitted, so every
+         * direct exit has a patch site, as the runtime expects from the IR alone. */
+        if (cg_const_val(c, cond) & 0xff)
+            s->branch = a64_b_fwd(e);
+    } else {
+        A64Cond cc = cg_test_cond(c, cond);
+        s->branch = a64_bcond_fwd(e, cc);   /* +-1 MiB: far more than a block */
+    }
+}
+
+void a64_emit_stubs(CgCtx *c, const uint8_t *limit)
+{
+    for (unsigned i = 0; i < c->n_stubs && c->err == BE_OK; i++) {
+        const CgStub *s = &c->stubs[i];
+        if (s->branch)
+            a64_bind(&c->e, s->branch);
+        for (unsigned k = 0; k < s->n_keep; k++) {
+            if (c->e.p > limit) {
+                c->err = BE_ERR_FULL;
+                return;
+            }
+            cg_store_keep(c, &c->stub_keeps[s->keep_first + k]);
+        }
+        if (c->e.p > limit) {
+            c->err = BE_ERR_FULL;
+            return;
+        }
+        exit_tail(c, s->exit, s->idx);
+    }
 }
 
 void a64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target)

@@ -36,6 +36,7 @@ static int a64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     c.code_start = cb->p;
     c.regalloc = !(debug_flags & A64_DBG_NO_REGALLOC);
     info->n_insns = 0;
+    info->n_keeps = 0;
     int rc = a64_codegen_block(&c, cb);
     if (rc != BE_OK)
         return rc;
@@ -43,8 +44,6 @@ static int a64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     info->code_size = (uint32_t)(c.e.p - cb->p);
     info->host_insns = c.e.n_insns;
     info->n_exits = c.exit_index;
-    if (info->n_insns > BACKEND_MAX_INSN_MAP)
-        info->n_insns = 0;                  /* more INSN_STARTs than room: no map */
     cb->p = c.e.p;
     return BE_OK;
 }

@@ -30,6 +30,15 @@
  * to integer conversions, which saturate on A64, give the minimum signed value whenever the
  * (rounded) input is not below 2^(w-1) or is NaN (x86's "integer indefinite").
  *
+ * KEEPs and FKEEPs (ir.h, "Precise faults") emit nothing where they stand. ir_keep_ranges says
+ * where each one's range ends; liveness makes its value live to the range's last LOAD/STORE/EXIT_IF (or
+ * to its store), and the driver keeps the list of pending ones: before an instruction that
+ * observes the state it stores them (keep_before: CALL, EXIT, a GET or partial PUT of their
+ * bytes), at a LOAD/STORE it records where they are in the fault map, an EXIT_IF's stub
+ * (abi.c) stores them on the way out, and values kept alive only for an instruction's fault
+ * point are freed after it (keep_after), so its result never takes their register. Those
+ * stores are moves only: they keep the NZCV.
+ *
  * Liveness (a backward pass) gives each value its last use; pure instructions that nothing
  * needed reads emit no code. A CMP read only by the next EXIT_IF or SELECT (with at most
  * GET/PUT/LOAD/STORE, which are loads, stores and flag-free address arithmetic, in between) is
@@ -37,6 +46,7 @@
  */
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "codegen.h"
 
@@ -502,6 +512,173 @@ static void store_typed(CgCtx *c, IrRef v, A64Addr m)
     }
 }
 
+/* ---------------------------------------------------------------- KEEP */
+
+/* The value a KEEP holds alive: its operand, the x of its x + k (keep_base), or none when
+ * the state holds it (in_state). */
+static IrRef keep_value(const CgCtx *c, IrRef k)
+{
+    if (c->keep[k].in_state)
+        return IR_NONE;
+    return c->keep_base[k] ? c->keep_base[k] : c->blk->insn[k].arg[0];
+}
+
+BackendKeep cg_keep_loc(const CgCtx *c, IrRef k)
+{
+    const IrInsn *in = &c->blk->insn[k];
+    IrRef v = keep_value(c, k);
+    BackendKeep b = { (uint32_t)in->imm[0], (uint8_t)tsize(ty(c, in->arg[0])), BACKEND_LOC_CONST,
+                      0, 0 };
+    if (v == IR_NONE) {
+        b.kind = BACKEND_LOC_STATE;
+        b.reg = (uint16_t)c->keep[k].src;
+        b.value = c->keep[k].addend;
+        return b;
+    }
+    const CgVal *cv = &c->val[v];
+    if (cv->is_const) {
+        b.value = (int64_t)const_val(c, v);
+        return b;
+    }
+    assert(!cv->released && (cv->reg >= 0 || cv->slot >= 0));  /* live to its last_obs */
+    if (cv->reg >= 0) {
+        b.kind = cv->cls == CG_GPR ? BACKEND_LOC_GPR : BACKEND_LOC_VEC;
+        b.reg = (uint16_t)cv->reg;
+    } else {
+        _Static_assert(A64_SLOT_DISP(A64_FRAME_SLOTS) <= UINT16_MAX, "slot offsets fit BackendKeep.reg");
+        b.kind = BACKEND_LOC_STACK;
+        b.reg = (uint16_t)A64_SLOT_DISP(cv->slot);
+    }
+    if (c->keep_base[k])    /* x + k: the constant of the ADD */
+        b.value = c->blk->insn[c->blk->insn[in->arg[0]].arg[1]].imm[0];
+    return b;
+}
+
+void cg_store_keep(CgCtx *c, const BackendKeep *k)
+{
+    A64Addr m = addr_bd(A64_REG_STATE, (int32_t)k->off);
+    switch (k->kind) {
+    case BACKEND_LOC_CONST:
+        /* value in the low 8 bytes, zeros above (V128 constants), in pieces of 8/4/2/1 */
+        for (unsigned off = 0; off < k->size;) {
+            unsigned left = k->size - off, n = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+            uint64_t v = off == 0 ? (uint64_t)k->value : 0;
+            if (n < 8)
+                v &= (1ull << (8 * n)) - 1;
+            unsigned r = A64_ZR;
+            if (v != 0) {
+                a64_mov_imm(&c->e, RES_GPR, v);
+                r = RES_GPR;
+            }
+            mem_at(c, gpr_kind(n, false), r, m, (int32_t)off);
+            off += n;
+        }
+        break;
+    case BACKEND_LOC_GPR:
+        if (k->value == 0) {
+            mem_at(c, gpr_kind(k->size, false), k->reg, m, 0);
+            break;
+        }
+        a64_mov_imm(&c->e, ADDR_GPR, (uint64_t)k->value);     /* reg + addend */
+        a64_alu_rrr(&c->e, A64_ADD_R, true, RES_GPR, k->reg, ADDR_GPR, A64_LSL, 0);
+        mem_at(c, gpr_kind(k->size, false), RES_GPR, m, 0);
+        break;
+    case BACKEND_LOC_VEC:
+        mem_at(c, k->size == 4 ? A64_STRS : k->size == 8 ? A64_STRD : A64_STRQ, k->reg, m, 0);
+        break;
+    default: {      /* a slot or a state field (8 bytes there) */
+        unsigned base = k->kind == BACKEND_LOC_STATE ? A64_REG_STATE : A64_SP;
+        if (k->value == 0) {
+            copy_bytes(c, &m, addr_bd(base, k->reg), k->size);
+            break;
+        }
+        cg_ldst(c, A64_LDRX, RES_GPR, base, k->reg);
+        a64_mov_imm(&c->e, ADDR_GPR, (uint64_t)k->value);
+        a64_alu_rrr(&c->e, A64_ADD_R, true, RES_GPR, RES_GPR, ADDR_GPR, A64_LSL, 0);
+        mem_at(c, gpr_kind(k->size, false), RES_GPR, m, 0);
+        break;
+    }
+    }
+}
+
+/* Before instruction r: the KEEPs it observes are stored (CALL, EXIT, GET or partial PUT of
+ * their bytes: ir_keep_ranges), and a LOAD/STORE records the pending ones in the fault map.
+ * A KEEP's value that nothing else needs is freed after its store, so a CALL need not save
+ * it. */
+static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
+{
+    const IrInsn *in = &c->blk->insn[r];
+    for (unsigned i = 0; i < c->n_pending; i++) {
+        IrRef k = c->pending[i];
+        if (c->keep[k].end != r || !c->keep[k].store)
+            continue;
+        if (c->e.p > limit) {
+            fail(c, BE_ERR_FULL);
+            return;
+        }
+        BackendKeep b = cg_keep_loc(c, k);
+        cg_store_keep(c, &b);
+    }
+    for (unsigned i = 0; i < c->n_pending; i++) {      /* after all stores: values shared */
+        IrRef k = c->pending[i], v = keep_value(c, k);
+        if (c->keep[k].end == r && c->keep[k].store && v && c->val[v].last_use == r &&
+            in->arg[0] != v && in->arg[1] != v && in->arg[2] != v)
+            release(c, v);
+    }
+    if (in->op != IR_LOAD && in->op != IR_STORE)
+        return;
+    BackendBlockInfo *info = c->info;
+    BackendInsnMap *last = info->n_insns ? &info->insns[info->n_insns - 1] : NULL;
+    if (c->n_pending == 0 && (!last || last->n_keep == 0))
+        return;         /* the entry of the instruction (or of the access before) says it all */
+    if (info->n_keeps + c->n_pending > BACKEND_MAX_KEEPS || c->n_pending > UINT16_MAX) {
+        fail(c, BE_ERR_TOO_BIG);
+        return;
+    }
+    /* KEEPs first: an FKEEP of the same field is what the fault must see */
+    BackendKeep *list = &info->keeps[info->n_keeps];
+    unsigned n = 0;
+    for (int fkeep = 0; fkeep < 2; fkeep++)
+        for (unsigned i = 0; i < c->n_pending; i++)
+            if ((c->blk->insn[c->pending[i]].op == IR_FKEEP) == fkeep)
+                list[n++] = cg_keep_loc(c, c->pending[i]);
+    uint32_t first = info->n_keeps;
+    if (last && last->n_keep == c->n_pending &&
+        memcmp(&info->keeps[last->keep_first], list, c->n_pending * sizeof *list) == 0)
+        first = last->keep_first;           /* the same list as the entry before: share it */
+    else
+        info->n_keeps += c->n_pending;
+    uint32_t host = (uint32_t)(c->e.p - c->code_start);
+    if (!last || last->host_offset != host) {
+        if (info->n_insns >= BACKEND_MAX_INSN_MAP) {
+            fail(c, BE_ERR_TOO_BIG);
+            return;
+        }
+        last = &info->insns[info->n_insns++];
+    }
+    *last = (BackendInsnMap){ host, c->guest_off, (uint16_t)first, (uint16_t)c->n_pending };
+}
+
+/* After instruction r: the KEEPs whose range ends at r close, values kept alive only for
+ * r's fault point or exit are freed (only now, so r's result cannot take their register
+ * while r may still fault), and a KEEP with a range opens. */
+static void keep_after(CgCtx *c, IrRef r)
+{
+    for (unsigned i = 0; i < c->n_pending;) {
+        IrRef k = c->pending[i];
+        IrRef v = keep_value(c, k);
+        if (v && c->val[v].last_use == r)
+            release(c, v);
+        if (c->keep[k].end == r)
+            c->pending[i] = c->pending[--c->n_pending];
+        else
+            i++;
+    }
+    IrOp op = (IrOp)c->blk->insn[r].op;
+    if ((op == IR_KEEP || op == IR_FKEEP) && c->keep[r].last_obs != 0)
+        c->pending[c->n_pending++] = r;
+}
+
 /* ---------------------------------------------------------------- markers, constants, state */
 
 static void cg_NOP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
@@ -512,13 +689,19 @@ static void cg_NOP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
 static void cg_INSN_START(CgCtx *c, const IrInsn *in)
 {
     BackendBlockInfo *info = c->info;
+    c->guest_off = (uint32_t)((uint64_t)in->imm[0] - c->blk->guest_pc);
     if (info->n_insns >= BACKEND_MAX_INSN_MAP) {
-        info->n_insns = BACKEND_MAX_INSN_MAP + 1;   /* too many: a64_compile drops the map */
+        fail(c, BE_ERR_TOO_BIG);
         return;
     }
     info->insns[info->n_insns++] = (BackendInsnMap){
-        (uint32_t)(c->e.p - c->code_start), (uint32_t)((uint64_t)in->imm[0] - c->blk->guest_pc) };
+        (uint32_t)(c->e.p - c->code_start), c->guest_off, 0, 0 };
 }
+
+/* KEEP and FKEEP emit nothing where they stand: the driver (keep_before, keep_after) stores
+ * a KEEP where its range says and records both at the fault points in between. */
+static void cg_KEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
+static void cg_FKEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
 
 /* GPR and vector constants are rematerialised at each use (is_const, set by the liveness
  * pass); memory-class ones (F80, V256) are written to their slot: low 8 bytes = imm0, rest 0. */
@@ -1546,7 +1729,8 @@ static bool removable(const IrInsn *in)
 static bool emits_code(const CgCtx *c, IrRef r)
 {
     const IrInsn *in = &c->blk->insn[r];
-    if (in->op == IR_NOP || in->op == IR_INSN_START || c->val[r].is_const)
+    if (in->op == IR_NOP || in->op == IR_INSN_START || in->op == IR_KEEP ||
+        in->op == IR_FKEEP || c->val[r].is_const)
         return false;
     return !removable(in) || c->val[r].last_use != 0;
 }
@@ -1575,6 +1759,30 @@ static void liveness(CgCtx *c)
         bool needed = !removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;
+        if (in->op == IR_KEEP || in->op == IR_FKEEP) {
+            /* read at its range's last fault point, exit or store, if any. A KEEP of x + k
+             * that nothing after it reads keeps x instead, and its location says "+ k":
+             * the ADD need not be computed (x86: a pop loads [rsp + k] directly). */
+            uint32_t obs = c->keep[r].last_obs;
+            if (obs == 0)
+                continue;       /* nothing to keep alive */
+            IrRef v = in->arg[0], base = IR_NONE;
+            const IrInsn *d = &blk->insn[v];
+            if (d->op == IR_ADD && d->type == IR_I64 && c->val[v].last_use == 0 &&
+                blk->insn[d->arg[1]].op == IR_CONST && blk->insn[d->arg[0]].op != IR_CONST)
+                base = v = d->arg[0];
+            /* Where the state holds the value anyway (in_state), read it there unless the
+             * value lives on in its register regardless (that is cheaper to store). */
+            if (c->keep[r].in_state && c->val[v].last_use < obs)
+                continue;
+            c->keep[r].in_state = false;
+            c->keep_base[r] = base;
+            CgVal *a = &c->val[v];
+            if (a->last_use < obs)
+                a->last_use = obs;
+            a->n_uses++;
+            continue;
+        }
         for (unsigned i = 0; i < 3; i++) {
             IrRef a = in->arg[i];
             if (a == IR_NONE)
@@ -1603,8 +1811,17 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
 {
     const IrBlock *blk = c->blk;
     c->val = calloc(blk->n, sizeof *c->val);
-    if (!c->val)
+    c->keep = calloc(blk->n, sizeof *c->keep);
+    c->keep_base = calloc(blk->n, sizeof *c->keep_base);
+    c->pending = calloc(blk->n, sizeof *c->pending);
+    if (!c->val || !c->keep || !c->keep_base || !c->pending) {
+        free(c->val);
+        free(c->keep);
+        free(c->keep_base);
+        free(c->pending);
         return BE_ERR_TOO_BIG;
+    }
+    ir_keep_ranges(blk, c->keep);
     liveness(c);
     const uint8_t *limit = cb->end - CODEBUF_RED_ZONE;
     for (IrRef r = 1; r < blk->n && c->err == BE_OK; r++) {
@@ -1613,16 +1830,34 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
             c->err = BE_ERR_FULL;
             break;
         }
-        if (removable(in) && c->val[r].last_use == 0)
-            continue;
         c->cur = r;
-        const uint8_t *before = c->e.p;
-        cg_table[in->op](c, in);
-        cg_release_args(c);
-        assert(c->e.p - before <= CODEBUF_RED_ZONE);
-        (void)before;
+        /* even around an instruction that emits nothing (an unused GET still ends the
+         * ranges of the KEEPs it overlaps: they must be in the state from here on) */
+        keep_before(c, r, limit);
+        if (c->e.p > limit) {
+            fail(c, BE_ERR_FULL);
+            break;
+        }
+        if (!removable(in) || c->val[r].last_use != 0) {
+            const uint8_t *before = c->e.p;
+            cg_table[in->op](c, in);
+            cg_release_args(c);
+            assert(c->e.p - before <= CODEBUF_RED_ZONE);
+            (void)before;
+        }
+        keep_after(c, r);
     }
+    if (c->err == BE_OK)
+        a64_emit_stubs(c, limit);
     free(c->val);
+    free(c->keep);
+    free(c->keep_base);
+    free(c->pending);
+    free(c->stub_keeps);
     c->val = NULL;
+    c->keep = NULL;
+    c->keep_base = NULL;
+    c->pending = NULL;
+    c->stub_keeps = NULL;
     return c->err;
 }

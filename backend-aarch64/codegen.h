@@ -57,6 +57,16 @@ enum {
     A64_DBG_NO_REGALLOC = 1u << 1,  /* every value in a spill slot (same bit as on x86_64) */
 };
 
+/* An EXIT_IF's way out, emitted after the block's EXIT so the path that stays in the block
+ * is a b.cond not taken (abi.c): the branch to bind, and the KEEPs to store on the way out
+ * (where their values were at the EXIT_IF). */
+typedef struct CgStub {
+    const IrInsn *exit;         /* the EXIT_IF */
+    uint8_t *branch;            /* its b.cond/b, NULL if never taken */
+    unsigned idx;               /* its exit index */
+    unsigned keep_first, n_keep;/* CgCtx.stub_keeps[keep_first .. + n_keep) */
+} CgStub;
+
 typedef struct CgCtx {
     A64Emit e;                  /* write cursor and host instruction count */
     const IrBlock *blk;         /* the block being compiled */
@@ -72,6 +82,17 @@ typedef struct CgCtx {
     IrRef gpr_owner[32];        /* value whose home is this GPR, 0 if free or unallocatable */
     IrRef vreg_owner[32];       /* same for vector registers */
     uint64_t slot_used[A64_FRAME_SLOTS / 64]; /* bitmap of spill slots in use */
+    /* KEEPs (ir.h, "Precise faults") */
+    IrKeepRange *keep;          /* per instruction: each KEEP's range (ir_keep_ranges) */
+    IrRef *keep_base;           /* per KEEP of x + k that nothing else needed: x (its value
+                                   is then x's location plus k, and the ADD may go), or 0 */
+    IrRef *pending;             /* KEEPs whose range is open and whose value is still needed */
+    unsigned n_pending;
+    uint32_t guest_off;         /* guest offset of the current guest instruction */
+    CgStub stubs[BACKEND_MAX_EXITS];
+    unsigned n_stubs;
+    BackendKeep *stub_keeps;    /* the stubs' keep lists (malloc'd) */
+    unsigned n_stub_keeps, stub_keeps_cap;
 } CgCtx;
 
 /* Compile every instruction of c->blk (codegen.c). Returns BE_OK or a BackendError. */
@@ -82,8 +103,11 @@ unsigned a64_backend_debug(void);
 void a64_backend_set_debug(unsigned flags);     /* A64_DBG_*; for tests */
 
 /* ---- abi.c */
-/* EXIT and EXIT_IF: the patchable branch (direct exits), store the pc, the exit stub. */
+/* EXIT: the patchable branch (direct exits), store the pc, return. EXIT_IF: the branch to its
+ * stub, recorded in c->stubs with the pending KEEPs; a64_emit_stubs emits them all after the
+ * EXIT. */
 void a64_emit_exit(CgCtx *c, const IrInsn *in);
+void a64_emit_stubs(CgCtx *c, const uint8_t *limit);
 /* CALL: save live caller-saved homes, pass the arguments, call, restore. Returns the register
  * holding the result (x0, or x16 when a restored value lives in x0). */
 unsigned a64_emit_call(CgCtx *c, const IrInsn *in);
@@ -101,6 +125,11 @@ int cg_slot_alloc(CgCtx *c, unsigned n);
 void cg_def_gpr(CgCtx *c, unsigned src);
 /* Free the homes of the current instruction's operands that die here. */
 void cg_release_args(CgCtx *c);
+/* Where the value of pending KEEP k is now (register, slot or constant). */
+BackendKeep cg_keep_loc(const CgCtx *c, IrRef k);
+/* Store a KEEP's value from where it was into the state (a stub or before an observer). Uses
+ * x16, x17 and v0; keeps NZCV. */
+void cg_store_keep(CgCtx *c, const BackendKeep *k);
 /* Make NZCV hold the I8 condition v (not a constant); returns the condition code that is
  * true when v != 0 (NE after a compare with 0, or the fused CMP's own condition). Emits only
  * flag-setting code, so the caller's b.cond/csel must follow with nothing that writes flags

@@ -16,7 +16,10 @@
  * call/ret for the way out needs no knowledge of where the epilogue is: blocks are position
  * independent, and the return is always predicted.
  *
- * Exit (EXIT, or EXIT_IF taken):
+ * Exit (EXIT, or the stub of an EXIT_IF; an EXIT_IF's stub first stores the KEEPs pending
+ * there, ir.h "Precise faults"). A forward EXIT_IF's stub is placed after the block's EXIT, so
+ * staying in the block is a jcc not taken; a backward one's (a loop's back edge, taken most of
+ * the time) is inline, jumped over by the inverted jcc when not taken:
  *     [cmp dword [r14 + irq], 0 ; jne stub]    backward direct exits: the interrupt check
  *     jmp rel32                                direct exits only: the patch site; initially
  *                                              rel32 = 0, i.e. the stub right after it
@@ -31,6 +34,7 @@
  * patch_offset 0 (a real site never sits at offset 0: a nop precedes it if need be).
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codegen.h"
@@ -68,36 +72,15 @@ static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
     x64_jmp_x(e, x64_r(X64_RCX));
 }
 
-void x64_emit_exit(CgCtx *c, const IrInsn *in)
+/* From the patch site on: what EXIT and each EXIT_IF's stub share. */
+static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx)
 {
     X64Emit *e = &c->e;
-    unsigned idx = c->exit_index++;
-    if (idx >= BACKEND_MAX_EXITS) {
-        if (c->err == BE_OK)
-            c->err = BE_ERR_TOO_BIG;
-        return;
-    }
-    bool is_if = in->op == IR_EXIT_IF;
-    IrRef target = is_if ? IR_NONE : in->arg[0];
+    IrRef target = in->op == IR_EXIT_IF ? IR_NONE : in->arg[0];
     uint64_t pc = (uint64_t)in->imm[0];
     BackendExit *x = &c->info->exits[idx];
     x->patch_offset = 0;
     x->target_pc = target ? 0 : pc;
-
-    uint8_t *skip = NULL;
-    if (is_if) {
-        IrRef cond = in->arg[0];
-        if (c->val[cond].is_const) {
-            /* Only in unfolded blocks. Never taken: still emitted (and jumped over), so every
-             * direct exit has a patch site, as the runtime expects from the IR alone. */
-            if ((cg_const_val(c, cond) & 0xff) == 0)
-                skip = x64_jmp8_fwd(e);
-        } else {
-            X64Cond cc = cg_test_cond(c, cond);
-            skip = x64_jcc8_fwd(e, cc ^ 1);
-        }
-    }
-
     if (IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_JUMP && !target) {
         /* The patch site comes before the pc store: a chained successor knows its own pc,
          * so only the way out to the runtime stores it. Offset 0 means "no site", so a
@@ -135,8 +118,96 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
     uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;
     x64_mov_ri(e, X64_RAX, word);
     x64_ret(e);
-    if (skip)
-        x64_bind8(e, skip);
+}
+
+void x64_emit_exit(CgCtx *c, const IrInsn *in)
+{
+    X64Emit *e = &c->e;
+    unsigned idx = c->exit_index++;
+    if (idx >= BACKEND_MAX_EXITS) {
+        if (c->err == BE_OK)
+            c->err = BE_ERR_TOO_BIG;
+        return;
+    }
+    if (in->op == IR_EXIT) {
+        exit_tail(c, in, idx);      /* its KEEPs were stored before it (codegen.c) */
+        return;
+    }
+    IrRef cond = in->arg[0];
+    uint64_t here = c->blk->guest_pc + c->guest_off;
+    if ((uint64_t)in->imm[0] <= here && !c->val[cond].is_const) {
+        /* A backward target, a loop's back edge most likely: taken is the hot path, so the
+         * stub is inline and jumped over when not taken (one taken branch per iteration,
+         * not two). It stores the pending KEEPs, as an out-of-line stub does. */
+        X64Cond cc = cg_test_cond(c, cond);
+        uint8_t *skip8 = NULL, *skip32 = NULL;
+        unsigned n_keep = 0;
+        for (unsigned i = 0; i < c->n_pending; i++)
+            n_keep += c->blk->insn[c->pending[i]].op == IR_KEEP;
+        if (n_keep == 0)        /* the stub alone is well under 128 bytes */
+            skip8 = x64_jcc8_fwd(e, cc ^ 1);
+        else
+            skip32 = x64_jcc32_fwd(e, cc ^ 1);
+        for (unsigned i = 0; i < c->n_pending; i++)
+            if (c->blk->insn[c->pending[i]].op == IR_KEEP) {
+                BackendKeep k = cg_keep_loc(c, c->pending[i]);
+                cg_store_keep(c, &k);
+            }
+        exit_tail(c, in, idx);
+        if (skip8)
+            x64_bind8(e, skip8);
+        else
+            x64_bind32(e, skip32);
+        return;
+    }
+    /* EXIT_IF: a branch to the stub, which stores the KEEPs pending here from where their
+     * values are now. */
+    CgStub *s = &c->stubs[c->n_stubs++];
+    *s = (CgStub){ in, NULL, idx, c->n_stub_keeps, 0 };
+    if (c->n_stub_keeps + c->n_pending > c->stub_keeps_cap) {
+        unsigned cap = 2 * (c->n_stub_keeps + c->n_pending) + 16;
+        BackendKeep *k = realloc(c->stub_keeps, cap * sizeof *k);
+        if (!k) {
+            c->err = BE_ERR_TOO_BIG;
+            return;
+        }
+        c->stub_keeps = k;
+        c->stub_keeps_cap = cap;
+    }
+    for (unsigned i = 0; i < c->n_pending; i++)       /* FKEEPs are for faults only */
+        if (c->blk->insn[c->pending[i]].op == IR_KEEP)
+            c->stub_keeps[c->n_stub_keeps + s->n_keep++] = cg_keep_loc(c, c->pending[i]);
+    c->n_stub_keeps += s->n_keep;
+    if (c->val[cond].is_const) {
+        /* Only in unfolded blocks. A stub that is never taken is still emitted, so every
+         * direct exit has a patch site, as the runtime expects from the IR alone. */
+        if (cg_const_val(c, cond) & 0xff)
+            s->field = x64_jmp32_fwd(e);
+    } else {
+        X64Cond cc = cg_test_cond(c, cond);
+        s->field = x64_jcc32_fwd(e, cc);
+    }
+}
+
+void x64_emit_stubs(CgCtx *c, const uint8_t *limit)
+{
+    for (unsigned i = 0; i < c->n_stubs && c->err == BE_OK; i++) {
+        const CgStub *s = &c->stubs[i];
+        if (s->field)
+            x64_bind32(&c->e, s->field);
+        for (unsigned k = 0; k < s->n_keep; k++) {
+            if (c->e.p > limit) {
+                c->err = BE_ERR_FULL;
+                return;
+            }
+            cg_store_keep(c, &c->stub_keeps[s->keep_first + k]);
+        }
+        if (c->e.p > limit) {
+            c->err = BE_ERR_FULL;
+            return;
+        }
+        exit_tail(c, s->exit, s->idx);
+    }
 }
 
 void x64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target)

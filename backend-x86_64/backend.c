@@ -2,7 +2,8 @@
  * (host CPU features, debug options).
  *
  * Contract (ir/backend.h): compile() emits one verified block at cb->p. On success it advances
- * cb->p and fills *info (executable entry, size, host instruction count, exits by index, the host pc -> guest instruction map); on
+ * cb->p and fills *info (executable entry, size, host instruction count, exits by index, the host pc -> guest
+ * instruction map with its keeps); on
  * failure it returns a BackendError and leaves cb->p where it was (bytes past cb->p may have
  * been written; they are not part of any block). The red zone is checked once per IR op.
  *
@@ -43,6 +44,7 @@ static int x64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     c.regalloc = !(debug_flags & X64_DBG_NO_REGALLOC);
     c.has_popcnt = !(debug_flags & X64_DBG_NO_POPCNT) && x64_host_has_popcnt();
     info->n_insns = 0;
+    info->n_keeps = 0;
     int rc = x64_codegen_block(&c, cb);
     if (rc != BE_OK)
         return rc;
@@ -50,8 +52,6 @@ static int x64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     info->code_size = (uint32_t)(c.e.p - cb->p);
     info->host_insns = c.e.n_insns;
     info->n_exits = c.exit_index;
-    if (info->n_insns > BACKEND_MAX_INSN_MAP)
-        info->n_insns = 0;                  /* more INSN_STARTs than room: no map */
     cb->p = c.e.p;
     return BE_OK;
 }

@@ -425,6 +425,26 @@ static inline uint8_t *x64_jmp8_fwd(X64Emit *e)
     return field;
 }
 
+/* Forward jcc rel32 (0F 80+cc cd) and jmp rel32, bound later by x64_bind32; return the field. */
+static inline uint8_t *x64_jcc32_fwd(X64Emit *e, X64Cond cc)
+{
+    x64_insn(e);
+    emit_u8(e, 0x0F);
+    emit_u8(e, (uint8_t)(0x80 + cc));
+    uint8_t *field = e->p;
+    emit_u32(e, 0);
+    return field;
+}
+
+static inline uint8_t *x64_jmp32_fwd(X64Emit *e) { return x64_jmp_rel32(e, 0); }
+
+/* Bind a rel32 field to the current position (a block is far smaller than 2 GiB). */
+static inline void x64_bind32(X64Emit *e, uint8_t *field)
+{
+    int32_t rel = (int32_t)(e->p - (field + 4));
+    memcpy(field, &rel, 4);
+}
+
 /* Bind a rel8 field to the current position. The callers' skipped code is short by
  * construction (well under 128 bytes); the assert documents it. */
 static inline void x64_bind8(X64Emit *e, uint8_t *field)

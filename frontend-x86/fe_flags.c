@@ -70,6 +70,7 @@ static bool same_producer(const FeFlags *x, const FeFlags *y)
 
 static void put_flags(FeCtx *c, FeFlags *f)
 {
+    c->cc_fault.known = false;      /* these PUTs end the ranges of the flags' FKEEPs */
     ir_put(&c->b, X86_OFF_CC_OP, ir_const(&c->b, IR_I64, f->op));
     if (f->a)
         ir_put(&c->b, X86_OFF_CC_A, to64(c, f->a));
@@ -111,42 +112,6 @@ static void check_precise(FeCtx *c)
 }
 #endif
 
-/* Where the state holds IR value v at this point of the block: a constant, or the low bytes
- * of a GPR that was last written with v (or its zero-extension) or read as v and not written
- * since. False if unknown (a helper call in between, a partial write, anything else). */
-static bool state_operand(FeCtx *c, IrRef v, IrFixOperand *o)
-{
-    const IrBlock *blk = c->b.blk;
-    const IrInsn *def = &blk->insn[v];
-    if (def->op == IR_CONST) {
-        *o = (IrFixOperand){ true, 0, (uint64_t)def->imm[0] };
-        return true;
-    }
-    unsigned written = 0;                   /* GPRs written after the point of the scan */
-    for (IrRef r = blk->n; r-- > v;) {
-        const IrInsn *in = &blk->insn[r];
-        if (in->op == IR_CALL)
-            return false;
-        uint64_t off = (uint64_t)in->imm[0];
-        _Static_assert(X86_OFF_GPR(0) == 0, "the GPRs open X86State");
-        bool gpr_field = off < X86_OFF_GPR(16);
-        if (in->op == IR_GET && r == v)
-            return gpr_field && (off & 7) == 0 && !(written >> (off / 8) & 1) &&
-                   (*o = (IrFixOperand){ false, (uint32_t)off, 0 }, true);
-        if (in->op != IR_PUT || !gpr_field)
-            continue;
-        unsigned reg = (unsigned)(off / 8);
-        IrRef x = in->arg[0];
-        bool same = x == v || (blk->insn[x].op == IR_ZEXT && blk->insn[x].arg[0] == v);
-        if (same && (off & 7) == 0 && !(written >> reg & 1)) {
-            *o = (IrFixOperand){ false, (uint32_t)off, 0 };
-            return true;
-        }
-        written |= 1u << reg;
-    }
-    return false;
-}
-
 void fe_flags_before_access(FeCtx *c)
 {
 #ifdef FE_CHECK_PRECISE
@@ -157,60 +122,19 @@ void fe_flags_before_access(FeCtx *c)
     if (!c->cc_start.known || !c->cc_start.dirty || !c->cc.known || c->cc_start_done)
         return;
     c->cc_start_done = true;
+    if (same_producer(&c->cc_start, &c->cc_fault))
+        return;         /* the FKEEPs of an earlier instruction still say it */
+    /* FKEEPs (ir.h, "Precise faults"): a fault here finds cc_start in the state, from
+     * wherever its values are, and nothing is stored: the exits store the flags they need
+     * (the producer stays dirty), and where the flags are dead at an exit's target, none
+     * are. */
     FeFlags *f = &c->cc_start;
-    if (same_producer(f, &c->cc)) {
-        /* Describe the producer with fix-ups where its operands are still in the state (add
-         * rcx, 8: res is rcx, b is 8, a = res - b), storing only the others: the common case
-         * costs no store at all. The producer stays dirty (the exits still store it). */
-        X86CcKind kind = X86_CC_KIND(f->op);
-        unsigned w = X86_CC_SIZE(f->op);
-        IrRef v[3] = { f->a, f->b, f->res };
-        static const uint32_t dst[3] = { X86_OFF_CC_A, X86_OFF_CC_B, X86_OFF_CC_RES };
-        IrFixOperand o[3];
-        bool have[3];
-        for (int i = 0; i < 3; i++)
-            have[i] = v[i] && state_operand(c, v[i], &o[i]);
-        uint32_t goff = (uint32_t)(c->pc - c->b.blk->guest_pc);
-        IrFixup fx[4];
-        unsigned n = 0;
-        fx[n++] = (IrFixup){ goff, X86_OFF_CC_OP, IR_FIX_MOV, 8, { true, 0, f->op }, { true, 0, 0 } };
-        bool store[3] = { false, false, false };
-        for (int i = 0; i < 3; i++) {
-            if (!v[i])
-                continue;
-            IrFixup *x = &fx[n];
-            *x = (IrFixup){ goff, dst[i], IR_FIX_MOV, (uint8_t)w, { true, 0, 0 }, { true, 0, 0 } };
-            if (have[i]) {
-                x->a = o[i];
-            } else if ((kind == X86_CCK_ADD || kind == X86_CCK_SUB) && have[0] + have[1] + have[2] == 2) {
-                /* the third of a, b, res from the other two */
-                bool add = kind == X86_CCK_ADD;
-                if (i == 0) { x->op = add ? IR_FIX_SUB : IR_FIX_ADD; x->a = o[2]; x->b = o[1]; }
-                if (i == 1) { x->op = IR_FIX_SUB; x->a = add ? o[2] : o[0]; x->b = add ? o[0] : o[2]; }
-                if (i == 2) { x->op = add ? IR_FIX_ADD : IR_FIX_SUB; x->a = o[0]; x->b = o[1]; }
-            } else if (i == 0 && (kind == X86_CCK_INC || kind == X86_CCK_DEC) && have[2]) {
-                x->op = kind == X86_CCK_INC ? IR_FIX_SUB : IR_FIX_ADD;    /* a = res -+ 1 */
-                x->a = o[2];
-                x->b = (IrFixOperand){ true, 0, 1 };
-            } else {
-                store[i] = true;
-                continue;
-            }
-            n++;
-        }
-        if (n > 1) {
-            for (int i = 0; i < 3; i++)
-                if (store[i])
-                    ir_put(&c->b, dst[i], to64(c, v[i]));
-            for (unsigned i = 0; i < n; i++)
-                ir_block_add_fixup(c->b.blk, &fx[i]);
-            return;
-        }
-    }
-    put_flags(c, &c->cc_start);
-    /* The state now holds cc_start: a different producer of this instruction is dirty again
-     * even if a helper call flushed it (a fault here then sees the old flags, as it must). */
-    c->cc.dirty = !same_producer(&c->cc_start, &c->cc);
+    IrRef v[4] = { ir_const(&c->b, IR_I64, f->op), f->a, f->b, f->res };
+    static const uint32_t off[4] = { X86_OFF_CC_OP, X86_OFF_CC_A, X86_OFF_CC_B, X86_OFF_CC_RES };
+    for (int i = 0; i < 4; i++)
+        if (v[i])
+            ir_emit(&c->b, IR_FKEEP, IR_VOID, to64(c, v[i]), IR_NONE, IR_NONE, off[i], 0);
+    c->cc_fault = *f;
 }
 
 void fe_flags_store_start(FeCtx *c)
@@ -226,6 +150,7 @@ static void make_known(FeCtx *c)
 {
     if (c->cc.known)
         return;
+    c->cc_fault.known = false;      /* a CALL ends the ranges of FKEEPs */
     IrRef bits = ir_call(&c->b, IR_I64, helper_eflags, IR_NONE, IR_NONE, IR_NONE);
     fe_set_flags(c, X86_CCK_EFLAGS, 8, IR_NONE, IR_NONE, bits);
     c->cc.dirty = false;    /* the state holds an equivalent producer already */

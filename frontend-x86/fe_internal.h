@@ -38,8 +38,10 @@ typedef struct FeCtx {
     FeFlags cc;             /* lazy flags */
     FeFlags cc_start;       /* the producer as this instruction began: what X86State must hold
                                if one of its loads or stores faults (fe_flags_before_access) */
+    FeFlags cc_fault;       /* the producer the last FKEEPs of the cc_* fields describe, while
+                               their ranges last (no PUT of the fields or CALL since) */
     uint32_t insn_ir;       /* index of this instruction's INSN_START in the IR */
-    bool cc_start_done;     /* a fault in this instruction finds cc_start (stored or fixed) */
+    bool cc_start_done;     /* a fault in this instruction finds cc_start stored */
     bool block_end;         /* set by translators that leave the block (branches, traps, ...) */
     FeFetchFn fetch;        /* the block's code fetcher, for looking at successors */
     void *fetch_opaque;
@@ -114,8 +116,9 @@ IrRef fe_get_eflags(FeCtx *c);
 /* Write the producer to X86State if dirty (called by exits and fe_call). */
 void fe_flush_flags(FeCtx *c);
 /* Before a guest load or store (fe_load, fe_store): a fault there must find in X86State the
- * producer of the instructions before this one, so write cc_start if it is dirty. At most once
- * per producer: the flush then also counts for c->cc while it is the same producer. */
+ * producer of the instructions before this one, so describe cc_start with FKEEPs if it is
+ * dirty (ir.h, "Precise faults"). At most once per instruction, and not again while earlier
+ * FKEEPs of the same producer still hold. */
 void fe_flags_before_access(FeCtx *c);
 /* Forget the producer: the flags are whatever X86State.cc_* holds now (after a helper that
  * wrote them there). The caller must have flushed before the helper ran (fe_call does). */

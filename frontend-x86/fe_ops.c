@@ -155,6 +155,7 @@ IrRef fe_pop_load(FeCtx *c, unsigned size, IrRef *new_sp)
 IrRef fe_call(FeCtx *c, IrHelperFn fn, IrRef a0, IrRef a1, IrRef a2)
 {
     fe_flush_flags(c);
+    c->cc_fault.known = false;      /* a CALL ends the ranges of FKEEPs */
     return ir_call(&c->b, IR_I64, fn, a0, a1, a2);
 }
 

@@ -13,12 +13,16 @@
  *
  * Precise faults (DESIGN.md section 6): a backend records, for every INSN_START it compiles,
  * where that guest instruction's host code begins, in BackendBlockInfo.insns (in IR order,
- * host offsets nondecreasing). The guest instruction of a host fault at offset o is the last
- * entry with host_offset <= o. n_insns 0 means "no map": faults in the block are not precise
- * (the runtime then treats them as before: the guest dies by the signal); a backend that
- * keeps no map (or a block with more than BACKEND_MAX_INSN_MAP instructions) leaves it 0. A
- * backend that fills the map must keep the IR rule of ir.h ("Precise faults"): PUTs are
- * stored to the state in IR order before any later LOAD/STORE runs, and none of a guest
+ * host offsets nondecreasing), and one more entry at each LOAD/STORE that has KEEPs pending
+ * (or follows one that had). The guest instruction of a host fault at offset o is that of the
+ * last entry with host_offset <= o; the entry's keeps (BackendKeep: state field, size, where
+ * its value is at that point) are what the state lacks there, and the fault handler writes
+ * them from the signal context (runtime/fault.c). n_insns 0 means "no map": faults in the
+ * block are not precise (the runtime then treats them as before: the guest dies by the
+ * signal); a backend that keeps no map leaves it 0, and a block whose map does not fit fails
+ * with BE_ERR_TOO_BIG (the runtime translates a smaller one). A backend that fills the map
+ * must keep the IR rule of ir.h ("Precise faults"): PUTs are stored to the state in IR order
+ * before any later LOAD/STORE runs, KEEPs as ir_keep_ranges says, and none of a guest
  * instruction's code with an effect is placed before its INSN_START's offset.
  *
  * Chaining: each direct exit (IR_EXIT_JUMP kind, constant target) is recorded in
@@ -83,13 +87,37 @@ typedef struct BackendExit {
     uint64_t target_pc;     /* guest pc the exit continues at */
 } BackendExit;
 
-/* Where one guest instruction's host code begins. */
+/* Where a KEEP's value is at a fault point (ir.h, "Precise faults"): the fault handler copies
+ * `size` bytes of it into the state at `off`. Registers are numbered as the host's encodings
+ * number them (x86_64: rax=0 .. r15=15 and xmm0-15; aarch64: x0-x30 and v0-v31); a value is
+ * in the low bytes of its register. A stack location is `reg` bytes above the stack pointer
+ * of the generated code (rsp / sp in the signal context). A constant is `value` in the low 8
+ * bytes, zeros above. A state location is the 8-byte field at state offset `reg`, which no
+ * other keep of the entry writes (the value of a flag operand that is a guest register). For
+ * a GPR, stack or state location a non-zero `value` is an addend: the field gets the low
+ * `size` (<= 8) bytes of the 64-bit integer there plus `value` (a KEEP of x + k whose sum
+ * the code never needed: a pop's rsp while the load reads [rsp + k]). */
+enum { BACKEND_LOC_CONST, BACKEND_LOC_GPR, BACKEND_LOC_VEC, BACKEND_LOC_STACK,
+       BACKEND_LOC_STATE };
+
+typedef struct BackendKeep {
+    uint32_t off;           /* guest state offset of the field */
+    uint8_t size;           /* bytes (the KEEP's value type's size: 1 .. 32) */
+    uint8_t kind;           /* BACKEND_LOC_* */
+    uint16_t reg;           /* GPR or vector register number, stack or state offset */
+    int64_t value;          /* the constant, or the addend */
+} BackendKeep;
+
+/* Where one guest instruction's host code begins, or a fault point inside it. */
 typedef struct BackendInsnMap {
     uint32_t host_offset;   /* from the block's entry */
     uint32_t guest_offset;  /* INSN_START imm0 minus IrBlock.guest_pc */
+    uint16_t keep_first;    /* its keeps: BackendBlockInfo.keeps[keep_first .. + n_keep) */
+    uint16_t n_keep;
 } BackendInsnMap;
 
-#define BACKEND_MAX_INSN_MAP 256
+#define BACKEND_MAX_INSN_MAP 512
+#define BACKEND_MAX_KEEPS 1024
 
 typedef struct BackendBlockInfo {
     uint8_t *code;          /* executable address of the block's entry */
@@ -100,7 +128,40 @@ typedef struct BackendBlockInfo {
     /* Host pc -> guest instruction map (see the header); n_insns 0: no map. */
     uint32_t n_insns;
     BackendInsnMap insns[BACKEND_MAX_INSN_MAP];
+    uint32_t n_keeps;
+    BackendKeep keeps[BACKEND_MAX_KEEPS];   /* the map entries' keep lists */
 } BackendBlockInfo;
+
+/* The KEEP and FKEEP ranges of a block (ir.h, "Precise faults"), for backends: ir_keep_ranges
+ * fills out[r] for each KEEP or FKEEP r (other entries are left alone). A KEEP's range runs
+ * from it to `end`, the first later instruction that covers its bytes with a PUT or KEEP
+ * (store false: the KEEP needs no store at all), or that observes them otherwise, before which
+ * it must be stored (store true): a CALL, the EXIT, a GET or a PUT/KEEP overlapping only part
+ * of them. Each LOAD, STORE and EXIT_IF strictly inside the range sees it pending. An
+ * FKEEP's range ends at the first PUT, KEEP or FKEEP writing any of its bytes, CALL or EXIT
+ * (store always false), and only LOADs and STOREs see it. last_obs is the last instruction
+ * that needs the value: the last of those, or `end` with store; 0 if none (the KEEP emits
+ * nothing and its value need not live on). in_state says the state holds the value anyway
+ * (an I64 read from a field or PUT to one, or that plus or minus a constant) in a field that
+ * nothing writes up to last_obs. At a fault point, a backend lists the pending KEEPs before
+ * the pending FKEEPs (an FKEEP and a KEEP may share a field: the fault sees the FKEEP). */
+typedef struct IrKeepRange {
+    uint32_t end;
+    uint32_t last_obs;
+    bool store;
+    /* The value is in the state anyway, all through the range, at state offset src (< 2^16)
+     * plus addend: a backend may record that (BACKEND_LOC_STATE) and not keep the value. */
+    bool in_state;
+    uint32_t src;
+    int64_t addend;
+} IrKeepRange;
+
+void ir_keep_ranges(const IrBlock *blk, IrKeepRange *out);
+
+/* Copy a fault point's keeps into the state (size bytes each at state + off) from the signal
+ * context `ucontext` (a ucontext_t *) of a fault in generated code of this host. Signal-safe.
+ * (runtime/fault.c calls it; the backend tests use it to check the state at a fault.) */
+void ir_keep_apply(const BackendKeep *keeps, uint32_t n, const void *ucontext, void *state);
 
 typedef struct Backend {
     const char *name;           /* "x86_64", "aarch64" */

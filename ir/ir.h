@@ -167,36 +167,38 @@ typedef struct IrInsn {
 } IrInsn;
 
 /* Precise faults (DESIGN.md section 6). The IR rule: within one guest instruction (from its
- * INSN_START to the next), no PUT comes before a LOAD or STORE (the accesses that can fault),
- * so at a fault the state holds every PUT of the earlier instructions and none of this one's.
- * The frontend keeps it (fe_flags.c: the flags of the earlier instructions are written, or
- * described by fix-ups, before the first access; pop m, push, call, string ops... store
- * before they write registers); the passes keep it (they never move a PUT, LOAD or STORE,
- * opt_put_forward never deletes a PUT across a LOAD, STORE or EXIT_IF, opt_dce keeps LOADs);
- * backends store each PUT where it stands. CALL is not bound by it: a fault inside a helper is
- * not precise (runtime/fault.c).
+ * INSN_START to the next), no PUT or KEEP comes before a LOAD or STORE (the accesses that can
+ * fault), so at a fault the state holds every PUT and KEEP of the earlier instructions and none
+ * of this one's. The frontend keeps it (fe_flags.c: the flags of the earlier instructions are
+ * written before the first access; pop m, push, call, string ops... store before they write
+ * registers); the passes keep it (they never move a PUT, KEEP, LOAD or STORE; opt_dce keeps
+ * LOADs). CALL is not bound by it: a fault inside a helper is not precise (runtime/fault.c).
  *
- * Fix-ups complete what the state lacks at a fault without a store in the hot path: a fault
- * in the guest instruction at guest_pc + guest_off first sets, in order, each of its
- * fix-ups' state field dst = (a op b) zero-extended from `width` bytes, where an operand is
- * a constant or the low `width` bytes of an 8-byte state field (read before any fix-up of the
- * instruction is applied). The frontend records them for lazy flags whose operands are still
- * in guest registers or constants (fe_flags.c). */
-enum { IR_FIX_MOV, IR_FIX_ADD, IR_FIX_SUB };
-
-typedef struct IrFixOperand {
-    bool is_const;
-    uint32_t off;           /* state offset of an 8-byte field, when not a constant */
-    uint64_t k;             /* the constant */
-} IrFixOperand;
-
-typedef struct IrFixup {
-    uint32_t guest_off;     /* the guest instruction, as an offset from guest_pc */
-    uint32_t dst;           /* state offset of the 8-byte field written */
-    uint8_t op;             /* IR_FIX_MOV (a), IR_FIX_ADD (a + b), IR_FIX_SUB (a - b) */
-    uint8_t width;          /* operand and result bytes (1, 2, 4, 8) */
-    IrFixOperand a, b;
-} IrFixup;
+ * KEEP is how the state stays exact at faults and side exits without a store on the hot path
+ * (LuaJIT's snapshots, in IR form). `keep v, off` means exactly `put v, off` (the interpreter
+ * runs it as one); what differs is the backend's freedom: it defers the store. From the KEEP
+ * on, until the first later PUT or KEEP that covers all of its bytes, the field is "pending":
+ *   - each LOAD/STORE in between records (field, where v is: register, spill slot,
+ *     constant, or another state field that holds it anyway) in the block's fault map
+ *     (ir/backend.h), and the fault handler writes it into the state before the guest sees
+ *     its signal;
+ *   - each EXIT_IF in between stores it on its taken path only;
+ *   - anything else that observes the state (CALL, EXIT, a GET or a partial PUT/KEEP of its
+ *     bytes) finds it stored just before it; the range ends there;
+ *   - the covering PUT or KEEP ends the range without any store.
+ * So v stays live up to the range's last LOAD/STORE/EXIT_IF (or its store), unless the state
+ * holds it anyway. opt_put_forward
+ * turns a PUT that a later PUT of the same field overwrites, across LOAD/STORE/EXIT_IF but no
+ * CALL, into a KEEP.
+ *
+ * FKEEP is the same for faults only: `fkeep v, off` does not write the state at all (the
+ * interpreter skips it, exits and CALLs see the field as it was), but a fault at a LOAD/STORE
+ * in its range (up to the next PUT, KEEP or FKEEP of any of its bytes, CALL or EXIT) finds
+ * the field holding v. Where a KEEP and an FKEEP of a field are both pending, a fault sees the
+ * FKEEP. The frontend says with it what a fault in an instruction must see of the flags of
+ * the earlier ones (fe_flags.c) when no exit may need them stored: a block whose flags are
+ * dead at its exit's target then stores none of them. The backends find the ranges of both
+ * with ir_keep_ranges (ir/backend.h). */
 
 typedef struct IrBlock {
     uint64_t guest_pc;      /* guest address of the first instruction */
@@ -204,15 +206,7 @@ typedef struct IrBlock {
     uint32_t guest_insns;   /* guest instructions covered */
     IrInsn *insn;           /* insn[1..n-1] are valid; insn[0] is an unused NOP */
     uint32_t n, cap;
-    IrFixup *fix;           /* fix-ups for precise faults, by guest instruction order */
-    uint32_t n_fix, fix_cap;
 } IrBlock;
-
-/* Append a fix-up (allocation failure aborts). */
-void ir_block_add_fixup(IrBlock *blk, const IrFixup *f);
-/* Apply the fix-ups of the instruction at guest_off to the state (a fault there). Signal-safe:
- * no allocation. */
-void ir_apply_fixups(const IrFixup *fix, uint32_t n, uint32_t guest_off, void *state);
 
 IrBlock *ir_block_new(uint64_t guest_pc);
 void ir_block_free(IrBlock *blk);
@@ -286,8 +280,9 @@ bool ir_verify(const IrBlock *blk, char *err, size_t errlen);
 unsigned opt_fold(IrBlock *blk);        /* constant folding and propagation over the block */
 unsigned opt_dce(IrBlock *blk);         /* delete pure instructions whose result is unused */
 unsigned opt_put_forward(IrBlock *blk); /* forward PUT->GET of the same field (never across a
-                                           CALL), drop overwritten PUTs (never across CALL,
-                                           EXIT_IF, LOAD or STORE) */
+                                           CALL), drop PUTs of what the field holds, and drop
+                                           overwritten PUTs (never across a CALL; across
+                                           EXIT_IF, LOAD or STORE they become KEEPs) */
 unsigned opt_sink(IrBlock *blk);        /* move pure instructions used only after a later
                                            EXIT_IF down to their first use; renumbers */
 unsigned opt_compact(IrBlock *blk);     /* remove NOPs and renumber values */

@@ -139,49 +139,7 @@ void ir_block_free(IrBlock *blk)
     if (!blk)
         return;
     free(blk->insn);
-    free(blk->fix);
     free(blk);
-}
-
-void ir_block_add_fixup(IrBlock *blk, const IrFixup *f)
-{
-    if (blk->n_fix == blk->fix_cap) {
-        uint32_t cap = blk->fix_cap ? 2 * blk->fix_cap : 16;
-        IrFixup *v = realloc(blk->fix, cap * sizeof *v);
-        if (!v) {
-            fputs("ferry: out of memory in ir/\n", stderr);
-            abort();
-        }
-        blk->fix = v;
-        blk->fix_cap = cap;
-    }
-    blk->fix[blk->n_fix++] = *f;
-}
-
-static uint64_t fix_operand(const IrFixOperand *o, const uint8_t *st, uint64_t mask)
-{
-    uint64_t v = o->k;
-    if (!o->is_const)
-        memcpy(&v, st + o->off, 8);
-    return v & mask;
-}
-
-void ir_apply_fixups(const IrFixup *fix, uint32_t n, uint32_t guest_off, void *state)
-{
-    uint8_t *st = state;
-    uint64_t val[8];
-    uint32_t dst[8], k = 0;
-    for (uint32_t i = 0; i < n && k < 8; i++) {
-        const IrFixup *f = &fix[i];
-        if (f->guest_off != guest_off)
-            continue;
-        uint64_t mask = f->width >= 8 ? ~0ull : (1ull << (8 * f->width)) - 1;
-        uint64_t a = fix_operand(&f->a, st, mask), b = fix_operand(&f->b, st, mask);
-        val[k] = (f->op == IR_FIX_ADD ? a + b : f->op == IR_FIX_SUB ? a - b : a) & mask;
-        dst[k++] = f->dst;
-    }
-    for (uint32_t i = 0; i < k; i++)     /* operands are read before any field is written */
-        memcpy(st + dst[i], &val[i], 8);
 }
 
 void ir_block_reset(IrBlock *blk, uint64_t guest_pc)
@@ -189,7 +147,6 @@ void ir_block_reset(IrBlock *blk, uint64_t guest_pc)
     blk->guest_pc = guest_pc;
     blk->guest_len = 0;
     blk->guest_insns = 0;
-    blk->n_fix = 0;
     memset(&blk->insn[0], 0, sizeof blk->insn[0]);  /* the reserved NOP */
     blk->n = 1;
 }

@@ -4,7 +4,10 @@
  * ir_eval (the evaluator the folder uses); GET/PUT copy the value's bytes from/to the state at
  * imm0; LOAD/STORE copy bytes at host address gi->guest_base + guest address, at any alignment
  * (a fault there is the caller's to catch, as in generated code); CALL goes through IrHelperFn
- * with missing args as 0; EXIT_IF (when taken) and EXIT store the new pc (I64) at
+ * with missing args as 0; KEEP is the PUT it stands for (ir.h, "Precise faults": the state it
+ * gives at a fault or an exit is the one a backend's deferred store must rebuild), FKEEP
+ * nothing (it does not write the state; faults in the interpreter are not precise); EXIT_IF
+ * (when taken) and EXIT store the new pc (I64) at
  * gi->pc_offset and return the exit word with the exit's index (the number of EXIT_IF/EXIT
  * before it in the block) in bits 32-47. The state is a little-endian byte image, as on every
  * host ferry supports. A GET/PUT outside gi->state_size, or a block the verifier would reject,
@@ -80,12 +83,14 @@ static uint64_t run(const IrBlock *blk, void *state, const IrGuestInfo *gi, Slot
         switch (in->op) {
         case IR_NOP:
         case IR_INSN_START:
+        case IR_FKEEP:      /* only a fault in compiled code sees it: faults are not precise here */
             break;
         case IR_GET:
             state_bounds(blk, r, gi, in->imm[0], size);
             memcpy(out->bytes, st + in->imm[0], size);
             break;
-        case IR_PUT: {
+        case IR_PUT:
+        case IR_KEEP: {     /* a deferred PUT: the same state at every point that observes it */
             const IrInsn *src = &blk->insn[in->arg[0]];
             unsigned n = ir_type_size((IrType)src->type);
             state_bounds(blk, r, gi, in->imm[0], n);

@@ -9,17 +9,21 @@
  *                    block comes back renumbered and without NOPs. Counts instructions that did
  *                    not come through unchanged.
  *   opt_put_forward  one forward scan that knows which guest-state fields hold which values:
- *                    a GET of exactly the offset and type of a known field (last PUT or GET)
- *                    is replaced by that value, and a narrower integer GET at the offset of a
- *                    known integer field becomes a TRUNC of it (the low bytes); a PUT
- *                    overwritten by a PUT of the same offset and size, with no read of an
- *                    overlapping byte in between, is deleted. Any other GET or PUT that only
- *                    partly overlaps a known field forgets it (no forwarding, and the earlier
- *                    PUT is kept). A CALL forgets everything: a helper may read or write the
- *                    state. EXIT_IF, LOAD and STORE keep what is known (they do not write the
- *                    state, so a GET after them still reads what the last PUT wrote), but no
- *                    PUT before them may be dropped: the state must be exact when the block
- *                    leaves there or a memory access faults.
+ *                    a GET of exactly the offset and type of a known field (last PUT, KEEP or
+ *                    GET) is replaced by that value, and a narrower integer GET at the offset
+ *                    of a known integer field becomes a TRUNC of it (the low bytes). A PUT or
+ *                    KEEP of the very value the field is known to hold is deleted (the state
+ *                    holds it already, or will wherever anything looks). A PUT or KEEP
+ *                    overwritten by a PUT or KEEP of the same offset and size, with no read of
+ *                    an overlapping byte in between, is deleted if nothing in between can
+ *                    observe the state, and becomes a KEEP if only LOAD, STORE or EXIT_IF can
+ *                    (ir.h, "Precise faults": each of them sees the field as the PUT left it,
+ *                    at no cost on the hot path). Any other GET or PUT that only partly
+ *                    overlaps a known field forgets it (no forwarding, and the earlier PUT is
+ *                    kept). A CALL forgets everything: a helper may read or write the state.
+ *                    LOAD, STORE and EXIT_IF keep what is known: they do not write the state;
+ *                    nor does FKEEP, but a PUT of the value a field holds stays after one
+ *                    (it ends the FKEEP's range: faults after it must see the PUT's value).
  *   opt_dce          deletes instructions whose value nobody uses and that have no effect:
  *                    pure ops, GET, and CALLs of reader helpers (ir_helper_register_reader). LOAD is kept (its fault is observable), as is every
  *                    side-effecting op.
@@ -104,8 +108,12 @@ typedef struct Field {
     uint32_t off, size;     /* guest-state bytes [off, off+size) */
     uint8_t type;           /* the value's type */
     bool pending;           /* written by `put` and not read since: droppable if overwritten */
+    bool observed;          /* a LOAD, STORE or EXIT_IF since `put`: overwritten, it becomes a
+                               KEEP rather than going */
+    bool shadowed;          /* an FKEEP of its bytes since: a PUT of the same value still ends
+                               the FKEEP's range, so it stays */
     IrRef value;            /* the value the field holds */
-    IrRef put;              /* the PUT that wrote it (when pending) */
+    IrRef put;              /* the PUT or KEEP that wrote it (when pending) */
 } Field;
 
 typedef struct FwdCtx {
@@ -189,12 +197,26 @@ unsigned opt_put_forward(IrBlock *blk)
                     fwd_remove(&c, i);
                 else
                     i++;
-            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, in->type, false, r, IR_NONE });
+            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, in->type, false, false, false,
+                                 r, IR_NONE });
             break;
         }
-        case IR_PUT: {
+        case IR_PUT: case IR_KEEP: {
             IrType t = (IrType)blk->insn[in->arg[0]].type;
             uint64_t off = (uint64_t)in->imm[0], size = ir_type_size(t);
+            bool same_value = false;
+            for (unsigned i = 0; i < c.n; i++) {
+                const Field *f = &c.f[i];
+                if (f->off == off && f->size == size && f->type == t && f->value == in->arg[0] &&
+                    !f->shadowed)
+                    same_value = true;
+            }
+            if (same_value) {
+                make_nop(in);       /* the field holds the value already: the field stays as
+                                       it is, an earlier PUT or KEEP of it pending or not */
+                changed++;
+                break;
+            }
             for (unsigned i = 0; i < c.n;) {
                 Field *f = &c.f[i];
                 if (!overlaps(f, off, size)) {
@@ -202,12 +224,27 @@ unsigned opt_put_forward(IrBlock *blk)
                     continue;
                 }
                 if (f->pending && f->off == off && f->size == size) {
-                    make_nop(&blk->insn[f->put]);   /* overwritten before anything read it */
-                    changed++;
+                    IrInsn *old = &blk->insn[f->put];
+                    if (!f->observed) {
+                        make_nop(old);      /* overwritten before anything could see it */
+                        changed++;
+                    } else if (old->op == IR_PUT) {
+                        old->op = IR_KEEP;  /* seen only by faults and side exits */
+                        changed++;
+                    }
                 }
                 fwd_remove(&c, i);
             }
-            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, (uint8_t)t, true, in->arg[0], r });
+            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, (uint8_t)t, true, false, false,
+                                 in->arg[0], r });
+            break;
+        }
+        case IR_FKEEP: {    /* writes nothing: the fields keep their values */
+            uint64_t off = (uint64_t)in->imm[0];
+            uint64_t size = ir_type_size((IrType)blk->insn[in->arg[0]].type);
+            for (unsigned i = 0; i < c.n; i++)
+                if (overlaps(&c.f[i], off, size))
+                    c.f[i].shadowed = true;
             break;
         }
         case IR_CALL:
@@ -215,7 +252,8 @@ unsigned opt_put_forward(IrBlock *blk)
             break;
         case IR_EXIT_IF: case IR_LOAD: case IR_STORE:
             for (unsigned i = 0; i < c.n; i++)
-                c.f[i].pending = false;     /* values still known; their PUTs must stay */
+                c.f[i].observed = true;     /* values still known; a PUT overwritten from now
+                                               on is still seen here */
             break;
         default:
             break;

@@ -12,7 +12,7 @@
  *     TRUNC narrows between integer types; BITCAST keeps the size; SELECT's condition is I8;
  *     LOAD/STORE addresses are I64; EXIT_IF's condition is I8; vector and float ops as their
  *     ir_ops.def lines say;
- *   - immediates in range: CONST fits its type, GET/PUT offsets fit 32 bits, CMP/FCMP
+ *   - immediates in range: CONST fits its type, GET/PUT/KEEP/FKEEP offsets fit 32 bits, CMP/FCMP
  *     conditions known (VFCMP's in imm1), lane widths 8/16/32/64 (8/16, or 32/64 for the
  *     packed float ops, where the op says so), VINSERT64/VEXTRACT64 lane 0 or 1, shuffle and
  *     byte-shift controls 0..255, well-formed exit words, CALL's helper non-null.
@@ -149,6 +149,8 @@ static bool check_types(VCtx *v)
     case IR_GET:
         return want_imm_range(v, 0, 0, UINT32_MAX);
     case IR_PUT:
+    case IR_KEEP:       /* a PUT, deferred: the same operands */
+    case IR_FKEEP:
         return want_imm_range(v, 0, 0, UINT32_MAX);
     case IR_LOAD:
         return want_arg(v, 0, IR_I64);

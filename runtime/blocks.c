@@ -72,7 +72,7 @@ void rt_blocks_clear(RtProcess *p)
         if (b->ir)
             ir_block_free(b->ir);
         free(b->insn_map);
-        free(b->fix);
+        free(b->keeps);
         free(b);
         b = next;
     }

@@ -12,11 +12,11 @@
  * Precise faults (DESIGN.md section 6): a SIGSEGV or SIGBUS at a host pc inside a compiled
  * block with a host pc -> guest instruction map (RtBlock.insn_map) is a guest load or store
  * of the instruction whose entry is the last at or before the pc. The IR rule of ir/ir.h
- * ("Precise faults") makes X86State exact there apart from rip and the fix-ups: every PUT of
- * the earlier instructions is stored, none of this one's, and the flag producer of the
- * earlier ones is in cc_* once the block's fix-ups for the instruction are applied (they
- * rebuild cc_* from guest registers and constants where the frontend did not store it). So
- * the handler sets rip, queues the signal as a trap (si_addr = the host fault
+ * ("Precise faults") makes X86State exact there apart from rip and the entry's keeps: every
+ * PUT and KEEP of the earlier instructions is in the state, none of this one's, once the
+ * KEEPs the code had not stored yet are copied in from the registers, spill slots and
+ * constants the entry names (ir_keep_apply, reading the signal context). So the handler
+ * sets rip and those, queues the signal as a trap (si_addr = the host fault
  * address minus the guest base, which is 0; si_code as the host kernel gave it; trapno #PF,
  * err and cr2 as Linux reports them) and siglongjmps to rt_run, which delivers it as for a
  * trap exit. Without a handler (or with the signal ignored or blocked: the kernel would kill)
@@ -160,11 +160,14 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
     uint32_t lo = insn_map_entry(b, pc);
     if (lo == 0)
         return;
-    uint64_t guest_pc = b->pc + b->insn_map[lo - 1].guest_off;
+    const RtInsnMap *m = &b->insn_map[lo - 1];
+    uint64_t guest_pc = b->pc + m->guest_off;
     uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
+    /* The KEEPs the block had not stored yet, from where the code held them (ir.h), before
+     * rip changes: a keep may read the state. */
+    if ((uint32_t)m->keep_first + m->n_keep <= b->n_keeps)
+        ir_keep_apply(b->keeps + m->keep_first, m->n_keep, ucv, &t->state);
     t->state.rip = guest_pc;
-    /* The lazy flags the block describes instead of storing them (ir.h, fix-ups). */
-    ir_apply_fixups(b->fix, b->n_fix, b->insn_map[lo - 1].guest_off, &t->state);
     fault_keep_fp_flags(p, t, ucv);
     if (p->log.mask)
         rt_log_printf(p, "ferry: guest %s at 0x%llx (block 0x%llx, host pc 0x%llx), fault "

@@ -183,10 +183,12 @@ typedef struct RtExitSlot {
 } RtExitSlot;
 
 /* One entry of a block's host pc -> guest instruction map: the guest instruction at
- * pc + guest_off starts at code + host_off. */
+ * pc + guest_off starts at code + host_off, or has a fault point there whose n_keep keeps,
+ * from RtBlock.keeps[keep_first], the state lacks (ir/backend.h, BackendInsnMap). */
 typedef struct RtInsnMap {
     uint32_t host_off;
     uint32_t guest_off;
+    uint16_t keep_first, n_keep;
 } RtInsnMap;
 
 struct RtBlock {
@@ -201,8 +203,8 @@ struct RtBlock {
     RtInsnMap *insn_map;        /* host pc -> guest instruction (ir/backend.h), malloc'd; NULL
                                    when the backend kept none: faults are then not precise */
     uint32_t n_insn_map;        /* entries of insn_map, host offsets nondecreasing */
-    IrFixup *fix;               /* the IR's fix-ups for precise faults (ir.h), malloc'd */
-    uint32_t n_fix;
+    BackendKeep *keeps;         /* the map entries' keeps (ir/backend.h), malloc'd */
+    uint32_t n_keeps;
     FeStatus fe_status;         /* why the block's last instruction traps (FE_OK: it does not
                                    trap because of translation) */
     uint64_t bad_pc;            /* that instruction's pc */

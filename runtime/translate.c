@@ -13,8 +13,8 @@
  *     interpret.
  *   - BE_ERR_UNSUPPORTED: interpret the block.
  * Interpreted blocks keep their IR (the scratch block is handed over and replaced). Compiled
- * blocks keep the backend's host pc -> guest instruction map (RtBlock.insn_map), which makes
- * a fault in their code precise (fault.c).
+ * blocks keep the backend's host pc -> guest instruction map (RtBlock.insn_map) and its keeps,
+ * which make a fault in their code precise (fault.c).
  *
  * Threads: one lock (RtProcess.tb_lock) is held around the whole translation, from the check
  * that no other thread has just translated the same pc to insert and chain: the frontend's
@@ -28,6 +28,7 @@
  * self-modifying-code support through write protection is a later issue).
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -193,16 +194,18 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
             b->insn_map = malloc(info->n_insns * sizeof *b->insn_map);
             if (!b->insn_map)
                 abort();
-            for (uint32_t i = 0; i < info->n_insns; i++)
-                b->insn_map[i] = (RtInsnMap){ info->insns[i].host_offset,
-                                              info->insns[i].guest_offset };
+            for (uint32_t i = 0; i < info->n_insns; i++) {
+                const BackendInsnMap *m = &info->insns[i];
+                b->insn_map[i] = (RtInsnMap){ m->host_offset, m->guest_offset, m->keep_first,
+                                              m->n_keep };
+            }
             b->n_insn_map = info->n_insns;
-            if (ir->n_fix) {
-                b->fix = malloc(ir->n_fix * sizeof *b->fix);
-                if (!b->fix)
+            if (info->n_keeps) {
+                b->keeps = malloc(info->n_keeps * sizeof *b->keeps);
+                if (!b->keeps)
                     abort();
-                memcpy(b->fix, ir->fix, ir->n_fix * sizeof *b->fix);
-                b->n_fix = ir->n_fix;
+                memcpy(b->keeps, info->keeps, info->n_keeps * sizeof *b->keeps);
+                b->n_keeps = info->n_keeps;
             }
         }
         p->stats.code_bytes += info->code_size;
@@ -255,7 +258,9 @@ RtBlock *rt_translate(RtThread *t, uint64_t pc)
             break;
         }
         BackendBlockInfo info;
-        memset(&info, 0, sizeof info);
+        /* the head only: the map and its keeps (20 KiB) are valid up to their counts */
+        memset(&info, 0, offsetof(BackendBlockInfo, insns));
+        info.n_keeps = 0;
         int rc = p->backend->compile(p->scratch, &p->cache.cb, &p->gi, &info);
         if (rc == BE_ERR_FULL && !flushed) {
             /* Full: empty the cache and translate once more. The flush waits for the other

@@ -24,6 +24,7 @@
  * test_backend_a64.c both run it.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <capstone/capstone.h>
@@ -157,24 +159,37 @@ static void be_patch(CodeBuf *cb, uint8_t *site, const uint8_t *target)
 static bool op_seen[IR_OP_COUNT];   /* ops of the blocks be_compile_in compiled */
 
 /* The host pc -> guest instruction map (ir/backend.h) has one entry per INSN_START, in order,
- * at nondecreasing offsets inside the code; or none at all (no map). */
+ * each followed by the entries of fault points of the same guest instruction, at
+ * nondecreasing offsets inside the code, with keep lists inside the keeps; or none at all (no
+ * map). */
 static void check_insn_map(const IrBlock *blk, const BackendBlockInfo *info)
 {
     if (info->n_insns == 0)
         return;
     unsigned k = 0;
+    int64_t cur = -1;           /* the guest instruction of the entries being passed */
     for (IrRef r = 1; r < blk->n; r++) {
         const IrInsn *in = &blk->insn[r];
         if (in->op != IR_INSN_START)
             continue;
+        uint32_t want = (uint32_t)((uint64_t)in->imm[0] - blk->guest_pc);
+        while (k < info->n_insns && info->insns[k].guest_offset != want) {
+            assert_int_equal(info->insns[k].guest_offset, cur);    /* a fault point of cur */
+            k++;
+        }
         assert_true(k < info->n_insns);
-        assert_int_equal(info->insns[k].guest_offset, (uint64_t)in->imm[0] - blk->guest_pc);
-        assert_true(info->insns[k].host_offset <= info->code_size);
-        if (k)
-            assert_true(info->insns[k].host_offset >= info->insns[k - 1].host_offset);
+        cur = want;
         k++;
     }
-    assert_int_equal(k, info->n_insns);
+    for (; k < info->n_insns; k++)
+        assert_int_equal(info->insns[k].guest_offset, cur);
+    for (k = 0; k < info->n_insns; k++) {
+        const BackendInsnMap *m = &info->insns[k];
+        assert_true(m->host_offset <= info->code_size);
+        if (k)
+            assert_true(m->host_offset >= info->insns[k - 1].host_offset);
+        assert_true((uint32_t)m->keep_first + m->n_keep <= info->n_keeps);
+    }
 }
 
 /* Every op was compiled by the suite, in some block (run last). */
@@ -1303,6 +1318,7 @@ void be_test_errors(void **st)
 typedef struct Gen {
     IrBuilder b;
     int based;
+    bool fields;            /* PUTs to a few overlapping fields (be_test_keeps), not anywhere */
     IrRef pool[IR_TYPE_COUNT][48];
     unsigned npool[IR_TYPE_COUNT];
     unsigned exits;
@@ -1321,11 +1337,27 @@ static void pool_add(Gen *g, IrType t, IrRef v)
         g->pool[t][rn(48)] = v;
 }
 
+/* be_test_keeps' FKEEP fields: four I64 fields that, like the frontend's flag fields, are
+ * only ever written whole (PUT or FKEEP), all four PUT before every CALL, and never read by
+ * a GET. */
+#define FK_OFF 0x1c0
+#define FK_N 4
+
+static IrRef pick(Gen *g, IrType t);
+
+static void gen_fk_flush(Gen *g)
+{
+    for (unsigned i = 0; i < FK_N; i++)
+        ir_put(&g->b, FK_OFF + 8 * i, pick(g, IR_I64));
+}
+
 static IrRef gen_leaf(Gen *g, IrType t)
 {
     IrRef v;
     if (rn(3) != 0 || t == IR_V256 || t == IR_F80) {
-        v = ir_get(&g->b, t, rn(STATE_SIZE - ir_type_size(t) + 1));
+        /* fields: never the FKEEP fields (be_test_keeps), which only faults see */
+        unsigned top = g->fields ? FK_OFF : STATE_SIZE;
+        v = ir_get(&g->b, t, rn(top - ir_type_size(t) + 1));
     } else {
         uint64_t x = rnd();
         switch (rn(4)) {
@@ -1485,7 +1517,11 @@ static void gen_insn(Gen *g)
         static const IrType pt[] = { IR_I8, IR_I16, IR_I32, IR_I64, IR_F32, IR_F64, IR_V128,
                                      IR_I128, IR_F80, IR_V256 };
         IrType st = pt[rn(10)];
-        ir_put(b, rn(STATE_SIZE - ir_type_size(st) + 1), pick(g, st));
+        /* fields: eight offsets that PUTs of different types overlap in part or in full, so
+         * PUTs are overwritten (KEEPs after opt_run) and partly overwritten or read */
+        static const unsigned field[8] = { 0x00, 0x08, 0x10, 0x20, 0x30, 0x38, 0x40, 0x60 };
+        ir_put(b, g->fields ? field[rn(8)] : rn(STATE_SIZE - ir_type_size(st) + 1),
+               pick(g, st));
         return;
     }
     case 30:
@@ -1501,6 +1537,8 @@ static void gen_insn(Gen *g)
         return;
     case 31:
         if (rn(4) == 0) {
+            if (g->fields)
+                gen_fk_flush(g);    /* as the frontend flushes the flags before a helper */
             IrRef a0 = rn(2) ? pick(g, rand_int_type()) : IR_NONE;
             t = IR_I64;
             v = ir_call(b, rn(3) ? IR_I64 : IR_VOID, helper_mix, a0, pick(g, rand_int_type()),
@@ -1546,6 +1584,278 @@ static IrBlock *gen_block(uint64_t seed, int based, bool fold)
         ir_exit(&g.b, IR_NONE, rnd() >> rn(64), IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
     ir_builder_fini(&g.b);
     return blk;
+}
+
+/* ---------------------------------------------------------------- faults and KEEPs */
+
+/* The fault a block run took: sigsetjmp target, the block's map and the state to complete
+ * (JIT runs), and what the handler found. */
+static struct {
+    sigjmp_buf jb;
+    volatile int armed;             /* 1: interpreter run, 2: compiled code */
+    const BackendBlockInfo *info;
+    uint8_t *state;
+    volatile int guest_off;         /* the map entry's guest instruction, -1 if none */
+} flt;
+static uint8_t *bad_page;           /* a PROT_NONE page: every access to it faults */
+static unsigned long keep_kinds[5]; /* keeps applied, per BACKEND_LOC_* */
+static unsigned long keep_addends;  /* keeps applied as a register or slot plus a constant */
+
+static uintptr_t uc_pc(const void *ucv)
+{
+    const ucontext_t *uc = ucv;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+/* As runtime/fault.c does: the last map entry at or before the pc, its keeps into the state. */
+static void fault_handler(int sig, siginfo_t *si, void *ucv)
+{
+    (void)si;
+    if (!flt.armed) {
+        signal(sig, SIG_DFL);
+        return;                     /* not ours: die by it */
+    }
+    if (flt.armed == 2) {
+        const BackendBlockInfo *info = flt.info;
+        uintptr_t pc = uc_pc(ucv);
+        flt.guest_off = -1;
+        if (pc >= (uintptr_t)info->code && pc < (uintptr_t)info->code + info->code_size) {
+            uint32_t off = (uint32_t)(pc - (uintptr_t)info->code);
+            for (uint32_t i = info->n_insns; i-- > 0;) {
+                const BackendInsnMap *m = &info->insns[i];
+                if (m->host_offset > off)
+                    continue;
+                for (unsigned k = 0; k < m->n_keep; k++) {
+                    const BackendKeep *kp = &info->keeps[m->keep_first + k];
+                    keep_kinds[kp->kind < 5 ? kp->kind : 0]++;
+                    keep_addends += kp->kind != BACKEND_LOC_CONST && kp->value != 0;
+                }
+                ir_keep_apply(info->keeps + m->keep_first, m->n_keep, ucv, flt.state);
+                flt.guest_off = (int)m->guest_offset;
+                break;
+            }
+        }
+    }
+    flt.armed = 0;
+    siglongjmp(flt.jb, 1);
+}
+
+/* Run blk through the interpreter from state0/mem0 to its exit or to the fault of its access
+ * to the bad page: the exit word, or ~0 for the fault. */
+static uint64_t interp_faulting(const IrBlock *blk, int based, uint8_t *st, uint8_t *mem,
+                                const uint8_t *state0, const uint8_t *mem0)
+{
+    volatile uint64_t w = 0;
+    memcpy(st, state0, STATE_SIZE);
+    memcpy(guest_mem, mem0, MEM_SIZE);
+    flt.armed = 1;
+    if (sigsetjmp(flt.jb, 1) == 0)
+        w = ir_interp_run(blk, st, &env.gi[based]);
+    else
+        w = ~0ull;
+    flt.armed = 0;
+    memcpy(mem, guest_mem, MEM_SIZE);
+    return w;
+}
+
+/* Run blk (interpreter) and opt (its optimised copy, compiled as `code`) from state0/mem0,
+ * each to its exit or to the fault of its access to the bad page; the exit word, or the fault
+ * and its guest instruction (expect_off, the INSN_START before the faulting access in blk),
+ * the state and the memory must agree. A fault's state is that of fault_ref, blk with its
+ * FKEEPs made PUTs: what they say is what a fault must see. */
+static void run_compare_faulting(const IrBlock *blk, const IrBlock *fault_ref,
+                                 const IrBlock *opt, const uint8_t *code,
+                                 const BackendBlockInfo *info, int based, int expect_off,
+                                 const uint8_t *state0, const uint8_t *mem0)
+{
+    static uint8_t s_int[STATE_SIZE] __attribute__((aligned(16)));
+    static uint8_t s_jit[STATE_SIZE] __attribute__((aligned(16)));
+    static uint8_t m_int[MEM_SIZE];
+    volatile uint64_t w_int = 0, w_jit = 0;
+    w_int = interp_faulting(blk, based, s_int, m_int, state0, mem0);
+    if (w_int == ~0ull) {
+        uint64_t w_ref = interp_faulting(fault_ref, based, s_int, m_int, state0, mem0);
+        assert_int_equal(w_ref, ~0ull);     /* FKEEPs change nothing but what faults see */
+    }
+    memcpy(s_jit, state0, STATE_SIZE);
+    memcpy(guest_mem, mem0, MEM_SIZE);
+    flt.info = info;
+    flt.state = s_jit;
+    flt.guest_off = -2;
+    flt.armed = 2;
+    if (sigsetjmp(flt.jb, 1) == 0)
+        w_jit = env.enter[based](s_jit, code);
+    else
+        w_jit = ~0ull;
+    flt.armed = 0;
+    be_n_compared++;
+    bool off_ok = w_jit != ~0ull || flt.guest_off == expect_off;
+    if (w_int != w_jit || !off_ok || memcmp(s_int, s_jit, STATE_SIZE) ||
+        memcmp(m_int, guest_mem, MEM_SIZE)) {
+        fprintf(stderr, "mismatch (guest base %s, debug %#x) in block:\n",
+                based ? "on" : "off", H->get_debug());
+        ir_print_block(stderr, blk);
+        fprintf(stderr, "optimised:\n");
+        ir_print_block(stderr, opt);
+        fprintf(stderr, "  exit word: interp %#llx, jit %#llx (~0: fault); fault at guest "
+                "offset %d, expected %d\n", (unsigned long long)w_int,
+                (unsigned long long)w_jit, flt.guest_off, expect_off);
+        dump_diff("state", s_int, s_jit, STATE_SIZE);
+        dump_diff("mem", m_int, guest_mem, MEM_SIZE);
+        fail_msg("the state at a fault or exit differs from the unoptimised block's");
+    }
+}
+
+/* Random blocks whose PUTs overwrite each other (gen_insn with fields), most with one load or
+ * store of the bad page somewhere: opt_run turns the overwritten PUTs into KEEPs, and the
+ * compiled code, completed at the fault from its map (ir_keep_apply), must leave the state
+ * the unoptimised block leaves in the interpreter; so must its side exits and its end.
+ * Every kind of location (register, vector register, slot, constant) must turn up. */
+void be_test_keeps(void **st)
+{
+    (void)st;
+    bad_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(bad_page != MAP_FAILED);
+    struct sigaction sa, old_segv, old_bus;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fault_handler;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old_segv);
+    sigaction(SIGBUS, &sa, &old_bus);
+    memset(keep_kinds, 0, sizeof keep_kinds);
+    keep_addends = 0;
+    unsigned n = 1500, faults = 0, keeps = 0, fkeeps = 0, skipped = 0;
+    const char *env_n = getenv("FERRY_BE_FUZZ_N");
+    if (env_n && atoi(env_n) > 0)
+        n = (unsigned)atoi(env_n);
+    static uint8_t state[STATE_SIZE], mem0[MEM_SIZE];
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t seed = 0xfa170000ull + i;
+        int based = (int)(i & 1);
+        IrBlock *blk[3];
+        int expect_off = -1;
+        for (int copy = 0; copy < 3; copy++) {  /* the same block: as is, optimised, and with
+                                                   its FKEEPs made PUTs */
+            rng_state = seed;
+            Gen g;
+            memset(&g, 0, sizeof g);
+            g.based = based;
+            g.fields = true;
+            blk[copy] = ir_block_new(0x10000);
+            ir_builder_init(&g.b, blk[copy]);
+            unsigned len = 8 + rn(50), bad_at = rn(3) ? rn(len) : len;
+            uint64_t insn_pc = 0x10000;
+            for (unsigned k = 0; k < len; k++) {
+                if (k == 0 || k == bad_at || rn(3) == 0) {
+                    insn_pc = 0x10000 + 3 * k;
+                    ir_insn_start(&g.b, insn_pc, 3);
+                }
+                if (k == bad_at) {          /* the access that faults */
+                    static const IrType bt[] = { IR_I8, IR_I32, IR_I64, IR_F64, IR_V128,
+                                                 IR_F80, IR_V256 };
+                    IrType t = bt[rn(7)];
+                    uint64_t a = (uint64_t)(uintptr_t)bad_page -
+                                 (based ? (uint64_t)(uintptr_t)guest_mem : 0);
+                    IrRef addr = ir_const(&g.b, IR_I64, a);
+                    if (rn(2))
+                        pool_add(&g, t, ir_load(&g.b, t, addr));
+                    else
+                        ir_store(&g.b, addr, pick(&g, t));
+                    expect_off = (int)(insn_pc - 0x10000);
+                }
+                gen_insn(&g);
+                if (rn(4) == 0) {           /* FKEEPs, as the frontend says the flags */
+                    for (unsigned j = 0; j < FK_N; j++)
+                        if (rn(2)) {
+                            IrRef v = pick(&g, IR_I64);
+                            if (rn(3) == 0)
+                                v = ir_op2(&g.b, IR_ADD, IR_I64, v,
+                                           ir_const(&g.b, IR_I64, rnd() >> rn(64)));
+                            ir_emit(&g.b, IR_FKEEP, IR_VOID, v, IR_NONE, IR_NONE,
+                                    FK_OFF + 8 * j, 0);
+                        }
+                } else if (rn(8) == 0) {
+                    gen_fk_flush(&g);
+                }
+                if (rn(2) == 0) {           /* a PUT to a field, mostly of its own type */
+                    static const struct { unsigned off; IrType t; } f[8] = {
+                        { 0x00, IR_I64 }, { 0x08, IR_I32 }, { 0x10, IR_V128 },
+                        { 0x20, IR_F64 }, { 0x30, IR_I64 }, { 0x38, IR_I8 },
+                        { 0x40, IR_V256 }, { 0x60, IR_F80 },
+                    };
+                    static const IrType any[] = { IR_I8, IR_I16, IR_I32, IR_I64, IR_F64,
+                                                  IR_V128 };
+                    unsigned j = rn(8);
+                    IrRef v = pick(&g, rn(4) ? f[j].t : any[rn(6)]);
+                    if (f[j].t == IR_I64 && rn(2)) {    /* rsp + k, as pops and pushes do */
+                        uint64_t k = rn(2) ? (uint64_t)(int64_t)(int8_t)rnd() : rnd();
+                        v = ir_op2(&g.b, IR_ADD, IR_I64, pick(&g, IR_I64),
+                                   ir_const(&g.b, IR_I64, k));
+                    }
+                    ir_put(&g.b, f[j].off, v);
+                }
+            }
+            ir_exit(&g.b, IR_NONE, 0x20000, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+            ir_builder_fini(&g.b);
+        }
+        if (blk[0]->n > 256) {
+            /* the interpreter takes the values of larger blocks from the heap, which a fault
+             * (a siglongjmp out of it) would leak: leave such a block out */
+            for (int copy = 0; copy < 3; copy++)
+                ir_block_free(blk[copy]);
+            skipped++;
+            continue;
+        }
+        opt_run(blk[1]);
+        for (IrRef r = 1; r < blk[1]->n; r++) {
+            keeps += blk[1]->insn[r].op == IR_KEEP;
+            fkeeps += blk[1]->insn[r].op == IR_FKEEP;
+        }
+        for (IrRef r = 1; r < blk[2]->n; r++)
+            if (blk[2]->insn[r].op == IR_FKEEP)
+                blk[2]->insn[r].op = IR_PUT;
+        H->set_debug(i % 4 == 3 ? H->no_regalloc : 0);
+        static BackendBlockInfo info;
+        const uint8_t *code = be_compile_in(blk[1], based, &info);
+        rng_state = seed ^ 0x1234567;
+        for (unsigned run = 0; run < 3; run++) {
+            for (unsigned k = 0; k < STATE_SIZE; k++)
+                state[k] = (uint8_t)rnd();
+            for (unsigned k = 0; k < MEM_SIZE; k += 8) {
+                uint64_t x = rnd();
+                memcpy(mem0 + k, &x, 8);
+            }
+            unsigned long before = be_n_compared;
+            run_compare_faulting(blk[0], blk[2], blk[1], code, &info, based, expect_off, state,
+                                 mem0);
+            faults += flt.guest_off >= 0 && be_n_compared > before;
+        }
+        for (int copy = 0; copy < 3; copy++)
+            ir_block_free(blk[copy]);
+    }
+    H->set_debug(0);
+    sigaction(SIGSEGV, &old_segv, NULL);
+    sigaction(SIGBUS, &old_bus, NULL);
+    munmap(bad_page, 4096);
+    fprintf(stderr, "# keeps: %u KEEPs, %u FKEEPs, %u faults; applied: %lu constants, %lu "
+            "registers, %lu vector registers, %lu slots, %lu state fields (%lu of them plus a "
+            "constant); %u blocks too long\n", keeps, fkeeps, faults, keep_kinds[BACKEND_LOC_CONST],
+            keep_kinds[BACKEND_LOC_GPR], keep_kinds[BACKEND_LOC_VEC],
+            keep_kinds[BACKEND_LOC_STACK], keep_kinds[BACKEND_LOC_STATE], keep_addends,
+            skipped);
+    assert_true(faults > n / 2 && skipped < n / 4);
+    for (unsigned k = 0; k < 5; k++)
+        assert_true(keep_kinds[k] > 0);
+    assert_true(keep_addends > 0);
+    assert_true(keeps > n && fkeeps > n);
 }
 
 void be_test_random_blocks(void **st)

@@ -84,6 +84,7 @@ void be_test_indirect_jump_cache(void **st);
 void be_test_interrupt_check(void **st);
 void be_test_errors(void **st);
 void be_test_random_blocks(void **st);
+void be_test_keeps(void **st);          /* faults, side exits and ends with KEEPs */
 void be_test_op_coverage(void **st);    /* list it last: every op was compiled */
 
 #endif /* FERRY_TESTS_BACKEND_SUITE_H */

@@ -7,6 +7,7 @@
  *   popcnt:     the SWAR bit count used on hosts without POPCNT, against the interpreter;
  *   addressing: [p + k] folding of LOAD/STORE addresses and the LEA forms of ADD-constant,
  *               against the interpreter;
+ *   golden:     the exact code of a block with a KEEP and a side exit, and its fault map;
  *   suite:      as listed in main().
  */
 #include <setjmp.h>
@@ -522,6 +523,145 @@ static void test_addressing(void **st)
     x64_backend_set_debug(0);
 }
 
+/* ---------------------------------------------------------------- golden code */
+
+/* The code of a compiled block, one instruction per line, as Capstone prints it (addresses
+ * from 0). */
+static void disasm_text(const BackendBlockInfo *info, char *out, size_t cap)
+{
+    cs_insn *insn;
+    size_t n = cs_disasm(cs, info->code, info->code_size, 0, 0, &insn);
+    size_t len = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < n && len < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s%s\n", insn[i].mnemonic,
+                                insn[i].op_str[0] ? " " : "", insn[i].op_str);
+    if (n)
+        cs_free(insn, n);
+}
+
+/* pop ; je ; pop (rsp at 0x20), as opt_run leaves it: the first rsp update is a KEEP. Its
+ * store is in the side exit's stub only (after the block's EXIT, before the patch site), and
+ * the second pop's load records where it is for the fault map: the hot path stores rsp once. */
+static void test_golden_keep(void **st)
+{
+    (void)st;
+    static const char text[] =
+        "block pc=0x1000\n"
+        "insn_start 0x1000, 0x1\n"
+        "v2 = get.i64 0x20\n"
+        "v3 = load.i64 v2\n"
+        "v4 = const.i64 0x8\n"
+        "v5 = add.i64 v2, v4\n"
+        "keep v5, 0x20\n"
+        "put v3, 0x18\n"
+        "insn_start 0x1001, 0x2\n"
+        "v9 = cmp.i8 v3, v4, eq\n"
+        "exit_if v9, 0x3000, jump\n"
+        "insn_start 0x1003, 0x1\n"
+        "v12 = load.i64 v5\n"
+        "v13 = const.i64 0x10\n"
+        "v14 = add.i64 v2, v13\n"
+        "put v14, 0x20\n"
+        "put v12, 0x28\n"
+        "exit -, 0x2000, jump\n";
+    char err[200];
+    IrBlock *blk = ir_parse_block(text, err, sizeof err);
+    assert_non_null(blk);
+    BackendBlockInfo info;
+    const uint8_t *code = be_compile_in(blk, 0, &info);
+    char got[4096];
+    disasm_text(&info, got, sizeof got);
+    static const char want[] =
+        "mov rbx, qword ptr [r14 + 0x20]\n"
+        "mov rbp, qword ptr [rbx]\n"
+        "mov qword ptr [r14 + 0x18], rbp\n"
+        "cmp rbp, 8\n"
+        "je 0x41\n"
+        "mov rbp, qword ptr [rbx + 8]\n"   /* the fault map: rsp = rbx + 8 (no LEA) */
+        "add rbx, 0x10\n"
+        "mov qword ptr [r14 + 0x20], rbx\n"
+        "mov qword ptr [r14 + 0x28], rbp\n"
+        "nop\n"
+        "jmp 0x2b\n"
+        "mov qword ptr [r14 + 0x100], 0x2000\n"
+        "movabs rax, 0x100000000\n"
+        "ret\n"
+        "lea rax, [rbx + 8]\n"             /* the side exit's stub: the KEEP, then the patch site */
+        "mov qword ptr [r14 + 0x20], rax\n"
+        "nop\n"
+        "jmp 0x4f\n"
+        "mov qword ptr [r14 + 0x100], 0x3000\n"
+        "mov eax, 0\n"
+        "ret\n";
+    if (strcmp(got, want) != 0)
+        fail_msg("code differs; expected:\n%sgot:\n%s", want, got);
+    uint8_t state[STATE_SIZE] = { 0 };
+    uint64_t sp = (uint64_t)(uintptr_t)be_guest_mem() + 64;
+    memcpy(state + 0x20, &sp, 8);
+    for (uint64_t top = 7; top <= 8; top++) {   /* the side exit not taken, then taken */
+        static uint8_t mem[MEM_SIZE];
+        memset(mem, 0, sizeof mem);
+        memcpy(mem + 64, &top, 8);
+        be_run_compare(blk, code, 0, state, mem);
+    }
+    /* one entry per instruction: the second load's code starts its instruction's, so its
+     * keeps go into that entry */
+    assert_int_equal(info.n_insns, 3);
+    const BackendInsnMap *m = &info.insns[2];
+    assert_int_equal(m->guest_offset, 3);
+    assert_int_equal(m->n_keep, 1);
+    const BackendKeep *k = &info.keeps[m->keep_first];
+    assert_int_equal(k->off, 0x20);
+    assert_int_equal(k->size, 8);
+    assert_int_equal(k->kind, BACKEND_LOC_GPR);
+    assert_int_equal(k->reg, X64_RBX);
+    assert_int_equal(k->value, 8);
+    ir_block_free(blk);
+
+    /* the same with a backward side exit (a loop's back edge): its stub is inline, jumped
+     * over when not taken */
+    char text2[sizeof text];
+    memcpy(text2, text, sizeof text);
+    char *t = strstr(text2, "0x3000");
+    memcpy(t, "0x1000", 6);
+    blk = ir_parse_block(text2, err, sizeof err);
+    assert_non_null(blk);
+    code = be_compile_in(blk, 0, &info);
+    disasm_text(&info, got, sizeof got);
+    static const char want2[] =
+        "mov rbx, qword ptr [r14 + 0x20]\n"
+        "mov rbp, qword ptr [rbx]\n"
+        "mov qword ptr [r14 + 0x18], rbp\n"
+        "cmp rbp, 8\n"
+        "jne 0x34\n"
+        "lea rax, [rbx + 8]\n"
+        "mov qword ptr [r14 + 0x20], rax\n"
+        "nop\n"
+        "jmp 0x23\n"
+        "mov qword ptr [r14 + 0x100], 0x1000\n"
+        "mov eax, 0\n"
+        "ret\n"
+        "mov rbp, qword ptr [rbx + 8]\n"
+        "add rbx, 0x10\n"
+        "mov qword ptr [r14 + 0x20], rbx\n"
+        "mov qword ptr [r14 + 0x28], rbp\n"
+        "nop\n"
+        "jmp 0x4b\n"
+        "mov qword ptr [r14 + 0x100], 0x2000\n"
+        "movabs rax, 0x100000000\n"
+        "ret\n";
+    if (strcmp(got, want2) != 0)
+        fail_msg("code differs; expected:\n%sgot:\n%s", want2, got);
+    for (uint64_t top = 7; top <= 8; top++) {
+        static uint8_t mem[MEM_SIZE];
+        memset(mem, 0, sizeof mem);
+        memcpy(mem + 64, &top, 8);
+        be_run_compare(blk, code, 0, state, mem);
+    }
+    ir_block_free(blk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -538,6 +678,7 @@ int main(void)
         cmocka_unit_test(be_test_float),
         cmocka_unit_test(be_test_memory),
         cmocka_unit_test(test_addressing),
+        cmocka_unit_test(test_golden_keep),
         cmocka_unit_test(be_test_pressure),
         cmocka_unit_test(be_test_call),
         cmocka_unit_test(be_test_exits),
@@ -546,6 +687,7 @@ int main(void)
         cmocka_unit_test(be_test_interrupt_check),
         cmocka_unit_test(be_test_errors),
         cmocka_unit_test(be_test_random_blocks),
+        cmocka_unit_test(be_test_keeps),
         cmocka_unit_test(be_test_op_coverage),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);

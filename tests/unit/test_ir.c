@@ -886,23 +886,51 @@ static void test_pass_forward(void **state)
         "put v1, 0x10\nnop\nput v1, 0x18\n" EXIT_LINE);
     ir_block_free(blk);
 
-    /* barriers: a CALL stops both forwarding and dropping; LOAD, STORE and EXIT_IF only stop
-     * dropping (the state must be exact if they fault or leave), the GET is still forwarded */
-    static const struct { const char *text; unsigned changed; } barriers[] = {
-        { "v9 = load.i64 v1\n", 1 },
-        { "v9 = call.i64 v1, -, -, test_add3\n", 0 },
-        { "v9 = cmp.i8 v1, v1, eq\nexit_if v9, 0x2000, jump\n", 1 },
-        { "store v1, v1\n", 1 },
+    /* barriers: a CALL stops both forwarding and dropping; across LOAD, STORE and EXIT_IF
+     * (which may see the state if they fault or leave) the overwritten PUT becomes a KEEP,
+     * and the GET is still forwarded */
+    static const struct { const char *text; unsigned changed; IrOp first; } barriers[] = {
+        { "v9 = load.i64 v1\n", 2, IR_KEEP },
+        { "v9 = call.i64 v1, -, -, test_add3\n", 0, IR_PUT },
+        { "v9 = cmp.i8 v1, v1, eq\nexit_if v9, 0x2000, jump\n", 2, IR_KEEP },
+        { "store v1, v1\n", 2, IR_KEEP },
     };
     for (size_t i = 0; i < sizeof barriers / sizeof barriers[0]; i++) {
         char text[512];
         snprintf(text, sizeof text, HDR "v1 = get.i64 0x8\nput v1, 0x10\n%s"
-                 "v2 = get.i64 0x10\nput v2, 0x10\n" EXIT_LINE, barriers[i].text);
+                 "v2 = get.i64 0x10\nv3 = add.i64 v2, v2\nput v3, 0x10\n" EXIT_LINE,
+                 barriers[i].text);
         blk = parse_ok(text);
         assert_int_equal(opt_put_forward(blk), barriers[i].changed);
-        assert_int_equal(blk->insn[2].op, IR_PUT);     /* the first PUT stays */
+        assert_int_equal(blk->insn[2].op, barriers[i].first);
+        assert_true(ir_verify(blk, err, sizeof err));
         ir_block_free(blk);
     }
+    /* a PUT of what the field holds goes (the state has it, or gets it where anything looks);
+     * the first PUT stays a PUT: nothing overwrites it */
+    blk = parse_ok(HDR "v1 = get.i64 0x8\nput v1, 0x10\nv3 = load.i64 v1\nput v1, 0x10\n"
+                   "v5 = get.i64 0x18\nput v5, 0x18\n" EXIT_LINE);
+    assert_int_equal(opt_put_forward(blk), 2);
+    assert_block_text(blk, HDR "v1 = get.i64 0x8\nput v1, 0x10\nv3 = load.i64 v1\nnop\n"
+                      "v5 = get.i64 0x18\nnop\n" EXIT_LINE);
+    ir_block_free(blk);
+    /* a KEEP is a PUT to forwarding: its value is forwarded, and it goes when overwritten
+     * unseen */
+    blk = parse_ok(HDR "v1 = get.i64 0x8\nkeep v1, 0x10\nv3 = get.i64 0x10\n"
+                   "v4 = add.i64 v3, v3\nput v4, 0x10\n" EXIT_LINE);
+    assert_int_equal(opt_put_forward(blk), 2);
+    assert_block_text(blk, HDR "v1 = get.i64 0x8\nnop\nnop\nv4 = add.i64 v1, v1\n"
+                      "put v4, 0x10\n" EXIT_LINE);
+    ir_block_free(blk);
+
+    /* an FKEEP does not write the state: nothing to forward, and the PUT before it stays as
+     * it is (a fault sees the FKEEP's value, everything else the PUT's) */
+    blk = parse_ok(HDR "v1 = get.i64 0x8\nput v1, 0x10\nv3 = add.i64 v1, v1\n"
+                   "fkeep v3, 0x10\nv5 = get.i64 0x10\nput v5, 0x18\n" EXIT_LINE);
+    assert_int_equal(opt_put_forward(blk), 1);
+    assert_block_text(blk, HDR "v1 = get.i64 0x8\nput v1, 0x10\nv3 = add.i64 v1, v1\n"
+                      "fkeep v3, 0x10\nnop\nput v1, 0x18\n" EXIT_LINE);
+    ir_block_free(blk);
 
     /* a narrower GET of a PUT's bytes: no forwarding, and the PUT is not dropped */
     blk = parse_ok(HDR "v1 = get.i64 0x8\nput v1, 0x10\nv3 = get.i32 0x14\n"
@@ -1232,6 +1260,8 @@ static IrBlock *build_every_op(void)
     ir_get(&b, IR_F80, 0x100);
     IrRef gv = ir_get(&b, IR_V128, 0x40);
     ir_put(&b, 0x28, g);
+    ir_emit(&b, IR_KEEP, IR_VOID, g, IR_NONE, IR_NONE, 0x30, 0);
+    ir_emit(&b, IR_FKEEP, IR_VOID, g, IR_NONE, IR_NONE, 0x38, 0);
     IrRef ld = ir_load(&b, IR_I32, g);
     ir_store(&b, g, ld);
     static const IrOp bin[] = { IR_ADD, IR_SUB, IR_MUL, IR_MULHU, IR_MULHS, IR_AND, IR_OR,
