@@ -537,13 +537,12 @@ static bool eval_float(IrOp op, IrType t, const IrValue *a_in, const IrType *at,
                        IrValue *out)
 {
     IrValue r = { 0, 0 };
-    IrValue a[2] = { a_in[0], { 0, 0 } };
-    if (op != IR_FSQRT && op != IR_F2I && op != IR_F2I_RN && op != IR_I2F && op != IR_FCVT)
-        a[1] = a_in[1];
-    if (ir_type_is_float(at[0]) && op != IR_I2F) {
+    bool binary = ir_op_info[op].nin == 2;
+    IrValue a[2] = { a_in[0], binary ? a_in[1] : (IrValue){ 0, 0 } };
+    if (ir_type_is_float(at[0])) {      /* DAZ applies to FP inputs (not I2F's integer) */
         bool daz = env_daz();
         a[0].lo = daz_input(at[0], a[0].lo, daz);
-        if (op != IR_FSQRT && op != IR_F2I && op != IR_F2I_RN && op != IR_FCVT)
+        if (binary)
             a[1].lo = daz_input(at[0], a[1].lo, daz);
     }
     switch (op) {
