@@ -71,8 +71,10 @@ stop() {    # TEST STATUS REGEX [FLAGS...]
     boot "stops test=$t" "$want" "$err" "$tmp/stop.exp" -- "$SYS" "$@" -kernel "$K/stops.elf" -append "test=$t"
 }
 stop hlt 0 "halted with interrupts disabled.*machine stopped"
-stop wild 2 "guest access outside RAM"
-stop wildread 2 "guest access outside RAM"
+printf 'stops test: wild\nunassigned memory reads all ones\n' >"$tmp/wild.exp"
+boot "stops test=wild (unassigned memory)" 33 "" "$tmp/wild.exp" -- "$SYS" -kernel "$K/stops.elf" -append "test=wild"
+stop far 2 "guest access outside RAM at 0x10000000000 .beyond ferry's identity map"
+stop wildread 2 "guest access outside RAM at 0xdead000000000000 .a non-canonical address"
 stop cr3 2 "CR3 .*not supported yet"
 stop triple 0 "triple fault.*-no-reboot" -no-reboot
 stop reset 0 "" -no-reboot
