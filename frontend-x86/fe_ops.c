@@ -94,15 +94,16 @@ static IrRef ram_clamp(FeCtx *c, IrRef addr)
     if (!c->system)
         return addr;
     IrRef lim = k64(c, c->opt->mem_limit);
-    IrRef in_ram = ir_cmp(&c->b, IR_LTU, addr, lim);
     if (c->opt->mmio_read && !c->opt->mmio_insn) {
+        /* Past the exit the address is below the limit: no select needed. */
         fe_flags_store_start(c);
         ir_put(&c->b, X86_OFF_SYS(icount),
                ir_op2(&c->b, IR_ADD, IR_I64, c->icount0, k64(c, c->insns - 1)));
         ir_exit_if(&c->b, ir_cmp(&c->b, IR_GEU, addr, lim), c->pc,
                    IR_EXIT_WORD(IR_EXIT_TRAP, 0, FE_SYS_MMIO));
+        return addr;
     }
-    return ir_select(&c->b, IR_I64, in_ram, addr, lim);
+    return ir_select(&c->b, IR_I64, ir_cmp(&c->b, IR_LTU, addr, lim), addr, lim);
 }
 
 /* mmio_insn: an access through the runtime's helper (integers of 1-8 bytes; anything wider
