@@ -45,8 +45,12 @@ int dev_board_init(DevBoard *b, uint8_t *ram, uint64_t ram_size, DevChar *serial
     if (dev_pic_attach(&b->pic, &b->bus) < 0 || dev_pit_attach(&b->pit, &b->bus) < 0 ||
         dev_i8042_attach(&b->kbc, &b->bus) < 0 || dev_rtc_attach(&b->rtc, &b->bus) < 0 ||
         dev_debug_exit_attach(&b->debug_exit, &b->bus) < 0 ||
-        dev_uart_attach(&b->com1, &b->bus, DEV_UART_COM1_BASE) < 0 ||
-        dev_ioapic_attach(&b->ioapic, &b->bus) < 0 || dev_lapic_attach(&b->lapic, &b->bus) < 0)
+        dev_uart_attach(&b->com1, &b->bus, DEV_UART_COM1_BASE) < 0)
+        return -1;
+    /* RAM is one range from 0 (no PCI hole yet): when it reaches the APICs' pages, RAM wins
+     * and they have no MMIO (the x2APIC MSRs still reach the local APIC). */
+    if (ram_size <= DEV_IOAPIC_BASE &&
+        (dev_ioapic_attach(&b->ioapic, &b->bus) < 0 || dev_lapic_attach(&b->lapic, &b->bus) < 0))
         return -1;
     return 0;
 }

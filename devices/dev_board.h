@@ -8,6 +8,8 @@
  *   ports 0x3f8-0x3ff            16550A UART, COM1 -> IRQ 4
  *   MMIO 0xfec00000-0xfec00fff   IOAPIC (ISA IRQ 0 on pin 2, the others on their own pin)
  *   MMIO 0xfee00000-0xfee00fff   the CPU's local APIC (movable through IA32_APIC_BASE)
+ *   (the two MMIO pages exist only while RAM ends at or below 0xfec00000: RAM is one range
+ *   from 0, without a PCI hole, and RAM wins)
  * Every other port and device address reads all ones and ignores writes (dev_bus.h).
  * Each ISA IRQ line goes to both the 8259 pair and the IOAPIC, as on a PC; the 8259's INTR
  * reaches the CPU through the local APIC's LINT0 (ExtINT), the IOAPIC's messages through the

@@ -18,19 +18,20 @@ static bool asserted(const DevIoapic *io, unsigned pin)
     return (io->redir[pin] & IOAPIC_POLARITY_LOW) ? !high : high;
 }
 
-/* Send entry pin's message to the local APIC. */
+/* Send entry pin's message to the local APIC. A level-triggered message the APIC accepted
+ * sets remote IRR until its EOI; one nobody accepted (no such destination, the APIC
+ * disabled) leaves it clear, so the line is not stuck waiting for an EOI that cannot come. */
 static void send(DevIoapic *io, unsigned pin)
 {
     uint64_t e = io->redir[pin];
     unsigned mode = (e >> 8) & 7;
-    bool level = e & IOAPIC_LEVEL;
-    if (level)
-        io->redir[pin] |= IOAPIC_REMOTE_IRR;
     if (mode != APIC_MODE_FIXED && mode != APIC_MODE_LOWEST)
         return;                 /* SMI, NMI, INIT, ExtINT: not modelled */
     if (!dev_lapic_match(io->lapic, (uint8_t)(e >> 56), e & IOAPIC_DEST_LOGICAL))
         return;
-    dev_lapic_deliver(io->lapic, (uint8_t)e, level);
+    bool level = e & IOAPIC_LEVEL;
+    if (dev_lapic_deliver(io->lapic, (uint8_t)e, level) && level)
+        io->redir[pin] |= IOAPIC_REMOTE_IRR;
 }
 
 /* A level-triggered entry that should send now does. */

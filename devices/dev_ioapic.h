@@ -16,7 +16,8 @@
  * set at reset), destination (63:56). An edge-triggered input sends a message on each
  * transition to the asserted level while unmasked (edges while masked are lost, as on the
  * chip). A level-triggered one sends a message while asserted, unmasked and remote IRR clear,
- * and sets remote IRR; the EOI for its vector clears remote IRR and, if the line is still
+ * and sets remote IRR (when the local APIC accepted the message); the EOI for its vector
+ * clears remote IRR and, if the line is still
  * asserted, sends again (a device that keeps its line up interrupts again after each EOI: the
  * guest still runs its handler between two of them).
  *

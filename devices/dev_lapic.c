@@ -90,19 +90,20 @@ static void error(DevLapic *l, uint32_t bits)
 
 /* ---------------------------------------------------------------- accepting interrupts */
 
-void dev_lapic_deliver(DevLapic *l, uint8_t vector, bool level)
+bool dev_lapic_deliver(DevLapic *l, uint8_t vector, bool level)
 {
     if (!sw_enabled(l))
-        return;
+        return false;
     if (vector < 16) {
         error(l, APIC_ESR_RECV_ILLEGAL);
-        return;
+        return false;
     }
     set_bit(l->irr, vector);
     if (level)
         set_bit(l->tmr, vector);
     else
         clear_bit(l->tmr, vector);
+    return true;
 }
 
 bool dev_lapic_match(const DevLapic *l, uint8_t dest, bool logical)

@@ -136,8 +136,8 @@ void dev_lapic_reset(DevLapic *l);
 int dev_lapic_attach(DevLapic *l, DevBus *bus);
 
 /* An interrupt message for this CPU (from the IOAPIC or an IPI): vector into IRR, and TMR
- * set for level-triggered ones. Refused while disabled; vectors 0-15 are errors. */
-void dev_lapic_deliver(DevLapic *l, uint8_t vector, bool level);
+ * set for level-triggered ones. Refused (false) while disabled; vectors 0-15 are errors. */
+bool dev_lapic_deliver(DevLapic *l, uint8_t vector, bool level);
 /* Whether a message for destination `dest` (physical: an APIC ID, 0xff broadcast; logical:
  * a flat or cluster model bit mask against LDR/DFR) reaches this CPU. */
 bool dev_lapic_match(const DevLapic *l, uint8_t dest, bool logical);

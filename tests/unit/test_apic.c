@@ -527,6 +527,28 @@ static void test_ioapic_pit_through_apic(void **state)
     assert_int_equal(n, 10);
 }
 
+/* RAM over the APICs' pages (no PCI hole): the board still builds, RAM wins, the local APIC
+ * is reachable through the x2APIC MSRs. The RAM is never touched here. */
+static void test_board_big_ram(void **state)
+{
+    (void)state;
+    static uint8_t dummy;
+    DevBoard *b = calloc(1, sizeof *b);
+    assert_non_null(b);
+    DevChar serial;
+    dev_char_init_mem(&serial);
+    DevBoardHooks hooks = { hook_reset, hook_exit, NULL };
+    assert_int_equal(dev_board_init(b, &dummy, 5ull << 30, &serial, 0, &hooks), 0);
+    assert_null(dev_bus_mmio_find(&b->bus, DEV_LAPIC_BASE));
+    assert_null(dev_bus_mmio_find(&b->bus, DEV_IOAPIC_BASE));
+    assert_int_equal(dev_lapic_msr_write(&b->lapic, DEV_MSR_APIC_BASE,
+                                         0xfee00000u | DEV_APIC_BASE_EN | DEV_APIC_BASE_EXTD), 0);
+    uint64_t v = 0;
+    assert_int_equal(dev_lapic_msr_read(&b->lapic, 0x803, &v), 0);
+    assert_true(v == DEV_LAPIC_VERSION);
+    free(b);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -537,7 +559,7 @@ int main(void)
         T(test_lapic_timer_tsc_deadline), T(test_lapic_lint0_and_pic),
         T(test_lapic_x2apic_and_base),
         T(test_ioapic_registers), T(test_ioapic_edge_routing), T(test_ioapic_level_and_eoi),
-        T(test_ioapic_pit_through_apic),
+        T(test_ioapic_pit_through_apic), cmocka_unit_test(test_board_big_ram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
