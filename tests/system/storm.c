@@ -9,7 +9,7 @@
  *      on a level-triggered IOAPIC entry: after each EOI it interrupts again, 2000 times,
  *      until the handler masks the entry.
  * The output depends on no timing. Exit status 33 when every check passes. A ferry-only test:
- * qemu-system-x86_64 (TCG, 8.2) itself stops making progress with an APIC timer period of
+ * qemu-system-x86_64 (TCG, 7.2) itself stops making progress with an APIC timer period of
  * 100 ns or less (tried through a Multiboot shim), so this kernel is not for the comparison
  * with it; its phases 2-4 behave there as here. */
 #include "lib.h"
