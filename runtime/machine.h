@@ -18,7 +18,9 @@
  * Isolation: guest RAM is one host mapping [ram, ram + ram_size) followed by an inaccessible
  * guard. Generated code and the frontend's helpers clamp every guest address into
  * [0, ram_size] (frontend.h "System mode"), so anything past RAM lands in the guard; a host
- * fault there stops the machine with a message (machine_fault). Devices reach RAM only through
+ * fault there stops the machine with a message (machine_fault). Integer loads and stores past
+ * RAM in generated code leave their block first (FE_SYS_MMIO) and reach the devices' bus
+ * through machine_devmem.c instead, where unclaimed addresses read all ones. Devices reach RAM only through
  * dev_bus_ram_read/write (range-checked), the machine only through machine_ram_read/write.
  *
  * Virtual time: nanoseconds = guest instructions retired (X86State.icount, one per ns: a
