@@ -79,6 +79,7 @@ printf 'stops test: wild\nunassigned memory reads all ones\n' >"$tmp/wild.exp"
 boot "stops test=wild (unassigned memory)" 33 "" "$tmp/wild.exp" -- "$SYS" -kernel "$K/stops.elf" -append "test=wild"
 stop far 2 "guest access outside RAM at 0x10000000000 .beyond ferry's identity map"
 stop wildread 2 "guest access outside RAM at 0xdead000000000000 .a non-canonical address"
+stop ssemmio 2 "guest access outside RAM"
 stop cr3 2 "CR3 .*not supported yet"
 stop triple 0 "triple fault.*-no-reboot" -no-reboot
 stop reset 0 "" -no-reboot

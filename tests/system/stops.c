@@ -4,6 +4,8 @@
  *            ignored, the load reads all ones, as on a PC (status 33)
  *   far      a store beyond ferry's identity map (stopped: a CPU would page-fault, status 2)
  *   wildread a load from a non-canonical address (stopped: #GP not delivered yet, status 2)
+ *   ssemmio  an SSE load from the local APIC's page (stopped: device memory takes integer
+ *            accesses only, status 2)
  *   cr3      CR3 loaded with other page tables (stopped: not supported yet, status 2)
  *   triple   an interrupt with no IDT: a triple fault (with -no-reboot: status 0)
  *   reset    the i8042 reset command (with -no-reboot: status 0)
@@ -36,6 +38,8 @@ void kmain(const FerryBootInfo *info)
         *(volatile uint64_t *)(uintptr_t)0x10000000000ull = 1;      /* 1 TiB */
     } else if (streq(t, "wildread")) {
         (void)*(volatile uint64_t *)(uintptr_t)0xdead000000000000ull;
+    } else if (streq(t, "ssemmio")) {
+        __asm__ volatile("movdqu (%0), %%xmm0" :: "r"(0xfee00000ull));   /* xmm0: unused here */
     } else if (streq(t, "cr3")) {
         __asm__ volatile("mov %0, %%cr3" :: "r"(0x200000ull));
     } else if (streq(t, "triple")) {

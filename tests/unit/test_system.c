@@ -390,6 +390,14 @@ static void test_mmio_exit_and_insn(void **state)
     assert_int_equal(n_acc, 3);
     assert_true(acc[2].out && acc[2].size == 4 && acc[2].value == (0xfee000b0u ^ 0x5a5a5a5au) + 5);
     assert_int_equal(KIND(step(&opt)), IR_EXIT_HALT);
+    /* An SSE access has no helper form: the one-instruction translation sends it to the
+     * limit (the runtime's guard, which stops the machine) instead of exiting again. */
+    static const uint8_t sse[] = { 0xf3, 0x0f, 0x6f, 0x03, 0xf4 };   /* movdqu xmm0, [rbx] */
+    load(sse, sizeof sse);
+    st.gpr[X86_RBX] = 0xfee00000ull;
+    assert_int_equal(IR_EXIT_WORD_CODE(step(&opt)), FE_SYS_MMIO);
+    assert_int_equal(KIND(step(&one)), IR_EXIT_JUMP);
+    assert_true(st.xmm[0].q[0] == 0xeeeeeeeeeeeeeeeeull && st.rip == CODE + 4);
     /* Without the helpers the same access is clamped to the limit, as before. */
     load(code + 4, 2);
     st.gpr[X86_RBX] = 0xfee000b0ull;
