@@ -81,7 +81,8 @@ void dev_board_isa_irq(void *opaque, unsigned irq, bool level)
 bool dev_board_intr(const DevBoard *b)
 {
     return dev_lapic_intr(&b->lapic) ||
-           (dev_lapic_accepts_pic(&b->lapic) && dev_pic_intr(&b->pic));
+           ((dev_lapic_accepts_pic(&b->lapic) || dev_ioapic_extint(&b->ioapic)) &&
+            dev_pic_intr(&b->pic));
 }
 
 uint8_t dev_board_inta(DevBoard *b)

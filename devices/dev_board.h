@@ -12,8 +12,8 @@
  *   from 0, without a PCI hole, and RAM wins)
  * Every other port and device address reads all ones and ignores writes (dev_bus.h).
  * Each ISA IRQ line goes to both the 8259 pair and the IOAPIC, as on a PC; the 8259's INTR
- * reaches the CPU through the local APIC's LINT0 (ExtINT), the IOAPIC's messages through the
- * local APIC's IRR.
+ * reaches the CPU through the local APIC's LINT0 (ExtINT) or the IOAPIC's pin 0 (ExtINT), the
+ * IOAPIC's other messages through the local APIC's IRR.
  *
  * The machine (the runtime) owns one DevBoard, keeps board.clock.now current before it touches
  * any device, advances the clock (dev_clock_advance) to run device timers, looks at INTR

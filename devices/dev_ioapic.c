@@ -71,6 +71,13 @@ void dev_ioapic_eoi(void *opaque, uint8_t vector)
     }
 }
 
+bool dev_ioapic_extint(const DevIoapic *io)
+{
+    uint64_t e = io->redir[0];
+    return !(e & IOAPIC_MASKED) && ((e >> 8) & 7) == APIC_MODE_EXTINT &&
+           dev_lapic_match(io->lapic, (uint8_t)(e >> 56), e & IOAPIC_DEST_LOGICAL);
+}
+
 /* ---------------------------------------------------------------- registers */
 
 static uint32_t reg_read(const DevIoapic *io, uint8_t index)

@@ -22,7 +22,10 @@
  * guest still runs its handler between two of them).
  *
  * Inputs on ferry's board (as on QEMU's PC): pin 2 takes ISA IRQ 0 (the PIT), pins 1 and 3-15
- * ISA IRQs 1 and 3-15; pin 0 (the 8259's INTR) and pins 16-23 have nothing connected.
+ * ISA IRQs 1 and 3-15; pin 0 is the 8259's INTR, which counts only as ExtINT: with entry 0
+ * unmasked in ExtINT mode and aimed at the CPU, the 8259's requests reach it (virtual wire
+ * mode through the IOAPIC, dev_ioapic_extint; the vector then comes from the 8259's
+ * acknowledge); pins 16-23 have nothing connected.
  */
 #ifndef FERRY_DEV_IOAPIC_H
 #define FERRY_DEV_IOAPIC_H
@@ -59,6 +62,8 @@ int dev_ioapic_attach(DevIoapic *io, DevBus *bus);
 void dev_ioapic_set_irq(void *opaque, unsigned pin, bool level);
 /* An EOI for vector (the local APIC's broadcast, or the EOI register). */
 void dev_ioapic_eoi(void *opaque, uint8_t vector);
+/* Does entry 0 pass the 8259's INTR to the CPU as ExtINT? */
+bool dev_ioapic_extint(const DevIoapic *io);
 /* The ISA IRQ -> pin map of the board. */
 static inline unsigned dev_ioapic_isa_pin(unsigned irq) { return irq == 0 ? 2 : irq; }
 

@@ -506,6 +506,26 @@ static void test_ioapic_level_and_eoi(void **state)
     assert_int_equal(n, 100);
 }
 
+/* Virtual wire through the IOAPIC: LINT0 masked, entry 0 ExtINT: the 8259's vector. */
+static void test_ioapic_extint(void **state)
+{
+    Fixture *f = *state;
+    apic_enable(f);
+    wr(f, APIC_LVT_LINT0, APIC_LVT_MASKED | 0x700);
+    outb(f, 0x20, 0x11); outb(f, 0x21, 0x30); outb(f, 0x21, 0x04); outb(f, 0x21, 0x01);
+    outb(f, 0x21, 0xfe);
+    dev_board_isa_irq(&f->b, 0, true);
+    assert_int_equal(take(f), -1);
+    io_wr(f, 0x10, APIC_MODE_EXTINT << 8);
+    io_wr(f, 0x11, 0);
+    assert_int_equal(take(f), 0x30);
+    outb(f, 0x20, 0x20);
+    dev_board_isa_irq(&f->b, 0, false);
+    dev_board_isa_irq(&f->b, 0, true);
+    io_wr(f, 0x10, IOAPIC_MASKED | (APIC_MODE_EXTINT << 8));
+    assert_int_equal(take(f), -1);
+}
+
 static void test_ioapic_pit_through_apic(void **state)
 {
     Fixture *f = *state;
@@ -559,7 +579,8 @@ int main(void)
         T(test_lapic_timer_tsc_deadline), T(test_lapic_lint0_and_pic),
         T(test_lapic_x2apic_and_base),
         T(test_ioapic_registers), T(test_ioapic_edge_routing), T(test_ioapic_level_and_eoi),
-        T(test_ioapic_pit_through_apic), cmocka_unit_test(test_board_big_ram),
+        T(test_ioapic_extint), T(test_ioapic_pit_through_apic),
+        cmocka_unit_test(test_board_big_ram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
