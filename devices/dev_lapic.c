@@ -235,8 +235,10 @@ static void timer_rearm(DevLapic *l)
             dev_timer_arm(c, &l->timer, l->timer_start + period);
         return;
     }
-    if (l->lvt[LVT_TIMER] & APIC_LVT_MASKED)
-        return;                                 /* nothing to deliver: the count is lazy */
+    uint32_t lvt = l->lvt[LVT_TIMER];
+    if ((lvt & APIC_LVT_MASKED) ||
+        ((lvt & 0xff) < 16 && (l->esr_pending & APIC_ESR_RECV_ILLEGAL)))
+        return;         /* nothing to deliver (or an error already recorded): the count is lazy */
     uint64_t k = (now - l->timer_start) / period + 1;
     dev_timer_arm(c, &l->timer, l->timer_start + k * period);
 }
@@ -407,6 +409,7 @@ static int reg_write(DevLapic *l, uint32_t off, uint32_t v)
     case APIC_ESR:
         l->esr = l->esr_pending;
         l->esr_pending = 0;
+        timer_rearm(l);                         /* an illegal timer vector may err again */
         return 0;
     case APIC_ICR_LO:
         l->icr_lo = v & ~APIC_LVT_PENDING & 0x000ccfffu;

@@ -37,8 +37,9 @@
  * every initial * divide ns. A periodic expiry whose vector is still pending in IRR would be
  * lost on hardware (the IRR bit is already set), so the timer is not rearmed until that vector
  * is accepted: a guest that programs a 1-tick period costs one timer event per interrupt it
- * takes, never a storm of events with nobody listening; a masked periodic timer arms nothing
- * and its count is computed when read. TSC-deadline mode (advertised by CPUID): an interrupt
+ * takes, never a storm of events with nobody listening; a masked periodic timer (or one whose
+ * illegal vector already left its error in ESR) arms nothing and its count is computed when
+ * read. TSC-deadline mode (advertised by CPUID): an interrupt
  * when the TSC reaches IA32_TSC_DEADLINE (MSR 0x6e0; 0 disarms); the deadline is turned into
  * virtual time when written, with the TSC-to-clock offset the machine keeps in tsc_minus_now
  * (a later wrmsr to the TSC does not move an armed deadline).

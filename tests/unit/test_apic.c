@@ -569,6 +569,44 @@ static void test_board_big_ram(void **state)
     free(b);
 }
 
+/* Random programming, as a buggy or hostile guest might do it: nothing crashes, and the
+ * clock never runs more than a few timer events between two interrupts the CPU takes. */
+static void test_lapic_random_programming(void **state)
+{
+    Fixture *f = *state;
+    static const uint32_t regs[] = {
+        APIC_TPR, APIC_EOI, APIC_LDR, APIC_DFR, APIC_SVR, APIC_ESR, APIC_ICR_LO, APIC_ICR_HI,
+        APIC_LVT_TIMER, APIC_LVT_LINT0, APIC_LVT_ERROR, APIC_TIMER_INIT, APIC_TIMER_DIV,
+        APIC_TIMER_INIT, APIC_LVT_TIMER, APIC_ID, 0x3f0, 0x400,
+    };
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    apic_enable(f);
+    for (unsigned i = 0; i < 20000; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        uint32_t reg = regs[x % (sizeof regs / sizeof regs[0])];
+        uint32_t v = (uint32_t)(x >> 32);
+        if (reg == APIC_TIMER_INIT || reg == APIC_TIMER_DIV)
+            v &= (x & 0x100) ? 0xf : 0xffff;                /* short periods often */
+        if (reg == APIC_LVT_TIMER)
+            v &= ~(x & 0x200 ? APIC_LVT_MASKED : 0u);
+        if (reg == APIC_SVR && (x & 0x400))
+            v |= APIC_SVR_ENABLE;
+        wr(f, reg, v);
+        if ((x & 0xff) == 0x17)
+            dev_lapic_msr_write(&f->b.lapic, DEV_MSR_TSC_DEADLINE, f->b.clock.now + (x & 0xfff));
+        uint64_t seq = f->b.clock.seq;
+        run_for(f, (x >> 20) & 0x3ffff);
+        assert_true(f->b.clock.seq - seq <= 3);
+        if (take(f) >= 0 && (x & 0x800))
+            wr(f, APIC_EOI, 0);
+    }
+    /* Still a working APIC afterwards. */
+    dev_board_reset(&f->b);
+    apic_enable(f);
+    wr(f, APIC_ICR_LO, (1u << 18) | 0x66);
+    assert_int_equal(take(f), 0x66);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -577,7 +615,7 @@ int main(void)
         T(test_lapic_reset_state), T(test_lapic_priority_and_eoi), T(test_lapic_errors),
         T(test_lapic_timer_oneshot), T(test_lapic_timer_periodic),
         T(test_lapic_timer_tsc_deadline), T(test_lapic_lint0_and_pic),
-        T(test_lapic_x2apic_and_base),
+        T(test_lapic_x2apic_and_base), T(test_lapic_random_programming),
         T(test_ioapic_registers), T(test_ioapic_edge_routing), T(test_ioapic_level_and_eoi),
         T(test_ioapic_extint), T(test_ioapic_pit_through_apic),
         cmocka_unit_test(test_board_big_ram),
