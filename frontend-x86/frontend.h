@@ -51,8 +51,9 @@ typedef struct FeOptions {
  *     x86_host_ptr). With FeOptions.mmio_read set, such an address leaves the block instead
  *     (FE_SYS_MMIO) and the instruction runs again with its accesses through the runtime's
  *     device-memory helpers (mov, ALU and push/pop forms on integers up to 8 bytes; wider
- *     SSE/x87 accesses and string instructions' helpers still hit the guard). Guest virtual addresses are physical ones: the runtime's identity map is
- *     the only paging supported yet.
+ *     SSE/x87 accesses and string instructions' helpers still hit the guard). Guest virtual
+ *     addresses are physical ones: the runtime's identity map is the only paging supported
+ *     yet.
  *   - each block starts by comparing X86State.icount with icount_limit and leaves with an
  *     IR_EXIT_EVENT exit (state exact, rip = the block's pc) when the limit is reached; every
  *     block exit charges the block's instructions to icount. The runtime lowers icount_limit to

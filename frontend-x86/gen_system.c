@@ -31,8 +31,9 @@
  *     the same privilege level;
  *   0F 05 syscall, 0F 07 sysret: stop (not supported yet).
  *
- * The instructions that may set IF (sti, popf, iretq) set icount_limit to 0, so the runtime
- * looks at pending interrupts at the next block start.
+ * The instructions that may set IF (sti, popf, iretq) or lower the APIC's priority (mov to
+ * CR8) set icount_limit to 0, so the runtime looks at pending interrupts at the next block
+ * start; a wrmsr through FeOptions.msr (which may reach the local APIC) ends its block.
  */
 #include <signal.h>
 

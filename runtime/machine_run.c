@@ -5,12 +5,14 @@
  *   2. the board's clock is brought to the CPU's time (machine.h: instructions + halted time)
  *      and the device timers due by then run;
  *   3. every POLL_INSNS instructions, host input is taken into the serial port;
- *   4. with IF set and the PIC's INTR up, the interrupt is acknowledged and delivered through
- *      the IDT (machine_intr.c);
+ *   4. with IF set and INTR up (dev_board_intr: the local APIC's, or the 8259's through
+ *      LINT0), the interrupt is acknowledged and delivered through the IDT (machine_intr.c),
+ *      but never twice without a block run in between (interrupt storms, README);
  *   5. icount_limit is set to the next device deadline (at most POLL_INSNS away), or to now
  *      when another interrupt could be taken at once, so generated code comes back in time;
  *   6. the block at rip runs, and its exit word is acted on: JUMP, INDIRECT, EVENT go round
- *      again; HALT waits (below); TRAP is an exception, a software interrupt or a stop.
+ *      again; HALT waits (below); TRAP is an exception, a software interrupt, a stop, or a
+ *      device-memory access to run through the bus (machine_devmem.c).
  *
  * hlt: with IF clear nothing can wake the CPU (no NMI source exists), so the machine ends
  * (QEMU would wait forever); otherwise virtual time jumps to the next device deadline until an
