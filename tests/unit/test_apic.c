@@ -547,6 +547,43 @@ static void test_ioapic_pit_through_apic(void **state)
     assert_int_equal(n, 10);
 }
 
+/* Random IOAPIC programming and line changes: the read-only parts stay so, remote IRR only
+ * ever appears on level-triggered entries, and nothing breaks. */
+static void test_ioapic_random_programming(void **state)
+{
+    Fixture *f = *state;
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    apic_enable(f);
+    for (unsigned i = 0; i < 20000; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        uint8_t index = (uint8_t)(x >> 8);
+        switch (x & 7) {
+        case 0: case 1: case 2:
+            io_wr(f, index, (uint32_t)(x >> 32));
+            break;
+        case 3:
+            dev_bus_mmio_write(&f->b.bus, DEV_IOAPIC_BASE + ((x >> 16) & 0xff), 1 << ((x >> 24) & 3),
+                               x >> 32);
+            break;
+        case 4: case 5:
+            dev_board_isa_irq(&f->b, (unsigned)(x >> 40) & 15, (x >> 45) & 1);
+            break;
+        default: {
+            int v = take(f);
+            if (v >= 0 && (x & 0x10))
+                wr(f, APIC_EOI, 0);
+            break;
+        }
+        }
+        assert_int_equal(io_rd(f, 0x01), DEV_IOAPIC_VERSION);
+        for (unsigned pin = 0; pin < DEV_IOAPIC_PINS; pin++) {
+            uint32_t lo = io_rd(f, (uint8_t)(0x10 + 2 * pin));
+            assert_false((lo & IOAPIC_REMOTE_IRR) && !(lo & IOAPIC_LEVEL));
+            assert_int_equal(lo & (1u << 12), 0);
+        }
+    }
+}
+
 /* RAM over the APICs' pages (no PCI hole): the board still builds, RAM wins, the local APIC
  * is reachable through the x2APIC MSRs. The RAM is never touched here. */
 static void test_board_big_ram(void **state)
@@ -618,6 +655,7 @@ int main(void)
         T(test_lapic_x2apic_and_base), T(test_lapic_random_programming),
         T(test_ioapic_registers), T(test_ioapic_edge_routing), T(test_ioapic_level_and_eoi),
         T(test_ioapic_extint), T(test_ioapic_pit_through_apic),
+        T(test_ioapic_random_programming),
         cmocka_unit_test(test_board_big_ram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
