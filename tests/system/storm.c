@@ -7,7 +7,9 @@
  *      (the timer stopped first) the million expiries that piled up are one interrupt;
  *   4. a device that never lowers its line (COM1's THR-empty interrupt, never acknowledged)
  *      on a level-triggered IOAPIC entry: after each EOI it interrupts again, 2000 times,
- *      until the handler masks the entry.
+ *      until the handler masks the entry;
+ *   5. the same line on the 8259 in level-triggered mode, through LINT0: after each EOI
+ *      again, 2000 times, until the handler masks IRQ 4 there.
  * The output depends on no timing. Exit status 33 when every check passes. A ferry-only test:
  * qemu-system-x86_64 (TCG, 7.2) itself stops making progress with an APIC timer period of
  * 100 ns or less (tried through a Multiboot shim), so this kernel is not for the comparison
@@ -29,7 +31,7 @@ static void io_wr(uint32_t index, uint32_t v)
     *(volatile uint32_t *)(uintptr_t)(IOAPIC + 0x10) = v;
 }
 
-static volatile unsigned ticks, stop_at, com1_ints;
+static volatile unsigned ticks, stop_at, com1_ints, pic_ints;
 
 static void on_timer(IsrFrame *f)
 {
@@ -48,6 +50,14 @@ static void on_com1(IsrFrame *f)
     apic_wr(0xb0, 0);
 }
 
+static void on_pic_com1(IsrFrame *f)
+{
+    (void)f;
+    if (++pic_ints == STORM)
+        outb(0x21, 0xff);                   /* IRQ 4 masked at the 8259 */
+    outb(0x20, 0x20);                       /* non-specific EOI; COM1 still asserts */
+}
+
 static void timer_start(uint32_t count)
 {
     apic_wr(0x3e0, 0xb);                    /* divide by 1: one count per ns */
@@ -64,6 +74,7 @@ void kmain(const FerryBootInfo *info)
     idt_init();
     isr_register(V_TIMER, on_timer);
     isr_register(V_COM1, on_com1);
+    isr_register(0x2c, on_pic_com1);        /* 8259 vectors from 0x28: IRQ 4 */
     pic_init();
     outb(0x21, 0xff);
     outb(0xa1, 0xff);
@@ -123,6 +134,21 @@ void kmain(const FerryBootInfo *info)
     uint8_t iir = inb(COM1 + 2);            /* the pending THR-empty interrupt, now read */
     outb(COM1 + 1, 0);
     check("stuck level line: 2000 interrupts, then masked", com1_ints == STORM);
+    check("the line was still up", (iir & 0x0f) == 0x02);
+
+    /* 5. */
+    apic_wr(0x350, 0x700);                  /* LINT0: ExtINT again */
+    outb(0x20, 0x19); outb(0x21, 0x28);     /* ICW1 level-triggered, vectors 0x28 */
+    outb(0x21, 0x04); outb(0x21, 0x01);
+    outb(0x21, 0xef);                       /* IRQ 4 only */
+    outb(COM1 + 1, 0x02);
+    sti();
+    for (volatile unsigned i = 0; i < 1000; i++)
+        ;
+    cli();
+    iir = inb(COM1 + 2);
+    outb(COM1 + 1, 0);
+    check("stuck level line on the 8259: 2000 interrupts, then masked", pic_ints == STORM);
     check("the line was still up", (iir & 0x0f) == 0x02);
     (void)apic_rd(0x30);
     finish();
