@@ -193,7 +193,8 @@ static uint64_t timer_period(const DevLapic *l)
     return (uint64_t)l->timer_init * timer_div(l);
 }
 
-uint32_t dev_lapic_timer_current(const DevLapic *l)
+/* The current count now. */
+static uint32_t timer_current(const DevLapic *l)
 {
     unsigned mode = timer_mode(l);
     if (l->timer_init == 0 || mode == APIC_TIMER_TSCDL || mode == 3)
@@ -275,7 +276,7 @@ static void timer_load(DevLapic *l, uint32_t count)
 static void timer_set_dcr(DevLapic *l, uint32_t v)
 {
     /* The count goes on from where it is at the new rate. */
-    uint32_t cur = dev_lapic_timer_current(l);
+    uint32_t cur = timer_current(l);
     l->timer_dcr = v & 0xb;
     if (l->timer_init && cur)
         l->timer_start = l->clock->now - (uint64_t)(l->timer_init - cur) * timer_div(l);
@@ -355,7 +356,7 @@ static int reg_read(DevLapic *l, uint32_t off, uint32_t *out)
     case APIC_ICR_LO:   v = l->icr_lo; break;
     case APIC_ICR_HI:   v = l->icr_hi; break;
     case APIC_TIMER_INIT: v = l->timer_init; break;
-    case APIC_TIMER_CUR:  v = dev_lapic_timer_current(l); break;
+    case APIC_TIMER_CUR:  v = timer_current(l); break;
     case APIC_TIMER_DIV:  v = l->timer_dcr; break;
     default:
         if (off >= APIC_ISR && off < APIC_ISR + 0x80)
@@ -371,12 +372,6 @@ static int reg_read(DevLapic *l, uint32_t off, uint32_t *out)
     }
     *out = v;
     return 0;
-}
-
-uint32_t dev_lapic_read_reg(DevLapic *l, uint32_t offset)
-{
-    uint32_t v = 0;
-    return reg_read(l, offset, &v) == 0 ? v : 0;
 }
 
 /* Register write by offset (ICR low sends). 0, or -1 when the register cannot be written

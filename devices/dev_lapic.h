@@ -160,9 +160,5 @@ bool dev_lapic_owns_msr(uint32_t msr);
 int dev_lapic_msr_read(DevLapic *l, uint32_t msr, uint64_t *value);
 int dev_lapic_msr_write(DevLapic *l, uint32_t msr, uint64_t value);
 
-/* The register at an xAPIC offset as software reads it (tests, logs). */
-uint32_t dev_lapic_read_reg(DevLapic *l, uint32_t offset);
-/* The timer's current count now. */
-uint32_t dev_lapic_timer_current(const DevLapic *l);
 
 #endif /* FERRY_DEV_LAPIC_H */
