@@ -77,7 +77,7 @@ enum {
     FE_SYS_INT = 0x000,     /* + vector: int n, int3 (3), int1 (1): deliver the vector as a
                                software interrupt; rip is the next instruction */
     FE_SYS_STOP = 0x100,    /* + FeSysStop: stop the machine; rip is the instruction */
-    FE_SYS_MMIO = 0x200,    /* a load or store at or above mem_limit (FeOptions.mmio_read):
+    FE_SYS_MMIO = 0x400,    /* a load or store at or above mem_limit (FeOptions.mmio_read):
                                run the instruction at rip through the mmio helpers; the
                                state is exact before it, icount charged up to it */
 };
