@@ -25,11 +25,37 @@ typedef struct FeOptions {
     unsigned max_insns;     /* guest instructions per block (default 64 if 0) */
     bool single_step;       /* one guest instruction per block (debugging) */
     /* System mode (see "System mode" below); all zero in user mode. */
-    bool system;            /* a whole machine at privilege level 0 */
-    uint64_t mem_limit;     /* guest addresses from here up are outside RAM */
+    bool system;            /* a whole machine at privilege levels 0 and 3 */
+    uint64_t mem_limit;     /* guest physical addresses from here up are outside RAM */
     IrHelperFn port_in;     /* in:  (state, port, size) -> the value, zero-extended */
     IrHelperFn port_out;    /* out: (state, port, size, value) */
+    /* The soft MMU's slow path (runtime/machine_mmu.c): */
+    bool mmu_slow;          /* translate for the slow path: every access calls mmu_xlate */
+    IrHelperFn mmu_xlate;   /* (state, linear, FE_MMU_* | size) -> the physical address to
+                               LOAD/STORE (RAM, or a bounce buffer past it), filling the TLB;
+                               FE_MMU_FAULT with exc_vector/exc_err set when the access faults */
+    IrHelperFn mmu_finish;  /* (state): after the instruction's stores, writes what went to
+                               bounce buffers (pages not contiguous, device memory) */
+    IrHelperFn sys_ctl;     /* (state, FE_CTL_*, value) -> 0, or 1 with exc_vector/exc_err
+                               set: what privileged instructions do to the machine (CR writes
+                               and TLB flushes, descriptor loads, privilege changes) */
 } FeOptions;
+
+/* mmu_xlate's access word: the size in bytes (1-16) | the kind. */
+enum { FE_MMU_READ = 0, FE_MMU_WRITE = 0x100, FE_MMU_SIZE_MASK = 0xff };
+#define FE_MMU_FAULT (~0ull)
+/* sys_ctl's operations (value: what the instruction supplies). */
+typedef enum FeCtl {
+    FE_CTL_CR0 = 0,         /* CR0 was written (value: the old CR0): flush the TLB */
+    FE_CTL_CR3,             /* mov to CR3 (value: the new CR3) */
+    FE_CTL_CR4,             /* CR4 was written (value: the old CR4) */
+    FE_CTL_EFER,            /* wrmsr happened: EFER.NXE may have changed */
+    FE_CTL_INVLPG,          /* invlpg (value: the linear address) */
+    FE_CTL_LTR,             /* ltr (value: the selector) */
+    FE_CTL_IRET,            /* iretq of the frame in X86State.iret_frame */
+    FE_CTL_SYSCALL,         /* syscall (value: the next instruction's address) */
+    FE_CTL_SYSRET,          /* sysret with REX.W */
+} FeCtl;
 
 /* System mode (FeOptions.system).
  *
@@ -63,6 +89,12 @@ enum {
     FE_SYS_INT = 0x000,     /* + vector: int n, int3 (3), int1 (1): deliver the vector as a
                                software interrupt; rip is the next instruction */
     FE_SYS_STOP = 0x100,    /* + FeSysStop: stop the machine; rip is the instruction */
+    FE_SYS_TLB_MISS = 0x200,/* a TLB probe missed: run the instruction at rip through the
+                               slow path (FeOptions.mmu_slow), which fills the TLB or faults */
+    FE_SYS_EXC = 0x201,     /* deliver the exception in exc_vector/exc_err; rip is the
+                               instruction (a fault) */
+    FE_SYS_FLUSH = 0x202,   /* the instruction before rip changed mappings: drop the
+                               translations (the runtime's), then go on at rip */
 };
 typedef enum FeSysStop {
     FE_STOP_CR3 = 0,        /* CR3 loaded with page tables other than ferry's */

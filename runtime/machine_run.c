@@ -181,6 +181,13 @@ static void machine_trap(RtMachine *m, const RtBlock *b, int sig, int code)
             rt_machine_interrupt(m, (unsigned)code, RT_INT_SOFTWARE, false, 0);
             return;
         }
+        if (code == FE_SYS_EXC) {
+            rt_machine_interrupt(m, (unsigned)st->exc_vector, RT_INT_EXCEPTION,
+                                 (st->exc_err >> 32) & 1, (uint32_t)st->exc_err);
+            return;
+        }
+        if (code == FE_SYS_FLUSH || code == FE_SYS_TLB_MISS)
+            return;                     /* the loop acts on them */
         rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, fe_sys_stop_message((unsigned)code - FE_SYS_STOP));
     }
     switch (sig) {
@@ -205,12 +212,35 @@ static void machine_trap(RtMachine *m, const RtBlock *b, int sig, int code)
             rt_machine_interrupt(m, 1, RT_INT_EXCEPTION, false, 0);     /* #DB */
         return;
     case SIGSEGV:
-        if (code == SEGV_MAPERR)
-            rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "instruction fetch outside RAM");
+        if (code == SEGV_MAPERR) {
+            rt_mmu_fetch_fault(m, st->rip);             /* #PF, or outside RAM: a stop */
+            return;
+        }
         rt_machine_interrupt(m, 13, RT_INT_EXCEPTION, true, 0);         /* #GP(0) */
         return;
     default:
         rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "unexpected trap");
+    }
+}
+
+/* What the slow path's one-instruction block left with. */
+static void slow_exit(RtMachine *m, uint64_t w)
+{
+    switch (IR_EXIT_WORD_KIND(w & IR_EXIT_WORD_MASK)) {
+    case IR_EXIT_JUMP:
+    case IR_EXIT_INDIRECT:
+    case IR_EXIT_EVENT:
+        return;
+    case IR_EXIT_HALT:
+        machine_halt(m);
+        return;
+    case IR_EXIT_TRAP:
+        machine_trap(m, NULL, IR_EXIT_WORD_SIG(w), IR_EXIT_WORD_CODE(w));
+        return;
+    default:
+        fprintf(stderr, "ferry-system: internal error: the slow path at 0x%llx returned exit "
+                "word 0x%llx\n", (unsigned long long)m->cpu->state.rip, (unsigned long long)w);
+        abort();
     }
 }
 
@@ -251,6 +281,19 @@ _Noreturn void rt_machine_run(RtMachine *m)
         st->icount_limit = next_limit(m);
 
         RtBlock *b = rt_block_find(t, st->rip);
+        if (!b->user_exec && rt_machine_cpl(m) == 3) {
+            /* Code fetched at CPL 0 from pages user mode may not run: the #PF a fetch at
+             * CPL 3 gives (machine_mmu.c), or, if the mapping allows it now, a new
+             * translation. Either way the jump cache must not offer the block again. */
+            rt_jc_clear(t);
+            uint64_t pa;
+            uint32_t err;
+            if (rt_mmu_translate(m, st->rip, RT_ACC_EXEC | RT_ACC_USER, &pa, &err) == RT_MMU_OK)
+                rt_mmu_flush_code(m);
+            else
+                rt_mmu_fetch_fault(m, st->rip);
+            continue;
+        }
         p->stats.blocks_executed++;
         if (rt_log_on(p, RT_LOG_EXEC))
             rt_log_printf(p, "Trace: block 0x%016llx (%u insns, %s)\n",
@@ -271,6 +314,11 @@ _Noreturn void rt_machine_run(RtMachine *m)
             machine_halt(m);
             break;
         case IR_EXIT_TRAP:
+            if (IR_EXIT_WORD_SIG(w) == 0 && IR_EXIT_WORD_CODE(w) == FE_SYS_TLB_MISS) {
+                w = rt_mmu_run_slow(m);         /* the instruction, through the slow path */
+                slow_exit(m, w);
+                break;
+            }
             machine_trap(m, b, IR_EXIT_WORD_SIG(w), IR_EXIT_WORD_CODE(w));
             break;
         default:
@@ -278,6 +326,8 @@ _Noreturn void rt_machine_run(RtMachine *m)
                     "0x%llx\n", (unsigned long long)b->pc, (unsigned long long)w);
             abort();
         }
+        if (m->mmu.flush_code)
+            rt_mmu_flush_code(m);               /* code changed, or its mappings did */
     }
 }
 

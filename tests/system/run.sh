@@ -73,7 +73,8 @@ stop() {    # TEST STATUS REGEX [FLAGS...]
 stop hlt 0 "halted with interrupts disabled.*machine stopped"
 stop wild 2 "guest access outside RAM"
 stop wildread 2 "guest access outside RAM"
-stop cr3 2 "CR3 .*not supported yet"
+stop noncanon 0 "triple fault \\(vector 0x0d.*-no-reboot" -no-reboot
+stop cr3 0 "triple fault \\(vector 0x0e.*-no-reboot" -no-reboot
 stop triple 0 "triple fault.*-no-reboot" -no-reboot
 stop reset 0 "" -no-reboot
 

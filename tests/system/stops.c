@@ -1,8 +1,10 @@
 /* stops.c — how a machine ends or stops, picked by the command line (test=NAME):
  *   hlt      cli; hlt: nothing can wake the CPU (ferry ends the machine, status 0)
  *   wild     a store far past the end of RAM (stopped: outside RAM, status 2)
- *   wildread a load from a non-canonical address (the same)
- *   cr3      CR3 loaded with other page tables (stopped: not supported yet, status 2)
+ *   wildread a load from an address ferry's identity map maps past RAM (the same)
+ *   noncanon a load from a non-canonical address: #GP with no IDT, a triple fault
+ *   cr3      CR3 loaded with page tables of zeros: the next fetch is a #PF with no IDT, a
+ *            triple fault
  *   triple   an interrupt with no IDT: a triple fault (with -no-reboot: status 0)
  *   reset    the i8042 reset command (with -no-reboot: status 0)
  *   reboot   the i8042 reset without -no-reboot: the machine boots again; the second boot
@@ -23,6 +25,8 @@ void kmain(const FerryBootInfo *info)
     } else if (streq(t, "wild")) {
         *(volatile uint64_t *)(uintptr_t)(info->mem_size + 0x100000) = 1;
     } else if (streq(t, "wildread")) {
+        (void)*(volatile uint64_t *)(uintptr_t)0xc0000000ull;
+    } else if (streq(t, "noncanon")) {
         (void)*(volatile uint64_t *)(uintptr_t)0xdead000000000000ull;
     } else if (streq(t, "cr3")) {
         __asm__ volatile("mov %0, %%cr3" :: "r"(0x200000ull));
