@@ -86,13 +86,14 @@ typedef enum FeCtl {
  * runtime turns into the exception: SIGILL #UD, SIGFPE #DE, SIGSEGV/SI_KERNEL #GP(0)); a trap
  * exit with signal number 0 is the machine's own, its code one of: */
 enum {
-    FE_SYS_INT = 0x000,     /* + vector: int n, int3 (3), int1 (1): deliver the vector as a
-                               software interrupt; rip is the next instruction */
+    FE_SYS_INT = 0x000,     /* + vector: int n (CD ib): deliver the vector as a software
+                               interrupt; rip is the next instruction, 2 bytes on */
     FE_SYS_STOP = 0x100,    /* + FeSysStop: stop the machine; rip is the instruction */
     FE_SYS_TLB_MISS = 0x200,/* a TLB probe missed: run the instruction at rip through the
                                slow path (FeOptions.mmu_slow), which fills the TLB or faults */
     FE_SYS_EXC = 0x201,     /* deliver the exception in exc_vector/exc_err; rip is the
                                instruction (a fault) */
+    FE_SYS_INT_SHORT = 0x300, /* + vector: the same for int3 (CC) and int1 (F1), 1 byte */
     FE_SYS_FLUSH = 0x202,   /* the instruction before rip changed mappings: drop the
                                translations (the runtime's), then go on at rip */
 };

@@ -13,7 +13,8 @@
  *   E4-E7, EC-EF in/out; 6C-6F ins/outs with rep (one element per pass: a rep form loops
  *     through a direct exit to itself, so it is interruptible between elements, as on
  *     hardware); the operand size of in/out is 1, 2 or 4 (REX.W acts as 4);
- *   CC int3, F1 int1, CD int n: FE_SYS_INT traps with the vector, rip the next instruction;
+ *   CC int3, F1 int1, CD int n: FE_SYS_INT(_SHORT) traps with the vector, rip the next
+ *     instruction (a fault in the delivery is reported at the instruction itself);
  *   0F 01 /0-/3 sgdt sidt lgdt lidt (10-byte pseudo-descriptors), /4 smsw, /6 lmsw (PE cannot
  *     be cleared), /7 invlpg (nothing to flush: no TLB yet), F8 swapgs;
  *   0F 00 /0 sldt, /1 str (0: no LDT or TSS loaded), /2 lldt, /3 ltr (stop: not supported);
@@ -444,7 +445,8 @@ static bool gen_INT(FeCtx *c)
     case 0xf1: vector = 1; break;
     default:   vector = (unsigned)c->insn->imm & 0xff; break;
     }
-    exit_word(c, c->next_pc, IR_EXIT_WORD(IR_EXIT_TRAP, 0, FE_SYS_INT + vector));
+    unsigned base = c->insn->opcode == 0xcd ? FE_SYS_INT : FE_SYS_INT_SHORT;
+    exit_word(c, c->next_pc, IR_EXIT_WORD(IR_EXIT_TRAP, 0, base + vector));
     return true;
 }
 

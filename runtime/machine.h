@@ -98,6 +98,8 @@ typedef struct RtMachine {
     bool reset_pending;         /* the guest asked for a reset (i8042, triple fault) */
     bool in_delivery;           /* delivering an interrupt or exception (a fault then is a
                                    double fault) */
+    unsigned int_len;           /* the length of the int n/int3/int1 being delivered: a
+                                   fault in its delivery is reported at the instruction */
     RtMmu mmu;
 } RtMachine;
 

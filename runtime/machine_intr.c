@@ -160,6 +160,8 @@ void rt_machine_interrupt(RtMachine *m, unsigned vector, RtIntKind kind, bool ha
     Fault f = deliver(m, vector, kind, has_err, err);
     if (!f.hit)
         return;
+    if (kind == RT_INT_SOFTWARE)
+        m->cpu->state.rip -= m->int_len;    /* the fault is the int instruction's */
     if (vector != 8) {
         Fault g = deliver(m, f.vector, RT_INT_EXCEPTION, true, f.err);
         if (!g.hit)

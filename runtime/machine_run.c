@@ -177,8 +177,9 @@ static void machine_trap(RtMachine *m, const RtBlock *b, int sig, int code)
 {
     X86State *st = &m->cpu->state;
     if (sig == 0) {
-        if (code < FE_SYS_STOP) {
-            rt_machine_interrupt(m, (unsigned)code, RT_INT_SOFTWARE, false, 0);
+        if (code < FE_SYS_STOP || (code >= FE_SYS_INT_SHORT && code < FE_SYS_INT_SHORT + 256)) {
+            m->int_len = code < FE_SYS_STOP ? 2 : 1;
+            rt_machine_interrupt(m, (unsigned)code & 0xff, RT_INT_SOFTWARE, false, 0);
             return;
         }
         if (code == FE_SYS_EXC) {
@@ -206,8 +207,10 @@ static void machine_trap(RtMachine *m, const RtBlock *b, int sig, int code)
         rt_machine_interrupt(m, 0, RT_INT_EXCEPTION, false, 0);         /* #DE */
         return;
     case SIGTRAP:
-        if (code == SI_KERNEL)
+        if (code == SI_KERNEL) {
+            m->int_len = 1;
             rt_machine_interrupt(m, 3, RT_INT_SOFTWARE, false, 0);      /* #BP */
+        }
         else
             rt_machine_interrupt(m, 1, RT_INT_EXCEPTION, false, 0);     /* #DB */
         return;

@@ -51,7 +51,7 @@ E=tests/system/expected
 
 # The kernels, each ending through isa-debug-exit with 0x10 (status 33) when its checks pass.
 boot hello 33 "" $E/hello.out -- "$SYS" -m 64M -kernel "$K/hello.elf" -append "console=ttyS0 test=hello"
-for k in uart pit_irq rtc traps paging; do
+for k in uart pit_irq rtc traps paging user; do
     boot "$k" 33 "" $E/$k.out -- "$SYS" -m 64M -kernel "$K/$k.elf"
 done
 boot "stops test=reboot (boots twice)" 33 "" $E/stops-reboot.out -- "$SYS" -kernel "$K/stops.elf" -append "test=reboot"
@@ -62,6 +62,8 @@ boot "uart -singlestep" 33 "" $E/uart.out -- "$SYS" -singlestep -m 64M -kernel "
 boot "pit_irq -singlestep" 33 "" $E/pit_irq.out -- "$SYS" -singlestep -m 64M -kernel "$K/pit_irq.elf"
 boot "paging --interp" 33 "" $E/paging.out -- "$SYS" --interp -m 64M -kernel "$K/paging.elf"
 boot "paging -singlestep" 33 "" $E/paging.out -- "$SYS" -singlestep -m 64M -kernel "$K/paging.elf"
+boot "user --interp" 33 "" $E/user.out -- "$SYS" --interp -m 64M -kernel "$K/user.elf"
+boot "user -singlestep" 33 "" $E/user.out -- "$SYS" -singlestep -m 64M -kernel "$K/user.elf"
 boot "traps under ferry --system" 33 "" $E/traps.out -- "$BUILD/ferry" --system -m 64M -kernel "$K/traps.elf"
 # -serial none: no host side, the same status.
 boot "hello -serial none" 33 "" /dev/null -- "$SYS" -serial none -m 64M -kernel "$K/hello.elf" -append "console=ttyS0 test=hello"
