@@ -88,16 +88,16 @@ IrRef fe_ea(FeCtx *c) { return fe_seg_linear(c, fe_ea_offset(c, IR_NONE)); }
 
 /* ---------------------------------------------------------------- system mode: the MMU */
 
-/* Leave at the start of this instruction when cond holds, with the trap code `code`
- * (frontend.h "System mode"), the state as the instruction found it: the flags it started
+/* Leave at the start of this instruction when cond holds, with exit word `word` (a trap of
+ * frontend.h "System mode"), the state as the instruction found it: the flags it started
  * with and the instructions before it charged to icount are KEEPs, which only the taken exit
  * stores (the fall-through overwrites them later), so the probe costs no stores. */
-void fe_exit_restart(FeCtx *c, IrRef cond, unsigned code)
+void fe_exit_restart(FeCtx *c, IrRef cond, int64_t word)
 {
     fe_flags_keep_start(c);
     IrRef done = ir_op2(&c->b, IR_ADD, IR_I64, c->icount0, k64(c, c->insns - 1));
     ir_emit(&c->b, IR_KEEP, IR_VOID, done, IR_NONE, IR_NONE, X86_OFF_SYS(icount), 0);
-    ir_exit_if(&c->b, cond, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, 0, code));
+    ir_exit_if(&c->b, cond, c->pc, word);
 }
 
 /* The inline TLB probe: the entry for va's page in the TLB of the current privilege level
@@ -115,7 +115,7 @@ static IrRef mmu_fast(FeCtx *c, IrRef va, unsigned size, bool write)
     IrRef tag_at = ir_op2(&c->b, IR_ADD, IR_I64, ent,
                           k64(c, write ? X86_TLB_OFF_WRITE : X86_TLB_OFF_READ));
     IrRef tag = ir_emit(&c->b, IR_HLOAD, IR_I64, tag_at, IR_NONE, IR_NONE, 0, 0);
-    fe_exit_restart(c, ir_cmp(&c->b, IR_NE, tag, want), FE_SYS_TLB_MISS);
+    fe_exit_restart(c, ir_cmp(&c->b, IR_NE, tag, want), FE_SYS_TRAP(FE_SYS_TLB_MISS));
     IrRef add_at = ir_op2(&c->b, IR_ADD, IR_I64, ent, k64(c, X86_TLB_OFF_ADDEND));
     IrRef addend = ir_emit(&c->b, IR_HLOAD, IR_I64, add_at, IR_NONE, IR_NONE, 0, 0);
     return ir_op2(&c->b, IR_ADD, IR_I64, va, addend);
@@ -129,7 +129,7 @@ static IrRef mmu_slow(FeCtx *c, IrRef va, unsigned size, bool write)
     c->cc_fault.known = false;      /* a CALL ends the ranges of FKEEPs */
     IrRef kind = k64(c, size | (write ? FE_MMU_WRITE : FE_MMU_READ));
     IrRef pa = ir_call(&c->b, IR_I64, c->opt->mmu_xlate, va, kind, IR_NONE);
-    fe_exit_restart(c, ir_cmp(&c->b, IR_EQ, pa, k64(c, FE_MMU_FAULT)), FE_SYS_EXC);
+    fe_exit_restart(c, ir_cmp(&c->b, IR_EQ, pa, k64(c, FE_MMU_FAULT)), FE_SYS_TRAP(FE_SYS_EXC));
     return pa;
 }
 

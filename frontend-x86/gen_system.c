@@ -182,13 +182,6 @@ static void request_event_if(FeCtx *c, IrRef v)
     ir_put(&c->b, X86_OFF_SYS(icount_limit), ir_select(&c->b, IR_I64, on, k64(c, 0), limit));
 }
 
-/* #GP(0) when cond holds: the runtime turns a SIGSEGV/SI_KERNEL trap into it. */
-static void rt_gp_exit(FeCtx *c, IrRef cond)
-{
-    fe_flags_keep_start(c);
-    ir_exit_if(&c->b, cond, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, SIGSEGV, SI_KERNEL));
-}
-
 static void exit_word(FeCtx *c, uint64_t pc, int64_t word)
 {
     fe_flush_flags(c);
@@ -206,13 +199,13 @@ static bool stop(FeCtx *c, FeSysStop why)
 
 static void stop_if(FeCtx *c, IrRef cond, FeSysStop why)
 {
-    fe_exit_restart(c, cond, FE_SYS_STOP + why);
+    fe_exit_restart(c, cond, FE_SYS_TRAP(FE_SYS_STOP + why));
 }
 
-/* #GP(0) at this instruction when cond holds. */
+/* #GP(0) at this instruction when cond holds (the runtime turns SIGSEGV/SI_KERNEL into it). */
 static void gp_if(FeCtx *c, IrRef cond)
 {
-    rt_gp_exit(c, cond);
+    fe_exit_restart(c, cond, IR_EXIT_WORD(IR_EXIT_TRAP, SIGSEGV, SI_KERNEL));
 }
 
 /* The privilege level (CS.RPL) and IOPL, as I64 values. */
@@ -240,7 +233,7 @@ static void need_iopl(FeCtx *c)
 static void sys_ctl(FeCtx *c, FeCtl op, IrRef value)
 {
     IrRef r = fe_call(c, c->opt->sys_ctl, k64(c, op), value ? value : k64(c, 0), IR_NONE);
-    fe_exit_restart(c, nonzero(c, r), FE_SYS_EXC);
+    fe_exit_restart(c, nonzero(c, r), FE_SYS_TRAP(FE_SYS_EXC));
 }
 
 /* End the block after an instruction that changed mappings: the runtime drops what
