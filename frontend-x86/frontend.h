@@ -59,13 +59,17 @@ typedef enum FeCtl {
 
 /* System mode (FeOptions.system).
  *
- * The guest runs at privilege level 0 of a machine the runtime provides; the frontend differs
- * from user mode only where the instruction set says privilege matters (gen_system.c):
- *   - every guest load and store address is clamped: an address at or above mem_limit becomes
- *     mem_limit itself, where the runtime keeps an inaccessible guard, so no address a guest
- *     computes reaches host memory outside its RAM (C helpers do the same through
- *     x86_host_ptr). Guest virtual addresses are physical ones: the runtime's identity map is
- *     the only paging supported yet.
+ * The guest runs at privilege level 0 or 3 of a machine the runtime provides; the frontend
+ * differs from user mode only where the instruction set says privilege matters (gen_system.c):
+ *   - every guest load and store goes through the soft MMU: an inline probe of the TLB that
+ *     X86State.mmu_tlb points at (x86_state.h X86TlbEntry) turns the linear address into a
+ *     physical one, which LOAD/STORE use (guest_base = the host address of RAM); a miss
+ *     leaves the block at the instruction with the trap FE_SYS_TLB_MISS, the state as the
+ *     instruction found it (KEEPs of the flags and icount, stored on that exit only). The
+ *     runtime then runs the instruction alone, translated with FeOptions.mmu_slow: every
+ *     access calls mmu_xlate (which fills the TLB, or raises the fault: FE_SYS_EXC) and
+ *     stores end with mmu_finish. C helpers reach guest memory through x86_host_ptr, which
+ *     calls X86State.host_ptr. rep string instructions run one element per pass.
  *   - each block starts by comparing X86State.icount with icount_limit and leaves with an
  *     IR_EXIT_EVENT exit (state exact, rip = the block's pc) when the limit is reached; every
  *     block exit charges the block's instructions to icount. The runtime lowers icount_limit to
@@ -80,8 +84,11 @@ typedef enum FeCtl {
  *     rdmsr/wrmsr (EFER, STAR, LSTAR, CSTAR, SFMASK, FS/GS/KERNEL_GS base, TSC, TSC_AUX, PAT),
  *     swapgs, segment loads and stores, far returns and jumps, rdtsc (icount, deterministic)
  *     are translated.
- *   - what the machine cannot do yet (other page tables, mode switches, ring 3, syscall, task
- *     registers) leaves with an FE_SYS_STOP trap naming it.
+ *   - privileged instructions check CPL (and IOPL) at run time (#GP(0)); what needs the
+ *     machine (CR writes and TLB flushes, invlpg, ltr, iretq, syscall, sysret) calls
+ *     FeOptions.sys_ctl; instructions that change mappings end the block with FE_SYS_FLUSH.
+ *   - what the machine cannot do yet (mode switches, far transfers to another level, LDT,
+ *     task switches) leaves with an FE_SYS_STOP trap naming it.
  * Trap exits keep their user-mode meaning otherwise (a Linux signal and si_code, which the
  * runtime turns into the exception: SIGILL #UD, SIGFPE #DE, SIGSEGV/SI_KERNEL #GP(0)); a trap
  * exit with signal number 0 is the machine's own, its code one of: */

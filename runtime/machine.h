@@ -12,12 +12,17 @@
  *                      interrupts between blocks, traps, reset, the end of the machine
  *   machine_intr.c     delivery of interrupts and exceptions through the long-mode IDT
  *   machine_main.c     start-up order (rt_machine_main)
+ *   machine_mmu.c      the soft MMU: page-table walkers, the TLB, the slow path, code fetch
+ *                      and the coherence of translated code
+ *   machine_cpu.c      privileged transitions for generated code: CR writes, invlpg, ltr,
+ *                      iretq, syscall, sysret
  *
- * Isolation: guest RAM is one host mapping [ram, ram + ram_size) followed by an inaccessible
- * guard. Generated code and the frontend's helpers clamp every guest address into
- * [0, ram_size] (frontend.h "System mode"), so anything past RAM lands in the guard; a host
- * fault there stops the machine with a message (machine_fault). Devices reach RAM only through
- * dev_bus_ram_read/write (range-checked), the machine only through machine_ram_read/write.
+ * Isolation: guest RAM is one host mapping [ram, ram + ram_size), then a page of the MMU's
+ * bounce buffers, then an inaccessible guard. Generated code accesses only the physical
+ * addresses the MMU gives it, all in RAM (or the bounce page); C helpers go through
+ * X86State.host_ptr; devices reach RAM only through dev_bus_ram_read/write (range-checked),
+ * the machine only through machine_ram_read/write and rt_mmu_read/write. A physical address
+ * outside RAM and device memory stops the machine with a message.
  *
  * Virtual time: nanoseconds = guest instructions retired (X86State.icount, one per ns: a
  * 1 GHz CPU retiring one instruction a cycle) + the time the CPU spent halted. Nothing reads

@@ -580,7 +580,6 @@ int rt_mmu_read(RtMachine *m, uint64_t la, void *dst, size_t n, uint32_t *err)
 int rt_mmu_write(RtMachine *m, uint64_t la, const void *src, size_t n, uint32_t *err)
 {
     /* Check every page first: a frame is written whole or not at all. */
-    uint8_t probe;
     for (uint64_t at = la; at < la + n; at = (at & PAGE_MASK) + PAGE) {
         uint64_t pa;
         int r = rt_mmu_translate(m, at, RT_ACC_WRITE, &pa, err);
@@ -589,7 +588,6 @@ int rt_mmu_write(RtMachine *m, uint64_t la, const void *src, size_t n, uint32_t 
                 m->cpu->state.cr2 = at;
             return r;
         }
-        (void)probe;
     }
     return linear_copy(m, la, (uint8_t *)(uintptr_t)src, n, true, err);
 }
