@@ -107,9 +107,10 @@ void fe_exit_restart(FeCtx *c, IrRef cond, int64_t word)
 static IrRef mmu_fast(FeCtx *c, IrRef va, unsigned size, bool write)
 {
     IrRef tlb = ir_get(&c->b, IR_I64, X86_OFF_SYS(mmu_tlb));
-    IrRef page = ir_op2(&c->b, IR_SHR, IR_I64, va, k64(c, 12));
-    IrRef idx = ir_op2(&c->b, IR_AND, IR_I64, page, k64(c, X86_TLB_SIZE - 1));
-    IrRef ent = ir_op2(&c->b, IR_ADD, IR_I64, tlb, ir_op2(&c->b, IR_SHL, IR_I64, idx, k64(c, 5)));
+    /* entry offset = ((va >> 12) & (size - 1)) * 32, as one shift and one mask */
+    IrRef shifted = ir_op2(&c->b, IR_SHR, IR_I64, va, k64(c, 12 - 5));
+    IrRef off = ir_op2(&c->b, IR_AND, IR_I64, shifted, k64(c, (uint64_t)(X86_TLB_SIZE - 1) << 5));
+    IrRef ent = ir_op2(&c->b, IR_ADD, IR_I64, tlb, off);
     IrRef last = ir_op2(&c->b, IR_ADD, IR_I64, va, k64(c, size - 1));
     IrRef want = ir_op2(&c->b, IR_AND, IR_I64, last, k64(c, ~(uint64_t)(FE_PAGE_SIZE - 1)));
     IrRef tag_at = ir_op2(&c->b, IR_ADD, IR_I64, ent,
