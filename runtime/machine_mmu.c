@@ -522,6 +522,9 @@ uint64_t rt_mmu_run_slow(RtMachine *m)
 {
     RtThread *t = m->cpu;
     IrBlock *ir = slow_block(m, t->state.rip);
+    /* The instruction runs now, whatever the runtime asked for: it may be in an interrupt
+     * shadow (sti; mov [m], r), and the loop looks at interrupts right after it anyway. */
+    t->state.icount_limit = UINT64_MAX;
     t->cur_block = NULL;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     t->in_guest = RT_IN_INTERP;
