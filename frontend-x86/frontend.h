@@ -105,13 +105,12 @@ enum {
                                translations (the runtime's), then go on at rip */
 };
 typedef enum FeSysStop {
-    FE_STOP_CR3 = 0,        /* CR3 loaded with page tables other than ferry's */
-    FE_STOP_CR0,            /* CR0.PE or PG changed: a mode switch */
+    FE_STOP_CR0 = 0,        /* CR0.PE or PG changed: a mode switch */
     FE_STOP_CR4,            /* CR4 paging bits (PSE, PAE, LA57, PCIDE) changed */
     FE_STOP_EFER,           /* EFER.LME changed */
-    FE_STOP_RING3,          /* a return to a privilege level other than 0 */
-    FE_STOP_SYSCALL,        /* syscall, sysret */
-    FE_STOP_TASK,           /* ltr, lldt, a task return (NT) */
+    FE_STOP_RING3,          /* a far return or jump to another privilege level */
+    FE_STOP_SYSCALL,        /* sysret to compatibility mode (no REX.W) */
+    FE_STOP_TASK,           /* lldt, a task return (NT) */
     FE_STOP_COUNT
 } FeSysStop;
 /* One line saying what the guest did and that ferry does not support it yet. */

@@ -1,38 +1,49 @@
 /* gen_system.c — the privileged instructions of system mode (frontend.h "System mode"), at
- * privilege level 0 of the runtime's machine.
+ * privilege levels 0 and 3 of the runtime's machine.
  *
  * Contract: fe_gen_system(c) is asked before every other family when FeOptions.system is set;
  * it translates c->insn and returns true, or returns false without emitting anything, and the
  * user-mode families go on as usual. Nothing here runs in user mode.
  *
+ * Privilege is checked when the instruction runs (a block may run at either level): CPL is
+ * CS.RPL in the state. "CPL 0" below means #GP(0) at CPL 3; "IOPL" means #GP(0) when
+ * CPL > IOPL. What needs the machine (descriptor tables, the TLB, privilege changes) is a call
+ * of FeOptions.sys_ctl (runtime/machine_cpu.c), whose exception leaves at the instruction.
+ *
  * Coverage:
- *   F4 hlt (IR_EXIT_HALT at the next instruction); FA cli; FB sti (IF, and the interrupt
- *     shadow: the next instruction stays in the block, then the block ends); 9C/9D pushf/popf
- *     with IF, IOPL and NT (TF, RF, VM, VIF, VIP read as 0 and are not set); CF iretq/iretd
- *     (same privilege only: a CS with RPL 3 stops the machine; NT set is a task return);
- *   E4-E7, EC-EF in/out; 6C-6F ins/outs with rep (one element per pass: a rep form loops
- *     through a direct exit to itself, so it is interruptible between elements, as on
+ *   F4 hlt (CPL 0; IR_EXIT_HALT at the next instruction); FA cli, FB sti (IOPL; IF, and the
+ *     interrupt shadow: the next instruction stays in the block, then the block ends);
+ *     9C/9D pushf/popf with IF, IOPL and NT (at CPL 3 popf leaves IOPL, and IF when
+ *     CPL > IOPL; TF, RF, VM, VIF, VIP read as 0 and are not set); CF iretq/iretd: the five
+ *     values popped here, the checks and the privilege change in sys_ctl (NT set, a task
+ *     return, stops the machine);
+ *   E4-E7, EC-EF in/out (IOPL); 6C-6F ins/outs with rep (one element per pass: a rep form
+ *     loops through a direct exit to itself, so it is interruptible between elements, as on
  *     hardware); the operand size of in/out is 1, 2 or 4 (REX.W acts as 4);
  *   CC int3, F1 int1, CD int n: FE_SYS_INT(_SHORT) traps with the vector, rip the next
  *     instruction (a fault in the delivery is reported at the instruction itself);
- *   0F 01 /0-/3 sgdt sidt lgdt lidt (10-byte pseudo-descriptors), /4 smsw, /6 lmsw (PE cannot
- *     be cleared), /7 invlpg (nothing to flush: no TLB yet), F8 swapgs;
- *   0F 00 /0 sldt, /1 str (0: no LDT or TSS loaded), /2 lldt, /3 ltr (stop: not supported);
- *   0F 06 clts; 0F 08 invd, 0F 09 wbinvd (no caches: nothing to do);
- *   0F 20/22 mov from/to CR0, CR2, CR3, CR4, CR8: reserved bits set are #GP; CR0 keeps ET=1;
- *     a write that would change PE or PG, CR4's paging bits, or CR3 to other page tables
- *     stops the machine (the identity map ferry built is the only paging yet);
- *   0F 30/32 wrmsr/rdmsr through a C helper (unknown MSR, or a bad value: #GP);
+ *   0F 01 /0-/3 sgdt sidt, lgdt lidt (CPL 0; 10-byte pseudo-descriptors), /4 smsw, /6 lmsw
+ *     (CPL 0; PE cannot be cleared), /7 invlpg (CPL 0; sys_ctl, then the block ends so
+ *     translations can be dropped), F8 swapgs (CPL 0);
+ *   0F 00 /0 sldt (0: no LDT), /1 str, /3 ltr (CPL 0; sys_ctl), /2 lldt (stop);
+ *   0F 06 clts; 0F 08 invd, 0F 09 wbinvd (CPL 0; no caches: nothing to do);
+ *   0F 20/22 mov from/to CR0, CR2, CR3, CR4, CR8 (CPL 0): reserved bits set are #GP; CR0
+ *     keeps ET=1; a write that would change PE or PG, or CR4's PSE, PAE, LA57 or PCIDE,
+ *     stops the machine (mode switches); CR0, CR3 and CR4 writes go to sys_ctl (TLB flushes)
+ *     and end the block;
+ *   0F 30/32 wrmsr/rdmsr (CPL 0) through a C helper (unknown MSR, or a bad value: #GP); after
+ *     wrmsr, sys_ctl sees whether EFER.NXE changed, and the block ends;
  *   0F 31 rdtsc, 0F 01 F9 rdtscp: TSC = icount + tsc_offset, one tick per instruction, the
  *     same on every run; 0F A2 cpuid: fe_cpuid_system;
  *   8C/8E mov from/to Sreg, 0F A0/A1/A8/A9 push/pop fs/gs: selectors are recorded (no
  *     descriptor checks yet; FS/GS bases come from the MSRs only); mov ss opens a shadow;
  *   CA/CB retf, FF /3 call far, FF /5 jmp far (memory m16:16/32/64): CS from the operand at
- *     the same privilege level;
- *   0F 05 syscall, 0F 07 sysret: stop (not supported yet).
+ *     the same privilege level (another level stops the machine);
+ *   0F 05 syscall, 0F 07 sysret (CPL 0; with REX.W, to 64-bit code; without it, stop):
+ *     sys_ctl, then an indirect exit to the new rip.
  *
- * The instructions that may set IF (sti, popf, iretq) set icount_limit to 0, so the runtime
- * looks at pending interrupts at the next block start.
+ * The instructions that may set IF (sti, popf, iretq, sysret) set icount_limit to 0, so the
+ * runtime looks at pending interrupts at the next block start.
  */
 #include <signal.h>
 
