@@ -213,7 +213,7 @@ static void release(CgCtx *c, IrRef r)
  * IR's wrapping ADD. */
 static bool addr_fold(const CgCtx *c, const IrInsn *in, IrRef *base, int32_t *disp)
 {
-    if (in->op != IR_LOAD && in->op != IR_STORE)
+    if (in->op != IR_LOAD && in->op != IR_STORE && in->op != IR_HLOAD)
         return false;
     const IrInsn *d = &c->blk->insn[in->arg[0]];
     if (d->op != IR_ADD || d->type != IR_I64)
@@ -776,6 +776,15 @@ static void cg_LOAD(CgCtx *c, const IrInsn *in)
 static void cg_STORE(CgCtx *c, const IrInsn *in)
 {
     store_typed(c, in->arg[1], guest_mem(c, in));
+}
+
+/* A host address, never the guest base: [v + k] (the TLB entry's fields fold into k). */
+static void cg_HLOAD(CgCtx *c, const IrInsn *in)
+{
+    IrRef base = in->arg[0];
+    int32_t disp = 0;
+    addr_fold(c, in, &base, &disp);
+    load_typed(c, (IrType)in->type, x64_m(cg_gpr(c, base, X64_RDX), disp));
 }
 
 /* ---------------------------------------------------------------- integer arithmetic */
@@ -1680,6 +1689,7 @@ static bool emits_code(const CgCtx *c, IrRef r)
 static bool flag_neutral(const IrInsn *in)
 {
     return in->op == IR_GET || in->op == IR_PUT || in->op == IR_LOAD || in->op == IR_STORE ||
+           in->op == IR_HLOAD ||
            in->op == IR_VLOWF || in->op == IR_VSETLOWF;
 }
 

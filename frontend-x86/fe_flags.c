@@ -138,6 +138,18 @@ void fe_flags_before_access(FeCtx *c)
     c->cc_fault = *f;
 }
 
+void fe_flags_keep_start(FeCtx *c)
+{
+    if (!c->cc_start.known || !c->cc_start.dirty)
+        return;
+    FeFlags *f = &c->cc_start;
+    IrRef v[4] = { ir_const(&c->b, IR_I64, f->op), f->a, f->b, f->res };
+    static const uint32_t off[4] = { X86_OFF_CC_OP, X86_OFF_CC_A, X86_OFF_CC_B, X86_OFF_CC_RES };
+    for (int i = 0; i < 4; i++)
+        if (v[i])
+            ir_emit(&c->b, IR_KEEP, IR_VOID, to64(c, v[i]), IR_NONE, IR_NONE, off[i], 0);
+}
+
 void fe_flags_store_start(FeCtx *c)
 {
     if (!c->cc_start.known || !c->cc_start.dirty)

@@ -11,8 +11,9 @@
  *   5. icount_limit is set to the next device deadline (at most POLL_INSNS away), or to now
  *      when another interrupt could be taken at once, so generated code comes back in time;
  *   6. the block at rip runs, and its exit word is acted on: JUMP, INDIRECT, EVENT go round
- *      again; HALT waits (below); TRAP is an exception, a software interrupt, a stop, or a
- *      device-memory access to run through the bus (machine_devmem.c).
+ *      again; HALT waits (below); TRAP is an exception, a software interrupt, a stop, a
+ *      change of mappings (translations are dropped), or a TLB miss: the instruction runs
+ *      again through the MMU's slow path (machine_mmu.c), which also reaches device memory.
  *
  * hlt: with IF clear nothing can wake the CPU (no NMI source exists), so the machine ends
  * (QEMU would wait forever); otherwise virtual time jumps to the next device deadline until an
@@ -55,7 +56,7 @@ static void sync_clock(RtMachine *m)
     dev_clock_advance(&m->board.clock, now_ns(m));
 }
 
-/* CR8 is the local APIC's TPR (machine_devmem.c): whichever side changed it last wins. */
+/* CR8 is the local APIC's TPR (machine_cpu.c, MSRs): whichever side changed it last wins. */
 static void cr8_to_apic(RtMachine *m)
 {
     X86State *s = &m->cpu->state;
@@ -210,14 +211,25 @@ static void machine_trap(RtMachine *m, const RtBlock *b, int sig, int code)
 {
     X86State *st = &m->cpu->state;
     if (sig == 0) {
-        if (code < FE_SYS_STOP) {
-            rt_machine_interrupt(m, (unsigned)code, RT_INT_SOFTWARE, false, 0);
+        if (code < FE_SYS_STOP || (code >= FE_SYS_INT_SHORT && code < FE_SYS_INT_SHORT + 256)) {
+            m->int_len = code < FE_SYS_STOP ? 2 : 1;
+            rt_machine_interrupt(m, (unsigned)code & 0xff, RT_INT_SOFTWARE, false, 0);
             return;
         }
-        if (code == FE_SYS_MMIO) {
-            machine_exit_word(m, NULL, rt_machine_mmio_insn(m));
+        if (code == FE_SYS_EXC) {
+            rt_machine_interrupt(m, (unsigned)st->exc_vector, RT_INT_EXCEPTION,
+                                 (st->exc_err >> 32) & 1, (uint32_t)st->exc_err);
             return;
         }
+        if (code == FE_SYS_TLB_MISS) {
+            /* A block's probe missed: the instruction again, alone, through the slow path
+             * (the slow path's own block has no probe, so b is never NULL here). */
+            if (b)
+                machine_exit_word(m, NULL, rt_mmu_run_slow(m));
+            return;
+        }
+        if (code == FE_SYS_FLUSH)
+            return;                     /* the loop drops the translations */
         rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, fe_sys_stop_message((unsigned)code - FE_SYS_STOP));
     }
     switch (sig) {
@@ -236,14 +248,18 @@ static void machine_trap(RtMachine *m, const RtBlock *b, int sig, int code)
         rt_machine_interrupt(m, 0, RT_INT_EXCEPTION, false, 0);         /* #DE */
         return;
     case SIGTRAP:
-        if (code == SI_KERNEL)
+        if (code == SI_KERNEL) {
+            m->int_len = 1;
             rt_machine_interrupt(m, 3, RT_INT_SOFTWARE, false, 0);      /* #BP */
+        }
         else
             rt_machine_interrupt(m, 1, RT_INT_EXCEPTION, false, 0);     /* #DB */
         return;
     case SIGSEGV:
-        if (code == SEGV_MAPERR)
-            rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "instruction fetch outside RAM");
+        if (code == SEGV_MAPERR) {
+            rt_mmu_fetch_fault(m, st->rip);             /* #PF, or outside RAM: a stop */
+            return;
+        }
         rt_machine_interrupt(m, 13, RT_INT_EXCEPTION, true, 0);         /* #GP(0) */
         return;
     default:
@@ -272,7 +288,7 @@ static uint64_t next_limit(const RtMachine *m, bool just_delivered)
     return icount + (poll < budget ? poll : budget);
 }
 
-/* Act on the exit word of block b (NULL: the one-instruction block of a device access). */
+/* Act on the exit word of block b (NULL: the slow path's one-instruction block). */
 static void machine_exit_word(RtMachine *m, const RtBlock *b, uint64_t w)
 {
     switch (IR_EXIT_WORD_KIND(w & IR_EXIT_WORD_MASK)) {
@@ -320,6 +336,19 @@ _Noreturn void rt_machine_run(RtMachine *m)
         delivered = false;
 
         RtBlock *b = rt_block_find(t, st->rip);
+        if (!b->user_exec && rt_machine_cpl(m) == 3) {
+            /* Code fetched at CPL 0 from pages user mode may not run: the #PF a fetch at
+             * CPL 3 gives (machine_mmu.c), or, if the mapping allows it now, a new
+             * translation. Either way the jump cache must not offer the block again. */
+            rt_jc_clear(t);
+            uint64_t pa;
+            uint32_t err;
+            if (rt_mmu_translate(m, st->rip, RT_ACC_EXEC | RT_ACC_USER, &pa, &err) == RT_MMU_OK)
+                rt_mmu_flush_code(m);
+            else
+                rt_mmu_fetch_fault(m, st->rip);
+            continue;
+        }
         p->stats.blocks_executed++;
         if (rt_log_on(p, RT_LOG_EXEC))
             rt_log_printf(p, "Trace: block 0x%016llx (%u insns, %s)\n",
@@ -332,6 +361,8 @@ _Noreturn void rt_machine_run(RtMachine *m)
         t->in_guest = RT_IN_RUNTIME;
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         machine_exit_word(m, b, w);
+        if (m->mmu.flush_code)
+            rt_mmu_flush_code(m);               /* code changed, or its mappings did */
     }
 }
 

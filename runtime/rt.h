@@ -208,6 +208,9 @@ struct RtBlock {
     FeStatus fe_status;         /* why the block's last instruction traps (FE_OK: it does not
                                    trap because of translation) */
     uint64_t bad_pc;            /* that instruction's pc */
+    bool user_exec;             /* system mode: every page it was fetched from may be executed
+                                   at privilege level 3 (user mode: always true); blocks chain
+                                   only to blocks with the same value */
     RtBlock *hash_next;         /* next block in the same table bucket */
     RtBlock *all_next;          /* next block in creation order (flush, fault lookup) */
     uint32_t n_exits;           /* entries of exits[] */
@@ -329,6 +332,8 @@ struct RtProcess {
     RtLog log;                  /* -d channels */
     RtStats stats;              /* -d stats */
     struct RtMachine *machine;  /* system mode: the machine (machine.h); NULL in user mode */
+    bool fetch_user_exec;       /* system mode: the code fetched for the translation under way
+                                   may all run at privilege level 3 (machine_mmu.c clears it) */
 };
 
 /* RtThread.in_guest. */

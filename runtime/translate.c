@@ -198,6 +198,7 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
     b->guest_insns = ir->guest_insns;
     b->fe_status = res->status;
     b->bad_pc = res->bad_pc;
+    b->user_exec = p->fetch_user_exec;
     b->hash = hash_bytes(w->bytes, ir->guest_len < w->n ? ir->guest_len : w->n);
 
     /* Which exits are direct jumps to a constant pc (chainable), from the IR itself. */
@@ -273,6 +274,7 @@ RtBlock *rt_translate(RtThread *t, uint64_t pc)
         fo.max_insns = RT_DEFAULT_MAX_INSNS;
     FeResult res;
     static _Thread_local CodeWindow w;  /* 4 KiB: kept off the stack */
+    p->fetch_user_exec = true;
     window_fill(&w, p, pc);
     bool flushed = false, interpret = p->opt.interp || !p->backend;
     RtBlock *b = NULL;
