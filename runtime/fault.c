@@ -122,9 +122,6 @@ static void fault_keep_fp_flags(RtProcess *p, RtThread *t, const void *ucv)
 #endif
 }
 
-/* A guest load or store faulted at host pc `pc` in generated code: if the block knows the
- * guest instruction, complete the state, queue the signal and return to rt_run (does not
- * return); else return and the caller handles the fault as not precise. */
 /* The entry of b's host pc -> guest map for host pc `pc`: its index + 1, or 0 if none. */
 static uint32_t insn_map_entry(const RtBlock *b, uintptr_t pc)
 {
@@ -149,26 +146,43 @@ uint64_t rt_fault_guest_pc(const RtProcess *p, uintptr_t pc)
     return e ? b->pc + b->insn_map[e - 1].guest_off : 0;
 }
 
-static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *si,
-                          const void *ucv, uintptr_t pc)
+/* Make t's state exact at the guest instruction whose load or store faulted at host pc `pc`
+ * in generated code: rip and the keeps the block had not stored yet (ir.h). Returns false,
+ * changing nothing, when the block keeps no map for pc (or rt_run is not there to go back
+ * to): the fault is then not precise. */
+static bool exact_state(RtProcess *p, RtThread *t, const void *ucv, uintptr_t pc,
+                        const RtBlock **blk)
 {
-    if (!t || !t->fault_jmp_set || t->in_guest != RT_IN_CODE || (sig != SIGSEGV && sig != SIGBUS))
-        return;
+    if (!t || !t->fault_jmp_set || t->in_guest != RT_IN_CODE)
+        return false;
     const RtBlock *b = rt_block_by_host_pc(p, pc);
     if (!b || !b->n_insn_map)
-        return;
+        return false;
     uint32_t lo = insn_map_entry(b, pc);
     if (lo == 0)
-        return;
+        return false;
     const RtInsnMap *m = &b->insn_map[lo - 1];
-    uint64_t guest_pc = b->pc + m->guest_off;
-    uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
     /* The KEEPs the block had not stored yet, from where the code held them (ir.h), before
      * rip changes: a keep may read the state. */
     if ((uint32_t)m->keep_first + m->n_keep <= b->n_keeps)
         ir_keep_apply(b->keeps + m->keep_first, m->n_keep, ucv, &t->state);
-    t->state.rip = guest_pc;
+    t->state.rip = b->pc + m->guest_off;
     fault_keep_fp_flags(p, t, ucv);
+    *blk = b;
+    return true;
+}
+
+/* A guest load or store faulted at host pc `pc` in generated code: if the block knows the
+ * guest instruction, complete the state, queue the signal and return to rt_run (does not
+ * return); else return and the caller handles the fault as not precise. */
+static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *si,
+                          const void *ucv, uintptr_t pc)
+{
+    const RtBlock *b;
+    if ((sig != SIGSEGV && sig != SIGBUS) || !exact_state(p, t, ucv, pc, &b))
+        return;
+    uint64_t guest_pc = t->state.rip;
+    uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
     if (p->log.mask)
         rt_log_printf(p, "ferry: guest %s at 0x%llx (block 0x%llx, host pc 0x%llx), fault "
                       "address 0x%llx, si_code %d\n", rt_signal_name(sig),
@@ -177,6 +191,22 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
     if (!rt_signal_trap(t, sig, si->si_code, addr, GUEST_TRAP_PF, fault_err(ucv, si->si_code)))
         rt_die_by_signal(p, sig);
     siglongjmp(t->fault_jmp, 1);
+}
+
+/* A write to a code page ferry protects (smc.c), which is writable again. From generated code
+ * with a map: back to rt_run with the state exact at the store, which flushes and runs that
+ * instruction alone (does not return). Else the store is retried when the handler returns,
+ * and the thread flushes at its next interrupt check. */
+static void smc_write(RtProcess *p, RtThread *t, const void *ucv, uintptr_t pc, bool in_cache)
+{
+    const RtBlock *b;
+    if (in_cache && exact_state(p, t, ucv, pc, &b)) {
+        t->smc_step = true;
+        t->smc_step_pc = t->state.rip;
+        siglongjmp(t->fault_jmp, 1);
+    }
+    if (t)
+        t->interrupt = 1;
 }
 
 void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
@@ -189,11 +219,16 @@ void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
             rt_signal_host(p, t, sig, si, ucv);
         return;
     }
+    uintptr_t pc = host_pc(ucv);
+    bool in_cache = p && rt_cache_contains(p, pc);
+    if (sig == SIGSEGV && si->si_code == SEGV_ACCERR && p && !p->machine &&
+        rt_smc_write_fault(p, (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base)) {
+        smc_write(p, t, ucv, pc, in_cache);
+        return;             /* the store is retried */
+    }
     if ((sig == SIGSEGV || sig == SIGBUS) && rt_guarded_copy_recover(ucv))
         return;             /* a guarded copy (guarded_copy.c) returns -EFAULT */
-    uintptr_t pc = host_pc(ucv);
     const char *name = rt_signal_name(sig);
-    bool in_cache = p && rt_cache_contains(p, pc);
     if (p && p->machine && (in_cache || (t && t->in_guest))) {
         rt_machine_fault(p, t, si, pc, in_cache);   /* returns only for ferry's own faults */
     } else if (p && (in_cache || (t && t->in_guest))) {
