@@ -104,6 +104,13 @@ typedef struct X86State {
     uint64_t gdt_limit, idt_limit;  /* 16-bit values */
     uint64_t seg[6];        /* selectors, by ModRM sreg number: ES CS SS DS FS GS */
     uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, pat;
+
+    /* ---- faults inside C helpers (fe_call_mem) ---- */
+    uint64_t helper_pc;     /* while a helper that touches guest memory runs: the pc of the
+                               instruction calling it, with every other register of the state
+                               as the instruction found it, or as far as the helper got (rep);
+                               0 otherwise. A host fault in the helper is then the guest's
+                               fault at that instruction (runtime/fault.c) */
 } X86State;
 
 #define X86_OFF_GPR(r)   ((uint32_t)(offsetof(X86State, gpr) + 8 * (r)))
@@ -121,6 +128,7 @@ typedef struct X86State {
 #define X86_OFF_FPU_FIP  ((uint32_t)offsetof(X86State, fpu_fip))
 #define X86_OFF_FPU_SCRATCH ((uint32_t)offsetof(X86State, fpu_scratch))
 #define X86_OFF_SYS(field) ((uint32_t)offsetof(X86State, field))
+#define X86_OFF_HELPER_PC ((uint32_t)offsetof(X86State, helper_pc))
 #define X86_OFF_SEG(n)   ((uint32_t)(offsetof(X86State, seg) + 8 * (n)))
 
 /* EFLAGS.IF and the other system bits kept in eflags_fixed in system mode. */
