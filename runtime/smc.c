@@ -15,11 +15,13 @@
  *     interpreter from a translation it keeps nowhere (rt_step_insn). So the store happens,
  *     and the next instruction is fetched from memory as it is after the store, even when the
  *     store wrote the block that was running (x86 semantics, SDM Vol. 3 §11.6);
- *   - anywhere else (a C helper such as rep movs, the interpreter, ferry's guarded copies):
+ *   - from a helper called through fe_call_mem (rep movs...): the same, the state being exact
+ *     at the instruction there too (X86State.helper_pc);
+ *   - anywhere else (other helpers, the interpreter, ferry's guarded copies):
  *     the page is made writable, the process marked dirty, and the store retried; the thread
  *     is interrupted, so it flushes at its next backward exit or indirect jump at the latest
- *     (the rest of the block that was running is not retranslated: not exact for a helper that
- *     rewrites its own block);
+ *     (the rest of the block that was running is not retranslated: an interpreted block that
+ *     rewrites itself sees the change from the next block on);
  *   - the host kernel (a system call writing guest memory) does not fault but fails with
  *     EFAULT: rt_syscall then makes every protected page writable and performs the call once
  *     more (a call that fails with EFAULT has had no effect).
