@@ -479,13 +479,14 @@ bool rt_cache_contains(const RtProcess *p, uintptr_t host_pc);
 void rt_cache_sync(void *exec, size_t n);
 
 /* smc.c: write protection of the guest pages translated code came from (self-modifying code).
- * protect: under tb_lock, for a block just recorded. write_fault: from the host fault handler
+ * protect: under tb_lock, before translation reads code and for a block just recorded; true
+ * if it protected a page that was not protected already. write_fault: from the host fault handler
  * (async-signal-safe): true if addr is on a page ferry protected, which is then writable again
  * and the process dirty (rt_run flushes before the next block). unprotect_all: every protected
  * page writable again (a system call failed with EFAULT); true if there was one. forget: mem.c,
  * under mm_lock (write), the range's mapping changes (its pages are unprotected first).
  * clear: the flush, every other thread stopped. */
-void rt_smc_protect(RtProcess *p, uint64_t start, uint64_t len);
+bool rt_smc_protect(RtProcess *p, uint64_t start, uint64_t len);  /* true: a page newly */
 bool rt_smc_write_fault(RtProcess *p, uint64_t addr);
 bool rt_smc_unprotect_all(RtProcess *p);
 void rt_smc_forget(RtProcess *p, uint64_t start, uint64_t end);

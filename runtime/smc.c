@@ -1,11 +1,15 @@
 /* smc.c — self-modifying code: guest pages that hold translated code are write-protected, so
  * a guest store to them faults and the translations go before the next instruction runs.
  *
- * Which pages: only those the guest may write (guest protection with PROT_WRITE: a JIT's RWX
+ * Which pages: only executable ones the guest may write (PROT_WRITE | PROT_EXEC: a JIT's RWX
  * buffer, an executable stack, code mprotected RWX). Pages the guest cannot write change only
- * through mprotect/mmap/munmap, which flush the code cache themselves (mem.c invalidate). When
- * a block is recorded (translate.c, under tb_lock) each of its pages that the guest may write
- * is entered in a table and its host protection loses PROT_WRITE.
+ * through mprotect/mmap/munmap, which flush the code cache themselves (mem.c invalidate). Such
+ * a page is entered in a table and its host protection loses PROT_WRITE before translation
+ * reads it (translate.c, under tb_lock: the page the block starts on, before the bytes are
+ * fetched, then every page of the block once it is recorded). A page protected only after
+ * its bytes were read (the rest of a block that runs into the next page) may have been
+ * written in between by another thread: the block's bytes are compared with memory then, and
+ * a mismatch makes the process dirty (flushed at the next dispatch).
  *
  * A write to such a page (fault.c, before any other use of the fault):
  *   - in generated code with a host pc -> guest map: the state is made exact at the storing
@@ -89,15 +93,16 @@ static bool host_pages_fit(void)
     return fit;
 }
 
-void rt_smc_protect(RtProcess *p, uint64_t start, uint64_t len)
+bool rt_smc_protect(RtProcess *p, uint64_t start, uint64_t len)
 {
+    bool fresh = false;
     if (p->machine || !len || !host_pages_fit())
-        return;
+        return false;
     RtSmcTable *tab = p->smc;
     if (!tab) {
         tab = calloc(1, sizeof *tab);
         if (!tab)
-            return;                     /* the hash check still covers these blocks */
+            return false;               /* the hash check still covers these blocks */
         __atomic_store_n(&p->smc, tab, __ATOMIC_RELEASE);
     }
     /* mm_lock (read) across the lookup and the mprotect: the guest's mapping calls (which
@@ -109,13 +114,16 @@ void rt_smc_protect(RtProcess *p, uint64_t start, uint64_t len)
         if (e) {
             /* Unprotected by a write whose flush has not happened yet: protect it again for
              * this new block (the coming flush drops it anyway). */
-            if (!__atomic_exchange_n(&e->protected_now, 1, __ATOMIC_ACQ_REL))
+            if (!__atomic_exchange_n(&e->protected_now, 1, __ATOMIC_ACQ_REL)) {
                 mprotect((void *)(uintptr_t)a, RT_PAGE_SIZE, rt_host_prot(e->prot & ~PROT_WRITE));
+                fresh = true;
+            }
             continue;
         }
         const RtMapping *m = rt_map_find(&p->map, a);
         int prot = m ? m->prot : -1;
-        if (prot < 0 || !(prot & PROT_WRITE) || tab->used >= SMC_SLOTS / 4 * 3)
+        if (prot < 0 || (prot & (PROT_WRITE | PROT_EXEC)) != (PROT_WRITE | PROT_EXEC) ||
+            tab->used >= SMC_SLOTS / 4 * 3)
             continue;
         uint32_t i = slot_of(page);
         while (tab->e[i].page != 0)
@@ -126,8 +134,10 @@ void rt_smc_protect(RtProcess *p, uint64_t start, uint64_t len)
         tab->e[i].protected_now = 1;
         __atomic_store_n(&tab->e[i].page, page, __ATOMIC_RELEASE);
         tab->used++;
+        fresh = true;
     }
     pthread_rwlock_unlock(&p->mm_lock);
+    return fresh;
 }
 
 /* Give page e its guest protection back. Async-signal-safe. */

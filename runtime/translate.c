@@ -221,7 +221,10 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
         p->scratch = ir_block_new(0);
         p->stats.interp_blocks++;
     }
-    rt_smc_protect(p, pc, b->guest_len);
+    /* The pages the window came from were protected before it was read (rt_translate); a page
+     * protected only now may have changed since the frontend read it. */
+    if (rt_smc_protect(p, pc, b->guest_len) && !rt_block_valid(p, b))
+        __atomic_store_n(&p->smc_dirty, 1, __ATOMIC_RELEASE);
     rt_block_insert(p, b);
     rt_block_chain(p, b);
     return b;
@@ -271,6 +274,9 @@ RtBlock *rt_translate(RtThread *t, uint64_t pc)
         fo.max_insns = RT_DEFAULT_MAX_INSNS;
     FeResult res;
     static _Thread_local CodeWindow w;  /* 4 KiB: kept off the stack */
+    /* Write-protect the code before reading it (smc.c): a store from another thread after
+     * this point faults and flushes, so the block cannot keep bytes older than memory. */
+    rt_smc_protect(p, pc, (RT_PAGE_DOWN(pc) + RT_PAGE_SIZE - pc) + 15);
     window_fill(&w, p, pc);
     bool flushed = false, interpret = p->opt.interp || !p->backend;
     RtBlock *b = NULL;

@@ -5,7 +5,8 @@
  * x86 makes each store visible to the instruction fetch of the next instruction. The
  * templates are assembled into .text and copied into an RWX mapping (position-independent:
  * every store is RIP-relative into the copy); each is called many times with different
- * arguments, so a stale translation of an earlier call would show.
+ * arguments, so a stale translation of an earlier call would show. (Each store flushes the
+ * whole code cache: the counts are kept small for the ASan build.)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -81,7 +82,7 @@ int main(void)
 
     uint64_t sum = 0;
     int wrong = 0;
-    for (uint32_t i = 1; i <= 300; i++) {
+    for (uint32_t i = 1; i <= 100; i++) {
         uint32_t v = next(i * 7919u, 0, 0);
         wrong += v != i * 7919u;
         sum += v;
@@ -89,7 +90,7 @@ int main(void)
     printf("next instruction: sum %llu, %d wrong\n", (unsigned long long)sum, wrong);
 
     sum = 0, wrong = 0;
-    for (uint32_t i = 1; i <= 300; i++) {
+    for (uint32_t i = 1; i <= 100; i++) {
         uint32_t v = later(i * 31u, i, 0);
         wrong += v != (i + 1) * 2 + i * 31u;
         sum += v;
@@ -98,7 +99,7 @@ int main(void)
 
     static const uint8_t ops[4] = { 0x01, 0x29, 0x31, 0x21 };
     sum = 0, wrong = 0;
-    for (uint32_t i = 0; i < 400; i++) {
+    for (uint32_t i = 0; i < 100; i++) {
         uint32_t a = 1000 + i * 13, b = i * 5 + 3, op = ops[i % 4];
         uint32_t want = op == 0x01 ? a + b : op == 0x29 ? a - b : op == 0x31 ? (a ^ b) : (a & b);
         uint32_t v = opcode(a, b, op);
@@ -108,13 +109,13 @@ int main(void)
     printf("opcode byte: sum %llu, %d wrong\n", (unsigned long long)sum, wrong);
 
     sum = 0, wrong = 0;
-    for (uint32_t n = 1; n <= 200; n++) {
+    for (uint32_t n = 1; n <= 50; n++) {
         uint32_t v = loop(n, 0, n % 7 + 1);
         wrong += v != (n % 7 + 1) * n * (n + 1) / 2;
         sum += v;
     }
     printf("loop body: sum %llu, %d wrong\n", (unsigned long long)sum, wrong);
-    /* the last call left its add holding 1 * edx (edx = 200 % 7 + 1) */
+    /* the last call left its add holding 1 * edx (edx = 50 % 7 + 1) */
     uint32_t imm;
     memcpy(&imm, rwx + 768 + (loop_add - loop_start) + 1, 4);
     printf("immediate left in the loop's add: %u\n", imm);

@@ -5,7 +5,7 @@ fib() {   # fib N: prints the Nth Fibonacci number, by recursion through command
     if [ "$1" -lt 2 ]; then echo "$1"; return; fi
     echo $(( $(fib $(($1 - 1))) + $(fib $(($1 - 2))) ))
 }
-echo "fib 12 = $(fib 12)"
+echo "fib 8 = $(fib 8)"        # 67 calls, each a subshell (a fork under ferry)
 
 count_args() { echo "$# args, first=${1-none}, rest=${2:+yes}"; return $#; }
 count_args; echo "status $?"
