@@ -86,19 +86,42 @@ IrRef fe_ea(FeCtx *c) { return fe_seg_linear(c, fe_ea_offset(c, IR_NONE)); }
 
 /* System mode: an address at or above the RAM limit becomes the limit, where the runtime's
  * guard faults (frontend.h, "System mode"). One compare and select; a constant address
- * folds. */
+ * folds. With device-memory helpers, such an address leaves the block instead, with the
+ * state as the instruction began (the precise-fault rule: no PUT of it has happened yet),
+ * for the runtime to run it again with mmio_insn. */
 static IrRef ram_clamp(FeCtx *c, IrRef addr)
 {
     if (!c->system)
         return addr;
     IrRef lim = k64(c, c->opt->mem_limit);
+    if (c->opt->mmio_read && !c->opt->mmio_insn) {
+        /* Past the exit the address is below the limit: no select needed. */
+        fe_flags_store_start(c);
+        ir_put(&c->b, X86_OFF_SYS(icount),
+               ir_op2(&c->b, IR_ADD, IR_I64, c->icount0, k64(c, c->insns - 1)));
+        ir_exit_if(&c->b, ir_cmp(&c->b, IR_GEU, addr, lim), c->pc,
+                   IR_EXIT_WORD(IR_EXIT_TRAP, 0, FE_SYS_MMIO));
+        return addr;
+    }
     return ir_select(&c->b, IR_I64, ir_cmp(&c->b, IR_LTU, addr, lim), addr, lim);
+}
+
+/* mmio_insn: an access through the runtime's helper (integers of 1-8 bytes; anything wider
+ * still goes to the clamped address and the guard). */
+static bool mmio_access(const FeCtx *c, IrType t)
+{
+    return c->system && c->opt->mmio_insn && ir_type_size(t) <= 8 && t != IR_F32 &&
+           t != IR_F64;
 }
 
 /* Every guest load and store goes through these two, so that a fault finds X86State exact
  * (ir/ir.h, "Precise faults"): the flags of the earlier instructions are written first. */
 IrRef fe_load(FeCtx *c, IrType t, IrRef addr)
 {
+    if (mmio_access(c, t)) {
+        IrRef v = fe_call(c, c->opt->mmio_read, addr, k64(c, ir_type_size(t)), IR_NONE);
+        return t == IR_I64 ? v : ir_op1(&c->b, IR_TRUNC, t, v);
+    }
     fe_flags_before_access(c);
     addr = ram_clamp(c, addr);
     IrRef v = ir_load(&c->b, t, addr);
@@ -108,6 +131,12 @@ IrRef fe_load(FeCtx *c, IrType t, IrRef addr)
 
 void fe_store(FeCtx *c, IrRef addr, IrRef v)
 {
+    IrType t = ir_value_type(c->b.blk, v);
+    if (mmio_access(c, t)) {
+        IrRef w = t == IR_I64 ? v : ir_op1(&c->b, IR_ZEXT, IR_I64, v);
+        fe_call(c, c->opt->mmio_write, addr, k64(c, ir_type_size(t)), w);
+        return;
+    }
     fe_flags_before_access(c);
     addr = ram_clamp(c, addr);
     if (!fe_lock_store(c, addr, v))

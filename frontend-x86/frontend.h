@@ -29,6 +29,16 @@ typedef struct FeOptions {
     uint64_t mem_limit;     /* guest addresses from here up are outside RAM */
     IrHelperFn port_in;     /* in:  (state, port, size) -> the value, zero-extended */
     IrHelperFn port_out;    /* out: (state, port, size, value) */
+    /* Device memory (see "System mode"): when set, a load or store at or above mem_limit
+     * leaves the block with an FE_SYS_MMIO trap instead of reaching the guard, and the
+     * runtime runs that one instruction again translated with mmio_insn, where every access
+     * is a call: mmio_read (state, addr, size) -> the value zero-extended, mmio_write
+     * (state, addr, size, value). */
+    IrHelperFn mmio_read, mmio_write;
+    bool mmio_insn;
+    /* rdmsr/wrmsr: when set, called instead of the CPU's own MSR helper as (state, write):
+     * the machine answers the MSRs its devices hold and passes the rest to fe_msr_access. */
+    IrHelperFn msr;
 } FeOptions;
 
 /* System mode (FeOptions.system).
@@ -38,8 +48,12 @@ typedef struct FeOptions {
  *   - every guest load and store address is clamped: an address at or above mem_limit becomes
  *     mem_limit itself, where the runtime keeps an inaccessible guard, so no address a guest
  *     computes reaches host memory outside its RAM (C helpers do the same through
- *     x86_host_ptr). Guest virtual addresses are physical ones: the runtime's identity map is
- *     the only paging supported yet.
+ *     x86_host_ptr). With FeOptions.mmio_read set, such an address leaves the block instead
+ *     (FE_SYS_MMIO) and the instruction runs again with its accesses through the runtime's
+ *     device-memory helpers (mov, ALU and push/pop forms on integers up to 8 bytes; wider
+ *     SSE/x87 accesses and string instructions' helpers still hit the guard). Guest virtual
+ *     addresses are physical ones: the runtime's identity map is the only paging supported
+ *     yet.
  *   - each block starts by comparing X86State.icount with icount_limit and leaves with an
  *     IR_EXIT_EVENT exit (state exact, rip = the block's pc) when the limit is reached; every
  *     block exit charges the block's instructions to icount. The runtime lowers icount_limit to
@@ -63,7 +77,14 @@ enum {
     FE_SYS_INT = 0x000,     /* + vector: int n, int3 (3), int1 (1): deliver the vector as a
                                software interrupt; rip is the next instruction */
     FE_SYS_STOP = 0x100,    /* + FeSysStop: stop the machine; rip is the instruction */
+    FE_SYS_MMIO = 0x400,    /* a load or store at or above mem_limit (FeOptions.mmio_read):
+                               run the instruction at rip through the mmio helpers; the
+                               state is exact before it, icount charged up to it */
 };
+/* The CPU's rdmsr (write 0) / wrmsr (write 1) of MSR ECX with EDX:EAX, on the X86State
+ * `state`; a FeOptions.msr hook calls it for the MSRs it does not own. */
+enum { FE_MSR_OK = 0, FE_MSR_GP = 1, FE_MSR_STOP_EFER = 2 };
+uint64_t fe_msr_access(void *state, uint64_t write);
 typedef enum FeSysStop {
     FE_STOP_CR3 = 0,        /* CR3 loaded with page tables other than ferry's */
     FE_STOP_CR0,            /* CR0.PE or PG changed: a mode switch */
@@ -77,7 +98,7 @@ typedef enum FeSysStop {
 /* One line saying what the guest did and that ferry does not support it yet. */
 const char *fe_sys_stop_message(unsigned reason);
 /* The system-mode CPUID: the user-mode model plus the system features the machine has (MSR,
- * PSE, PAE, PGE, PAT). */
+ * PSE, PAE, PGE, PAT, the local APIC with x2APIC and the TSC-deadline timer). */
 void fe_cpuid_system(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 
 /* Why a block ended early or trapped, for -d logs. One table: fe_status_message. */

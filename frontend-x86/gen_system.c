@@ -21,7 +21,8 @@
  *   0F 20/22 mov from/to CR0, CR2, CR3, CR4, CR8: reserved bits set are #GP; CR0 keeps ET=1;
  *     a write that would change PE or PG, CR4's paging bits, or CR3 to other page tables
  *     stops the machine (the identity map ferry built is the only paging yet);
- *   0F 30/32 wrmsr/rdmsr through a C helper (unknown MSR, or a bad value: #GP);
+ *   0F 30/32 wrmsr/rdmsr through a C helper (unknown MSR, or a bad value: #GP), or the
+ *     machine's (FeOptions.msr: the local APIC's MSRs, then this one's);
  *   0F 31 rdtsc, 0F 01 F9 rdtscp: TSC = icount + tsc_offset, one tick per instruction, the
  *     same on every run; 0F A2 cpuid: fe_cpuid_system;
  *   8C/8E mov from/to Sreg, 0F A0/A1/A8/A9 push/pop fs/gs: selectors are recorded (no
@@ -30,8 +31,9 @@
  *     the same privilege level;
  *   0F 05 syscall, 0F 07 sysret: stop (not supported yet).
  *
- * The instructions that may set IF (sti, popf, iretq) set icount_limit to 0, so the runtime
- * looks at pending interrupts at the next block start.
+ * The instructions that may set IF (sti, popf, iretq) or lower the APIC's priority (mov to
+ * CR8) set icount_limit to 0, so the runtime looks at pending interrupts at the next block
+ * start; a wrmsr through FeOptions.msr (which may reach the local APIC) ends its block.
  */
 #include <signal.h>
 
@@ -48,8 +50,8 @@ enum {
     MSR_TSC_AUX = 0xc0000103,
 };
 
-/* What the MSR helpers answer. */
-enum { MSR_OK = 0, MSR_GP = 1, MSR_STOP_EFER = 2 };
+/* What the MSR helpers answer (frontend.h). */
+enum { MSR_OK = FE_MSR_OK, MSR_GP = FE_MSR_GP, MSR_STOP_EFER = FE_MSR_STOP_EFER };
 
 /* ================================================================ helpers (C) */
 
@@ -134,6 +136,11 @@ static uint64_t x86_helper_wrmsr(void *state, uint64_t a0, uint64_t a1, uint64_t
 }
 
 /* cpuid with the system model: EBX:EAX (half 0) or EDX:ECX (half 1). */
+uint64_t fe_msr_access(void *state, uint64_t write)
+{
+    return write ? x86_helper_wrmsr(state, 0, 0, 0) : x86_helper_rdmsr(state, 0, 0, 0);
+}
+
 static uint64_t x86_helper_cpuid_system(void *state, uint64_t leaf, uint64_t sub, uint64_t half)
 {
     (void)state;
@@ -512,8 +519,9 @@ static bool gen_MOVCR(FeCtx *c)
                 FE_STOP_CR4);
         break;
     }
-    case 8:
+    case 8:                         /* the local APIC's TPR: a lower one may unblock */
         gp_if(c, nonzero(c, and64(c, v, k64(c, ~0xfull))));
+        request_event(c);
         break;
     default:
         break;
@@ -535,9 +543,13 @@ static bool gen_MSR(FeCtx *c)
 {
     bool wr = c->insn->opcode == 0x30;
     fe_charge(c);                           /* the TSC MSR reads icount */
-    IrRef st = fe_call(c, wr ? x86_helper_wrmsr : x86_helper_rdmsr, IR_NONE, IR_NONE, IR_NONE);
+    IrRef st = c->opt->msr ? fe_call(c, c->opt->msr, k64(c, wr), IR_NONE, IR_NONE)
+                           : fe_call(c, wr ? x86_helper_wrmsr : x86_helper_rdmsr, IR_NONE,
+                                     IR_NONE, IR_NONE);
     gp_if(c, ir_cmp(&c->b, IR_EQ, st, k64(c, MSR_GP)));
     stop_if(c, ir_cmp(&c->b, IR_EQ, st, k64(c, MSR_STOP_EFER)), FE_STOP_EFER);
+    if (wr && c->opt->msr)
+        fe_exit_jump(c, c->next_pc);        /* an APIC write may make an interrupt ready */
     return true;
 }
 

@@ -34,10 +34,13 @@ enum {
  *   SHL/SHR/SAR a = value before, b = count (1..w-1 or more, never 0), res = result
  *   MUL  res = low half, b = 1 if the high half is significant (CF=OF=b), SF/ZF/PF from res
  *   EFLAGS  res holds the arithmetic flag bits themselves (after POPF, SAHF, rotates, ...)
+ *   PCMPSTR pcmpistri's inline form (gen_pcmpistri.c): res = IntRes2, a = the string's
+ *           zero-element mask, b = the set's; CF = res != 0, ZF = a != 0, SF = b != 0,
+ *           OF = res bit 0, AF = PF = 0
  * ORDER: size-less kinds are multiplied by 4 and the size index (0..3) added. */
 typedef enum X86CcKind {
     X86_CCK_EFLAGS = 0, X86_CCK_ADD, X86_CCK_SUB, X86_CCK_ADC, X86_CCK_SBB, X86_CCK_LOGIC,
-    X86_CCK_INC, X86_CCK_DEC, X86_CCK_SHL, X86_CCK_SHR, X86_CCK_SAR, X86_CCK_MUL,
+    X86_CCK_INC, X86_CCK_DEC, X86_CCK_SHL, X86_CCK_SHR, X86_CCK_SAR, X86_CCK_MUL, X86_CCK_PCMPSTR,
     X86_CCK_COUNT
 } X86CcKind;
 #define X86_CC_OP(kind, size) ((kind) * 4 + ((size) == 1 ? 0 : (size) == 2 ? 1 : (size) == 4 ? 2 : 3))

@@ -11,12 +11,16 @@
  *   machine_run.c      the dispatcher: virtual time, port I/O for generated code, hlt,
  *                      interrupts between blocks, traps, reset, the end of the machine
  *   machine_intr.c     delivery of interrupts and exceptions through the long-mode IDT
+ *   machine_devmem.c   device memory (MMIO: local APIC, IOAPIC, unassigned addresses) and
+ *                      the MSRs devices hold (the local APIC's)
  *   machine_main.c     start-up order (rt_machine_main)
  *
  * Isolation: guest RAM is one host mapping [ram, ram + ram_size) followed by an inaccessible
  * guard. Generated code and the frontend's helpers clamp every guest address into
  * [0, ram_size] (frontend.h "System mode"), so anything past RAM lands in the guard; a host
- * fault there stops the machine with a message (machine_fault). Devices reach RAM only through
+ * fault there stops the machine with a message (machine_fault). Integer loads and stores past
+ * RAM in generated code leave their block first (FE_SYS_MMIO) and reach the devices' bus
+ * through machine_devmem.c instead, where unclaimed addresses read all ones. Devices reach RAM only through
  * dev_bus_ram_read/write (range-checked), the machine only through machine_ram_read/write.
  *
  * Virtual time: nanoseconds = guest instructions retired (X86State.icount, one per ns: a
@@ -75,6 +79,8 @@ typedef struct RtMachine {
     bool reset_pending;         /* the guest asked for a reset (i8042, triple fault) */
     bool in_delivery;           /* delivering an interrupt or exception (a fault then is a
                                    double fault) */
+    uint64_t cr8_seen;          /* CR8 as last given to / taken from the local APIC's TPR */
+    IrBlock *mmio_ir;           /* the one-instruction block of a device access */
 } RtMachine;
 
 /* machine_main.c: ferry-system's main (also `ferry --system ...`). argv[0] is the program
@@ -105,6 +111,11 @@ _Noreturn void rt_machine_run(RtMachine *m);
 /* The IrHelperFn for port I/O that generated code calls (FeOptions.port_in/port_out). */
 uint64_t rt_machine_port_in(void *state, uint64_t port, uint64_t size, uint64_t unused);
 uint64_t rt_machine_port_out(void *state, uint64_t port, uint64_t size, uint64_t value);
+/* Around every device access from the CPU: bring the board's clock to the CPU's time (and
+ * CR8 into the APIC's TPR) before; after, take the TPR back into CR8 and, when an interrupt
+ * became deliverable or a reset is pending, make the next block start return. */
+void rt_machine_sync_devices(RtMachine *m);
+void rt_machine_after_device(RtMachine *m);
 /* The board's hooks into the machine (reset request, end with a status). */
 DevBoardHooks rt_machine_hooks(RtMachine *m);
 /* End the machine with the host exit status (logs and statistics flushed). */
@@ -116,6 +127,14 @@ _Noreturn void rt_machine_stop(RtMachine *m, int status, const char *what);
  * ferry's bug (returns, and the handler reports it). Async-signal-safe. */
 void rt_machine_fault(RtProcess *p, RtThread *t, const siginfo_t *si, uintptr_t host_pc,
                       bool in_cache);
+
+/* machine_devmem.c: the FeOptions.mmio_read/mmio_write and FeOptions.msr helpers, and the
+ * FE_SYS_MMIO trap: run the instruction at rip with its accesses through the helpers;
+ * returns its exit word (acted on as any block's). */
+uint64_t rt_machine_mmio_read(void *state, uint64_t addr, uint64_t size, uint64_t unused);
+uint64_t rt_machine_mmio_write(void *state, uint64_t addr, uint64_t size, uint64_t value);
+uint64_t rt_machine_msr(void *state, uint64_t write, uint64_t unused1, uint64_t unused2);
+uint64_t rt_machine_mmio_insn(RtMachine *m);
 
 /* machine_intr.c: deliver vector (with an error code when has_err) through the IDT, as an
  * external interrupt, an exception at rip, or a software interrupt (rip already past the

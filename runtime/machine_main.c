@@ -57,8 +57,14 @@ _Noreturn void rt_machine_main(int argc, char **argv)
     p->fe_opt.mem_limit = m->ram_size;
     p->fe_opt.port_in = rt_machine_port_in;
     p->fe_opt.port_out = rt_machine_port_out;
+    p->fe_opt.mmio_read = rt_machine_mmio_read;
+    p->fe_opt.mmio_write = rt_machine_mmio_write;
+    p->fe_opt.msr = rt_machine_msr;
     ir_helper_register(rt_machine_port_in, "port_in");
     ir_helper_register(rt_machine_port_out, "port_out");
+    ir_helper_register(rt_machine_mmio_read, "mmio_read");
+    ir_helper_register(rt_machine_mmio_write, "mmio_write");
+    ir_helper_register(rt_machine_msr, "machine_msr");
     p->chain = !rt_log_on(p, RT_LOG_EXEC) && !p->opt.interp;
     if (p->chain) {
         p->gi.jc_offset = (int32_t)(offsetof(RtThread, jc) - offsetof(RtThread, state));

@@ -247,7 +247,7 @@ typedef struct RtLog {
 typedef struct RtStats {
     uint64_t blocks_translated; /* blocks given to the frontend (including retranslations) */
     uint64_t guest_insns;       /* guest instructions in those blocks */
-    uint64_t translate_ns;      /* time spent translating (frontend to host code) */
+    uint64_t translate_ns;      /* CPU time spent translating (frontend to host code) */
     uint64_t code_bytes;        /* host code bytes emitted for blocks */
     uint64_t host_insns;        /* host instructions emitted for blocks */
     uint64_t interp_blocks;     /* blocks that run through the interpreter */

@@ -2,7 +2,9 @@
  * by block through the reference interpreter, on a small RAM with fake port handlers: the
  * block prologue and icount charging, in/out at each size and ins/outs with rep and DF, hlt,
  * cli/sti with the shadow and pushf, int n, lgdt/sgdt, mov to CR3, rdmsr/wrmsr, rdtsc from
- * icount, and the clamping of guest addresses at the RAM limit. User mode must not change.
+ * icount, the clamping of guest addresses at the RAM limit, and with device-memory helpers
+ * the FE_SYS_MMIO exit and the one-instruction translation through them. User mode must not
+ * change.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -326,11 +328,90 @@ static void test_address_clamp(void **state)
     assert_ptr_equal(x86_host_ptr(&st, UINT64_MAX, 2), ram + RAM_SIZE);
 }
 
+/* Device memory the fake helpers serve: reads give the address's low 32 bits ^ 0x5a5a5a5a
+ * (truncated to the size), writes are recorded in acc (port = low 16 bits of the address). */
+static uint64_t fake_mmio_read(void *state, uint64_t addr, uint64_t size, uint64_t a2)
+{
+    (void)state; (void)a2;
+    uint64_t v = (addr & 0xffffffffu) ^ 0x5a5a5a5au;
+    if (n_acc < 16)
+        acc[n_acc++] = (Access){ false, (uint16_t)addr, (unsigned)size, (uint32_t)v };
+    return size >= 8 ? v : v & ((1ull << (8 * size)) - 1);
+}
+
+static uint64_t fake_mmio_write(void *state, uint64_t addr, uint64_t size, uint64_t value)
+{
+    (void)state;
+    if (n_acc < 16)
+        acc[n_acc++] = (Access){ true, (uint16_t)addr, (unsigned)size, (uint32_t)value };
+    return 0;
+}
+
+static void test_mmio_exit_and_insn(void **state)
+{
+    (void)state;
+    static const uint8_t code[] = {
+        0x90,                                               /* nop */
+        0x48, 0x89, 0x0e,                                   /* mov [rsi], rcx */
+        0x8b, 0x03,                                         /* mov eax, [rbx] */
+        0x83, 0x03, 0x05,                                   /* add dword [rbx], 5 */
+        0xf4,
+    };
+    load(code, sizeof code);
+    FeOptions opt = sys_opt();
+    opt.mmio_read = fake_mmio_read;
+    opt.mmio_write = fake_mmio_write;
+    st.gpr[X86_RSI] = 0x2000;                               /* RAM */
+    st.gpr[X86_RBX] = 0xfee000b0ull;                        /* device memory */
+    st.gpr[X86_RCX] = 0x1234;
+    st.gpr[X86_RAX] = 0x1111111111111111ull;
+    /* The load leaves the block at its own pc, the state as before it. */
+    uint64_t w = step(&opt);
+    assert_int_equal(KIND(w), IR_EXIT_TRAP);
+    assert_int_equal(IR_EXIT_WORD_SIG(w), 0);
+    assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_MMIO);
+    assert_true(st.rip == CODE + 4 && st.icount == 2);
+    assert_true(ram[0x2000] == 0x34 && st.gpr[X86_RAX] == 0x1111111111111111ull);
+    assert_int_equal(n_acc, 0);
+    /* The instruction alone through the helpers: a 4-byte read, zero-extending into RAX. */
+    FeOptions one = opt;
+    one.mmio_insn = true;
+    one.single_step = true;
+    assert_int_equal(KIND(step(&one)), IR_EXIT_JUMP);
+    assert_true(st.rip == CODE + 6 && st.icount == 3);
+    assert_int_equal(n_acc, 1);
+    assert_true(!acc[0].out && acc[0].size == 4 && acc[0].port == 0x00b0);
+    assert_true(st.gpr[X86_RAX] == (0xfee000b0u ^ 0x5a5a5a5au));
+    /* A read-modify-write: read, then write of the sum, with the flags of the add. */
+    w = step(&opt);
+    assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_MMIO);
+    assert_true(st.rip == CODE + 6);
+    assert_int_equal(KIND(step(&one)), IR_EXIT_JUMP);
+    assert_int_equal(n_acc, 3);
+    assert_true(acc[2].out && acc[2].size == 4 && acc[2].value == (0xfee000b0u ^ 0x5a5a5a5au) + 5);
+    assert_int_equal(KIND(step(&opt)), IR_EXIT_HALT);
+    /* An SSE access has no helper form: the one-instruction translation sends it to the
+     * limit (the runtime's guard, which stops the machine) instead of exiting again. */
+    static const uint8_t sse[] = { 0xf3, 0x0f, 0x6f, 0x03, 0xf4 };   /* movdqu xmm0, [rbx] */
+    load(sse, sizeof sse);
+    st.gpr[X86_RBX] = 0xfee00000ull;
+    assert_int_equal(IR_EXIT_WORD_CODE(step(&opt)), FE_SYS_MMIO);
+    assert_int_equal(KIND(step(&one)), IR_EXIT_JUMP);
+    assert_true(st.xmm[0].q[0] == 0xeeeeeeeeeeeeeeeeull && st.rip == CODE + 4);
+    /* Without the helpers the same access is clamped to the limit, as before. */
+    load(code + 4, 2);
+    st.gpr[X86_RBX] = 0xfee000b0ull;
+    assert_int_equal(KIND(run(1)), IR_EXIT_JUMP);
+    assert_true((uint32_t)st.gpr[X86_RAX] == 0xeeeeeeeeu);
+}
+
 int main(void)
 {
     fe_init();
     ir_helper_register(fake_in, "fake_in");
     ir_helper_register(fake_out, "fake_out");
+    ir_helper_register(fake_mmio_read, "fake_mmio_read");
+    ir_helper_register(fake_mmio_write, "fake_mmio_write");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prologue_and_icount),
         cmocka_unit_test(test_in_out),
@@ -339,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_int_and_stops),
         cmocka_unit_test(test_descriptors_msrs_tsc),
         cmocka_unit_test(test_address_clamp),
+        cmocka_unit_test(test_mmio_exit_and_insn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
