@@ -31,7 +31,8 @@
  * backend's (on aarch64 they are not TSO yet: README).
  *
  * Faults: the load faults first and precisely for an unmapped operand; a swap that faults
- * (a read-only page) faults inside the helper, which is not precise (fault.c). An operand
+ * (a read-only page) faults inside the helper, precisely too: the state is exact at the call
+ * and X86State.helper_pc names the instruction (fe_call_mem, runtime/fault.c). An operand
  * that crosses a cache line is atomic on x86 hosts (a split lock) but may raise SIGBUS on
  * hosts whose exclusive accesses need alignment.
  */
@@ -120,8 +121,13 @@ bool fe_lock_store(FeCtx *c, IrRef addr, IrRef v)
         [1] = x86_lock_cas1, [2] = x86_lock_cas2, [4] = x86_lock_cas4, [8] = x86_lock_cas8,
     };
     unsigned size = ir_type_size(ir_value_type(c->b.blk, v));
-    IrRef ok = ir_call(&c->b, IR_I64, cas[size], addr, zx64(c, c->lock_old), zx64(c, v));
+    /* The flags the instruction started with are in the state before the swap (not only
+     * before the retry exit), and helper_pc is set around it: a swap that faults (a read-only
+     * page) is a precise fault at the instruction. */
     fe_flags_store_start(c);
+    ir_put(&c->b, X86_OFF_HELPER_PC, ir_const(&c->b, IR_I64, c->pc));
+    IrRef ok = ir_call(&c->b, IR_I64, cas[size], addr, zx64(c, c->lock_old), zx64(c, v));
+    ir_put(&c->b, X86_OFF_HELPER_PC, ir_const(&c->b, IR_I64, 0));
     IrRef fail = ir_cmp(&c->b, IR_EQ, ok, ir_const(&c->b, IR_I64, 0));
     ir_exit_if(&c->b, fail, c->pc, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
     c->lock = false;            /* one locked access per instruction */
@@ -130,8 +136,7 @@ bool fe_lock_store(FeCtx *c, IrRef addr, IrRef v)
 
 IrRef fe_lock_cmpxchg16b(FeCtx *c, IrRef addr)
 {
-    fe_flush_flags(c);
-    return ir_call(&c->b, IR_I64, x86_lock_cmpxchg16b, addr, IR_NONE, IR_NONE);
+    return fe_call_mem(c, x86_lock_cmpxchg16b, addr, IR_NONE, IR_NONE);
 }
 
 void fe_register_helpers_lock(void)

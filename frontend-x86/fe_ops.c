@@ -209,6 +209,14 @@ IrRef fe_call(FeCtx *c, IrHelperFn fn, IrRef a0, IrRef a1, IrRef a2)
     return ir_call(&c->b, IR_I64, fn, a0, a1, a2);
 }
 
+IrRef fe_call_mem(FeCtx *c, IrHelperFn fn, IrRef a0, IrRef a1, IrRef a2)
+{
+    ir_put(&c->b, X86_OFF_HELPER_PC, ir_const(&c->b, IR_I64, c->pc));
+    IrRef r = fe_call(c, fn, a0, a1, a2);
+    ir_put(&c->b, X86_OFF_HELPER_PC, ir_const(&c->b, IR_I64, 0));
+    return r;
+}
+
 /* ---------------------------------------------------------------- exits */
 
 void fe_charge(FeCtx *c)

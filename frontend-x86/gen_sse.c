@@ -623,7 +623,7 @@ enum {
 static bool gen_FXSAVE(FeCtx *c)
 {
     IrRef base = sse_ea(c, true);
-    fe_call(c, x87_h_fxsave, base, k64(c, (c->insn->rex & 8) != 0), k64(c, 0));
+    fe_call_mem(c, x87_h_fxsave, base, k64(c, (c->insn->rex & 8) != 0), k64(c, 0));
     IrRef mx = fe_call(c, x86_sse_stmxcsr, IR_NONE, IR_NONE, IR_NONE);
     mx = ir_op2(&c->b, IR_OR, IR_I64, mx, k64(c, (uint64_t)SSE_MXCSR_MASK << 32));
     fe_store(c, ir_op2(&c->b, IR_ADD, IR_I64, base, k64(c, FXS_MXCSR)), mx);
@@ -642,7 +642,7 @@ static bool gen_FXRSTOR(FeCtx *c)
     for (unsigned r = 0; r < 16; r++)
         x[r] = fe_load(c, IR_V128, ir_op2(&c->b, IR_ADD, IR_I64, base, k64(c, FXS_XMM0 + 16 * r)));
     check_mxcsr(c, mx);
-    fe_call(c, x87_h_fxrstor, base, k64(c, (c->insn->rex & 8) != 0), k64(c, 0));
+    fe_call_mem(c, x87_h_fxrstor, base, k64(c, (c->insn->rex & 8) != 0), k64(c, 0));
     for (unsigned r = 0; r < 16; r++) xmm_put(c, r, x[r]);
     set_mxcsr(c, mx);
     return true;

@@ -34,12 +34,10 @@
  * destination above the source, or DF = 1 with it below, and the regions overlapping): that
  * case runs the element loop, which repeats the pattern as hardware does.
  *
- * Faults: a bad guest address inside a helper is a host fault while t->in_guest is set; the
- * runtime kills the guest with SIGSEGV as a native run would die (with no handler). The
- * registers in the state are then those from before the instruction, not the partial
- * progress hardware would show; precise restart of an interrupted rep comes with the signals
- * issue (the helpers would then write back RCX/RSI/RDI as they go). Likewise a long rep is not
- * interruptible by asynchronous signals until it ends.
+ * Faults: the helpers are called through fe_call_mem, so a bad guest address inside one is a
+ * precise fault at the instruction (runtime/fault.c), with rCX/rSI/rDI as far as the loop got
+ * (see "helpers: the loops"). A long rep is not interruptible by asynchronous signals until
+ * it ends.
  */
 #include <signal.h>
 #include <string.h>
@@ -157,7 +155,7 @@ static bool gen_REP(FeCtx *c, StrKind kind, unsigned size)
     const X86Insn *i = c->insn;
     uint64_t mode = size | (i->addrsize == 4 ? STR_MODE_A32 : 0) |
                     (i->rep == 0xf2 ? STR_MODE_REPNE : 0) | ((uint64_t)i->seg << 8);
-    IrRef bits = fe_call(c, rep_helper[kind], k64(c, mode), IR_NONE, IR_NONE);
+    IrRef bits = fe_call_mem(c, rep_helper[kind], k64(c, mode), IR_NONE, IR_NONE);
     if (kind == STR_CMPS || kind == STR_SCAS)
         fe_set_flags(c, X86_CCK_EFLAGS, 8, IR_NONE, IR_NONE, bits);
     return true;
@@ -326,29 +324,68 @@ static uint64_t str_flags(const StrRun *r, uint64_t a, uint64_t b)
 
 /* ================================================================ helpers: the loops */
 
+/* Faults (fe_call_mem): the helpers leave rCX, rSI and rDI (and rAX for lods) in the state
+ * as hardware leaves them when an element faults: the elements before it done, the pointers
+ * at it, the count including it. So they work in pieces that stay within one page of each
+ * operand (a page is accessible as a whole or not at all, so a piece that faults has done
+ * nothing) and write the registers back after each piece; an element that straddles two pages
+ * is a piece of its own. */
+
+/* How many whole elements, from pointer p in the direction of travel, lie in p's page. */
+static uint64_t str_in_page(const StrRun *r, uint64_t base, uint64_t p)
+{
+    uint64_t a = base + p, off = a & 4095;
+    if (off + r->size > 4096)
+        return 0;                           /* this element straddles the page end */
+    return r->down ? off / r->size + 1 : (4096 - off) / r->size;
+}
+
+/* Elements of the next piece: at most n, within one page of each pointer, at least one. */
+static uint64_t str_piece(const StrRun *r, uint64_t n, uint64_t si_base, uint64_t si,
+                          bool use_si, uint64_t di, bool use_di)
+{
+    uint64_t k = n;
+    if (use_si) {
+        uint64_t m = str_in_page(r, si_base, si);
+        k = m < k ? m : k;
+    }
+    if (use_di) {
+        uint64_t m = str_in_page(r, 0, di);
+        k = m < k ? m : k;
+    }
+    return k ? k : 1;
+}
+
 /* rep movs. */
 uint64_t x86_rep_movs(void *state, uint64_t mode, uint64_t a1, uint64_t a2)
 {
     (void)a1; (void)a2;
     StrRun r = str_run(state, mode);
     uint64_t n = str_get(&r, X86_RCX), si = str_get(&r, X86_RSI), di = str_get(&r, X86_RDI);
-    uint64_t slo, dlo;
-    if (str_span(&r, si, n, &slo) && str_span(&r, di, n, &dlo)) {
-        uint64_t bytes = n * r.size, src = r.src_base + slo;
-        /* The loop rereads what it wrote only when the destination is ahead of the source
-         * in the direction of travel and the regions overlap. */
-        bool rereads = r.down ? (dlo < src && src - dlo < bytes) : (dlo > src && dlo - src < bytes);
-        if (!rereads) {
-            memmove(str_host(&r, dlo, bytes), str_host(&r, src, bytes), bytes);
-            si = str_next(&r, si, n);
-            di = str_next(&r, di, n);
-            n = 0;
+    while (n) {
+        uint64_t k = str_piece(&r, n, r.src_base, si, true, di, true), slo, dlo;
+        /* memmove gives what the element loop gives unless the loop rereads what it wrote:
+         * the destination ahead of the source in the direction of travel, overlapping. */
+        if (k > 1 && str_span(&r, si, k, &slo) && str_span(&r, di, k, &dlo)) {
+            uint64_t bytes = k * r.size, src = r.src_base + slo;
+            bool rereads = r.down ? (dlo < src && src - dlo < bytes)
+                                  : (dlo > src && dlo - src < bytes);
+            if (!rereads) {
+                memmove(str_host(&r, dlo, bytes), str_host(&r, src, bytes), bytes);
+                si = str_next(&r, si, k);
+                di = str_next(&r, di, k);
+                n -= k;
+                k = 0;
+            }
         }
-    }
-    for (; n; n--) {
-        str_wr(&r, di, str_rd(&r, r.src_base + si));
-        si = str_next(&r, si, 1);
-        di = str_next(&r, di, 1);
+        for (; k; k--, n--) {
+            str_wr(&r, di, str_rd(&r, r.src_base + si));
+            si = str_next(&r, si, 1);
+            di = str_next(&r, di, 1);
+        }
+        str_put(&r, X86_RSI, si);
+        str_put(&r, X86_RDI, di);
+        str_put(&r, X86_RCX, n);
     }
     str_put(&r, X86_RSI, si);
     str_put(&r, X86_RDI, di);
@@ -356,28 +393,34 @@ uint64_t x86_rep_movs(void *state, uint64_t mode, uint64_t a1, uint64_t a2)
     return 0;
 }
 
-/* rep stos: every element gets the same value, so the direction changes only where rDI ends
- * up, and a span can be filled from its low end. */
+/* rep stos: every element of a piece gets the same value, so a piece is filled from its low
+ * end whatever the direction. */
 uint64_t x86_rep_stos(void *state, uint64_t mode, uint64_t a1, uint64_t a2)
 {
     (void)a1; (void)a2;
     StrRun r = str_run(state, mode);
     uint64_t n = str_get(&r, X86_RCX), di = str_get(&r, X86_RDI);
     uint64_t v = r.s->gpr[X86_RAX], lo;
-    if (str_span(&r, di, n, &lo)) {
-        uint8_t *p = str_host(&r, lo, n * r.size);
-        switch (r.size) {
-        case 1: memset(p, (int)(v & 0xff), n); break;
-        case 2: { uint16_t x = (uint16_t)v; for (uint64_t k = 0; k < n; k++) memcpy(p + 2 * k, &x, 2); break; }
-        case 4: { uint32_t x = (uint32_t)v; for (uint64_t k = 0; k < n; k++) memcpy(p + 4 * k, &x, 4); break; }
-        default: for (uint64_t k = 0; k < n; k++) memcpy(p + 8 * k, &v, 8); break;
+    while (n) {
+        uint64_t k = str_piece(&r, n, 0, 0, false, di, true);
+        if (k > 1 && str_span(&r, di, k, &lo)) {
+            uint8_t *p = str_host(&r, lo, k * r.size);
+            switch (r.size) {
+            case 1: memset(p, (int)(v & 0xff), k); break;
+            case 2: { uint16_t x = (uint16_t)v; for (uint64_t j = 0; j < k; j++) memcpy(p + 2 * j, &x, 2); break; }
+            case 4: { uint32_t x = (uint32_t)v; for (uint64_t j = 0; j < k; j++) memcpy(p + 4 * j, &x, 4); break; }
+            default: for (uint64_t j = 0; j < k; j++) memcpy(p + 8 * j, &v, 8); break;
+            }
+            di = str_next(&r, di, k);
+            n -= k;
+        } else {
+            for (; k; k--, n--) {
+                str_wr(&r, di, v);
+                di = str_next(&r, di, 1);
+            }
         }
-        di = str_next(&r, di, n);
-        n = 0;
-    }
-    for (; n; n--) {
-        str_wr(&r, di, v);
-        di = str_next(&r, di, 1);
+        str_put(&r, X86_RDI, di);
+        str_put(&r, X86_RCX, n);
     }
     str_put(&r, X86_RDI, di);
     str_put(&r, X86_RCX, 0);
@@ -390,16 +433,14 @@ uint64_t x86_rep_lods(void *state, uint64_t mode, uint64_t a1, uint64_t a2)
     (void)a1; (void)a2;
     StrRun r = str_run(state, mode);
     uint64_t n = str_get(&r, X86_RCX), si = str_get(&r, X86_RSI);
-    if (n) {
-        uint64_t v = 0;
-        for (; n; n--) {
-            v = str_rd(&r, r.src_base + si);
-            si = str_next(&r, si, 1);
-        }
-        uint64_t *rax = &r.s->gpr[X86_RAX];
+    uint64_t *rax = &r.s->gpr[X86_RAX];
+    for (; n; n--) {
+        uint64_t v = str_rd(&r, r.src_base + si);
+        si = str_next(&r, si, 1);
         /* 8- and 16-bit writes merge; a 32-bit write zero-extends. */
         *rax = r.size >= 4 ? v : (*rax & ~size_mask(r.size)) | v;
         str_put(&r, X86_RSI, si);
+        str_put(&r, X86_RCX, n - 1);
     }
     str_put(&r, X86_RCX, 0);
     return 0;
@@ -418,24 +459,31 @@ uint64_t x86_rep_scas(void *state, uint64_t mode, uint64_t a1, uint64_t a2)
         str_put(&r, X86_RCX, 0);
         return x86_get_eflags(r.s) & X86_ARITH_FLAGS;
     }
-    if (repne && r.size == 1 && !r.down && str_span(&r, di, n, &lo)) {
-        /* repne scasb forward is memchr: the strlen and memchr idiom of older code. */
-        const uint8_t *p = str_host(&r, lo, n), *hit = memchr(p, (int)a, n);
-        uint64_t k = hit ? (uint64_t)(hit - p) + 1 : n;
-        b = hit ? a : p[n - 1];
-        di = str_next(&r, di, k);
-        n -= k;
-    } else {
-        for (;;) {
-            b = str_rd(&r, di);
-            di = str_next(&r, di, 1);
-            n--;
-            if (n == 0 || (a == b) == repne)
-                break;
+    for (;;) {
+        uint64_t k = str_piece(&r, n, 0, 0, false, di, true);
+        if (repne && r.size == 1 && !r.down && k > 1 && str_span(&r, di, k, &lo)) {
+            /* repne scasb forward is memchr: the strlen and memchr idiom of older code. */
+            const uint8_t *p = str_host(&r, lo, k), *hit = memchr(p, (int)a, k);
+            uint64_t j = hit ? (uint64_t)(hit - p) + 1 : k;
+            b = hit ? a : p[k - 1];
+            di = str_next(&r, di, j);
+            n -= j;
+            if (!hit)
+                k = 0;                      /* go on with the next piece */
+        } else {
+            for (; k; k--) {
+                b = str_rd(&r, di);
+                di = str_next(&r, di, 1);
+                n--;
+                if (n == 0 || (a == b) == repne)
+                    break;
+            }
         }
+        str_put(&r, X86_RDI, di);
+        str_put(&r, X86_RCX, n);
+        if (n == 0 || k)                    /* ran out, or the comparison ended it */
+            break;
     }
-    str_put(&r, X86_RDI, di);
-    str_put(&r, X86_RCX, n);
     return str_flags(&r, a, b);
 }
 
@@ -457,12 +505,12 @@ uint64_t x86_rep_cmps(void *state, uint64_t mode, uint64_t a1, uint64_t a2)
         si = str_next(&r, si, 1);
         di = str_next(&r, di, 1);
         n--;
+        str_put(&r, X86_RSI, si);
+        str_put(&r, X86_RDI, di);
+        str_put(&r, X86_RCX, n);
         if (n == 0 || (a == b) == repne)
             break;
     }
-    str_put(&r, X86_RSI, si);
-    str_put(&r, X86_RDI, di);
-    str_put(&r, X86_RCX, n);
     return str_flags(&r, a, b);
 }
 

@@ -151,7 +151,7 @@ static bool gen_FNSTSW_mem(FeCtx *c)
 static bool gen_FENV(FeCtx *c, unsigned op)
 {
     IrRef a = fe_ea(c);
-    fe_call(c, x87_h_env, k64(c, op), a, k64(c, c->insn->opsize_prefix && !(c->insn->rex & 8)));
+    fe_call_mem(c, x87_h_env, k64(c, op), a, k64(c, c->insn->opsize_prefix && !(c->insn->rex & 8)));
     return true;
 }
 

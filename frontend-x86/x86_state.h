@@ -118,6 +118,13 @@ typedef struct X86State {
     /* C helpers' guest accesses in system mode (x86_host_ptr): the host address of n guest
      * bytes at linear address g, or the guard; NULL in user mode. */
     void *(*host_ptr)(struct X86State *s, uint64_t g, uint64_t n);
+
+    /* ---- faults inside C helpers (fe_call_mem) ---- */
+    uint64_t helper_pc;     /* while a helper that touches guest memory runs: the pc of the
+                               instruction calling it, with every other register of the state
+                               as the instruction found it, or as far as the helper got (rep);
+                               0 otherwise. A host fault in the helper is then the guest's
+                               fault at that instruction (runtime/fault.c) */
 } X86State;
 
 /* The soft MMU's TLB, as generated code reads it (frontend.h "System mode"). Entry i holds
@@ -154,6 +161,7 @@ _Static_assert(sizeof(X86TlbEntry) == 32, "the frontend indexes the TLB with a s
 #define X86_OFF_FPU_FIP  ((uint32_t)offsetof(X86State, fpu_fip))
 #define X86_OFF_FPU_SCRATCH ((uint32_t)offsetof(X86State, fpu_scratch))
 #define X86_OFF_SYS(field) ((uint32_t)offsetof(X86State, field))
+#define X86_OFF_HELPER_PC ((uint32_t)offsetof(X86State, helper_pc))
 #define X86_OFF_SEG(n)   ((uint32_t)(offsetof(X86State, seg) + 8 * (n)))
 
 /* EFLAGS.IF and the other system bits kept in eflags_fixed in system mode. */

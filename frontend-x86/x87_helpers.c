@@ -8,7 +8,8 @@
  * popped (a guest that catches SIGSEGV there sees TOP one higher than hardware would show).
  * The environment and save instructions (fnstenv fldenv fnsave frstor, and the x87 part of
  * fxsave/fxrstor) touch guest memory directly (x86_host_ptr: guest address + mem_base), as the
- * rep-string helpers do: a bad address kills the guest with SIGSEGV.
+ * rep-string helpers do; a bad address is a precise fault at the instruction (fe_call_mem):
+ * the loads read guest memory before they change the state.
  *
  * The register stack (SDM Vol. 1 8.1.2): ST(i) = fpr[(TOP + i) & 7]; a push decrements TOP,
  * a pop marks ST(0) empty and increments TOP. Reading an empty register is a stack underflow
@@ -539,6 +540,14 @@ uint64_t x87_h_env(void *state, uint64_t op, uint64_t addr, uint64_t small)
 {
     X86State *s = state;
     uint8_t *m = x86_host_ptr(s, addr, 108);        /* fnsave's image, the largest */
+    /* The loads read the whole image before changing anything, so a fault (on the image's
+     * second page) leaves the state as the instruction found it (fe_call_mem). */
+    uint8_t image[108];
+    if (op == X87E_LDENV || op == X87E_RSTOR) {
+        size_t n = (small ? 14 : 28) + (op == X87E_RSTOR ? 80 : 0);
+        memcpy(image, m, n);
+        m = image;
+    }
     switch (op) {
     case X87E_STENV:
         store_env(s, m, small);
@@ -608,7 +617,8 @@ uint64_t x87_h_fxrstor(void *state, uint64_t addr, uint64_t rexw, uint64_t a2)
 {
     (void)a2;
     X86State *s = state;
-    const uint8_t *m = x86_host_ptr(s, addr, 512);
+    uint8_t m[160];                 /* read before anything changes, as in x87_h_env */
+    memcpy(m, x86_host_ptr(s, addr, 512), sizeof m);
     s->fpu_cw = cw_loaded(get16(m + 0));
     uint16_t sw = get16(m + 2);
     s->fpu_top = (sw >> 11) & 7;

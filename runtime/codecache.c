@@ -184,6 +184,7 @@ void rt_cache_fork_child(RtProcess *p, int fd)
 void rt_cache_flush(RtProcess *p)
 {
     rt_blocks_clear(p);
+    rt_smc_clear(p);        /* no translation left: the code pages are writable again */
     if (p->cache.rw)
         emit_trampoline(p);
     p->stats.flushes++;

@@ -209,7 +209,21 @@ _Noreturn void rt_run(RtThread *t)
     for (;;) {
         if (t->interrupt)
             rt_thread_safepoint(t);
-        RtBlock *b = rt_block_find(t, st->rip);
+        if (__atomic_load_n(&p->smc_dirty, __ATOMIC_ACQUIRE))
+            rt_flush_exclusive(p, t);   /* a protected code page was written (smc.c) */
+        uint64_t w;
+        RtBlock *b = NULL;
+        if (t->smc_step) {
+            /* The store that wrote it, alone (unless a signal handler runs first: then the
+             * store faults again when the handler returns to it). */
+            t->smc_step = false;
+            if (st->rip == t->smc_step_pc) {
+                t->cur_block = NULL;
+                w = rt_step_insn(t);
+                goto exited;
+            }
+        }
+        b = rt_block_find(t, st->rip);
         t->n_blocks++;
         if (rt_log_on(p, RT_LOG_EXEC))
             rt_log_printf(p, "Trace: block 0x%016llx (%u insns, %s)\n",
@@ -222,8 +236,9 @@ _Noreturn void rt_run(RtThread *t)
             t->in_guest = RT_IN_RUNTIME;
             continue;
         }
-        uint64_t w = b->code ? p->cache.enter(st, b->code) : ir_interp_run(b->ir, st, &p->gi);
+        w = b->code ? p->cache.enter(st, b->code) : ir_interp_run(b->ir, st, &p->gi);
         t->in_guest = RT_IN_RUNTIME;
+    exited:
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         switch (IR_EXIT_WORD_KIND(w & IR_EXIT_WORD_MASK)) {
         case IR_EXIT_JUMP:

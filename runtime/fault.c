@@ -22,7 +22,15 @@
  * trap exit. Without a handler (or with the signal ignored or blocked: the kernel would kill)
  * the guest dies by the signal as a native run would.
  *
- * Not precise, as before: faults inside C helpers (t->in_guest, host pc outside the cache),
+ * Helpers that touch guest memory (rep string instructions, fnstenv/fldenv/fnsave/frstor,
+ * fxsave/fxrstor, the compare-and-swap of LOCKed instructions) are called with
+ * X86State.helper_pc set to the instruction's pc and the state exact (fe_call_mem): a fault
+ * in one is precise as well, with the registers the helper left (a rep's as far as it got).
+ *
+ * Self-modifying code (smc.c): a write to a code page ferry write-protected is not the
+ * guest's fault; it is handled first (smc_write) and the store goes ahead.
+ *
+ * Not precise: faults inside other C helpers (t->in_guest, host pc outside the cache),
  * in the reference interpreter, in a block without a map (a backend that keeps none), and
  * SIGFPE (guest divides trap through exits before they divide). For those, under any -d
  * channel ferry prints the guest pc of the block and the fault address, then the process dies
@@ -122,9 +130,6 @@ static void fault_keep_fp_flags(RtProcess *p, RtThread *t, const void *ucv)
 #endif
 }
 
-/* A guest load or store faulted at host pc `pc` in generated code: if the block knows the
- * guest instruction, complete the state, queue the signal and return to rt_run (does not
- * return); else return and the caller handles the fault as not precise. */
 /* The entry of b's host pc -> guest map for host pc `pc`: its index + 1, or 0 if none. */
 static uint32_t insn_map_entry(const RtBlock *b, uintptr_t pc)
 {
@@ -149,34 +154,137 @@ uint64_t rt_fault_guest_pc(const RtProcess *p, uintptr_t pc)
     return e ? b->pc + b->insn_map[e - 1].guest_off : 0;
 }
 
-static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *si,
-                          const void *ucv, uintptr_t pc)
+/* Make t's state exact at the guest instruction whose load or store faulted at host pc `pc`
+ * in generated code: rip and the keeps the block had not stored yet (ir.h). Returns false,
+ * changing nothing, when the block keeps no map for pc (or rt_run is not there to go back
+ * to): the fault is then not precise. */
+static bool exact_state(RtProcess *p, RtThread *t, const void *ucv, uintptr_t pc,
+                        const RtBlock **blk)
 {
-    if (!t || !t->fault_jmp_set || t->in_guest != RT_IN_CODE || (sig != SIGSEGV && sig != SIGBUS))
-        return;
+    if (!t || !t->fault_jmp_set || t->in_guest != RT_IN_CODE)
+        return false;
     const RtBlock *b = rt_block_by_host_pc(p, pc);
     if (!b || !b->n_insn_map)
-        return;
+        return false;
     uint32_t lo = insn_map_entry(b, pc);
     if (lo == 0)
-        return;
+        return false;
     const RtInsnMap *m = &b->insn_map[lo - 1];
-    uint64_t guest_pc = b->pc + m->guest_off;
-    uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
     /* The KEEPs the block had not stored yet, from where the code held them (ir.h), before
      * rip changes: a keep may read the state. */
     if ((uint32_t)m->keep_first + m->n_keep <= b->n_keeps)
         ir_keep_apply(b->keeps + m->keep_first, m->n_keep, ucv, &t->state);
-    t->state.rip = guest_pc;
+    t->state.rip = b->pc + m->guest_off;
     fault_keep_fp_flags(p, t, ucv);
+    *blk = b;
+    return true;
+}
+
+/* A fault inside a C helper that generated code called through fe_call_mem: the state is
+ * exact at the instruction (X86State.helper_pc, frontend-x86/fe_internal.h). False when the
+ * helper is not one of those (helper_pc 0) or the thread is not in generated code. */
+static bool helper_state(RtProcess *p, RtThread *t, const void *ucv)
+{
+    if (!t || !t->fault_jmp_set || t->in_guest != RT_IN_CODE || !t->state.helper_pc)
+        return false;
+    t->state.rip = t->state.helper_pc;
+    t->state.helper_pc = 0;
+    fault_keep_fp_flags(p, t, ucv);
+    return true;
+}
+
+/* si_addr of a fault in a rep string helper, as hardware reports it: the address of the
+ * faulting element of the operand (rSI's or rDI's, as the helper left them) on the page that
+ * faulted, or that page's first byte for an element that straddles into it. The host fault
+ * address itself lies anywhere in the page (the helpers copy a page's piece with memmove).
+ * Other helpers report the host fault address, which lies in the right page (for fxsave and
+ * the x87 environment, hardware reports an address of the operand that may differ). The
+ * instruction's bytes are read directly: it is running, so its page is readable. */
+static uint64_t helper_fault_addr(const RtProcess *p, const X86State *s, uint64_t addr)
+{
+    const uint8_t *c = (const uint8_t *)(uintptr_t)(s->rip + p->gi.guest_base);  /* helper_pc */
+    unsigned size = 1, i = 0;
+    bool rep = false, a32 = false;
+    uint64_t seg_base = 0;
+    for (; i < 14; i++) {                       /* legacy prefixes, then REX */
+        uint8_t b = c[i];
+        if (b == 0xf2 || b == 0xf3) rep = true;
+        else if (b == 0x66) size = 2;
+        else if (b == 0x67) a32 = true;
+        else if (b == 0x64) seg_base = s->fs_base;
+        else if (b == 0x65) seg_base = s->gs_base;
+        else if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e && b != 0xf0) break;
+    }
+    if (c[i] >= 0x40 && c[i] <= 0x4f) {
+        if (c[i] & 8)
+            size = 8;
+        i++;
+    }
+    uint8_t op = c[i];
+    if (!rep || op < 0xa4 || op > 0xaf || op == 0xa8 || op == 0xa9)
+        return addr;
+    if (!(op & 1))
+        size = 1;
+    else if (size == 1)
+        size = 4;
+    uint64_t mask = a32 ? 0xffffffffull : ~0ull;
+    uint64_t page = addr & ~(RT_PAGE_SIZE - 1);
+    bool uses_si = op <= 0xa7 || op == 0xac || op == 0xad;      /* movs cmps lods */
+    bool uses_di = op <= 0xa7 || op >= 0xaa;                    /* movs cmps stos scas */
+    uint64_t e[2] = { (s->gpr[6] & mask) + seg_base, s->gpr[7] & mask };
+    for (int k = 0; k < 2; k++) {
+        if (!(k == 0 ? uses_si : uses_di))
+            continue;
+        if ((e[k] & ~(RT_PAGE_SIZE - 1)) == page)
+            return e[k];
+        if (e[k] < page && e[k] + size > page)
+            return page;
+    }
+    return addr;
+}
+
+/* A guest load or store faulted at host pc `pc`, in generated code (in_cache) or in a helper:
+ * if the state can be made exact at the guest instruction, do it, queue the signal and return
+ * to rt_run (does not return); else return and the caller handles the fault as not
+ * precise. */
+static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *si,
+                          const void *ucv, uintptr_t pc, bool in_cache)
+{
+    const RtBlock *b = NULL;
+    if (sig != SIGSEGV && sig != SIGBUS)
+        return;
+    if (in_cache ? !exact_state(p, t, ucv, pc, &b) : !helper_state(p, t, ucv))
+        return;
+    uint64_t guest_pc = t->state.rip;
+    uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
+    if (!in_cache)
+        addr = helper_fault_addr(p, &t->state, addr);
     if (p->log.mask)
-        rt_log_printf(p, "ferry: guest %s at 0x%llx (block 0x%llx, host pc 0x%llx), fault "
+        rt_log_printf(p, "ferry: guest %s at 0x%llx (%s 0x%llx, host pc 0x%llx), fault "
                       "address 0x%llx, si_code %d\n", rt_signal_name(sig),
-                      (unsigned long long)guest_pc, (unsigned long long)b->pc,
+                      (unsigned long long)guest_pc, b ? "block" : "helper called at",
+                      (unsigned long long)(b ? b->pc : guest_pc),
                       (unsigned long long)pc, (unsigned long long)addr, si->si_code);
     if (!rt_signal_trap(t, sig, si->si_code, addr, GUEST_TRAP_PF, fault_err(ucv, si->si_code)))
         rt_die_by_signal(p, sig);
     siglongjmp(t->fault_jmp, 1);
+}
+
+/* A write to a code page ferry protects (smc.c), which is writable again. From generated code
+ * with a map, or a helper called through fe_call_mem: back to rt_run with the state exact at
+ * the store, which flushes and runs that instruction alone (does not return; a rep goes on
+ * from the element that faulted). Else the store is retried when the handler returns, and
+ * the thread flushes at its next interrupt check. */
+static void smc_write(RtProcess *p, RtThread *t, const void *ucv, uintptr_t pc, bool in_cache)
+{
+    const RtBlock *b;
+    if (in_cache ? exact_state(p, t, ucv, pc, &b) : helper_state(p, t, ucv)) {
+        t->smc_step = true;
+        t->smc_step_pc = t->state.rip;
+        siglongjmp(t->fault_jmp, 1);
+    }
+    if (t)
+        t->interrupt = 1;
 }
 
 void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
@@ -189,16 +297,20 @@ void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
             rt_signal_host(p, t, sig, si, ucv);
         return;
     }
+    uintptr_t pc = host_pc(ucv);
+    bool in_cache = p && rt_cache_contains(p, pc);
+    if (sig == SIGSEGV && si->si_code == SEGV_ACCERR && p && !p->machine &&
+        rt_smc_write_fault(p, (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base)) {
+        smc_write(p, t, ucv, pc, in_cache);
+        return;             /* the store is retried */
+    }
     if ((sig == SIGSEGV || sig == SIGBUS) && rt_guarded_copy_recover(ucv))
         return;             /* a guarded copy (guarded_copy.c) returns -EFAULT */
-    uintptr_t pc = host_pc(ucv);
     const char *name = rt_signal_name(sig);
-    bool in_cache = p && rt_cache_contains(p, pc);
     if (p && p->machine && (in_cache || (t && t->in_guest))) {
         rt_machine_fault(p, t, si, pc, in_cache);   /* returns only for ferry's own faults */
     } else if (p && (in_cache || (t && t->in_guest))) {
-        if (in_cache)
-            precise_fault(p, t, sig, si, ucv, pc);
+        precise_fault(p, t, sig, si, ucv, pc, in_cache);
         if (p->sigact[sig].handler > GUEST_SIG_IGN) {
             /* Written with write(2): stdio's locks may be held by the interrupted code. */
             char msg[200];

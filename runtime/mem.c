@@ -53,6 +53,7 @@ void rt_mem_init(RtProcess *p)
  * by the public entry point once mm_lock is released, before the system call returns. */
 static void invalidate(RtProcess *p, uint64_t start, uint64_t end, bool *flush)
 {
+    rt_smc_forget(p, start, end);   /* the caller sets the host protection of the range */
     if (__atomic_load_n(&p->blocks.count, __ATOMIC_RELAXED) > 0 &&
         rt_map_any_prot(&p->map, start, end, PROT_EXEC))
         *flush = true;

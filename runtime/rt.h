@@ -171,6 +171,7 @@ int rt_host_prot(int guest_prot);
 typedef struct RtProcess RtProcess;
 typedef struct RtThread RtThread;
 typedef struct RtBlock RtBlock;
+typedef struct RtSmcTable RtSmcTable;
 
 /* One exit of a block (by exit index: EXIT_IF and EXIT in IR order), as chaining sees it. */
 typedef struct RtExitSlot {
@@ -309,6 +310,9 @@ struct RtProcess {
     RtCodeCache cache;          /* the code region */
     RtBlockTable blocks;        /* translated blocks */
     IrBlock *scratch;           /* IR block reused by every translation */
+    struct RtSmcTable *smc;     /* the write-protected code pages (smc.c), NULL until one */
+    volatile int smc_dirty;     /* a protected code page was written: flush before the next
+                                   block (atomic; cleared by the flush) */
 
     /* Threads (threads.c). Locks, in the order they are taken: exclusive section, then
      * tb_lock, then mm_lock, then lock. */
@@ -388,6 +392,10 @@ struct RtThread {
     sigjmp_buf fault_jmp;       /* rt_run's: the host handler comes back here after a precise
                                    guest fault in generated code (fault.c) */
     volatile sig_atomic_t fault_jmp_set; /* fault_jmp is valid (rt_run has started) */
+    bool smc_step;              /* rt_run: run the instruction at smc_step_pc alone through the
+                                   interpreter (it wrote a protected code page, smc.c) */
+    uint64_t smc_step_pc;
+    IrBlock *step_ir;           /* rt_step_insn's IR (NULL until used) */
     uint64_t altstack_sp;       /* sigaltstack, as the kernel keeps it */
     uint64_t altstack_size;     /* 0: no alternate stack */
     uint32_t altstack_flags;    /* ss_flags as given (SS_DISABLE when none), SS_AUTODISARM kept */
@@ -475,6 +483,20 @@ bool rt_cache_contains(const RtProcess *p, uintptr_t host_pc);
 /* Make freshly written code at [exec, exec + n) visible to instruction fetch. */
 void rt_cache_sync(void *exec, size_t n);
 
+/* smc.c: write protection of the guest pages translated code came from (self-modifying code).
+ * protect: under tb_lock, before translation reads code and for a block just recorded; true
+ * if it protected a page that was not protected already. write_fault: from the host fault handler
+ * (async-signal-safe): true if addr is on a page ferry protected, which is then writable again
+ * and the process dirty (rt_run flushes before the next block). unprotect_all: every protected
+ * page writable again (a system call failed with EFAULT); true if there was one. forget: mem.c,
+ * under mm_lock (write), the range's mapping changes (its pages are unprotected first).
+ * clear: the flush, every other thread stopped. */
+bool rt_smc_protect(RtProcess *p, uint64_t start, uint64_t len);  /* true: a page newly */
+bool rt_smc_write_fault(RtProcess *p, uint64_t addr);
+bool rt_smc_unprotect_all(RtProcess *p);
+void rt_smc_forget(RtProcess *p, uint64_t start, uint64_t end);
+void rt_smc_clear(RtProcess *p);
+
 /* blocks.c */
 void rt_blocks_init(RtBlockTable *t);
 void rt_blocks_clear(RtProcess *p);                  /* free every block, reset jump caches */
@@ -506,6 +528,10 @@ void rt_jc_clear(RtThread *t);
 /* translate.c: translate the block at pc, insert it and chain it (or find the block another
  * thread has just made). Never NULL. t is running and holds no lock. */
 RtBlock *rt_translate(RtThread *t, uint64_t pc);
+/* Run the one guest instruction at the thread's rip through the interpreter, from a
+ * translation kept nowhere (the store that wrote a protected code page, smc.c); returns the
+ * exit word. t is running and holds no lock. */
+uint64_t rt_step_insn(RtThread *t);
 /* Do the guest bytes of b still hash to what was translated? */
 bool rt_block_valid(RtProcess *p, const RtBlock *b);
 

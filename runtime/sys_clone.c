@@ -28,9 +28,28 @@
  *     would leave ferry's shared structures half updated, as a native vfork child killed in
  *     malloc would: not handled.
  *   - CLONE_VM | CLONE_SIGHAND | CLONE_THREAD (pthread_create): a guest thread on a host
- *     thread of its own (threads.c). CLONE_VM without either CLONE_THREAD or CLONE_VFORK (a
- *     process sharing memory) and CLONE_THREAD with CLONE_VFORK: -ENOSYS (ferry's own state
- *     cannot be shared between processes). CLONE_PIDFD: -EINVAL (not supported yet).
+ *     thread of its own (threads.c). CLONE_THREAD with CLONE_VFORK: -ENOSYS. CLONE_PIDFD:
+ *     -EINVAL (not supported yet).
+ *   - CLONE_VM without CLONE_THREAD or CLONE_VFORK (a second process in the same address
+ *     space, running alongside its parent): -ENOSYS, because ferry cannot give it what it
+ *     needs without a redesign:
+ *       1. its own thread-local storage. ferry and its libc keep per-thread state in TLS
+ *          (errno, malloc's per-thread cache, fault.c's current thread, translate.c's code
+ *          window), and a host clone(CLONE_VM) child that is not a pthread keeps the TLS of
+ *          the thread that cloned it: both would use it at once. (vfork gets away with this
+ *          only because the parent is suspended meanwhile.) A pthread that lends its TLS and
+ *          stays blocked, all signals masked, for the child's life would do, but needs 2;
+ *       2. RtProcess split in two: what CLONE_VM shares (the mapping table, brk, the code
+ *          cache, the block table, tb_lock/mm_lock, the write-protected code pages) and what
+ *          a separate process must own (the recorded dispositions sigact[], which its
+ *          rt_sigaction must not change in the parent; its thread list; its exit path, which
+ *          must not end the parent's thread group). Every use of RtProcess would have to say
+ *          which half it means;
+ *       3. stop-the-world flushes (threads.c) and signals directed at a thread (tgkill with
+ *          ferry's own pid) reach only ferry's thread group; the child is in another one.
+ *     Running it as a host thread instead would be dishonest: the kernel would know no such
+ *     process, so its pid, wait4/waitid and SIGCHLD in the parent, kill() from other
+ *     processes, /proc/<pid> and separate signal dispositions could not be right.
  *   - fork with other threads running: every ferry lock is taken around the fork, so the
  *     child (one thread) never inherits one held (rt_fork_lock).
  * vfork (58) is clone(CLONE_VM | CLONE_VFORK | SIGCHLD); fork (57) is clone(SIGCHLD).
@@ -276,8 +295,8 @@ static int64_t do_clone(RtThread *t, const CloneReq *r)
         return rt_thread_clone(t, f, r->newsp, r->ptid, r->ctid, r->tls);
     }
     if ((f & GUEST_CLONE_VM) && !(f & GUEST_CLONE_VFORK)) {
-        /* A process sharing the memory (CLONE_VM without CLONE_THREAD): ferry's own state
-         * cannot be shared by two processes. */
+        /* A process sharing the memory (CLONE_VM without CLONE_THREAD): not supported, for
+         * the reasons in the header. */
         if (t->proc->log.mask)
             rt_log_printf(t->proc, "ferry: clone(0x%llx): CLONE_VM without CLONE_THREAD or "
                           "CLONE_VFORK is not supported\n", (unsigned long long)f);

@@ -61,6 +61,11 @@ void rt_syscall(RtThread *t)
     if (p->opt.strace && !returns(d))
         strace_line(t, d, nr, a, 0, false);
     int64_t ret = d ? d->fn(t, a) : -ENOSYS;
+    /* A buffer on a code page ferry write-protects (smc.c): the kernel fails the call with
+     * EFAULT, having done nothing. Unprotected (the cache is flushed before the next block),
+     * the call is made again. */
+    if (ret == -EFAULT && !t->regs_replaced && rt_smc_unprotect_all(p))
+        ret = d->fn(t, a);
     if (t->regs_replaced) {
         t->regs_replaced = false;
     } else {

@@ -222,6 +222,8 @@ static void *thread_main(void *arg)
         sigaltstack(&off, NULL);
         munmap(ss.ss_sp, ss.ss_size);          /* rt_fault_thread_init's */
     }
+    if (t->step_ir)
+        ir_block_free(t->step_ir);
     free(t);
     return NULL;
 }

@@ -23,9 +23,11 @@
  * (two threads missing at once wait for each other). A full cache is flushed with the lock
  * released (threads.c: the others must be able to reach a safe point).
  *
- * Each block records XXH64 of its guest bytes; rt_block_valid compares it with memory so a
- * table hit on code that changed since it was translated is retranslated (full
- * self-modifying-code support through write protection is a later issue).
+ * Self-modifying code: the pages a block comes from are write-protected when the guest may
+ * write them (smc.c), so a store to them flushes the cache before the next instruction.
+ * Each block also records XXH64 of its guest bytes; rt_block_valid compares it with memory so
+ * a table hit on code that changed in ways protection cannot see (another mapping of the same
+ * memory, another process) is retranslated.
  */
 #include <signal.h>
 #include <stddef.h>
@@ -254,9 +256,42 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
         p->scratch = ir_block_new(0);
         p->stats.interp_blocks++;
     }
+    /* The pages the window came from were protected before it was read (rt_translate); a page
+     * protected only now may have changed since the frontend read it. */
+    if (rt_smc_protect(p, pc, b->guest_len) && !rt_block_valid(p, b))
+        __atomic_store_n(&p->smc_dirty, 1, __ATOMIC_RELEASE);
     rt_block_insert(p, b);
     rt_block_chain(p, b);
     return b;
+}
+
+uint64_t rt_step_insn(RtThread *t)
+{
+    RtProcess *p = t->proc;
+    uint64_t pc = t->state.rip;
+    static _Thread_local CodeWindow w;
+    if (!t->step_ir)
+        t->step_ir = ir_block_new(0);
+    window_fill(&w, p, pc);
+    FeOptions fo = p->fe_opt;
+    fo.max_insns = 1;
+    FeResult res;
+    fe_translate_block(t->step_ir, pc, window_fetch, &w, &fo, &res);
+    char err[256];
+    if (!ir_verify(t->step_ir, err, sizeof err)) {
+        /* ferry's bug, as in build_trap_ir: the guest sees an illegal instruction */
+        fprintf(stderr, "ferry: internal error: instruction 0x%llx: IR fails verification: %s\n",
+                (unsigned long long)pc, err);
+        ir_block_reset(t->step_ir, pc);
+        IrBuilder b;
+        ir_builder_init(&b, t->step_ir);
+        ir_exit(&b, IR_NONE, pc, IR_EXIT_WORD(IR_EXIT_TRAP, SIGILL, 0));
+        ir_builder_fini(&b);
+    }
+    t->in_guest = RT_IN_INTERP;
+    uint64_t word = ir_interp_run(t->step_ir, &t->state, &p->gi);
+    t->in_guest = RT_IN_RUNTIME;
+    return word;
 }
 
 RtBlock *rt_translate(RtThread *t, uint64_t pc)
@@ -275,6 +310,9 @@ RtBlock *rt_translate(RtThread *t, uint64_t pc)
     FeResult res;
     static _Thread_local CodeWindow w;  /* 4 KiB: kept off the stack */
     p->fetch_user_exec = true;
+    /* Write-protect the code before reading it (smc.c): a store from another thread after
+     * this point faults and flushes, so the block cannot keep bytes older than memory. */
+    rt_smc_protect(p, pc, (RT_PAGE_DOWN(pc) + RT_PAGE_SIZE - pc) + 15);
     window_fill(&w, p, pc);
     bool flushed = false, interpret = p->opt.interp || !p->backend;
     RtBlock *b = NULL;

@@ -5,7 +5,7 @@
 # FERRY_WRAPPER runs the build's programs (qemu-aarch64-static for an aarch64 build on another
 # host; tests/guest/run.sh reads it too); FERRY_SKIP names unit tests to leave out (those that
 # start BUILD/ferry themselves, which no wrapper reaches); FERRY_NO_GUESTS=1 leaves out the
-# guest programs.
+# guest programs and the shell scripts (tests/scripts).
 BUILD=${1:-build}
 cd "$(dirname "$0")/.." || exit 2
 export CMOCKA_MESSAGE_OUTPUT=TAP
@@ -32,6 +32,7 @@ for t in "$BUILD"/tests/test_*; do
     run_suite "$(basename "$t")" $FERRY_WRAPPER "$t"
 done
 [ -n "$FERRY_NO_GUESTS" ] || run_suite guest-programs tests/guest/run.sh "$BUILD"
+[ -n "$FERRY_NO_GUESTS" ] || run_suite shell-scripts tests/scripts/run.sh "$BUILD"
 run_suite check-deps sh -c 'scripts/check-deps.sh && echo "ok 1 - include rule"'
 rm -rf "$log"
 echo "$pass passed, $fail failed"

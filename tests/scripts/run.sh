@@ -1,0 +1,52 @@
+#!/bin/bash
+# run.sh BUILD — every tests/scripts/*.sh under busybox's shell (with busybox's own applets
+# first in PATH: its sort, sed, awk, ...) and under bash-static (with the host's tools, which
+# then run under ferry too through execve), natively and under BUILD/ferry; stdout and exit
+# status must be the same. Prints TAP lines; a shell that is not installed is a SKIP
+# (scripts/install-deps.sh installs busybox-static and bash-static).
+BUILD=${1:-build}
+cd "$(dirname "$0")/../.." || exit 2
+FERRY_CMD=($FERRY_WRAPPER "$BUILD/ferry")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+ok()     { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+skip()   { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+BUSYBOX=$(command -v busybox)
+BASH_STATIC=$(command -v bash-static)
+if [ -n "$BUSYBOX" ]; then
+    mkdir "$tmp/bb"
+    for a in $("$BUSYBOX" --list); do ln -s "$BUSYBOX" "$tmp/bb/$a"; done
+fi
+
+# One script under one shell: the same environment for both runs (no locale: C collation).
+compare() {  # label path-prefix shell script
+    local label=$1 path=$2 shell=$3 script=$4
+    run() { env -i PATH="$path" HOME=/tmp LC_ALL=C "$@" </dev/null; }
+    run timeout 60 $shell "$script" >"$tmp/native.out" 2>/dev/null; local nrc=$?
+    run timeout -k 10 60 "${FERRY_CMD[@]}" $shell "$script" >"$tmp/ferry.out" 2>"$tmp/ferry.err"
+    local frc=$?
+    if [ $nrc -eq $frc ] && cmp -s "$tmp/native.out" "$tmp/ferry.out"; then
+        ok "$label: same output ($(wc -l <"$tmp/native.out") lines) and exit status ($nrc) as native"
+    else
+        not_ok "$label: differs from native" "exit status native=$nrc ferry=$frc" \
+            "$(diff "$tmp/native.out" "$tmp/ferry.out" | head -10)" "$(head -5 "$tmp/ferry.err")"
+    fi
+}
+
+for script in tests/scripts/*.sh; do
+    [ "$(basename "$script")" = run.sh ] && continue
+    name=$(basename "$script" .sh)
+    if [ -n "$BUSYBOX" ]; then
+        compare "busybox sh $name" "$tmp/bb:/usr/bin:/bin" "$BUSYBOX sh" "$script"
+    else
+        skip "busybox sh $name" "no busybox"
+    fi
+    if [ -n "$BASH_STATIC" ]; then
+        compare "bash-static $name" "/usr/bin:/bin" "$BASH_STATIC" "$script"
+    else
+        skip "bash-static $name" "no bash-static"
+    fi
+done
