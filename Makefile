@@ -22,6 +22,12 @@ CROSS_CC ?= aarch64-linux-gnu-gcc
 override CC := $(CROSS_CC)
 PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config
 BACKEND  := backend-aarch64
+# The ferry binaries link -static-pie (libz is libelf's): qemu-aarch64-static 7.2 hangs in
+# pthread_create of a dynamically linked aarch64 program, so threaded guests could not be
+# tested under it otherwise. A64_STATIC= links them dynamically (for real aarch64 hosts).
+A64_STATIC ?= 1
+FERRY_LDFLAGS := $(if $(A64_STATIC),-static-pie)
+FERRY_LIBS := $(if $(A64_STATIC),-lz)
 else ifeq ($(HOST),x86_64)
 BUILD    ?= build
 CC       ?= gcc
@@ -67,11 +73,11 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/ferry: $(BUILD)/obj/runtime/main.o $(LIBFILES)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) $(FERRY_LDFLAGS) -o $@ $^ $(LIBS) $(FERRY_LIBS)
 
 # System mode (runtime/machine*.c, devices/): the same libraries, another entry point.
 $(BUILD)/ferry-system: $(BUILD)/obj/runtime/main_system.o $(LIBFILES)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) $(FERRY_LDFLAGS) -o $@ $^ $(LIBS) $(FERRY_LIBS)
 
 # ---- unit tests (cmocka): tests/unit/test_*.c, one program each. Each backend's test is built
 # for its own host only; on aarch64 hosts the tests that run guest code natively are left out.

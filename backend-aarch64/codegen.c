@@ -749,14 +749,35 @@ static A64Addr guest_addr(CgCtx *c, IrRef addr)
     return addr_bd(r, 0);
 }
 
+/* x86's memory order (IrGuestInfo.tso) from A64's weaker one with barriers: a DMB ISHLD
+ * after each LOAD orders it before every later access; a DMB ISHST before a STORE orders the
+ * stores before it (the loads before it already have their ISHLD), and is left out when no
+ * store came since the last barrier that ordered stores. The one reordering TSO allows, a
+ * later load passing an earlier store, needs nothing. LDAPR/LDAR/STLR would do this with
+ * fewer barriers but fault on misaligned addresses (without FEAT_LSE2, or across 16 bytes
+ * with it), which x86 code may use anywhere. A CALL's helper may access guest memory
+ * (string instructions, LOCK's compare-and-swap): it is one LOAD and STORE at the CALL
+ * (cg_CALL). Off, LOAD and STORE are plain LDR/STR: the block's own thread sees them in
+ * order, which is all a single-threaded guest can tell. */
+static void tso_before_store(CgCtx *c)
+{
+    if (c->gi->tso && c->st_unfenced)
+        a64_dmb(&c->e, A64_ISHST);
+    c->st_unfenced = true;
+}
+
 static void cg_LOAD(CgCtx *c, const IrInsn *in)
 {
     load_typed(c, (IrType)in->type, guest_addr(c, in->arg[0]));
+    if (c->gi->tso)
+        a64_dmb(&c->e, A64_ISHLD);
 }
 
 static void cg_STORE(CgCtx *c, const IrInsn *in)
 {
-    store_typed(c, in->arg[1], guest_addr(c, in->arg[0]));
+    A64Addr m = guest_addr(c, in->arg[0]);
+    tso_before_store(c);
+    store_typed(c, in->arg[1], m);
 }
 
 /* ---------------------------------------------------------------- integer arithmetic */
@@ -1701,7 +1722,15 @@ static void cg_FCVT(CgCtx *c, const IrInsn *in)
 
 static void cg_CALL(CgCtx *c, const IrInsn *in)
 {
-    cg_def_gpr(c, a64_emit_call(c, in));
+    /* TSO (cg_LOAD): the helper's stores come after the block's earlier ones, and all its
+     * accesses before the block's later ones. */
+    tso_before_store(c);
+    unsigned r = a64_emit_call(c, in);
+    if (c->gi->tso) {
+        a64_dmb(&c->e, A64_ISH);
+        c->st_unfenced = false;
+    }
+    cg_def_gpr(c, r);
 }
 
 static void cg_EXIT_IF(CgCtx *c, const IrInsn *in) { a64_emit_exit(c, in); }
@@ -1822,6 +1851,7 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
         return BE_ERR_TOO_BIG;
     }
     ir_keep_ranges(blk, c->keep);
+    c->st_unfenced = true;          /* the predecessor's stores may be unordered */
     liveness(c);
     const uint8_t *limit = cb->end - CODEBUF_RED_ZONE;
     for (IrRef r = 1; r < blk->n && c->err == BE_OK; r++) {

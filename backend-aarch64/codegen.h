@@ -89,6 +89,8 @@ typedef struct CgCtx {
     IrRef *pending;             /* KEEPs whose range is open and whose value is still needed */
     unsigned n_pending;
     uint32_t guest_off;         /* guest offset of the current guest instruction */
+    bool st_unfenced;           /* TSO (gi->tso): a store may have come since the last
+                                   barrier that orders stores (cg_LOAD) */
     CgStub stubs[BACKEND_MAX_EXITS];
     unsigned n_stubs;
     BackendKeep *stub_keeps;    /* the stubs' keep lists (malloc'd) */

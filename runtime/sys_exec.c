@@ -2,7 +2,7 @@
  *
  * ferry replaces itself with a new ferry (its own binary, RtProcess.ferry_path, found through
  * /proc/self/exe at start-up) given the same options (rt_options_for_exec: -L, -d, the log,
- * -strace, -cpu, -singlestep, --interp), the guest's argv[0] with -0, and the new program:
+ * -strace, -cpu, -singlestep, --interp, -tso), the guest's argv[0] with -0, and the new program:
  *
  *     FERRY [options] [-E LD_...=...] -0 ARGV0 -- PROGRAM ARGV[1]...      environment: envp
  *
