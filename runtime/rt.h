@@ -82,6 +82,7 @@ typedef struct RtOptions {
     bool single_step;           /* -singlestep: one guest instruction per block */
     bool interp;                /* --interp: run IR with the reference interpreter */
     int tso;                    /* -tso: RT_TSO_AUTO (default), RT_TSO_ON or RT_TSO_OFF */
+    const char *exec_wrapper;   /* --exec-wrapper PATH: execve runs PATH FERRY ... (sys_exec.c) */
     RtEnvEdit *env_edits;       /* -E / -U in command-line order */
     unsigned n_env_edits;
     const char *program;        /* PROGRAM as given */
@@ -100,7 +101,7 @@ void rt_log_items_help(FILE *f);
  * NULL-terminated). */
 char **rt_env_build(const RtOptions *o, char **env);
 /* The options a ferry started by the guest's execve gets to behave as this one does (-L, -d,
- * the log, -strace, -cpu, -singlestep, --interp, -tso; not -E/-U/-0, which the guest's own argv and
+ * the log, -strace, -cpu, -singlestep, --interp, -tso, --exec-wrapper; not -E/-U/-0, which the guest's own argv and
  * envp replace). Writes at most max pointers into out (strings point into o or into static
  * storage valid until the next call) and returns how many. */
 int rt_options_for_exec(const RtOptions *o, int log_fd, const char **out, int max);
@@ -306,6 +307,8 @@ struct RtProcess {
     /* Translation. */
     const Backend *backend;     /* host backend, NULL when only the interpreter is available */
     IrGuestInfo gi;             /* fe_guest_info(0); gi.tso set by memorder.c */
+    bool vfork_is_fork;         /* the host's vfork does not share memory (an emulator's:
+                                   rt_vfork_probe), so a guest vfork is a fork */
     struct {                    /* what the host CPU has (memorder.c; aarch64 HWCAPs) */
         bool lse, lrcpc, lse2, afp;
     } host_cpu;
@@ -543,6 +546,9 @@ void rt_exclusive_end(RtProcess *p);
  * memory (why: for the log), from a system call (the caller is not running, holds no lock):
  * under -tso auto it turns TSO on and flushes the code cache once. describe: for -d stats. */
 void rt_memorder_init(RtProcess *p);
+/* sys_clone.c: find out whether the host's vfork shares memory (RtProcess.vfork_is_fork);
+ * at start-up, before ferry handles SIGCHLD. */
+void rt_vfork_probe(RtProcess *p);
 void rt_memorder_shared(RtProcess *p, const char *why);
 const char *rt_memorder_describe(const RtProcess *p, char *buf, size_t len);
 /* Empty the code cache with every thread stopped: from a running thread (t) holding no lock,
