@@ -94,6 +94,25 @@ if [ -x "$prog" ]; then
     fi
 fi
 
+# -tso (runtime/memorder.c): a bad mode is a usage error; on an aarch64 host, auto keeps the
+# memory order off for a single-threaded guest and turns it on (one flush) at its second
+# thread, which then still runs correctly.
+"${FERRY_CMD[@]}" -tso sometimes "$GUEST_DIR/hello.gcc-O2" >/dev/null 2>"$tmp/tso.err"; rc=$?
+if [ $rc -eq 1 ] && grep -q "tso needs auto, on or off" "$tmp/tso.err"; then ok "-tso with a bad mode: usage error"
+else not_ok "-tso with a bad mode: usage error" "rc=$rc $(cat "$tmp/tso.err")"; fi
+if "${FERRY_CMD[@]}" --version | grep -q aarch64 && [ -x "$GUEST_DIR/threads_tso.gcc-O2" ]; then
+    "${FERRY_CMD[@]}" -d stats "$GUEST_DIR/hello.gcc-O2" >/dev/null 2>"$tmp/tso1.err"
+    "${FERRY_CMD[@]}" -d stats "$GUEST_DIR/threads_tso.gcc-O2" >"$tmp/tso2.out" 2>"$tmp/tso2.err"; rc=$?
+    if grep -q "TSO memory order *auto, off now" "$tmp/tso1.err" && [ $rc -eq 0 ] &&
+       grep -q "TSO memory order on (a second thread): code cache flushed" "$tmp/tso2.err" &&
+       grep -q "TSO memory order *auto, on now" "$tmp/tso2.err" && grep -q "0 stale" "$tmp/tso2.out"; then
+        ok "-tso auto: off for one thread, on from the second (aarch64)"
+    else
+        not_ok "-tso auto: off for one thread, on from the second (aarch64)" \
+            "$(grep TSO "$tmp/tso1.err" "$tmp/tso2.err")" "rc=$rc $(cat "$tmp/tso2.out")"
+    fi
+fi
+
 # Host programs: dynamic executables (ld.so, libc.so.6 mapped by the guest), and processes
 # (fork, execve re-running ferry, pipes, wait) through the shell. Same stdout and status.
 same_as_native() {  # name command...
