@@ -23,7 +23,6 @@
  * at start-up) and exclusive-load/store loops otherwise. rt_memorder_init records the HWCAP
  * bits for -d stats.
  */
-#include <string.h>
 #if defined(__aarch64__)
 #include <sys/auxv.h>
 #endif
@@ -71,6 +70,10 @@ void rt_memorder_shared(RtProcess *p, const char *why)
 const char *rt_memorder_describe(const RtProcess *p, char *buf, size_t len)
 {
     static const char *const mode[] = { "auto", "on", "off" };
+#if defined(__x86_64__) || defined(__i386__)
+    snprintf(buf, len, "the host's own (x86), -tso %s has no effect", mode[p->opt.tso]);
+    return buf;
+#endif
     int n = snprintf(buf, len, "%s, %s now", mode[p->opt.tso], p->gi.tso ? "on" : "off");
 #if defined(__aarch64__)
     if (n > 0 && (size_t)n < len)
