@@ -817,6 +817,17 @@ static void cg_STORE(CgCtx *c, const IrInsn *in)
     mem_done(c);
 }
 
+/* A host address, never the guest base. */
+static void cg_HLOAD(CgCtx *c, const IrInsn *in)
+{
+    unsigned r = cg_gpr(c, in->arg[0], OPB_GPR);
+    if (r == A64_ZR) {
+        a64_mov_imm(&c->e, OPB_GPR, 0);
+        r = OPB_GPR;
+    }
+    load_typed(c, (IrType)in->type, addr_bd(r, 0));
+}
+
 /* ---------------------------------------------------------------- integer arithmetic */
 
 static uint64_t mask_bits(unsigned w) { return w >= 64 ? ~0ull : (1ull << w) - 1; }

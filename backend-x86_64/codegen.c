@@ -213,7 +213,7 @@ static void release(CgCtx *c, IrRef r)
  * IR's wrapping ADD. */
 static bool addr_fold(const CgCtx *c, const IrInsn *in, IrRef *base, int32_t *disp)
 {
-    if (in->op != IR_LOAD && in->op != IR_STORE)
+    if (in->op != IR_LOAD && in->op != IR_STORE && in->op != IR_HLOAD)
         return false;
     const IrInsn *d = &c->blk->insn[in->arg[0]];
     if (d->op != IR_ADD || d->type != IR_I64)
@@ -776,6 +776,15 @@ static void cg_LOAD(CgCtx *c, const IrInsn *in)
 static void cg_STORE(CgCtx *c, const IrInsn *in)
 {
     store_typed(c, in->arg[1], guest_mem(c, in));
+}
+
+/* A host address, never the guest base: [v + k] (the TLB entry's fields fold into k). */
+static void cg_HLOAD(CgCtx *c, const IrInsn *in)
+{
+    IrRef base = in->arg[0];
+    int32_t disp = 0;
+    addr_fold(c, in, &base, &disp);
+    load_typed(c, (IrType)in->type, x64_m(cg_gpr(c, base, X64_RDX), disp));
 }
 
 /* ---------------------------------------------------------------- integer arithmetic */
@@ -1680,6 +1689,7 @@ static bool emits_code(const CgCtx *c, IrRef r)
 static bool flag_neutral(const IrInsn *in)
 {
     return in->op == IR_GET || in->op == IR_PUT || in->op == IR_LOAD || in->op == IR_STORE ||
+           in->op == IR_HLOAD ||
            in->op == IR_VLOWF || in->op == IR_VSETLOWF;
 }
 
@@ -1758,17 +1768,19 @@ static void liveness(CgCtx *c)
 int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
 {
     const IrBlock *blk = c->blk;
-    c->val = calloc(blk->n, sizeof *c->val);
-    c->keep = calloc(blk->n, sizeof *c->keep);
-    c->keep_base = calloc(blk->n, sizeof *c->keep_base);
-    c->pending = calloc(blk->n, sizeof *c->pending);
-    if (!c->val || !c->keep || !c->keep_base || !c->pending) {
-        free(c->val);
-        free(c->keep);
-        free(c->keep_base);
-        free(c->pending);
+    /* The four per-instruction arrays in one zeroed allocation (four callocs and frees were
+     * a twentieth of the backend's time on short blocks); each part 16-byte aligned. */
+    size_t n = blk->n, round = 15;
+    size_t sz_val = (n * sizeof *c->val + round) & ~round;
+    size_t sz_keep = (n * sizeof *c->keep + round) & ~round;
+    size_t sz_ref = (n * sizeof(IrRef) + round) & ~round;
+    char *arena = calloc(1, sz_val + sz_keep + 2 * sz_ref);
+    if (!arena)
         return BE_ERR_TOO_BIG;
-    }
+    c->val = (CgVal *)(void *)arena;
+    c->keep = (IrKeepRange *)(void *)(arena + sz_val);
+    c->keep_base = (IrRef *)(void *)(arena + sz_val + sz_keep);
+    c->pending = (IrRef *)(void *)(arena + sz_val + sz_keep + sz_ref);
     ir_keep_ranges(blk, c->keep);
     liveness(c);
     const uint8_t *limit = cb->end - CODEBUF_RED_ZONE;
@@ -1797,10 +1809,7 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
     }
     if (c->err == BE_OK)
         x64_emit_stubs(c, limit);
-    free(c->val);
-    free(c->keep);
-    free(c->keep_base);
-    free(c->pending);
+    free(arena);
     free(c->stub_keeps);
     c->val = NULL;
     c->keep = NULL;

@@ -57,6 +57,24 @@ int dev_bus_add_mmio(DevBus *bus, uint64_t base, uint64_t len, const DevMmioOps 
     return 0;
 }
 
+int dev_bus_move_mmio(DevBus *bus, const DevMmioOps *ops, void *opaque, uint64_t new_base)
+{
+    for (unsigned i = 0; i < bus->n_mmio; i++) {
+        if (bus->mmio[i].ops != ops || bus->mmio[i].opaque != opaque)
+            continue;
+        DevMmioRegion r = bus->mmio[i];
+        if (r.base == new_base)
+            return 0;
+        memmove(&bus->mmio[i], &bus->mmio[i + 1], (bus->n_mmio - i - 1) * sizeof r);
+        bus->n_mmio--;
+        if (dev_bus_add_mmio(bus, new_base, r.len, r.ops, r.opaque, r.name) == 0)
+            return 0;
+        dev_bus_add_mmio(bus, r.base, r.len, r.ops, r.opaque, r.name);  /* put it back */
+        return -1;
+    }
+    return -1;
+}
+
 /* ---------------------------------------------------------------- port I/O */
 
 static const DevPortRegion *port_find(const DevBus *bus, uint16_t port)

@@ -74,6 +74,11 @@ int dev_bus_add_ports(DevBus *bus, uint16_t base, uint32_t len, const DevPortOps
 int dev_bus_add_mmio(DevBus *bus, uint64_t base, uint64_t len, const DevMmioOps *ops,
                      void *opaque, const char *name);
 
+/* Move the MMIO region of (ops, opaque) to new_base, as a relocatable device (the local
+ * APIC's IA32_APIC_BASE) does: 0, or -1 with nothing changed when there is no such region or
+ * the new range overlaps RAM or another region. */
+int dev_bus_move_mmio(DevBus *bus, const DevMmioOps *ops, void *opaque, uint64_t new_base);
+
 /* The CPU's in and out (size 1, 2 or 4). */
 uint32_t dev_bus_in(DevBus *bus, uint16_t port, unsigned size);
 void dev_bus_out(DevBus *bus, uint16_t port, unsigned size, uint32_t value);

@@ -20,6 +20,7 @@
  *   SHR  CF = bit ((b-1) mod w) of a; OF = sign(a);  AF = 0
  *   SAR  CF = bit ((b-1) mod w) of a shifted arithmetically; OF = AF = 0
  *   MUL  CF = OF = b; AF = 0
+ *   PCMPSTR CF = res != 0; ZF = a != 0; SF = b != 0; OF = res & 1; AF = PF = 0
  *   EFLAGS the bits of res
  */
 #include "frontend-x86/fe_internal.h"
@@ -137,6 +138,18 @@ void fe_flags_before_access(FeCtx *c)
     c->cc_fault = *f;
 }
 
+void fe_flags_keep_start(FeCtx *c)
+{
+    if (!c->cc_start.known || !c->cc_start.dirty)
+        return;
+    FeFlags *f = &c->cc_start;
+    IrRef v[4] = { ir_const(&c->b, IR_I64, f->op), f->a, f->b, f->res };
+    static const uint32_t off[4] = { X86_OFF_CC_OP, X86_OFF_CC_A, X86_OFF_CC_B, X86_OFF_CC_RES };
+    for (int i = 0; i < 4; i++)
+        if (v[i])
+            ir_emit(&c->b, IR_KEEP, IR_VOID, to64(c, v[i]), IR_NONE, IR_NONE, off[i], 0);
+}
+
 void fe_flags_store_start(FeCtx *c)
 {
     if (!c->cc_start.known || !c->cc_start.dirty)
@@ -190,18 +203,21 @@ static IrRef eflag_bit(FlagCtx *f, unsigned mask)
 static IrRef flag_zf(FlagCtx *f)
 {
     if (f->kind == X86_CCK_EFLAGS) return eflag_bit(f, X86_ZF);
+    if (f->kind == X86_CCK_PCMPSTR) return cmp(f, IR_NE, f->a, kt(f, 0));
     return cmp(f, IR_EQ, f->res, kt(f, 0));
 }
 
 static IrRef flag_sf(FlagCtx *f)
 {
     if (f->kind == X86_CCK_EFLAGS) return eflag_bit(f, X86_SF);
+    if (f->kind == X86_CCK_PCMPSTR) return cmp(f, IR_NE, f->b, kt(f, 0));
     return sign(f, f->res);
 }
 
 static IrRef flag_pf(FlagCtx *f)
 {
     if (f->kind == X86_CCK_EFLAGS) return eflag_bit(f, X86_PF);
+    if (f->kind == X86_CCK_PCMPSTR) return k8(f, 0);
     IrRef lo = f->t == IR_I8 ? f->res : ir_op1(&f->c->b, IR_TRUNC, IR_I8, f->res);
     IrRef n = ir_op1(&f->c->b, IR_POPCNT, IR_I8, lo);
     return b8(f, IR_XOR, b8(f, IR_AND, n, k8(f, 1)), k8(f, 1));
@@ -227,6 +243,7 @@ static IrRef flag_cf(FlagCtx *f)
         return ir_select(&f->c->b, IR_I8, carry_in(f), cmp(f, IR_LEU, f->a, f->b),
                          cmp(f, IR_LTU, f->a, f->b));
     case X86_CCK_LOGIC:  return k8(f, 0);
+    case X86_CCK_PCMPSTR: return cmp(f, IR_NE, f->res, kt(f, 0));
     case X86_CCK_INC:
     case X86_CCK_DEC:
     case X86_CCK_MUL:
@@ -256,6 +273,7 @@ static IrRef flag_of(FlagCtx *f)
     case X86_CCK_SHL:    return b8(f, IR_XOR, flag_sf(f), flag_cf(f));
     case X86_CCK_SHR:    return sign(f, f->a);
     case X86_CCK_MUL:    return cmp(f, IR_NE, f->b, kt(f, 0));
+    case X86_CCK_PCMPSTR: return bit_of(f, f->res, kt(f, 0));
     default:             return k8(f, 0);
     }
 }
@@ -296,12 +314,13 @@ IrRef fe_cond(FeCtx *c, unsigned x86cc)
 {
     FlagCtx f = flag_ctx(c);
     IrRef v;
-    bool sub = f.kind == X86_CCK_SUB;
+    bool sub = f.kind == X86_CCK_SUB, pcmp = f.kind == X86_CCK_PCMPSTR;
     switch (x86cc >> 1) {
     case 0: v = flag_of(&f); break;                                         /* O */
     case 1: v = flag_cf(&f); break;                                         /* B */
     case 2: v = sub ? cmp(&f, IR_EQ, f.a, f.b) : flag_zf(&f); break;        /* E */
     case 3: v = sub ? cmp(&f, IR_LEU, f.a, f.b)                             /* BE */
+              : pcmp ? cmp(&f, IR_NE, op2(&f, IR_OR, f.res, f.a), kt(&f, 0))
                     : b8(&f, IR_OR, flag_cf(&f), flag_zf(&f)); break;
     case 4: v = flag_sf(&f); break;                                         /* S */
     case 5: v = flag_pf(&f); break;                                         /* P */

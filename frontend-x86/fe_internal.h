@@ -130,6 +130,13 @@ bool fe_flags_dead_at(FeCtx *c, uint64_t pc);
 /* Store the producer the instruction started with if it is dirty (a retry exit to the
  * instruction itself must find it in the state, not only in fix-ups). */
 void fe_flags_store_start(FeCtx *c);
+/* The same as KEEPs (deferred: stored only by a taken exit before the next PUT of the
+ * fields), for the MMU's exits to the instruction itself (fe_ops.c). */
+void fe_flags_keep_start(FeCtx *c);
+/* System mode: leave at the start of this instruction when cond holds, with exit word
+ * `word`, the state as the instruction found it (fe_ops.c). */
+void fe_exit_restart(FeCtx *c, IrRef cond, int64_t word);
+#define FE_SYS_TRAP(code) IR_EXIT_WORD(IR_EXIT_TRAP, 0, (code))
 
 /* ---- atomic read-modify-write (fe_lock.c) ---- */
 

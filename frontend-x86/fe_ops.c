@@ -14,6 +14,8 @@
  */
 #include "frontend-x86/fe_internal.h"
 
+#define FE_PAGE_SIZE 4096ull
+
 /* ---------------------------------------------------------------- registers */
 
 /* AH, CH, DH, BH: byte registers 4-7 when the instruction has no REX prefix. */
@@ -84,15 +86,61 @@ IrRef fe_ea_offset(FeCtx *c, IrRef rsp)
 
 IrRef fe_ea(FeCtx *c) { return fe_seg_linear(c, fe_ea_offset(c, IR_NONE)); }
 
-/* System mode: an address at or above the RAM limit becomes the limit, where the runtime's
- * guard faults (frontend.h, "System mode"). One compare and select; a constant address
- * folds. */
-static IrRef ram_clamp(FeCtx *c, IrRef addr)
+/* ---------------------------------------------------------------- system mode: the MMU */
+
+/* Leave at the start of this instruction when cond holds, with exit word `word` (a trap of
+ * frontend.h "System mode"), the state as the instruction found it: the flags it started
+ * with and the instructions before it charged to icount are KEEPs, which only the taken exit
+ * stores (the fall-through overwrites them later), so the probe costs no stores. */
+void fe_exit_restart(FeCtx *c, IrRef cond, int64_t word)
+{
+    fe_flags_keep_start(c);
+    IrRef done = ir_op2(&c->b, IR_ADD, IR_I64, c->icount0, k64(c, c->insns - 1));
+    ir_emit(&c->b, IR_KEEP, IR_VOID, done, IR_NONE, IR_NONE, X86_OFF_SYS(icount), 0);
+    ir_exit_if(&c->b, cond, c->pc, word);
+}
+
+/* The inline TLB probe: the entry for va's page in the TLB of the current privilege level
+ * must hold va's page for this kind of access, and the access must not leave the page (its
+ * last byte's page is what is compared); then physical = va + addend. Anything else leaves
+ * with FE_SYS_TLB_MISS, and the runtime runs the instruction through the slow path. */
+static IrRef mmu_fast(FeCtx *c, IrRef va, unsigned size, bool write)
+{
+    IrRef tlb = ir_get(&c->b, IR_I64, X86_OFF_SYS(mmu_tlb));
+    /* entry offset = ((va >> 12) & (size - 1)) * 32, as one shift and one mask */
+    IrRef shifted = ir_op2(&c->b, IR_SHR, IR_I64, va, k64(c, 12 - 5));
+    IrRef off = ir_op2(&c->b, IR_AND, IR_I64, shifted, k64(c, (uint64_t)(X86_TLB_SIZE - 1) << 5));
+    IrRef ent = ir_op2(&c->b, IR_ADD, IR_I64, tlb, off);
+    IrRef last = ir_op2(&c->b, IR_ADD, IR_I64, va, k64(c, size - 1));
+    IrRef want = ir_op2(&c->b, IR_AND, IR_I64, last, k64(c, ~(uint64_t)(FE_PAGE_SIZE - 1)));
+    IrRef tag_at = ir_op2(&c->b, IR_ADD, IR_I64, ent,
+                          k64(c, write ? X86_TLB_OFF_WRITE : X86_TLB_OFF_READ));
+    IrRef tag = ir_emit(&c->b, IR_HLOAD, IR_I64, tag_at, IR_NONE, IR_NONE, 0, 0);
+    fe_exit_restart(c, ir_cmp(&c->b, IR_NE, tag, want), FE_SYS_TRAP(FE_SYS_TLB_MISS));
+    IrRef add_at = ir_op2(&c->b, IR_ADD, IR_I64, ent, k64(c, X86_TLB_OFF_ADDEND));
+    IrRef addend = ir_emit(&c->b, IR_HLOAD, IR_I64, add_at, IR_NONE, IR_NONE, 0, 0);
+    return ir_op2(&c->b, IR_ADD, IR_I64, va, addend);
+}
+
+/* The slow path (FeOptions.mmu_slow): the runtime walks the page tables, checks, fills the
+ * TLB and answers with the physical address (or a bounce buffer's), or raises the fault. The
+ * helper reads no flags, so none are stored for it. */
+static IrRef mmu_slow(FeCtx *c, IrRef va, unsigned size, bool write)
+{
+    c->cc_fault.known = false;      /* a CALL ends the ranges of FKEEPs */
+    IrRef kind = k64(c, size | (write ? FE_MMU_WRITE : FE_MMU_READ));
+    IrRef pa = ir_call(&c->b, IR_I64, c->opt->mmu_xlate, va, kind, IR_NONE);
+    fe_exit_restart(c, ir_cmp(&c->b, IR_EQ, pa, k64(c, FE_MMU_FAULT)), FE_SYS_TRAP(FE_SYS_EXC));
+    return pa;
+}
+
+/* The address a LOAD/STORE uses for the guest access at va: va itself in user mode; in
+ * system mode the physical address, through the MMU. */
+static IrRef guest_phys(FeCtx *c, IrRef va, unsigned size, bool write)
 {
     if (!c->system)
-        return addr;
-    IrRef lim = k64(c, c->opt->mem_limit);
-    return ir_select(&c->b, IR_I64, ir_cmp(&c->b, IR_LTU, addr, lim), addr, lim);
+        return va;
+    return c->opt->mmu_slow ? mmu_slow(c, va, size, write) : mmu_fast(c, va, size, write);
 }
 
 /* Every guest load and store goes through these two, so that a fault finds X86State exact
@@ -100,7 +148,7 @@ static IrRef ram_clamp(FeCtx *c, IrRef addr)
 IrRef fe_load(FeCtx *c, IrType t, IrRef addr)
 {
     fe_flags_before_access(c);
-    addr = ram_clamp(c, addr);
+    addr = guest_phys(c, addr, ir_type_size(t), false);
     IrRef v = ir_load(&c->b, t, addr);
     fe_lock_load(c, addr, v);
     return v;
@@ -109,9 +157,11 @@ IrRef fe_load(FeCtx *c, IrType t, IrRef addr)
 void fe_store(FeCtx *c, IrRef addr, IrRef v)
 {
     fe_flags_before_access(c);
-    addr = ram_clamp(c, addr);
+    addr = guest_phys(c, addr, ir_type_size(ir_value_type(c->b.blk, v)), true);
     if (!fe_lock_store(c, addr, v))
         ir_store(&c->b, addr, v);
+    if (c->system && c->opt->mmu_slow)
+        ir_call(&c->b, IR_VOID, c->opt->mmu_finish, IR_NONE, IR_NONE, IR_NONE);
 }
 
 IrRef fe_load_rm(FeCtx *c, unsigned size)

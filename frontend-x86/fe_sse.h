@@ -79,4 +79,8 @@ static inline IrRef v_lanes(FeCtx *c, IrOp op, unsigned bits, IrRef a, IrRef b)
     return ir_emit(&c->b, op, IR_V128, a, b, IR_NONE, bits, 0);
 }
 
+/* gen_pcmpistri.c: pcmpistri as inline IR for the modes it handles; false (nothing emitted)
+ * for the others, which go to the helper. */
+bool fe_pcmpistri_inline(FeCtx *c);
+
 #endif

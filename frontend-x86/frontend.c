@@ -173,15 +173,13 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
 /* ---------------------------------------------------------------- system mode stops */
 
 static const char *const sys_stop_message[FE_STOP_COUNT] = {
-    [FE_STOP_CR3]     = "mov to CR3 with page tables other than ferry's identity map: "
-                        "paging is not supported yet",
     [FE_STOP_CR0]     = "mov to CR0 changing PE or PG: mode switches are not supported yet",
     [FE_STOP_CR4]     = "mov to CR4 changing PSE, PAE, LA57 or PCIDE: other paging modes are "
                         "not supported yet",
     [FE_STOP_EFER]    = "wrmsr to EFER changing LME: mode switches are not supported yet",
-    [FE_STOP_RING3]   = "a return to privilege level 3: user mode is not supported yet",
-    [FE_STOP_SYSCALL] = "syscall or sysret: not supported yet",
-    [FE_STOP_TASK]    = "ltr, lldt or a task return: task and local descriptor tables are not "
+    [FE_STOP_RING3]   = "a far return or jump to another privilege level: not supported yet",
+    [FE_STOP_SYSCALL] = "sysret to compatibility mode (without REX.W): not supported yet",
+    [FE_STOP_TASK]    = "lldt or a task return (NT): local descriptor tables and task switches are not "
                         "supported yet",
 };
 
@@ -282,7 +280,9 @@ void fe_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 void fe_cpuid_system(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
     fe_cpuid(leaf, subleaf, out);
-    if (leaf == 1)
+    if (leaf == 1) {
         out[3] |= (1u << 3) /* PSE */ | (1u << 5) /* MSR */ | (1u << 6) /* PAE */ |
-                  (1u << 13) /* PGE */ | (1u << 16) /* PAT */;
+                  (1u << 9) /* APIC */ | (1u << 13) /* PGE */ | (1u << 16) /* PAT */;
+        out[2] |= (1u << 21) /* x2APIC */ | (1u << 24) /* TSC-deadline */;
+    }
 }

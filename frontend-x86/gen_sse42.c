@@ -8,7 +8,8 @@
  *
  * How each is done:
  *  - pcmpgtq is one IR op (VCMPGTS on 64-bit lanes);
- *  - the string compares, crc32, AES and pclmulqdq go through C helpers
+ *  - pcmpistri in the modes C libraries use is inline IR (gen_pcmpistri.c);
+ *  - the other string compares, crc32, AES and pclmulqdq go through C helpers
  *    (x86_sse42_helpers.c, x86_aes_helpers.c). The source operand is loaded in IR first and
  *    passed as two 64-bit halves, so a fault is precise and leaves every register unchanged.
  *    pcmpXstri's helper only reads the state; its result (flags and index) comes back as the
@@ -56,6 +57,8 @@ static bool gen_PCMPSTR(FeCtx *c)
 {
     const X86Insn *i = c->insn;
     bool explicit_len = i->opcode <= 0x61, index = i->opcode & 1;
+    if (i->opcode == 0x63 && fe_pcmpistri_inline(c))
+        return true;
     uint64_t sel = imm8(c) | (uint64_t)i->reg << 8 | (explicit_len ? PCMP_EXPLICIT : 0) |
                    ((i->rex & 8) ? PCMP_REXW : 0);
     IrRef r = call_on_src(c, index ? x86_pcmpstri : x86_pcmpstrm, sel, false);

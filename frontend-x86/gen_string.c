@@ -163,6 +163,38 @@ static bool gen_REP(FeCtx *c, StrKind kind, unsigned size)
     return true;
 }
 
+/* System mode: one element per pass, every access through the MMU (a #PF between elements
+ * leaves rCX/rSI/rDI as hardware does, and a long rep is interruptible): the instruction
+ * repeats through a direct exit to itself while rCX != 0 (and the REPE/REPNE condition
+ * holds for cmps/scas). */
+static bool gen_REP_system(FeCtx *c, StrKind kind, unsigned size)
+{
+    const X86Insn *i = c->insn;
+    unsigned as = i->addrsize;
+    IrRef count = fe_get_gpr(c, X86_RCX, as);
+    if (as == 4)
+        count = ir_op1(&c->b, IR_ZEXT, IR_I64, count);
+    fe_exit_cond(c, ir_cmp(&c->b, IR_EQ, count, k64(c, 0)), c->next_pc);
+    switch (kind) {
+    case STR_MOVS: gen_MOVS(c, size); break;
+    case STR_CMPS: gen_CMPS(c, size); break;
+    case STR_STOS: gen_STOS(c, size); break;
+    case STR_LODS: gen_LODS(c, size); break;
+    case STR_SCAS: gen_SCAS(c, size); break;
+    }
+    IrRef left = ir_op2(&c->b, IR_SUB, IR_I64, count, k64(c, 1));
+    fe_put_gpr(c, X86_RCX, as, as == 4 ? ir_op1(&c->b, IR_TRUNC, IR_I32, left) : left);
+    IrRef again = ir_cmp(&c->b, IR_NE, left, k64(c, 0));
+    if (kind == STR_CMPS || kind == STR_SCAS) {
+        /* REPE goes on while ZF = 1, REPNE while ZF = 0 (x86 condition 4: E, 5: NE). */
+        IrRef zf = fe_cond(c, i->rep == 0xf2 ? 5 : 4);
+        again = ir_op2(&c->b, IR_AND, IR_I8, again, zf);
+    }
+    fe_exit_cond(c, again, c->pc);
+    fe_exit_jump(c, c->next_pc);
+    return true;
+}
+
 /* ================================================================ dispatch */
 
 bool fe_gen_string(FeCtx *c)
@@ -185,7 +217,7 @@ bool fe_gen_string(FeCtx *c)
     }
     unsigned size = i->opsize;
     if (i->rep)
-        return gen_REP(c, kind, size);
+        return c->system ? gen_REP_system(c, kind, size) : gen_REP(c, kind, size);
     switch (kind) {
     case STR_MOVS: return gen_MOVS(c, size);
     case STR_CMPS: return gen_CMPS(c, size);

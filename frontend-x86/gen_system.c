@@ -1,37 +1,52 @@
 /* gen_system.c — the privileged instructions of system mode (frontend.h "System mode"), at
- * privilege level 0 of the runtime's machine.
+ * privilege levels 0 and 3 of the runtime's machine.
  *
  * Contract: fe_gen_system(c) is asked before every other family when FeOptions.system is set;
  * it translates c->insn and returns true, or returns false without emitting anything, and the
  * user-mode families go on as usual. Nothing here runs in user mode.
  *
+ * Privilege is checked when the instruction runs (a block may run at either level): CPL is
+ * CS.RPL in the state. "CPL 0" below means #GP(0) at CPL 3; "IOPL" means #GP(0) when
+ * CPL > IOPL. What needs the machine (descriptor tables, the TLB, privilege changes) is a call
+ * of FeOptions.sys_ctl (runtime/machine_cpu.c), whose exception leaves at the instruction.
+ *
  * Coverage:
- *   F4 hlt (IR_EXIT_HALT at the next instruction); FA cli; FB sti (IF, and the interrupt
- *     shadow: the next instruction stays in the block, then the block ends); 9C/9D pushf/popf
- *     with IF, IOPL and NT (TF, RF, VM, VIF, VIP read as 0 and are not set); CF iretq/iretd
- *     (same privilege only: a CS with RPL 3 stops the machine; NT set is a task return);
- *   E4-E7, EC-EF in/out; 6C-6F ins/outs with rep (one element per pass: a rep form loops
- *     through a direct exit to itself, so it is interruptible between elements, as on
+ *   F4 hlt (CPL 0; IR_EXIT_HALT at the next instruction); FA cli, FB sti (IOPL; IF, and the
+ *     interrupt shadow: the next instruction stays in the block, then the block ends);
+ *     9C/9D pushf/popf with IF, IOPL and NT (at CPL 3 popf leaves IOPL, and IF when
+ *     CPL > IOPL; TF, RF, VM, VIF, VIP read as 0 and are not set); CF iretq/iretd: the five
+ *     values popped here, the checks and the privilege change in sys_ctl (NT set, a task
+ *     return, stops the machine);
+ *   E4-E7, EC-EF in/out (IOPL); 6C-6F ins/outs with rep (one element per pass: a rep form
+ *     loops through a direct exit to itself, so it is interruptible between elements, as on
  *     hardware); the operand size of in/out is 1, 2 or 4 (REX.W acts as 4);
- *   CC int3, F1 int1, CD int n: FE_SYS_INT traps with the vector, rip the next instruction;
- *   0F 01 /0-/3 sgdt sidt lgdt lidt (10-byte pseudo-descriptors), /4 smsw, /6 lmsw (PE cannot
- *     be cleared), /7 invlpg (nothing to flush: no TLB yet), F8 swapgs;
- *   0F 00 /0 sldt, /1 str (0: no LDT or TSS loaded), /2 lldt, /3 ltr (stop: not supported);
- *   0F 06 clts; 0F 08 invd, 0F 09 wbinvd (no caches: nothing to do);
- *   0F 20/22 mov from/to CR0, CR2, CR3, CR4, CR8: reserved bits set are #GP; CR0 keeps ET=1;
- *     a write that would change PE or PG, CR4's paging bits, or CR3 to other page tables
- *     stops the machine (the identity map ferry built is the only paging yet);
- *   0F 30/32 wrmsr/rdmsr through a C helper (unknown MSR, or a bad value: #GP);
+ *   CC int3, F1 int1, CD int n: FE_SYS_INT(_SHORT) traps with the vector, rip the next
+ *     instruction (a fault in the delivery is reported at the instruction itself);
+ *   0F 01 /0-/3 sgdt sidt, lgdt lidt (CPL 0; 10-byte pseudo-descriptors), /4 smsw, /6 lmsw
+ *     (CPL 0; PE cannot be cleared), /7 invlpg (CPL 0; sys_ctl, then the block ends so
+ *     translations can be dropped), F8 swapgs (CPL 0);
+ *   0F 00 /0 sldt (0: no LDT), /1 str, /3 ltr (CPL 0; sys_ctl), /2 lldt (stop);
+ *   0F 06 clts; 0F 08 invd, 0F 09 wbinvd (CPL 0; no caches: nothing to do);
+ *   0F 20/22 mov from/to CR0, CR2, CR3, CR4, CR8 (CPL 0): reserved bits set are #GP; CR0
+ *     keeps ET=1; a write that would change PE or PG, or CR4's PSE, PAE, LA57 or PCIDE,
+ *     stops the machine (mode switches); CR0, CR3 and CR4 writes go to sys_ctl (TLB flushes)
+ *     and end the block;
+ *   0F 30/32 wrmsr/rdmsr (CPL 0) through a C helper (unknown MSR, or a bad value: #GP), or
+ *     the machine's (FeOptions.msr: the local APIC's MSRs, then this one's); after wrmsr,
+ *     sys_ctl sees whether EFER.NXE changed, and the block ends (an APIC write may also have
+ *     made an interrupt ready);
  *   0F 31 rdtsc, 0F 01 F9 rdtscp: TSC = icount + tsc_offset, one tick per instruction, the
  *     same on every run; 0F A2 cpuid: fe_cpuid_system;
  *   8C/8E mov from/to Sreg, 0F A0/A1/A8/A9 push/pop fs/gs: selectors are recorded (no
  *     descriptor checks yet; FS/GS bases come from the MSRs only); mov ss opens a shadow;
  *   CA/CB retf, FF /3 call far, FF /5 jmp far (memory m16:16/32/64): CS from the operand at
- *     the same privilege level;
- *   0F 05 syscall, 0F 07 sysret: stop (not supported yet).
+ *     the same privilege level (another level stops the machine);
+ *   0F 05 syscall, 0F 07 sysret (CPL 0; with REX.W, to 64-bit code; without it, stop):
+ *     sys_ctl, then an indirect exit to the new rip.
  *
- * The instructions that may set IF (sti, popf, iretq) set icount_limit to 0, so the runtime
- * looks at pending interrupts at the next block start.
+ * The instructions that may set IF (sti, popf, iretq, sysret) or lower the APIC's priority
+ * (mov to CR8) set icount_limit to 0, so the runtime looks at pending interrupts at the next
+ * block start.
  */
 #include <signal.h>
 
@@ -48,8 +63,8 @@ enum {
     MSR_TSC_AUX = 0xc0000103,
 };
 
-/* What the MSR helpers answer. */
-enum { MSR_OK = 0, MSR_GP = 1, MSR_STOP_EFER = 2 };
+/* What the MSR helpers answer (frontend.h). */
+enum { MSR_OK = FE_MSR_OK, MSR_GP = FE_MSR_GP, MSR_STOP_EFER = FE_MSR_STOP_EFER };
 
 /* ================================================================ helpers (C) */
 
@@ -133,6 +148,11 @@ static uint64_t x86_helper_wrmsr(void *state, uint64_t a0, uint64_t a1, uint64_t
     return MSR_OK;
 }
 
+uint64_t fe_msr_access(void *state, uint64_t write)
+{
+    return write ? x86_helper_wrmsr(state, 0, 0, 0) : x86_helper_rdmsr(state, 0, 0, 0);
+}
+
 /* cpuid with the system model: EBX:EAX (half 0) or EDX:ECX (half 1). */
 static uint64_t x86_helper_cpuid_system(void *state, uint64_t leaf, uint64_t sub, uint64_t half)
 {
@@ -198,15 +218,49 @@ static bool stop(FeCtx *c, FeSysStop why)
 
 static void stop_if(FeCtx *c, IrRef cond, FeSysStop why)
 {
-    fe_flush_flags(c);
-    ir_exit_if(&c->b, cond, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, 0, FE_SYS_STOP + why));
+    fe_exit_restart(c, cond, FE_SYS_TRAP(FE_SYS_STOP + why));
 }
 
 /* #GP(0) at this instruction when cond holds (the runtime turns SIGSEGV/SI_KERNEL into it). */
 static void gp_if(FeCtx *c, IrRef cond)
 {
-    fe_flush_flags(c);
-    ir_exit_if(&c->b, cond, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, SIGSEGV, SI_KERNEL));
+    fe_exit_restart(c, cond, IR_EXIT_WORD(IR_EXIT_TRAP, SIGSEGV, SI_KERNEL));
+}
+
+/* The privilege level (CS.RPL) and IOPL, as I64 values. */
+static IrRef cpl(FeCtx *c) { return and64(c, get64(c, X86_OFF_SEG(1)), k64(c, 3)); }
+static IrRef iopl(FeCtx *c)
+{
+    IrRef f = get64(c, X86_OFF_EFLAGS_FIXED);
+    return and64(c, ir_op2(&c->b, IR_SHR, IR_I64, f, k64(c, 12)), k64(c, 3));
+}
+
+/* Instructions only CPL 0 may run: #GP(0) elsewhere. */
+static void need_cpl0(FeCtx *c)
+{
+    gp_if(c, nonzero(c, cpl(c)));
+}
+
+/* cli, sti, in, out: #GP(0) when CPL > IOPL (no I/O permission bitmap is consulted). */
+static void need_iopl(FeCtx *c)
+{
+    gp_if(c, ir_cmp(&c->b, IR_GTU, cpl(c), iopl(c)));
+}
+
+/* The machine's part of a privileged instruction (machine_cpu.c); an exception it raises is
+ * delivered at this instruction, nothing of it done. The flags are stored for it. */
+static void sys_ctl(FeCtx *c, FeCtl op, IrRef value)
+{
+    IrRef r = fe_call(c, c->opt->sys_ctl, k64(c, op), value ? value : k64(c, 0), IR_NONE);
+    fe_exit_restart(c, nonzero(c, r), FE_SYS_TRAP(FE_SYS_EXC));
+}
+
+/* End the block after an instruction that changed mappings: the runtime drops what
+ * translations it must before the next one. */
+static bool flush_exit(FeCtx *c)
+{
+    exit_word(c, c->next_pc, IR_EXIT_WORD(IR_EXIT_TRAP, 0, FE_SYS_FLUSH));
+    return true;
 }
 
 static bool gen_UD(FeCtx *c)
@@ -236,8 +290,15 @@ static void load_eflags(FeCtx *c, IrRef v, unsigned size)
     uint64_t fixed = SYS_FIXED_BITS;
     if (size == 2)
         fixed &= 0xffff;
+    /* IOPL changes only at CPL 0, IF only at CPL <= IOPL (popf at CPL 3 leaves them). */
+    IrRef p = cpl(c);
+    IrRef mask = ir_select(&c->b, IR_I64, nonzero(c, p), k64(c, fixed & ~(uint64_t)X86_IOPL),
+                           k64(c, fixed));
+    mask = ir_select(&c->b, IR_I64, ir_cmp(&c->b, IR_GTU, p, iopl(c)),
+                     and64(c, mask, k64(c, ~(uint64_t)X86_IF)), mask);
+    IrRef keep = and64(c, get64(c, X86_OFF_EFLAGS_FIXED), ir_op1(&c->b, IR_NOT, IR_I64, mask));
     fe_set_flags(c, X86_CCK_EFLAGS, 8, IR_NONE, IR_NONE, and64(c, v, k64(c, X86_ARITH_FLAGS)));
-    set_fixed(c, fixed, v);
+    ir_put(&c->b, X86_OFF_EFLAGS_FIXED, or64(c, keep, and64(c, v, mask)));
     request_event_if(c, v);
 }
 
@@ -259,12 +320,14 @@ static bool gen_POPF(FeCtx *c)
 
 static bool gen_CLI(FeCtx *c)
 {
+    need_iopl(c);
     set_fixed(c, X86_IF, k64(c, 0));
     return true;
 }
 
 static bool gen_STI(FeCtx *c)
 {
+    need_iopl(c);
     set_fixed(c, X86_IF, k64(c, X86_IF));
     request_event(c);
     c->shadow = 2;
@@ -273,11 +336,13 @@ static bool gen_STI(FeCtx *c)
 
 static bool gen_HLT(FeCtx *c)
 {
+    need_cpl0(c);
     exit_word(c, c->next_pc, IR_EXIT_WORD(IR_EXIT_HALT, 0, 0));
     return true;
 }
 
-/* CF: iretq / iretd: pop RIP, CS, RFLAGS, RSP, SS (64-bit mode always pops all five). */
+/* CF: iretq / iretd: pop RIP, CS, RFLAGS, RSP, SS (64-bit mode always pops all five); the
+ * machine checks the segments and changes privilege (machine_cpu.c). */
 static bool gen_IRET(FeCtx *c)
 {
     unsigned size = c->insn->opsize;        /* 4 or 8: the 16-bit form stays gen_misc.c's */
@@ -285,14 +350,28 @@ static bool gen_IRET(FeCtx *c)
     IrRef v[5];
     for (unsigned n = 0; n < 5; n++)
         v[n] = zext64(c, fe_load(c, fe_type(size), add64(c, sp, k64(c, (uint64_t)n * size))));
-    stop_if(c, nonzero(c, and64(c, v[1], k64(c, 3))), FE_STOP_RING3);
     stop_if(c, nonzero(c, and64(c, get64(c, X86_OFF_EFLAGS_FIXED), k64(c, X86_NT))),
             FE_STOP_TASK);
-    load_eflags(c, v[2], size);
-    ir_put(&c->b, X86_OFF_SEG(1), and64(c, v[1], k64(c, 0xffff)));
-    ir_put(&c->b, X86_OFF_SEG(2), and64(c, v[4], k64(c, 0xffff)));
-    fe_put_gpr(c, X86_RSP, 8, v[3]);
-    fe_exit_indirect(c, v[0]);
+    for (unsigned n = 0; n < 5; n++)
+        ir_put(&c->b, X86_OFF_SYS(iret_frame) + 8 * n, v[n]);
+    sys_ctl(c, FE_CTL_IRET, IR_NONE);       /* checks, privilege change, the new state */
+    fe_exit_indirect(c, get64(c, X86_OFF_RIP));
+    return true;
+}
+
+/* 0F 05 syscall; 0F 07 sysret (REX.W: to 64-bit code; without it, compatibility mode: a
+ * stop). */
+static bool gen_SYSCALL(FeCtx *c)
+{
+    if (c->insn->opcode == 0x07) {
+        need_cpl0(c);
+        if (!(c->insn->rex & 8))
+            return stop(c, FE_STOP_SYSCALL);
+        sys_ctl(c, FE_CTL_SYSRET, IR_NONE);
+    } else {
+        sys_ctl(c, FE_CTL_SYSCALL, k64(c, c->next_pc));
+    }
+    fe_exit_indirect(c, get64(c, X86_OFF_RIP));
     return true;
 }
 
@@ -311,6 +390,7 @@ static bool gen_INOUT(FeCtx *c)
     const X86Insn *i = c->insn;
     unsigned size = io_size(i);
     bool imm = i->opcode < 0xe8, out = (i->opcode & 2) != 0;
+    need_iopl(c);
     IrRef port = imm ? k64(c, (uint64_t)i->imm & 0xff) : zext64(c, fe_get_gpr(c, X86_RDX, 2));
     fe_charge(c);                           /* the devices see the time of this access */
     if (out) {
@@ -337,6 +417,7 @@ static bool gen_INSOUTS(FeCtx *c)
     const X86Insn *i = c->insn;
     unsigned size = io_size(i), as = i->addrsize;
     bool out = (i->opcode & 2) != 0, rep = i->rep != 0;
+    need_iopl(c);
     IrRef count = IR_NONE;
     if (rep) {
         count = str_ptr(c, X86_RCX);
@@ -376,7 +457,8 @@ static bool gen_INT(FeCtx *c)
     case 0xf1: vector = 1; break;
     default:   vector = (unsigned)c->insn->imm & 0xff; break;
     }
-    exit_word(c, c->next_pc, IR_EXIT_WORD(IR_EXIT_TRAP, 0, FE_SYS_INT + vector));
+    unsigned base = c->insn->opcode == 0xcd ? FE_SYS_INT : FE_SYS_INT_SHORT;
+    exit_word(c, c->next_pc, IR_EXIT_WORD(IR_EXIT_TRAP, 0, base + vector));
     return true;
 }
 
@@ -391,6 +473,7 @@ static bool gen_DESC(FeCtx *c)
     IrRef ea = fe_ea(c);
     IrRef ea2 = add64(c, ea, k64(c, 2));
     if (r >= 2) {
+        need_cpl0(c);
         IrRef l = zext64(c, fe_load(c, IR_I16, ea));
         IrRef b = fe_load(c, IR_I64, ea2);
         ir_put(&c->b, limit, l);
@@ -410,6 +493,7 @@ static void write_cr0(FeCtx *c, IrRef v)
     IrRef changed = ir_op2(&c->b, IR_XOR, IR_I64, v, old);
     stop_if(c, nonzero(c, and64(c, changed, k64(c, X86_CR0_PE | X86_CR0_PG))), FE_STOP_CR0);
     ir_put(&c->b, X86_OFF_SYS(cr0), or64(c, v, k64(c, X86_CR0_ET)));
+    sys_ctl(c, FE_CTL_CR0, old);            /* WP: the TLB's rights change */
 }
 
 /* 0F 01 /4 smsw, /6 lmsw, /7 invlpg, and F8 swapgs. */
@@ -429,6 +513,7 @@ static bool gen_GRP7(FeCtx *c)
         return true;
     }
     case 6: {                                               /* lmsw: PE MP EM TS */
+        need_cpl0(c);
         IrRef v = zext64(c, fe_load_rm(c, 2));
         IrRef old = get64(c, X86_OFF_SYS(cr0));
         IrRef low = and64(c, or64(c, v, and64(c, old, k64(c, X86_CR0_PE))), k64(c, 0xf));
@@ -436,9 +521,13 @@ static bool gen_GRP7(FeCtx *c)
         return true;
     }
     case 7:
-        if (i->mod != 3)
-            return true;                                    /* invlpg: no TLB to flush */
+        if (i->mod != 3) {                                  /* invlpg */
+            need_cpl0(c);
+            sys_ctl(c, FE_CTL_INVLPG, fe_ea(c));
+            return flush_exit(c);
+        }
         if (i->modrm == 0xf8) {                             /* swapgs */
+            need_cpl0(c);
             IrRef gs = get64(c, X86_OFF_GS_BASE), k = get64(c, X86_OFF_SYS(kernel_gs_base));
             ir_put(&c->b, X86_OFF_GS_BASE, k);
             ir_put(&c->b, X86_OFF_SYS(kernel_gs_base), gs);
@@ -458,18 +547,26 @@ static bool gen_GRP7(FeCtx *c)
     }
 }
 
-/* 0F 00: sldt, str read 0 (nothing loaded); lldt, ltr stop; verr/verw are not this family's. */
+/* 0F 00: sldt (0: no LDT), str, ltr (machine_cpu.c); lldt stops; verr/verw are not this
+ * family's. */
 static bool gen_GRP6(FeCtx *c)
 {
     const X86Insn *i = c->insn;
     switch (i->reg & 7) {
-    case 0: case 1:
+    case 0: case 1: {
+        IrRef sel = (i->reg & 7) == 1 ? get64(c, X86_OFF_SYS(tr_sel)) : k64(c, 0);
         if (i->mod == 3)
-            fe_put_gpr(c, i->rm, i->opsize, fe_imm(c, i->opsize, 0));
+            fe_put_gpr(c, i->rm, i->opsize, trunc_to(c, i->opsize, sel));
         else
-            fe_store(c, fe_ea(c), ir_const(&c->b, IR_I16, 0));
+            fe_store(c, fe_ea(c), trunc_to(c, 2, sel));
         return true;
-    case 2: case 3:
+    }
+    case 3:
+        need_cpl0(c);
+        sys_ctl(c, FE_CTL_LTR, zext64(c, fe_load_rm(c, 2)));
+        return true;
+    case 2:
+        need_cpl0(c);
         return stop(c, FE_STOP_TASK);
     default:
         return false;
@@ -490,6 +587,7 @@ static bool gen_MOVCR(FeCtx *c)
     case 8: off = X86_OFF_SYS(cr8); break;
     default: return false;
     }
+    need_cpl0(c);
     if (i->opcode == 0x20) {
         fe_put_gpr(c, i->rm, 8, get64(c, off));
         return true;
@@ -500,20 +598,23 @@ static bool gen_MOVCR(FeCtx *c)
     switch (i->reg) {
     case 0:
         write_cr0(c, v);
-        return true;
-    case 3:                         /* the same tables (PWT/PCD aside): a TLB flush, nothing */
-        stop_if(c, nonzero(c, and64(c, changed, k64(c, ~0x18ull))), FE_STOP_CR3);
-        break;
+        return flush_exit(c);
+    case 3:                         /* new tables: the machine flushes the TLB */
+        sys_ctl(c, FE_CTL_CR3, v);
+        return flush_exit(c);
     case 4: {
         const uint64_t known = 0x3f7fffull;                 /* bits 0-21 but 19 (KL) */
         gp_if(c, nonzero(c, and64(c, v, k64(c, ~known))));
         stop_if(c, nonzero(c, and64(c, changed, k64(c, X86_CR4_PSE | X86_CR4_PAE |
                                                        X86_CR4_LA57 | X86_CR4_PCIDE))),
                 FE_STOP_CR4);
-        break;
+        ir_put(&c->b, off, v);
+        sys_ctl(c, FE_CTL_CR4, old);                        /* PGE: globals go too */
+        return flush_exit(c);
     }
-    case 8:
+    case 8:                         /* the local APIC's TPR: a lower one may unblock */
         gp_if(c, nonzero(c, and64(c, v, k64(c, ~0xfull))));
+        request_event(c);
         break;
     default:
         break;
@@ -525,6 +626,7 @@ static bool gen_MOVCR(FeCtx *c)
 /* 0F 06: clts. */
 static bool gen_CLTS(FeCtx *c)
 {
+    need_cpl0(c);
     IrRef cr0 = get64(c, X86_OFF_SYS(cr0));
     ir_put(&c->b, X86_OFF_SYS(cr0), and64(c, cr0, k64(c, ~(uint64_t)X86_CR0_TS)));
     return true;
@@ -534,11 +636,17 @@ static bool gen_CLTS(FeCtx *c)
 static bool gen_MSR(FeCtx *c)
 {
     bool wr = c->insn->opcode == 0x30;
+    need_cpl0(c);
     fe_charge(c);                           /* the TSC MSR reads icount */
-    IrRef st = fe_call(c, wr ? x86_helper_wrmsr : x86_helper_rdmsr, IR_NONE, IR_NONE, IR_NONE);
+    IrRef st = c->opt->msr ? fe_call(c, c->opt->msr, k64(c, wr), IR_NONE, IR_NONE)
+                           : fe_call(c, wr ? x86_helper_wrmsr : x86_helper_rdmsr, IR_NONE,
+                                     IR_NONE, IR_NONE);
     gp_if(c, ir_cmp(&c->b, IR_EQ, st, k64(c, MSR_GP)));
     stop_if(c, ir_cmp(&c->b, IR_EQ, st, k64(c, MSR_STOP_EFER)), FE_STOP_EFER);
-    return true;
+    if (!wr)
+        return true;
+    sys_ctl(c, FE_CTL_EFER, IR_NONE);       /* NXE: the TLB's rights change */
+    return flush_exit(c);
 }
 
 /* 0F 31: rdtsc. */
@@ -702,8 +810,10 @@ bool fe_gen_system(FeCtx *c)
     const X86Insn *i = c->insn;
     if (i->map == X86_MAP_0F && !i->vex && !i->lock) {
         switch (i->opcode) {
-        case 0x05: case 0x07: return stop(c, FE_STOP_SYSCALL);
-        case 0x08: case 0x09: return true;  /* invd, wbinvd: no caches to write back */
+        case 0x05: case 0x07: return gen_SYSCALL(c);
+        case 0x08: case 0x09:               /* invd, wbinvd: no caches to write back */
+            need_cpl0(c);
+            return true;
         default: break;
         }
     }

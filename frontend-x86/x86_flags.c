@@ -28,6 +28,8 @@ uint64_t x86_flags_compute(uint64_t cc_op, uint64_t a, uint64_t b, uint64_t res)
     if (kind == X86_CCK_EFLAGS)
         return res & X86_ARITH_FLAGS;
     a &= m; b &= m; res &= m;
+    if (kind == X86_CCK_PCMPSTR)
+        return (res ? X86_CF : 0) | (a ? X86_ZF : 0) | (b ? X86_SF : 0) | (res & 1 ? X86_OF : 0);
     int cf = 0, of = 0, af = 0;
     switch (kind) {
     case X86_CCK_ADD:

@@ -34,10 +34,13 @@ enum {
  *   SHL/SHR/SAR a = value before, b = count (1..w-1 or more, never 0), res = result
  *   MUL  res = low half, b = 1 if the high half is significant (CF=OF=b), SF/ZF/PF from res
  *   EFLAGS  res holds the arithmetic flag bits themselves (after POPF, SAHF, rotates, ...)
+ *   PCMPSTR pcmpistri's inline form (gen_pcmpistri.c): res = IntRes2, a = the string's
+ *           zero-element mask, b = the set's; CF = res != 0, ZF = a != 0, SF = b != 0,
+ *           OF = res bit 0, AF = PF = 0
  * ORDER: size-less kinds are multiplied by 4 and the size index (0..3) added. */
 typedef enum X86CcKind {
     X86_CCK_EFLAGS = 0, X86_CCK_ADD, X86_CCK_SUB, X86_CCK_ADC, X86_CCK_SBB, X86_CCK_LOGIC,
-    X86_CCK_INC, X86_CCK_DEC, X86_CCK_SHL, X86_CCK_SHR, X86_CCK_SAR, X86_CCK_MUL,
+    X86_CCK_INC, X86_CCK_DEC, X86_CCK_SHL, X86_CCK_SHR, X86_CCK_SAR, X86_CCK_MUL, X86_CCK_PCMPSTR,
     X86_CCK_COUNT
 } X86CcKind;
 #define X86_CC_OP(kind, size) ((kind) * 4 + ((size) == 1 ? 0 : (size) == 2 ? 1 : (size) == 4 ? 2 : 3))
@@ -104,7 +107,37 @@ typedef struct X86State {
     uint64_t gdt_limit, idt_limit;  /* 16-bit values */
     uint64_t seg[6];        /* selectors, by ModRM sreg number: ES CS SS DS FS GS */
     uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, pat;
+    uint64_t tr_sel, tr_base, tr_limit;     /* the task register (ltr): the 64-bit TSS */
+    /* The soft MMU (frontend.h "System mode", runtime/machine_mmu.c). */
+    uint64_t mmu_tlb;       /* host address of the X86TlbEntry[X86_TLB_SIZE] for the current
+                               privilege level (supervisor or user), which generated code
+                               probes before each guest access */
+    uint64_t exc_vector;    /* an exception a helper raised (FE_SYS_EXC): vector, error code */
+    uint64_t exc_err;       /* (bit 32 set: the vector has an error code) */
+    uint64_t iret_frame[5]; /* iretq's popped RIP CS RFLAGS RSP SS, for its helper */
+    /* C helpers' guest accesses in system mode (x86_host_ptr): the host address of n guest
+     * bytes at linear address g, or the guard; NULL in user mode. */
+    void *(*host_ptr)(struct X86State *s, uint64_t g, uint64_t n);
 } X86State;
+
+/* The soft MMU's TLB, as generated code reads it (frontend.h "System mode"). Entry i holds
+ * the translation of a 4 KiB page whose linear address has bits 12-19 = i: the page's linear
+ * address in read (and in write, when writes may go straight to RAM), X86_TLB_INVALID where
+ * not, and the addend that turns a linear address in the page into its physical one. */
+#define X86_TLB_BITS 8
+#define X86_TLB_SIZE (1u << X86_TLB_BITS)
+#define X86_TLB_INVALID 1ull        /* never equal to a page address */
+typedef struct X86TlbEntry {
+    uint64_t read;          /* page linear address, or X86_TLB_INVALID */
+    uint64_t write;         /* the same when a write may go straight to RAM (writable, dirty,
+                               no translated code in the page) */
+    uint64_t phys;          /* the page's physical address (the runtime's) */
+    uint64_t addend;        /* physical = linear + addend */
+} X86TlbEntry;
+_Static_assert(sizeof(X86TlbEntry) == 32, "the frontend indexes the TLB with a shift of 5");
+#define X86_TLB_OFF_READ   0
+#define X86_TLB_OFF_WRITE  8
+#define X86_TLB_OFF_ADDEND 24
 
 #define X86_OFF_GPR(r)   ((uint32_t)(offsetof(X86State, gpr) + 8 * (r)))
 #define X86_OFF_RIP      ((uint32_t)offsetof(X86State, rip))
@@ -143,6 +176,8 @@ enum {
  * faults (frontend.h "System mode": no guest address reaches host memory outside RAM). */
 static inline void *x86_host_ptr(const X86State *s, uint64_t g, uint64_t n)
 {
+    if (s->host_ptr)
+        return s->host_ptr((X86State *)s, g, n);
     if (s->mem_limit && (n > s->mem_limit || g > s->mem_limit - n))
         g = s->mem_limit;
     return (void *)(uintptr_t)(s->mem_base + g);

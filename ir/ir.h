@@ -37,8 +37,13 @@ typedef enum IrType {
     IR_TYPE_COUNT
 } IrType;
 
-/* Size in bytes of a value of type t (0 for VOID). */
-unsigned ir_type_size(IrType t);
+/* Size in bytes of a value of type t (0 for VOID and out-of-range values). Inline: every pass
+ * and backend asks per instruction (a call was 1.5% of translation). */
+extern const uint8_t ir_type_sizes[IR_TYPE_COUNT];
+static inline unsigned ir_type_size(IrType t)
+{
+    return (unsigned)t < IR_TYPE_COUNT ? ir_type_sizes[t] : 0;
+}
 /* Width in bits. */
 static inline unsigned ir_type_bits(IrType t) { return ir_type_size(t) * 8; }
 static inline bool ir_type_is_int(IrType t) { return t >= IR_I8 && t <= IR_I64; }

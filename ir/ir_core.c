@@ -47,22 +47,20 @@ const IrOpInfo ir_op_info[IR_OP_COUNT] = {
 
 /* ---------------------------------------------------------------- types */
 
-static const struct { const char *name; unsigned size; } type_desc[IR_TYPE_COUNT] = {
-    [IR_VOID] = { "void", 0 },
-    [IR_I8]   = { "i8", 1 },   [IR_I16]  = { "i16", 2 },  [IR_I32] = { "i32", 4 },
-    [IR_I64]  = { "i64", 8 },  [IR_I128] = { "i128", 16 },
-    [IR_F32]  = { "f32", 4 },  [IR_F64]  = { "f64", 8 },  [IR_F80] = { "f80", 10 },
-    [IR_V128] = { "v128", 16 }, [IR_V256] = { "v256", 32 },
+const uint8_t ir_type_sizes[IR_TYPE_COUNT] = {
+    [IR_VOID] = 0, [IR_I8] = 1, [IR_I16] = 2, [IR_I32] = 4, [IR_I64] = 8, [IR_I128] = 16,
+    [IR_F32] = 4, [IR_F64] = 8, [IR_F80] = 10, [IR_V128] = 16, [IR_V256] = 32,
 };
 
-unsigned ir_type_size(IrType t)
-{
-    return (unsigned)t < IR_TYPE_COUNT ? type_desc[t].size : 0;
-}
+static const char *const type_names[IR_TYPE_COUNT] = {
+    [IR_VOID] = "void", [IR_I8] = "i8", [IR_I16] = "i16", [IR_I32] = "i32", [IR_I64] = "i64",
+    [IR_I128] = "i128", [IR_F32] = "f32", [IR_F64] = "f64", [IR_F80] = "f80",
+    [IR_V128] = "v128", [IR_V256] = "v256",
+};
 
 const char *ir_type_name(IrType t)
 {
-    return (unsigned)t < IR_TYPE_COUNT ? type_desc[t].name : "?";
+    return (unsigned)t < IR_TYPE_COUNT ? type_names[t] : "?";
 }
 
 IrType ir_int_type(unsigned bytes)

@@ -105,6 +105,9 @@ static uint64_t run(const IrBlock *blk, void *state, const IrGuestInfo *gi, Slot
                 __atomic_thread_fence(__ATOMIC_ACQUIRE);
             break;
         }
+        case IR_HLOAD:
+            memcpy(out->bytes, (const void *)(uintptr_t)val[in->arg[0]].v[0].lo, size);
+            break;
         case IR_STORE: {
             uint64_t addr = gi->guest_base + val[in->arg[0]].v[0].lo;
             unsigned n = ir_type_size((IrType)blk->insn[in->arg[1]].type);

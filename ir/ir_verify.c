@@ -156,6 +156,9 @@ static bool check_types(VCtx *v)
         return want_arg(v, 0, IR_I64);
     case IR_STORE:
         return want_arg(v, 0, IR_I64);
+    case IR_HLOAD:
+        return want_result(v, ir_type_is_int(t) && t != IR_I128, "an integer type") &&
+               want_arg(v, 0, IR_I64);
 
     case IR_ADD: case IR_SUB: case IR_MUL: case IR_MULHU: case IR_MULHS: case IR_AND:
     case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:

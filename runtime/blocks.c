@@ -145,7 +145,7 @@ void rt_block_chain(RtProcess *p, RtBlock *b)
         if (!s->direct || s->patched)
             continue;
         RtBlock *to = rt_block_lookup(p, s->target_pc);
-        if (to && to->code) {
+        if (to && to->code && to->user_exec == b->user_exec) {
             patch(p, s, to);
         } else {
             RtExitSlot **head = &t->pending[hash_pc(s->target_pc) & t->pending_mask];
@@ -157,7 +157,7 @@ void rt_block_chain(RtProcess *p, RtBlock *b)
     RtExitSlot **pp = &t->pending[hash_pc(b->pc) & t->pending_mask];
     while (*pp) {
         RtExitSlot *s = *pp;
-        if (s->target_pc == b->pc) {
+        if (s->target_pc == b->pc && s->owner->user_exec == b->user_exec) {
             *pp = s->pending_next;
             s->pending_next = NULL;
             patch(p, s, b);

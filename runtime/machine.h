@@ -12,12 +12,19 @@
  *                      interrupts between blocks, traps, reset, the end of the machine
  *   machine_intr.c     delivery of interrupts and exceptions through the long-mode IDT
  *   machine_main.c     start-up order (rt_machine_main)
+ *   machine_mmu.c      the soft MMU: page-table walkers, the TLB, the slow path (which also
+ *                      reaches device memory), code fetch and the coherence of translated code
+ *   machine_cpu.c      privileged transitions for generated code: CR writes, invlpg, ltr,
+ *                      iretq, syscall, sysret; the MSRs devices hold (the local APIC's)
  *
- * Isolation: guest RAM is one host mapping [ram, ram + ram_size) followed by an inaccessible
- * guard. Generated code and the frontend's helpers clamp every guest address into
- * [0, ram_size] (frontend.h "System mode"), so anything past RAM lands in the guard; a host
- * fault there stops the machine with a message (machine_fault). Devices reach RAM only through
- * dev_bus_ram_read/write (range-checked), the machine only through machine_ram_read/write.
+ * Isolation: guest RAM is one host mapping [ram, ram + ram_size), then a page of the MMU's
+ * bounce buffers, then an inaccessible guard. Generated code accesses only the physical
+ * addresses the MMU gives it, all in RAM (or the bounce page); C helpers go through
+ * X86State.host_ptr; devices reach RAM only through dev_bus_ram_read/write (range-checked),
+ * the machine only through machine_ram_read/write and rt_mmu_read/write. A physical address
+ * outside RAM goes to the devices' bus through the slow path's bounce buffers (device memory:
+ * the local APIC, the IOAPIC; unclaimed addresses read all ones and ignore writes); only an
+ * address beyond the guest-physical address space (CPUID's MAXPHYADDR) stops the machine.
  *
  * Virtual time: nanoseconds = guest instructions retired (X86State.icount, one per ns: a
  * 1 GHz CPU retiring one instruction a cycle) + the time the CPU spent halted. Nothing reads
@@ -56,6 +63,29 @@ typedef struct RtMachineOptions {
     bool single_step;           /* -singlestep */
 } RtMachineOptions;
 
+/* The soft MMU's state (machine_mmu.c). */
+#define RT_MMU_BOUNCE_SLOTS 4
+#define RT_MACHINE_BOUNCE_SIZE 4096     /* after RAM: the bounce buffers, 64 bytes a slot */
+#define RT_MMU_SLOW_SLOTS 256
+typedef struct RtMmuBounce {
+    uint64_t phys[2];           /* where the bytes of the access go: one or two pieces */
+    uint32_t len[2];
+    bool mmio[2];               /* a piece in device memory (dev_bus_mmio_*), not RAM */
+    bool store;                 /* to write back at mmu_finish */
+} RtMmuBounce;
+
+typedef struct RtMmu {
+    /* [0] supervisor accesses, [1] user ones (CPL 3); X86State.mmu_tlb points at one. */
+    X86TlbEntry tlb[2][X86_TLB_SIZE] __attribute__((aligned(64)));
+    bool global[2][X86_TLB_SIZE];  /* the entry is a global page: kept by CR3 writes */
+    uint8_t *code_pages;        /* bit per physical page of RAM: translated code came from it */
+    bool flush_code;            /* translations must be dropped before the next block */
+    uint64_t nxe;               /* EFER.NXE the TLB was filled under */
+    RtMmuBounce bounce[RT_MMU_BOUNCE_SLOTS];  /* at physical ram_size + 64 * slot */
+    unsigned bounce_next;
+    struct { uint64_t pc; IrBlock *ir; } slow[RT_MMU_SLOW_SLOTS];  /* slow-path blocks */
+} RtMmu;
+
 typedef struct RtMachine {
     RtMachineOptions opt;
     RtProcess *p;               /* translation, logs, statistics (p->machine points back) */
@@ -75,6 +105,10 @@ typedef struct RtMachine {
     bool reset_pending;         /* the guest asked for a reset (i8042, triple fault) */
     bool in_delivery;           /* delivering an interrupt or exception (a fault then is a
                                    double fault) */
+    uint64_t cr8_seen;          /* CR8 as last given to / taken from the local APIC's TPR */
+    unsigned int_len;           /* the length of the int n/int3/int1 being delivered: a
+                                   fault in its delivery is reported at the instruction */
+    RtMmu mmu;
 } RtMachine;
 
 /* machine_main.c: ferry-system's main (also `ferry --system ...`). argv[0] is the program
@@ -97,14 +131,71 @@ void rt_machine_boot(RtMachine *m);
 /* Guest RAM for the machine itself: 0, or -1 when any byte is outside RAM. */
 int rt_machine_ram_read(const RtMachine *m, uint64_t addr, void *dst, size_t n);
 int rt_machine_ram_write(RtMachine *m, uint64_t addr, const void *src, size_t n);
-/* FeFetchFn's job in system mode (rt_fetch_code calls it): guest code from RAM. */
-size_t rt_machine_fetch_code(const RtMachine *m, uint64_t pc, uint8_t *buf, size_t n);
+
+/* machine_mmu.c: the soft MMU (README "System mode"). Linear -> physical as the CPU's paging
+ * mode says (CR0.PG, CR4.PAE/PSE/PGE, EFER.LMA/NXE, CR0.WP): none, 32-bit, PAE, 4-level. */
+/* Access kinds, as the bits of the #PF error code they set. */
+enum {
+    RT_ACC_READ = 0, RT_ACC_WRITE = 1u << 1, RT_ACC_USER = 1u << 2, RT_ACC_EXEC = 1u << 4,
+};
+enum { RT_PF_P = 1u << 0, RT_PF_RSVD = 1u << 3 };
+/* What rt_mmu_translate answers. */
+enum { RT_MMU_OK = 0, RT_MMU_PF = 1, RT_MMU_GP = 2 };
+/* Translate linear address la for an access of kind acc (RT_ACC_*; RT_ACC_USER for CPL 3
+ * except implicit supervisor accesses such as descriptor tables): RT_MMU_OK with *phys,
+ * RT_MMU_PF with the #PF error code in *err, or RT_MMU_GP (non-canonical address). Sets the
+ * accessed and dirty bits as the CPU does; fills no TLB. The one function mode switches and
+ * 32-bit code use as well. */
+int rt_mmu_translate(RtMachine *m, uint64_t la, unsigned acc, uint64_t *phys, uint32_t *err);
+/* Set up (boot, reset): TLBs empty, the state pointing at them and at the helpers. */
+void rt_mmu_init(RtMachine *m);
+/* Forget translations: every TLB entry (or all but global pages), one page's. */
+void rt_mmu_flush_tlb(RtMachine *m, bool keep_global);
+void rt_mmu_flush_page(RtMachine *m, uint64_t la);
+/* Drop every translated block (and the slow path's), and what marks pages as code. Only from
+ * the runtime, never from a helper running in generated code (flush_code asks for it). */
+void rt_mmu_flush_code(RtMachine *m);
+/* X86State.mmu_tlb for the CPL in CS (after every change of CS). */
+void rt_mmu_set_cpl(RtMachine *m);
+/* Guest linear memory for the machine itself (interrupt frames, descriptor tables): an
+ * implicit supervisor access. RT_MMU_OK, or RT_MMU_PF/GP with CR2 set and *err the error code
+ * (for #PF). Physical addresses outside RAM stop the machine. */
+int rt_mmu_read(RtMachine *m, uint64_t la, void *dst, size_t n, uint32_t *err);
+int rt_mmu_write(RtMachine *m, uint64_t la, const void *src, size_t n, uint32_t *err);
+/* FeFetchFn's job in system mode (rt_fetch_code calls it): guest code through the MMU at the
+ * current privilege level; marks the physical pages as holding code. */
+size_t rt_machine_fetch_code(RtMachine *m, uint64_t pc, uint8_t *buf, size_t n);
+/* Where the fetch at pc fails: the #PF (error code, CR2 = the address) is delivered, or the
+ * machine stops when the code lies outside RAM. */
+void rt_mmu_fetch_fault(RtMachine *m, uint64_t pc);
+/* The slow path (FE_SYS_TLB_MISS): the instruction at rip with every access through
+ * mmu_xlate; returns its exit word. */
+uint64_t rt_mmu_run_slow(RtMachine *m);
+/* The IrHelperFns FeOptions names (frontend.h). */
+uint64_t rt_mmu_xlate(void *state, uint64_t la, uint64_t kind, uint64_t unused);
+uint64_t rt_mmu_finish(void *state, uint64_t a0, uint64_t a1, uint64_t a2);
+
+/* machine_cpu.c: privileged transitions for generated code (FeOptions.sys_ctl): CR and EFER
+ * writes, invlpg, ltr, iretq, syscall, sysret. */
+uint64_t rt_machine_sys_ctl(void *state, uint64_t op, uint64_t value, uint64_t unused);
+/* FeOptions.msr: rdmsr/wrmsr of the local APIC's MSRs (IA32_APIC_BASE, IA32_TSC_DEADLINE, the
+ * x2APIC range; a refusal is #GP), every other MSR through fe_msr_access. */
+uint64_t rt_machine_msr(void *state, uint64_t write, uint64_t unused1, uint64_t unused2);
+/* Raise exception vector with an error code (has_err) from a helper: FE_SYS_EXC follows. */
+void rt_machine_raise(RtMachine *m, unsigned vector, bool has_err, uint32_t err);
+/* The current privilege level (CS.RPL). */
+static inline unsigned rt_machine_cpl(const RtMachine *m) { return m->cpu->state.seg[1] & 3; }
 
 /* machine_run.c */
 _Noreturn void rt_machine_run(RtMachine *m);
 /* The IrHelperFn for port I/O that generated code calls (FeOptions.port_in/port_out). */
 uint64_t rt_machine_port_in(void *state, uint64_t port, uint64_t size, uint64_t unused);
 uint64_t rt_machine_port_out(void *state, uint64_t port, uint64_t size, uint64_t value);
+/* Around every device access from the CPU: bring the board's clock to the CPU's time (and
+ * CR8 into the APIC's TPR) before; after, take the TPR back into CR8 and, when an interrupt
+ * became deliverable or a reset is pending, make the next block start return. */
+void rt_machine_sync_devices(RtMachine *m);
+void rt_machine_after_device(RtMachine *m);
 /* The board's hooks into the machine (reset request, end with a status). */
 DevBoardHooks rt_machine_hooks(RtMachine *m);
 /* End the machine with the host exit status (logs and statistics flushed). */

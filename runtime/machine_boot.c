@@ -42,12 +42,12 @@ static _Noreturn void boot_fail(const char *file, const char *why)
 void rt_machine_ram_init(RtMachine *m)
 {
     uint64_t size = m->opt.ram_size;
-    m->map_size = size + GUARD_SIZE;
+    m->map_size = size + GUARD_SIZE;   /* the MMU's bounce buffers, then the guard */
     void *r = mmap(NULL, m->map_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
     void *ram = r == MAP_FAILED ? MAP_FAILED
-              : mmap(r, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-                     -1, 0);
+              : mmap(r, size + RT_MACHINE_BOUNCE_SIZE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     if (ram == MAP_FAILED) {
         int e = errno;
         fprintf(stderr, "ferry-system: cannot allocate %llu MiB of guest RAM (-m): %s\n",
@@ -75,16 +75,6 @@ int rt_machine_ram_write(RtMachine *m, uint64_t addr, const void *src, size_t n)
         return -1;
     memcpy(m->ram + addr, src, n);
     return 0;
-}
-
-size_t rt_machine_fetch_code(const RtMachine *m, uint64_t pc, uint8_t *buf, size_t n)
-{
-    if (pc >= m->ram_size)
-        return 0;
-    if (n > m->ram_size - pc)
-        n = (size_t)(m->ram_size - pc);
-    memcpy(buf, m->ram + pc, n);
-    return n;
 }
 
 /* ---------------------------------------------------------------- files */
@@ -300,4 +290,6 @@ void rt_machine_boot(RtMachine *m)
     s->seg[1] = FERRY_BOOT_CS;
     s->seg[0] = s->seg[2] = s->seg[3] = FERRY_BOOT_DS;
     s->icount_limit = 0;
+    rt_mmu_init(m);
+    rt_mmu_flush_code(m);               /* the kernel was loaded (again) */
 }

@@ -57,6 +57,14 @@ _Noreturn void rt_machine_main(int argc, char **argv)
     p->fe_opt.mem_limit = m->ram_size;
     p->fe_opt.port_in = rt_machine_port_in;
     p->fe_opt.port_out = rt_machine_port_out;
+    p->fe_opt.mmu_xlate = rt_mmu_xlate;
+    p->fe_opt.mmu_finish = rt_mmu_finish;
+    p->fe_opt.sys_ctl = rt_machine_sys_ctl;
+    p->fe_opt.msr = rt_machine_msr;
+    ir_helper_register(rt_mmu_xlate, "mmu_xlate");
+    ir_helper_register(rt_mmu_finish, "mmu_finish");
+    ir_helper_register(rt_machine_sys_ctl, "sys_ctl");
+    ir_helper_register(rt_machine_msr, "machine_msr");
     ir_helper_register(rt_machine_port_in, "port_in");
     ir_helper_register(rt_machine_port_out, "port_out");
     p->chain = !rt_log_on(p, RT_LOG_EXEC) && !p->opt.interp;

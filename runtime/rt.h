@@ -213,6 +213,9 @@ struct RtBlock {
     FeStatus fe_status;         /* why the block's last instruction traps (FE_OK: it does not
                                    trap because of translation) */
     uint64_t bad_pc;            /* that instruction's pc */
+    bool user_exec;             /* system mode: every page it was fetched from may be executed
+                                   at privilege level 3 (user mode: always true); blocks chain
+                                   only to blocks with the same value */
     RtBlock *hash_next;         /* next block in the same table bucket */
     RtBlock *all_next;          /* next block in creation order (flush, fault lookup) */
     uint32_t n_exits;           /* entries of exits[] */
@@ -251,7 +254,7 @@ typedef struct RtLog {
 typedef struct RtStats {
     uint64_t blocks_translated; /* blocks given to the frontend (including retranslations) */
     uint64_t guest_insns;       /* guest instructions in those blocks */
-    uint64_t translate_ns;      /* time spent translating (frontend to host code) */
+    uint64_t translate_ns;      /* CPU time spent translating (frontend to host code) */
     uint64_t code_bytes;        /* host code bytes emitted for blocks */
     uint64_t host_insns;        /* host instructions emitted for blocks */
     uint64_t interp_blocks;     /* blocks that run through the interpreter */
@@ -340,6 +343,8 @@ struct RtProcess {
     RtLog log;                  /* -d channels */
     RtStats stats;              /* -d stats */
     struct RtMachine *machine;  /* system mode: the machine (machine.h); NULL in user mode */
+    bool fetch_user_exec;       /* system mode: the code fetched for the translation under way
+                                   may all run at privilege level 3 (machine_mmu.c clears it) */
 };
 
 /* RtThread.in_guest. */

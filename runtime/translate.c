@@ -4,7 +4,7 @@
  *     -> backend compile -> -d out_asm -> record, insert, chain
  *
  * Every failure has a recovery, so translation never fails:
- *   - IR that fails ir_verify after the passes is ferry's bug: one line
+ *   - IR that fails ir_verify after the passes (checked in CHECKS=1 builds) is ferry's bug: one line
  *     "ferry: internal error: ..." naming the block, then the block is translated again
  *     without the passes and interpreted; if even that IR is invalid, the block traps with
  *     SIGILL (the guest sees an illegal instruction instead of ferry crashing).
@@ -37,10 +37,12 @@
 
 #define RT_DEFAULT_MAX_INSNS 64
 
+/* CPU time of this thread: translation time must not count the time the host gave to other
+ * processes (on a loaded machine wall time made the figure two to three times too large). */
 static uint64_t now_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -55,28 +57,49 @@ static uint8_t *fetch_bytes(RtProcess *p, uint64_t pc, uint32_t len, size_t *n)
 }
 
 /* The code bytes one translation reads, copied once. The frontend fetches every instruction's
- * bytes separately, and each rt_fetch_code is a kernel-checked copy (a system call); one copy
- * of the rest of the block's first page, plus the 15 bytes an instruction may reach into the
- * next, serves them all. A fetch outside the window falls back to rt_fetch_code. */
+ * bytes separately, and each rt_fetch_code is a checked copy; a window over the rest of the
+ * block's first page, plus the 15 bytes an instruction may reach into the next, serves them
+ * all. It is filled in steps of WINDOW_STEP bytes as the frontend reaches them (blocks average
+ * 20-30 bytes: copying the whole page each time was a twentieth of translation time). A fetch
+ * outside the window falls back to rt_fetch_code. */
+#define WINDOW_STEP 256
 typedef struct CodeWindow {
     RtProcess *p;
     uint64_t start;
     size_t n;           /* bytes valid from start */
     size_t asked;       /* bytes requested: n < asked means the code is unreadable at start + n */
+    size_t limit;       /* the most the window may hold: to the page end, plus 15 */
     uint8_t bytes[RT_PAGE_SIZE + 16];
 } CodeWindow;
+
+/* Read the window on up to `want` bytes from start (within limit). */
+static void window_grow(CodeWindow *w, size_t want)
+{
+    if (want > w->limit)
+        want = w->limit;
+    if (want <= w->asked || w->n < w->asked)
+        return;                         /* there already, or unreadable before */
+    w->n += rt_fetch_code(w->p, w->start + w->n, w->bytes + w->n, want - w->n);
+    w->asked = want;
+}
 
 static void window_fill(CodeWindow *w, RtProcess *p, uint64_t pc)
 {
     w->p = p;
     w->start = pc;
-    w->asked = (size_t)(RT_PAGE_DOWN(pc) + RT_PAGE_SIZE - pc) + 15;
-    w->n = rt_fetch_code(p, pc, w->bytes, w->asked);
+    w->limit = (size_t)(RT_PAGE_DOWN(pc) + RT_PAGE_SIZE - pc) + 15;
+    w->n = w->asked = 0;
+    window_grow(w, WINDOW_STEP);
 }
 
 static size_t window_fetch(void *opaque, uint64_t pc, uint8_t *buf, size_t n)
 {
     CodeWindow *w = opaque;
+    if (pc >= w->start && pc - w->start <= w->limit) {
+        size_t end = (size_t)(pc - w->start) + n;
+        if (end > w->asked)
+            window_grow(w, end + WINDOW_STEP);
+    }
     if (pc >= w->start && pc - w->start <= w->n) {
         size_t avail = w->n - (size_t)(pc - w->start);
         if (avail >= n || w->n < w->asked) {
@@ -95,6 +118,13 @@ static uint64_t hash_bytes(const uint8_t *bytes, size_t n)
 
 bool rt_block_valid(RtProcess *p, const RtBlock *b)
 {
+    /* Every jump-cache miss that hits the table comes here: blocks are short, so their
+     * bytes go on the stack rather than through malloc. */
+    uint8_t small[1024];
+    if (b->guest_len <= sizeof small) {
+        size_t n = rt_fetch_code(p, b->pc, small, b->guest_len);
+        return hash_bytes(small, n) == b->hash;
+    }
     size_t n;
     uint8_t *bytes = fetch_bytes(p, b->pc, b->guest_len, &n);
     bool ok = hash_bytes(bytes, n) == b->hash;
@@ -122,12 +152,16 @@ static bool build_ir(RtProcess *p, CodeWindow *w, uint64_t pc, const FeOptions *
     }
     if (optimise)
         opt_run_folded(ir);     /* the frontend folded at emit time */
+#ifndef NDEBUG
+    /* Checking builds only (CHECKS=1, make asan): verification cost a tenth of translation
+     * time, and the tests (unit, fuzz, guest programs under the asan build) run it. */
     char err[256];
     if (!ir_verify(ir, err, sizeof err)) {
         fprintf(stderr, "ferry: internal error: block 0x%llx: %s IR fails verification: %s\n",
                 (unsigned long long)pc, optimise ? "optimised" : "unoptimised", err);
         return false;
     }
+#endif
     if (optimise && rt_log_on(p, RT_LOG_OPT)) {
         rt_log_printf(p, "OPT: block 0x%llx\n", (unsigned long long)pc);
         ir_print_block(p->log.f, ir);
@@ -164,6 +198,7 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
     b->guest_insns = ir->guest_insns;
     b->fe_status = res->status;
     b->bad_pc = res->bad_pc;
+    b->user_exec = p->fetch_user_exec;
     b->hash = hash_bytes(w->bytes, ir->guest_len < w->n ? ir->guest_len : w->n);
 
     /* Which exits are direct jumps to a constant pc (chainable), from the IR itself. */
@@ -239,6 +274,7 @@ RtBlock *rt_translate(RtThread *t, uint64_t pc)
         fo.max_insns = RT_DEFAULT_MAX_INSNS;
     FeResult res;
     static _Thread_local CodeWindow w;  /* 4 KiB: kept off the stack */
+    p->fetch_user_exec = true;
     window_fill(&w, p, pc);
     bool flushed = false, interpret = p->opt.interp || !p->backend;
     RtBlock *b = NULL;

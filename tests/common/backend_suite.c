@@ -737,8 +737,12 @@ static const IrType all_types[] = { IR_I8, IR_I16, IR_I32, IR_I64, IR_I128, IR_F
                                     IR_F80, IR_V128, IR_V256 };
 #define N_ALL_TYPES (sizeof all_types / sizeof all_types[0])
 
+/* What HLOAD reads: host memory, never offset by the guest base. */
+static uint64_t hload_table[64] __attribute__((aligned(64)));
+
 /* GET/PUT at odd offsets; LOAD/STORE at odd addresses from a constant address and from a
- * computed one; CONST of every type. */
+ * computed one; CONST of every type; for integer types, HLOAD of host memory at a constant
+ * address and at a computed one with a constant displacement (the TLB probe's shape). */
 static IrBlock *build_mem(IrType t, int based, unsigned variant)
 {
     IrBlock *blk = ir_block_new(0x3000);
@@ -763,6 +767,17 @@ static IrBlock *build_mem(IrType t, int based, unsigned variant)
     ir_store(&b, addr1, c);
     IrRef l2 = ir_load(&b, t, addr2);          /* reads back what was just stored */
     ir_put(&b, 0x19, l2);
+    if (ir_type_is_int(t)) {
+        uint64_t host = (uint64_t)(uintptr_t)hload_table;
+        IrRef h1 = ir_emit(&b, IR_HLOAD, t, ir_const(&b, IR_I64, host + 8 * (variant + 1)),
+                           IR_NONE, IR_NONE, 0, 0);
+        ir_put(&b, 0x30, h1);
+        IrRef idx = ir_op2(&b, IR_AND, IR_I64, raw, ir_const(&b, IR_I64, 0xf0));
+        IrRef ent = ir_op2(&b, IR_ADD, IR_I64, ir_const(&b, IR_I64, host), idx);
+        IrRef h2 = ir_emit(&b, IR_HLOAD, t, ir_op2(&b, IR_ADD, IR_I64, ent, ir_const(&b, IR_I64, 24)),
+                           IR_NONE, IR_NONE, 0, 0);
+        ir_put(&b, 0x38, h2);
+    }
     ir_exit(&b, IR_NONE, 0x3100, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
     ir_builder_fini(&b);
     return blk;
@@ -775,6 +790,8 @@ void be_test_memory(void **st)
     uint8_t state[STATE_SIZE];
     for (unsigned i = 0; i < MEM_SIZE; i++)
         mem0[i] = (uint8_t)rnd();
+    for (unsigned i = 0; i < 64; i++)
+        hload_table[i] = rnd() * 0x9e3779b97f4a7c15ull;
     for (unsigned k = 0; k < N_ALL_TYPES; k++)
         for (int based = 0; based < 2; based++)
             for (unsigned variant = 0; variant < 8; variant++) {

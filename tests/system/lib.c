@@ -107,6 +107,12 @@ void idt_set_trap(unsigned vector)
     set_gate(vector, 0x8f);
 }
 
+void idt_set_attr(unsigned vector, uint8_t type_attr, uint8_t ist)
+{
+    set_gate(vector, type_attr);
+    idt[vector].ist = ist;
+}
+
 void isr_register(unsigned vector, IsrHandler h)
 {
     handlers[vector] = h;

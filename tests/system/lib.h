@@ -64,6 +64,9 @@ typedef void (*IsrHandler)(IsrFrame *f);
 void idt_init(void);
 void idt_set_trap(unsigned vector);
 void isr_register(unsigned vector, IsrHandler h);
+/* Vector's gate with type/attribute byte type_attr (P, DPL, type: 0x8e an interrupt gate,
+ * 0xee the same with DPL 3, 0x0e not present) and IST index ist. */
+void idt_set_attr(unsigned vector, uint8_t type_attr, uint8_t ist);
 /* PIC pair at vectors 0x20 / 0x28, every input masked but the cascade; unmask / EOI. */
 void pic_init(void);
 void pic_unmask(unsigned irq);

@@ -1264,6 +1264,7 @@ static IrBlock *build_every_op(void)
     ir_emit(&b, IR_FKEEP, IR_VOID, g, IR_NONE, IR_NONE, 0x38, 0);
     IrRef ld = ir_load(&b, IR_I32, g);
     ir_store(&b, g, ld);
+    ir_emit(&b, IR_HLOAD, IR_I64, g, IR_NONE, IR_NONE, 0, 0);
     static const IrOp bin[] = { IR_ADD, IR_SUB, IR_MUL, IR_MULHU, IR_MULHS, IR_AND, IR_OR,
                                 IR_XOR, IR_SHL, IR_SHR, IR_SAR, IR_ROL, IR_ROR };
     for (size_t i = 0; i < sizeof bin / sizeof bin[0]; i++)

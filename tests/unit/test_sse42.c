@@ -69,6 +69,15 @@ static const SseCase cases[] = {
       "pcmpistri xmm7, xmm7, 0x08; mov r8, rcx; pcmpistri xmm7, xmm7, 0x0c; mov r9, rcx; pcmpistri xmm7, xmm7, 0x38",
       "\x66\x0f\x3a\x63\xff\x08\x49\x89\xc8\x66\x0f\x3a\x63\xff\x0c\x49\x89\xc9"
       "\x66\x0f\x3a\x63\xff\x38" },
+    /* glibc's modes (strcmp 1Ah, strcspn 02h, strspn 12h, strcmp's tail 3Ah: gen_pcmpistri.c
+     * inlines them) with the branches that follow them; the jumps end blocks, so the next
+     * block reads the flags from the state's lazy producer. */
+    { "pcmpistri glibc modes", false, 60,
+      "pcmpistri xmm0, [rsi+1], 0x1a; setbe al; seta r8b; mov r9, rcx; pcmpistri xmm1, xmm2, 0x02; setb bl; sete dl; mov r10, rcx; pcmpistri xmm3, xmm4, 0x12; jbe 1f; 1: lahf; mov r11, rax; seto r14b; pcmpistri xmm5, xmm5, 0x3a; jno 2f; 2: lahf; mov r15, rax",
+      "\x66\x0f\x3a\x63\x46\x01\x1a\x0f\x96\xc0\x41\x0f\x97\xc0\x49\x89\xc9\x66"
+      "\x0f\x3a\x63\xca\x02\x0f\x92\xc3\x0f\x94\xc2\x49\x89\xca\x66\x0f\x3a\x63"
+      "\xdc\x12\x76\x00\x9f\x49\x89\xc3\x41\x0f\x90\xc6\x66\x0f\x3a\x63\xed\x3a"
+      "\x71\x00\x9f\x49\x89\xc7" },
     { "pcmpistrm", false, 30,
       "pcmpistrm xmm2, xmm5, 0x40; movdqa xmm8, xmm0; pcmpistrm xmm10, [rsi+3], 0x4d; movdqa xmm9, xmm0; pcmpistrm xmm0, xmm1, 0x00",
       "\x66\x0f\x3a\x62\xd5\x40\x66\x44\x0f\x6f\xc0\x66\x44\x0f\x3a\x62\x56\x03"

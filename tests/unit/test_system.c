@@ -2,7 +2,10 @@
  * by block through the reference interpreter, on a small RAM with fake port handlers: the
  * block prologue and icount charging, in/out at each size and ins/outs with rep and DF, hlt,
  * cli/sti with the shadow and pushf, int n, lgdt/sgdt, mov to CR3, rdmsr/wrmsr, rdtsc from
- * icount, and the clamping of guest addresses at the RAM limit. User mode must not change.
+ * icount, the MMU's inline TLB probe (hits, misses that leave at the instruction with exact
+ * state) and its slow path, device memory through the slow path's bounce buffers, #GP for
+ * privileged instructions at CPL 3, and the clamping of C helpers' addresses at the RAM
+ * limit. User mode must not change.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,13 +68,61 @@ static size_t fetch(void *opaque, uint64_t pc, uint8_t *buf, size_t n)
     return n;
 }
 
+static X86State st;
+
+/* The TLB: RAM's pages mapped to themselves (the runtime fills it on demand). */
+static X86TlbEntry tlb[X86_TLB_SIZE];
+
+static void tlb_identity(void)
+{
+    for (unsigned i = 0; i < X86_TLB_SIZE; i++)
+        tlb[i] = (X86TlbEntry){ X86_TLB_INVALID, X86_TLB_INVALID, 0, 0 };
+    for (uint64_t p = 0; p < RAM_SIZE; p += 4096)
+        tlb[p >> 12] = (X86TlbEntry){ p, p, p, 0 };
+}
+
+/* A fake machine: sys_ctl records what it was asked (and writes CR3 as the runtime does);
+ * the slow path's xlate maps RAM to itself and faults elsewhere. */
+static uint64_t ctl_op, ctl_value;
+static unsigned n_ctl;
+
+static uint64_t fake_ctl(void *state, uint64_t op, uint64_t value, uint64_t a2)
+{
+    (void)a2;
+    X86State *s = state;
+    ctl_op = op;
+    ctl_value = value;
+    n_ctl++;
+    if (op == FE_CTL_CR3)
+        s->cr3 = value;
+    return 0;
+}
+
+static uint64_t fake_xlate(void *state, uint64_t la, uint64_t kind, uint64_t a2)
+{
+    (void)a2;
+    X86State *s = state;
+    unsigned size = (unsigned)(kind & FE_MMU_SIZE_MASK);
+    if (la < RAM_SIZE && size <= RAM_SIZE - la)
+        return la;
+    s->exc_vector = 14;
+    s->exc_err = 1ull << 32 | ((kind & FE_MMU_WRITE) ? 2 : 0);
+    s->cr2 = la;
+    return FE_MMU_FAULT;
+}
+
+static uint64_t fake_finish(void *state, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    (void)state; (void)a0; (void)a1; (void)a2;
+    return 0;
+}
+
 static FeOptions sys_opt(void)
 {
     return (FeOptions){ .system = true, .mem_limit = RAM_SIZE, .port_in = fake_in,
-                        .port_out = fake_out };
+                        .port_out = fake_out, .sys_ctl = fake_ctl, .mmu_xlate = fake_xlate,
+                        .mmu_finish = fake_finish };
 }
-
-static X86State st;
 
 /* Code at CODE, a fresh system-mode state: IF clear, RSP at the top of RAM. */
 static void load(const void *code, size_t n)
@@ -86,7 +137,10 @@ static void load(const void *code, size_t n)
     st.rip = CODE;
     st.gpr[X86_RSP] = 0x8000;
     st.icount_limit = UINT64_MAX;
+    tlb_identity();
+    st.mmu_tlb = (uint64_t)(uintptr_t)tlb;
     n_acc = 0;
+    n_ctl = 0;
 }
 
 /* Translate (optimised, as the runtime does) and interpret one block at rip. */
@@ -259,19 +313,44 @@ static void test_int_and_stops(void **state)
     assert_int_equal(IR_EXIT_WORD_SIG(w), 0);
     assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_INT + 0x30);
     assert_true(st.rip == CODE + 2);
-    /* mov cr3 with the same tables is fine; with others the machine stops. */
+    /* int3 is the one-byte form. */
+    static const uint8_t int3[] = { 0xcc, 0xf4 };
+    load(int3, sizeof int3);
+    w = run(2);
+    assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_INT_SHORT + 3);
+    assert_true(st.rip == CODE + 1);
+    /* mov to CR3 goes to the machine, then the block ends so translations can be dropped. */
     static const uint8_t cr3[] = { 0x0f, 0x20, 0xd8,                    /* mov rax, cr3 */
-                                   0x0f, 0x22, 0xd8,                    /* mov cr3, rax */
-                                   0x48, 0x83, 0xc0, 0x01,              /* add rax, 1 */
                                    0x48, 0x0d, 0x00, 0x10, 0x00, 0x00,  /* or rax, 0x1000 */
-                                   0x0f, 0x22, 0xd8, 0xf4 };
+                                   0x0f, 0x22, 0xd8, 0xf4 };            /* mov cr3, rax */
     load(cr3, sizeof cr3);
     st.cr3 = 0x4000;
     w = run(4);
     assert_int_equal(KIND(w), IR_EXIT_TRAP);
-    assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_STOP + FE_STOP_CR3);
-    assert_true(st.rip == CODE + 16 && st.cr3 == 0x4000);
-    assert_non_null(fe_sys_stop_message(FE_STOP_CR3));
+    assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_FLUSH);
+    assert_true(st.rip == CODE + 12 && st.cr3 == 0x5000 && st.icount == 3);
+    assert_true(n_ctl == 1 && ctl_op == FE_CTL_CR3 && ctl_value == 0x5000);
+    assert_non_null(fe_sys_stop_message(FE_STOP_CR0));
+}
+
+static void test_cpl3_gp(void **state)
+{
+    (void)state;
+    /* At CPL 3, privileged instructions are #GP(0) at the instruction, after the ones before
+     * it retired (icount, flags). */
+    static const uint8_t code[] = { 0x48, 0x83, 0xc0, 0x01,       /* add rax, 1 */
+                                    0xfa, 0xf4 };                 /* cli; hlt */
+    load(code, sizeof code);
+    st.seg[1] = 0x23;
+    st.gpr[X86_RAX] = UINT64_MAX;
+    uint64_t w = run(2);
+    assert_int_equal(KIND(w), IR_EXIT_TRAP);
+    assert_int_equal(IR_EXIT_WORD_SIG(w), SIGSEGV);
+    assert_true(st.rip == CODE + 4 && st.icount == 1 && st.gpr[X86_RAX] == 0);
+    assert_true(x86_get_eflags(&st) & X86_CF);
+    /* ... and at CPL 0 they run. */
+    load(code, sizeof code);
+    assert_int_equal(KIND(run(2)), IR_EXIT_HALT);
 }
 
 static void test_descriptors_msrs_tsc(void **state)
@@ -299,20 +378,14 @@ static void test_descriptors_msrs_tsc(void **state)
     assert_true(st.gpr[X86_RDX] == 0);
 }
 
-static void test_address_clamp(void **state)
+static void test_tlb_probe(void **state)
 {
     (void)state;
-    static const uint8_t code[] = { 0x48, 0x8b, 0x03,       /* mov rax, [rbx] */
-                                    0x48, 0x89, 0x0e,       /* mov [rsi], rcx */
+    static const uint8_t code[] = { 0x48, 0x83, 0xc2, 0x01,       /* add rdx, 1 */
+                                    0x48, 0x8b, 0x03,             /* mov rax, [rbx] */
+                                    0x48, 0x89, 0x0e,             /* mov [rsi], rcx */
                                     0xf4 };
-    load(code, sizeof code);
-    st.gpr[X86_RBX] = 0xdead000000ull;                      /* far past RAM */
-    st.gpr[X86_RSI] = 0xfffffffffffffff0ull;
-    st.gpr[X86_RCX] = 0x1234;
-    assert_int_equal(KIND(run(2)), IR_EXIT_HALT);
-    assert_true(st.gpr[X86_RAX] == 0xeeeeeeeeeeeeeeeeull);  /* read at the limit */
-    assert_true(ram[RAM_SIZE] == 0x34 && ram[RAM_SIZE + 1] == 0x12);
-    /* An access inside RAM is untouched. */
+    /* Hits: accesses inside RAM go straight to it. */
     load(code, sizeof code);
     ram[0x2000] = 0x77;
     st.gpr[X86_RCX] = 0x1234;
@@ -320,10 +393,142 @@ static void test_address_clamp(void **state)
     st.gpr[X86_RSI] = 0x2100;
     assert_int_equal(KIND(run(2)), IR_EXIT_HALT);
     assert_true((st.gpr[X86_RAX] & 0xff) == 0x77 && ram[0x2100] == 0x34);
-    /* C helpers clamp the same way. */
+    /* A page the TLB does not hold: the block leaves at the load, before it, with the add
+     * retired and its flags stored. */
+    load(code, sizeof code);
+    st.gpr[X86_RBX] = 0xdead000000ull;
+    st.gpr[X86_RDX] = UINT64_MAX;
+    uint64_t w = run(2);
+    assert_int_equal(KIND(w), IR_EXIT_TRAP);
+    assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_TLB_MISS);
+    assert_true(st.rip == CODE + 4 && st.icount == 1 && st.gpr[X86_RDX] == 0);
+    assert_true(x86_get_eflags(&st) & X86_CF);
+    /* An access that crosses into the next page misses too, and so does a store to a page
+     * whose write tag is invalid (read-only, clean, or holding code). */
+    load(code, sizeof code);
+    st.gpr[X86_RBX] = 0x2ffc;
+    assert_int_equal(IR_EXIT_WORD_CODE(run(2)), FE_SYS_TLB_MISS);
+    assert_true(st.rip == CODE + 4);
+    load(code, sizeof code);
+    st.gpr[X86_RBX] = 0x2000;
+    st.gpr[X86_RSI] = 0x3000;
+    tlb[3].write = X86_TLB_INVALID;
+    assert_int_equal(IR_EXIT_WORD_CODE(run(2)), FE_SYS_TLB_MISS);
+    assert_true(st.rip == CODE + 7 && st.icount == 2);
+    /* The slow path: every access through mmu_xlate; a fault is FE_SYS_EXC at the
+     * instruction. */
+    FeOptions slow = sys_opt();
+    slow.mmu_slow = true;
+    slow.max_insns = 1;
+    load(code, sizeof code);
+    st.gpr[X86_RBX] = 0x2ff8;
+    st.gpr[X86_RSI] = 0xdead000000ull;
+    assert_int_equal(KIND(step(&slow)), IR_EXIT_JUMP);        /* add */
+    assert_int_equal(KIND(step(&slow)), IR_EXIT_JUMP);        /* the load */
+    w = step(&slow);                                          /* the store faults */
+    assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_EXC);
+    assert_true(st.rip == CODE + 7 && st.exc_vector == 14 && st.cr2 == 0xdead000000ull);
+    /* C helpers without the machine's translation clamp at the RAM limit. */
     assert_ptr_equal(x86_host_ptr(&st, RAM_SIZE - 8, 8), ram + RAM_SIZE - 8);
     assert_ptr_equal(x86_host_ptr(&st, RAM_SIZE - 7, 8), ram + RAM_SIZE);
     assert_ptr_equal(x86_host_ptr(&st, UINT64_MAX, 2), ram + RAM_SIZE);
+}
+
+/* Device memory as the runtime's slow path serves it (machine_mmu.c): mmu_xlate answers a
+ * page past RAM with a bounce buffer, filled for a load (the address's low 32 bits
+ * ^ 0x5a5a5a5a, zeros after them), and mmu_finish writes a store's bytes from there to the
+ * device. Here both record in acc what they did (port = the address's low 16 bits). */
+#define DEV_PAGE 0xfee00000ull
+#define BOUNCE (RAM_SIZE + 0x800u)
+static bool dev_store_pending;
+static uint64_t dev_store_addr;
+
+static uint64_t fake_dev_xlate(void *state, uint64_t la, uint64_t kind, uint64_t a2)
+{
+    unsigned size = (unsigned)(kind & FE_MMU_SIZE_MASK);
+    bool write = (kind & FE_MMU_WRITE) != 0;
+    if (la - DEV_PAGE >= 4096)
+        return fake_xlate(state, la, kind, a2);
+    uint32_t v = (uint32_t)la ^ 0x5a5a5a5au;
+    if (n_acc < 16)
+        acc[n_acc++] = (Access){ false, (uint16_t)la, size, write ? 0 : v };
+    if (write) {
+        dev_store_pending = true;
+        dev_store_addr = la;
+    } else {
+        memset(ram + BOUNCE, 0, 16);
+        memcpy(ram + BOUNCE, &v, 4);
+    }
+    return BOUNCE;
+}
+
+static uint64_t fake_dev_finish(void *state, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    (void)state; (void)a0; (void)a1; (void)a2;
+    if (dev_store_pending && n_acc < 16) {
+        uint32_t v;
+        memcpy(&v, ram + BOUNCE, 4);
+        acc[n_acc++] = (Access){ true, (uint16_t)dev_store_addr, 4, v };
+    }
+    dev_store_pending = false;
+    return 0;
+}
+
+static void test_device_memory(void **state)
+{
+    (void)state;
+    static const uint8_t code[] = {
+        0x90,                                               /* nop */
+        0x48, 0x89, 0x0e,                                   /* mov [rsi], rcx */
+        0x8b, 0x03,                                         /* mov eax, [rbx] */
+        0x83, 0x03, 0x05,                                   /* add dword [rbx], 5 */
+        0xf4,
+    };
+    load(code, sizeof code);
+    FeOptions opt = sys_opt();
+    opt.mmu_xlate = fake_dev_xlate;
+    opt.mmu_finish = fake_dev_finish;
+    FeOptions slow = opt;
+    slow.mmu_slow = true;
+    slow.single_step = true;
+    slow.max_insns = 1;
+    st.gpr[X86_RSI] = 0x2000;                               /* RAM */
+    st.gpr[X86_RBX] = DEV_PAGE + 0xb0;                      /* device memory: never in the TLB */
+    st.gpr[X86_RCX] = 0x1234;
+    st.gpr[X86_RAX] = 0x1111111111111111ull;
+    /* The load leaves the block at its own pc, the state as before it. */
+    uint64_t w = step(&opt);
+    assert_int_equal(KIND(w), IR_EXIT_TRAP);
+    assert_int_equal(IR_EXIT_WORD_SIG(w), 0);
+    assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_TLB_MISS);
+    assert_true(st.rip == CODE + 4 && st.icount == 2);
+    assert_true(ram[0x2000] == 0x34 && st.gpr[X86_RAX] == 0x1111111111111111ull);
+    assert_int_equal(n_acc, 0);
+    /* The instruction alone through the slow path: a 4-byte read, zero-extending into RAX. */
+    assert_int_equal(KIND(step(&slow)), IR_EXIT_JUMP);
+    assert_true(st.rip == CODE + 6 && st.icount == 3);
+    assert_int_equal(n_acc, 1);
+    assert_true(!acc[0].out && acc[0].size == 4 && acc[0].port == 0x00b0);
+    assert_true(st.gpr[X86_RAX] == ((uint32_t)(DEV_PAGE + 0xb0) ^ 0x5a5a5a5au));
+    /* A read-modify-write: the read, the store's translation, then mmu_finish writes the sum
+     * to the device. */
+    w = step(&opt);
+    assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_TLB_MISS);
+    assert_true(st.rip == CODE + 6);
+    assert_int_equal(KIND(step(&slow)), IR_EXIT_JUMP);
+    assert_int_equal(n_acc, 4);
+    assert_true(!acc[1].out && acc[1].size == 4 && acc[2].size == 4);
+    assert_true(acc[3].out && acc[3].port == 0x00b0 &&
+                acc[3].value == ((uint32_t)(DEV_PAGE + 0xb0) ^ 0x5a5a5a5au) + 5);
+    assert_int_equal(KIND(step(&opt)), IR_EXIT_HALT);
+    /* An SSE load takes the same path: one 16-byte access. */
+    static const uint8_t sse[] = { 0xf3, 0x0f, 0x6f, 0x03, 0xf4 };   /* movdqu xmm0, [rbx] */
+    load(sse, sizeof sse);
+    st.gpr[X86_RBX] = DEV_PAGE + 0x30;
+    assert_int_equal(IR_EXIT_WORD_CODE(step(&opt)), FE_SYS_TLB_MISS);
+    assert_int_equal(KIND(step(&slow)), IR_EXIT_JUMP);
+    assert_true(n_acc == 1 && acc[0].size == 16 && st.rip == CODE + 4);
+    assert_true(st.xmm[0].q[0] == ((uint32_t)(DEV_PAGE + 0x30) ^ 0x5a5a5a5au) && st.xmm[0].q[1] == 0);
 }
 
 int main(void)
@@ -331,6 +536,11 @@ int main(void)
     fe_init();
     ir_helper_register(fake_in, "fake_in");
     ir_helper_register(fake_out, "fake_out");
+    ir_helper_register(fake_ctl, "fake_ctl");
+    ir_helper_register(fake_xlate, "fake_xlate");
+    ir_helper_register(fake_finish, "fake_finish");
+    ir_helper_register(fake_dev_xlate, "fake_dev_xlate");
+    ir_helper_register(fake_dev_finish, "fake_dev_finish");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prologue_and_icount),
         cmocka_unit_test(test_in_out),
@@ -338,7 +548,9 @@ int main(void)
         cmocka_unit_test(test_if_and_shadow),
         cmocka_unit_test(test_int_and_stops),
         cmocka_unit_test(test_descriptors_msrs_tsc),
-        cmocka_unit_test(test_address_clamp),
+        cmocka_unit_test(test_cpl3_gp),
+        cmocka_unit_test(test_tlb_probe),
+        cmocka_unit_test(test_device_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
