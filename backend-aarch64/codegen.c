@@ -554,6 +554,24 @@ BackendKeep cg_keep_loc(const CgCtx *c, IrRef k)
     return b;
 }
 
+/* dst = src + k (64-bit; flags untouched): one immediate ADD/SUB when k fits one, else
+ * through x17. */
+static void add_const64(CgCtx *c, unsigned dst, unsigned src, int64_t k)
+{
+    int f = a64_addsub_imm((uint64_t)k);
+    if (f >= 0) {
+        a64_addsub_ri(&c->e, A64_ADD_I, true, dst, src, f);
+        return;
+    }
+    f = a64_addsub_imm(-(uint64_t)k);
+    if (f >= 0) {
+        a64_addsub_ri(&c->e, A64_SUB_I, true, dst, src, f);
+        return;
+    }
+    a64_mov_imm(&c->e, ADDR_GPR, (uint64_t)k);
+    a64_alu_rrr(&c->e, A64_ADD_R, true, dst, src, ADDR_GPR, A64_LSL, 0);
+}
+
 void cg_store_keep(CgCtx *c, const BackendKeep *k)
 {
     A64Addr m = addr_bd(A64_REG_STATE, (int32_t)k->off);
@@ -579,8 +597,7 @@ void cg_store_keep(CgCtx *c, const BackendKeep *k)
             mem_at(c, gpr_kind(k->size, false), k->reg, m, 0);
             break;
         }
-        a64_mov_imm(&c->e, ADDR_GPR, (uint64_t)k->value);     /* reg + addend */
-        a64_alu_rrr(&c->e, A64_ADD_R, true, RES_GPR, k->reg, ADDR_GPR, A64_LSL, 0);
+        add_const64(c, RES_GPR, k->reg, k->value);           /* reg + addend */
         mem_at(c, gpr_kind(k->size, false), RES_GPR, m, 0);
         break;
     case BACKEND_LOC_VEC:
@@ -593,8 +610,7 @@ void cg_store_keep(CgCtx *c, const BackendKeep *k)
             break;
         }
         cg_ldst(c, A64_LDRX, RES_GPR, base, k->reg);
-        a64_mov_imm(&c->e, ADDR_GPR, (uint64_t)k->value);
-        a64_alu_rrr(&c->e, A64_ADD_R, true, RES_GPR, RES_GPR, ADDR_GPR, A64_LSL, 0);
+        add_const64(c, RES_GPR, RES_GPR, k->value);
         mem_at(c, gpr_kind(k->size, false), RES_GPR, m, 0);
         break;
     }
@@ -749,14 +765,56 @@ static A64Addr guest_addr(CgCtx *c, IrRef addr)
     return addr_bd(r, 0);
 }
 
+/* x86's memory order (IrGuestInfo.tso) from A64's weaker one with barriers: a DMB ISHLD
+ * after each LOAD orders it before every later access; a DMB ISHST before a STORE orders the
+ * stores before it (the loads before it already have their ISHLD), and is left out when no
+ * store came since the last barrier that ordered stores. The one reordering TSO allows, a
+ * later load passing an earlier store, needs nothing. LDAPR/LDAR/STLR would do this with
+ * fewer barriers but fault on misaligned addresses (without FEAT_LSE2, or across 16 bytes
+ * with it), which x86 code may use anywhere. A CALL's helper may access guest memory
+ * (string instructions, LOCK's compare-and-swap): it is one LOAD and STORE at the CALL
+ * (cg_CALL). Off, LOAD and STORE are plain LDR/STR: the block's own thread sees them in
+ * order, which is all a single-threaded guest can tell. */
+static void tso_before_store(CgCtx *c)
+{
+    if (c->gi->tso && c->st_unfenced)
+        a64_dmb(&c->e, A64_ISHST);
+    c->st_unfenced = true;
+}
+
+/* The host address of a LOAD/STORE: [x, #k] for a folded x + k (CgVal.addr_base), else
+ * guest_addr of its address operand. */
+static A64Addr mem_addr(CgCtx *c, const IrInsn *in)
+{
+    const CgVal *v = &c->val[c->cur];
+    if (v->addr_base == IR_NONE)
+        return guest_addr(c, in->arg[0]);
+    return addr_bd(cg_gpr(c, v->addr_base, OPB_GPR), v->addr_disp);
+}
+
+/* A folded base dies after the access (as values kept for a fault point do, keep_after), so
+ * the result never takes its register while the access may still fault. */
+static void mem_done(CgCtx *c)
+{
+    IrRef b = c->val[c->cur].addr_base;
+    if (b != IR_NONE && c->val[b].last_use == c->cur)
+        release(c, b);
+}
+
 static void cg_LOAD(CgCtx *c, const IrInsn *in)
 {
-    load_typed(c, (IrType)in->type, guest_addr(c, in->arg[0]));
+    load_typed(c, (IrType)in->type, mem_addr(c, in));
+    mem_done(c);
+    if (c->gi->tso)
+        a64_dmb(&c->e, A64_ISHLD);
 }
 
 static void cg_STORE(CgCtx *c, const IrInsn *in)
 {
-    store_typed(c, in->arg[1], guest_addr(c, in->arg[0]));
+    A64Addr m = mem_addr(c, in);
+    tso_before_store(c);
+    store_typed(c, in->arg[1], m);
+    mem_done(c);
 }
 
 /* A host address, never the guest base. */
@@ -1712,7 +1770,15 @@ static void cg_FCVT(CgCtx *c, const IrInsn *in)
 
 static void cg_CALL(CgCtx *c, const IrInsn *in)
 {
-    cg_def_gpr(c, a64_emit_call(c, in));
+    /* TSO (cg_LOAD): the helper's stores come after the block's earlier ones, and all its
+     * accesses before the block's later ones. */
+    tso_before_store(c);
+    unsigned r = a64_emit_call(c, in);
+    if (c->gi->tso) {
+        a64_dmb(&c->e, A64_ISH);
+        c->st_unfenced = false;
+    }
+    cg_def_gpr(c, r);
 }
 
 static void cg_EXIT_IF(CgCtx *c, const IrInsn *in) { a64_emit_exit(c, in); }
@@ -1794,7 +1860,25 @@ static void liveness(CgCtx *c)
             a->n_uses++;
             continue;
         }
-        for (unsigned i = 0; i < 3; i++) {
+        v->addr_base = IR_NONE;
+        unsigned first = 0;
+        if ((in->op == IR_LOAD || in->op == IR_STORE) && c->gi->guest_base == 0) {
+            /* [x + k] addressing for an address x + k nothing later reads (the ADD is then
+             * not needed unless an earlier instruction reads it). */
+            const IrInsn *d = &blk->insn[in->arg[0]];
+            if (d->op == IR_ADD && d->type == IR_I64 && c->val[in->arg[0]].last_use == 0 &&
+                blk->insn[d->arg[1]].op == IR_CONST && blk->insn[d->arg[0]].op != IR_CONST &&
+                blk->insn[d->arg[1]].imm[0] >= -256 && blk->insn[d->arg[1]].imm[0] < 4096) {
+                IrRef x = d->arg[0];
+                v->addr_base = x;
+                v->addr_disp = (int32_t)blk->insn[d->arg[1]].imm[0];
+                if (c->val[x].last_use == 0)
+                    c->val[x].last_use = r;
+                c->val[x].n_uses++;
+                first = 1;
+            }
+        }
+        for (unsigned i = first; i < 3; i++) {
             IrRef a = in->arg[i];
             if (a == IR_NONE)
                 continue;
@@ -1833,6 +1917,7 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
         return BE_ERR_TOO_BIG;
     }
     ir_keep_ranges(blk, c->keep);
+    c->st_unfenced = true;          /* the predecessor's stores may be unordered */
     liveness(c);
     const uint8_t *limit = cb->end - CODEBUF_RED_ZONE;
     for (IrRef r = 1; r < blk->n && c->err == BE_OK; r++) {

@@ -49,6 +49,11 @@ typedef struct CgVal {
                            SELECT condition): it lives in NZCV, never in a home */
     uint32_t last_use;  /* index of the last instruction reading the value; 0 = never read */
     uint32_t n_uses;    /* number of reads by needed instructions */
+    /* A LOAD/STORE whose address is x + k (an I64 ADD of a constant that no later
+     * instruction reads, without a guest base): addr_base x, addressed as [x, #k] (liveness);
+     * the ADD is then left out unless an earlier instruction needs it. IR_NONE otherwise. */
+    uint32_t addr_base;
+    int32_t addr_disp;
 } CgVal;
 
 /* Debug options (a64_backend_set_debug): force code paths the backend would not choose, so
@@ -89,6 +94,8 @@ typedef struct CgCtx {
     IrRef *pending;             /* KEEPs whose range is open and whose value is still needed */
     unsigned n_pending;
     uint32_t guest_off;         /* guest offset of the current guest instruction */
+    bool st_unfenced;           /* TSO (gi->tso): a store may have come since the last
+                                   barrier that orders stores (cg_LOAD) */
     CgStub stubs[BACKEND_MAX_EXITS];
     unsigned n_stubs;
     BackendKeep *stub_keeps;    /* the stubs' keep lists (malloc'd) */

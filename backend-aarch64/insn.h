@@ -54,6 +54,7 @@ typedef enum A64Ins {
     A64_CBZ = 0x34000000, A64_CBNZ = 0x35000000,
     A64_BR = 0xD61F0000, A64_BLR = 0xD63F0000, A64_RET = 0xD65F0000,
     A64_NOP = 0xD503201F,
+    A64_DMB = 0xD50330BF,           /* CRm (bits 8-11) = A64Barrier */
     A64_MRS_FPCR = 0xD53B4400, A64_MSR_FPCR = 0xD51B4400,
     /* loads and stores: an addressing form ORed with an access kind (A64Mem) */
     A64_LDST_UOFF = 0x39000000,     /* [Xn|SP, #imm12 * size] */
@@ -407,6 +408,13 @@ static inline void a64_br(A64Emit *e, unsigned rn) { a64_w(e, A64_BR | A64F_RN(r
 static inline void a64_blr(A64Emit *e, unsigned rn) { a64_w(e, A64_BLR | A64F_RN(rn)); }
 static inline void a64_ret(A64Emit *e) { a64_w(e, A64_RET | A64F_RN(A64_REG_LR)); }
 static inline void a64_nop(A64Emit *e) { a64_w(e, A64_NOP); }
+/* DMB's inner-shareable domains (the CRm field): what ISHLD/ISHST/ISH order. */
+typedef enum A64Barrier {
+    A64_ISHLD = 0x9,    /* earlier loads before later loads and stores */
+    A64_ISHST = 0xA,    /* earlier stores before later stores */
+    A64_ISH = 0xB,      /* every earlier access before every later one */
+} A64Barrier;
+static inline void a64_dmb(A64Emit *e, A64Barrier b) { a64_w(e, A64_DMB | (uint32_t)b << 8); }
 static inline void a64_mrs_fpcr(A64Emit *e, unsigned rt) { a64_w(e, A64_MRS_FPCR | A64F_RT(rt)); }
 static inline void a64_msr_fpcr(A64Emit *e, unsigned rt) { a64_w(e, A64_MSR_FPCR | A64F_RT(rt)); }
 

@@ -316,6 +316,13 @@ typedef struct IrGuestInfo {
     /* The guest's FP environment word (fenv true): see "The FP environment". */
     bool fenv;
     uint32_t fenv_offset;   /* byte offset of the 32-bit word in the state */
+    /* Memory order of LOADs and STOREs as other threads see them. false: only the block's
+     * own thread's view counts (any order the host gives, as long as the thread sees its own
+     * accesses in program order). true: x86's TSO, which hosts with a weaker model (aarch64)
+     * keep with barriers: every LOAD is ordered before later LOADs and STOREs, every STORE
+     * after earlier STOREs, and a CALL's memory accesses as one LOAD and STORE at the CALL.
+     * The runtime turns it on while the guest may share memory with another thread. */
+    bool tso;
 } IrGuestInfo;
 
 /* ---------------------------------------------------------------- the FP environment

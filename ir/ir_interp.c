@@ -3,7 +3,8 @@
  * Contract: ir_interp_run executes a verified block in array order. Pure ops are computed by
  * ir_eval (the evaluator the folder uses); GET/PUT copy the value's bytes from/to the state at
  * imm0; LOAD/STORE copy bytes at host address gi->guest_base + guest address, at any alignment
- * (a fault there is the caller's to catch, as in generated code); CALL goes through IrHelperFn
+ * (a fault there is the caller's to catch, as in generated code), with acquire/release
+ * fences around them under gi->tso; CALL goes through IrHelperFn
  * with missing args as 0; KEEP is the PUT it stands for (ir.h, "Precise faults": the state it
  * gives at a fault or an exit is the one a backend's deferred store must rebuild), FKEEP
  * nothing (it does not write the state; faults in the interpreter are not precise); EXIT_IF
@@ -100,6 +101,8 @@ static uint64_t run(const IrBlock *blk, void *state, const IrGuestInfo *gi, Slot
         case IR_LOAD: {
             uint64_t addr = gi->guest_base + val[in->arg[0]].v[0].lo;
             memcpy(out->bytes, (const void *)(uintptr_t)addr, size);
+            if (gi->tso)    /* ordered before later accesses (a compiler barrier on x86) */
+                __atomic_thread_fence(__ATOMIC_ACQUIRE);
             break;
         }
         case IR_HLOAD:
@@ -108,6 +111,8 @@ static uint64_t run(const IrBlock *blk, void *state, const IrGuestInfo *gi, Slot
         case IR_STORE: {
             uint64_t addr = gi->guest_base + val[in->arg[0]].v[0].lo;
             unsigned n = ir_type_size((IrType)blk->insn[in->arg[1]].type);
+            if (gi->tso)    /* ordered after earlier accesses */
+                __atomic_thread_fence(__ATOMIC_RELEASE);
             memcpy((void *)(uintptr_t)addr, val[in->arg[1]].bytes, n);
             break;
         }
@@ -116,7 +121,11 @@ static uint64_t run(const IrBlock *blk, void *state, const IrGuestInfo *gi, Slot
             uint64_t a[3];
             for (int i = 0; i < 3; i++)
                 a[i] = in->arg[i] ? val[in->arg[i]].v[0].lo : 0;
+            if (gi->tso)    /* the helper's accesses: one STORE and LOAD at the CALL */
+                __atomic_thread_fence(__ATOMIC_RELEASE);
             uint64_t res = fn(state, a[0], a[1], a[2]);
+            if (gi->tso)
+                __atomic_thread_fence(__ATOMIC_ACQUIRE);
             if (t != IR_VOID)
                 out->v[0].lo = res & ir_mask(ir_type_bits(t));
             break;

@@ -75,19 +75,61 @@ static uintptr_t host_pc(const void *ucv)
 #endif
 }
 
+#if defined(__aarch64__)
+/* Whether the A64 load/store instruction word w writes memory: the classes generated code
+ * uses for guest accesses (load/store register in every addressing form, integer and
+ * SIMD&FP; pairs; exclusive and acquire/release forms). */
+static bool a64_insn_writes(uint32_t w)
+{
+    if ((w & 0x0a000000u) != 0x08000000u)
+        return false;                               /* not a load or store */
+    if (((w >> 27) & 7) == 7) {                     /* load/store register */
+        if (w >> 26 & 1)                            /* SIMD&FP: opc<0> is the load bit */
+            return !(w >> 22 & 1);
+        return ((w >> 22) & 3) == 0;                /* STR*: opc 00; LDR/LDRS*: 01, 1x */
+    }
+    if (((w >> 27) & 7) == 3)
+        return false;                               /* load register (literal) */
+    return !(w >> 22 & 1);                          /* pairs, exclusives: L is bit 22 */
+}
+#endif
+
+#if !defined(__x86_64__)
+/* The present bit of a protection fault: x86 Linux keeps PROT_NONE pages not present, and a
+ * page nothing touched yet has no page-table entry either (a store to a fresh read-only
+ * page is a not-present fault there); mincore's residency is the closest the host tells. */
+static bool fault_present(const RtProcess *p, int code, uint64_t addr)
+{
+    if (code != SEGV_ACCERR || rt_guest_prot(p, addr) <= 0)
+        return false;
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t host = (uintptr_t)(addr + p->gi.guest_base) & ~(uintptr_t)(ps - 1);
+    unsigned char vec = 0;
+    return mincore((void *)host, (size_t)ps, &vec) == 0 && (vec & 1);
+}
+#endif
+
 /* The page-fault error code Linux reports for the fault (uc_mcontext err): the host's on an
- * x86-64 host (user, write, present bits of the same access), else user | present-if-mapped. */
-static uint64_t fault_err(const void *ucv, int code)
+ * x86-64 host (user, write, present bits of the same access); else user, write (from the
+ * ESR, or the faulting instruction) and present as fault_present guesses it.
+ * pc is the faulting host instruction in generated code, addr the guest address. */
+static uint64_t fault_err(const RtProcess *p, const void *ucv, int code, uint64_t addr,
+                          uintptr_t pc)
 {
 #if defined(__x86_64__)
+    (void)p;
     (void)code;
+    (void)addr;
+    (void)pc;
     const ucontext_t *uc = ucv;
     return (uint64_t)uc->uc_mcontext.gregs[REG_ERR] & 0x1f;
 #elif defined(__aarch64__)
     /* The kernel's esr_context record among the frame's __reserved records holds ESR_EL1 of
-     * the fault: a data abort (EC 0x24/0x25) with WnR (bit 6) set was a write. */
+     * the fault: a data abort (EC 0x24/0x25) with WnR (bit 6) set was a write. A frame
+     * without one (qemu-user 7.2 writes none) leaves the faulting instruction to say. */
     const ucontext_t *uc = ucv;
-    uint64_t err = 0x4 | (code == SEGV_ACCERR ? 1 : 0);
+    uint64_t err = 0x4 | (fault_present(p, code, addr) ? 1 : 0);
+    bool have_esr = false;
     const uint8_t *rec = (const uint8_t *)uc->uc_mcontext.__reserved;
     const uint8_t *end = rec + sizeof uc->uc_mcontext.__reserved;
     while (rec + 16 <= end) {
@@ -102,14 +144,22 @@ static uint64_t fault_err(const void *ucv, int code)
             unsigned ec = (unsigned)(esr >> 26) & 0x3f;
             if ((ec == 0x24 || ec == 0x25) && (esr >> 6 & 1))
                 err |= 2;
+            have_esr = true;
             break;
         }
         rec += size;
     }
+    if (!have_esr) {
+        uint32_t w;
+        memcpy(&w, (const void *)pc, 4);
+        if (a64_insn_writes(w))
+            err |= 2;
+    }
     return err;
 #else
     (void)ucv;
-    return 0x4 | (code == SEGV_ACCERR ? 1 : 0);
+    (void)pc;
+    return 0x4 | (fault_present(p, code, addr) ? 1 : 0);
 #endif
 }
 
@@ -265,7 +315,7 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
                       (unsigned long long)guest_pc, b ? "block" : "helper called at",
                       (unsigned long long)(b ? b->pc : guest_pc),
                       (unsigned long long)pc, (unsigned long long)addr, si->si_code);
-    if (!rt_signal_trap(t, sig, si->si_code, addr, GUEST_TRAP_PF, fault_err(ucv, si->si_code)))
+    if (!rt_signal_trap(t, sig, si->si_code, addr, GUEST_TRAP_PF, fault_err(p, ucv, si->si_code, addr, pc)))
         rt_die_by_signal(p, sig);
     siglongjmp(t->fault_jmp, 1);
 }

@@ -210,6 +210,8 @@ void rt_log_stats(RtProcess *p)
             s->guest_insns ? (double)s->host_insns / (double)s->guest_insns : 0.0);
     fprintf(f, "  blocks interpreted            %llu\n", (unsigned long long)s->interp_blocks);
     fprintf(f, "  code cache flushes            %llu\n", (unsigned long long)s->flushes);
+    char mo[160];
+    fprintf(f, "  TSO memory order              %s\n", rt_memorder_describe(p, mo, sizeof mo));
     /* Exited threads' counts are in s; each live thread keeps its own. */
     uint64_t blocks = s->blocks_executed, syscalls = s->syscalls;
     if (pthread_mutex_trylock(&p->lock) == 0) {    /* never wait: this may be a death path */

@@ -64,6 +64,8 @@ int main(int argc, char **argv)
         /* Chained code reads the thread's interrupt word at backward exits (ir/backend.h). */
         p->gi.irq_offset = (int32_t)(offsetof(RtThread, interrupt) - offsetof(RtThread, state));
     }
+    rt_memorder_init(p);
+    rt_vfork_probe(p);
     p->scratch = ir_block_new(0);
     rt_blocks_init(&p->blocks);
     rt_mem_init(p);

@@ -370,6 +370,14 @@ int64_t rt_mmap(RtProcess *p, uint64_t addr, uint64_t len, int prot, int flags, 
     mm_lock(p);
     int64_t r = mmap_locked(p, addr, len, prot, flags, fd, off, &flush);
     mm_unlock(p, flush);
+    /* Memory another process may access while the guest runs (memorder.c): a shared mapping
+     * that is anonymous (shared with fork children) or writable. A read-only shared file
+     * mapping is left out: files mapped only to read them are common in single-threaded
+     * programs, and they rarely need another writer's store order. */
+    int type = flags & GUEST_MAP_TYPE;
+    if (r >= 0 && type != GUEST_MAP_PRIVATE &&
+        ((flags & GUEST_MAP_ANONYMOUS) || (prot & GUEST_PROT_WRITE)))
+        rt_memorder_shared(p, "a shared mapping");
     return r;
 }
 

@@ -54,6 +54,13 @@ static void usage(FILE *f)
         "  -0 ARGV0        the guest's argv[0] (default PROGRAM)\n"
         "  -singlestep     translate one guest instruction per block\n"
         "  --interp        run blocks with the reference IR interpreter\n"
+        "  -tso MODE       x86 memory order (TSO) for other threads on weakly ordered hosts\n"
+        "                  (aarch64): auto (default: on once the guest creates a second\n"
+        "                  thread or a shared mapping), on, or off (faster; only for guests\n"
+        "                  whose threads synchronise through LOCK, fences and system calls)\n"
+        "  --exec-wrapper PATH\n"
+        "                  start the ferry of a guest execve as PATH FERRY ... (for a ferry\n"
+        "                  that runs under an emulator, e.g. qemu-aarch64-static)\n"
         "  -h, --help      this help\n"
         "  --version       ferry's version\n"
         "\n"
@@ -127,6 +134,14 @@ static void parse_log_fd(RtOptions *o, const char *v)
     o->log_fd = (int)fd;
 }
 
+static void parse_tso(RtOptions *o, const char *v)
+{
+    if (strcmp(v, "auto") == 0)      o->tso = RT_TSO_AUTO;
+    else if (strcmp(v, "on") == 0)   o->tso = RT_TSO_ON;
+    else if (strcmp(v, "off") == 0)  o->tso = RT_TSO_OFF;
+    else usage_error("-tso needs auto, on or off, not '%s'", v);
+}
+
 static void add_env_edit(RtOptions *o, const char *text, bool unset)
 {
     if (!unset && !strchr(text, '='))
@@ -179,7 +194,7 @@ void rt_options_parse(RtOptions *o, int argc, char **argv)
         if (strcmp(name, "interp") == 0) { o->interp = true; continue; }
         /* Options with a value. */
         static const char *const with_value[] = { "L", "d", "D", "cpu", "E", "U", "0",
-                                                   "log-fd" };
+                                                   "log-fd", "tso", "exec-wrapper" };
         bool known = false;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             known |= strcmp(name, with_value[k]) == 0;
@@ -195,6 +210,8 @@ void rt_options_parse(RtOptions *o, int argc, char **argv)
         else if (strcmp(name, "E") == 0)   add_env_edit(o, v, false);
         else if (strcmp(name, "U") == 0)   add_env_edit(o, v, true);
         else if (strcmp(name, "log-fd") == 0) parse_log_fd(o, v);
+        else if (strcmp(name, "tso") == 0) parse_tso(o, v);
+        else if (strcmp(name, "exec-wrapper") == 0) o->exec_wrapper = v;
         else                               o->argv0 = v;
     }
     if (i >= argc)
@@ -238,6 +255,14 @@ int rt_options_for_exec(const RtOptions *o, int log_fd, const char **out, int ma
         v[n++] = "-singlestep";
     if (o->interp)
         v[n++] = "--interp";
+    if (o->exec_wrapper) {
+        v[n++] = "--exec-wrapper";
+        v[n++] = o->exec_wrapper;
+    }
+    if (o->tso != RT_TSO_AUTO) {
+        v[n++] = "-tso";
+        v[n++] = o->tso == RT_TSO_ON ? "on" : "off";
+    }
     int k = 0;
     for (; k < n && k < max; k++)
         out[k] = v[k];

@@ -68,6 +68,9 @@ typedef struct RtEnvEdit {
     bool unset;                 /* true for -U */
 } RtEnvEdit;
 
+/* RtOptions.tso: when generated code keeps x86's memory order (IrGuestInfo.tso, memorder.c). */
+enum { RT_TSO_AUTO = 0, RT_TSO_ON, RT_TSO_OFF };
+
 typedef struct RtOptions {
     const char *sysroot;        /* -L DIR: guest sysroot (NULL or "/": the host's files) */
     unsigned log_mask;          /* -d: RT_LOG_* bits */
@@ -78,6 +81,8 @@ typedef struct RtOptions {
     const char *argv0;          /* -0 ARGV0: the guest's argv[0], NULL to keep PROGRAM */
     bool single_step;           /* -singlestep: one guest instruction per block */
     bool interp;                /* --interp: run IR with the reference interpreter */
+    int tso;                    /* -tso: RT_TSO_AUTO (default), RT_TSO_ON or RT_TSO_OFF */
+    const char *exec_wrapper;   /* --exec-wrapper PATH: execve runs PATH FERRY ... (sys_exec.c) */
     RtEnvEdit *env_edits;       /* -E / -U in command-line order */
     unsigned n_env_edits;
     const char *program;        /* PROGRAM as given */
@@ -96,7 +101,7 @@ void rt_log_items_help(FILE *f);
  * NULL-terminated). */
 char **rt_env_build(const RtOptions *o, char **env);
 /* The options a ferry started by the guest's execve gets to behave as this one does (-L, -d,
- * the log, -strace, -cpu, -singlestep, --interp; not -E/-U/-0, which the guest's own argv and
+ * the log, -strace, -cpu, -singlestep, --interp, -tso, --exec-wrapper; not -E/-U/-0, which the guest's own argv and
  * envp replace). Writes at most max pointers into out (strings point into o or into static
  * storage valid until the next call) and returns how many. */
 int rt_options_for_exec(const RtOptions *o, int log_fd, const char **out, int max);
@@ -255,6 +260,7 @@ typedef struct RtStats {
     uint64_t host_insns;        /* host instructions emitted for blocks */
     uint64_t interp_blocks;     /* blocks that run through the interpreter */
     uint64_t flushes;           /* code cache flushes */
+    uint64_t tso_switches;      /* flushes to turn TSO on (memorder.c) */
     uint64_t blocks_executed;   /* blocks entered from the dispatcher (chained runs of blocks
                                    count once), by threads that have exited: each live thread
                                    counts its own (RtThread.n_blocks) */
@@ -304,7 +310,12 @@ struct RtProcess {
 
     /* Translation. */
     const Backend *backend;     /* host backend, NULL when only the interpreter is available */
-    IrGuestInfo gi;             /* fe_guest_info(0) */
+    IrGuestInfo gi;             /* fe_guest_info(0); gi.tso set by memorder.c */
+    bool vfork_is_fork;         /* the host's vfork does not share memory (an emulator's:
+                                   rt_vfork_probe), so a guest vfork is a fork */
+    struct {                    /* what the host CPU has (memorder.c; aarch64 HWCAPs) */
+        bool lse, lrcpc, lse2, afp;
+    } host_cpu;
     FeOptions fe_opt;           /* block size, single-step */
     bool chain;                 /* patch direct exits (off under -d exec and --interp) */
     RtCodeCache cache;          /* the code region */
@@ -561,6 +572,16 @@ void rt_thread_safepoint(RtThread *t);
  * (not running) until rt_exclusive_end. The caller is not running and holds no lock. */
 void rt_exclusive_begin(RtProcess *p);
 void rt_exclusive_end(RtProcess *p);
+/* memorder.c: x86 memory order in generated code (IrGuestInfo.tso, -tso). Init after the
+ * options, before the first translation; rt_memorder_shared when the guest may start sharing
+ * memory (why: for the log), from a system call (the caller is not running, holds no lock):
+ * under -tso auto it turns TSO on and flushes the code cache once. describe: for -d stats. */
+void rt_memorder_init(RtProcess *p);
+/* sys_clone.c: find out whether the host's vfork shares memory (RtProcess.vfork_is_fork);
+ * at start-up, before ferry handles SIGCHLD. */
+void rt_vfork_probe(RtProcess *p);
+void rt_memorder_shared(RtProcess *p, const char *why);
+const char *rt_memorder_describe(const RtProcess *p, char *buf, size_t len);
 /* Empty the code cache with every thread stopped: from a running thread (t) holding no lock,
  * or with t NULL from a system call. */
 void rt_flush_exclusive(RtProcess *p, RtThread *t);

@@ -55,6 +55,7 @@
  * vfork (58) is clone(CLONE_VM | CLONE_VFORK | SIGCHLD); fork (57) is clone(SIGCHLD).
  * clone3 converts its struct clone_args to the same path (set_tid and cgroup: -EINVAL).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -168,6 +169,46 @@ static int64_t do_fork(RtThread *t, const CloneReq *r)
 }
 
 /* ---------------------------------------------------------------- vfork */
+
+/* Whether the host's vfork shares memory. An emulator may run it as a fork (qemu-user does,
+ * for CLONE_VM | CLONE_VFORK): the child would then translate into the code cache, which is
+ * MAP_SHARED, while the parent, not suspended, does too. ferry then makes a guest vfork a
+ * fork (a fresh code cache for the child), which is what the emulator gives native programs:
+ * the child's writes are not seen by the parent. Probed once at start-up, before ferry has a
+ * SIGCHLD handler, so the probe's SIGCHLD never reaches the guest. */
+#if !defined(__x86_64__)    /* ferry on an x86_64 host runs natively */
+static volatile int vfork_probe_flag;
+
+static int vfork_probe_child(void *arg)
+{
+    (void)arg;
+    vfork_probe_flag = 1;
+    syscall(SYS_exit, 0);
+    return 0;
+}
+#endif
+
+void rt_vfork_probe(RtProcess *p)
+{
+    p->vfork_is_fork = false;
+#if !defined(__x86_64__)
+    size_t size = 64u << 10;
+    uint8_t *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED)
+        return;
+    vfork_probe_flag = 0;
+    /* SIGCHLD: qemu-user refuses a vfork with another exit signal (EINVAL). With SIGCHLD
+     * ignored the child is reaped by itself; the flag says all the same. */
+    pid_t pid = clone(vfork_probe_child, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+    if (pid > 0) {
+        while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+            ;
+        p->vfork_is_fork = vfork_probe_flag == 0;
+    }
+    munmap(stack, size);
+#endif
+}
 
 typedef struct VforkArgs {
     RtThread *t;
@@ -308,6 +349,11 @@ static int64_t do_clone(RtThread *t, const CloneReq *r)
                             GUEST_CLONE_SYSVSEM | GUEST_CLONE_IO | GUEST_CLONE_UNTRACED;
         if (f & HOST_CLONE_FLAGS & ~vfork_ok)
             return -EINVAL;
+        if (t->proc->vfork_is_fork) {       /* see rt_vfork_probe */
+            CloneReq fr = *r;
+            fr.flags &= ~(uint64_t)(GUEST_CLONE_VM | GUEST_CLONE_VFORK);
+            return do_fork(t, &fr);
+        }
         return do_vfork(t, r);
     }
     return do_fork(t, r);

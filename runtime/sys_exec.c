@@ -2,9 +2,12 @@
  *
  * ferry replaces itself with a new ferry (its own binary, RtProcess.ferry_path, found through
  * /proc/self/exe at start-up) given the same options (rt_options_for_exec: -L, -d, the log,
- * -strace, -cpu, -singlestep, --interp), the guest's argv[0] with -0, and the new program:
+ * -strace, -cpu, -singlestep, --interp, -tso), the guest's argv[0] with -0, and the new program:
  *
  *     FERRY [options] [-E LD_...=...] -0 ARGV0 -- PROGRAM ARGV[1]...      environment: envp
+ *
+ * (with --exec-wrapper W, `W FERRY ...`: a ferry built for another host, running under an
+ * emulator such as qemu-aarch64-static without binfmt_misc, can start its children only so)
  *
  * Before that, everything the kernel would refuse is refused here, with the errno Linux gives,
  * while the guest still exists to report it: a path that does not resolve (ENOENT, ENOTDIR,
@@ -330,7 +333,7 @@ static int64_t do_execveat(RtThread *t, uint64_t nr, const uint64_t *a, int dirf
     for (size_t i = 0; i < env.n; i++)
         nld += is_ld_var(strlist_get(&env, i));
     size_t rest = args.n > 1 ? args.n - 1 : 0;
-    size_t nargv = 1 + N_FERRY_OPTS + 2 * nld + 2 + 2 + (size_t)plan->nprefix - 1 + rest + 1;
+    size_t nargv = 2 + N_FERRY_OPTS + 2 * nld + 2 + 2 + (size_t)plan->nprefix - 1 + rest + 1;
     size_t nenv = env.n - nld + 1;
     char **fargv = malloc((nargv + nenv) * sizeof *fargv);
     if (!fargv) {
@@ -339,6 +342,9 @@ static int64_t do_execveat(RtThread *t, uint64_t nr, const uint64_t *a, int dirf
     }
     char **henv = fargv + nargv;
     size_t k = 0, h = 0;
+    const char *wrapper = p->opt.exec_wrapper;   /* --exec-wrapper: an emulator runs ferry */
+    if (wrapper)
+        fargv[k++] = (char *)wrapper;
     fargv[k++] = (char *)p->ferry_path;
     const char *opts[N_FERRY_OPTS];
     int nopt = rt_options_for_exec(&p->opt, p->log_fd, opts, N_FERRY_OPTS);
@@ -392,7 +398,7 @@ static int64_t do_execveat(RtThread *t, uint64_t nr, const uint64_t *a, int dirf
     if (p->log_fd >= 0)
         fcntl(p->log_fd, F_SETFD, 0);           /* the new ferry logs there too */
     p->exec_pending = fargv;                    /* see RtProcess.exec_pending */
-    execve(p->ferry_path, fargv, henv);
+    execve(wrapper ? wrapper : p->ferry_path, fargv, henv);
     e = -errno;
     p->exec_pending = NULL;
     if (p->log_fd >= 0)

@@ -232,6 +232,8 @@ int64_t rt_thread_clone(RtThread *t, uint64_t flags, uint64_t newsp, uint64_t pt
                         uint64_t ctid, uint64_t tls)
 {
     RtProcess *p = t->proc;
+    /* Before the child exists: its first block must already keep x86's memory order. */
+    rt_memorder_shared(p, "a second thread");
     RtThread *c = rt_thread_new(p);     /* listed, not running: the flusher ignores it */
     c->state = t->state;
     X86State *st = &c->state;

@@ -205,6 +205,11 @@ void be_test_op_coverage(void **st)
     assert_int_equal(missing, 0);
 }
 
+void be_set_tso(bool on)
+{
+    env.gi[0].tso = env.gi[1].tso = on;
+}
+
 /* Compile blk into the shared cache (recycled when it fills: blocks are independent; code
  * written over old code is synchronised for instruction fetch). */
 const uint8_t *be_compile_in(const IrBlock *blk, int based, BackendBlockInfo *info)
@@ -789,8 +794,9 @@ void be_test_memory(void **st)
         hload_table[i] = rnd() * 0x9e3779b97f4a7c15ull;
     for (unsigned k = 0; k < N_ALL_TYPES; k++)
         for (int based = 0; based < 2; based++)
-            for (unsigned variant = 0; variant < 4; variant++) {
+            for (unsigned variant = 0; variant < 8; variant++) {
                 H->set_debug(variant & 2 ? H->no_regalloc : 0);
+                be_set_tso(variant & 4);        /* also with x86's memory order */
                 IrBlock *blk = build_mem(all_types[k], based, variant);
                 BackendBlockInfo info;
                 const uint8_t *code = be_compile_in(blk, based, &info);
@@ -802,6 +808,7 @@ void be_test_memory(void **st)
                 ir_block_free(blk);
             }
     H->set_debug(0);
+    be_set_tso(false);
 }
 
 /* ---------------------------------------------------------------- register pressure */
@@ -909,8 +916,9 @@ void be_test_call(void **st)
 {
     (void)st;
     uint8_t state[STATE_SIZE];
-    for (unsigned variant = 0; variant < 4; variant++) {
+    for (unsigned variant = 0; variant < 8; variant++) {
         H->set_debug(variant & 2 ? H->no_regalloc : 0);
+        be_set_tso(variant & 4);
         IrBlock *blk = build_call(variant);
         BackendBlockInfo info;
         const uint8_t *code = be_compile_in(blk, 1, &info);
@@ -924,6 +932,7 @@ void be_test_call(void **st)
         ir_block_free(blk);
     }
     H->set_debug(0);
+    be_set_tso(false);
 
     /* The state pointer the helper gets is the one the block runs with. */
     IrBlock *blk = ir_block_new(0x5000);

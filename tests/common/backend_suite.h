@@ -47,6 +47,9 @@ int be_teardown(void);
 /* Verify and compile blk (failing the test on any error), check its disassembly; returns its
  * executable address. */
 const uint8_t *be_compile_in(const IrBlock *blk, int based, BackendBlockInfo *info);
+/* IrGuestInfo.tso of the blocks be_compile_in compiles (and the interpreter runs) from now on
+ * (off at setup). */
+void be_set_tso(bool on);
 /* Run blk through the interpreter and `code` from the same state0/mem0; fail on any
  * difference in exit word, state or memory. */
 void be_run_compare(const IrBlock *blk, const uint8_t *code, int based,

@@ -310,6 +310,9 @@ static void test_encoders(void **st)
     ENC("br x16", a64_br(e, 16));
     ENC("blr x16", a64_blr(e, 16));
     ENC("nop", a64_nop(e));
+    ENC("dmb ishld", a64_dmb(e, A64_ISHLD));
+    ENC("dmb ishst", a64_dmb(e, A64_ISHST));
+    ENC("dmb ish", a64_dmb(e, A64_ISH));
     ENC("b #0x1004", a64_w(e, a64_b_word(1)));
     ENC("b #0xffc", a64_w(e, a64_b_word(-1)));
     ENC("adr x30, #0x100c", a64_adr(e, A64_REG_LR, 12));
@@ -566,20 +569,20 @@ static void test_golden(void **st)
     const uint8_t *code = expect_code(blk,
                  "ldr x19, [x28, #0x20]\n"
                  "ldr x20, [x19]\n"
-                 "add x21, x19, #8\n"
                  "str x20, [x28, #0x18]\n"
                  "cmp x20, #8\n"
-                 "b.eq #0x3c\n"
-                 "ldr x21, [x21]\n"         /* x21 holds rsp for the fault map until it loads */
+                 "b.eq #0x38\n"
+                 "ldr x20, [x19, #8]\n"     /* rsp + 8 is only an address and a KEEP's value */
                  "add x19, x19, #0x10\n"
                  "str x19, [x28, #0x20]\n"
-                 "str x21, [x28, #0x28]\n"
-                 "b #0x2c\n"
+                 "str x20, [x28, #0x28]\n"
+                 "b #0x28\n"
                  "movz w16, #0x2000\n"
                  "str x16, [x28, #0x100]\n"
                  "movz x0, #0x1, lsl #32\n"
                  "ret\n"
-                 "str x21, [x28, #0x20]\n"  /* the stub: the KEEP, then the patch site */
+                 "add x16, x19, #8\n"      /* the stub: the KEEP (x19 + 8), then the patch site */
+                 "str x16, [x28, #0x20]\n"
                  "b #0x44\n"
                  "movz w16, #0x3000\n"
                  "str x16, [x28, #0x100]\n"
@@ -594,7 +597,7 @@ static void test_golden(void **st)
         be_run_compare(blk, code, 0, state, mem);
     }
     /* one entry per instruction: the second load's code starts its instruction's, so its
-     * keeps go into that entry */
+     * keeps go into that entry: rsp + 8 as x19 plus 8 */
     assert_int_equal(info.n_insns, 3);
     const BackendInsnMap *m = &info.insns[2];
     assert_int_equal(m->guest_offset, 3);
@@ -603,8 +606,71 @@ static void test_golden(void **st)
     assert_int_equal(k->off, 0x20);
     assert_int_equal(k->size, 8);
     assert_int_equal(k->kind, BACKEND_LOC_GPR);
-    assert_int_equal(k->reg, A64_X21);
+    assert_int_equal(k->reg, A64_X19);
+    assert_int_equal(k->value, 8);
     ir_block_free(blk);
+}
+
+/* x86's memory order (IrGuestInfo.tso): a load is followed by DMB ISHLD; a store is preceded
+ * by DMB ISHST unless no store came since the last barrier that ordered stores (the block's
+ * first store is: the predecessor's stores are unknown); without tso the same block has no
+ * barrier at all. */
+static void tso_check(const char *text, const char *want)
+{
+    IrBlock *blk = parse(text);
+    BackendBlockInfo info;
+    const uint8_t *code = expect_code(blk, want, &info);
+    uint8_t state[STATE_SIZE] = { 0 };
+    uint64_t addr = (uint64_t)(uintptr_t)be_guest_mem() + 64;
+    memcpy(state, &addr, 8);
+    uint8_t mem[MEM_SIZE];
+    for (unsigned i = 0; i < MEM_SIZE; i++)
+        mem[i] = (uint8_t)(i * 7 + 1);
+    be_run_compare(blk, code, 0, state, mem);
+    ir_block_free(blk);
+}
+
+static void test_tso(void **st)
+{
+    (void)st;
+    static const char text[] =
+        "block pc=0x1000\n"
+        "v1 = get.i64 0x0\n"
+        "v2 = load.i32 v1\n"
+        "v3 = const.i64 0x8\n"
+        "v4 = add.i64 v1, v3\n"
+        "store v4, v2\n"
+        "v5 = load.i32 v1\n"
+        "store v1, v5\n"
+        "exit -, 0x2000, 0x0\n";
+    be_set_tso(true);
+    tso_check(text,
+              "ldr x19, [x28]\n"
+              "ldr w20, [x19]\n"
+              "dmb ishld\n"
+              "dmb ishst\n"
+              "str w20, [x19, #8]\n"
+              "ldr w20, [x19]\n"
+              "dmb ishld\n"
+              "dmb ishst\n"
+              "str w20, [x19]\n"
+              "b #0x28\n"
+              "movz w16, #0x2000\n"
+              "str x16, [x28, #0x100]\n"
+              "movz w0, #0\n"
+              "ret\n");
+    be_set_tso(false);
+    tso_check(text,
+              "ldr x19, [x28]\n"
+              "ldr w20, [x19]\n"
+              "str w20, [x19, #8]\n"
+              "ldr w20, [x19]\n"
+              "str w20, [x19]\n"
+              "b #0x18\n"
+              "movz w16, #0x2000\n"
+              "str x16, [x28, #0x100]\n"
+              "movz w0, #0\n"
+              "ret\n");
 }
 
 int main(void)
@@ -616,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_encoders),
         cmocka_unit_test(test_branch_fixups),
         cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_tso),
         cmocka_unit_test(be_test_fused_compare),
         cmocka_unit_test(be_test_fused_fcompare),
         cmocka_unit_test(be_test_int_binary),
