@@ -158,7 +158,7 @@ $(BUILD)/guest/%.clangxx-O2: tests/guest/%.cc
 # `make test` ends with the aarch64 build's suites under qemu (test-aarch64-ci; TEST_AARCH64=
 # leaves them out, `make asan` does): its unit tests and the guest programs of build/guest in
 # two variants (gcc-O2 and musl-O2: the other variants add little for the backend and cost
-# minutes under qemu), with the programs that meet qemu-user limits skipped by name
+# minutes under qemu) and the shell scripts under busybox only, with the programs that meet qemu-user limits skipped by name
 # (tests/guest/qemu-aarch64-static.skip). `make test-aarch64` runs every variant.
 TEST_AARCH64 ?= 1
 # One total line at the end, over the x86_64 suites and (TEST_AARCH64) the aarch64 suites.
@@ -184,7 +184,7 @@ test-aarch64-unit:
 	@FERRY_NO_GUESTS=1 $(AARCH64_RUN)
 test-aarch64-ci: $(if $(filter x86_64,$(HOST)),guests)
 	@$(MAKE) --no-print-directory HOST=aarch64 BUILD=build-aarch64 build-aarch64/ferry unit-tests
-	@FERRY_GUEST_DIR=$(BUILD)/guest FERRY_GUEST_VARIANTS='$(A64_CI_VARIANTS)' $(AARCH64_RUN)
+	@FERRY_GUEST_DIR=$(BUILD)/guest FERRY_GUEST_VARIANTS='$(A64_CI_VARIANTS)' FERRY_SCRIPT_SHELLS=busybox $(AARCH64_RUN)
 
 asan:
 	$(MAKE) BUILD=build-asan OPT=-O1 CHECKS=1 TEST_AARCH64= SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
