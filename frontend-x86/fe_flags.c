@@ -429,7 +429,7 @@ bool fe_flags_dead_at(FeCtx *c, uint64_t pc)
             return false;
         size_t got = c->fetch(c->fetch_opaque, pc, bytes, sizeof bytes);
         X86Insn in;
-        if (x86_decode(bytes, got, pc, &in) != X86_DEC_OK ||
+        if (x86_decode_mode(bytes, got, pc, (X86Mode)c->opt->mode, &in) != X86_DEC_OK ||
             ((pc + in.len - 1) & ~0xfffull) != page)
             return false;
         if (kills_flags(&in))

@@ -26,6 +26,8 @@ typedef struct FeOptions {
     bool single_step;       /* one guest instruction per block (debugging) */
     /* System mode (see "System mode" below); all zero in user mode. */
     bool system;            /* a whole machine at privilege level 0 */
+    uint8_t mode;           /* X86Mode of the code (system mode: the CPU's current one; the
+                               runtime keeps every translation of one mode, see machine.h) */
     uint64_t mem_limit;     /* guest addresses from here up are outside RAM */
     IrHelperFn port_in;     /* in:  (state, port, size) -> the value, zero-extended */
     IrHelperFn port_out;    /* out: (state, port, size, value) */
@@ -54,8 +56,11 @@ typedef struct FeOptions {
  *     rdmsr/wrmsr (EFER, STAR, LSTAR, CSTAR, SFMASK, FS/GS/KERNEL_GS base, TSC, TSC_AUX, PAT),
  *     swapgs, segment loads and stores, far returns and jumps, rdtsc (icount, deterministic)
  *     are translated.
- *   - what the machine cannot do yet (other page tables, mode switches, ring 3, syscall, task
- *     registers) leaves with an FE_SYS_STOP trap naming it.
+ *   - FeOptions.mode says whether the code segment is 64-bit or 32-bit (protected mode or
+ *     compatibility mode); instructions that load segments or may change the mode leave with
+ *     an FE_SYS_EMULATE trap and the runtime performs them (machine_seg.c, machine_mode.c).
+ *   - what the machine cannot do yet (ring 3, syscall, task registers) leaves with an
+ *     FE_SYS_STOP trap naming it.
  * Trap exits keep their user-mode meaning otherwise (a Linux signal and si_code, which the
  * runtime turns into the exception: SIGILL #UD, SIGFPE #DE, SIGSEGV/SI_KERNEL #GP(0)); a trap
  * exit with signal number 0 is the machine's own, its code one of: */
@@ -63,6 +68,9 @@ enum {
     FE_SYS_INT = 0x000,     /* + vector: int n, int3 (3), int1 (1): deliver the vector as a
                                software interrupt; rip is the next instruction */
     FE_SYS_STOP = 0x100,    /* + FeSysStop: stop the machine; rip is the instruction */
+    FE_SYS_EMULATE = 0x200, /* the runtime carries out the instruction at rip itself, in C
+                               (segment loads, far transfers, iret outside 64-bit mode, mode
+                               switches through CR0/CR3/CR4/EFER): state is exact before it */
 };
 typedef enum FeSysStop {
     FE_STOP_CR3 = 0,        /* CR3 loaded with page tables other than ferry's */

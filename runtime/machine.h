@@ -11,7 +11,28 @@
  *   machine_run.c      the dispatcher: virtual time, port I/O for generated code, hlt,
  *                      interrupts between blocks, traps, reset, the end of the machine
  *   machine_intr.c     delivery of interrupts and exceptions through the long-mode IDT
+ *   machine_intr32.c   the same through a 32-bit protected-mode IDT
+ *   machine_multiboot.c  Multiboot (v1) kernels: the header, a.out kludge or ELF images, the
+ *                      modules, the boot information, the 32-bit entry state
+ *   machine_seg.c      segment descriptors, and the instructions the frontend leaves to the
+ *                      runtime (FE_SYS_EMULATE: far transfers, iret, segment loads, CR and
+ *                      EFER writes)
+ *   machine_mode.c     the CPU's mode (64-bit, 32-bit), mode switches, the check that
+ *                      page tables identity-map, and linear -> physical addresses
  *   machine_main.c     start-up order (rt_machine_main)
+ *
+ * Modes: translations are made for one mode at a time (FeOptions.mode, from CS and EFER.LMA:
+ * 64-bit code or 32-bit code). When the mode changes (a far jump to another kind of code
+ * segment, an interrupt or iret across modes, CR0.PE/PG), the code cache, the block table and
+ * the jump caches are emptied (rt_machine_mode_update), so no block of one mode is ever found
+ * or chained in another: mode switches are rare (a kernel switches once at boot).
+ *
+ * Paging: there is no soft MMU yet. Linear addresses are physical ones; with CR0.PG set the
+ * machine accepts only page tables under which that is true (machine_mode.c checks them when
+ * paging is turned on, at CR3 and CR4 writes, and stops the machine with a message otherwise).
+ * rt_machine_linear_to_phys is the one place that turns a linear address into a physical one,
+ * for the runtime's own accesses (descriptor tables, interrupt frames, the emulated
+ * instructions).
  *
  * Isolation: guest RAM is one host mapping [ram, ram + ram_size) followed by an inaccessible
  * guard. Generated code and the frontend's helpers clamp every guest address into
@@ -56,6 +77,36 @@ typedef struct RtMachineOptions {
     bool single_step;           /* -singlestep */
 } RtMachineOptions;
 
+/* The hidden part of a segment register (SDM Vol. 3A 3.4.3), from its descriptor. */
+typedef struct RtSegCache {
+    uint32_t base;
+    uint32_t limit;             /* in bytes (G applied) */
+    uint32_t attr;              /* descriptor bits 40-55: type, S, DPL, P, AVL, L, D/B, G */
+} RtSegCache;
+#define RT_SEG_L (1u << 13)     /* attr: 64-bit code segment */
+#define RT_SEG_D (1u << 14)     /* attr: 32-bit default size (D/B) */
+
+/* A Multiboot kernel (machine_multiboot.c): what to copy where, from the kernel file. */
+typedef struct RtLoadSeg {
+    uint64_t offset, paddr, filesz, memsz;
+} RtLoadSeg;
+#define RT_MB_MAX_SEGS 16
+#define RT_MB_MAX_MODS 32
+typedef struct RtModule {
+    uint8_t *image;
+    size_t size;
+    char *string;               /* the -initrd entry: "path args" (what QEMU hands on) */
+} RtModule;
+typedef struct RtMultiboot {
+    bool on;                    /* the kernel is a Multiboot kernel */
+    uint32_t entry;
+    RtLoadSeg seg[RT_MB_MAX_SEGS];
+    unsigned n_seg;
+    uint64_t kernel_end;        /* the highest byte loaded + 1 (modules follow) */
+    RtModule mod[RT_MB_MAX_MODS];
+    unsigned n_mod;
+} RtMultiboot;
+
 typedef struct RtMachine {
     RtMachineOptions opt;
     RtProcess *p;               /* translation, logs, statistics (p->machine points back) */
@@ -75,6 +126,9 @@ typedef struct RtMachine {
     bool reset_pending;         /* the guest asked for a reset (i8042, triple fault) */
     bool in_delivery;           /* delivering an interrupt or exception (a fault then is a
                                    double fault) */
+    RtMultiboot mb;
+    RtSegCache seg[6];          /* the hidden parts of ES CS SS DS FS GS */
+    X86Mode mode;               /* the mode the code cache's translations are for */
 } RtMachine;
 
 /* machine_main.c: ferry-system's main (also `ferry --system ...`). argv[0] is the program
@@ -91,6 +145,8 @@ void rt_machine_ram_init(RtMachine *m);
 /* Read and check the kernel (and initrd) files; exit RT_MACHINE_EXIT_USAGE with one line on a
  * missing or malformed file. */
 void rt_machine_load_files(RtMachine *m);
+/* A whole file (exit RT_MACHINE_EXIT_USAGE with one line when it cannot be read). */
+uint8_t *rt_machine_read_file(const char *path, size_t *size);
 /* Put the kernel, initrd, page tables, GDT and boot info into RAM and the CPU in its entry
  * state (at start-up and at each reset). */
 void rt_machine_boot(RtMachine *m);
@@ -124,5 +180,52 @@ void rt_machine_fault(RtProcess *p, RtThread *t, const siginfo_t *si, uintptr_t 
 typedef enum RtIntKind { RT_INT_EXTERNAL, RT_INT_EXCEPTION, RT_INT_SOFTWARE } RtIntKind;
 void rt_machine_interrupt(RtMachine *m, unsigned vector, RtIntKind kind, bool has_err,
                           uint32_t err);
+/* One delivery attempt; what it ran into, if anything (machine_intr.c). */
+typedef struct RtIntFault {
+    bool hit;
+    unsigned vector;
+    uint32_t err;
+} RtIntFault;
+/* machine_intr32.c: one attempt through a 32-bit IDT (8-byte gates), at privilege level 0. */
+RtIntFault rt_machine_deliver32(RtMachine *m, unsigned vector, RtIntKind kind, bool has_err,
+                                uint32_t err);
+
+/* machine_multiboot.c */
+/* Is the kernel file a Multiboot kernel? Checks and records its header and image (one line
+ * and exit status 1 when it is malformed). */
+bool rt_machine_multiboot_probe(RtMachine *m);
+/* Read the modules (-initrd "file args,file args"). */
+void rt_machine_multiboot_modules(RtMachine *m);
+/* The image, modules, boot information and the 32-bit entry state (at boot and each reset). */
+void rt_machine_multiboot_boot(RtMachine *m);
+
+/* machine_seg.c */
+/* Load segment register n (0-5, ES CS SS DS FS GS) with selector sel from the GDT, with the
+ * checks of a load at privilege level 0; false with *vector and *err set to the exception, or the
+ * machine stops (what it does not support). CS also requires a code segment. */
+bool rt_machine_load_seg(RtMachine *m, unsigned n, uint16_t sel, unsigned *vector,
+                         uint32_t *err);
+/* The hidden part a descriptor gives. */
+RtSegCache rt_machine_seg_from_desc(uint64_t desc);
+/* Flat segments as a boot hand-off leaves them: CS a 64-bit (or 32-bit) code segment, the
+ * others 4 GiB data segments, bases 0. */
+void rt_machine_segs_flat(RtMachine *m, bool code64);
+/* Carry out the instruction at rip that the frontend left to the runtime (FE_SYS_EMULATE). */
+void rt_machine_emulate(RtMachine *m);
+
+/* machine_mode.c */
+/* The mode of the code the CPU runs now; empties the code cache when it is not the mode the
+ * translations are for. Stops the machine on a 16-bit code segment (not supported). */
+void rt_machine_mode_update(RtMachine *m);
+/* Linear -> physical (identity: no soft MMU yet, see the top). False when the address lies
+ * beyond what the current paging mode can address. */
+bool rt_machine_linear_to_phys(const RtMachine *m, uint64_t linear, uint64_t *phys);
+/* Guest memory at a linear address for the runtime: 0, or -1 when outside RAM. */
+int rt_machine_lin_read(const RtMachine *m, uint64_t linear, void *dst, size_t n);
+int rt_machine_lin_write(RtMachine *m, uint64_t linear, const void *src, size_t n);
+/* Writes of CR0, CR3, CR4 and EFER with the checks a mode switch needs: 0, or the vector of
+ * the exception (#GP(0)); stops the machine on paging it cannot run. */
+int rt_machine_write_cr(RtMachine *m, unsigned cr, uint64_t v);
+int rt_machine_write_efer(RtMachine *m, uint64_t v);
 
 #endif /* FERRY_MACHINE_H */

@@ -24,11 +24,7 @@
 #include "runtime/machine.h"
 
 /* A fault met during delivery: the vector and error code to deliver instead. */
-typedef struct Fault {
-    bool hit;
-    unsigned vector;
-    uint32_t err;
-} Fault;
+typedef RtIntFault Fault;
 
 static Fault fault(unsigned vector, uint32_t err)
 {
@@ -44,6 +40,8 @@ static const char *kind_name(RtIntKind k)
 static Fault deliver(RtMachine *m, unsigned vector, RtIntKind kind, bool has_err, uint32_t err)
 {
     X86State *s = &m->cpu->state;
+    if (!(s->efer & X86_EFER_LMA))
+        return rt_machine_deliver32(m, vector, kind, has_err, err);     /* protected mode */
     uint32_t ext = kind == RT_INT_SOFTWARE ? 0 : 1;
     uint32_t idt_err = vector * 8 + 2 + ext;
     if ((uint64_t)vector * 16 + 15 > s->idt_limit)
@@ -105,6 +103,7 @@ static Fault deliver(RtMachine *m, unsigned vector, RtIntKind kind, bool has_err
         rflags &= ~(uint64_t)X86_IF;
     x86_set_eflags(s, rflags);
     s->seg[1] = sel;
+    m->seg[1] = rt_machine_seg_from_desc(desc);     /* from compatibility mode: 64-bit now */
     s->gpr[X86_RSP] = rsp;
     s->rip = target;
     return (Fault){ false, 0, 0 };
@@ -115,16 +114,19 @@ void rt_machine_interrupt(RtMachine *m, unsigned vector, RtIntKind kind, bool ha
 {
     Fault f = deliver(m, vector, kind, has_err, err);
     if (!f.hit)
-        return;
+        goto delivered;
     if (vector != 8) {
         Fault g = deliver(m, f.vector, RT_INT_EXCEPTION, true, f.err);
         if (!g.hit)
-            return;
+            goto delivered;
         if (f.vector != 8 && !deliver(m, 8, RT_INT_EXCEPTION, true, 0).hit)
-            return;
+            goto delivered;
     }
     fprintf(stderr, "ferry-system: triple fault (vector 0x%02x at rip 0x%llx: the IDT cannot "
             "deliver it): machine %s\n", vector, (unsigned long long)m->cpu->state.rip,
             m->opt.no_reboot ? "stopped (-no-reboot)" : "reset");
     m->reset_pending = true;
+    return;
+delivered:
+    rt_machine_mode_update(m);          /* the handler's CS may be another mode */
 }
