@@ -21,7 +21,7 @@
  * Modules come from -initrd "FILE ARGS,FILE ARGS,..." as in QEMU: each file is loaded
  * page-aligned after the kernel (and the previous module), its string is the whole entry.
  * The command line is "KERNEL APPEND", the -kernel argument and -append joined by a space,
- * which is what QEMU hands over. mem_lower is 640 KiB and mem_upper the RAM above 1 MiB (below
+ * which is what QEMU hands over. mem_lower is 639 KiB (up to the EBDA) and mem_upper the RAM above 1 MiB (below
  * 4 GiB) in KiB; the memory map lists [0, 0x9fc00) and [1 MiB, RAM) available and the BIOS
  * areas [0x9fc00, 0xa0000) and [0xf0000, 1 MiB) reserved.
  */
@@ -309,7 +309,7 @@ void rt_machine_multiboot_boot(RtMachine *m)
 
     uint64_t info = FERRY_MB_INFO;
     put32(m, info + 0, MBI_MEM | MBI_BOOTDEV | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER);
-    put32(m, info + 4, 640);
+    put32(m, info + 4, 639);               /* KiB below 0x9fc00, as the map says */
     put32(m, info + 8, (uint32_t)(below4g / 1024 - 1024));
     put32(m, info + 12, 0x8000ffffu);       /* no BIOS boot device, as QEMU says */
     put32(m, info + 16, FERRY_MB_CMDLINE);
