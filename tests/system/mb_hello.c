@@ -3,7 +3,8 @@
  * what differs from 64-bit mode: its own GDT loaded with lgdt and a far jump, segment
  * register loads, far call and return, pusha/popa, one-byte inc/dec, 16-bit operands and
  * 16-bit addressing (0x66/0x67), 64-bit arithmetic done in 32-bit registers, string
- * instructions and a jump table. Exit status 33 when every check passes. */
+ * instructions, a jump table, and 32-bit paging with an identity map (with "test=nonidentity"
+ * another map, on which ferry stops the machine: no soft MMU yet). Exit status 33 when every check passes. */
 #include "mb.h"
 
 extern char _end[];
@@ -122,6 +123,44 @@ static unsigned jump_table(unsigned k)
     }
 }
 
+/* 32-bit paging with 4 MiB pages (CR4.PSE) mapping the first 64 MiB: an identity map, or
+ * (identity false) with the second 4 MiB mapped to the third, which ferry cannot run without
+ * a soft MMU yet. Paging goes off again before returning; true if CR0.PG read back as set. */
+static uint32_t pd[1024] __attribute__((aligned(4096)));
+
+static bool paging32(bool identity)
+{
+    for (uint32_t i = 0; i < 16; i++)
+        pd[i] = i << 22 | 0x83;             /* 4 MiB page, writable, present */
+    if (!identity)
+        pd[1] = 2u << 22 | 0x83;
+    uint32_t cr0, cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4\n\t"
+                     "mov %1, %%cr3\n\t"
+                     "mov %%cr0, %%eax\n\t"
+                     "or $0x80000000, %%eax\n\t"
+                     "mov %%eax, %%cr0\n\t"
+                     "mov %%cr0, %%eax\n\t"
+                     "mov %%eax, %2\n\t"
+                     "and $0x7fffffff, %%eax\n\t"
+                     "mov %%eax, %%cr0"
+                     : : "r"(cr4 | 0x10), "r"(pd), "m"(cr0) : "eax", "memory");
+    return (cr0 & 0x80000000u) != 0;
+}
+
+static bool arg_is(const MultibootInfo *mbi, const char *word)
+{
+    for (const char *s = (const char *)(uintptr_t)mbi->cmdline; *s; s++) {
+        unsigned n = 0;
+        while (word[n] && s[n] == word[n])
+            n++;
+        if (!word[n])
+            return true;
+    }
+    return false;
+}
+
 void kmain32(uint32_t magic, const MultibootInfo *mbi);
 void kmain32(uint32_t magic, const MultibootInfo *mbi)
 {
@@ -162,5 +201,6 @@ void kmain32(uint32_t magic, const MultibootInfo *mbi)
     for (unsigned k = 0; k < 9; k++)
         sum += jump_table(k);
     check("jump table", sum == 11 + 23 + 37 + 41 + 59 + 61 + 73);
+    check("32-bit paging on and off (4 MiB pages, identity)", paging32(!arg_is(mbi, "test=nonidentity")));
     finish();
 }

@@ -5,8 +5,9 @@
  * _start (32-bit protected mode, from the boot loader): our own stack; identity-map the
  * first GiB with 2 MiB pages (PML4 -> PDPT -> PD); CR4.PAE; CR3; EFER.LME through wrmsr;
  * CR0.PG (now in compatibility mode); lgdt of a GDT with a 64-bit code segment at 0x08 and
- * a data segment at 0x10; a far jump to 0x08 (64-bit mode); data segments; then
- * kmain64(magic, info) in C, with the interrupt stubs of start.S (built -DNO_START).
+ * a data segment at 0x10 (and 32-bit code at 0x18); a far jump to 0x08 (64-bit mode); data
+ * segments; then kmain64(magic, info) in C, with the interrupt stubs of start.S (built
+ * -DNO_START).
  */
     .section .multiboot, "a"
     .balign 4
@@ -78,12 +79,35 @@ long_mode:
     hlt
     jmp     2b
 
+/* compat_roundtrip: from 64-bit mode, lretq to the 32-bit code segment 0x18 (compatibility
+ * mode), run 32-bit code there (0x40 is inc eax, where 64-bit mode would read a REX prefix),
+ * take int 0x2e through the 64-bit IDT (the handler returns with iretq to CS 0x18), and come
+ * back with a far jump to 0x08. Returns the 32-bit code's EAX. */
+    .text
+    .code64
+    .globl compat_roundtrip
+compat_roundtrip:
+    mov     %rsp, saved_rsp(%rip)
+    lea     1f(%rip), %rax
+    pushq   $0x18
+    push    %rax
+    lretq
+    .code32
+1:  mov     $0x1234, %eax
+    .byte   0x40                    /* inc %eax */
+    int     $0x2e
+    ljmp    $0x08, $2f
+    .code64
+2:  mov     saved_rsp(%rip), %rsp   /* upper halves are undefined after compatibility mode */
+    ret
+
     .section .rodata
     .balign 8
 gdt:
     .quad   0
     .quad   0x00af9a000000ffff      /* 0x08: 64-bit code, DPL 0 */
     .quad   0x00cf92000000ffff      /* 0x10: data */
+    .quad   0x00cf9a000000ffff      /* 0x18: 32-bit code (compatibility mode) */
 gdt_ptr:
     .word   gdt_ptr - gdt - 1
     .long   gdt
@@ -95,6 +119,8 @@ pdpt:   .space 4096
 pd:     .space 4096
 mb_magic: .long 0
 mb_info:  .long 0
+    .balign 8
+saved_rsp: .quad 0
     .balign 16
     .space 65536
 stack_top:

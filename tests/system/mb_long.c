@@ -1,7 +1,7 @@
 /* mb_long.c — the C part of mb_long.S's kernel, in 64-bit mode: reports the Multiboot
  * information, checks the mode it switched to (CR0.PG, EFER.LMA, a 64-bit CS), then takes
  * timer interrupts (the PIC at 0x20, the PIT at 100 Hz) through a 64-bit IDT until ten have
- * come, printing to COM1. Exit status 33 when every check passes. */
+ * come, printing to COM1; on the way, a trip to compatibility mode and back (mb_long.S). Exit status 33 when every check passes. */
 #include "mb.h"
 
 #define TICKS 10
@@ -16,6 +16,16 @@ static void timer(IsrFrame *f)
     ticks++;
     pic_eoi(0);
 }
+
+static volatile uint64_t soft_cs, soft_count;
+
+static void soft(IsrFrame *f)
+{
+    soft_cs = f->cs;
+    soft_count++;
+}
+
+uint32_t compat_roundtrip(void);
 
 static uint64_t rdmsr(uint32_t msr)
 {
@@ -41,6 +51,12 @@ void kmain64(uint32_t magic, uint32_t info)
     check("64-bit registers", (big >> 36) == 0x1234567 && (uint32_t)big == 0x9abcdef0u);
 
     idt_init();
+    isr_register(0x2e, soft);
+    uint32_t r = compat_roundtrip();
+    check("compatibility mode and back: 32-bit code, int through the 64-bit IDT, iretq",
+          r == 0x1235 && soft_cs == 0x18 && soft_count == 1);
+    __asm__ volatile("mov %%cs, %0" : "=r"(cs));
+    check("back in 64-bit code", cs == 0x08);
     isr_register(0x20, timer);
     pic_init();
     outb(0x43, 0x34);                       /* counter 0, LSB then MSB, mode 2 */
