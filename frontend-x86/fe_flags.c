@@ -397,7 +397,8 @@ static int partial_flag_writes(const X86Insn *in)
     }
     if (in->map != X86_MAP_1B)
         return -1;
-    if (op == 0x63) return 0;                                       /* movsxd r, r */
+    if (op == 0x63)                                                 /* movsxd r, r; arpl (ZF) */
+        return in->mode == X86_MODE_64 ? 0 : -1;                    /* outside 64-bit mode */
     if (op == 0x87 || (op >= 0x91 && op <= 0x97)) return 0;         /* xchg r, r */
     if (op == 0x69 || op == 0x6B) return all;                       /* imul r, r, imm */
     if ((op == 0xF6 || op == 0xF7) && ext == 2) return 0;           /* not */

@@ -216,6 +216,7 @@ static bool emulate(FeCtx *c)
 static void emulate_if(FeCtx *c, IrRef cond)
 {
     fe_flush_flags(c);
+    fe_charge(c);                           /* the fall-through path charges again, later */
     ir_exit_if(&c->b, cond, c->pc, IR_EXIT_WORD(IR_EXIT_TRAP, 0, FE_SYS_EMULATE));
 }
 

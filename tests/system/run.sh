@@ -11,9 +11,20 @@
 BUILD=${1:-build}
 cd "$(dirname "$0")/../.." || exit 2
 SYS=$BUILD/ferry-system
+FERRY=$BUILD/ferry
 K=$BUILD/system
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# FERRY_WRAPPER (as in tests/run.sh: qemu-aarch64-static for the aarch64 build) runs ferry
+# through a program: scripts in $tmp stand in for the two binaries.
+if [ -n "$FERRY_WRAPPER" ] && [ -x "$SYS" ]; then
+    for b in ferry-system ferry; do
+        printf '#!/bin/sh\nexec %s %s "$@"\n' "$FERRY_WRAPPER" "$(realpath "$BUILD/$b")" >"$tmp/$b"
+        chmod +x "$tmp/$b"
+    done
+    SYS=$tmp/ferry-system
+    FERRY=$tmp/ferry
+fi
 n=0; pass=0; fail=0
 
 ok()     { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
@@ -59,7 +70,7 @@ boot "stops test=reboot (boots twice)" 33 "" $E/stops-reboot.out -- "$SYS" -kern
 boot "pit_irq --interp" 33 "" $E/pit_irq.out -- "$SYS" --interp -m 64M -kernel "$K/pit_irq.elf"
 boot "uart -singlestep" 33 "" $E/uart.out -- "$SYS" -singlestep -m 64M -kernel "$K/uart.elf"
 boot "pit_irq -singlestep" 33 "" $E/pit_irq.out -- "$SYS" -singlestep -m 64M -kernel "$K/pit_irq.elf"
-boot "traps under ferry --system" 33 "" $E/traps.out -- "$BUILD/ferry" --system -m 64M -kernel "$K/traps.elf"
+boot "traps under ferry --system" 33 "" $E/traps.out -- "$FERRY" --system -m 64M -kernel "$K/traps.elf"
 # -serial none: no host side, the same status.
 boot "hello -serial none" 33 "" /dev/null -- "$SYS" -serial none -m 64M -kernel "$K/hello.elf" -append "console=ttyS0 test=hello"
 
