@@ -21,11 +21,11 @@
  *                      page tables identity-map, and linear -> physical addresses
  *   machine_main.c     start-up order (rt_machine_main)
  *
- * Modes: translations are made for one mode at a time (FeOptions.mode, from CS and EFER.LMA:
- * 64-bit code or 32-bit code). When the mode changes (a far jump to another kind of code
- * segment, an interrupt or iret across modes, CR0.PE/PG), the code cache, the block table and
- * the jump caches are emptied (rt_machine_mode_update), so no block of one mode is ever found
- * or chained in another: mode switches are rare (a kernel switches once at boot).
+ * Modes: each translation is made for one mode (FeOptions.mode, from CS and EFER.LMA: 64-bit
+ * code or 32-bit code) and keyed on it in the block table (blocks.c). When the mode changes (a
+ * far jump to another kind of code segment, an interrupt or iret across modes),
+ * rt_machine_mode_update switches FeOptions.mode and empties the jump cache, so no block of
+ * one mode is ever found or chained in another, and going back finds the old mode's blocks.
  *
  * Paging: there is no soft MMU yet. Linear addresses are physical ones; with CR0.PG set the
  * machine accepts only page tables under which that is true (machine_mode.c checks them when
@@ -128,7 +128,7 @@ typedef struct RtMachine {
                                    double fault) */
     RtMultiboot mb;
     RtSegCache seg[6];          /* the hidden parts of ES CS SS DS FS GS */
-    X86Mode mode;               /* the mode the code cache's translations are for */
+    X86Mode mode;               /* the CPU's mode, as FeOptions.mode has it */
 } RtMachine;
 
 /* machine_main.c: ferry-system's main (also `ferry --system ...`). argv[0] is the program
@@ -214,8 +214,8 @@ void rt_machine_segs_flat(RtMachine *m, bool code64);
 void rt_machine_emulate(RtMachine *m);
 
 /* machine_mode.c */
-/* The mode of the code the CPU runs now; empties the code cache when it is not the mode the
- * translations are for. Stops the machine on a 16-bit code segment (not supported). */
+/* The mode of the code the CPU runs now, into FeOptions.mode (the jump cache emptied when it
+ * changes). Stops the machine on a 16-bit code segment (not supported). */
 void rt_machine_mode_update(RtMachine *m);
 /* Linear -> physical (identity: no soft MMU yet, see the top). False when the address lies
  * beyond what the current paging mode can address. */

@@ -55,7 +55,9 @@ void rt_machine_mode_update(RtMachine *m)
                       (unsigned long long)m->cpu->state.seg[1]);
     m->mode = mode;
     m->p->fe_opt.mode = (uint8_t)mode;
-    rt_cache_flush(m->p);               /* no block of the old mode may be found again */
+    /* The table keeps each mode's blocks apart (blocks.c); the jump cache's probe in
+     * generated code does not know modes, so it starts empty. */
+    rt_jc_clear(m->cpu);
 }
 
 /* ---------------------------------------------------------------- linear addresses */

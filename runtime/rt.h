@@ -208,6 +208,8 @@ struct RtBlock {
     FeStatus fe_status;         /* why the block's last instruction traps (FE_OK: it does not
                                    trap because of translation) */
     uint64_t bad_pc;            /* that instruction's pc */
+    uint8_t mode;               /* the X86Mode it was translated for (FeOptions.mode): a block
+                                   is found and chained only while the CPU is in that mode */
     RtBlock *hash_next;         /* next block in the same table bucket */
     RtBlock *all_next;          /* next block in creation order (flush, fault lookup) */
     uint32_t n_exits;           /* entries of exits[] */

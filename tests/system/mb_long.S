@@ -95,10 +95,18 @@ compat_roundtrip:
     .code32
 1:  mov     $0x1234, %eax
     .byte   0x40                    /* inc %eax */
+    call    dual                    /* dec eax; add eax, 1: no change here */
     int     $0x2e
     ljmp    $0x08, $2f
     .code64
 2:  mov     saved_rsp(%rip), %rsp   /* upper halves are undefined after compatibility mode */
+    ret
+
+/* dual: the same bytes are add rax, 1 in 64-bit code and dec eax; add eax, 1 in 32-bit
+ * code (so a translation made for one mode must never run in the other). */
+    .globl dual
+dual:
+    .byte   0x48, 0x83, 0xc0, 0x01
     ret
 
     .section .rodata

@@ -27,6 +27,13 @@ static void soft(IsrFrame *f)
 
 uint32_t compat_roundtrip(void);
 
+/* mb_long.S's dual from 64-bit code: rax + 1. */
+static uint64_t dual64(uint64_t v)
+{
+    __asm__ volatile("call dual" : "+a"(v) :: "memory", "cc");
+    return v;
+}
+
 static uint64_t rdmsr(uint32_t msr)
 {
     uint32_t lo, hi;
@@ -52,9 +59,12 @@ void kmain64(uint32_t magic, uint32_t info)
 
     idt_init();
     isr_register(0x2e, soft);
+    uint64_t d1 = dual64(41);
     uint32_t r = compat_roundtrip();
+    uint64_t d2 = dual64(99);
     check("compatibility mode and back: 32-bit code, int through the 64-bit IDT, iretq",
           r == 0x1235 && soft_cs == 0x18 && soft_count == 1);
+    check("the same bytes in 64-bit and 32-bit code", d1 == 42 && d2 == 100);
     __asm__ volatile("mov %%cs, %0" : "=r"(cs));
     check("back in 64-bit code", cs == 0x08);
     isr_register(0x20, timer);

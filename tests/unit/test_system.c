@@ -2,7 +2,8 @@
  * by block through the reference interpreter, on a small RAM with fake port handlers: the
  * block prologue and icount charging, in/out at each size and ins/outs with rep and DF, hlt,
  * cli/sti with the shadow and pushf, int n, lgdt/sgdt, mov to CR3, rdmsr/wrmsr, rdtsc from
- * icount, and the clamping of guest addresses at the RAM limit. User mode must not change.
+ * icount, 32-bit code, and the clamping of guest addresses at the RAM limit. User mode must
+ * not change.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -259,7 +260,8 @@ static void test_int_and_stops(void **state)
     assert_int_equal(IR_EXIT_WORD_SIG(w), 0);
     assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_INT + 0x30);
     assert_true(st.rip == CODE + 2);
-    /* mov cr3 with the same tables is fine; with others the machine stops. */
+    /* mov cr3 with the same tables is fine; other tables are the runtime's to check (it
+     * carries out the instruction: FE_SYS_EMULATE at it, nothing written yet). */
     static const uint8_t cr3[] = { 0x0f, 0x20, 0xd8,                    /* mov rax, cr3 */
                                    0x0f, 0x22, 0xd8,                    /* mov cr3, rax */
                                    0x48, 0x83, 0xc0, 0x01,              /* add rax, 1 */
@@ -269,9 +271,78 @@ static void test_int_and_stops(void **state)
     st.cr3 = 0x4000;
     w = run(4);
     assert_int_equal(KIND(w), IR_EXIT_TRAP);
-    assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_STOP + FE_STOP_CR3);
+    assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_EMULATE);
     assert_true(st.rip == CODE + 16 && st.cr3 == 0x4000);
+    assert_true(st.icount == 5);            /* the emulated instruction included */
     assert_non_null(fe_sys_stop_message(FE_STOP_CR3));
+}
+
+/* 32-bit code (FeOptions.mode = X86_MODE_32): one-byte inc/dec, ESP pushes and pops that wrap
+ * at 4 GiB, call and ret of 4 bytes, pusha/popa, 16-bit addressing, and the instructions left
+ * to the runtime (far jumps, iretd, segment loads). */
+static uint64_t run32(unsigned max)
+{
+    FeOptions opt = sys_opt();
+    opt.mode = X86_MODE_32;
+    uint64_t w = 0;
+    for (unsigned i = 0; i < max; i++) {
+        w = step(&opt);
+        if (IR_EXIT_WORD_KIND(w) != IR_EXIT_JUMP && IR_EXIT_WORD_KIND(w) != IR_EXIT_INDIRECT)
+            break;
+    }
+    return w;
+}
+
+static void test_code32(void **state)
+{
+    (void)state;
+    static const uint8_t code[] = {
+        0x40, 0x40, 0x4b,                   /* inc eax; inc eax; dec ebx */
+        0x50,                               /* push eax */
+        0xe8, 0x05, 0x00, 0x00, 0x00,       /* call +5 */
+        0x5e,                               /* pop esi (the pushed eax) */
+        0x60, 0x61,                         /* pusha; popa */
+        0xf4,                               /* hlt */
+        0x90,
+        0x8b, 0x0c, 0x24,                   /* (+5) mov ecx, [esp]: the return address */
+        0x67, 0x8b, 0x17,                   /* mov edx, [bx] (16-bit addressing) */
+        0xc3,                               /* ret */
+    };
+    load(code, sizeof code);
+    st.gpr[X86_RAX] = 0xffffffffull;        /* inc wraps within 32 bits */
+    st.gpr[X86_RBX] = 0x12340100;           /* after dec ebx, [bx] is 0x00ff */
+    memcpy(ram + 0xff, "\x78\x56\x34\x12", 4);
+    uint64_t w = run32(8);
+    assert_int_equal(KIND(w), IR_EXIT_HALT);
+    assert_int_equal(st.gpr[X86_RAX], 1);
+    assert_int_equal(st.gpr[X86_RBX], 0x123400ff);
+    assert_int_equal(st.gpr[X86_RSI], 1);
+    assert_int_equal(st.gpr[X86_RCX], CODE + 9);
+    assert_int_equal(st.gpr[X86_RDX], 0x12345678);
+    assert_int_equal(st.gpr[X86_RSP], 0x8000);
+    assert_int_equal(st.rip, CODE + 13);
+
+    /* A push at ESP 0 wraps to 0xfffffffc, which lies past RAM: clamped to the marker. */
+    static const uint8_t wrap[] = { 0x6a, 0x07, 0xf4 };         /* push 7 */
+    load(wrap, sizeof wrap);
+    st.gpr[X86_RSP] = 0;
+    run32(2);
+    assert_int_equal(st.gpr[X86_RSP], 0xfffffffcull);
+
+    /* Far jumps, iretd and segment loads go to the runtime, with rip at the instruction. */
+    static const uint8_t far[][7] = {
+        { 0xea, 0x00, 0x20, 0x00, 0x00, 0x08, 0x00 },           /* jmp 0x08:0x2000 */
+        { 0xcf },                                               /* iretd */
+        { 0x8e, 0xd8 },                                         /* mov ds, eax */
+        { 0x1f },                                               /* pop ds */
+    };
+    for (unsigned k = 0; k < 4; k++) {
+        load(far[k], sizeof far[k]);
+        w = run32(1);
+        assert_int_equal(KIND(w), IR_EXIT_TRAP);
+        assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_EMULATE);
+        assert_int_equal(st.rip, CODE);
+    }
 }
 
 static void test_descriptors_msrs_tsc(void **state)
@@ -337,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_string_io),
         cmocka_unit_test(test_if_and_shadow),
         cmocka_unit_test(test_int_and_stops),
+        cmocka_unit_test(test_code32),
         cmocka_unit_test(test_descriptors_msrs_tsc),
         cmocka_unit_test(test_address_clamp),
     };
