@@ -9,8 +9,8 @@
  * Coverage: 40-47 inc r, 48-4F dec r (16 or 32 bits), 60 pusha, 61 popa (ESP's slot is
  * skipped), 06/0E/16/1E push es/cs/ss/ds, CE into (#OF when OF is set, as int 4), D6 salc.
  * Segment loads (07/17/1F pop es/ss/ds, 9A/EA far pointers) are gen_system.c's; the BCD
- * instructions (27 2F 37 3F D4 D5), bound, arpl, les and lds are not implemented (#UD with a
- * message from the machine).
+ * instructions (27 2F 37 3F D4 D5), bound and arpl are not implemented (#UD with a message
+ * from the machine); les and lds are gen_system.c's too.
  */
 #include "frontend-x86/fe_internal.h"
 

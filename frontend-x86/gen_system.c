@@ -27,7 +27,7 @@
  *   8C/8E mov from/to Sreg, 0F A0/A1/A8/A9 push/pop fs/gs: selectors are recorded (no
  *     descriptor checks yet; FS/GS bases come from the MSRs only); mov ss opens a shadow;
  *   CA/CB retf, FF /3 call far, FF /5 jmp far, and in 32-bit code 9A/EA (ptr16:32), iretd,
- *     mov/pop to a segment register: FE_SYS_EMULATE (the runtime loads the descriptor, and
+ *     mov/pop to a segment register, les/lds/lss/lfs/lgs: FE_SYS_EMULATE (the runtime loads the descriptor, and
  *     the mode may change); so do mov to CR0 changing PE or PG, to CR3 (other tables), to CR4
  *     changing paging bits, wrmsr to EFER changing LME, and an iretq to another CS;
  *   32-bit code (FeCtx.mode32): CRs move 32-bit registers, lgdt/lidt/sgdt/sidt 4-byte bases
@@ -692,6 +692,7 @@ static SysGen system_gen(const X86Insn *i)
         case 0xca: case 0xcb: return gen_FAR;
         case 0xff: return (i->reg & 7) == 3 || (i->reg & 7) == 5 ? gen_FAR : NULL;
         case 0x9a: case 0xea: case 0x07: case 0x17: case 0x1f:
+        case 0xc4: case 0xc5:                               /* les, lds (not VEX here) */
             return i->mode == X86_MODE_32 ? gen_FAR : NULL;
         default:   return NULL;
         }
@@ -708,6 +709,8 @@ static SysGen system_gen(const X86Insn *i)
         case 0x31: return gen_RDTSC;
         case 0xa2: return gen_CPUID;
         case 0xa0: case 0xa1: case 0xa8: case 0xa9: return gen_PUSHPOP_sreg;
+        case 0xb2: case 0xb4: case 0xb5:                    /* lss, lfs, lgs */
+            return i->mode == X86_MODE_32 ? gen_FAR : NULL;
         default:   return NULL;
         }
     }

@@ -13,7 +13,8 @@
  * The emulated instructions, decoded again here from guest memory in the current mode:
  *   EA / FF /5 jmp far, 9A / FF /3 call far (pushing CS and the return offset), CB / CA retf,
  *   CF iret (32-bit code: EIP CS EFLAGS, and ESP SS too in IA-32e mode; 64-bit code: an
- *   iretq to another CS), 8E mov Sreg and 07/17/1F, 0F A1/A9 pop Sreg (32-bit code),
+ *   iretq to another CS), 8E mov Sreg and 07/17/1F, 0F A1/A9 pop Sreg, C4/C5 les/lds and
+ *   0F B2/B4/B5 lss/lfs/lgs (32-bit code),
  *   0F 22 mov to CR0/CR3/CR4 and 0F 30 wrmsr to EFER (mode switches, machine_mode.c).
  * Each either completes (rip past it, or at the new CS:rip), or raises its exception with
  * the state as before it; then the mode is brought up to date (rt_machine_mode_update).
@@ -336,6 +337,30 @@ static void emu_load_sreg(Emu *e)
     s->rip = in->pc + in->len;
 }
 
+/* C4 les, C5 lds, 0F B2 lss, 0F B4 lfs, 0F B5 lgs: a far pointer m16:16/32 into a segment
+ * register and ModRM.reg. */
+static void emu_load_far_ptr(Emu *e)
+{
+    const X86Insn *in = &e->in;
+    X86State *s = e->s;
+    unsigned n = in->map == X86_MAP_1B ? (in->opcode == 0xc4 ? 0 : 3)
+               : in->opcode == 0xb2 ? 2 : in->opcode == 0xb4 ? 4 : 5;
+    uint64_t a = ea(e);
+    uint64_t off = rd(e, a, in->opsize);
+    uint16_t sel = (uint16_t)rd(e, wrap_addr(e, a + in->opsize), 2);
+    unsigned vector;
+    uint32_t err;
+    if (!rt_machine_load_seg(e->m, n, sel, &vector, &err)) {
+        emu_raise(e, vector, err);
+        return;
+    }
+    if (in->opsize == 2)
+        s->gpr[in->reg] = (s->gpr[in->reg] & ~0xffffull) | off;
+    else
+        s->gpr[in->reg] = (uint32_t)off;
+    s->rip = in->pc + in->len;
+}
+
 /* 0F 22 mov CRn, r; 0F 30 wrmsr (EFER). */
 static void emu_mov_cr(Emu *e)
 {
@@ -385,11 +410,13 @@ void rt_machine_emulate(RtMachine *m)
         case 0xca: case 0xcb: emu_retf(&e); break;
         case 0xcf: emu_iret(&e); break;
         case 0x8e: case 0x07: case 0x17: case 0x1f: emu_load_sreg(&e); break;
+        case 0xc4: case 0xc5: emu_load_far_ptr(&e); break;
         default: goto unknown;
         }
     } else if (in->map == X86_MAP_0F) {
         switch (in->opcode) {
         case 0xa1: case 0xa9: emu_load_sreg(&e); break;
+        case 0xb2: case 0xb4: case 0xb5: emu_load_far_ptr(&e); break;
         case 0x22: emu_mov_cr(&e); break;
         case 0x30: emu_wrmsr(&e); break;
         default: goto unknown;

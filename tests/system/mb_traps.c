@@ -1,10 +1,10 @@
 /* mb_traps.c — exceptions and interrupts in 32-bit protected mode, through an IDT of 32-bit
  * gates: int3 (#BP, a trap: EIP after it), ud2 (#UD, a fault: EIP at it), a divide error
  * (#DE), #GP with the selector as error code (loading a selector beyond the GDT), #NP (a
- * data segment marked not present), into with OF set (#OF), int 0x2e through a trap gate and 0x2f through an interrupt gate
- * (IF stays as it was), and timer interrupts (PIC at 0x20, PIT at 100 Hz) until five have
- * come. Each handler resumes at a recovery address. Exit status 33 when every check
- * passes. */
+ * data segment marked not present), into with OF set (#OF), int 0x2e through a trap gate
+ * (IF stays as it was) and 0x2f through an interrupt gate (IF cleared); lss and lfs; timer
+ * interrupts (PIC at 0x20, PIT at 100 Hz) until five have come. Each fault handler resumes at
+ * a recovery address. Exit status 33 when every check passes. */
 #include "mb.h"
 
 static const uint64_t gdt[] = {
@@ -104,6 +104,21 @@ void kmain32(uint32_t magic, const MultibootInfo *mbi)
     uint16_t es;
     __asm__ volatile("mov %%es, %0" : "=r"(es));
     check("ES unchanged by the fault", es == 0x10);
+
+    /* lss and lfs: far pointers m16:32 into a segment register and a general one. */
+    struct __attribute__((packed)) { uint32_t off; uint16_t sel; } fp = { 0, 0x10 };
+    uint32_t esp_now, got_esp, got_fs_reg;
+    uint16_t fs;
+    __asm__ volatile("mov %%esp, %0\n\t"
+                     "mov %0, %3\n\t"
+                     "lss %3, %%esp\n\t"
+                     "mov %%esp, %1\n\t"
+                     "lfs %3, %2\n\t"
+                     "mov %%fs, %%ax\n\t"
+                     "mov %%ax, %4"
+                     : "=&r"(esp_now), "=&r"(got_esp), "=&r"(got_fs_reg), "+m"(fp), "=m"(fs)
+                     :: "eax", "memory");
+    check("lss and lfs", got_esp == esp_now && got_fs_reg == esp_now && fs == 0x10);
 
     recover = 0;
     __asm__ volatile("movl $1f, %0\n\tmov $0x7fffffff, %%eax\n\tadd $1, %%eax\n\tinto\n1:"
