@@ -18,6 +18,8 @@
  *   0F 22 mov to CR0/CR3/CR4 and 0F 30 wrmsr to EFER (mode switches, machine_mode.c).
  * Each either completes (rip past it, or at the new CS:rip), or raises its exception with
  * the state as before it; then the mode is brought up to date (rt_machine_mode_update).
+ * An emulated load of SS opens no interrupt shadow: an interrupt may come before the next
+ * instruction (kernels load SS and ESP with interrupts off; lss loads both at once).
  */
 #include <stdio.h>
 #include <string.h>

@@ -9,12 +9,19 @@
  * segments; then kmain64(magic, info) in C, with the interrupt stubs of start.S (built
  * -DNO_START).
  */
+/* Built with -DMB_NO_KLUDGE (mb_long_elf.elf) the header leaves bit 16 clear: ferry then loads
+ * the ELF64 program headers, which QEMU refuses to do. */
+#ifdef MB_NO_KLUDGE
+#define MB_FLAGS 0x00000003
+#else
+#define MB_FLAGS 0x00010003
+#endif
     .section .multiboot, "a"
     .balign 4
 mb_header:
     .long 0x1BADB002
-    .long 0x00010003
-    .long -(0x1BADB002 + 0x00010003)
+    .long MB_FLAGS
+    .long -(0x1BADB002 + MB_FLAGS)
     .long mb_header                 /* header_addr */
     .long mb_header                 /* load_addr: the image starts with the header */
     .long _edata                    /* load_end_addr */

@@ -103,6 +103,19 @@ mb_boot "mb_hello with modules" $E/mb_hello-mods.out -kernel "$K/mb_hello.elf" \
     -initrd "$tmp/mod1 arg one,$tmp/mod2"
 mb_boot "mb_traps (32-bit exceptions, timer)" $E/mb_traps.out -kernel "$K/mb_traps.elf"
 mb_boot "mb_long (ELF64 a.out kludge, to long mode, timer)" $E/mb_long.out -kernel "$K/mb_long.elf" -append "x=1"
+# Without the a.out kludge: ferry loads the ELF64 file's program headers, QEMU refuses it.
+boot "mb_long_elf (ELF64 Multiboot, no a.out kludge)" 33 "" $E/mb_long.out -- \
+    "$SYS" -m 64M -kernel "$K/mb_long_elf.elf" -append "x=1"
+if [ -n "$QEMU" ] && [ -x "$QEMU" ]; then
+    timeout -k 5 60 "$QEMU" -display none -no-reboot -serial stdio -m 64M \
+        -kernel "$K/mb_long_elf.elf" </dev/null >/dev/null 2>"$tmp/qemu.err"
+    rc=$?
+    if [ "$rc" -eq 1 ] && grep -q "Cannot load x86-64 image" "$tmp/qemu.err"; then
+        ok "mb_long_elf on qemu-system-x86_64: refused (it takes ELF32 or the a.out kludge)"
+    else
+        not_ok "mb_long_elf on qemu-system-x86_64" "status $rc" "$(head -2 "$tmp/qemu.err")"
+    fi
+fi
 boot "mb_long --interp" 33 "" $E/mb_long.out -- "$SYS" --interp -m 64M -kernel "$K/mb_long.elf" -append "x=1"
 boot "mb_traps -singlestep" 33 "" $E/mb_traps.out -- "$SYS" -singlestep -m 64M -kernel "$K/mb_traps.elf"
 

@@ -21,7 +21,8 @@ $(BUILD)/system/%.elf: tests/system/%.c $(KERNEL_COMMON) tests/system/lib.h test
 # switches to long mode itself (mb_long.S, with start.S's stubs and the 64-bit IDT). qemu-
 # system-x86_64 boots all three as well (tests/system/run.sh compares the two runs).
 MB32_KERNELS   := mb_hello mb_traps
-MB_BINS        := $(MB32_KERNELS:%=$(BUILD)/system/%.elf) $(BUILD)/system/mb_long.elf
+MB_BINS        := $(MB32_KERNELS:%=$(BUILD)/system/%.elf) $(BUILD)/system/mb_long.elf \
+                  $(BUILD)/system/mb_long_elf.elf
 MB_CFLAGS      := $(filter-out -mno-red-zone,$(KERNEL_CFLAGS))
 MB_LDFLAGS     := -static -no-pie -Wl,-T,tests/system/mb.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
                   -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack
@@ -36,5 +37,12 @@ $(BUILD)/system/mb_long.elf: tests/system/mb_long.S tests/system/mb_long.c tests
                              tests/system/idt64.c $(MB_DEPS)
 	@mkdir -p $(dir $@)
 	gcc $(KERNEL_CFLAGS) -DNO_START $(MB_LDFLAGS) -o $@ tests/system/mb_long.S \
+	    tests/system/start.S tests/system/lib.c tests/system/idt64.c tests/system/mb_info.c \
+	    tests/system/mb_long.c
+# The same without the a.out kludge: an ELF64 Multiboot kernel QEMU refuses, ferry loads.
+$(BUILD)/system/mb_long_elf.elf: tests/system/mb_long.S tests/system/mb_long.c tests/system/start.S \
+                                 tests/system/idt64.c $(MB_DEPS)
+	@mkdir -p $(dir $@)
+	gcc $(KERNEL_CFLAGS) -DNO_START -DMB_NO_KLUDGE $(MB_LDFLAGS) -o $@ tests/system/mb_long.S \
 	    tests/system/start.S tests/system/lib.c tests/system/idt64.c tests/system/mb_info.c \
 	    tests/system/mb_long.c
