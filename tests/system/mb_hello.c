@@ -3,8 +3,9 @@
  * what differs from 64-bit mode: its own GDT loaded with lgdt and a far jump, segment
  * register loads, far call and return, pusha/popa, one-byte inc/dec, 16-bit operands and
  * 16-bit addressing (0x66/0x67), 64-bit arithmetic done in 32-bit registers, string
- * instructions, a jump table, and 32-bit paging with an identity map (with "test=nonidentity"
- * another map, on which ferry stops the machine: no soft MMU yet). Exit status 33 when every check passes. */
+ * instructions, a jump table, 32-bit and PAE paging with identity maps (with
+ * "test=nonidentity" another map, on which ferry stops the machine: no soft MMU yet; with
+ * "test=code16" and "test=ldt" what else ferry refuses). Exit status 33 when every check passes. */
 #include "mb.h"
 
 extern char _end[];
@@ -149,6 +150,49 @@ static bool paging32(bool identity)
     return (cr0 & 0x80000000u) != 0;
 }
 
+/* PAE paging (CR4.PAE, 32-bit code): a PDPT whose first entry points at a directory of
+ * 2 MiB pages identity-mapping the first GiB; on and off again. */
+static uint64_t pae_pd[512] __attribute__((aligned(4096)));
+static uint64_t pae_pdpt[4] __attribute__((aligned(32)));
+
+static bool paging_pae(void)
+{
+    for (uint64_t i = 0; i < 512; i++)
+        pae_pd[i] = i << 21 | 0x83;         /* 2 MiB page, writable, present */
+    pae_pdpt[0] = (uint32_t)(uintptr_t)pae_pd | 1;
+    uint32_t cr0, cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4\n\t"
+                     "mov %1, %%cr3\n\t"
+                     "mov %%cr0, %%eax\n\t"
+                     "or $0x80000000, %%eax\n\t"
+                     "mov %%eax, %%cr0\n\t"
+                     "mov %%cr0, %%eax\n\t"
+                     "mov %%eax, %2\n\t"
+                     "and $0x7fffffff, %%eax\n\t"
+                     "mov %%eax, %%cr0\n\t"
+                     "mov %3, %%cr4"
+                     : : "r"(cr4 | 0x20), "r"(pae_pdpt), "m"(cr0), "r"(cr4) : "eax", "memory");
+    return (cr0 & 0x80000000u) != 0;
+}
+
+/* What ferry refuses, each stopping the machine: a far jump to a 16-bit code segment, and a
+ * selector into an LDT (test=code16, test=ldt). */
+static const uint64_t gdt16[] = { 0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull,
+                                  0x00009a000000ffffull /* 0x18: 16-bit code */ };
+
+static void refused(const char *what)
+{
+    if (what[0] == 'c') {
+        struct __attribute__((packed)) { uint16_t limit; uint32_t base; } p = {
+            sizeof gdt16 - 1, (uint32_t)(uintptr_t)gdt16 };
+        __asm__ volatile("lgdt %0; ljmp $0x18, $1f; 1:" :: "m"(p) : "memory");
+    } else {
+        __asm__ volatile("mov $0x0c, %%eax; mov %%eax, %%ds" ::: "eax", "memory");
+    }
+    puts("not refused\n");
+}
+
 static bool arg_is(const MultibootInfo *mbi, const char *word)
 {
     for (const char *s = (const char *)(uintptr_t)mbi->cmdline; *s; s++) {
@@ -202,5 +246,10 @@ void kmain32(uint32_t magic, const MultibootInfo *mbi)
         sum += jump_table(k);
     check("jump table", sum == 11 + 23 + 37 + 41 + 59 + 61 + 73);
     check("32-bit paging on and off (4 MiB pages, identity)", paging32(!arg_is(mbi, "test=nonidentity")));
+    check("PAE paging on and off (2 MiB pages, identity)", paging_pae());
+    if (arg_is(mbi, "test=code16"))
+        refused("code16");
+    if (arg_is(mbi, "test=ldt"))
+        refused("ldt");
     finish();
 }

@@ -129,6 +129,10 @@ stop hlt 0 "halted with interrupts disabled.*machine stopped"
 stop wild 2 "guest access outside RAM"
 stop wildread 2 "guest access outside RAM"
 stop cr3 2 "CR3 .*not supported yet"
+boot "mb_hello test=code16 (refused)" 2 "16-bit code segment: 16-bit code is not supported" \
+    $E/mb_hello-code16.out -- "$SYS" -m 64M -kernel "$K/mb_hello.elf" -append "test=code16"
+boot "mb_hello test=ldt (refused)" 2 "selector into an LDT" \
+    $E/mb_hello-ldt.out -- "$SYS" -m 64M -kernel "$K/mb_hello.elf" -append "test=ldt"
 boot "mb_hello test=nonidentity (paging without a soft MMU)" 2 "turning paging on .*not an identity map" \
     $E/mb_hello-nonidentity.out -- "$SYS" -m 64M -kernel "$K/mb_hello.elf" -append "test=nonidentity"
 stop triple 0 "triple fault.*-no-reboot" -no-reboot
