@@ -111,6 +111,8 @@ bool rt_machine_load_seg(RtMachine *m, unsigned n, uint16_t sel, unsigned *vecto
     } else {
         if (sys || (code && !(type & 2)))
             return fail(vector, err, GP, e);    /* data, or readable code */
+        if (!(code && (type & 4)) && (sel & 3) > dpl)
+            return fail(vector, err, GP, e);    /* not conforming: max(CPL 0, RPL) <= DPL */
         if (!present)
             return fail(vector, err, NP, e);
     }
