@@ -144,6 +144,7 @@ stop physbits 2 "physical 0x4000000000000, beyond the 48-bit physical address sp
 stop far 0 "triple fault \\(vector 0x0e.*-no-reboot" -no-reboot
 stop noncanon 0 "triple fault \\(vector 0x0d.*-no-reboot" -no-reboot
 stop cr3 0 "triple fault \\(vector 0x0e.*-no-reboot" -no-reboot
+stop compat3 2 "iretq to a compatibility-mode code segment at privilege level 3: not supported yet"
 boot "mb_hello test=code16 (refused)" 2 "16-bit code segment: 16-bit code is not supported" \
     $E/mb_hello-code16.out -- "$SYS" -m 64M -kernel "$K/mb_hello.elf" -append "test=code16"
 boot "mb_hello test=ldt (refused)" 2 "selector into an LDT" \
