@@ -5,6 +5,7 @@
 #                     then the aarch64 build's unit tests and gcc-O2/musl-O2 guest programs under qemu
 #   make HOST=aarch64 cross-build ferry with the aarch64 backend into build-aarch64/
 #   make test-aarch64 that build's unit tests and the guest programs under qemu-aarch64-static
+#   make test-aarch64-system  tests/system/run.sh with the aarch64 ferry-system under qemu
 #   make asan         the same tests with an ASan+UBSan build in build-asan/
 #   make check-deps   fail on an #include that breaks DESIGN.md's module table
 #   make demo         build and run the bundled hello guest
@@ -57,7 +58,7 @@ objs_of   = $(patsubst %.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
 
 # Keep object files make would otherwise treat as intermediate (and delete after each build).
 .SECONDARY:
-.PHONY: all test test-aarch64 test-aarch64-unit test-aarch64-ci asan check-deps demo clean unit-tests guests fuzz bench \
+.PHONY: all test test-aarch64 test-aarch64-unit test-aarch64-ci test-aarch64-system asan check-deps demo clean unit-tests guests fuzz bench \
         approx-tables system-kernels
 all: $(BUILD)/ferry $(BUILD)/ferry-system unit-tests guests system-kernels
 
@@ -179,6 +180,12 @@ AARCH64_RUN := FERRY_WRAPPER=$(QEMU_AARCH64) FERRY_SKIP=test_loader tests/run.sh
 test-aarch64:
 	@$(MAKE) --no-print-directory HOST=aarch64 BUILD=build-aarch64 all
 	@$(AARCH64_RUN)
+# The system-mode suite with the aarch64 ferry-system under qemu-aarch64-static (the test
+# kernels are built with the x86-64 gcc whatever HOST is).
+test-aarch64-system:
+	@$(MAKE) --no-print-directory HOST=aarch64 BUILD=build-aarch64 build-aarch64/ferry \
+	    build-aarch64/ferry-system system-kernels
+	@FERRY_WRAPPER=$(QEMU_AARCH64) tests/system/run.sh build-aarch64
 test-aarch64-unit:
 	@$(MAKE) --no-print-directory HOST=aarch64 BUILD=build-aarch64 build-aarch64/ferry unit-tests
 	@FERRY_NO_GUESTS=1 $(AARCH64_RUN)

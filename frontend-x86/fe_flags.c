@@ -416,7 +416,8 @@ static int partial_flag_writes(const X86Insn *in)
     }
     if (in->map != X86_MAP_1B)
         return -1;
-    if (op == 0x63) return 0;                                       /* movsxd r, r */
+    if (op == 0x63)                                                 /* movsxd r, r; arpl (ZF) */
+        return in->mode == X86_MODE_64 ? 0 : -1;                    /* outside 64-bit mode */
     if (op == 0x87 || (op >= 0x91 && op <= 0x97)) return 0;         /* xchg r, r */
     if (op == 0x69 || op == 0x6B) return all;                       /* imul r, r, imm */
     if ((op == 0xF6 || op == 0xF7) && ext == 2) return 0;           /* not */
@@ -448,7 +449,7 @@ bool fe_flags_dead_at(FeCtx *c, uint64_t pc)
             return false;
         size_t got = c->fetch(c->fetch_opaque, pc, bytes, sizeof bytes);
         X86Insn in;
-        if (x86_decode(bytes, got, pc, &in) != X86_DEC_OK ||
+        if (x86_decode_mode(bytes, got, pc, (X86Mode)c->opt->mode, &in) != X86_DEC_OK ||
             ((pc + in.len - 1) & ~0xfffull) != page)
             return false;
         if (kills_flags(&in))

@@ -48,6 +48,7 @@ typedef struct FeCtx {
     /* System mode (frontend.h "System mode"). */
     const FeOptions *opt;   /* the options of this translation (never NULL) */
     bool system;            /* opt->system */
+    bool mode32;            /* opt->mode == X86_MODE_32: 32-bit code segment, ESP stack */
     IrRef icount0;          /* X86State.icount as the block began */
     unsigned insns;         /* guest instructions of the block so far, this one included */
     unsigned shadow;        /* 2 after sti / mov ss: the block ends after the next one */
@@ -85,7 +86,17 @@ void fe_store_reg(FeCtx *c, unsigned size, IrRef v);
 IrRef fe_load(FeCtx *c, IrType t, IrRef addr);
 void fe_store(FeCtx *c, IrRef addr, IrRef v);
 
-/* ---- the stack (64-bit stack pointer; 16-bit pushes with the 66 prefix) ---- */
+/* ---- the stack (64-bit stack pointer, ESP in 32-bit mode; 16-bit pushes with 66) ---- */
+
+/* The stack pointer as I64 (ESP zero-extended in 32-bit mode, where the machine allows only
+ * 32-bit stack segments), a new value written back (wrapped to 32 bits there), and
+ * sp + delta at the stack-pointer size. */
+IrRef fe_get_sp(FeCtx *c);
+void fe_put_sp(FeCtx *c, IrRef sp);
+IrRef fe_sp_add(FeCtx *c, IrRef sp, int64_t delta);
+/* The size of a near return address, of call's push and ret's pop: 8, or the operand size
+ * (4, 2 with 66) in 32-bit mode. */
+unsigned fe_near_size(const FeCtx *c);
 
 /* Push v at its own width (2 or 8 bytes): the store comes before the RSP update, so a fault
  * leaves RSP intact. */
@@ -181,6 +192,7 @@ bool fe_gen_ssse3(FeCtx *c);    /* SSE3, SSSE3 (xmm and mm forms), maskmovdqu */
 bool fe_gen_sse41(FeCtx *c);    /* SSE4.1 (66 0F 38 / 66 0F 3A) */
 bool fe_gen_sse42(FeCtx *c);    /* SSE4.2 (pcmpXstrX, pcmpgtq, crc32), AES-NI, pclmulqdq */
 bool fe_gen_system(FeCtx *c);   /* system mode only, asked first: privileged instructions */
+bool fe_gen_legacy(FeCtx *c);   /* 32-bit mode only, asked next: the opcodes that are i64 */
 
 /* Register helpers with names for logs (each family file that has helpers provides one). */
 void fe_register_helpers_core(void);    /* fe_flags.c, frontend.c */

@@ -48,18 +48,25 @@ static IrRef k64(FeCtx *c, uint64_t v) { return ir_const(&c->b, IR_I64, v); }
 
 IrRef fe_addr_size(FeCtx *c, IrRef a)
 {
-    if (c->insn->addrsize != 4)
+    if (c->insn->addrsize == 8)
         return a;
-    return ir_op2(&c->b, IR_AND, IR_I64, a, k64(c, 0xffffffffull));
+    uint64_t mask = c->insn->addrsize == 2 ? 0xffffull : 0xffffffffull;
+    return ir_op2(&c->b, IR_AND, IR_I64, a, k64(c, mask));
 }
 
+/* FS and GS add their bases (from the MSRs, or from the descriptor in 32-bit mode, where the
+ * sum wraps at 4 GiB); the other segments have base 0 (in 32-bit mode the machine refuses
+ * a segment with another base, machine_seg.c). */
 IrRef fe_seg_linear(FeCtx *c, IrRef offset)
 {
+    uint32_t off;
     switch (c->insn->seg) {
-    case X86_SEG_FS: return ir_op2(&c->b, IR_ADD, IR_I64, offset, ir_get(&c->b, IR_I64, X86_OFF_FS_BASE));
-    case X86_SEG_GS: return ir_op2(&c->b, IR_ADD, IR_I64, offset, ir_get(&c->b, IR_I64, X86_OFF_GS_BASE));
+    case X86_SEG_FS: off = X86_OFF_FS_BASE; break;
+    case X86_SEG_GS: off = X86_OFF_GS_BASE; break;
     default:         return offset;
     }
+    IrRef a = ir_op2(&c->b, IR_ADD, IR_I64, offset, ir_get(&c->b, IR_I64, off));
+    return c->mode32 ? ir_op2(&c->b, IR_AND, IR_I64, a, k64(c, 0xffffffffull)) : a;
 }
 
 IrRef fe_ea_offset(FeCtx *c, IrRef rsp)
@@ -184,19 +191,45 @@ void fe_store_reg(FeCtx *c, unsigned size, IrRef v) { fe_put_gpr(c, c->insn->reg
 
 /* ---------------------------------------------------------------- the stack */
 
+IrRef fe_get_sp(FeCtx *c)
+{
+    if (!c->mode32)
+        return fe_get_gpr(c, X86_RSP, 8);
+    return ir_op1(&c->b, IR_ZEXT, IR_I64, fe_get_gpr(c, X86_RSP, 4));
+}
+
+void fe_put_sp(FeCtx *c, IrRef sp)
+{
+    if (!c->mode32)
+        fe_put_gpr(c, X86_RSP, 8, sp);
+    else
+        fe_put_gpr(c, X86_RSP, 4, ir_op1(&c->b, IR_TRUNC, IR_I32, sp));
+}
+
+IrRef fe_sp_add(FeCtx *c, IrRef sp, int64_t delta)
+{
+    IrRef v = ir_op2(&c->b, IR_ADD, IR_I64, sp, k64(c, (uint64_t)delta));
+    return c->mode32 ? ir_op2(&c->b, IR_AND, IR_I64, v, k64(c, 0xffffffffull)) : v;
+}
+
+unsigned fe_near_size(const FeCtx *c)
+{
+    return c->mode32 ? c->insn->opsize : 8;
+}
+
 void fe_push(FeCtx *c, IrRef v)
 {
     unsigned size = ir_type_size(ir_value_type(c->b.blk, v));
-    IrRef sp = ir_op2(&c->b, IR_SUB, IR_I64, fe_get_gpr(c, X86_RSP, 8), k64(c, size));
+    IrRef sp = fe_sp_add(c, fe_get_sp(c), -(int64_t)size);
     fe_store(c, sp, v);
-    fe_put_gpr(c, X86_RSP, 8, sp);
+    fe_put_sp(c, sp);
 }
 
 IrRef fe_pop_load(FeCtx *c, unsigned size, IrRef *new_sp)
 {
-    IrRef sp = fe_get_gpr(c, X86_RSP, 8);
+    IrRef sp = fe_get_sp(c);
     IrRef v = fe_load(c, fe_type(size), sp);
-    *new_sp = ir_op2(&c->b, IR_ADD, IR_I64, sp, k64(c, size));
+    *new_sp = fe_sp_add(c, sp, size);
     return v;
 }
 

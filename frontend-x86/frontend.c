@@ -102,6 +102,7 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
     c.fetch_opaque = opaque;
     c.opt = opt ? opt : &user_mode;
     c.system = c.opt->system;
+    c.mode32 = c.opt->mode == X86_MODE_32;
     uint64_t page = pc & ~(FE_PAGE_SIZE - 1);
     unsigned n = 0;
     if (c.system) {
@@ -118,7 +119,7 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
         uint8_t bytes[15];
         size_t got = fetch(opaque, pc, bytes, sizeof bytes);
         X86Insn in;
-        X86DecodeStatus ds = x86_decode(bytes, got, pc, &in);
+        X86DecodeStatus ds = x86_decode_mode(bytes, got, pc, (X86Mode)c.opt->mode, &in);
         bool first = n == 0;
         uint64_t end = ds == X86_DEC_OK ? pc + in.len - 1 : pc;
         /* The instruction in an interrupt shadow stays in the block, whatever the limits. */
@@ -150,6 +151,8 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
         c.cc_start_done = false;
         fe_lock_begin(&c, in.lock);
         bool done = c.system && fe_gen_system(&c);
+        if (!done && c.mode32)
+            done = fe_gen_legacy(&c);
         for (size_t i = 0; i < sizeof families / sizeof families[0] && !done; i++)
             done = families[i](&c);
         if (!done) {        /* families that decline emit nothing */
@@ -173,10 +176,6 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
 /* ---------------------------------------------------------------- system mode stops */
 
 static const char *const sys_stop_message[FE_STOP_COUNT] = {
-    [FE_STOP_CR0]     = "mov to CR0 changing PE or PG: mode switches are not supported yet",
-    [FE_STOP_CR4]     = "mov to CR4 changing PSE, PAE, LA57 or PCIDE: other paging modes are "
-                        "not supported yet",
-    [FE_STOP_EFER]    = "wrmsr to EFER changing LME: mode switches are not supported yet",
     [FE_STOP_RING3]   = "a far return or jump to another privilege level: not supported yet",
     [FE_STOP_SYSCALL] = "sysret to compatibility mode (without REX.W): not supported yet",
     [FE_STOP_TASK]    = "lldt or a task return (NT): local descriptor tables and task switches are not "

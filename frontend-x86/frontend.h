@@ -26,6 +26,8 @@ typedef struct FeOptions {
     bool single_step;       /* one guest instruction per block (debugging) */
     /* System mode (see "System mode" below); all zero in user mode. */
     bool system;            /* a whole machine at privilege levels 0 and 3 */
+    uint8_t mode;           /* X86Mode of the code (system mode: the CPU's current one; the
+                               runtime keeps every translation of one mode, see machine.h) */
     uint64_t mem_limit;     /* guest physical addresses from here up are outside RAM */
     IrHelperFn port_in;     /* in:  (state, port, size) -> the value, zero-extended */
     IrHelperFn port_out;    /* out: (state, port, size, value) */
@@ -86,13 +88,17 @@ typedef enum FeCtl {
  *     see the real IF (and IOPL, NT); int n, int3 and int1 leave with FE_SYS_INT traps;
  *     lgdt/lidt/sgdt/sidt, mov to/from CR0/2/3/4/8, clts, smsw/lmsw, invlpg, wbinvd/invd,
  *     rdmsr/wrmsr (EFER, STAR, LSTAR, CSTAR, SFMASK, FS/GS/KERNEL_GS base, TSC, TSC_AUX, PAT),
- *     swapgs, segment loads and stores, far returns and jumps, rdtsc (icount, deterministic)
- *     are translated.
+ *     swapgs, segment loads and stores in 64-bit code, rdtsc (icount, deterministic) are
+ *     translated.
  *   - privileged instructions check CPL (and IOPL) at run time (#GP(0)); what needs the
  *     machine (CR writes and TLB flushes, invlpg, ltr, iretq, syscall, sysret) calls
  *     FeOptions.sys_ctl; instructions that change mappings end the block with FE_SYS_FLUSH.
- *   - what the machine cannot do yet (mode switches, far transfers to another level, LDT,
- *     task switches) leaves with an FE_SYS_STOP trap naming it.
+ *   - FeOptions.mode says whether the code segment is 64-bit or 32-bit (protected mode or
+ *     compatibility mode); instructions that load segments or may change the mode (far
+ *     transfers, 32-bit iret, CR0.PE/PG, CR4 paging-mode bits, EFER.LME) leave with an
+ *     FE_SYS_EMULATE trap and the runtime performs them (machine_seg.c, machine_mode.c).
+ *   - what the machine cannot do yet (far transfers to another level, sysret to
+ *     compatibility mode, LDT, task switches) leaves with an FE_SYS_STOP trap naming it.
  * Trap exits keep their user-mode meaning otherwise (a Linux signal and si_code, which the
  * runtime turns into the exception: SIGILL #UD, SIGFPE #DE, SIGSEGV/SI_KERNEL #GP(0)); a trap
  * exit with signal number 0 is the machine's own, its code one of: */
@@ -107,16 +113,18 @@ enum {
     FE_SYS_INT_SHORT = 0x300, /* + vector: the same for int3 (CC) and int1 (F1), 1 byte */
     FE_SYS_FLUSH = 0x202,   /* the instruction before rip changed mappings: drop the
                                translations (the runtime's), then go on at rip */
+    FE_SYS_EMULATE = 0x203, /* the runtime carries out the instruction at rip itself, in C
+                               (segment loads, far transfers, iret in 32-bit code, mode
+                               switches through CR0/CR4/EFER): state is exact before it */
 };
 /* The CPU's rdmsr (write 0) / wrmsr (write 1) of MSR ECX with EDX:EAX, on the X86State
  * `state`; a FeOptions.msr hook calls it for the MSRs it does not own. */
+/* FE_MSR_STOP_EFER: a write changing EFER.LME, which nothing wrote yet: a mode switch the
+ * runtime carries out (FE_SYS_EMULATE). */
 enum { FE_MSR_OK = 0, FE_MSR_GP = 1, FE_MSR_STOP_EFER = 2 };
 uint64_t fe_msr_access(void *state, uint64_t write);
 typedef enum FeSysStop {
-    FE_STOP_CR0 = 0,        /* CR0.PE or PG changed: a mode switch */
-    FE_STOP_CR4,            /* CR4 paging bits (PSE, PAE, LA57, PCIDE) changed */
-    FE_STOP_EFER,           /* EFER.LME changed */
-    FE_STOP_RING3,          /* a far return or jump to another privilege level */
+    FE_STOP_RING3 = 0,      /* a far return or jump to another privilege level */
     FE_STOP_SYSCALL,        /* sysret to compatibility mode (no REX.W) */
     FE_STOP_TASK,           /* lldt, a task return (NT) */
     FE_STOP_COUNT

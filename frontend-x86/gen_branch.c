@@ -36,7 +36,6 @@
 
 /* ================================================================ small pieces */
 
-static IrRef k64(FeCtx *c, uint64_t v) { return ir_const(&c->b, IR_I64, v); }
 
 /* The taken/not-taken pair that ends a block on condition `cond` (I8). */
 static void branch_cond(FeCtx *c, IrRef cond)
@@ -60,9 +59,23 @@ static bool gen_JCC(FeCtx *c)
     return true;
 }
 
+/* The return address call pushes (4 or 2 bytes in 32-bit mode). */
+static IrRef return_address(FeCtx *c)
+{
+    return fe_imm(c, fe_near_size(c), c->next_pc);
+}
+
+/* A near target read from r/m, zero-extended (EIP, or IP with 66, in 32-bit mode). */
+static IrRef near_target(FeCtx *c)
+{
+    unsigned size = fe_near_size(c);
+    IrRef t = fe_load_rm(c, size);
+    return size == 8 ? t : ir_op1(&c->b, IR_ZEXT, IR_I64, t);
+}
+
 static bool gen_CALL(FeCtx *c)
 {
-    fe_push(c, k64(c, c->next_pc));
+    fe_push(c, return_address(c));
     fe_exit_jump(c, c->insn->target);
     return true;
 }
@@ -70,8 +83,8 @@ static bool gen_CALL(FeCtx *c)
 /* FF /2: the target is read (register or memory, with the old rsp) before the push. */
 static bool gen_CALL_ind(FeCtx *c)
 {
-    IrRef target = fe_load_rm(c, 8);
-    fe_push(c, k64(c, c->next_pc));
+    IrRef target = near_target(c);
+    fe_push(c, return_address(c));
     fe_exit_indirect(c, target);
     return true;
 }
@@ -79,7 +92,7 @@ static bool gen_CALL_ind(FeCtx *c)
 /* FF /4. */
 static bool gen_JMP_ind(FeCtx *c)
 {
-    fe_exit_indirect(c, fe_load_rm(c, 8));
+    fe_exit_indirect(c, near_target(c));
     return true;
 }
 
@@ -87,9 +100,12 @@ static bool gen_JMP_ind(FeCtx *c)
  * decoder hands it sign-extended). */
 static bool gen_RET(FeCtx *c, uint64_t release)
 {
-    IrRef sp = fe_get_gpr(c, X86_RSP, 8);
-    IrRef target = fe_load(c, IR_I64, sp);
-    fe_put_gpr(c, X86_RSP, 8, ir_op2(&c->b, IR_ADD, IR_I64, sp, k64(c, 8 + release)));
+    unsigned size = fe_near_size(c);
+    IrRef sp = fe_get_sp(c);
+    IrRef target = fe_load(c, fe_type(size), sp);
+    if (size != 8)
+        target = ir_op1(&c->b, IR_ZEXT, IR_I64, target);
+    fe_put_sp(c, fe_sp_add(c, sp, (int64_t)(size + release)));
     fe_exit_indirect(c, target);
     return true;
 }

@@ -202,9 +202,9 @@ static bool gen_PUSHF(FeCtx *c)
     unsigned size = c->insn->opsize;
     IrRef v = eflags_image(c);
     if (size != 8) v = ir_op1(&c->b, IR_TRUNC, fe_type(size), v);
-    IrRef sp = ir_op2(&c->b, IR_SUB, IR_I64, fe_get_gpr(c, X86_RSP, 8), k64(c, size));
+    IrRef sp = fe_sp_add(c, fe_get_sp(c), -(int64_t)size);
     fe_store(c, sp, v);
-    fe_put_gpr(c, X86_RSP, 8, sp);
+    fe_put_sp(c, sp);
     return true;
 }
 
@@ -212,10 +212,10 @@ static bool gen_PUSHF(FeCtx *c)
 static bool gen_POPF(FeCtx *c)
 {
     unsigned size = c->insn->opsize;
-    IrRef sp = fe_get_gpr(c, X86_RSP, 8);
+    IrRef sp = fe_get_sp(c);
     IrRef v = fe_load(c, fe_type(size), sp);
     if (size != 8) v = ir_op1(&c->b, IR_ZEXT, IR_I64, v);
-    fe_put_gpr(c, X86_RSP, 8, ir_op2(&c->b, IR_ADD, IR_I64, sp, k64(c, size)));
+    fe_put_sp(c, fe_sp_add(c, sp, size));
     load_eflags(c, v, size);
     return true;
 }

@@ -80,7 +80,7 @@ static bool gen_PUSH_r(FeCtx *c)
 static bool gen_POP_r(FeCtx *c)
 {
     IrRef sp, v = fe_pop_load(c, c->insn->opsize, &sp);
-    fe_put_gpr(c, X86_RSP, 8, sp);
+    fe_put_sp(c, sp);
     fe_put_gpr(c, opcode_reg(c->insn), c->insn->opsize, v);
     return true;
 }
@@ -105,14 +105,22 @@ static bool gen_POP_rm(FeCtx *c)
     const X86Insn *i = c->insn;
     IrRef sp, v = fe_pop_load(c, i->opsize, &sp);
     if (is_reg(c)) {
-        fe_put_gpr(c, X86_RSP, 8, sp);
+        fe_put_sp(c, sp);
         fe_put_gpr(c, i->rm, i->opsize, v);
         return true;
     }
     /* The address uses the incremented RSP; RSP itself changes only after the store. */
     fe_store(c, fe_seg_linear(c, fe_ea_offset(c, sp)), v);
-    fe_put_gpr(c, X86_RSP, 8, sp);
+    fe_put_sp(c, sp);
     return true;
+}
+
+/* RBP as a stack address: EBP in 32-bit mode. */
+static IrRef frame_ptr(FeCtx *c)
+{
+    if (!c->mode32)
+        return fe_get_gpr(c, X86_RBP, 8);
+    return ir_op1(&c->b, IR_ZEXT, IR_I64, fe_get_gpr(c, X86_RBP, 4));
 }
 
 /* C8 iw ib: enter alloc, level (SDM Vol. 2, ENTER, 64-bit mode; checked on hardware for the
@@ -126,23 +134,23 @@ static bool gen_ENTER(FeCtx *c)
     uint64_t alloc = (uint64_t)i->imm & 0xffff;
     unsigned level = (unsigned)i->imm2 & 31;
 
-    IrRef rbp = fe_get_gpr(c, X86_RBP, 8);
-    IrRef sp = ir_op2(&c->b, IR_SUB, IR_I64, fe_get_gpr(c, X86_RSP, 8), k64(c, size));
+    IrRef rbp = frame_ptr(c);
+    IrRef sp = fe_sp_add(c, fe_get_sp(c), -(int64_t)size);
     fe_store(c, sp, resize(c, rbp, t, false));
     IrRef frame = sp;
     if (level > 0) {
         /* Copy level - 1 frame pointers from the enclosing frame, then push the new one. */
         for (unsigned n = 1; n < level; n++) {
-            IrRef from = ir_op2(&c->b, IR_SUB, IR_I64, rbp, k64(c, (uint64_t)n * size));
+            IrRef from = fe_sp_add(c, rbp, -(int64_t)(n * size));
             IrRef v = fe_load(c, t, from);
-            sp = ir_op2(&c->b, IR_SUB, IR_I64, sp, k64(c, size));
+            sp = fe_sp_add(c, sp, -(int64_t)size);
             fe_store(c, sp, v);
         }
-        sp = ir_op2(&c->b, IR_SUB, IR_I64, sp, k64(c, size));
+        sp = fe_sp_add(c, sp, -(int64_t)size);
         fe_store(c, sp, resize(c, frame, t, false));
     }
     fe_put_gpr(c, X86_RBP, size, resize(c, frame, t, false));
-    fe_put_gpr(c, X86_RSP, 8, ir_op2(&c->b, IR_SUB, IR_I64, sp, k64(c, alloc)));
+    fe_put_sp(c, fe_sp_add(c, sp, -(int64_t)alloc));
     return true;
 }
 
@@ -150,9 +158,9 @@ static bool gen_ENTER(FeCtx *c)
 static bool gen_LEAVE(FeCtx *c)
 {
     unsigned size = c->insn->opsize;
-    IrRef rbp = fe_get_gpr(c, X86_RBP, 8);
+    IrRef rbp = frame_ptr(c);
     IrRef v = fe_load(c, fe_type(size), rbp);
-    fe_put_gpr(c, X86_RSP, 8, add64(c, rbp, k64(c, size)));
+    fe_put_sp(c, fe_sp_add(c, rbp, size));
     fe_put_gpr(c, X86_RBP, size, v);
     return true;
 }
@@ -276,6 +284,8 @@ static bool gen_MOVX(FeCtx *c)
  * hardware: 66 63 moves 16 bits, 63 moves 32 and zero-extends). */
 static bool gen_MOVSXD(FeCtx *c)
 {
+    if (c->mode32)
+        return false;                   /* arpl outside 64-bit mode: not implemented */
     unsigned size = c->insn->opsize;
     if (size == 8) fe_store_reg(c, 8, ir_op1(&c->b, IR_SEXT, IR_I64, fe_load_rm(c, 4)));
     else fe_store_reg(c, size, fe_load_rm(c, size));

@@ -198,7 +198,7 @@ static bool gen_REP_system(FeCtx *c, StrKind kind, unsigned size)
 bool fe_gen_string(FeCtx *c)
 {
     const X86Insn *i = c->insn;
-    if (i->map != X86_MAP_1B)
+    if (i->map != X86_MAP_1B || i->addrsize == 2)   /* 16-bit addressing: not implemented */
         return false;
     StrKind kind;
     switch (i->opcode) {

@@ -28,9 +28,9 @@
  *   0F 00 /0 sldt (0: no LDT), /1 str, /3 ltr (CPL 0; sys_ctl), /2 lldt (stop);
  *   0F 06 clts; 0F 08 invd, 0F 09 wbinvd (CPL 0; no caches: nothing to do);
  *   0F 20/22 mov from/to CR0, CR2, CR3, CR4, CR8 (CPL 0): reserved bits set are #GP; CR0
- *     keeps ET=1; a write that would change PE or PG, or CR4's PSE, PAE, LA57 or PCIDE,
- *     stops the machine (mode switches); CR0, CR3 and CR4 writes go to sys_ctl (TLB flushes)
- *     and end the block;
+ *     keeps ET=1; a write that would change PE or PG, or CR4's PSE, PAE, LA57 or PCIDE, is
+ *     the runtime's (FE_SYS_EMULATE: mode switches); the other CR0, CR3 and CR4 writes go
+ *     to sys_ctl (TLB flushes) and end the block;
  *   0F 30/32 wrmsr/rdmsr (CPL 0) through a C helper (unknown MSR, or a bad value: #GP), or
  *     the machine's (FeOptions.msr: the local APIC's MSRs, then this one's); after wrmsr,
  *     sys_ctl sees whether EFER.NXE changed, and the block ends (an APIC write may also have
@@ -39,8 +39,13 @@
  *     same on every run; 0F A2 cpuid: fe_cpuid_system;
  *   8C/8E mov from/to Sreg, 0F A0/A1/A8/A9 push/pop fs/gs: selectors are recorded (no
  *     descriptor checks yet; FS/GS bases come from the MSRs only); mov ss opens a shadow;
- *   CA/CB retf, FF /3 call far, FF /5 jmp far (memory m16:16/32/64): CS from the operand at
- *     the same privilege level (another level stops the machine);
+ *   CA/CB retf, FF /3 call far, FF /5 jmp far, and in 32-bit code 9A/EA (ptr16:32), iretd,
+ *     mov/pop to a segment register, les/lds/lss/lfs/lgs: FE_SYS_EMULATE (the runtime loads
+ *     the descriptor, and the mode may change); so do mov to CR0 changing PE or PG, to CR4
+ *     changing paging-mode bits, and wrmsr to EFER changing LME (machine_mode.c);
+ *   32-bit code (FeCtx.mode32): CRs move 32-bit registers, lgdt/lidt/sgdt/sidt 4-byte bases
+ *     (3 bytes loaded with 66), the stack is ESP (fe_ops.c); swapgs, syscall and sysret are
+ *     #UD there (64-bit mode only, as on Intel CPUs);
  *   0F 05 syscall, 0F 07 sysret (CPL 0; with REX.W, to 64-bit code; without it, stop):
  *     sys_ctl, then an indirect exit to the new rip.
  *
@@ -221,6 +226,30 @@ static void stop_if(FeCtx *c, IrRef cond, FeSysStop why)
     fe_exit_restart(c, cond, FE_SYS_TRAP(FE_SYS_STOP + why));
 }
 
+/* Leave the instruction to the runtime (FE_SYS_EMULATE), always or when cond holds: the
+ * state is the one the instruction found, but icount already counts the instruction (the
+ * runtime carries it out and does not charge it again). */
+static bool emulate(FeCtx *c)
+{
+    exit_word(c, c->pc, FE_SYS_TRAP(FE_SYS_EMULATE));
+    return true;
+}
+
+static void emulate_if(FeCtx *c, IrRef cond)
+{
+    fe_flush_flags(c);
+    fe_charge(c);                           /* the fall-through path charges again, later */
+    ir_exit_if(&c->b, cond, c->pc, FE_SYS_TRAP(FE_SYS_EMULATE));
+}
+
+/* A GPR operand of mov CR / lgdt-style bases: 8 bytes, or 4 zero-extended in 32-bit code. */
+static IrRef get_wide(FeCtx *c, int reg)
+{
+    if (!c->mode32)
+        return fe_get_gpr(c, reg, 8);
+    return ir_op1(&c->b, IR_ZEXT, IR_I64, fe_get_gpr(c, reg, 4));
+}
+
 /* #GP(0) at this instruction when cond holds (the runtime turns SIGSEGV/SI_KERNEL into it). */
 static void gp_if(FeCtx *c, IrRef cond)
 {
@@ -313,7 +342,7 @@ static bool gen_POPF(FeCtx *c)
     unsigned size = c->insn->opsize;
     IrRef sp;
     IrRef v = zext64(c, fe_pop_load(c, size, &sp));
-    fe_put_gpr(c, X86_RSP, 8, sp);
+    fe_put_sp(c, sp);
     load_eflags(c, v, size);
     return true;
 }
@@ -346,6 +375,8 @@ static bool gen_HLT(FeCtx *c)
 static bool gen_IRET(FeCtx *c)
 {
     unsigned size = c->insn->opsize;        /* 4 or 8: the 16-bit form stays gen_misc.c's */
+    if (c->mode32)
+        return emulate(c);                  /* 3 or 5 slots, and maybe another mode */
     IrRef sp = fe_get_gpr(c, X86_RSP, 8);
     IrRef v[5];
     for (unsigned n = 0; n < 5; n++)
@@ -363,6 +394,8 @@ static bool gen_IRET(FeCtx *c)
  * stop). */
 static bool gen_SYSCALL(FeCtx *c)
 {
+    if (c->mode32)
+        return gen_UD(c);                   /* CS.L = 0: #UD (SDM SYSCALL, SYSRET) */
     if (c->insn->opcode == 0x07) {
         need_cpl0(c);
         if (!(c->insn->rex & 8))
@@ -471,16 +504,23 @@ static bool gen_DESC(FeCtx *c)
     uint32_t base = r & 1 ? X86_OFF_SYS(idt_base) : X86_OFF_SYS(gdt_base);
     uint32_t limit = r & 1 ? X86_OFF_SYS(idt_limit) : X86_OFF_SYS(gdt_limit);
     IrRef ea = fe_ea(c);
-    IrRef ea2 = add64(c, ea, k64(c, 2));
+    IrRef ea2 = fe_addr_size(c, add64(c, ea, k64(c, 2)));
     if (r >= 2) {
         need_cpl0(c);
         IrRef l = zext64(c, fe_load(c, IR_I16, ea));
-        IrRef b = fe_load(c, IR_I64, ea2);
+        IrRef b;
+        if (!c->mode32) {
+            b = fe_load(c, IR_I64, ea2);
+        } else {                            /* 32-bit base; 24 bits with 66 */
+            b = zext64(c, fe_load(c, IR_I32, ea2));
+            if (c->insn->opsize == 2)
+                b = and64(c, b, k64(c, 0xffffff));
+        }
         ir_put(&c->b, limit, l);
         ir_put(&c->b, base, b);
     } else {
         fe_store(c, ea, trunc_to(c, 2, get64(c, limit)));
-        fe_store(c, ea2, get64(c, base));
+        fe_store(c, ea2, c->mode32 ? trunc_to(c, 4, get64(c, base)) : get64(c, base));
     }
     return true;
 }
@@ -491,7 +531,7 @@ static void write_cr0(FeCtx *c, IrRef v)
     gp_if(c, nonzero(c, ir_op2(&c->b, IR_SHR, IR_I64, v, k64(c, 32))));
     IrRef old = get64(c, X86_OFF_SYS(cr0));
     IrRef changed = ir_op2(&c->b, IR_XOR, IR_I64, v, old);
-    stop_if(c, nonzero(c, and64(c, changed, k64(c, X86_CR0_PE | X86_CR0_PG))), FE_STOP_CR0);
+    emulate_if(c, nonzero(c, and64(c, changed, k64(c, X86_CR0_PE | X86_CR0_PG))));
     ir_put(&c->b, X86_OFF_SYS(cr0), or64(c, v, k64(c, X86_CR0_ET)));
     sys_ctl(c, FE_CTL_CR0, old);            /* WP: the TLB's rights change */
 }
@@ -527,6 +567,8 @@ static bool gen_GRP7(FeCtx *c)
             return flush_exit(c);
         }
         if (i->modrm == 0xf8) {                             /* swapgs */
+            if (c->mode32)
+                return gen_UD(c);                           /* 64-bit mode only */
             need_cpl0(c);
             IrRef gs = get64(c, X86_OFF_GS_BASE), k = get64(c, X86_OFF_SYS(kernel_gs_base));
             ir_put(&c->b, X86_OFF_GS_BASE, k);
@@ -589,10 +631,13 @@ static bool gen_MOVCR(FeCtx *c)
     }
     need_cpl0(c);
     if (i->opcode == 0x20) {
-        fe_put_gpr(c, i->rm, 8, get64(c, off));
+        if (c->mode32)
+            fe_put_gpr(c, i->rm, 4, trunc_to(c, 4, get64(c, off)));
+        else
+            fe_put_gpr(c, i->rm, 8, get64(c, off));
         return true;
     }
-    IrRef v = fe_get_gpr(c, i->rm, 8);
+    IrRef v = get_wide(c, i->rm);
     IrRef old = get64(c, off);
     IrRef changed = ir_op2(&c->b, IR_XOR, IR_I64, v, old);
     switch (i->reg) {
@@ -605,9 +650,9 @@ static bool gen_MOVCR(FeCtx *c)
     case 4: {
         const uint64_t known = 0x3f7fffull;                 /* bits 0-21 but 19 (KL) */
         gp_if(c, nonzero(c, and64(c, v, k64(c, ~known))));
-        stop_if(c, nonzero(c, and64(c, changed, k64(c, X86_CR4_PSE | X86_CR4_PAE |
-                                                       X86_CR4_LA57 | X86_CR4_PCIDE))),
-                FE_STOP_CR4);
+        /* Another paging mode: the runtime's checks (machine_mode.c) */
+        emulate_if(c, nonzero(c, and64(c, changed, k64(c, X86_CR4_PSE | X86_CR4_PAE |
+                                                          X86_CR4_LA57 | X86_CR4_PCIDE))));
         ir_put(&c->b, off, v);
         sys_ctl(c, FE_CTL_CR4, old);                        /* PGE: globals go too */
         return flush_exit(c);
@@ -642,7 +687,7 @@ static bool gen_MSR(FeCtx *c)
                            : fe_call(c, wr ? x86_helper_wrmsr : x86_helper_rdmsr, IR_NONE,
                                      IR_NONE, IR_NONE);
     gp_if(c, ir_cmp(&c->b, IR_EQ, st, k64(c, MSR_GP)));
-    stop_if(c, ir_cmp(&c->b, IR_EQ, st, k64(c, MSR_STOP_EFER)), FE_STOP_EFER);
+    emulate_if(c, ir_cmp(&c->b, IR_EQ, st, k64(c, MSR_STOP_EFER)));   /* a mode change */
     if (!wr)
         return true;
     sys_ctl(c, FE_CTL_EFER, IR_NONE);       /* NXE: the TLB's rights change */
@@ -694,6 +739,8 @@ static bool gen_MOV_to_sreg(FeCtx *c)
     unsigned n = c->insn->reg & 7;
     if (n == 1 || n > 5)
         return gen_UD(c);
+    if (c->mode32)
+        return emulate(c);                  /* the descriptor's base and attributes */
     ir_put(&c->b, X86_OFF_SEG(n), zext64(c, fe_load_rm(c, 2)));
     if (n == 2)
         c->shadow = 2;                      /* mov ss: the next instruction sets RSP */
@@ -709,51 +756,24 @@ static bool gen_PUSHPOP_sreg(FeCtx *c)
         fe_push(c, trunc_to(c, size, get64(c, X86_OFF_SEG(n))));
         return true;
     }
+    if (c->mode32)
+        return emulate(c);
     IrRef sp;
     IrRef v = zext64(c, fe_pop_load(c, size, &sp));
-    fe_put_gpr(c, X86_RSP, 8, sp);
+    fe_put_sp(c, sp);
     ir_put(&c->b, X86_OFF_SEG(n), and64(c, v, k64(c, 0xffff)));
     return true;
 }
 
-/* Continue at rip in code segment cs (I64), which must be at privilege level 0. */
-static void far_to(FeCtx *c, IrRef rip, IrRef cs)
-{
-    stop_if(c, nonzero(c, and64(c, cs, k64(c, 3))), FE_STOP_RING3);
-    ir_put(&c->b, X86_OFF_SEG(1), and64(c, cs, k64(c, 0xffff)));
-    fe_exit_indirect(c, rip);
-}
-
-/* CB retf, CA retf imm16: pop RIP and CS (operand size 4 by default, 8 with REX.W). */
-static bool gen_RETF(FeCtx *c)
-{
-    const X86Insn *i = c->insn;
-    unsigned size = i->opsize;
-    IrRef sp = fe_get_gpr(c, X86_RSP, 8);
-    IrRef rip = zext64(c, fe_load(c, fe_type(size), sp));
-    IrRef cs = zext64(c, fe_load(c, fe_type(size), add64(c, sp, k64(c, size))));
-    uint64_t pop = 2ull * size + (i->opcode == 0xca ? ((uint64_t)i->imm & 0xffff) : 0);
-    fe_put_gpr(c, X86_RSP, 8, add64(c, sp, k64(c, pop)));
-    far_to(c, rip, cs);
-    return true;
-}
-
-/* FF /3 call far m16:xx, FF /5 jmp far m16:xx. */
+/* CA/CB retf, FF /3 call far, FF /5 jmp far, and 9A/EA (ptr16:32, 32-bit code), 07/17/1F
+ * pop es/ss/ds (32-bit code): the new CS is a descriptor to read and check, and may be
+ * another mode; the runtime does it all (machine_seg.c). */
 static bool gen_FAR(FeCtx *c)
 {
     const X86Insn *i = c->insn;
-    if (i->mod == 3)
+    if (i->opcode == 0xff && i->mod == 3)
         return gen_UD(c);
-    unsigned size = i->opsize;
-    IrRef ea = fe_ea(c);
-    IrRef rip = zext64(c, fe_load(c, fe_type(size), ea));
-    IrRef cs = zext64(c, fe_load(c, IR_I16, add64(c, ea, k64(c, size))));
-    if ((i->reg & 7) == 3) {
-        fe_push(c, trunc_to(c, size, get64(c, X86_OFF_SEG(1))));
-        fe_push(c, trunc_to(c, size, k64(c, c->next_pc)));
-    }
-    far_to(c, rip, cs);
-    return true;
+    return emulate(c);
 }
 
 /* ================================================================ dispatch */
@@ -782,8 +802,11 @@ static SysGen system_gen(const X86Insn *i)
             return gen_INT;
         case 0x8c: return gen_MOV_from_sreg;
         case 0x8e: return gen_MOV_to_sreg;
-        case 0xca: case 0xcb: return gen_RETF;
+        case 0xca: case 0xcb: return gen_FAR;
         case 0xff: return (i->reg & 7) == 3 || (i->reg & 7) == 5 ? gen_FAR : NULL;
+        case 0x9a: case 0xea: case 0x07: case 0x17: case 0x1f:
+        case 0xc4: case 0xc5:                               /* les, lds (not VEX here) */
+            return i->mode == X86_MODE_32 ? gen_FAR : NULL;
         default:   return NULL;
         }
     }
@@ -799,6 +822,8 @@ static SysGen system_gen(const X86Insn *i)
         case 0x31: return gen_RDTSC;
         case 0xa2: return gen_CPUID;
         case 0xa0: case 0xa1: case 0xa8: case 0xa9: return gen_PUSHPOP_sreg;
+        case 0xb2: case 0xb4: case 0xb5:                    /* lss, lfs, lgs */
+            return i->mode == X86_MODE_32 ? gen_FAR : NULL;
         default:   return NULL;
         }
     }

@@ -1,4 +1,5 @@
-/* x86_decode.c — x86_decode: bytes in, one X86Insn record out (64-bit mode only).
+/* x86_decode.c — x86_decode: bytes in, one X86Insn record out (64-bit mode, and 32-bit code
+ * segments through x86_decode_mode).
  *
  * Contract (see x86_decode.h): a pure function. It reads code[0..avail) and never a byte past
  * avail or past the 15th; it returns X86_DEC_TRUNCATED when the bytes end before the
@@ -17,6 +18,13 @@
  * What the opcode tables (x86_optab.c) cannot say is here: the validity and immediates that
  * depend on ModRM.reg (groups), the mandatory-prefix forms of SSE opcodes, where LOCK is
  * allowed, and the MOV CR/DR rule that ignores ModRM.mod.
+ *
+ * 32-bit mode (X86_MODE_32, SDM Vol. 2 §2.1, Table A-2's i64/o64 marks): 40-4F are inc/dec,
+ * not REX; the i64 opcodes exist (legacy_entry); operand size 4 by default (d64/f64 marks do
+ * not apply), 2 with 66; address size 4, or 2 with 67, which selects the 16-bit ModRM forms
+ * (decode_memory16); ModRM rm=101b with mod 0 is disp32 with no base (no RIP-relative form);
+ * relative branch targets wrap to the operand size; C4/C5 are LES/LDS unless the next byte
+ * has mod = 11b (then a VEX prefix, whose R, X, B and vvvv bit 3 are ignored).
  */
 #include "frontend-x86/x86_decode.h"
 
@@ -175,6 +183,39 @@ static unsigned mandatory_prefix_bit(const X86Insn *in)
 
 /* ---- validity decided by the ModRM byte ---- */
 
+/* ---- 32-bit mode: the one-byte opcodes whose entry differs from the 64-bit table ---- */
+
+static const X86OpDesc *legacy_entry(uint8_t op)
+{
+    static const X86OpDesc plain = { X86F_VALID, X86I_NONE };
+    static const X86OpDesc ib = { X86F_VALID, X86I_B };
+    static const X86OpDesc ap = { X86F_VALID, X86I_AP };
+    static const X86OpDesc modrm = { X86F_VALID | X86F_MODRM, X86I_NONE };
+    static const X86OpDesc mem = { X86F_VALID | X86F_MODRM | X86F_MEMONLY, X86I_NONE };
+    switch (op) {
+    case 0x06: case 0x07: case 0x0E: case 0x16: case 0x17: case 0x1E: case 0x1F:
+        return &plain;                  /* push/pop es, push cs, push/pop ss, push/pop ds */
+    case 0x27: case 0x2F: case 0x37: case 0x3F:
+        return &plain;                  /* daa das aaa aas */
+    case 0x60: case 0x61: case 0xCE: case 0xD6:
+        return &plain;                  /* pusha popa into salc */
+    case 0x62: case 0xC4: case 0xC5:
+        return &mem;                    /* bound Gv,Ma; les, lds Gz,Mp */
+    case 0x63:
+        return &modrm;                  /* arpl Ew,Gw */
+    case 0x82:
+        return &x86_optab[X86_MAP_1B][0x80];    /* grp1 Eb,Ib (decoded as 80) */
+    case 0x9A: case 0xEA:
+        return &ap;                     /* call far, jmp far ptr16:16/32 */
+    case 0xD4: case 0xD5:
+        return &ib;                     /* aam, aad */
+    default:
+        if (op >= 0x40 && op <= 0x4F)
+            return &plain;              /* inc/dec r16/r32 */
+        return NULL;
+    }
+}
+
 /* Group 7 (0F 01, SDM Table A-6). Memory forms: sgdt sidt lgdt lidt smsw - lmsw invlpg; /5
  * (CET rstorssp) is #UD since ferry reports no CET. Register forms are whole ModRM bytes,
  * listed here in opcode order; AMD-only ones (SVM D8-DF, monitorx/mwaitx, clzero) are #UD on
@@ -191,7 +232,9 @@ static bool grp7_valid(const X86Insn *in)
     case 0xD0: case 0xD1:                           /* xgetbv xsetbv */
     case 0xD4: case 0xD5: case 0xD6: case 0xD7:     /* vmfunc xend xtest enclu */
     case 0xEE: case 0xEF:                           /* rdpkru wrpkru */
-    case 0xF8: case 0xF9:                           /* swapgs rdtscp */
+    case 0xF8:                                      /* swapgs: 64-bit mode only */
+        return in->mode == X86_MODE_64;
+    case 0xF9:                                      /* rdtscp */
         return true;
     default:
         return r == 4 || r == 6;                    /* smsw r, lmsw r */
@@ -297,6 +340,8 @@ static uint8_t operand_size(const X86Insn *in, unsigned flags)
 {
     if (flags & X86F_BYTE)
         return 1;
+    if (in->mode != X86_MODE_64)        /* no REX.W, no d64/f64 */
+        return in->opsize_prefix && !(in->map == X86_MAP_0F38 && in->opcode == 0xF6) ? 2 : 4;
     if (flags & X86F_FORCE64)
         return 8;
     if (in->rex & 0x08)
@@ -349,7 +394,8 @@ static X86DecodeStatus decode_memory(DecCursor *c, X86Insn *in, unsigned tail)
             in->base = (int8_t)(base3 | ((in->rex & 0x01) ? 8 : 0));
         }
     } else if (rm3 == 5 && in->mod == 0) {
-        in->base = X86_REG_RIP;                     /* RIP+disp32, REX.B does not matter */
+        /* RIP+disp32, REX.B does not matter; outside 64-bit mode a plain disp32 */
+        in->base = in->mode == X86_MODE_64 ? X86_REG_RIP : X86_REG_NONE;
         disp_size = 4;
     } else {
         in->base = (int8_t)(rm3 | ((in->rex & 0x01) ? 8 : 0));
@@ -366,6 +412,34 @@ static X86DecodeStatus decode_memory(DecCursor *c, X86Insn *in, unsigned tail)
     return X86_DEC_OK;
 }
 
+/* 16-bit addressing (67 in 32-bit mode, SDM Vol. 2 Table 2-1): base and index from rm, no
+ * SIB, disp8 (sign-extended) or disp16; mod 0 rm 110b is disp16 alone. The sum wraps to 16
+ * bits (addrsize 2). */
+static X86DecodeStatus decode_memory16(DecCursor *c, X86Insn *in, unsigned tail)
+{
+    static const int8_t base16[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };            /* BX BX BP BP SI DI BP BX */
+    static const int8_t index16[8] = { 6, 7, 6, 7, -1, -1, -1, -1 };      /* SI DI SI DI */
+    unsigned rm3 = in->modrm & 7;
+    unsigned disp_size = in->mod == 1 ? 1 : in->mod == 2 ? 2 : 0;
+    in->base = base16[rm3];
+    in->index = index16[rm3] < 0 ? X86_REG_NONE : index16[rm3];
+    in->scale = 1;
+    if (in->mod == 0 && rm3 == 6) {
+        in->base = X86_REG_NONE;
+        disp_size = 2;
+    }
+    if (c->pos + disp_size + tail > X86_MAX_LEN)
+        return X86_DEC_TOO_LONG;
+    if (disp_size) {
+        uint64_t d;
+        X86DecodeStatus s = fetch_le(c, disp_size, &d);
+        if (s != X86_DEC_OK)
+            return s;
+        in->disp = (int32_t)sign_extend(d, disp_size);
+    }
+    return X86_DEC_OK;
+}
+
 /* ---- immediates ---- */
 
 static unsigned imm_bytes(const X86Insn *in, X86ImmKind k)
@@ -376,6 +450,7 @@ static unsigned imm_bytes(const X86Insn *in, X86ImmKind k)
     case X86I_Z: case X86I_JZ: return in->opsize == 2 ? 2 : 4;
     case X86I_V: return in->opsize;
     case X86I_MOFFS: return in->addrsize;
+    case X86I_AP: return in->opsize;
     case X86I_NONE: default: return 0;
     }
 }
@@ -443,10 +518,12 @@ static X86DecodeStatus decode(DecCursor *c, X86Insn *in)
     for (;;) {
         if ((s = fetch(c, &b)) != X86_DEC_OK)
             return s;
-        if (b >= 0x40 && b <= 0x4F) {
+        if (b >= 0x40 && b <= 0x4F && in->mode == X86_MODE_64) {
             in->rex = b;
             continue;
         }
+        if (b >= 0x40 && b <= 0x4F)
+            break;                                  /* inc/dec outside 64-bit mode */
         if (!(x86_optab[X86_MAP_1B][b].flags & X86F_PREFIX))
             break;
         in->rex = 0;
@@ -464,13 +541,24 @@ static X86DecodeStatus decode(DecCursor *c, X86Insn *in)
         default: return X86_DEC_INVALID;   /* a table/decoder mismatch; cannot happen */
         }
     }
-    in->addrsize = in->addrsize_prefix ? 4 : 8;
+    bool m64 = in->mode == X86_MODE_64;
+    in->addrsize = m64 ? (in->addrsize_prefix ? 4 : 8) : (in->addrsize_prefix ? 2 : 4);
 
     /* Opcode, through the 0F, 0F 38 and 0F 3A escapes or a VEX prefix. */
     in->map = X86_MAP_1B;
-    if (b == 0xC4 || b == 0xC5) {
+    bool vex = b == 0xC4 || b == 0xC5;
+    if (vex && !m64) {                  /* LES/LDS unless the next byte's mod is 11b */
+        if (c->pos >= c->avail)
+            return c->pos >= X86_MAX_LEN ? X86_DEC_TOO_LONG : X86_DEC_TRUNCATED;
+        vex = (c->code[c->pos] & 0xC0) == 0xC0;
+    }
+    if (vex) {
         if ((s = decode_vex(c, in, b, &b)) != X86_DEC_OK)
             return s;
+        if (!m64) {                     /* R X B, W for GPR sizes and vvvv bit 3 ignored */
+            in->rex = 0x40;
+            in->vex_vvvv &= 7;
+        }
     } else if (b == 0x0F) {
         if ((s = fetch(c, &b)) != X86_DEC_OK)
             return s;
@@ -485,6 +573,13 @@ static X86DecodeStatus decode(DecCursor *c, X86Insn *in)
 
     const X86OpDesc *d = in->vex ? &x86_vex_optab[in->map][in->opcode]
                                  : &x86_optab[in->map][in->opcode];
+    if (!m64 && !in->vex && in->map == X86_MAP_1B) {
+        const X86OpDesc *l = legacy_entry(in->opcode);
+        if (l)
+            d = l;
+        if (in->opcode == 0x82)
+            in->opcode = 0x80;          /* the same instruction (an alias outside 64-bit mode) */
+    }
     unsigned flags = d->flags;
     if (!(flags & X86F_VALID))
         return X86_DEC_INVALID;
@@ -521,10 +616,11 @@ static X86DecodeStatus decode(DecCursor *c, X86Insn *in)
         return X86_DEC_INVALID;
     in->opsize = operand_size(in, flags);
     X86ImmKind k = group_imm(in, (X86ImmKind)d->imm);
-    unsigned n1 = imm_bytes(in, k), n2 = k == X86I_WB ? 1 : 0;
+    unsigned n1 = imm_bytes(in, k), n2 = k == X86I_WB ? 1 : k == X86I_AP ? 2 : 0;
 
     if (in->has_modrm && in->mod != 3) {
-        if ((s = decode_memory(c, in, n1 + n2)) != X86_DEC_OK)
+        s = in->addrsize == 2 ? decode_memory16(c, in, n1 + n2) : decode_memory(c, in, n1 + n2);
+        if (s != X86_DEC_OK)
             return s;
     }
 
@@ -536,7 +632,7 @@ static X86DecodeStatus decode(DecCursor *c, X86Insn *in)
         if ((s = fetch_le(c, n1, &v)) != X86_DEC_OK)
             return s;
         in->imm_size = (uint8_t)n1;
-        in->imm = sign_extend(v, n1);   /* moffs too: under 67 the translator truncates it
+        in->imm = k == X86I_AP ? (int64_t)v : sign_extend(v, n1);   /* moffs too: under 67 the translator truncates it
                                            to 32 bits like every other address */
     }
     if (n2) {
@@ -551,15 +647,24 @@ static X86DecodeStatus decode(DecCursor *c, X86Insn *in)
     if (k == X86I_JB || k == X86I_JZ) {
         in->is_rel_branch = true;
         in->target = in->pc + in->len + (uint64_t)in->imm;
+        if (!m64)
+            in->target &= in->opsize == 2 ? 0xffffu : 0xffffffffu;
     }
     return X86_DEC_OK;
 }
 
 X86DecodeStatus x86_decode(const uint8_t *code, size_t avail, uint64_t pc, X86Insn *out)
 {
+    return x86_decode_mode(code, avail, pc, X86_MODE_64, out);
+}
+
+X86DecodeStatus x86_decode_mode(const uint8_t *code, size_t avail, uint64_t pc, X86Mode mode,
+                                X86Insn *out)
+{
     DecCursor c = { .code = code, .avail = code ? avail : 0, .pos = 0 };
     memset(out, 0, sizeof *out);
     out->pc = pc;
+    out->mode = (uint8_t)mode;
     out->base = X86_REG_NONE;
     out->index = X86_REG_NONE;
     out->scale = 1;
@@ -568,6 +673,7 @@ X86DecodeStatus x86_decode(const uint8_t *code, size_t avail, uint64_t pc, X86In
     if (s != X86_DEC_OK) {
         memset(out, 0, sizeof *out);
         out->pc = pc;
+        out->mode = (uint8_t)mode;
         out->base = X86_REG_NONE;
         out->index = X86_REG_NONE;
     }

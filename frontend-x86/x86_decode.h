@@ -29,6 +29,13 @@
 
 typedef enum X86Map { X86_MAP_1B = 0, X86_MAP_0F, X86_MAP_0F38, X86_MAP_0F3A } X86Map;
 
+/* The code segment's mode, which decides default operand and address sizes and what some
+ * opcodes mean. X86_MODE_32 is 32-bit protected mode and IA-32e compatibility mode with a
+ * 32-bit code segment (CS.D = 1): no REX (40-4F are inc/dec), default operand and address size
+ * 4 (66 and 67 toggle to 2; 67 selects 16-bit ModRM addressing), near branches, push and pop
+ * of size 4, and the opcodes that are i64 in 64-bit mode (x86_decode.c, "32-bit mode"). */
+typedef enum X86Mode { X86_MODE_64 = 0, X86_MODE_32 } X86Mode;
+
 typedef enum X86Seg { X86_SEG_NONE = 0, X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS,
                       X86_SEG_FS, X86_SEG_GS } X86Seg;
 
@@ -55,7 +62,8 @@ typedef struct X86Insn {
     uint8_t rex;            /* the REX byte (0x40-0x4F), or 0 if none */
     uint8_t opsize;         /* effective operand size in bytes: 1 for byte-form opcodes (per
                                table), else 8 (REX.W or default-64 opcodes), 2 (66), or 4 */
-    uint8_t addrsize;       /* 8, or 4 with the 67 prefix */
+    uint8_t addrsize;       /* 8, or 4 with the 67 prefix (X86_MODE_32: 4, or 2 with 67) */
+    uint8_t mode;           /* X86Mode the bytes were decoded in */
 
     bool has_modrm;
     uint8_t modrm;          /* the raw byte */
@@ -76,7 +84,9 @@ typedef struct X86Insn {
                                mov r64, imm64 the full 64 bits); for relative branches (Jb/Jz)
                                the displacement; see `target` */
     int64_t imm2;           /* second immediate, zero-extended */
-    uint64_t target;        /* relative branches: pc + len + imm; else 0 */
+    uint64_t target;        /* relative branches: pc + len + imm (wrapped to the operand size
+                               outside 64-bit mode); else 0. Far pointers (X86_MODE_32 9A/EA):
+                               imm is the offset, imm2 the selector */
     bool is_rel_branch;     /* Jb/Jz operand */
 
     /* VEX prefix (C4 3-byte, C5 2-byte); all zero when vex is false. */
@@ -89,8 +99,11 @@ typedef struct X86Insn {
     uint8_t vex_mmmmm;      /* VEX.mmmmm as encoded: 1 (0F), 2 (0F 38), 3 (0F 3A); C5 implies 1 */
 } X86Insn;
 
-/* Decode at most `avail` bytes at `code` for an instruction at guest address pc. */
+/* Decode at most `avail` bytes at `code` for an instruction at guest address pc (64-bit
+ * mode; x86_decode_mode for another). */
 X86DecodeStatus x86_decode(const uint8_t *code, size_t avail, uint64_t pc, X86Insn *out);
+X86DecodeStatus x86_decode_mode(const uint8_t *code, size_t avail, uint64_t pc, X86Mode mode,
+                                X86Insn *out);
 
 /* Per-opcode table entry (exported for the decoder's tests and the differential fuzzer, which
  * generates instructions from the same tables). */
@@ -111,6 +124,8 @@ typedef enum X86ImmKind {
     X86I_NONE = 0, X86I_B,  /* ib */  X86I_W,  /* iw */  X86I_Z,  /* iz: 2 or 4, sext to 8 */
     X86I_V,   /* iv: 2, 4 or 8 (mov r, imm) */ X86I_JB, /* rel8 */ X86I_JZ, /* rel16/32 */
     X86I_WB,  /* iw then ib (ENTER) */ X86I_MOFFS, /* moffs: addrsize bytes (A0-A3) */
+    X86I_AP,  /* far pointer ptr16:16/32: offset (operand size) then selector (9A, EA; not
+                 in 64-bit mode) */
 } X86ImmKind;
 typedef struct X86OpDesc { uint16_t flags; uint8_t imm; } X86OpDesc;
 extern const X86OpDesc x86_optab[4][256];   /* indexed [X86Map][opcode] */

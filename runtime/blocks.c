@@ -3,6 +3,13 @@
  * Lookup order (dispatch.c): the thread's direct-mapped jump cache (RT_JC_SIZE entries, one
  * probe), then the process's hash table (chained buckets by guest pc), then translation.
  *
+ * Modes (system mode: 64-bit or 32-bit code, FeOptions.mode): the table is keyed on the pc and
+ * the mode, so the blocks of both modes live side by side; lookups find only blocks of the
+ * current mode, exits chain only to blocks of their own block's mode and RtBlock.user_exec
+ * (code user mode may run never chains into code only the kernel may), and the runtime
+ * empties the jump caches (whose probe in generated code compares the pc only) when the mode
+ * changes. User mode has one mode.
+ *
  * Chaining links a block's direct exit straight to the code of the block at its target, so
  * hot paths never return to the dispatcher. Generated code does not say which block took an
  * exit, so instead of patching "the exit just taken", chaining is complete and eager: when a
@@ -109,9 +116,10 @@ RtBlock *rt_block_lookup(const RtProcess *p, uint64_t pc)
     const RtBlockTable *t = &p->blocks;
     if (!t->bucket)
         return NULL;
+    uint8_t mode = p->fe_opt.mode;
     for (RtBlock *b = __atomic_load_n(&t->bucket[hash_pc(pc) & t->mask], __ATOMIC_ACQUIRE); b;
          b = b->hash_next)
-        if (b->pc == pc)
+        if (b->pc == pc && b->mode == mode)
             return b;
     return NULL;
 }
@@ -144,7 +152,7 @@ void rt_block_chain(RtProcess *p, RtBlock *b)
         RtExitSlot *s = &b->exits[i];
         if (!s->direct || s->patched)
             continue;
-        RtBlock *to = rt_block_lookup(p, s->target_pc);
+        RtBlock *to = rt_block_lookup(p, s->target_pc);    /* b's mode: the current one */
         if (to && to->code && to->user_exec == b->user_exec) {
             patch(p, s, to);
         } else {
@@ -157,7 +165,8 @@ void rt_block_chain(RtProcess *p, RtBlock *b)
     RtExitSlot **pp = &t->pending[hash_pc(b->pc) & t->pending_mask];
     while (*pp) {
         RtExitSlot *s = *pp;
-        if (s->target_pc == b->pc && s->owner->user_exec == b->user_exec) {
+        if (s->target_pc == b->pc && s->owner->mode == b->mode &&
+            s->owner->user_exec == b->user_exec) {
             *pp = s->pending_next;
             s->pending_next = NULL;
             patch(p, s, b);

@@ -87,6 +87,9 @@ static bool guest_cs(RtProcess *p, csh *h)
         p->log.cs_guest = c;
         p->log.cs_guest_open = true;
     }
+    /* System mode: the code's mode (FeOptions.mode) may be 32-bit. */
+    cs_option(p->log.cs_guest, CS_OPT_MODE,
+              p->fe_opt.mode == X86_MODE_32 ? CS_MODE_32 : CS_MODE_64);
     *h = p->log.cs_guest;
     return true;
 }

@@ -11,11 +11,31 @@
  *   machine_run.c      the dispatcher: virtual time, port I/O for generated code, hlt,
  *                      interrupts between blocks, traps, reset, the end of the machine
  *   machine_intr.c     delivery of interrupts and exceptions through the long-mode IDT
+ *   machine_intr32.c   the same through a 32-bit protected-mode IDT
+ *   machine_multiboot.c  Multiboot (v1) kernels: the header, a.out kludge or ELF images, the
+ *                      modules, the boot information, the 32-bit entry state
+ *   machine_seg.c      segment descriptors, and the instructions the frontend leaves to the
+ *                      runtime (FE_SYS_EMULATE: far transfers, iret, segment loads, CR and
+ *                      EFER writes)
+ *   machine_mode.c     the CPU's mode (64-bit, 32-bit) and mode switches through CR0, CR4
+ *                      and EFER
  *   machine_main.c     start-up order (rt_machine_main)
  *   machine_mmu.c      the soft MMU: page-table walkers, the TLB, the slow path (which also
  *                      reaches device memory), code fetch and the coherence of translated code
  *   machine_cpu.c      privileged transitions for generated code: CR writes, invlpg, ltr,
  *                      iretq, syscall, sysret; the MSRs devices hold (the local APIC's)
+ *
+ * Modes: each translation is made for one mode (FeOptions.mode, from CS and EFER.LMA: 64-bit
+ * code or 32-bit code) and keyed on it in the block table (blocks.c). When the mode changes (a
+ * far jump to another kind of code segment, an interrupt or iret across modes),
+ * rt_machine_mode_update switches FeOptions.mode and empties the jump cache, so no block of
+ * one mode is ever found or chained in another, and going back finds the old mode's blocks.
+ *
+ * Paging: the soft MMU (machine_mmu.c) translates every linear address in every mode: no
+ * paging, 32-bit paging, PAE paging (in 32-bit code) and 4-level paging (IA-32e mode), any
+ * mapping. The runtime's own accesses (descriptor tables, interrupt frames, the emulated
+ * instructions) are linear accesses through it too (rt_mmu_read/write), so they fault as the
+ * CPU's do (#PF with CR2).
  *
  * Isolation: guest RAM is one host mapping [ram, ram + ram_size), then a page of the MMU's
  * bounce buffers, then an inaccessible guard. Generated code accesses only the physical
@@ -83,8 +103,39 @@ typedef struct RtMmu {
     uint64_t nxe;               /* EFER.NXE the TLB was filled under */
     RtMmuBounce bounce[RT_MMU_BOUNCE_SLOTS];  /* at physical ram_size + 64 * slot */
     unsigned bounce_next;
-    struct { uint64_t pc; IrBlock *ir; } slow[RT_MMU_SLOW_SLOTS];  /* slow-path blocks */
+    struct { uint64_t pc; uint8_t mode; IrBlock *ir; } slow[RT_MMU_SLOW_SLOTS];  /* slow-path
+                                   blocks, by pc and X86Mode */
 } RtMmu;
+
+/* The hidden part of a segment register (SDM Vol. 3A 3.4.3), from its descriptor. */
+typedef struct RtSegCache {
+    uint32_t base;
+    uint32_t limit;             /* in bytes (G applied) */
+    uint32_t attr;              /* descriptor bits 40-55: type, S, DPL, P, AVL, L, D/B, G */
+} RtSegCache;
+#define RT_SEG_L (1u << 13)     /* attr: 64-bit code segment */
+#define RT_SEG_D (1u << 14)     /* attr: 32-bit default size (D/B) */
+
+/* A Multiboot kernel (machine_multiboot.c): what to copy where, from the kernel file. */
+typedef struct RtLoadSeg {
+    uint64_t offset, paddr, filesz, memsz;
+} RtLoadSeg;
+#define RT_MB_MAX_SEGS 16
+#define RT_MB_MAX_MODS 32
+typedef struct RtModule {
+    uint8_t *image;
+    size_t size;
+    char *string;               /* the -initrd entry: "path args" (what QEMU hands on) */
+} RtModule;
+typedef struct RtMultiboot {
+    bool on;                    /* the kernel is a Multiboot kernel */
+    uint32_t entry;
+    RtLoadSeg seg[RT_MB_MAX_SEGS];
+    unsigned n_seg;
+    uint64_t kernel_end;        /* the highest byte loaded + 1 (modules follow) */
+    RtModule mod[RT_MB_MAX_MODS];
+    unsigned n_mod;
+} RtMultiboot;
 
 typedef struct RtMachine {
     RtMachineOptions opt;
@@ -109,6 +160,9 @@ typedef struct RtMachine {
     unsigned int_len;           /* the length of the int n/int3/int1 being delivered: a
                                    fault in its delivery is reported at the instruction */
     RtMmu mmu;
+    RtMultiboot mb;
+    RtSegCache seg[6];          /* the hidden parts of ES CS SS DS FS GS */
+    X86Mode mode;               /* the CPU's mode, as FeOptions.mode has it */
 } RtMachine;
 
 /* machine_main.c: ferry-system's main (also `ferry --system ...`). argv[0] is the program
@@ -125,6 +179,8 @@ void rt_machine_ram_init(RtMachine *m);
 /* Read and check the kernel (and initrd) files; exit RT_MACHINE_EXIT_USAGE with one line on a
  * missing or malformed file. */
 void rt_machine_load_files(RtMachine *m);
+/* A whole file (exit RT_MACHINE_EXIT_USAGE with one line when it cannot be read). */
+uint8_t *rt_machine_read_file(const char *path, size_t *size);
 /* Put the kernel, initrd, page tables, GDT and boot info into RAM and the CPU in its entry
  * state (at start-up and at each reset). */
 void rt_machine_boot(RtMachine *m);
@@ -215,5 +271,52 @@ void rt_machine_fault(RtProcess *p, RtThread *t, const siginfo_t *si, uintptr_t 
 typedef enum RtIntKind { RT_INT_EXTERNAL, RT_INT_EXCEPTION, RT_INT_SOFTWARE } RtIntKind;
 void rt_machine_interrupt(RtMachine *m, unsigned vector, RtIntKind kind, bool has_err,
                           uint32_t err);
+/* One delivery attempt; what it ran into, if anything (machine_intr.c). */
+typedef struct RtIntFault {
+    bool hit;
+    unsigned vector;
+    uint32_t err;
+} RtIntFault;
+/* machine_intr32.c: one attempt through a 32-bit IDT (8-byte gates), at privilege level 0. */
+RtIntFault rt_machine_deliver32(RtMachine *m, unsigned vector, RtIntKind kind, bool has_err,
+                                uint32_t err);
+
+/* machine_multiboot.c */
+/* Is the kernel file a Multiboot kernel? Checks and records its header and image (one line
+ * and exit status 1 when it is malformed). */
+bool rt_machine_multiboot_probe(RtMachine *m);
+/* Read the modules (-initrd "file args,file args"). */
+void rt_machine_multiboot_modules(RtMachine *m);
+/* The image, modules, boot information and the 32-bit entry state (at boot and each reset). */
+void rt_machine_multiboot_boot(RtMachine *m);
+
+/* machine_seg.c */
+/* Load segment register n (0-5, ES CS SS DS FS GS) with selector sel from the GDT, with the
+ * checks of a load at privilege level 0; false with *vector and *err set to the exception, or the
+ * machine stops (what it does not support). CS also requires a code segment. */
+bool rt_machine_load_seg(RtMachine *m, unsigned n, uint16_t sel, unsigned *vector,
+                         uint32_t *err);
+/* The hidden part a descriptor gives. */
+RtSegCache rt_machine_seg_from_desc(uint64_t desc);
+/* Flat segments as a boot hand-off leaves them: CS a 64-bit (or 32-bit) code segment, the
+ * others 4 GiB data segments, bases 0. */
+void rt_machine_segs_flat(RtMachine *m, bool code64);
+/* Carry out the instruction at rip that the frontend left to the runtime (FE_SYS_EMULATE). */
+void rt_machine_emulate(RtMachine *m);
+
+/* machine_mode.c */
+/* The mode of the code the CPU runs now, into FeOptions.mode (the jump cache emptied when it
+ * changes). Stops the machine on a 16-bit code segment (not supported). */
+void rt_machine_mode_update(RtMachine *m);
+/* Linear -> physical for the machine's own use, through the MMU's walker (an implicit
+ * supervisor read: rt_mmu_translate, which sets accessed bits as the CPU's access would);
+ * false when the address does not translate (no fault is raised, CR2 is untouched). */
+bool rt_machine_linear_to_phys(RtMachine *m, uint64_t linear, uint64_t *phys);
+/* Writes of CR0, CR3, CR4 and EFER with the checks a mode switch needs: 0, or the vector of
+ * the exception (#GP(0)); a change of paging mode flushes the TLB and asks for the
+ * translations to be dropped (RtMmu.flush_code). Stops the machine on what it cannot run
+ * (real mode, LA57, PCIDE). */
+int rt_machine_write_cr(RtMachine *m, unsigned cr, uint64_t v);
+int rt_machine_write_efer(RtMachine *m, uint64_t v);
 
 #endif /* FERRY_MACHINE_H */

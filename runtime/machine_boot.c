@@ -10,9 +10,10 @@
  * Kernel checks (each failure is one line and exit status 1): a readable file; an ELF header
  * of class 64, little-endian, machine x86-64, type ET_EXEC, with program headers inside the
  * file; at least one PT_LOAD; each PT_LOAD with p_filesz <= p_memsz, its bytes inside the
- * file, p_vaddr == p_paddr (ferry's identity map is the only paging), at or above 1 MiB and
- * inside RAM, not overlapping another; the entry point inside an executable segment. A 32-bit
- * ELF file gets its own message (Multiboot and 32-bit kernels come later).
+ * file, p_vaddr == p_paddr (the kernel starts on ferry's identity map), at or above 1 MiB and
+ * inside RAM, not overlapping another; the entry point inside an executable segment. A file
+ * with a Multiboot header in its first 8 KiB is a Multiboot kernel instead, whatever its
+ * format (machine_multiboot.c); a 32-bit ELF file without one gets its own message.
  */
 #include <elf.h>
 #include <errno.h>
@@ -79,7 +80,7 @@ int rt_machine_ram_write(RtMachine *m, uint64_t addr, const void *src, size_t n)
 
 /* ---------------------------------------------------------------- files */
 
-static uint8_t *read_file(const char *path, size_t *size)
+uint8_t *rt_machine_read_file(const char *path, size_t *size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -119,12 +120,14 @@ static void check_kernel(RtMachine *m)
 {
     const char *path = m->opt.kernel;
     char why[200];
+    if (rt_machine_multiboot_probe(m))
+        return;
     if (m->kernel_size < EI_NIDENT || memcmp(m->kernel_image, ELFMAG, SELFMAG) != 0)
         boot_fail(path, "not an ELF64 x86-64 kernel (Linux bzImage and raw images are not "
                         "supported yet)");
     if (m->kernel_image[EI_CLASS] == ELFCLASS32)
-        boot_fail(path, "a 32-bit ELF kernel: Multiboot and 32-bit protected mode are not "
-                        "supported yet (ELF64 kernels boot in long mode)");
+        boot_fail(path, "a 32-bit ELF kernel without a Multiboot header (ferry boots 32-bit "
+                        "kernels through Multiboot, ELF64 kernels in long mode)");
     if (m->kernel_image[EI_CLASS] != ELFCLASS64 || m->kernel_size < sizeof(Elf64_Ehdr))
         boot_fail(path, "not an ELF64 kernel (bad class or truncated header)");
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(const void *)m->kernel_image;
@@ -188,10 +191,14 @@ static void check_kernel(RtMachine *m)
 
 void rt_machine_load_files(RtMachine *m)
 {
-    m->kernel_image = read_file(m->opt.kernel, &m->kernel_size);
+    m->kernel_image = rt_machine_read_file(m->opt.kernel, &m->kernel_size);
     check_kernel(m);
+    if (m->mb.on) {
+        rt_machine_multiboot_modules(m);
+        return;
+    }
     if (m->opt.initrd) {
-        m->initrd_image = read_file(m->opt.initrd, &m->initrd_size);
+        m->initrd_image = rt_machine_read_file(m->opt.initrd, &m->initrd_size);
         /* Page-aligned at the top of RAM, above the kernel. */
         const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(const void *)m->kernel_image;
         const Elf64_Phdr *ph = phdrs(m, eh);
@@ -233,6 +240,12 @@ static uint64_t boot_end(const RtMachine *m)
 
 void rt_machine_boot(RtMachine *m)
 {
+    if (m->mb.on) {
+        rt_machine_multiboot_boot(m);
+        rt_mmu_init(m);                 /* paging off: linear = physical */
+        rt_mmu_flush_code(m);
+        return;
+    }
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(const void *)m->kernel_image;
     const Elf64_Phdr *ph = phdrs(m, eh);
     uint64_t kstart = UINT64_MAX, kend = 0;
@@ -290,6 +303,8 @@ void rt_machine_boot(RtMachine *m)
     s->seg[1] = FERRY_BOOT_CS;
     s->seg[0] = s->seg[2] = s->seg[3] = FERRY_BOOT_DS;
     s->icount_limit = 0;
+    rt_machine_segs_flat(m, true);
+    rt_machine_mode_update(m);
     rt_mmu_init(m);
     rt_mmu_flush_code(m);               /* the kernel was loaded (again) */
 }

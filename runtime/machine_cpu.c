@@ -12,7 +12,13 @@
  * a change to CPL 3 empties the jump cache, so user code never reaches a block translated from
  * supervisor-only pages through an inline lookup (machine_run.c checks the blocks it finds).
  * Descriptors come from the GDT only (no LDT); segment bases and limits other than the TSS's
- * are not used in 64-bit mode, so only selectors are recorded.
+ * are not used in 64-bit mode, so only selectors are recorded, and the hidden part of CS
+ * (RtMachine.seg, machine_seg.c) for the mode it selects.
+ *
+ * 32-bit code: iretq may return to a compatibility-mode code segment at CPL 0 (the mode
+ * changes: rt_machine_mode_update); at CPL 3 that is refused with a stop, as 32-bit user
+ * code is not supported yet. syscall and sysret are #UD outside 64-bit mode (the frontend's),
+ * and ltr outside IA-32e mode, which would load a 32-bit TSS, stops the machine.
  *
  * MSRs: FeOptions.msr routes rdmsr/wrmsr here (rt_machine_msr); IA32_APIC_BASE,
  * IA32_TSC_DEADLINE and the x2APIC range go to the local APIC (a refusal is #GP), everything
@@ -80,6 +86,9 @@ static void cpl_changed(RtMachine *m, unsigned old_cpl)
         rt_jc_clear(m->cpu);
 }
 
+/* The hidden part of CS that syscall and sysret load: flat, 64-bit, present, at level dpl. */
+#define FLAT_CODE64(dpl) ((RtSegCache){ 0, 0xffffffffu, 0xa09bu | (dpl) << 5 })
+
 /* EFLAGS bits a CPL-0 iretq or sysret may load (TF, RF, VM, VIF, VIP are not modelled). */
 #define LOADABLE (X86_ARITH_FLAGS | X86_DF | X86_IF | X86_IOPL | X86_NT | X86_AC | X86_ID)
 
@@ -103,10 +112,14 @@ static uint64_t do_iret(RtMachine *m)
         return cpu_raise(m, 13, (uint32_t)(cs & ~3ull));
     if (!D_P(d))
         return cpu_raise(m, 11, (uint32_t)(cs & ~3ull));
-    if (!D_L(d))
+    bool to64 = D_L(d);
+    if (!to64 && rpl == 3)
         rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "iretq to a compatibility-mode code "
-                        "segment: not supported yet");
-    if (!canonical(rip))
+                        "segment at privilege level 3: not supported yet");
+    if (!to64 && !((d >> 54) & 1))
+        rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "iretq to a 16-bit code segment: 16-bit "
+                        "code is not supported");
+    if (to64 ? !canonical(rip) : rip >> 32)
         return cpu_raise(m, 13, 0);
     /* SS: null only for a return to CPL 0-2; else a writable data segment at CS's level. */
     if ((ss & ~3ull) == 0) {
@@ -134,8 +147,10 @@ static uint64_t do_iret(RtMachine *m)
     s->rip = rip;
     s->seg[1] = cs;
     s->seg[2] = ss;
-    s->gpr[X86_RSP] = rsp;
+    s->gpr[X86_RSP] = to64 ? rsp : rsp & 0xffffffffu;
+    m->seg[1] = rt_machine_seg_from_desc(d);
     cpl_changed(m, cpl);
+    rt_machine_mode_update(m);          /* to compatibility mode, or back */
     if (s->eflags_fixed & X86_IF)
         s->icount_limit = 0;            /* an interrupt may be pending */
     return 0;
@@ -157,6 +172,7 @@ static uint64_t do_syscall(RtMachine *m, uint64_t next)
     s->seg[1] = sel & ~3ull;
     s->seg[2] = (sel + 8) & 0xffff;
     s->rip = s->lstar;
+    m->seg[1] = FLAT_CODE64(0);         /* the fixed CS syscall loads (SDM SYSCALL) */
     cpl_changed(m, cpl);
     return 0;
 }
@@ -174,6 +190,7 @@ static uint64_t do_sysret(RtMachine *m)
     s->rip = s->gpr[X86_RCX];
     s->seg[1] = ((sel + 16) & 0xffff) | 3;
     s->seg[2] = ((sel + 8) & 0xffff) | 3;
+    m->seg[1] = FLAT_CODE64(3);
     cpl_changed(m, cpl);
     if (s->eflags_fixed & X86_IF)
         s->icount_limit = 0;
@@ -186,6 +203,9 @@ static uint64_t do_ltr(RtMachine *m, uint64_t sel)
 {
     X86State *s = &m->cpu->state;
     sel &= 0xffff;
+    if (!(s->efer & X86_EFER_LMA))
+        rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "ltr in protected mode (a 32-bit TSS): "
+                        "not supported yet");
     uint64_t fail = 1, d[2];
     if ((sel & ~3ull) == 0)
         return cpu_raise(m, 13, 0);

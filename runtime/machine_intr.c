@@ -26,11 +26,7 @@
 #include "runtime/machine.h"
 
 /* A fault met during delivery: the vector and error code to deliver instead. */
-typedef struct Fault {
-    bool hit;
-    unsigned vector;
-    uint32_t err;
-} Fault;
+typedef RtIntFault Fault;
 
 static Fault fault(unsigned vector, uint32_t err)
 {
@@ -70,6 +66,8 @@ static Fault tss_rsp(RtMachine *m, unsigned level, unsigned ist, uint32_t ext, u
 static Fault deliver(RtMachine *m, unsigned vector, RtIntKind kind, bool has_err, uint32_t err)
 {
     X86State *s = &m->cpu->state;
+    if (!(s->efer & X86_EFER_LMA))
+        return rt_machine_deliver32(m, vector, kind, has_err, err);     /* protected mode */
     unsigned cpl = rt_machine_cpl(m);
     uint32_t ext = kind == RT_INT_SOFTWARE ? 0 : 1;
     uint32_t idt_err = vector * 8 + 2 + ext;
@@ -148,6 +146,9 @@ static Fault deliver(RtMachine *m, unsigned vector, RtIntKind kind, bool has_err
     x86_set_eflags(s, rflags);
     s->seg[1] = (sel & ~3u) | dpl;
     s->seg[2] = ss;
+    m->seg[1] = rt_machine_seg_from_desc(desc);     /* from compatibility mode: 64-bit now */
+    if (dpl < cpl)
+        m->seg[2] = (RtSegCache){ 0, 0, 0 };        /* the null SS of the new level */
     s->gpr[X86_RSP] = rsp;
     s->rip = target;
     rt_mmu_set_cpl(m);
@@ -159,18 +160,21 @@ void rt_machine_interrupt(RtMachine *m, unsigned vector, RtIntKind kind, bool ha
 {
     Fault f = deliver(m, vector, kind, has_err, err);
     if (!f.hit)
-        return;
+        goto delivered;
     if (kind == RT_INT_SOFTWARE)
         m->cpu->state.rip -= m->int_len;    /* the fault is the int instruction's */
     if (vector != 8) {
         Fault g = deliver(m, f.vector, RT_INT_EXCEPTION, true, f.err);
         if (!g.hit)
-            return;
+            goto delivered;
         if (f.vector != 8 && !deliver(m, 8, RT_INT_EXCEPTION, true, 0).hit)
-            return;
+            goto delivered;
     }
     fprintf(stderr, "ferry-system: triple fault (vector 0x%02x at rip 0x%llx: the IDT cannot "
             "deliver it): machine %s\n", vector, (unsigned long long)m->cpu->state.rip,
             m->opt.no_reboot ? "stopped (-no-reboot)" : "reset");
     m->reset_pending = true;
+    return;
+delivered:
+    rt_machine_mode_update(m);          /* the handler's CS may be another mode */
 }

@@ -525,13 +525,13 @@ uint64_t rt_mmu_finish(void *state, uint64_t a0, uint64_t a1, uint64_t a2)
     return 0;
 }
 
-/* The slow-path block of the instruction at pc: translated once, kept until code is
- * dropped. */
+/* The slow-path block of the instruction at pc in the current mode (the same bytes decode
+ * differently as 32-bit code): translated once, kept until code is dropped. */
 static IrBlock *slow_block(RtMachine *m, uint64_t pc)
 {
     RtProcess *p = m->p;
     unsigned i = (unsigned)(pc ^ (pc >> 12)) % RT_MMU_SLOW_SLOTS;
-    if (m->mmu.slow[i].ir && m->mmu.slow[i].pc == pc)
+    if (m->mmu.slow[i].ir && m->mmu.slow[i].pc == pc && m->mmu.slow[i].mode == p->fe_opt.mode)
         return m->mmu.slow[i].ir;
     if (!m->mmu.slow[i].ir)
         m->mmu.slow[i].ir = ir_block_new(0);
@@ -543,6 +543,7 @@ static IrBlock *slow_block(RtMachine *m, uint64_t pc)
     p->fetch_user_exec = true;
     fe_translate_block(m->mmu.slow[i].ir, pc, rt_fetch_code, p, &fo, &res);
     m->mmu.slow[i].pc = pc;
+    m->mmu.slow[i].mode = p->fe_opt.mode;
     return m->mmu.slow[i].ir;
 }
 

@@ -11,9 +11,10 @@
  *   5. icount_limit is set to the next device deadline (at most POLL_INSNS away), or to now
  *      when another interrupt could be taken at once, so generated code comes back in time;
  *   6. the block at rip runs, and its exit word is acted on: JUMP, INDIRECT, EVENT go round
- *      again; HALT waits (below); TRAP is an exception, a software interrupt, a stop, a
- *      change of mappings (translations are dropped), or a TLB miss: the instruction runs
- *      again through the MMU's slow path (machine_mmu.c), which also reaches device memory.
+ *      again; HALT waits (below); TRAP is an exception, a software interrupt, an instruction
+ *      for the runtime to carry out (machine_seg.c), a stop, a change of mappings
+ *      (translations are dropped), or a TLB miss: the instruction runs again through the
+ *      MMU's slow path (machine_mmu.c), which also reaches device memory.
  *
  * hlt: with IF clear nothing can wake the CPU (no NMI source exists), so the machine ends
  * (QEMU would wait forever); otherwise virtual time jumps to the next device deadline until an
@@ -211,6 +212,10 @@ static void machine_trap(RtMachine *m, const RtBlock *b, int sig, int code)
 {
     X86State *st = &m->cpu->state;
     if (sig == 0) {
+        if (code == FE_SYS_EMULATE) {
+            rt_machine_emulate(m);
+            return;
+        }
         if (code < FE_SYS_STOP || (code >= FE_SYS_INT_SHORT && code < FE_SYS_INT_SHORT + 256)) {
             m->int_len = code < FE_SYS_STOP ? 2 : 1;
             rt_machine_interrupt(m, (unsigned)code & 0xff, RT_INT_SOFTWARE, false, 0);

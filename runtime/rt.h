@@ -215,8 +215,9 @@ struct RtBlock {
                                    trap because of translation) */
     uint64_t bad_pc;            /* that instruction's pc */
     bool user_exec;             /* system mode: every page it was fetched from may be executed
-                                   at privilege level 3 (user mode: always true); blocks chain
-                                   only to blocks with the same value */
+                                   at privilege level 3 (user mode: always true) */
+    uint8_t mode;               /* the X86Mode it was translated for (FeOptions.mode): a block
+                                   is found only while the CPU is in that mode */
     RtBlock *hash_next;         /* next block in the same table bucket */
     RtBlock *all_next;          /* next block in creation order (flush, fault lookup) */
     uint32_t n_exits;           /* entries of exits[] */

@@ -54,4 +54,25 @@ typedef struct FerryBootInfo {
     uint64_t kernel_end;
 } FerryBootInfo;
 
+/* Multiboot (v1) kernels (machine_multiboot.c) are entered as the Multiboot specification
+ * 0.6.96 says: 32-bit protected mode, paging off, EAX = FERRY_MB_BOOT_MAGIC, EBX = the
+ * physical address of the boot information, CS a flat 32-bit code segment (FERRY_MB_CS),
+ * DS ES FS GS SS flat data segments (FERRY_MB_DS), EFLAGS = 0x2, CR4 = EFER = 0, IDTR empty,
+ * ESP = FERRY_BOOT_STACK_TOP (the specification leaves it undefined). The information
+ * (flags: memory, boot device, command line, modules, memory map, boot loader name) lies
+ * below 1 MiB, like the command line ("KERNEL APPEND", as QEMU builds it), the module strings,
+ * the memory map and the GDT; modules are loaded page-aligned after the kernel. */
+#define FERRY_MB_HEADER_MAGIC 0x1BADB002u
+#define FERRY_MB_BOOT_MAGIC   0x2BADB002u
+#define FERRY_MB_INFO         0x1000ull     /* the multiboot_info structure */
+#define FERRY_MB_MMAP         0x1100ull     /* the memory map (20 + 4 bytes an entry) */
+#define FERRY_MB_GDT          0x1200ull     /* null, 0x08 code32, 0x10 data32 */
+#define FERRY_MB_LOADER_NAME  0x1300ull
+#define FERRY_MB_MODS         0x1400ull     /* 16 bytes a module */
+#define FERRY_MB_CMDLINE      0x2000ull     /* 4 KiB */
+#define FERRY_MB_STRINGS      0x3000ull     /* module strings, up to FERRY_MB_STRINGS_END */
+#define FERRY_MB_STRINGS_END  0x8000ull
+#define FERRY_MB_CS 0x08
+#define FERRY_MB_DS 0x10
+
 #endif /* FERRY_SYSTEM_BOOT_H */

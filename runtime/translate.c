@@ -196,6 +196,7 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
         if (ir->insn[r].op == IR_EXIT_IF || ir->insn[r].op == IR_EXIT)
             n_exits++;
     RtBlock *b = rt_block_alloc(pc, n_exits);
+    b->mode = p->fe_opt.mode;
     b->guest_len = ir->guest_len;
     b->guest_insns = ir->guest_insns;
     b->fe_status = res->status;

@@ -6,7 +6,7 @@
 # added to dpkg first when it is not there yet. With everything present it only queries dpkg.
 PKGS="build-essential pkg-config libcapstone-dev libelf-dev libxxhash-dev libcmocka-dev musl-tools
 clang gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static qemu-user valgrind
-busybox-static bash-static
+busybox-static bash-static qemu-system-x86
 libc6:arm64 libcapstone-dev:arm64 libelf-dev:arm64 libxxhash-dev:arm64 libcmocka-dev:arm64"
 missing=""
 for p in $PKGS; do

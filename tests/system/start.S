@@ -4,10 +4,13 @@
  * at the boot info (runtime/system_boot.h); kmain(info) runs on a stack of our own, and if it
  * returns the CPU halts with interrupts off (which ends the machine under ferry).
  *
+ * Built with -DNO_START (mb_long.S), only the stubs.
+ *
  * isr_N: one stub per vector 0-47. Each pushes a 0 where the CPU pushed no error code, then
  * the vector, saves the caller-saved registers, calls isr_dispatch(frame) and returns with
  * iretq; the C side sees struct IsrFrame (lib.h).
  */
+#ifndef NO_START   /* mb_long.S brings its own entry and stack */
     .section .text.start, "ax"
     .globl _start
 _start:
@@ -16,6 +19,7 @@ _start:
 1:  cli
     hlt
     jmp     1b
+#endif
 
     .text
 /* Vectors with a CPU-pushed error code: 8, 10-14, 17, 21. */
@@ -75,7 +79,9 @@ isr_table:
     .set i, i + 1
 .endr
 
+#ifndef NO_START
     .bss
     .balign 16
     .space 65536
 stack_top:
+#endif

@@ -14,6 +14,8 @@
  *   noncanon a load from a non-canonical address: #GP with no IDT, a triple fault
  *   cr3      CR3 loaded with page tables of zeros: the next fetch is a #PF with no IDT, a
  *            triple fault
+ *   compat3  iretq to a 32-bit code segment at privilege level 3: compatibility-mode user
+ *            code is not supported yet (stopped, status 2)
  *   triple   an interrupt with no IDT: a triple fault (with -no-reboot: status 0)
  *   reset    the i8042 reset command (with -no-reboot: status 0)
  *   reboot   the i8042 reset without -no-reboot: the machine boots again; the second boot
@@ -124,6 +126,20 @@ void kmain(const FerryBootInfo *info)
         (void)*(volatile uint64_t *)(uintptr_t)0xdead000000000000ull;
     } else if (streq(t, "cr3")) {
         __asm__ volatile("mov %0, %%cr3" :: "r"(0x200000ull));
+    } else if (streq(t, "compat3")) {
+        static const uint64_t gdt[] = {
+            0, 0x00af9a000000ffffull /* 0x08 code64 */, 0x00cf92000000ffffull /* 0x10 data */,
+            0x00cffa000000ffffull /* 0x18 code32, DPL 3 */,
+            0x00cff2000000ffffull /* 0x20 data, DPL 3 */ };
+        struct __attribute__((packed)) { uint16_t limit; uint64_t base; } p = {
+            sizeof gdt - 1, (uint64_t)(uintptr_t)gdt };
+        __asm__ volatile("lgdt %0\n\t"
+                         "pushq $0x23\n\t"            /* SS */
+                         "pushq $0x80000\n\t"         /* RSP */
+                         "pushq $2\n\t"               /* RFLAGS */
+                         "pushq $0x1b\n\t"            /* CS */
+                         "pushq $0x100000\n\t"        /* RIP */
+                         "iretq" :: "m"(p) : "memory");
     } else if (streq(t, "triple")) {
         __asm__ volatile("int $0x40");
     } else if (streq(t, "reset")) {

@@ -2,7 +2,8 @@
  * tables built in a small RAM: 4-level paging with 4 KiB, 2 MiB and 1 GiB pages, PAE and
  * 32-bit paging (with 2 MiB / 4 MiB pages), no paging; the rights (U/S, R/W with and without
  * CR0.WP, NX), accessed and dirty bits, the #PF error codes (P, W, U, RSVD, I/D) and
- * non-canonical addresses. The test kernels in tests/system cover the TLB and the rest. */
+ * non-canonical addresses; rt_machine_linear_to_phys on the same walk. The test kernels in
+ * tests/system cover the TLB and the rest. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -177,6 +178,10 @@ static void test_32bit(void **state)
     pf(0x00401abc, WR | US, 7);
     ok(0x00812345, RD | US, 0x012345);                  /* 4 MiB page */
     ok(0x00401abc, EX | US, 0x103abc);                  /* no NX in 32-bit paging */
+    /* The runtime's own translation (machine_mode.c) is the same walk, without a fault. */
+    uint64_t pa = 0;
+    assert_true(rt_machine_linear_to_phys(&m, 0x00401abc, &pa) && pa == 0x103abc);
+    assert_false(rt_machine_linear_to_phys(&m, 0x00c00000, &pa));
     s->cr4 = 0;                                         /* without PSE, PS is ignored */
     put32(0x0000 + 0 * 4, 0);                           /* so PDE 2 points at a PT at 0 */
     pf(0x00800000, RD, 0);

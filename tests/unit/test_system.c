@@ -4,8 +4,8 @@
  * cli/sti with the shadow and pushf, int n, lgdt/sgdt, mov to CR3, rdmsr/wrmsr, rdtsc from
  * icount, the MMU's inline TLB probe (hits, misses that leave at the instruction with exact
  * state) and its slow path, device memory through the slow path's bounce buffers, #GP for
- * privileged instructions at CPL 3, and the clamping of C helpers' addresses at the RAM
- * limit. User mode must not change.
+ * privileged instructions at CPL 3, 32-bit code (with the instructions left to the runtime),
+ * and the clamping of C helpers' addresses at the RAM limit. User mode must not change.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -330,7 +330,20 @@ static void test_int_and_stops(void **state)
     assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_FLUSH);
     assert_true(st.rip == CODE + 12 && st.cr3 == 0x5000 && st.icount == 3);
     assert_true(n_ctl == 1 && ctl_op == FE_CTL_CR3 && ctl_value == 0x5000);
-    assert_non_null(fe_sys_stop_message(FE_STOP_CR0));
+    assert_non_null(fe_sys_stop_message(FE_STOP_RING3));
+    /* mov to CR0 changing PG is a mode switch: the runtime's (FE_SYS_EMULATE at it, the
+     * instructions before it retired and it counted, CR0 not written yet). */
+    static const uint8_t cr0[] = { 0x0f, 0x20, 0xc0,                    /* mov rax, cr0 */
+                                   0x48, 0x0f, 0xba, 0xf0, 0x1f,        /* btr rax, 31 (PG) */
+                                   0x0f, 0x22, 0xc0, 0xf4 };            /* mov cr0, rax */
+    load(cr0, sizeof cr0);
+    st.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
+    w = run(4);
+    assert_int_equal(KIND(w), IR_EXIT_TRAP);
+    assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_EMULATE);
+    assert_true(st.rip == CODE + 8 && st.icount == 3 && n_ctl == 0);
+    assert_true(st.gpr[X86_RAX] == (X86_CR0_PE | X86_CR0_ET));
+    assert_true(st.cr0 == (X86_CR0_PE | X86_CR0_ET | X86_CR0_PG));
 }
 
 static void test_cpl3_gp(void **state)
@@ -351,6 +364,78 @@ static void test_cpl3_gp(void **state)
     /* ... and at CPL 0 they run. */
     load(code, sizeof code);
     assert_int_equal(KIND(run(2)), IR_EXIT_HALT);
+}
+
+/* 32-bit code (FeOptions.mode = X86_MODE_32): one-byte inc/dec, ESP pushes and pops that wrap
+ * at 4 GiB, call and ret of 4 bytes, pusha/popa, 16-bit addressing, and the instructions left
+ * to the runtime (far jumps, iretd, segment loads). */
+static uint64_t run32(unsigned max)
+{
+    FeOptions opt = sys_opt();
+    opt.mode = X86_MODE_32;
+    uint64_t w = 0;
+    for (unsigned i = 0; i < max; i++) {
+        w = step(&opt);
+        if (IR_EXIT_WORD_KIND(w) != IR_EXIT_JUMP && IR_EXIT_WORD_KIND(w) != IR_EXIT_INDIRECT)
+            break;
+    }
+    return w;
+}
+
+static void test_code32(void **state)
+{
+    (void)state;
+    static const uint8_t code[] = {
+        0x40, 0x40, 0x4b,                   /* inc eax; inc eax; dec ebx */
+        0x50,                               /* push eax */
+        0xe8, 0x05, 0x00, 0x00, 0x00,       /* call +5 */
+        0x5e,                               /* pop esi (the pushed eax) */
+        0x60, 0x61,                         /* pusha; popa */
+        0xf4,                               /* hlt */
+        0x90,
+        0x8b, 0x0c, 0x24,                   /* (+5) mov ecx, [esp]: the return address */
+        0x67, 0x8b, 0x17,                   /* mov edx, [bx] (16-bit addressing) */
+        0xc3,                               /* ret */
+    };
+    load(code, sizeof code);
+    st.gpr[X86_RAX] = 0xffffffffull;        /* inc wraps within 32 bits */
+    st.gpr[X86_RBX] = 0x12340100;           /* after dec ebx, [bx] is 0x00ff */
+    memcpy(ram + 0xff, "\x78\x56\x34\x12", 4);
+    uint64_t w = run32(8);
+    assert_int_equal(KIND(w), IR_EXIT_HALT);
+    assert_int_equal(st.gpr[X86_RAX], 1);
+    assert_int_equal(st.gpr[X86_RBX], 0x123400ff);
+    assert_int_equal(st.gpr[X86_RSI], 1);
+    assert_int_equal(st.gpr[X86_RCX], CODE + 9);
+    assert_int_equal(st.gpr[X86_RDX], 0x12345678);
+    assert_int_equal(st.gpr[X86_RSP], 0x8000);
+    assert_int_equal(st.rip, CODE + 13);
+
+    /* A push at ESP 0 wraps to 0xfffffffc: the TLB probe looks up that linear page (mapped
+     * here to physical 0x3000). */
+    static const uint8_t wrap[] = { 0x6a, 0x07, 0xf4 };         /* push 7 */
+    load(wrap, sizeof wrap);
+    tlb[0xfffff & (X86_TLB_SIZE - 1)] = (X86TlbEntry){ 0xfffff000u, 0xfffff000u, 0x3000,
+                                                       0x3000 - 0xfffff000ull };
+    st.gpr[X86_RSP] = 0;
+    run32(2);
+    assert_int_equal(st.gpr[X86_RSP], 0xfffffffcull);
+    assert_int_equal(ram[0x3ffc], 7);
+
+    /* Far jumps, iretd and segment loads go to the runtime, with rip at the instruction. */
+    static const uint8_t far[][7] = {
+        { 0xea, 0x00, 0x20, 0x00, 0x00, 0x08, 0x00 },           /* jmp 0x08:0x2000 */
+        { 0xcf },                                               /* iretd */
+        { 0x8e, 0xd8 },                                         /* mov ds, eax */
+        { 0x1f },                                               /* pop ds */
+    };
+    for (unsigned k = 0; k < 4; k++) {
+        load(far[k], sizeof far[k]);
+        w = run32(1);
+        assert_int_equal(KIND(w), IR_EXIT_TRAP);
+        assert_int_equal(IR_EXIT_WORD_CODE(w), FE_SYS_EMULATE);
+        assert_int_equal(st.rip, CODE);
+    }
 }
 
 static void test_descriptors_msrs_tsc(void **state)
@@ -547,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_string_io),
         cmocka_unit_test(test_if_and_shadow),
         cmocka_unit_test(test_int_and_stops),
+        cmocka_unit_test(test_code32),
         cmocka_unit_test(test_descriptors_msrs_tsc),
         cmocka_unit_test(test_cpl3_gp),
         cmocka_unit_test(test_tlb_probe),
