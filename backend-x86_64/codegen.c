@@ -626,9 +626,13 @@ void cg_store_keep(CgCtx *c, const BackendKeep *k)
 static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
 {
     const IrInsn *in = &c->blk->insn[r];
+    /* a loop's back edge moves the pinned fields' KEEPs into registers instead (abi.c) */
+    bool back = x64_loop_is_back_edge(c, in);
     for (unsigned i = 0; i < c->n_pending; i++) {
         IrRef k = c->pending[i];
         if (c->keep[k].end != r || !c->keep[k].store)
+            continue;
+        if (back && x64_loop_pin_of(c, (uint32_t)c->blk->insn[k].imm[0]) >= 0)
             continue;
         if (c->e.p > limit) {
             fail(c, BE_ERR_FULL);
@@ -639,6 +643,8 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
     }
     for (unsigned i = 0; i < c->n_pending; i++) {      /* after all stores: values shared */
         IrRef k = c->pending[i], v = keep_value(c, k);
+        if (back && x64_loop_pin_of(c, (uint32_t)c->blk->insn[k].imm[0]) >= 0)
+            continue;
         if (c->keep[k].end == r && c->keep[k].store && v && c->val[v].last_use == r &&
             in->arg[0] != v && in->arg[1] != v && in->arg[2] != v)
             release(c, v);
@@ -1770,6 +1776,13 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
         return BE_ERR_TOO_BIG;
     }
     ir_keep_ranges(blk, c->keep);
+    if (c->loop)            /* a pinned field's state is stale from the second iteration */
+        for (IrRef r = 1; r < blk->n; r++)
+            if (blk->insn[r].op == IR_KEEP && c->keep[r].in_state)
+                for (unsigned i = 0; i < c->loop->n_pins; i++)
+                    if (c->keep[r].src < c->loop->pin[i].off + 8 &&
+                        c->loop->pin[i].off < c->keep[r].src + 8)
+                        c->keep[r].in_state = false;
     liveness(c);
     const uint8_t *limit = cb->end - CODEBUF_RED_ZONE;
     for (IrRef r = 1; r < blk->n && c->err == BE_OK; r++) {
@@ -1779,6 +1792,8 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
             break;
         }
         c->cur = r;
+        if (c->loop && r == c->loop->head)
+            c->loop_head = c->e.p;
         /* even around an instruction that emits nothing (an unused GET still ends the
          * ranges of the KEEPs it overlaps: they must be in the state from here on) */
         keep_before(c, r, limit);
@@ -1790,6 +1805,13 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
             const uint8_t *before = c->e.p;
             cg_table[in->op](c, in);
             cg_release_args(c);
+            if (c->loop && r < c->loop->head && in->op == IR_GET)
+                for (unsigned i = 0; i < c->loop->n_pins; i++)
+                    if (c->loop->pin[i].entry == r) {
+                        if (c->val[r].reg < 0)      /* the head needs it in a register */
+                            fail(c, BE_ERR_TOO_BIG);
+                        c->loop->pin[i].reg = c->val[r].reg;
+                    }
             assert(c->e.p - before <= CODEBUF_RED_ZONE);
             (void)before;
         }
