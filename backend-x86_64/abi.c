@@ -121,24 +121,41 @@ static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx, bool site)
     x64_ret(e);
 }
 
+/* A jump (cc < 0) or jcc back to the loop head, rel8 when it reaches. */
+static void jump_head(CgCtx *c, int cc)
+{
+    X64Emit *e = &c->e;
+    int64_t rel8 = c->loop_head - (e->p + 2);
+    int32_t rel32 = (int32_t)(c->loop_head - (e->p + (cc < 0 ? 5 : 6)));
+    uint8_t *f;
+    if (x64_fits_i8(rel8)) {
+        f = cc < 0 ? x64_jmp8_fwd(e) : x64_jcc8_fwd(e, (X64Cond)cc);
+        *f = (uint8_t)(int8_t)rel8;
+    } else {
+        f = cc < 0 ? x64_jmp32_fwd(e) : x64_jcc32_fwd(e, (X64Cond)cc);
+        memcpy(f, &rel32, 4);
+    }
+}
+
 /* A self-loop's back edge (loop.c), its other pending KEEPs stored:
- *     cmp dword [r14 + irq], 0 ; jne out       the interrupt check (ir/backend.h)
- *     <the pinned fields' values into their registers> ; jmp head
- *   out: <the pinned fields' KEEPs stored> ; the exit's stub, without a patch site */
+ *     cmp dword [r14 + irq], 0                 the interrupt check (ir/backend.h)
+ *     je head                                  when the head finds every pin in place, else
+ *     jne out ; <the pins' values into the head's registers> ; jmp head ; out:
+ *     <the pinned fields' KEEPs stored> ; the exit's stub, without a patch site */
 static void back_edge(CgCtx *c, const IrInsn *in, unsigned idx)
 {
     X64Emit *e = &c->e;
+    X64Move mv[X64_MAX_PINS];
+    unsigned n = x64_loop_plan(c, mv);
     x64_alu_xi(e, X64_CMP, 4, x64_m(X64_REG_STATE, c->gi->irq_offset), 0);
-    uint8_t *out = x64_jcc32_fwd(e, X64_CC_NE);
-    x64_loop_moves(c);
-    int64_t rel = c->loop_head - (e->p + 2);
-    if (x64_fits_i8(rel)) {
-        uint8_t *f = x64_jmp8_fwd(e);
-        *f = (uint8_t)(int8_t)rel;
+    if (n == 0) {
+        jump_head(c, X64_CC_E);
     } else {
-        x64_jmp_rel32(e, (int32_t)(c->loop_head - (e->p + 5)));
+        uint8_t *out = x64_jcc32_fwd(e, X64_CC_NE);
+        x64_loop_moves(c, mv, n);
+        jump_head(c, -1);
+        x64_bind32(e, out);
     }
-    x64_bind32(e, out);
     for (unsigned i = 0; i < c->n_pending; i++) {
         const IrInsn *k = &c->blk->insn[c->pending[i]];
         if (k->op == IR_KEEP && x64_loop_pin_of(c, (uint32_t)k->imm[0]) >= 0) {

@@ -146,8 +146,14 @@ void x64_loop_free(IrBlock *nb);
 bool x64_loop_is_back_edge(const CgCtx *c, const IrInsn *in);
 /* The pin of the field at state offset off, or -1. */
 int x64_loop_pin_of(const CgCtx *c, uint32_t off);
-/* At a back edge: the pending KEEPs of pinned fields into the pins' registers. */
-void x64_loop_moves(CgCtx *c);
+/* At a back edge: the pending KEEPs of pinned fields into the pins' registers, planned
+ * (returns how many moves, at most X64_MAX_PINS) and then emitted. */
+typedef struct X64Move {
+    unsigned dst;               /* GPR */
+    BackendKeep src;            /* the value's location (GPR, slot, state, constant) */
+} X64Move;
+unsigned x64_loop_plan(CgCtx *c, X64Move *mv);
+void x64_loop_moves(CgCtx *c, X64Move *mv, unsigned n);
 
 /* ---- value access (codegen.c), used by abi.c */
 /* Copy value v into GPR dst (any GPR-class value, constants included). */

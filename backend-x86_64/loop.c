@@ -48,6 +48,8 @@ typedef struct FieldUse {
     bool bad;           /* touched in a way a pin cannot hold */
     bool read_first;    /* a GET comes before any write: the loop head needs its value */
     bool written;       /* a PUT or KEEP writes it */
+    bool seen_first;    /* a fault point or side exit comes before its first access: it
+                           needs the value too (of the previous iteration, from the second) */
 } FieldUse;
 
 enum { ACC_READ, ACC_WRITE, ACC_OTHER };
@@ -61,14 +63,14 @@ static FieldUse *field(FieldUse *f, unsigned *n, uint32_t off)
             return &f[i];
     if (*n == MAX_FIELDS)
         return NULL;
-    f[*n] = (FieldUse){ off, 0, false, false, false };
+    f[*n] = (FieldUse){ off, 0, false, false, false, false };
     return &f[(*n)++];
 }
 
 /* Record one access of `size` bytes at off: good when the pin can hold it. Returns false
  * when the table is full (then nothing is pinned). */
 static bool note_access(FieldUse *f, unsigned *n, uint64_t off, unsigned size, bool good,
-                        int acc)
+                        int acc, bool observed)
 {
     uint64_t first = off & ~7ull, last = (off + (size ? size : 1) - 1) & ~7ull;
     if (last > UINT32_MAX)
@@ -77,8 +79,10 @@ static bool note_access(FieldUse *f, unsigned *n, uint64_t off, unsigned size, b
         FieldUse *u = field(f, n, (uint32_t)g);
         if (!u)
             return false;
-        if (u->uses++ == 0)
+        if (u->uses++ == 0) {
             u->read_first = acc == ACC_READ;
+            u->seen_first = observed;
+        }
         u->written |= acc == ACC_WRITE;
         if (!good || off != g)
             u->bad = true;
@@ -156,24 +160,31 @@ static unsigned choose_pins(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *
     static _Thread_local FieldUse f[MAX_FIELDS];
     unsigned n = 0;
     /* what the runtime and the trampoline read and write behind the block's back */
-    if (!note_access(f, &n, gi->pc_offset, 8, false, ACC_OTHER) ||
-        !note_access(f, &n, (uint64_t)gi->irq_offset, 4, false, ACC_OTHER) ||
-        (gi->fenv && !note_access(f, &n, gi->fenv_offset, 4, false, ACC_OTHER)))
+    if (!note_access(f, &n, gi->pc_offset, 8, false, ACC_OTHER, false) ||
+        !note_access(f, &n, (uint64_t)gi->irq_offset, 4, false, ACC_OTHER, false) ||
+        (gi->fenv && !note_access(f, &n, gi->fenv_offset, 4, false, ACC_OTHER, false)))
         return 0;
+    bool observed = false;      /* a LOAD, STORE or EXIT_IF so far */
     for (IrRef r = 1; r < blk->n; r++) {
         const IrInsn *in = &blk->insn[r];
         bool ok;
         switch (in->op) {
+        case IR_LOAD:
+        case IR_STORE:
+        case IR_EXIT_IF:
+            observed = true;
+            ok = true;
+            break;
         case IR_GET:
             ok = note_access(f, &n, (uint64_t)in->imm[0], ir_type_size((IrType)in->type),
-                             ir_type_is_int((IrType)in->type), ACC_READ);
+                             ir_type_is_int((IrType)in->type), ACC_READ, observed);
             break;
         case IR_PUT:
         case IR_KEEP:
         case IR_FKEEP: {
             IrType t = (IrType)blk->insn[in->arg[0]].type;
             ok = note_access(f, &n, (uint64_t)in->imm[0], ir_type_size(t),
-                             in->op != IR_FKEEP && t == IR_I64, ACC_WRITE);
+                             in->op != IR_FKEEP && t == IR_I64, ACC_WRITE, observed);
             break;
         }
         default:
@@ -185,10 +196,12 @@ static unsigned choose_pins(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *
     /* Each pin holds a register (at the head, or a value kept to the exits) for the
      * whole loop: only as many as the block's own values leave free. Loop-carried fields
      * first (read, then written: a store, a load and the store forwarding on the critical
-     * path per iteration), then fields only written (a store; the head needs no register
-     * for them unless a fault before the write needs the old value), then fields only
-     * read (a load); within each, the most used. At most X64_HEAD_PINS of them need a
-     * register at the head. */
+     * path per iteration), then fields only written before anything observes the state (a
+     * store saved; the head needs no register for them), then fields only read (a load);
+     * within each, the most used. At most X64_HEAD_PINS of them need a register at the
+     * head. A field written after a fault point or side exit that must see its old value
+     * is left alone: the register at the head and the move to it at the back edge would
+     * cost what its store costs. */
     unsigned live = max_live_gprs(blk), budget = X64_MAX_PINS;
     if (live >= X64_N_ALLOC_GPRS)
         return 0;
@@ -201,7 +214,8 @@ static unsigned choose_pins(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *
             FieldUse *best = NULL;
             for (unsigned i = 0; i < n; i++) {
                 FieldUse *u = &f[i];
-                int r = u->read_first ? (u->written ? 0 : 2) : (u->written ? 1 : 3);
+                int r = u->read_first ? (u->written ? 0 : 2)
+                                      : (u->written && !u->seen_first ? 1 : 3);
                 if (!u->bad && u->uses && r == rank && (!best || u->uses > best->uses))
                     best = u;
             }
@@ -330,11 +344,10 @@ static void load_loc(CgCtx *c, unsigned dst, const BackendKeep *k)
     x64_lea_rm(e, 8, dst, x64_mx(dst, X64_RCX, 0, 0));
 }
 
-/* Move the value of each pending KEEP of a pinned field into the field's register: a
- * parallel move (a source may be another pin's register), cycles broken through rax. */
-void x64_loop_moves(CgCtx *c)
+/* The moves of a back edge: the value of each pending KEEP of a pinned field into the
+ * register the head expects it in (none for a value that is there already). */
+unsigned x64_loop_plan(CgCtx *c, X64Move *mv)
 {
-    struct { unsigned dst; BackendKeep src; } mv[X64_MAX_PINS];
     unsigned n = 0;
     for (unsigned i = 0; i < c->n_pending; i++) {
         const IrInsn *in = &c->blk->insn[c->pending[i]];
@@ -349,6 +362,13 @@ void x64_loop_moves(CgCtx *c)
         mv[n].src = k;
         n++;
     }
+    return n;
+}
+
+/* Emit the n moves: a parallel move (a source may be another move's destination), cycles
+ * broken through rax. */
+void x64_loop_moves(CgCtx *c, X64Move *mv, unsigned n)
+{
     while (n) {
         unsigned i;
         for (i = 0; i < n; i++) {       /* a move whose destination no other move reads */
