@@ -158,6 +158,8 @@ static int pick_reg(CgCtx *c, CgClass cls)
     unsigned n = cls == CG_GPR ? X64_N_ALLOC_GPRS : X64_N_XMM - X64_FIRST_ALLOC_XMM;
     for (unsigned i = 0; i < n; i++) {
         unsigned g = cls == CG_GPR ? (unsigned)x64_alloc_gprs[i] : X64_FIRST_ALLOC_XMM + i;
+        if (cls == CG_GPR && !x64_gpr_allocatable(g, c->gi->guest_base))
+            continue;
         if (cls == CG_GPR ? c->gpr_owner[g] != 0 : c->xmm_owner[g] != 0)
             continue;
         bool left_by_operand = false;

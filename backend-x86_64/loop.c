@@ -203,10 +203,11 @@ static unsigned choose_pins(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *
      * is left alone: the register at the head and the move to it at the back edge would
      * cost what its store costs. */
     unsigned live = max_live_gprs(blk), budget = X64_MAX_PINS;
-    if (live >= X64_N_ALLOC_GPRS)
+    unsigned regs = X64_N_ALLOC_GPRS - !x64_gpr_allocatable(X64_REG_GUEST_BASE, gi->guest_base);
+    if (live >= regs)
         return 0;
-    if (budget > X64_N_ALLOC_GPRS - live)
-        budget = X64_N_ALLOC_GPRS - live;
+    if (budget > regs - live)
+        budget = regs - live;
     lp->n_pins = 0;
     unsigned head_regs = 0;
     for (int rank = 0; rank < 3; rank++)
