@@ -209,11 +209,19 @@ static void release(CgCtx *c, IrRef r)
         slot_free(c, v->slot, slots_of(ty(c, r)));
 }
 
-/* A LOAD/STORE address that is ADD(x, k) with a constant k small enough for a displacement
- * (with room for the offsets of a multi-part access): the access uses [x + k] and the ADD is
- * not needed for it. The host computes x + k modulo 2^64 (plus the guest base), exactly the
- * IR's wrapping ADD. */
-static bool addr_fold(const CgCtx *c, const IrInsn *in, IrRef *base, int32_t *disp)
+/* How a LOAD/STORE reaches its guest address: [base + index << scale + disp], where the
+ * address is ADD(x, k) with a constant k small enough for a displacement (with room for the
+ * offsets of a multi-part access), or, without a guest base (r15 would take the index),
+ * ADD(x, SHL(y, s)) with s <= 3 or ADD(x, y): the ADD and the SHL are not needed for the
+ * access. The host computes the sum modulo 2^64 (plus the guest base), exactly the IR's
+ * wrapping ADD and SHL. */
+typedef struct AddrFold {
+    IrRef base, index;      /* index IR_NONE: [base + disp] */
+    unsigned scale;         /* log2 of the index's factor */
+    int32_t disp;
+} AddrFold;
+
+static bool addr_fold(const CgCtx *c, const IrInsn *in, AddrFold *a)
 {
     if (in->op != IR_LOAD && in->op != IR_STORE)
         return false;
@@ -221,10 +229,27 @@ static bool addr_fold(const CgCtx *c, const IrInsn *in, IrRef *base, int32_t *di
     if (d->op != IR_ADD || d->type != IR_I64)
         return false;
     const IrInsn *x = &c->blk->insn[d->arg[0]], *k = &c->blk->insn[d->arg[1]];
-    if (k->op != IR_CONST || x->op == IR_CONST || k->imm[0] < -(1 << 30) || k->imm[0] > (1 << 30))
+    if (x->op == IR_CONST)
         return false;
-    *base = d->arg[0];
-    *disp = (int32_t)k->imm[0];
+    if (k->op == IR_CONST) {
+        if (k->imm[0] < -(1 << 30) || k->imm[0] > (1 << 30))
+            return false;
+        *a = (AddrFold){ d->arg[0], IR_NONE, 0, (int32_t)k->imm[0] };
+        return true;
+    }
+    if (c->gi->guest_base != 0)
+        return false;
+    for (unsigned i = 0; i < 2; i++) {      /* the scaled operand may be either */
+        const IrInsn *sh = &c->blk->insn[d->arg[i]];
+        if (sh->op == IR_SHL && sh->type == IR_I64 && c->blk->insn[sh->arg[1]].op == IR_CONST &&
+            c->blk->insn[sh->arg[0]].op != IR_CONST &&
+            (uint64_t)c->blk->insn[sh->arg[1]].imm[0] <= 3) {
+            *a = (AddrFold){ d->arg[1 - i], sh->arg[0],
+                             (unsigned)c->blk->insn[sh->arg[1]].imm[0], 0 };
+            return true;
+        }
+    }
+    *a = (AddrFold){ d->arg[0], d->arg[1], 0, 0 };
     return true;
 }
 
@@ -236,10 +261,13 @@ void cg_release_args(CgCtx *c)
         if (a != IR_NONE && c->val[a].last_use == c->cur)
             release(c, a);
     }
-    IrRef base;
-    int32_t disp;
-    if (addr_fold(c, in, &base, &disp) && c->val[base].last_use == c->cur)
-        release(c, base);
+    AddrFold a;
+    if (addr_fold(c, in, &a)) {
+        if (c->val[a.base].last_use == c->cur)
+            release(c, a.base);
+        if (a.index && c->val[a.index].last_use == c->cur)
+            release(c, a.index);
+    }
 }
 
 X64Rm cg_home(CgCtx *c, IrRef v)
@@ -767,13 +795,14 @@ static void cg_PUT(CgCtx *c, const IrInsn *in)
  * without, with v's constant addend as the displacement (addr_fold). */
 static X64Rm guest_mem(CgCtx *c, const IrInsn *in)
 {
-    IrRef base = in->arg[0];
-    int32_t disp = 0;
-    addr_fold(c, in, &base, &disp);
-    unsigned r = cg_gpr(c, base, X64_RDX);
+    AddrFold a = { in->arg[0], IR_NONE, 0, 0 };
+    addr_fold(c, in, &a);
+    unsigned r = cg_gpr(c, a.base, X64_RDX);
+    if (a.index)        /* no guest base then */
+        return x64_mx(r, cg_gpr(c, a.index, X64_RCX), a.scale, a.disp);
     if (c->gi->guest_base != 0)
-        return x64_mx(X64_REG_GUEST_BASE, r, 0, disp);
-    return x64_m(r, disp);
+        return x64_mx(X64_REG_GUEST_BASE, r, 0, a.disp);
+    return x64_m(r, a.disp);
 }
 
 static void cg_LOAD(CgCtx *c, const IrInsn *in)
@@ -1732,11 +1761,12 @@ static void liveness(CgCtx *c)
             a->n_uses++;
             continue;
         }
-        IrRef base = IR_NONE;
-        int32_t disp;
-        bool folded = addr_fold(c, in, &base, &disp);
-        for (unsigned i = 0; i < 3; i++) {
-            IrRef a = i == 0 && folded ? base : in->arg[i];    /* the ADD is not read */
+        AddrFold af;
+        bool folded = addr_fold(c, in, &af);
+        IrRef reads[4] = { folded ? af.base : in->arg[0], in->arg[1], in->arg[2],
+                           folded ? af.index : IR_NONE };      /* the ADD is not read */
+        for (unsigned i = 0; i < 4; i++) {
+            IrRef a = reads[i];
             if (a == IR_NONE)
                 continue;
             if (c->val[a].last_use == 0)

@@ -468,6 +468,8 @@ static void test_popcnt_fallback(void **st)
 /* Address arithmetic: a LOAD/STORE address ADD(p, k) becomes [p + k] (negative k too; the
  * ADD is still computed when something else reads it), and an ADD of a constant to a value
  * that stays live is one LEA, 64- and 32-bit (wrapping, the 32-bit one zero-extended). */
+static void disasm_text(const BackendBlockInfo *info, char *out, size_t cap);
+
 static IrBlock *build_addressing(int based)
 {
     IrBlock *blk = ir_block_new(0x3000);
@@ -495,6 +497,18 @@ static IrBlock *build_addressing(int based)
     ir_put(&b, 0x70, x);
     ir_put(&b, 0x78, x32);
     ir_put(&b, 0x80, p);
+    /* scaled indexes (folded without a guest base): p + i << s, i << s + p, p + i */
+    IrRef i = ir_op2(&b, IR_AND, IR_I64, ir_get(&b, IR_I64, 0x1c8), ir_const(&b, IR_I64, 0x3f));
+    for (unsigned sh = 0; sh <= 4; sh++) {
+        IrRef sc = ir_op2(&b, IR_SHL, IR_I64, i, ir_const(&b, IR_I64, sh));
+        IrRef a = sh & 1 ? ir_op2(&b, IR_ADD, IR_I64, sc, p) : ir_op2(&b, IR_ADD, IR_I64, p, sc);
+        ir_put(&b, 0x88 + 8 * sh, ir_load(&b, IR_I64, a));
+        if (sh == 2)
+            ir_store(&b, a, i);
+        if (sh == 3)
+            ir_put(&b, 0xb0, sc);       /* the SHL needed besides */
+    }
+    ir_put(&b, 0xb8, ir_load(&b, IR_I16, ir_op2(&b, IR_ADD, IR_I64, p, i)));
     ir_exit(&b, IR_NONE, 0x3100, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
     ir_builder_fini(&b);
     return blk;
@@ -513,6 +527,12 @@ static void test_addressing(void **st)
             IrBlock *blk = build_addressing(based);
             BackendBlockInfo info;
             const uint8_t *code = be_compile_in(blk, based, &info);
+            if (!based && !mode) {      /* the scaled forms became SIB operands */
+                char text[8192];
+                disasm_text(&info, text, sizeof text);
+                assert_non_null(strstr(text, "*8]"));
+                assert_non_null(strstr(text, "*4]"));
+            }
             for (unsigned run = 0; run < 8; run++) {
                 for (unsigned i = 0; i < STATE_SIZE; i++)
                     state[i] = (uint8_t)rnd();
