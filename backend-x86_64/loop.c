@@ -33,7 +33,8 @@
  * the whole field: the guest's general registers. Fields with FKEEPs, partial writes or any
  * other overlapping access are left alone, and so are blocks with a CALL (a helper may read
  * or write any field) and guests without an interrupt word (the loop could never be left
- * for a signal). The most used fields win.
+ * for a signal). Which of them, and how many (as many as the block's own values leave
+ * registers for): choose_pins.
  */
 #include <stdlib.h>
 #include <string.h>
