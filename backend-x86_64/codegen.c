@@ -1587,18 +1587,37 @@ static bool cmpss_signals(int64_t pred)
     return pred == IR_FLT || pred == IR_FLE || pred == IR_FNLT || pred == IR_FNLE;
 }
 
-/* UCOMIS, or COMIS for a signalling FCMP (imm1): the same flags, IE on any NaN. */
+/* Whether the host flags hold a (U)COMIS of x, y with this signalling and size, emitted by
+ * the FCMP whose code ends where the current one starts (fcmp_comis). Repeating it would
+ * raise the same FP flags again, which changes nothing (they are sticky). */
+static bool comis_cached(const CgCtx *c, const IrInsn *in, bool f32, IrRef x, IrRef y)
+{
+    return c->comis_end == c->e.p && c->comis_x == x && c->comis_y == y &&
+           c->comis_sig == (in->imm[1] != 0) && c->comis_f32 == f32;
+}
+
+/* UCOMIS, or COMIS for a signalling FCMP (imm1): the same flags, IE on any NaN. The caller
+ * sets c->comis_end when its code after this keeps the flags. */
 static void fcmp_comis(CgCtx *c, const IrInsn *in, bool f32, IrRef x, IrRef y)
 {
-    X64SseOp op = in->imm[1] ? (f32 ? X64_COMISS : X64_COMISD)
-                             : (f32 ? X64_UCOMISS : X64_UCOMISD);
-    unsigned xr = xmm_reg(c, x, X64_XMM0);
-    x64_sse_rx(&c->e, op, xr, xmm_rm(c, y, X64_XMM1));
+    if (!comis_cached(c, in, f32, x, y)) {
+        X64SseOp op = in->imm[1] ? (f32 ? X64_COMISS : X64_COMISD)
+                                 : (f32 ? X64_UCOMISS : X64_UCOMISD);
+        unsigned xr = xmm_reg(c, x, X64_XMM0);
+        x64_sse_rx(&c->e, op, xr, xmm_rm(c, y, X64_XMM1));
+    }
+    c->comis_x = x;
+    c->comis_y = y;
+    c->comis_sig = in->imm[1] != 0;
+    c->comis_f32 = f32;
+    c->comis_end = NULL;
 }
 
 /* An FCMP that only the next EXIT_IF or SELECT reads (in_flags) is a (U)COMIS left in the
  * flags. Otherwise CMPSS/CMPSD, whose predicate is the IrFCond value (bit 0 of the mask is the
- * answer), when its signalling matches imm1; else (U)COMIS and SETcc (EQ/NEQ: two). */
+ * answer), when its signalling matches imm1 and the flags do not hold the compare already;
+ * else (U)COMIS and SETcc (EQ/NEQ: SETcc and CMOVP), which keep the flags for the next FCMP
+ * of the same operands (a compare whose flags the guest reads several ways). */
 static void cg_FCMP(CgCtx *c, const IrInsn *in)
 {
     bool f32 = ty(c, in->arg[0]) == IR_F32;
@@ -1610,7 +1629,10 @@ static void cg_FCMP(CgCtx *c, const IrInsn *in)
         c->flags_cc = cc;
         return;
     }
-    if (cmpss_signals(pred) == (in->imm[1] != 0)) {
+    bool fusable = fcmp_fusable(pred, &cc, &swap);
+    bool cached = fusable && comis_cached(c, in, f32, swap ? in->arg[1] : in->arg[0],
+                                          swap ? in->arg[0] : in->arg[1]);
+    if (cmpss_signals(pred) == (in->imm[1] != 0) && !cached) {
         X64SseOp op = f32 ? X64_CMPSS : X64_CMPSD;
         load_xmm(c, X64_XMM0, in->arg[0]);
         x64_sse_rxi(&c->e, op, X64_XMM0, xmm_rm(c, in->arg[1], X64_XMM1), (uint8_t)pred);
@@ -1620,23 +1642,26 @@ static void cg_FCMP(CgCtx *c, const IrInsn *in)
         cg_def_gpr(c, d);
         return;
     }
-    if (fcmp_fusable(pred, &cc, &swap)) {
+    if (fusable) {
         fcmp_comis(c, in, f32, swap ? in->arg[1] : in->arg[0], swap ? in->arg[0] : in->arg[1]);
         unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
         x64_setcc_x(&c->e, cc, x64_r(d));
         x64_movzx_rx(&c->e, 1, d, x64_r(d));
         cg_def_gpr(c, d);
+        c->comis_end = c->e.p;          /* SETcc, MOVZX, MOV: the flags are intact */
         return;
     }
-    /* EQ: ZF and not PF; NEQ: not ZF or PF. RCX is free between instructions (scratch). */
+    /* EQ: ZF and not PF; NEQ: not ZF or PF: the ZF answer, replaced by the unordered one
+     * when PF says so (MOV and CMOV keep the flags). RCX is free between instructions. */
     fcmp_comis(c, in, f32, in->arg[0], in->arg[1]);
     bool eq = pred == IR_FEQ;
     unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
     x64_setcc_x(&c->e, eq ? X64_CC_E : X64_CC_NE, x64_r(d));
-    x64_setcc_x(&c->e, eq ? X64_CC_NP : X64_CC_P, x64_r(X64_RCX));
-    x64_alu_rr(&c->e, eq ? X64_AND : X64_OR, 4, d, X64_RCX);
     x64_movzx_rx(&c->e, 1, d, x64_r(d));
+    x64_mov_ri(&c->e, X64_RCX, eq ? 0 : 1);
+    x64_cmov_rx(&c->e, X64_CC_P, 4, d, x64_r(X64_RCX));
     cg_def_gpr(c, d);
+    c->comis_end = c->e.p;
 }
 
 /* CVTT* truncate; CVT* round per MXCSR, which holds the guest's FP environment (ir.h). */

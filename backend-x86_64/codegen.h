@@ -113,6 +113,12 @@ typedef struct CgCtx {
     unsigned n_stubs;
     BackendKeep *stub_keeps;    /* the stubs' keep lists (malloc'd) */
     unsigned n_stub_keeps, stub_keeps_cap;
+    /* The last (U)COMIS (cg_FCMP): its operands, and where the code ended when nothing
+     * after it touched the host flags (NULL otherwise). An FCMP of the same operands
+     * starting right there reuses its flags: one COMIS for several readers of a compare. */
+    IrRef comis_x, comis_y;
+    bool comis_sig, comis_f32;
+    uint8_t *comis_end;
     /* Self-loops (loop.c): NULL for other blocks. */
     X64Loop *loop;
     uint8_t *loop_head;         /* writable address of the loop head's code */
