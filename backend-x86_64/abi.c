@@ -72,8 +72,9 @@ static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
     x64_jmp_x(e, x64_r(X64_RCX));
 }
 
-/* From the patch site on: what EXIT and each EXIT_IF's stub share. */
-static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx)
+/* From the patch site on: what EXIT and each EXIT_IF's stub share. site false: a loop's
+ * back edge on its way out to the runtime, which gets no patch site (loop.c). */
+static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx, bool site)
 {
     X64Emit *e = &c->e;
     IrRef target = in->op == IR_EXIT_IF ? IR_NONE : in->arg[0];
@@ -81,7 +82,7 @@ static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx)
     BackendExit *x = &c->info->exits[idx];
     x->patch_offset = 0;
     x->target_pc = target ? 0 : pc;
-    if (IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_JUMP && !target) {
+    if (IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_JUMP && !target && site) {
         /* The patch site comes before the pc store: a chained successor knows its own pc,
          * so only the way out to the runtime stores it. Offset 0 means "no site", so a
          * block that is nothing but this exit starts with a nop. Pad so the jmp's rel32
@@ -120,6 +121,51 @@ static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx)
     x64_ret(e);
 }
 
+/* A jump (cc < 0) or jcc back to the loop head, rel8 when it reaches. */
+static void jump_head(CgCtx *c, int cc)
+{
+    X64Emit *e = &c->e;
+    int64_t rel8 = c->loop_head - (e->p + 2);
+    int32_t rel32 = (int32_t)(c->loop_head - (e->p + (cc < 0 ? 5 : 6)));
+    uint8_t *f;
+    if (x64_fits_i8(rel8)) {
+        f = cc < 0 ? x64_jmp8_fwd(e) : x64_jcc8_fwd(e, (X64Cond)cc);
+        *f = (uint8_t)(int8_t)rel8;
+    } else {
+        f = cc < 0 ? x64_jmp32_fwd(e) : x64_jcc32_fwd(e, (X64Cond)cc);
+        memcpy(f, &rel32, 4);
+    }
+}
+
+/* A self-loop's back edge (loop.c), its other pending KEEPs stored:
+ *     cmp dword [r14 + irq], 0                 the interrupt check (ir/backend.h)
+ *     je head                                  when the head finds every pin in place, else
+ *     jne out ; <the pins' values into the head's registers> ; jmp head ; out:
+ *     <the pinned fields' KEEPs stored> ; the exit's stub, without a patch site */
+static void back_edge(CgCtx *c, const IrInsn *in, unsigned idx)
+{
+    X64Emit *e = &c->e;
+    X64Move mv[X64_MAX_PINS];
+    unsigned n = x64_loop_plan(c, mv);
+    x64_alu_xi(e, X64_CMP, 4, x64_m(X64_REG_STATE, c->gi->irq_offset), 0);
+    if (n == 0) {
+        jump_head(c, X64_CC_E);
+    } else {
+        uint8_t *out = x64_jcc32_fwd(e, X64_CC_NE);
+        x64_loop_moves(c, mv, n);
+        jump_head(c, -1);
+        x64_bind32(e, out);
+    }
+    for (unsigned i = 0; i < c->n_pending; i++) {
+        const IrInsn *k = &c->blk->insn[c->pending[i]];
+        if (k->op == IR_KEEP && x64_loop_pin_of(c, (uint32_t)k->imm[0]) >= 0) {
+            BackendKeep b = cg_keep_loc(c, c->pending[i]);
+            cg_store_keep(c, &b);
+        }
+    }
+    exit_tail(c, in, idx, false);
+}
+
 void x64_emit_exit(CgCtx *c, const IrInsn *in)
 {
     X64Emit *e = &c->e;
@@ -129,12 +175,31 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
             c->err = BE_ERR_TOO_BIG;
         return;
     }
+    bool back = x64_loop_is_back_edge(c, in);
     if (in->op == IR_EXIT) {
-        exit_tail(c, in, idx);      /* its KEEPs were stored before it (codegen.c) */
+        if (back)
+            back_edge(c, in, idx);      /* the other KEEPs were stored before it */
+        else
+            exit_tail(c, in, idx, true);    /* its KEEPs were stored before it (codegen.c) */
         return;
     }
     IrRef cond = in->arg[0];
     uint64_t here = c->blk->guest_pc + c->guest_off;
+    if (back && !c->val[cond].is_const) {
+        /* inline, as below; the way back into the loop is the fall-through */
+        X64Cond cc = cg_test_cond(c, cond);
+        uint8_t *skip = x64_jcc32_fwd(e, cc ^ 1);
+        for (unsigned i = 0; i < c->n_pending; i++) {
+            const IrInsn *k = &c->blk->insn[c->pending[i]];
+            if (k->op == IR_KEEP && x64_loop_pin_of(c, (uint32_t)k->imm[0]) < 0) {
+                BackendKeep b = cg_keep_loc(c, c->pending[i]);
+                cg_store_keep(c, &b);
+            }
+        }
+        back_edge(c, in, idx);
+        x64_bind32(e, skip);
+        return;
+    }
     if ((uint64_t)in->imm[0] <= here && !c->val[cond].is_const) {
         /* A backward target, a loop's back edge most likely: taken is the hot path, so the
          * stub is inline and jumped over when not taken (one taken branch per iteration,
@@ -153,7 +218,7 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
                 BackendKeep k = cg_keep_loc(c, c->pending[i]);
                 cg_store_keep(c, &k);
             }
-        exit_tail(c, in, idx);
+        exit_tail(c, in, idx, true);
         if (skip8)
             x64_bind8(e, skip8);
         else
@@ -206,7 +271,7 @@ void x64_emit_stubs(CgCtx *c, const uint8_t *limit)
             c->err = BE_ERR_FULL;
             return;
         }
-        exit_tail(c, s->exit, s->idx);
+        exit_tail(c, s->exit, s->idx, true);
     }
 }
 

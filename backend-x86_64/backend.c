@@ -27,13 +27,10 @@ bool x64_host_has_popcnt(void)
     return __builtin_cpu_supports("popcnt");
 }
 
-static int x64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
-                       BackendBlockInfo *info)
+/* One attempt: blk as it is (loop NULL) or as a self-loop's rewritten form (loop.c). */
+static int compile_as(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
+                      BackendBlockInfo *info, X64Loop *loop)
 {
-    if (gi->pc_offset > INT32_MAX - 8)
-        return BE_ERR_UNSUPPORTED;
-    if (cb->p > cb->end - CODEBUF_RED_ZONE)
-        return BE_ERR_FULL;
     CgCtx c;
     memset(&c, 0, sizeof c);
     c.e.p = cb->p;
@@ -43,6 +40,7 @@ static int x64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     c.code_start = cb->p;
     c.regalloc = !(debug_flags & X64_DBG_NO_REGALLOC);
     c.has_popcnt = !(debug_flags & X64_DBG_NO_POPCNT) && x64_host_has_popcnt();
+    c.loop = loop;
     info->n_insns = 0;
     info->n_keeps = 0;
     int rc = x64_codegen_block(&c, cb);
@@ -54,6 +52,26 @@ static int x64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     info->n_exits = c.exit_index;
     cb->p = c.e.p;
     return BE_OK;
+}
+
+static int x64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
+                       BackendBlockInfo *info)
+{
+    if (gi->pc_offset > INT32_MAX - 8)
+        return BE_ERR_UNSUPPORTED;
+    if (cb->p > cb->end - CODEBUF_RED_ZONE)
+        return BE_ERR_FULL;
+    if (!(debug_flags & (X64_DBG_NO_REGALLOC | X64_DBG_NO_LOOPS))) {
+        X64Loop loop;
+        IrBlock *nb = x64_loop_build(blk, gi, &loop);
+        if (nb) {
+            int rc = compile_as(nb, cb, gi, info, &loop);
+            x64_loop_free(nb);
+            if (rc != BE_ERR_TOO_BIG)   /* a map or register too many: as a plain block */
+                return rc;
+        }
+    }
+    return compile_as(blk, cb, gi, info, NULL);
 }
 
 const Backend backend_x86_64 = {

@@ -158,6 +158,8 @@ static int pick_reg(CgCtx *c, CgClass cls)
     unsigned n = cls == CG_GPR ? X64_N_ALLOC_GPRS : X64_N_XMM - X64_FIRST_ALLOC_XMM;
     for (unsigned i = 0; i < n; i++) {
         unsigned g = cls == CG_GPR ? (unsigned)x64_alloc_gprs[i] : X64_FIRST_ALLOC_XMM + i;
+        if (cls == CG_GPR && !x64_gpr_allocatable(g, c->gi->guest_base))
+            continue;
         if (cls == CG_GPR ? c->gpr_owner[g] != 0 : c->xmm_owner[g] != 0)
             continue;
         bool left_by_operand = false;
@@ -207,11 +209,19 @@ static void release(CgCtx *c, IrRef r)
         slot_free(c, v->slot, slots_of(ty(c, r)));
 }
 
-/* A LOAD/STORE address that is ADD(x, k) with a constant k small enough for a displacement
- * (with room for the offsets of a multi-part access): the access uses [x + k] and the ADD is
- * not needed for it. The host computes x + k modulo 2^64 (plus the guest base), exactly the
- * IR's wrapping ADD. */
-static bool addr_fold(const CgCtx *c, const IrInsn *in, IrRef *base, int32_t *disp)
+/* How a LOAD/STORE reaches its guest address: [base + index << scale + disp], where the
+ * address is ADD(x, k) with a constant k small enough for a displacement (with room for the
+ * offsets of a multi-part access), or, without a guest base (r15 would take the index),
+ * ADD(x, SHL(y, s)) with s <= 3 or ADD(x, y): the ADD and the SHL are not needed for the
+ * access. The host computes the sum modulo 2^64 (plus the guest base), exactly the IR's
+ * wrapping ADD and SHL. */
+typedef struct AddrFold {
+    IrRef base, index;      /* index IR_NONE: [base + disp] */
+    unsigned scale;         /* log2 of the index's factor */
+    int32_t disp;
+} AddrFold;
+
+static bool addr_fold(const CgCtx *c, const IrInsn *in, AddrFold *a)
 {
     if (in->op != IR_LOAD && in->op != IR_STORE && in->op != IR_HLOAD)
         return false;
@@ -219,10 +229,27 @@ static bool addr_fold(const CgCtx *c, const IrInsn *in, IrRef *base, int32_t *di
     if (d->op != IR_ADD || d->type != IR_I64)
         return false;
     const IrInsn *x = &c->blk->insn[d->arg[0]], *k = &c->blk->insn[d->arg[1]];
-    if (k->op != IR_CONST || x->op == IR_CONST || k->imm[0] < -(1 << 30) || k->imm[0] > (1 << 30))
+    if (x->op == IR_CONST)
         return false;
-    *base = d->arg[0];
-    *disp = (int32_t)k->imm[0];
+    if (k->op == IR_CONST) {
+        if (k->imm[0] < -(1 << 30) || k->imm[0] > (1 << 30))
+            return false;
+        *a = (AddrFold){ d->arg[0], IR_NONE, 0, (int32_t)k->imm[0] };
+        return true;
+    }
+    if (c->gi->guest_base != 0)
+        return false;
+    for (unsigned i = 0; i < 2; i++) {      /* the scaled operand may be either */
+        const IrInsn *sh = &c->blk->insn[d->arg[i]];
+        if (sh->op == IR_SHL && sh->type == IR_I64 && c->blk->insn[sh->arg[1]].op == IR_CONST &&
+            c->blk->insn[sh->arg[0]].op != IR_CONST &&
+            (uint64_t)c->blk->insn[sh->arg[1]].imm[0] <= 3) {
+            *a = (AddrFold){ d->arg[1 - i], sh->arg[0],
+                             (unsigned)c->blk->insn[sh->arg[1]].imm[0], 0 };
+            return true;
+        }
+    }
+    *a = (AddrFold){ d->arg[0], d->arg[1], 0, 0 };
     return true;
 }
 
@@ -234,10 +261,13 @@ void cg_release_args(CgCtx *c)
         if (a != IR_NONE && c->val[a].last_use == c->cur)
             release(c, a);
     }
-    IrRef base;
-    int32_t disp;
-    if (addr_fold(c, in, &base, &disp) && c->val[base].last_use == c->cur)
-        release(c, base);
+    AddrFold a;
+    if (addr_fold(c, in, &a)) {
+        if (c->val[a.base].last_use == c->cur)
+            release(c, a.base);
+        if (a.index && c->val[a.index].last_use == c->cur)
+            release(c, a.index);
+    }
 }
 
 X64Rm cg_home(CgCtx *c, IrRef v)
@@ -626,9 +656,13 @@ void cg_store_keep(CgCtx *c, const BackendKeep *k)
 static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
 {
     const IrInsn *in = &c->blk->insn[r];
+    /* a loop's back edge moves the pinned fields' KEEPs into registers instead (abi.c) */
+    bool back = x64_loop_is_back_edge(c, in);
     for (unsigned i = 0; i < c->n_pending; i++) {
         IrRef k = c->pending[i];
         if (c->keep[k].end != r || !c->keep[k].store)
+            continue;
+        if (back && x64_loop_pin_of(c, (uint32_t)c->blk->insn[k].imm[0]) >= 0)
             continue;
         if (c->e.p > limit) {
             fail(c, BE_ERR_FULL);
@@ -639,6 +673,8 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
     }
     for (unsigned i = 0; i < c->n_pending; i++) {      /* after all stores: values shared */
         IrRef k = c->pending[i], v = keep_value(c, k);
+        if (back && x64_loop_pin_of(c, (uint32_t)c->blk->insn[k].imm[0]) >= 0)
+            continue;
         if (c->keep[k].end == r && c->keep[k].store && v && c->val[v].last_use == r &&
             in->arg[0] != v && in->arg[1] != v && in->arg[2] != v)
             release(c, v);
@@ -759,13 +795,14 @@ static void cg_PUT(CgCtx *c, const IrInsn *in)
  * without, with v's constant addend as the displacement (addr_fold). */
 static X64Rm guest_mem(CgCtx *c, const IrInsn *in)
 {
-    IrRef base = in->arg[0];
-    int32_t disp = 0;
-    addr_fold(c, in, &base, &disp);
-    unsigned r = cg_gpr(c, base, X64_RDX);
+    AddrFold a = { in->arg[0], IR_NONE, 0, 0 };
+    addr_fold(c, in, &a);
+    unsigned r = cg_gpr(c, a.base, X64_RDX);
+    if (a.index)        /* no guest base then */
+        return x64_mx(r, cg_gpr(c, a.index, X64_RCX), a.scale, a.disp);
     if (c->gi->guest_base != 0)
-        return x64_mx(X64_REG_GUEST_BASE, r, 0, disp);
-    return x64_m(r, disp);
+        return x64_mx(X64_REG_GUEST_BASE, r, 0, a.disp);
+    return x64_m(r, a.disp);
 }
 
 static void cg_LOAD(CgCtx *c, const IrInsn *in)
@@ -781,10 +818,12 @@ static void cg_STORE(CgCtx *c, const IrInsn *in)
 /* A host address, never the guest base: [v + k] (the TLB entry's fields fold into k). */
 static void cg_HLOAD(CgCtx *c, const IrInsn *in)
 {
-    IrRef base = in->arg[0];
-    int32_t disp = 0;
-    addr_fold(c, in, &base, &disp);
-    load_typed(c, (IrType)in->type, x64_m(cg_gpr(c, base, X64_RDX), disp));
+    AddrFold a = { in->arg[0], IR_NONE, 0, 0 };
+    addr_fold(c, in, &a);
+    unsigned r = cg_gpr(c, a.base, X64_RDX);
+    load_typed(c, (IrType)in->type,
+               a.index ? x64_mx(r, cg_gpr(c, a.index, X64_RCX), a.scale, a.disp)
+                       : x64_m(r, a.disp));
 }
 
 /* ---------------------------------------------------------------- integer arithmetic */
@@ -1559,18 +1598,37 @@ static bool cmpss_signals(int64_t pred)
     return pred == IR_FLT || pred == IR_FLE || pred == IR_FNLT || pred == IR_FNLE;
 }
 
-/* UCOMIS, or COMIS for a signalling FCMP (imm1): the same flags, IE on any NaN. */
+/* Whether the host flags hold a (U)COMIS of x, y with this signalling and size, emitted by
+ * the FCMP whose code ends where the current one starts (fcmp_comis). Repeating it would
+ * raise the same FP flags again, which changes nothing (they are sticky). */
+static bool comis_cached(const CgCtx *c, const IrInsn *in, bool f32, IrRef x, IrRef y)
+{
+    return c->comis_end == c->e.p && c->comis_x == x && c->comis_y == y &&
+           c->comis_sig == (in->imm[1] != 0) && c->comis_f32 == f32;
+}
+
+/* UCOMIS, or COMIS for a signalling FCMP (imm1): the same flags, IE on any NaN. The caller
+ * sets c->comis_end when its code after this keeps the flags. */
 static void fcmp_comis(CgCtx *c, const IrInsn *in, bool f32, IrRef x, IrRef y)
 {
-    X64SseOp op = in->imm[1] ? (f32 ? X64_COMISS : X64_COMISD)
-                             : (f32 ? X64_UCOMISS : X64_UCOMISD);
-    unsigned xr = xmm_reg(c, x, X64_XMM0);
-    x64_sse_rx(&c->e, op, xr, xmm_rm(c, y, X64_XMM1));
+    if (!comis_cached(c, in, f32, x, y)) {
+        X64SseOp op = in->imm[1] ? (f32 ? X64_COMISS : X64_COMISD)
+                                 : (f32 ? X64_UCOMISS : X64_UCOMISD);
+        unsigned xr = xmm_reg(c, x, X64_XMM0);
+        x64_sse_rx(&c->e, op, xr, xmm_rm(c, y, X64_XMM1));
+    }
+    c->comis_x = x;
+    c->comis_y = y;
+    c->comis_sig = in->imm[1] != 0;
+    c->comis_f32 = f32;
+    c->comis_end = NULL;
 }
 
 /* An FCMP that only the next EXIT_IF or SELECT reads (in_flags) is a (U)COMIS left in the
  * flags. Otherwise CMPSS/CMPSD, whose predicate is the IrFCond value (bit 0 of the mask is the
- * answer), when its signalling matches imm1; else (U)COMIS and SETcc (EQ/NEQ: two). */
+ * answer), when its signalling matches imm1 and the flags do not hold the compare already;
+ * else (U)COMIS and SETcc (EQ/NEQ: SETcc and CMOVP), which keep the flags for the next FCMP
+ * of the same operands (a compare whose flags the guest reads several ways). */
 static void cg_FCMP(CgCtx *c, const IrInsn *in)
 {
     bool f32 = ty(c, in->arg[0]) == IR_F32;
@@ -1582,7 +1640,10 @@ static void cg_FCMP(CgCtx *c, const IrInsn *in)
         c->flags_cc = cc;
         return;
     }
-    if (cmpss_signals(pred) == (in->imm[1] != 0)) {
+    bool fusable = fcmp_fusable(pred, &cc, &swap);
+    bool cached = fusable && comis_cached(c, in, f32, swap ? in->arg[1] : in->arg[0],
+                                          swap ? in->arg[0] : in->arg[1]);
+    if (cmpss_signals(pred) == (in->imm[1] != 0) && !cached) {
         X64SseOp op = f32 ? X64_CMPSS : X64_CMPSD;
         load_xmm(c, X64_XMM0, in->arg[0]);
         x64_sse_rxi(&c->e, op, X64_XMM0, xmm_rm(c, in->arg[1], X64_XMM1), (uint8_t)pred);
@@ -1592,23 +1653,26 @@ static void cg_FCMP(CgCtx *c, const IrInsn *in)
         cg_def_gpr(c, d);
         return;
     }
-    if (fcmp_fusable(pred, &cc, &swap)) {
+    if (fusable) {
         fcmp_comis(c, in, f32, swap ? in->arg[1] : in->arg[0], swap ? in->arg[0] : in->arg[1]);
         unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
         x64_setcc_x(&c->e, cc, x64_r(d));
         x64_movzx_rx(&c->e, 1, d, x64_r(d));
         cg_def_gpr(c, d);
+        c->comis_end = c->e.p;          /* SETcc, MOVZX, MOV: the flags are intact */
         return;
     }
-    /* EQ: ZF and not PF; NEQ: not ZF or PF. RCX is free between instructions (scratch). */
+    /* EQ: ZF and not PF; NEQ: not ZF or PF: the ZF answer, replaced by the unordered one
+     * when PF says so (MOV and CMOV keep the flags). RCX is free between instructions. */
     fcmp_comis(c, in, f32, in->arg[0], in->arg[1]);
     bool eq = pred == IR_FEQ;
     unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
     x64_setcc_x(&c->e, eq ? X64_CC_E : X64_CC_NE, x64_r(d));
-    x64_setcc_x(&c->e, eq ? X64_CC_NP : X64_CC_P, x64_r(X64_RCX));
-    x64_alu_rr(&c->e, eq ? X64_AND : X64_OR, 4, d, X64_RCX);
     x64_movzx_rx(&c->e, 1, d, x64_r(d));
+    x64_mov_ri(&c->e, X64_RCX, eq ? 0 : 1);
+    x64_cmov_rx(&c->e, X64_CC_P, 4, d, x64_r(X64_RCX));
     cg_def_gpr(c, d);
+    c->comis_end = c->e.p;
 }
 
 /* CVTT* truncate; CVT* round per MXCSR, which holds the guest's FP environment (ir.h). */
@@ -1734,11 +1798,12 @@ static void liveness(CgCtx *c)
             a->n_uses++;
             continue;
         }
-        IrRef base = IR_NONE;
-        int32_t disp;
-        bool folded = addr_fold(c, in, &base, &disp);
-        for (unsigned i = 0; i < 3; i++) {
-            IrRef a = i == 0 && folded ? base : in->arg[i];    /* the ADD is not read */
+        AddrFold af;
+        bool folded = addr_fold(c, in, &af);
+        IrRef reads[4] = { folded ? af.base : in->arg[0], in->arg[1], in->arg[2],
+                           folded ? af.index : IR_NONE };      /* the ADD is not read */
+        for (unsigned i = 0; i < 4; i++) {
+            IrRef a = reads[i];
             if (a == IR_NONE)
                 continue;
             if (c->val[a].last_use == 0)
@@ -1782,6 +1847,13 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
     c->keep_base = (IrRef *)(void *)(arena + sz_val + sz_keep);
     c->pending = (IrRef *)(void *)(arena + sz_val + sz_keep + sz_ref);
     ir_keep_ranges(blk, c->keep);
+    if (c->loop)            /* a pinned field's state is stale from the second iteration */
+        for (IrRef r = 1; r < blk->n; r++)
+            if (blk->insn[r].op == IR_KEEP && c->keep[r].in_state)
+                for (unsigned i = 0; i < c->loop->n_pins; i++)
+                    if (c->keep[r].src < c->loop->pin[i].off + 8 &&
+                        c->loop->pin[i].off < c->keep[r].src + 8)
+                        c->keep[r].in_state = false;
     liveness(c);
     const uint8_t *limit = cb->end - CODEBUF_RED_ZONE;
     for (IrRef r = 1; r < blk->n && c->err == BE_OK; r++) {
@@ -1791,6 +1863,8 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
             break;
         }
         c->cur = r;
+        if (c->loop && r == c->loop->head)
+            c->loop_head = c->e.p;
         /* even around an instruction that emits nothing (an unused GET still ends the
          * ranges of the KEEPs it overlaps: they must be in the state from here on) */
         keep_before(c, r, limit);
@@ -1802,6 +1876,13 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
             const uint8_t *before = c->e.p;
             cg_table[in->op](c, in);
             cg_release_args(c);
+            if (c->loop && r < c->loop->head && in->op == IR_GET)
+                for (unsigned i = 0; i < c->loop->n_pins; i++)
+                    if (c->loop->pin[i].entry == r) {
+                        if (c->val[r].reg < 0)      /* the head needs it in a register */
+                            fail(c, BE_ERR_TOO_BIG);
+                        c->loop->pin[i].reg = c->val[r].reg;
+                    }
             assert(c->e.p - before <= CODEBUF_RED_ZONE);
             (void)before;
         }

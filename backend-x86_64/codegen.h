@@ -57,7 +57,8 @@ typedef struct CgVal {
  * tests cover them. */
 enum {
     X64_DBG_NO_POPCNT = 1u << 0,    /* emit the SWAR sequence even if POPCNT exists */
-    X64_DBG_NO_REGALLOC = 1u << 1,  /* every value in a spill slot */
+    X64_DBG_NO_REGALLOC = 1u << 1,  /* every value in a spill slot (and no loops) */
+    X64_DBG_NO_LOOPS = 1u << 2,     /* self-loops compiled as plain blocks (loop.c) */
 };
 
 /* An EXIT_IF's way out, emitted after the block's EXIT so the path that stays in the block
@@ -69,6 +70,21 @@ typedef struct CgStub {
     unsigned idx;               /* its exit index */
     unsigned keep_first, n_keep;/* CgCtx.stub_keeps[keep_first .. + n_keep) */
 } CgStub;
+
+/* A self-loop's guest state fields kept in registers across iterations (loop.c). */
+#define X64_MAX_PINS 10
+#define X64_HEAD_PINS 4         /* of which at most this many need a register at the head */
+typedef struct X64Pin {
+    uint32_t off;               /* the field (8 bytes at this state offset) */
+    IrRef entry;                /* its GET at the block's entry (the value at the loop head) */
+    int8_t reg;                 /* the entry value's register, -1 if the head never reads it */
+} X64Pin;
+
+typedef struct X64Loop {
+    unsigned n_pins;
+    X64Pin pin[X64_MAX_PINS];
+    IrRef head;                 /* first instruction after the entry GETs and KEEPs */
+} X64Loop;
 
 typedef struct CgCtx {
     X64Emit e;                  /* write cursor and host instruction count */
@@ -97,6 +113,15 @@ typedef struct CgCtx {
     unsigned n_stubs;
     BackendKeep *stub_keeps;    /* the stubs' keep lists (malloc'd) */
     unsigned n_stub_keeps, stub_keeps_cap;
+    /* The last (U)COMIS (cg_FCMP): its operands, and where the code ended when nothing
+     * after it touched the host flags (NULL otherwise). An FCMP of the same operands
+     * starting right there reuses its flags: one COMIS for several readers of a compare. */
+    IrRef comis_x, comis_y;
+    bool comis_sig, comis_f32;
+    uint8_t *comis_end;
+    /* Self-loops (loop.c): NULL for other blocks. */
+    X64Loop *loop;
+    uint8_t *loop_head;         /* writable address of the loop head's code */
 } CgCtx;
 
 /* Compile every instruction of c->blk (codegen.c). Returns BE_OK or a BackendError. */
@@ -117,6 +142,24 @@ void x64_emit_stubs(CgCtx *c, const uint8_t *limit);
 void x64_emit_call(CgCtx *c, const IrInsn *in);
 void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi);
 void x64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target);
+
+/* ---- loop.c */
+/* The rewritten form of a self-loop (the file's header), or NULL when blk is not one (or
+ * nothing in it can be pinned); free it with x64_loop_free. */
+IrBlock *x64_loop_build(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *lp);
+void x64_loop_free(IrBlock *nb);
+/* Whether `in` is a direct exit to the block's own start in a block compiled as a loop. */
+bool x64_loop_is_back_edge(const CgCtx *c, const IrInsn *in);
+/* The pin of the field at state offset off, or -1. */
+int x64_loop_pin_of(const CgCtx *c, uint32_t off);
+/* At a back edge: the pending KEEPs of pinned fields into the pins' registers, planned
+ * (returns how many moves, at most X64_MAX_PINS) and then emitted. */
+typedef struct X64Move {
+    unsigned dst;               /* GPR */
+    BackendKeep src;            /* the value's location (GPR, slot, state, constant) */
+} X64Move;
+unsigned x64_loop_plan(CgCtx *c, X64Move *mv);
+void x64_loop_moves(CgCtx *c, X64Move *mv, unsigned n);
 
 /* ---- value access (codegen.c), used by abi.c */
 /* Copy value v into GPR dst (any GPR-class value, constants included). */

@@ -7,7 +7,7 @@
  *        trampoline; GET/PUT/EXIT address it directly). Callee-saved, so helpers keep it.
  *   r15  guest base (host address of guest address 0), pinned, set by the trampoline only when
  *        IrGuestInfo.guest_base != 0; LOAD/STORE then address [r15 + addr]. When the base is 0
- *        guest addresses are host addresses and r15 is never read.
+ *        guest addresses are host addresses and r15 is one more allocatable register.
  *   rsp  16-byte aligned inside a block: [rsp] is the trampoline's return address (the exit
  *        path), [rsp + 16 + 16*k] is spill slot k. Helper calls need no adjustment.
  *   rax, rcx, rdx and xmm0-xmm3 are scratch: any op may clobber them (rcx for shift counts,
@@ -17,6 +17,8 @@
  */
 #ifndef FERRY_X64_REGS_H
 #define FERRY_X64_REGS_H
+
+#include <stdint.h>
 
 /* GPR numbers in encoding order (ModRM/SIB fields with the REX extension bit). */
 typedef enum X64Reg {
@@ -32,14 +34,23 @@ enum { X64_XMM0 = 0, X64_XMM1, X64_XMM2, X64_XMM3, X64_XMM4 };
 #define X64_REG_GUEST_BASE  X64_R15
 
 /* Registers the allocator hands out, in order of preference. Callee-saved ones come first:
- * they survive helper calls without save/restore code. */
+ * they survive helper calls without save/restore code. r15 only when the guest base is 0
+ * (x64_gpr_allocatable). */
 static const X64Reg x64_alloc_gprs[] = {
-    X64_RBX, X64_RBP, X64_R12, X64_R13, X64_RSI, X64_RDI, X64_R8, X64_R9, X64_R10, X64_R11,
+    X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R15, X64_RSI, X64_RDI, X64_R8, X64_R9, X64_R10,
+    X64_R11,
 };
 #define X64_N_ALLOC_GPRS ((unsigned)(sizeof x64_alloc_gprs / sizeof x64_alloc_gprs[0]))
 /* XMM registers xmm4..xmm15 are allocatable; all XMM registers are caller-saved in SysV. */
 #define X64_FIRST_ALLOC_XMM 4
 #define X64_N_XMM 16
+
+/* Whether the allocator may hand out GPR r for a guest with this guest base: r15 holds a
+ * non-zero base (the trampoline saves and restores it either way). */
+static inline int x64_gpr_allocatable(unsigned r, uint64_t guest_base)
+{
+    return r != X64_REG_GUEST_BASE || guest_base == 0;
+}
 
 /* SysV: registers a called C function may clobber. */
 static inline int x64_gpr_caller_saved(unsigned r)

@@ -29,7 +29,10 @@
  * BackendBlockInfo.exits with the offset of a patchable jump. The runtime may later call
  * patch_exit to make it jump straight to another block's code, and unpatch it to undo. A
  * patch is one aligned store of the jump (or its displacement), so other threads may run the
- * code while it changes: they take either the old or the new jump.
+ * code while it changes: they take either the old or the new jump. A direct exit whose
+ * patch_offset is 0 has no site: the backend resolved it itself (a self-loop's back edge that
+ * jumps inside the block, keeping guest registers in host registers), and the runtime never
+ * patches it; it still checks the interrupt word and leaves through its stub as below.
  *
  * Interrupt checks: chained exits and the inline jump-cache probe let generated code run
  * without ever returning to the runtime. Where IrGuestInfo.irq_offset is not 0, a backend

@@ -219,11 +219,13 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
         b->code = info->code;
         b->code_size = info->code_size;
         b->host_insns = info->host_insns;
-        /* Chain only exits the backend describes consistently with the IR. */
+        /* Chain only exits the backend describes consistently with the IR, and that have
+         * a patch site (a loop's back edge has none: ir/backend.h). */
         bool consistent = info->n_exits == n_exits;
         for (uint32_t i = 0; i < n_exits; i++) {
             RtExitSlot *s = &b->exits[i];
-            if (!consistent || info->exits[i].target_pc != s->target_pc)
+            if (!consistent || info->exits[i].target_pc != s->target_pc ||
+                info->exits[i].patch_offset == 0)
                 s->direct = false;
             else
                 s->patch_offset = info->exits[i].patch_offset;

@@ -50,6 +50,12 @@ const uint8_t *be_compile_in(const IrBlock *blk, int based, BackendBlockInfo *in
 /* IrGuestInfo.tso of the blocks be_compile_in compiles (and the interpreter runs) from now on
  * (off at setup). */
 void be_set_tso(bool on);
+/* The same with another guest description (from be_guest_info, changed). */
+const uint8_t *be_compile_gi(const IrBlock *blk, const IrGuestInfo *gi, BackendBlockInfo *info);
+/* The fixture's guest description, with a guest base (based = 1) or without. */
+IrGuestInfo be_guest_info(int based);
+/* Run compiled code once through the fixture's trampoline; its exit word. */
+uint64_t be_enter(int based, void *state, const uint8_t *code);
 /* Run blk through the interpreter and `code` from the same state0/mem0; fail on any
  * difference in exit word, state or memory. */
 void be_run_compare(const IrBlock *blk, const uint8_t *code, int based,
@@ -88,6 +94,7 @@ void be_test_interrupt_check(void **st);
 void be_test_errors(void **st);
 void be_test_random_blocks(void **st);
 void be_test_keeps(void **st);          /* faults, side exits and ends with KEEPs */
+void be_test_self_loops(void **st);     /* blocks that jump to their own start */
 void be_test_op_coverage(void **st);    /* list it last: every op was compiled */
 
 #endif /* FERRY_TESTS_BACKEND_SUITE_H */

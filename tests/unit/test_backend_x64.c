@@ -468,6 +468,8 @@ static void test_popcnt_fallback(void **st)
 /* Address arithmetic: a LOAD/STORE address ADD(p, k) becomes [p + k] (negative k too; the
  * ADD is still computed when something else reads it), and an ADD of a constant to a value
  * that stays live is one LEA, 64- and 32-bit (wrapping, the 32-bit one zero-extended). */
+static void disasm_text(const BackendBlockInfo *info, char *out, size_t cap);
+
 static IrBlock *build_addressing(int based)
 {
     IrBlock *blk = ir_block_new(0x3000);
@@ -495,6 +497,18 @@ static IrBlock *build_addressing(int based)
     ir_put(&b, 0x70, x);
     ir_put(&b, 0x78, x32);
     ir_put(&b, 0x80, p);
+    /* scaled indexes (folded without a guest base): p + i << s, i << s + p, p + i */
+    IrRef i = ir_op2(&b, IR_AND, IR_I64, ir_get(&b, IR_I64, 0x1c8), ir_const(&b, IR_I64, 0x3f));
+    for (unsigned sh = 0; sh <= 4; sh++) {
+        IrRef sc = ir_op2(&b, IR_SHL, IR_I64, i, ir_const(&b, IR_I64, sh));
+        IrRef a = sh & 1 ? ir_op2(&b, IR_ADD, IR_I64, sc, p) : ir_op2(&b, IR_ADD, IR_I64, p, sc);
+        ir_put(&b, 0x88 + 8 * sh, ir_load(&b, IR_I64, a));
+        if (sh == 2)
+            ir_store(&b, a, i);
+        if (sh == 3)
+            ir_put(&b, 0xb0, sc);       /* the SHL needed besides */
+    }
+    ir_put(&b, 0xb8, ir_load(&b, IR_I16, ir_op2(&b, IR_ADD, IR_I64, p, i)));
     ir_exit(&b, IR_NONE, 0x3100, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
     ir_builder_fini(&b);
     return blk;
@@ -513,6 +527,12 @@ static void test_addressing(void **st)
             IrBlock *blk = build_addressing(based);
             BackendBlockInfo info;
             const uint8_t *code = be_compile_in(blk, based, &info);
+            if (!based && !mode) {      /* the scaled forms became SIB operands */
+                char text[8192];
+                disasm_text(&info, text, sizeof text);
+                assert_non_null(strstr(text, "*8]"));
+                assert_non_null(strstr(text, "*4]"));
+            }
             for (unsigned run = 0; run < 8; run++) {
                 for (unsigned i = 0; i < STATE_SIZE; i++)
                     state[i] = (uint8_t)rnd();
@@ -662,6 +682,109 @@ static void test_golden_keep(void **st)
     ir_block_free(blk);
 }
 
+/* A self-loop (the shape of hash's inner loop: movzx edx, [rcx]; add rcx, 1; xor rax, rdx;
+ * cmp rcx, rsi; jne top), with the interrupt word a backward exit needs: compiled as a loop
+ * (loop.c), rcx, rax and rsi live in registers across iterations, the back edge jumps to the
+ * head after the check, and only the ways out store them. The interpreter, once per
+ * iteration, must agree with the code run until it leaves. */
+static void test_golden_loop(void **st)
+{
+    (void)st;
+    static const char text[] =
+        "block pc=0x1000\n"
+        "insn_start 0x1000, 0x3\n"
+        "v2 = get.i64 0x8\n"
+        "v3 = load.i8 v2\n"
+        "v4 = zext.i64 v3\n"
+        "put v4, 0x10\n"
+        "insn_start 0x1003, 0x4\n"
+        "v6 = const.i64 0x1\n"
+        "v7 = add.i64 v2, v6\n"
+        "put v7, 0x8\n"
+        "insn_start 0x1007, 0x3\n"
+        "v9 = get.i64 0x0\n"
+        "v10 = xor.i64 v9, v4\n"
+        "put v10, 0x0\n"
+        "insn_start 0x100a, 0x3\n"
+        "v12 = get.i64 0x30\n"
+        "v13 = cmp.i8 v7, v12, ne\n"
+        "exit_if v13, 0x1000, jump\n"
+        "exit -, 0x100d, jump\n";
+    char err[200];
+    IrBlock *blk = ir_parse_block(text, err, sizeof err);
+    assert_non_null(blk);
+    IrGuestInfo gi = be_guest_info(0);
+    gi.irq_offset = 0x1f0;
+    BackendBlockInfo info;
+    const uint8_t *code = be_compile_gi(blk, &gi, &info);
+    char got[4096];
+    disasm_text(&info, got, sizeof got);
+    static const char want[] =
+        /* the entry: rcx, rax, rsi (rdx stays a store: a fault at the load needs its old value) */
+        "mov rbx, qword ptr [r14 + 8]\n"
+        "mov rbp, qword ptr [r14]\n"
+        "mov r12, qword ptr [r14 + 0x30]\n"
+        "movzx r13d, byte ptr [rbx]\n"      /* the head */
+        "mov qword ptr [r14 + 0x10], r13\n"
+        "add rbx, 1\n"
+        "xor rbp, r13\n"
+        "cmp rbx, r12\n"
+        "je 0x49\n"                         /* out of the loop */
+        "cmp dword ptr [r14 + 0x1f0], 0\n"  /* the back edge: the interrupt check */
+        "je 0xb\n"
+        "mov qword ptr [r14 + 0x30], r12\n" /* out to the runtime: the pins stored */
+        "mov qword ptr [r14 + 8], rbx\n"
+        "mov qword ptr [r14], rbp\n"
+        "mov qword ptr [r14 + 0x100], 0x1000\n"
+        "mov eax, 0\n"
+        "ret\n"
+        "mov qword ptr [r14 + 0x30], r12\n"
+        "mov qword ptr [r14 + 8], rbx\n"
+        "mov qword ptr [r14], rbp\n"
+        "nop\n"
+        "jmp 0x5a\n"
+        "mov qword ptr [r14 + 0x100], 0x100d\n"
+        "movabs rax, 0x100000000\n"
+        "ret\n";
+    if (strcmp(got, want) != 0)
+        fail_msg("code differs; expected:\n%sgot:\n%s", want, got);
+    assert_int_equal(info.n_exits, 2);
+    assert_int_equal(info.exits[0].patch_offset, 0);       /* never chained */
+    assert_int_not_equal(info.exits[1].patch_offset, 0);
+    /* the fault map: the load of each iteration sees rcx and rax where they are */
+    const BackendInsnMap *m = &info.insns[0];      /* the load starts its instruction */
+    assert_int_equal(m->guest_offset, 0);
+    unsigned seen = 0;
+    for (unsigned k = 0; k < m->n_keep; k++) {
+        const BackendKeep *kp = &info.keeps[m->keep_first + k];
+        assert_int_equal(kp->kind, BACKEND_LOC_GPR);
+        seen |= (kp->off == 0x8 && kp->reg == X64_RBX) | (kp->off == 0 && kp->reg == X64_RBP) << 1;
+    }
+    assert_int_equal(seen, 3);
+    /* 9 bytes from guest address 0x40: the interpreter once per iteration, the code once */
+    static uint8_t s_int[STATE_SIZE], s_jit[STATE_SIZE];
+    uint8_t *mem = be_guest_mem();
+    for (unsigned k = 0; k < 9; k++)
+        mem[0x40 + k] = (uint8_t)(0x35 * k + 7);
+    uint64_t p = (uint64_t)(uintptr_t)mem + 0x40, end = p + 9, h = 0x1234;
+    memset(s_int, 0, sizeof s_int);
+    memcpy(s_int + 0x8, &p, 8);
+    memcpy(s_int + 0x30, &end, 8);
+    memcpy(s_int, &h, 8);
+    memcpy(s_jit, s_int, sizeof s_int);
+    uint64_t w_int, iters = 0, pc;
+    do {
+        w_int = ir_interp_run(blk, s_int, &gi);
+        memcpy(&pc, s_int + PC_OFF, 8);
+        iters++;
+    } while (pc == 0x1000);
+    assert_int_equal(iters, 9);
+    uint64_t w_jit = be_enter(0, s_jit, code);
+    assert_int_equal(w_jit, w_int);
+    assert_memory_equal(s_jit, s_int, STATE_SIZE);
+    ir_block_free(blk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -679,6 +802,7 @@ int main(void)
         cmocka_unit_test(be_test_memory),
         cmocka_unit_test(test_addressing),
         cmocka_unit_test(test_golden_keep),
+        cmocka_unit_test(test_golden_loop),
         cmocka_unit_test(be_test_pressure),
         cmocka_unit_test(be_test_call),
         cmocka_unit_test(be_test_exits),
@@ -688,6 +812,7 @@ int main(void)
         cmocka_unit_test(be_test_errors),
         cmocka_unit_test(be_test_random_blocks),
         cmocka_unit_test(be_test_keeps),
+        cmocka_unit_test(be_test_self_loops),
         cmocka_unit_test(be_test_op_coverage),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
