@@ -184,6 +184,10 @@ uint8_t *rt_machine_read_file(const char *path, size_t *size);
 /* Put the kernel, initrd, page tables, GDT and boot info into RAM and the CPU in its entry
  * state (at start-up and at each reset). */
 void rt_machine_boot(RtMachine *m);
+/* The CPU state both boot protocols start from (a reset, for either): power-on registers,
+ * virtual time carried over and the TSC from 0, RAM, rip = entry, rsp = FERRY_BOOT_STACK_TOP,
+ * the power-on PAT. The caller sets the mode (CRs, EFER, segments) of its protocol. */
+X86State *rt_machine_cpu_reset(RtMachine *m, uint64_t entry);
 /* Guest RAM for the machine itself: 0, or -1 when any byte is outside RAM. */
 int rt_machine_ram_read(const RtMachine *m, uint64_t addr, void *dst, size_t n);
 int rt_machine_ram_write(RtMachine *m, uint64_t addr, const void *src, size_t n);

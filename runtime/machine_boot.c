@@ -238,6 +238,22 @@ static uint64_t boot_end(const RtMachine *m)
     return FERRY_BOOT_PML4 + (2 + m->mapped / GIB) * RT_PAGE_SIZE;
 }
 
+X86State *rt_machine_cpu_reset(RtMachine *m, uint64_t entry)
+{
+    X86State *s = &m->cpu->state;
+    uint64_t icount = s->icount;        /* virtual time goes on across a reset ... */
+    x86_state_init(s);
+    x86_set_eflags(s, 0x2);
+    s->icount = icount;
+    s->tsc_offset = 0 - icount;         /* ... while the TSC starts again from 0 */
+    s->mem_base = (uint64_t)(uintptr_t)m->ram;
+    s->mem_limit = m->ram_size;
+    s->rip = entry;
+    s->gpr[X86_RSP] = FERRY_BOOT_STACK_TOP;
+    s->pat = 0x0007040600070406ull;     /* the power-on PAT */
+    return s;
+}
+
 void rt_machine_boot(RtMachine *m)
 {
     if (m->mb.on) {
@@ -282,22 +298,12 @@ void rt_machine_boot(RtMachine *m)
     memcpy(m->ram + FERRY_BOOT_INFO, &info, sizeof info);
 
     /* The CPU (system_boot.h). */
-    X86State *s = &m->cpu->state;
-    uint64_t icount = s->icount;        /* virtual time goes on across a reset ... */
-    x86_state_init(s);
-    x86_set_eflags(s, 0x2);
-    s->icount = icount;
-    s->tsc_offset = 0 - icount;         /* ... while the TSC starts again from 0 */
-    s->mem_base = (uint64_t)(uintptr_t)m->ram;
-    s->mem_limit = m->ram_size;
-    s->rip = eh->e_entry;
-    s->gpr[X86_RSP] = FERRY_BOOT_STACK_TOP;
+    X86State *s = rt_machine_cpu_reset(m, eh->e_entry);
     s->gpr[X86_RDI] = FERRY_BOOT_INFO;
     s->cr0 = X86_CR0_PG | X86_CR0_WP | X86_CR0_NE | X86_CR0_ET | X86_CR0_MP | X86_CR0_PE;
     s->cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
     s->cr3 = FERRY_BOOT_PML4;
     s->efer = X86_EFER_LME | X86_EFER_LMA;
-    s->pat = 0x0007040600070406ull;     /* the power-on PAT */
     s->gdt_base = FERRY_BOOT_GDT;
     s->gdt_limit = 3 * 8 - 1;
     s->seg[1] = FERRY_BOOT_CS;

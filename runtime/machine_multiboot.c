@@ -323,20 +323,10 @@ void rt_machine_multiboot_boot(RtMachine *m)
     put64(m, FERRY_MB_GDT + FERRY_MB_CS, 0x00cf9a000000ffffull);   /* code32, 4 GiB, DPL 0 */
     put64(m, FERRY_MB_GDT + FERRY_MB_DS, 0x00cf92000000ffffull);   /* data32, 4 GiB */
 
-    X86State *s = &m->cpu->state;
-    uint64_t icount = s->icount;        /* virtual time goes on across a reset ... */
-    x86_state_init(s);
-    x86_set_eflags(s, 0x2);
-    s->icount = icount;
-    s->tsc_offset = 0 - icount;         /* ... while the TSC starts again from 0 */
-    s->mem_base = (uint64_t)(uintptr_t)m->ram;
-    s->mem_limit = m->ram_size;
-    s->rip = mb->entry;
+    X86State *s = rt_machine_cpu_reset(m, mb->entry);
     s->gpr[X86_RAX] = FERRY_MB_BOOT_MAGIC;
     s->gpr[X86_RBX] = FERRY_MB_INFO;
-    s->gpr[X86_RSP] = FERRY_BOOT_STACK_TOP;
     s->cr0 = X86_CR0_ET | X86_CR0_PE;
-    s->pat = 0x0007040600070406ull;
     s->gdt_base = FERRY_MB_GDT;
     s->gdt_limit = 3 * 8 - 1;
     s->seg[1] = FERRY_MB_CS;
