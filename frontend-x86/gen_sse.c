@@ -317,6 +317,35 @@ static bool gen_PMINMAXSW(FeCtx *c, bool max)
     return true;
 }
 
+/* packuswb without the helper (sha256's byte swaps use it in the hot loop, and the helper call
+ * cost ~18% there): each signed word clamped to 0..255 (sign mask, andn, unsigned min), then
+ * the low bytes gathered. Interleaving the 32 bytes of (a, b) with unpacklo/unpackhi is a
+ * perfect shuffle, whose order on 32 elements is 5, so four rounds undo one: the even bytes
+ * (the low bytes of a's words, then b's) end up in the first vector. */
+static IrRef v_clamp_u8(FeCtx *c, IrRef w, IrRef k255)
+{
+    IrRef neg = v_lanes(c, IR_VSARI, 16, w, k64(c, 15));
+    IrRef pos = ir_op2(&c->b, IR_VANDN, IR_V128, neg, w);
+    return v_lanes(c, IR_VMINU, 16, pos, k255);
+}
+
+static bool gen_PACKUSWB(FeCtx *c)
+{
+    const X86Insn *i = c->insn;
+    IrRef b = src_v128(c, true);
+    IrRef a = xmm_get(c, i->reg);
+    IrRef k = k64(c, 0x00ff00ff00ff00ffull);
+    IrRef k255 = v_make64(c, k, k);
+    IrRef p = v_clamp_u8(c, a, k255), q = v_clamp_u8(c, b, k255);
+    for (int round = 0; round < 3; round++) {
+        IrRef lo = v_lanes(c, IR_VUNPACKLO, 8, p, q);
+        q = v_lanes(c, IR_VUNPACKHI, 8, p, q);
+        p = lo;
+    }
+    xmm_put(c, i->reg, v_lanes(c, IR_VUNPACKLO, 8, p, q));
+    return true;
+}
+
 /* The integer ops without an IR op: one helper, opcode byte and destination in a0, the source
  * as two halves (the load happens in IR so a fault is precise). */
 static bool gen_INT_HELPER(FeCtx *c)
@@ -686,7 +715,7 @@ static bool gen_GRP15(FeCtx *c, SsePfx p)
 static bool is_helper_int_op(uint8_t op)
 {
     switch (op) {
-    case 0x63: case 0x67: case 0x6b:            /* packsswb, packuswb, packssdw */
+    case 0x63: case 0x6b:                       /* packsswb, packssdw */
     case 0xd5: case 0xe5: case 0xe4:            /* pmullw, pmulhw, pmulhuw */
     case 0xf4: case 0xf5: case 0xf6:            /* pmuludq, pmaddwd, psadbw */
     case 0xe0: case 0xe3:                       /* pavgb, pavgw */
@@ -755,6 +784,7 @@ static bool gen_66_int(FeCtx *c, uint8_t op)
     case 0xd7: return gen_MOVMSK(c, 8);
     case 0xc4: return gen_PINSRW(c);
     case 0xc5: return gen_PEXTRW(c);
+    case 0x67: return gen_PACKUSWB(c);
     default:
         return is_helper_int_op(op) ? gen_INT_HELPER(c) : false;
     }

@@ -229,6 +229,10 @@ static const SseCase cases[] = {
     { "packs", false, 17,
       "packsswb xmm1, xmm2; packuswb xmm3, xmm4; packssdw xmm5, xmm6; packuswb xmm7, [rsi+16]",
       "\x66\x0f\x63\xca\x66\x0f\x67\xdc\x66\x0f\x6b\xee\x66\x0f\x67\x7e\x10" },
+    /* packuswb is inline IR (gen_sse.c): the same register twice, and a high register */
+    { "packuswb aliased", false, 9,
+      "packuswb xmm2, xmm2; packuswb xmm9, xmm1",
+      "\x66\x0f\x67\xd2\x66\x44\x0f\x67\xc9" },
     { "multiplies", false, 28,
       "pmullw xmm1, xmm2; pmulhw xmm3, xmm4; pmulhuw xmm5, xmm6; pmuludq xmm7, xmm8; pmaddwd xmm9, xmm10; pmuludq xmm11, [rsi+32]",
       "\x66\x0f\xd5\xca\x66\x0f\xe5\xdc\x66\x0f\xe4\xee\x66\x41\x0f\xf4\xf8\x66"
@@ -457,7 +461,7 @@ static const char *const hot_paths[] = {
     "mulps/mulpd/divps/divpd", "cmpsd predicates", "comisd a", "cvtsi2ss/sd",
     "cvttss2si/cvttsd2si", "cvtss2sd/cvtsd2ss", "pshufd", "shift by xmm small",
     "byte shifts", "movmskps/movmskpd", "pinsrw/pextrw", "shufps/shufpd",
-    "cvtdq2pd/cvttpd2dq/cvtpd2dq", "unpck ps/pd", "movaps load aligned",
+    "cvtdq2pd/cvttpd2dq/cvtpd2dq", "unpck ps/pd", "movaps load aligned", "packuswb aliased",
 };
 
 /* Encodings that are not SSE/SSE2/MMX (LOCK, invalid ModRM forms, undefined prefixes) must
