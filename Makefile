@@ -2,7 +2,8 @@
 #
 #   make              build/ferry (x86_64 host backend) and the test programs
 #   make test         every test (unit, IR text, decoder vs Capstone, guest programs vs native),
-#                     then the aarch64 build's unit tests and gcc-O2/musl-O2 guest programs under qemu
+#                     then the aarch64 build's unit tests, gcc-O2/musl-O2 guest programs and the
+#                     test kernels (ferry-system) under qemu
 #   make HOST=aarch64 cross-build ferry with the aarch64 backend into build-aarch64/
 #   make test-aarch64 that build's unit tests and the guest programs under qemu-aarch64-static
 #   make test-aarch64-system  tests/system/run.sh with the aarch64 ferry-system under qemu
@@ -165,7 +166,7 @@ TEST_AARCH64 ?= 1
 # One total line at the end, over the x86_64 suites and (TEST_AARCH64) the aarch64 suites.
 TEST_SUITES := 'tests/run.sh $(BUILD)' 'tests/system/run.sh $(BUILD)'
 ifeq ($(HOST)$(TEST_AARCH64),x86_641)
-TEST_SUITES += '$(MAKE) --no-print-directory test-aarch64-ci'
+TEST_SUITES += '$(MAKE) --no-print-directory test-aarch64-ci' '$(MAKE) --no-print-directory test-aarch64-system'
 endif
 A64_CI_VARIANTS ?= gcc-O2 musl-O2
 test: all
