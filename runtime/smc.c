@@ -58,7 +58,9 @@
 typedef struct SmcEntry {
     uint64_t page;                      /* guest address >> 12; 0: empty; SMC_DEAD: removed */
     int prot;                           /* guest protection (PROT_*) */
-    int protected_now;                  /* 1: host PROT_WRITE is off (atomic) */
+    int protected_now;                  /* 1: host PROT_WRITE is off (changed under lock) */
+    int lock;                           /* held across a change of protected_now and its
+                                         * mprotect, so the two always agree */
 } SmcEntry;
 
 #define SMC_DEAD (~0ull)
@@ -83,6 +85,22 @@ static SmcEntry *find(RtSmcTable *tab, uint64_t page)
             return &tab->e[i];
     }
     return NULL;
+}
+
+/* The entry's protection state and the host page's protection change together: without the
+ * lock a fault handler opening the page could run its mprotect after another thread's
+ * protecting one (the page writable with protected_now 1: writes unseen), or the reverse
+ * (read-only with protected_now 0: a write retried for ever). */
+static void entry_lock(SmcEntry *e)
+{
+    while (__atomic_exchange_n(&e->lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&e->lock, __ATOMIC_RELAXED))
+            ;
+}
+
+static void entry_unlock(SmcEntry *e)
+{
+    __atomic_store_n(&e->lock, 0, __ATOMIC_RELEASE);
 }
 
 static bool host_pages_fit(void)
@@ -114,10 +132,13 @@ bool rt_smc_protect(RtProcess *p, uint64_t start, uint64_t len)
         if (e) {
             /* Unprotected by a write whose flush has not happened yet: protect it again for
              * this new block (the coming flush drops it anyway). */
-            if (!__atomic_exchange_n(&e->protected_now, 1, __ATOMIC_ACQ_REL)) {
-                mprotect((void *)(uintptr_t)a, RT_PAGE_SIZE, rt_host_prot(e->prot & ~PROT_WRITE));
+            entry_lock(e);
+            if (!e->protected_now &&
+                mprotect((void *)(uintptr_t)a, RT_PAGE_SIZE, rt_host_prot(e->prot & ~PROT_WRITE)) == 0) {
+                __atomic_store_n(&e->protected_now, 1, __ATOMIC_RELEASE);
                 fresh = true;
             }
+            entry_unlock(e);
             continue;
         }
         const RtMapping *m = rt_map_find(&p->map, a);
@@ -128,23 +149,34 @@ bool rt_smc_protect(RtProcess *p, uint64_t start, uint64_t len)
         uint32_t i = slot_of(page);
         while (tab->e[i].page != 0)
             i = (i + 1) & (SMC_SLOTS - 1);
-        if (mprotect((void *)(uintptr_t)a, RT_PAGE_SIZE, rt_host_prot(prot & ~PROT_WRITE)) != 0)
-            continue;
-        tab->e[i].prot = prot;
-        tab->e[i].protected_now = 1;
-        __atomic_store_n(&tab->e[i].page, page, __ATOMIC_RELEASE);
+        /* The entry is published before the page loses PROT_WRITE: another thread's write
+         * that faults on it must find it (else the fault would be the guest's SIGSEGV). */
+        SmcEntry *n = &tab->e[i];
+        n->prot = prot;
+        n->protected_now = 0;
+        n->lock = 1;
+        __atomic_store_n(&n->page, page, __ATOMIC_RELEASE);
         tab->used++;
-        fresh = true;
+        if (mprotect((void *)(uintptr_t)a, RT_PAGE_SIZE, rt_host_prot(prot & ~PROT_WRITE)) == 0) {
+            __atomic_store_n(&n->protected_now, 1, __ATOMIC_RELEASE);
+            fresh = true;
+        }
+        entry_unlock(n);
     }
     pthread_rwlock_unlock(&p->mm_lock);
     return fresh;
 }
 
-/* Give page e its guest protection back. Async-signal-safe. */
+/* Give page e its guest protection back. Async-signal-safe: the lock is held only around an
+ * mprotect, which cannot fault, so a fault handler never waits for its own thread. */
 static void unprotect(SmcEntry *e)
 {
-    if (__atomic_exchange_n(&e->protected_now, 0, __ATOMIC_ACQ_REL))
+    entry_lock(e);
+    if (e->protected_now) {
         mprotect((void *)(uintptr_t)(e->page << 12), RT_PAGE_SIZE, rt_host_prot(e->prot));
+        __atomic_store_n(&e->protected_now, 0, __ATOMIC_RELEASE);
+    }
+    entry_unlock(e);
 }
 
 bool rt_smc_write_fault(RtProcess *p, uint64_t addr)
