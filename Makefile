@@ -223,15 +223,17 @@ include tests/system/system.mk
 -include bench/bench.mk
 # ---- differential fuzzing (tests/fuzz/fuzz.mk: `make fuzz`, the short run of `make test`); it
 # runs guest code natively, so an aarch64 build has only the shared decoder comparison.
+# the shared backend suite (tests/common/backend_suite*.c), linked into each host's backend test
+BE_SUITE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/common/backend_suite*.c))
 ifeq ($(HOST),aarch64)
 $(BUILD)/tests/test_decode: $(BUILD)/obj/tests/unit/test_decode.o $(BUILD)/obj/tests/common/decode_cmp.o $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
-$(BUILD)/tests/test_backend_a64: $(BUILD)/obj/tests/unit/test_backend_a64.o $(BUILD)/obj/tests/common/backend_suite.o $(LIBFILES)
+$(BUILD)/tests/test_backend_a64: $(BUILD)/obj/tests/unit/test_backend_a64.o $(BE_SUITE_OBJS) $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 else
-$(BUILD)/tests/test_backend_x64: $(BUILD)/obj/tests/unit/test_backend_x64.o $(BUILD)/obj/tests/common/backend_suite.o $(LIBFILES)
+$(BUILD)/tests/test_backend_x64: $(BUILD)/obj/tests/unit/test_backend_x64.o $(BE_SUITE_OBJS) $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 -include tests/fuzz/fuzz.mk
