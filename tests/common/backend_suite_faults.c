@@ -109,6 +109,31 @@ static uint64_t interp_faulting(const IrBlock *blk, int based, uint8_t *st, uint
     return w;
 }
 
+/* The interpreter's run of blk (exit word w_int, state s_int, memory m_int) and the compiled
+ * code's of its optimised copy opt (w_jit, s_jit, the guest memory) must agree: the exit
+ * word, or a fault (~0) at guest offset expect_off (the handler's flt.guest_off), the state
+ * and the memory. Else print both blocks and the differences (`what` says which run it was)
+ * and fail with `why`. */
+static void check_runs(const char *what, const char *why, const IrBlock *blk,
+                       const IrBlock *opt, uint64_t w_int, uint64_t w_jit, int expect_off,
+                       const uint8_t *s_int, const uint8_t *s_jit, const uint8_t *m_int)
+{
+    bool off_ok = w_jit != ~0ull || flt.guest_off == expect_off;
+    if (w_int == w_jit && off_ok && !memcmp(s_int, s_jit, STATE_SIZE) &&
+        !memcmp(m_int, be_guest_mem(), MEM_SIZE))
+        return;
+    fprintf(stderr, "mismatch (%s) in block:\n", what);
+    ir_print_block(stderr, blk);
+    fprintf(stderr, "optimised:\n");
+    ir_print_block(stderr, opt);
+    fprintf(stderr, "  exit word: interp %#llx, jit %#llx (~0: fault); fault at guest offset "
+            "%d, expected %d\n", (unsigned long long)w_int, (unsigned long long)w_jit,
+            flt.guest_off, expect_off);
+    be_dump_diff("state", s_int, s_jit, STATE_SIZE);
+    be_dump_diff("mem", m_int, be_guest_mem(), MEM_SIZE);
+    fail_msg("%s", why);
+}
+
 /* Run blk (interpreter) and opt (its optimised copy, compiled as `code`) from state0/mem0,
  * each to its exit or to the fault of its access to the bad page; the exit word, or the fault
  * and its guest instruction (expect_off, the INSN_START before the faulting access in blk),
@@ -140,21 +165,11 @@ static void run_compare_faulting(const IrBlock *blk, const IrBlock *fault_ref,
         w_jit = ~0ull;
     flt.armed = 0;
     be_n_compared++;
-    bool off_ok = w_jit != ~0ull || flt.guest_off == expect_off;
-    if (w_int != w_jit || !off_ok || memcmp(s_int, s_jit, STATE_SIZE) ||
-        memcmp(m_int, be_guest_mem(), MEM_SIZE)) {
-        fprintf(stderr, "mismatch (guest base %s, debug %#x) in block:\n",
-                based ? "on" : "off", be_host->get_debug());
-        ir_print_block(stderr, blk);
-        fprintf(stderr, "optimised:\n");
-        ir_print_block(stderr, opt);
-        fprintf(stderr, "  exit word: interp %#llx, jit %#llx (~0: fault); fault at guest "
-                "offset %d, expected %d\n", (unsigned long long)w_int,
-                (unsigned long long)w_jit, flt.guest_off, expect_off);
-        be_dump_diff("state", s_int, s_jit, STATE_SIZE);
-        be_dump_diff("mem", m_int, be_guest_mem(), MEM_SIZE);
-        fail_msg("the state at a fault or exit differs from the unoptimised block's");
-    }
+    char what[64];
+    snprintf(what, sizeof what, "guest base %s, debug %#x", based ? "on" : "off",
+             be_host->get_debug());
+    check_runs(what, "the state at a fault or exit differs from the unoptimised block's", blk,
+               opt, w_int, w_jit, expect_off, s_int, s_jit, m_int);
 }
 
 /* Random blocks whose PUTs overwrite each other (gen_insn with fields), most with one load or
@@ -436,21 +451,11 @@ void be_test_self_loops(void **st)
             uint64_t w_jit = loop_run_code(&info, based, s_jit, state0, mem0, &iterations);
             be_n_compared++;
             faults += w_jit == ~0ull;
-            bool off_ok = w_jit != ~0ull || flt.guest_off == fault_off;
-            if (w_int != w_jit || !off_ok || memcmp(s_int, s_jit, STATE_SIZE) ||
-                memcmp(m_int, be_guest_mem(), MEM_SIZE)) {
-                fprintf(stderr, "mismatch (guest base %s, %llu iterations, interrupt word %u) "
-                        "in block:\n", based ? "on" : "off", (unsigned long long)cnt0, irq);
-                ir_print_block(stderr, raw);
-                fprintf(stderr, "optimised:\n");
-                ir_print_block(stderr, opt);
-                fprintf(stderr, "  exit word: interp %#llx, jit %#llx (~0: fault); fault at "
-                        "guest offset %d, expected %d\n", (unsigned long long)w_int,
-                        (unsigned long long)w_jit, flt.guest_off, fault_off);
-                be_dump_diff("state", s_int, s_jit, STATE_SIZE);
-                be_dump_diff("mem", m_int, be_guest_mem(), MEM_SIZE);
-                fail_msg("a self-loop's code differs from the interpreter's iterations");
-            }
+            char what[80];
+            snprintf(what, sizeof what, "guest base %s, %llu iterations, interrupt word %u",
+                     based ? "on" : "off", (unsigned long long)cnt0, irq);
+            check_runs(what, "a self-loop's code differs from the interpreter's iterations",
+                       raw, opt, w_int, w_jit, fault_off, s_int, s_jit, m_int);
         }
         ir_block_free(raw);
         ir_block_free(opt);

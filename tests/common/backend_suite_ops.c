@@ -310,10 +310,27 @@ static IrBlock *build_fused(IrType t, IrCond cond, bool bconst, uint64_t bval, b
     return blk;
 }
 
+/* Compile a fused-compare block and run it on every pair of values of vs in OFF_A and OFF_B
+ * (only the first in OFF_B when b is a constant); free it. */
+static void run_fused(IrBlock *blk, ValSet vs, bool bconst)
+{
+    uint8_t state[STATE_SIZE];
+    BackendBlockInfo info;
+    const uint8_t *code = be_compile_in(blk, 0, &info);
+    for (unsigned i = 0; i < vs.n; i++)
+        for (unsigned j = 0; j < (bconst ? 1 : vs.n); j++) {
+            for (unsigned q = 0; q < STATE_SIZE; q++)
+                state[q] = (uint8_t)(q * 7);
+            memcpy(state + OFF_A, &vs.v[i], 8);
+            memcpy(state + OFF_B, &vs.v[j], 8);
+            be_run_compare(blk, code, 0, state, zero_mem);
+        }
+    ir_block_free(blk);
+}
+
 void be_test_fused_compare(void **st)
 {
     (void)st;
-    uint8_t state[STATE_SIZE];
     for (unsigned k = 0; k < 4; k++) {
         ValSet vs = vals_of(be_int_types[k]);
         for (int cond = 0; cond < IR_COND_COUNT; cond++)
@@ -322,17 +339,7 @@ void be_test_fused_compare(void **st)
                 IrBlock *blk = build_fused(be_int_types[k], (IrCond)cond, bconst,
                                            bconst ? const_bits(be_int_types[k], &vs.v[bc]) : 0,
                                            (bc + (unsigned)cond) & 1);
-                BackendBlockInfo info;
-                const uint8_t *code = be_compile_in(blk, 0, &info);
-                for (unsigned i = 0; i < vs.n; i++)
-                    for (unsigned j = 0; j < (bconst ? 1 : vs.n); j++) {
-                        for (unsigned q = 0; q < STATE_SIZE; q++)
-                            state[q] = (uint8_t)(q * 7);
-                        memcpy(state + OFF_A, &vs.v[i], 8);
-                        memcpy(state + OFF_B, &vs.v[j], 8);
-                        be_run_compare(blk, code, 0, state, zero_mem);
-                    }
-                ir_block_free(blk);
+                run_fused(blk, vs, bconst);
             }
     }
 }
@@ -367,7 +374,6 @@ static IrBlock *build_fused_f(IrType t, IrFCond p, bool bconst, uint64_t bval)
 void be_test_fused_fcompare(void **st)
 {
     (void)st;
-    uint8_t state[STATE_SIZE];
     static const IrType ft[2] = { IR_F32, IR_F64 };
     for (unsigned k = 0; k < 2; k++) {
         ValSet vs = vals_of(ft[k]);
@@ -376,17 +382,7 @@ void be_test_fused_fcompare(void **st)
                 bool bconst = bc < vs.n;
                 IrBlock *blk = build_fused_f(ft[k], (IrFCond)p, bconst,
                                              bconst ? const_bits(ft[k], &vs.v[bc]) : 0);
-                BackendBlockInfo info;
-                const uint8_t *code = be_compile_in(blk, 0, &info);
-                for (unsigned i = 0; i < vs.n; i++)
-                    for (unsigned j = 0; j < (bconst ? 1 : vs.n); j++) {
-                        for (unsigned q = 0; q < STATE_SIZE; q++)
-                            state[q] = (uint8_t)(q * 7);
-                        memcpy(state + OFF_A, &vs.v[i], 8);
-                        memcpy(state + OFF_B, &vs.v[j], 8);
-                        be_run_compare(blk, code, 0, state, zero_mem);
-                    }
-                ir_block_free(blk);
+                run_fused(blk, vs, bconst);
             }
     }
 }
