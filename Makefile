@@ -213,7 +213,7 @@ clean:
 # of the normal build; run it only to remake the tables (for another CPU generation, say).
 approx-tables:
 	@mkdir -p $(BUILD)/tools
-	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $(BUILD)/tools/gen_approx_tables \
+	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I. -o $(BUILD)/tools/gen_approx_tables \
 	    tests/tools/gen_approx_tables.c
 	$(BUILD)/tools/gen_approx_tables frontend-x86/x86_approx_tables.c
 
