@@ -116,6 +116,9 @@ GUEST_BINS += $(foreach s,$(GUEST_CXX_SRCS),$(foreach v,$(CXX_VARIANTS),$(BUILD)
 GUEST_CFLAGS := -Wall -static -fno-stack-protector
 GUEST_CXXFLAGS := -std=c++17 -Wall -static -fno-stack-protector
 guests: $(GUEST_BINS)
+# the guest programs that share tests/guest/show_errors.h
+SHOW_ERRORS_USERS := event_fds fs_calls net_sockets poll_epoll
+$(filter $(SHOW_ERRORS_USERS:%=$(BUILD)/guest/%.%),$(GUEST_BINS)): tests/guest/show_errors.h
 $(BUILD)/guest/%.gcc-O0: tests/guest/%.c
 	@mkdir -p $(dir $@)
 	gcc $(GUEST_CFLAGS) -O0 -o $@ $< -lm
