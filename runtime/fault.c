@@ -116,7 +116,7 @@ static uint64_t fault_err(const RtProcess *p, const void *ucv, int code, uint64_
      * the fault: a data abort (EC 0x24/0x25) with WnR (bit 6) set was a write. A frame
      * without one (qemu-user 7.2 writes none) leaves the faulting instruction to say. */
     uint64_t err = 0x4 | (fault_present(p, code, addr) ? 1 : 0);
-    const uint8_t *rec = rt_host_ctx_record(ucv, 0x45535201u, 16);   /* ESR_MAGIC */
+    const uint8_t *rec = ir_host_ctx_record(ucv, 0x45535201u, 16);   /* ESR_MAGIC */
     if (rec) {
         uint64_t esr;
         memcpy(&esr, rec + 8, 8);
