@@ -116,6 +116,9 @@ GUEST_BINS += $(foreach s,$(GUEST_CXX_SRCS),$(foreach v,$(CXX_VARIANTS),$(BUILD)
 GUEST_CFLAGS := -Wall -static -fno-stack-protector
 GUEST_CXXFLAGS := -std=c++17 -Wall -static -fno-stack-protector
 guests: $(GUEST_BINS)
+# the guest programs that share tests/guest/show_errors.h
+SHOW_ERRORS_USERS := event_fds fs_calls net_sockets poll_epoll
+$(filter $(SHOW_ERRORS_USERS:%=$(BUILD)/guest/%.%),$(GUEST_BINS)): tests/guest/show_errors.h
 $(BUILD)/guest/%.gcc-O0: tests/guest/%.c
 	@mkdir -p $(dir $@)
 	gcc $(GUEST_CFLAGS) -O0 -o $@ $< -lm
@@ -213,7 +216,7 @@ clean:
 # of the normal build; run it only to remake the tables (for another CPU generation, say).
 approx-tables:
 	@mkdir -p $(BUILD)/tools
-	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $(BUILD)/tools/gen_approx_tables \
+	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I. -o $(BUILD)/tools/gen_approx_tables \
 	    tests/tools/gen_approx_tables.c
 	$(BUILD)/tools/gen_approx_tables frontend-x86/x86_approx_tables.c
 
@@ -223,15 +226,17 @@ include tests/system/system.mk
 -include bench/bench.mk
 # ---- differential fuzzing (tests/fuzz/fuzz.mk: `make fuzz`, the short run of `make test`); it
 # runs guest code natively, so an aarch64 build has only the shared decoder comparison.
+# the shared backend suite (tests/common/backend_suite*.c), linked into each host's backend test
+BE_SUITE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/common/backend_suite*.c))
 ifeq ($(HOST),aarch64)
 $(BUILD)/tests/test_decode: $(BUILD)/obj/tests/unit/test_decode.o $(BUILD)/obj/tests/common/decode_cmp.o $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
-$(BUILD)/tests/test_backend_a64: $(BUILD)/obj/tests/unit/test_backend_a64.o $(BUILD)/obj/tests/common/backend_suite.o $(LIBFILES)
+$(BUILD)/tests/test_backend_a64: $(BUILD)/obj/tests/unit/test_backend_a64.o $(BE_SUITE_OBJS) $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 else
-$(BUILD)/tests/test_backend_x64: $(BUILD)/obj/tests/unit/test_backend_x64.o $(BUILD)/obj/tests/common/backend_suite.o $(LIBFILES)
+$(BUILD)/tests/test_backend_x64: $(BUILD)/obj/tests/unit/test_backend_x64.o $(BE_SUITE_OBJS) $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 -include tests/fuzz/fuzz.mk

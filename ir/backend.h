@@ -165,6 +165,11 @@ void ir_keep_ranges(const IrBlock *blk, IrKeepRange *out);
  * context `ucontext` (a ucontext_t *) of a fault in generated code of this host. Signal-safe.
  * (runtime/fault.c calls it; the backend tests use it to check the state at a fault.) */
 void ir_keep_apply(const BackendKeep *keeps, uint32_t n, const void *ucontext, void *state);
+/* aarch64 hosts: the record with this magic among the signal context's __reserved records
+ * (the kernel's fpsimd_context, esr_context, ...) if it is there and holds at least min_size
+ * bytes, header included; else NULL (always NULL on other hosts). Signal-safe. (ir_keep_apply
+ * reads the vector registers from one; runtime/fault.c the ESR.) */
+const uint8_t *ir_host_ctx_record(const void *ucontext, uint32_t magic, uint32_t min_size);
 
 typedef struct Backend {
     const char *name;           /* "x86_64", "aarch64" */

@@ -190,23 +190,42 @@ static const int x64_greg[16] = {
     REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
     REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
 };
-#elif defined(__aarch64__)
-/* The FPSIMD record among the signal frame's __reserved records (its vregs), or NULL. */
-static const uint8_t *a64_vregs(const ucontext_t *uc)
+#endif
+
+const uint8_t *ir_host_ctx_record(const void *ucontext, uint32_t magic, uint32_t min_size)
 {
+#if defined(__aarch64__)
+    /* The records follow each other from __reserved: a 32-bit magic and a 32-bit size (of
+     * the whole record), ending at a zero magic. A size that is too small or runs past the
+     * area ends the walk too (a frame ferry cannot trust). */
+    const ucontext_t *uc = ucontext;
     const uint8_t *rec = (const uint8_t *)uc->uc_mcontext.__reserved;
     const uint8_t *end = rec + sizeof uc->uc_mcontext.__reserved;
     while (rec + 8 <= end) {
-        uint32_t magic, size;
-        memcpy(&magic, rec, 4);
+        uint32_t m, size;
+        memcpy(&m, rec, 4);
         memcpy(&size, rec + 4, 4);
-        if (magic == 0 || size < 8 || size > (size_t)(end - rec))
+        if (m == 0 || size < 8 || size > (size_t)(end - rec))
             return NULL;
-        if (magic == 0x46508001u && size >= 16 + 32 * 16)   /* FPSIMD_MAGIC */
-            return rec + 16;        /* after the header, fpsr and fpcr */
+        if (m == magic)
+            return size >= min_size ? rec : NULL;
         rec += size;
     }
     return NULL;
+#else
+    (void)ucontext;
+    (void)magic;
+    (void)min_size;
+    return NULL;
+#endif
+}
+
+#if defined(__aarch64__)
+/* The FPSIMD record's vregs (after its header, fpsr and fpcr), or NULL. */
+static const uint8_t *a64_vregs(const ucontext_t *uc)
+{
+    const uint8_t *rec = ir_host_ctx_record(uc, 0x46508001u, 16 + 32 * 16);   /* FPSIMD_MAGIC */
+    return rec ? rec + 16 : NULL;
 }
 #endif
 

@@ -54,6 +54,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include "runtime/host_ctx.h"
 #include "runtime/machine.h"
 #include "runtime/rt.h"
 
@@ -61,19 +62,6 @@
 
 static RtProcess *fault_process;            /* the process (set by rt_fault_install) */
 static _Thread_local RtThread *fault_thread;/* this thread (set by rt_fault_thread_init) */
-
-static uintptr_t host_pc(const void *ucv)
-{
-    const ucontext_t *uc = ucv;
-#if defined(__x86_64__)
-    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-    return (uintptr_t)uc->uc_mcontext.pc;
-#else
-    (void)uc;
-    return 0;
-#endif
-}
 
 #if defined(__aarch64__)
 /* Whether the A64 load/store instruction word w writes memory: the classes generated code
@@ -127,29 +115,15 @@ static uint64_t fault_err(const RtProcess *p, const void *ucv, int code, uint64_
     /* The kernel's esr_context record among the frame's __reserved records holds ESR_EL1 of
      * the fault: a data abort (EC 0x24/0x25) with WnR (bit 6) set was a write. A frame
      * without one (qemu-user 7.2 writes none) leaves the faulting instruction to say. */
-    const ucontext_t *uc = ucv;
     uint64_t err = 0x4 | (fault_present(p, code, addr) ? 1 : 0);
-    bool have_esr = false;
-    const uint8_t *rec = (const uint8_t *)uc->uc_mcontext.__reserved;
-    const uint8_t *end = rec + sizeof uc->uc_mcontext.__reserved;
-    while (rec + 16 <= end) {
-        uint32_t magic, size;
-        memcpy(&magic, rec, 4);
-        memcpy(&size, rec + 4, 4);
-        if (magic == 0 || size < 8 || size > (size_t)(end - rec))
-            break;
-        if (magic == 0x45535201u) {                 /* ESR_MAGIC */
-            uint64_t esr;
-            memcpy(&esr, rec + 8, 8);
-            unsigned ec = (unsigned)(esr >> 26) & 0x3f;
-            if ((ec == 0x24 || ec == 0x25) && (esr >> 6 & 1))
-                err |= 2;
-            have_esr = true;
-            break;
-        }
-        rec += size;
-    }
-    if (!have_esr) {
+    const uint8_t *rec = ir_host_ctx_record(ucv, 0x45535201u, 16);   /* ESR_MAGIC */
+    if (rec) {
+        uint64_t esr;
+        memcpy(&esr, rec + 8, 8);
+        unsigned ec = (unsigned)(esr >> 26) & 0x3f;
+        if ((ec == 0x24 || ec == 0x25) && (esr >> 6 & 1))
+            err |= 2;
+    } else {
         uint32_t w;
         memcpy(&w, (const void *)pc, 4);
         if (a64_insn_writes(w))
@@ -347,7 +321,7 @@ void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
             rt_signal_host(p, t, sig, si, ucv);
         return;
     }
-    uintptr_t pc = host_pc(ucv);
+    uintptr_t pc = rt_host_pc(ucv);
     bool in_cache = p && rt_cache_contains(p, pc);
     if (sig == SIGSEGV && si->si_code == SEGV_ACCERR && p && !p->machine &&
         rt_smc_write_fault(p, (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base)) {

@@ -16,8 +16,8 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <ucontext.h>
 
+#include "runtime/host_ctx.h"
 #include "runtime/rt.h"
 
 /* int ferry_guarded_copy(void *dst, const void *src, size_t n): 0, or -EFAULT. */
@@ -76,18 +76,9 @@ int rt_guarded_copy(void *dst, const void *src, size_t n)
 
 bool rt_guarded_copy_recover(void *ucv)
 {
-    ucontext_t *uc = ucv;
-#if defined(__x86_64__)
-    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-#else
-    uintptr_t pc = (uintptr_t)uc->uc_mcontext.pc;
-#endif
+    uintptr_t pc = rt_host_pc(ucv);
     if (pc < (uintptr_t)ferry_guarded_copy_begin || pc >= (uintptr_t)ferry_guarded_copy_end)
         return false;
-#if defined(__x86_64__)
-    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)ferry_guarded_copy_fault;
-#else
-    uc->uc_mcontext.pc = (uintptr_t)ferry_guarded_copy_fault;
-#endif
+    rt_set_host_pc(ucv, (uintptr_t)ferry_guarded_copy_fault);
     return true;
 }

@@ -83,56 +83,68 @@ static uint64_t read_entry(RtMachine *m, uint64_t pa, unsigned size)
     return v;
 }
 
-/* Record entry e at pa and fold its rights into w. */
-static void use_entry(Walk *w, uint64_t pa, uint64_t e)
-{
-    w->ent[w->n_ent++] = pa;
-    w->w = w->w && (e & PTE_W);
-    w->u = w->u && (e & PTE_U);
-    if (w->ent_size == 8 && (e & PTE_XD))
-        w->xd = true;
-}
-
 /* 0, or RT_PF_RSVD, or RT_PF_P set to 0 for not-present (returned as a flag word: bit 31 set
  * means a failure). */
 #define WALK_NP   0x80000000u
 #define WALK_RSVD (0x80000000u | RT_PF_RSVD)
 
-static uint32_t walk64(RtMachine *m, uint64_t la, Walk *w, bool nxe)
+/* Read the entry at pa (w->ent_size bytes) into *e: not present, or XD set without
+ * EFER.NXE (a reserved bit then), fails the walk; else the entry joins the path, its U/S,
+ * R/W and XD folded into the path's rights (checked once, by allowed(), when the walk is
+ * done; the A and D bits are set by set_bits over the recorded path). */
+static uint32_t take_entry(RtMachine *m, Walk *w, uint64_t pa, bool nxe, uint64_t *e)
 {
-    const X86State *s = &m->cpu->state;
-    uint64_t table = s->cr3 & ADDR_52;
-    for (int level = 4; level >= 1; level--) {
+    *e = read_entry(m, pa, w->ent_size);
+    if (!(*e & PTE_P))
+        return WALK_NP;
+    if (w->ent_size == 8 && (*e & PTE_XD) && !nxe)
+        return WALK_RSVD;
+    w->ent[w->n_ent++] = pa;
+    w->w = w->w && (*e & PTE_W);
+    w->u = w->u && (*e & PTE_U);
+    if (w->ent_size == 8 && (*e & PTE_XD))
+        w->xd = true;
+    return 0;
+}
+
+/* The walk ends at leaf entry e, which maps the `size`-byte page at physical `frame` (its
+ * low bits ignored) holding la. */
+static uint32_t leaf(const RtMachine *m, Walk *w, uint64_t e, uint64_t frame, uint64_t size,
+                     uint64_t la)
+{
+    w->phys = (frame & ~(size - 1)) | (la & (size - 1));
+    w->dirty = e & PTE_D;
+    w->global = (e & PTE_G) && (m->cpu->state.cr4 & X86_CR4_PGE);
+    return 0;
+}
+
+/* The levels of 8-byte entries, from `top` (4: the PML4 of 4-level paging; 2: the page
+ * directory a PAE PDPTE points to) down to the leaf: a PS entry at level 3 (1 GiB) or 2
+ * (2 MiB) ends the walk early; PS is reserved at level 4, and at level 1 it is the PAT bit. */
+static uint32_t walk_levels(RtMachine *m, uint64_t la, Walk *w, bool nxe, uint64_t table,
+                            int top)
+{
+    /* by level: the bits a large page's frame must have clear, 20:13 (2 MiB), 29:13 (1 GiB) */
+    static const uint64_t large_rsvd[4] = { 0, 0, 0x1fe000ull, 0x3fffe000ull };
+    for (int level = top; level >= 1; level--) {
         unsigned shift = 12 + 9 * (level - 1);
-        uint64_t pa = table + ((la >> shift) & 511) * 8;
-        uint64_t e = read_entry(m, pa, 8);
-        if (!(e & PTE_P))
-            return WALK_NP;
-        if ((e & PTE_XD) && !nxe)
-            return WALK_RSVD;
-        use_entry(w, pa, e);
-        if (level <= 3 && (e & PTE_PS)) {
-            if (level == 3 && (e & 0x3fffe000ull))
-                return WALK_RSVD;   /* bits 29:13 of a 1 GiB page */
-            if (level == 2 && (e & 0x1fe000ull))
-                return WALK_RSVD;   /* bits 20:13 of a 2 MiB page */
-            uint64_t size = 1ull << shift;
-            w->phys = ((e & ADDR_52) & ~(size - 1)) | (la & (size - 1));
-            w->dirty = e & PTE_D;
-            w->global = (e & PTE_G) && (s->cr4 & X86_CR4_PGE);
-            return 0;
-        }
-        if (level == 4 && (e & PTE_PS))
-            return WALK_RSVD;
-        if (level == 1) {
-            w->phys = (e & ADDR_52) | (la & (PAGE - 1));
-            w->dirty = e & PTE_D;
-            w->global = (e & PTE_G) && (s->cr4 & X86_CR4_PGE);
-            return 0;
+        uint64_t pa = table + ((la >> shift) & 511) * 8, e;
+        uint32_t r = take_entry(m, w, pa, nxe, &e);
+        if (r)
+            return r;
+        if (level == 1 || (e & PTE_PS)) {
+            if (level == 4 || (level > 1 && (e & large_rsvd[level])))
+                return WALK_RSVD;
+            return leaf(m, w, e, e & ADDR_52, 1ull << shift, la);
         }
         table = e & ADDR_52;
     }
     return WALK_NP;
+}
+
+static uint32_t walk64(RtMachine *m, uint64_t la, Walk *w, bool nxe)
+{
+    return walk_levels(m, la, w, nxe, m->cpu->state.cr3 & ADDR_52, 4);
 }
 
 static uint32_t walk_pae(RtMachine *m, uint64_t la, Walk *w, bool nxe)
@@ -145,54 +157,22 @@ static uint32_t walk_pae(RtMachine *m, uint64_t la, Walk *w, bool nxe)
         return WALK_NP;
     if (pdpte & 0x1e6)
         return WALK_RSVD;
-    uint64_t table = pdpte & ADDR_52;
-    for (int level = 2; level >= 1; level--) {
-        unsigned shift = 12 + 9 * (level - 1);
-        uint64_t pa = table + ((la >> shift) & 511) * 8;
-        uint64_t e = read_entry(m, pa, 8);
-        if (!(e & PTE_P))
-            return WALK_NP;
-        if ((e & PTE_XD) && !nxe)
-            return WALK_RSVD;
-        use_entry(w, pa, e);
-        if (level == 1 || (e & PTE_PS)) {
-            uint64_t size = 1ull << shift;
-            if (level == 2 && (e & 0x1fe000ull))
-                return WALK_RSVD;
-            w->phys = ((e & ADDR_52) & ~(size - 1)) | (la & (size - 1));
-            w->dirty = e & PTE_D;
-            w->global = (e & PTE_G) && (s->cr4 & X86_CR4_PGE);
-            return 0;
-        }
-        table = e & ADDR_52;
-    }
-    return WALK_NP;
+    return walk_levels(m, la, w, nxe, pdpte & ADDR_52, 2);
 }
 
 static uint32_t walk32(RtMachine *m, uint64_t la, Walk *w)
 {
     const X86State *s = &m->cpu->state;
-    uint64_t pa = (s->cr3 & 0xfffff000u) + ((la >> 22) & 1023) * 4;
-    uint64_t e = read_entry(m, pa, 4);
-    if (!(e & PTE_P))
-        return WALK_NP;
-    use_entry(w, pa, e);
-    if ((e & PTE_PS) && (s->cr4 & X86_CR4_PSE)) {
-        /* bits 39:32 of the frame in 20:13 (PSE-36) */
-        w->phys = (e & 0xffc00000u) | ((e >> 13) & 0xffull) << 32 | (la & 0x3fffff);
-        w->dirty = e & PTE_D;
-        w->global = (e & PTE_G) && (s->cr4 & X86_CR4_PGE);
-        return 0;
-    }
-    pa = (e & 0xfffff000u) + ((la >> 12) & 1023) * 4;
-    e = read_entry(m, pa, 4);
-    if (!(e & PTE_P))
-        return WALK_NP;
-    use_entry(w, pa, e);
-    w->phys = (e & 0xfffff000u) | (la & (PAGE - 1));
-    w->dirty = e & PTE_D;
-    w->global = (e & PTE_G) && (s->cr4 & X86_CR4_PGE);
-    return 0;
+    uint64_t e;
+    uint32_t r = take_entry(m, w, (s->cr3 & 0xfffff000u) + ((la >> 22) & 1023) * 4, false, &e);
+    if (r)
+        return r;
+    if ((e & PTE_PS) && (s->cr4 & X86_CR4_PSE))     /* 4 MiB: frame bits 39:32 in 20:13 */
+        return leaf(m, w, e, (e & 0xffc00000u) | ((e >> 13) & 0xffull) << 32, 1ull << 22, la);
+    r = take_entry(m, w, (e & 0xfffff000u) + ((la >> 12) & 1023) * 4, false, &e);
+    if (r)
+        return r;
+    return leaf(m, w, e, e & 0xfffff000u, PAGE, la);
 }
 
 static bool canonical(uint64_t v)

@@ -235,17 +235,24 @@ static void emu_raise(Emu *e, unsigned vector, uint32_t err)
     rt_machine_interrupt(e->m, vector, RT_INT_EXCEPTION, has_err, err);
 }
 
-/* Continue at sel:off, CS loaded (the caller has done the pushes it needs). */
-static bool far_to(Emu *e, uint16_t sel, uint64_t off)
+/* Load segment register n with sel, or raise the fault the load takes (false). */
+static bool emu_load_seg(Emu *e, unsigned n, uint16_t sel)
 {
     unsigned vector;
     uint32_t err;
+    if (rt_machine_load_seg(e->m, n, sel, &vector, &err))
+        return true;
+    emu_raise(e, vector, err);
+    return false;
+}
+
+/* Continue at sel:off, CS loaded (the caller has done the pushes it needs). */
+static bool far_to(Emu *e, uint16_t sel, uint64_t off)
+{
     RtSegCache old = e->m->seg[1];
     uint64_t old_sel = e->s->seg[1];
-    if (!rt_machine_load_seg(e->m, 1, sel, &vector, &err)) {
-        emu_raise(e, vector, err);
+    if (!emu_load_seg(e, 1, sel))
         return false;
-    }
     bool is64 = (e->s->efer & X86_EFER_LMA) && (e->m->seg[1].attr & RT_SEG_L);
     if (!is64)
         off &= 0xffffffffu;
@@ -371,12 +378,8 @@ static void emu_load_sreg(Emu *e)
     }
     if (e->faulted)
         return;
-    unsigned vector;
-    uint32_t err;
-    if (!rt_machine_load_seg(e->m, n, sel, &vector, &err)) {
-        emu_raise(e, vector, err);
+    if (!emu_load_seg(e, n, sel))
         return;
-    }
     if (pop)
         s->gpr[X86_RSP] = (uint32_t)(sp + in->opsize);
     s->rip = in->pc + in->len;
@@ -395,12 +398,8 @@ static void emu_load_far_ptr(Emu *e)
     uint16_t sel = (uint16_t)rd(e, wrap_addr(e, a + in->opsize), 2);
     if (e->faulted)
         return;
-    unsigned vector;
-    uint32_t err;
-    if (!rt_machine_load_seg(e->m, n, sel, &vector, &err)) {
-        emu_raise(e, vector, err);
+    if (!emu_load_seg(e, n, sel))
         return;
-    }
     if (in->opsize == 2)
         s->gpr[in->reg] = (s->gpr[in->reg] & ~0xffffull) | off;
     else

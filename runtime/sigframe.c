@@ -27,7 +27,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "frontend-x86/x87_helpers.h"       /* the x87 part of the FXSAVE image */
+#include "frontend-x86/x87_helpers.h"       /* the FXSAVE image's x87 part, FNINIT */
 #include "runtime/rt.h"
 
 #define SIGBIT(s) (1ull << ((s) - 1))
@@ -97,12 +97,7 @@ static void fpu_load(X86State *s, const uint8_t *fx)
 static void fpu_init(X86State *s)
 {
     memset(s->fpr, 0, sizeof s->fpr);
-    s->fpu_cw = 0x037f;
-    s->fpu_sw = 0;
-    s->fpu_top = 0;
-    s->fpu_tag = 0;
-    s->fpu_fop = 0;
-    s->fpu_fip = s->fpu_fdp = 0;
+    x87_h_misc(s, X87U_FNINIT, 0, 0);
     s->mxcsr = 0x1f80;
     memset(s->xmm, 0, sizeof s->xmm);
 }

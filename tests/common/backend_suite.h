@@ -1,11 +1,11 @@
 /* backend_suite.h — the backend-vs-interpreter unit tests that do not depend on the host:
- * one suite for every backend (tests/common/backend_suite.c).
+ * one suite for every backend (tests/common/backend_suite*.c, backend_suite_int.h).
  *
  * A host's test program (tests/unit/test_backend_<host>.c) describes its backend in a BeHost,
- * calls be_setup from its cmocka group setup and be_teardown from its teardown, and lists the
- * be_test_* functions next to its own host-specific tests (encoders against Capstone, golden
- * instruction counts). Those may build blocks and run them against the interpreter with
- * be_compile_in and be_run_compare, on the fixture below: a fake guest state of STATE_SIZE
+ * calls be_setup from its cmocka group setup and be_teardown from its teardown, and lists
+ * BE_SUITE_TESTS after its own host-specific tests (encoders against Capstone, golden code).
+ * Those may build blocks and run them against the interpreter with be_compile_in and
+ * be_run_compare, on the fixture below: a fake guest state of STATE_SIZE
  * bytes with the guest pc at PC_OFF, and MEM_SIZE bytes of guest memory, reached with a guest
  * base (based = 1) or by absolute address (based = 0).
  */
@@ -75,6 +75,27 @@ IrBlock *be_build_op(IrOp op, IrType t, unsigned nargs, const IrType at[3]);
 void be_run_op_edges(const IrBlock *blk, const uint8_t *code, int based, IrOp op, IrType t,
                      unsigned nargs, const IrType at[3]);
 
+/* xorshift64* on *state: the suite's random numbers, and the hosts' own sequences. */
+uint64_t be_xorshift(uint64_t *state);
+
+/* Golden code (the exact host instructions of a block). The text of the compiled block,
+ * one instruction per line as Capstone prints it, addresses from 0: */
+void be_disasm_text(const BackendBlockInfo *info, char *out, size_t cap);
+/* Compile blk with gi (NULL: be_guest_info(0)), fail unless its text is want; its code. */
+const uint8_t *be_expect_code(const IrBlock *blk, const IrGuestInfo *gi, const char *want,
+                              BackendBlockInfo *info);
+/* Parse a block from the IR text form, failing the test on an error. */
+IrBlock *be_parse(const char *text);
+/* pop ; je ; pop (rsp at 0x20), as opt_run leaves it: the first rsp update is a KEEP, which
+ * only the side exit (to side_exit_pc) and the second pop's fault map need. */
+IrBlock *be_keep_block(uint64_t side_exit_pc);
+/* Run it (compiled as code, no guest base) with the side exit not taken, then taken, each
+ * compared with the interpreter. */
+void be_run_keep_block(const IrBlock *blk, const uint8_t *code);
+/* Its host pc map: one entry per guest instruction; the third's (the second pop's load) one
+ * KEEP, rsp (8 bytes at 0x20) as host register reg plus 8. */
+void be_check_keep_map(const BackendBlockInfo *info, unsigned reg);
+
 /* The suite, as cmocka tests. */
 void be_test_int_binary(void **st);
 void be_test_int_unary(void **st);
@@ -96,5 +117,29 @@ void be_test_random_blocks(void **st);
 void be_test_keeps(void **st);          /* faults, side exits and ends with KEEPs */
 void be_test_self_loops(void **st);     /* blocks that jump to their own start */
 void be_test_op_coverage(void **st);    /* list it last: every op was compiled */
+
+/* The suite for a host's cmocka list, after the host's own tests (so that a test added to the
+ * suite runs on every host); be_test_op_coverage last. */
+#define BE_SUITE_TESTS \
+    cmocka_unit_test(be_test_fused_compare), \
+    cmocka_unit_test(be_test_fused_fcompare), \
+    cmocka_unit_test(be_test_int_binary), \
+    cmocka_unit_test(be_test_int_unary), \
+    cmocka_unit_test(be_test_widths), \
+    cmocka_unit_test(be_test_cmp_select), \
+    cmocka_unit_test(be_test_vector), \
+    cmocka_unit_test(be_test_float), \
+    cmocka_unit_test(be_test_memory), \
+    cmocka_unit_test(be_test_pressure), \
+    cmocka_unit_test(be_test_call), \
+    cmocka_unit_test(be_test_exits), \
+    cmocka_unit_test(be_test_chaining), \
+    cmocka_unit_test(be_test_indirect_jump_cache), \
+    cmocka_unit_test(be_test_interrupt_check), \
+    cmocka_unit_test(be_test_errors), \
+    cmocka_unit_test(be_test_random_blocks), \
+    cmocka_unit_test(be_test_keeps), \
+    cmocka_unit_test(be_test_self_loops), \
+    cmocka_unit_test(be_test_op_coverage)
 
 #endif /* FERRY_TESTS_BACKEND_SUITE_H */

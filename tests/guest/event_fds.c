@@ -30,31 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *en(int e)
-{
-    switch (e) {
-    case 0: return "0";
-    case EBADF: return "EBADF";
-    case EFAULT: return "EFAULT";
-    case EINVAL: return "EINVAL";
-    case EAGAIN: return "EAGAIN";
-    case ENOENT: return "ENOENT";
-    case EPERM: return "EPERM";
-    case ENOTTY: return "ENOTTY";
-    case ECANCELED: return "ECANCELED";
-    case EBUSY: return "EBUSY";
-    default: return "other";
-    }
-}
-
-#define SHOW(label, expr)                                          \
-    do {                                                           \
-        errno = 0;                                                 \
-        long r_ = (long)(expr);                                    \
-        printf("%s = %ld %s\n", label, r_ < 0 ? -1L : r_, en(r_ < 0 ? errno : 0)); \
-    } while (0)
-
-static void *volatile bad = (void *)16;
+#include "show_errors.h"
 
 static void eventfds(void)
 {

@@ -21,39 +21,7 @@
 #include <unistd.h>
 #include <utime.h>
 
-static const char *en(int e)
-{
-    switch (e) {
-    case 0: return "0";
-    case EBADF: return "EBADF";
-    case EFAULT: return "EFAULT";
-    case EINVAL: return "EINVAL";
-    case EEXIST: return "EEXIST";
-    case ENOENT: return "ENOENT";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case EPERM: return "EPERM";
-    case EACCES: return "EACCES";
-    case ELOOP: return "ELOOP";
-    case EXDEV: return "EXDEV";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case EWOULDBLOCK: return "EWOULDBLOCK";
-    case EFBIG: return "EFBIG";
-    case ESPIPE: return "ESPIPE";
-    default: return "other";
-    }
-}
-
-#define SHOW(label, expr)                                          \
-    do {                                                           \
-        errno = 0;                                                 \
-        long r_ = (long)(expr);                                    \
-        printf("%s = %ld %s\n", label, r_ < 0 ? -1L : r_, en(r_ < 0 ? errno : 0)); \
-    } while (0)
-
-static void *volatile bad = (void *)16;
+#include "show_errors.h"
 
 static long size_of(const char *path)
 {

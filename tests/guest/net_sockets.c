@@ -21,39 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *en(int e)
-{
-    switch (e) {
-    case 0: return "0";
-    case EBADF: return "EBADF";
-    case EFAULT: return "EFAULT";
-    case EINVAL: return "EINVAL";
-    case ENOTSOCK: return "ENOTSOCK";
-    case EAGAIN: return "EAGAIN";
-    case EMSGSIZE: return "EMSGSIZE";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case EAFNOSUPPORT: return "EAFNOSUPPORT";
-    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case ENOTCONN: return "ENOTCONN";
-    case EISCONN: return "EISCONN";
-    case EADDRINUSE: return "EADDRINUSE";
-    case EPIPE: return "EPIPE";
-    case ENOPROTOOPT: return "ENOPROTOOPT";
-    case ENOENT: return "ENOENT";
-    case EDESTADDRREQ: return "EDESTADDRREQ";
-    default: return "other";
-    }
-}
-
-#define SHOW(label, expr)                                          \
-    do {                                                           \
-        errno = 0;                                                 \
-        long r_ = (long)(expr);                                    \
-        printf("%s = %ld %s\n", label, r_ < 0 ? -1L : r_, en(r_ < 0 ? errno : 0)); \
-    } while (0)
-
-static void *volatile bad = (void *)16;    /* volatile: no compile-time warnings */
+#include "show_errors.h"
 
 static void tcp_loopback(void)
 {

@@ -22,29 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *en(int e)
-{
-    switch (e) {
-    case 0: return "0";
-    case EBADF: return "EBADF";
-    case EFAULT: return "EFAULT";
-    case EINVAL: return "EINVAL";
-    case EINTR: return "EINTR";
-    case EEXIST: return "EEXIST";
-    case ENOENT: return "ENOENT";
-    case EPERM: return "EPERM";
-    default: return "other";
-    }
-}
+#include "show_errors.h"
 
-#define SHOW(label, expr)                                          \
-    do {                                                           \
-        errno = 0;                                                 \
-        long r_ = (long)(expr);                                    \
-        printf("%s = %ld %s\n", label, r_ < 0 ? -1L : r_, en(r_ < 0 ? errno : 0)); \
-    } while (0)
-
-static void *volatile bad = (void *)16;
 static volatile sig_atomic_t got_sig;
 
 static void handler(int sig)

@@ -25,27 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/common/approx_host.h"
+
 #define N_RCP   2048u
 #define N_RSQRT 2048u
-
-/* The instructions on the host, on raw bits (inline asm: no compiler may fold them). */
-static uint32_t host_rcpss(uint32_t x)
-{
-    uint32_t r;
-    __asm__ volatile("movd %1, %%xmm0\n\trcpss %%xmm0, %%xmm0\n\tmovd %%xmm0, %0"
-                     : "=r"(r) : "r"(x) : "xmm0");
-    return r;
-}
-
-static uint32_t host_rsqrtss(uint32_t x)
-{
-    uint32_t r;
-    __asm__ volatile("movd %1, %%xmm0\n\trsqrtss %%xmm0, %%xmm0\n\tmovd %%xmm0, %0"
-                     : "=r"(r) : "r"(x) : "xmm0");
-    return r;
-}
-
-static void set_mxcsr(uint32_t v) { __asm__ volatile("ldmxcsr %0" : : "m"(v)); }
 
 /* Input bits of each table index. */
 static uint32_t rcp_input(uint32_t i) { return 0x3f800000u | i << 12; }

@@ -1,5 +1,5 @@
 /* test_backend_a64.c — the aarch64 backend: its encoders, and the shared backend suite
- * (tests/common/backend_suite.c: every op against the reference interpreter, memory, exits,
+ * (tests/common/backend_suite*.c: every op against the reference interpreter, memory, exits,
  * chaining, the jump-cache probe, helper calls, errors, random blocks), on an aarch64 host
  * (built only by `make HOST=aarch64`; `make test-aarch64` runs it under qemu-aarch64-static).
  *
@@ -81,13 +81,7 @@ static int teardown(void **st)
 
 static uint64_t rng = 0x243F6A8885A308D3ull;
 
-static uint64_t rnd64(void)     /* xorshift64* */
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545F4914F6CDD1Dull;
-}
+static uint64_t rnd64(void) { return be_xorshift(&rng); }
 
 /* ---------------------------------------------------------------- immediates */
 
@@ -431,37 +425,10 @@ static void test_branch_fixups(void **st)
 
 /* ---------------------------------------------------------------- golden code */
 
-/* The code of a block, one instruction per line, as Capstone prints it. */
-static void disasm_text(const uint8_t *w, const BackendBlockInfo *info, char *out, size_t cap)
-{
-    cs_insn *insn;
-    size_t n = cs_disasm(enc.cs, w, info->code_size, 0, 0, &insn);
-    size_t len = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < n && len < cap; i++)
-        len += (size_t)snprintf(out + len, cap - len, "%s%s%s\n", insn[i].mnemonic,
-                                insn[i].op_str[0] ? " " : "", insn[i].op_str);
-    if (n)
-        cs_free(insn, n);
-}
-
-/* Compile blk (no guest base), compare its code with want; returns its code. */
-static const uint8_t *expect_code(const IrBlock *blk, const char *want, BackendBlockInfo *info)
-{
-    be_compile_in(blk, 0, info);
-    char got[4096];
-    disasm_text(info->code, info, got, sizeof got);     /* the executable view is readable */
-    if (strcmp(got, want) != 0) {
-        ir_print_block(stderr, blk);
-        fail_msg("code differs; expected:\n%sgot:\n%s", want, got);
-    }
-    return info->code;
-}
-
 static void expect_block(IrBlock *blk, const char *want)
 {
     BackendBlockInfo info;
-    const uint8_t *code = expect_code(blk, want, &info);
+    const uint8_t *code = be_expect_code(blk, NULL, want, &info);
     uint8_t state[STATE_SIZE];
     for (unsigned i = 0; i < STATE_SIZE; i++)
         state[i] = (uint8_t)(i * 13 + 5);
@@ -469,25 +436,16 @@ static void expect_block(IrBlock *blk, const char *want)
     ir_block_free(blk);
 }
 
-static IrBlock *parse(const char *text)
-{
-    char err[256];
-    IrBlock *blk = ir_parse_block(text, err, sizeof err);
-    if (!blk)
-        fail_msg("parse: %s", err);
-    return blk;
-}
-
 static void test_golden(void **st)
 {
     (void)st;
     /* integer add of two fields, a direct exit with its patch site */
-    expect_block(parse("block pc=0x1000\n"
-                       "v1 = get.i64 0x0\n"
-                       "v2 = get.i64 0x8\n"
-                       "v3 = add.i64 v1, v2\n"
-                       "put v3, 0x10\n"
-                       "exit -, 0x2000, 0x0\n"),
+    expect_block(be_parse("block pc=0x1000\n"
+                          "v1 = get.i64 0x0\n"
+                          "v2 = get.i64 0x8\n"
+                          "v3 = add.i64 v1, v2\n"
+                          "put v3, 0x10\n"
+                          "exit -, 0x2000, 0x0\n"),
                  "ldr x19, [x28]\n"
                  "ldr x20, [x28, #8]\n"
                  "add x19, x19, x20\n"
@@ -498,12 +456,12 @@ static void test_golden(void **st)
                  "movz w0, #0\n"
                  "ret\n");
     /* a compare fused into the branch of an exit, an immediate operand */
-    expect_block(parse("block pc=0x1000\n"
-                       "v1 = get.i32 0x0\n"
-                       "v2 = const.i32 0x10\n"
-                       "v3 = cmp.i8 v1, v2, 0x6\n"       /* lts */
-                       "exit_if v3, 0x3000, 0x0\n"
-                       "exit -, 0x2000, 0x0\n"),
+    expect_block(be_parse("block pc=0x1000\n"
+                          "v1 = get.i32 0x0\n"
+                          "v2 = const.i32 0x10\n"
+                          "v3 = cmp.i8 v1, v2, 0x6\n"       /* lts */
+                          "exit_if v3, 0x3000, 0x0\n"
+                          "exit -, 0x2000, 0x0\n"),
                  "ldr w19, [x28]\n"
                  "cmp w19, #0x10\n"
                  "b.lt #0x20\n"
@@ -518,16 +476,16 @@ static void test_golden(void **st)
                  "movz w0, #0\n"
                  "ret\n");
     /* 8-bit arithmetic keeps the value zero-extended; a 16-bit signed compare shifts */
-    expect_block(parse("block pc=0x1000\n"
-                       "v1 = get.i8 0x0\n"
-                       "v2 = get.i8 0x1\n"
-                       "v3 = add.i8 v1, v2\n"
-                       "put v3, 0x10\n"
-                       "v4 = get.i16 0x2\n"
-                       "v5 = get.i16 0x4\n"
-                       "v6 = cmp.i8 v4, v5, 0x9\n"       /* gts */
-                       "put v6, 0x11\n"
-                       "exit -, 0x2000, 0x1\n"),        /* indirect kind, no target: a stub */
+    expect_block(be_parse("block pc=0x1000\n"
+                          "v1 = get.i8 0x0\n"
+                          "v2 = get.i8 0x1\n"
+                          "v3 = add.i8 v1, v2\n"
+                          "put v3, 0x10\n"
+                          "v4 = get.i16 0x2\n"
+                          "v5 = get.i16 0x4\n"
+                          "v6 = cmp.i8 v4, v5, 0x9\n"       /* gts */
+                          "put v6, 0x11\n"
+                          "exit -, 0x2000, 0x1\n"),        /* indirect kind, no target: a stub */
                  "ldrb w19, [x28]\n"
                  "ldrb w20, [x28, #1]\n"
                  "add w19, w19, w20\n"
@@ -545,28 +503,9 @@ static void test_golden(void **st)
                  "ret\n");
     /* pop ; je ; pop (rsp at 0x20): the first rsp update is a KEEP, stored by the side exit's
      * stub only and recorded for the second pop's load (see the map below) */
-    static const char keep_block[] =
-        "block pc=0x1000\n"
-        "insn_start 0x1000, 0x1\n"
-        "v2 = get.i64 0x20\n"
-        "v3 = load.i64 v2\n"
-        "v4 = const.i64 0x8\n"
-        "v5 = add.i64 v2, v4\n"
-        "keep v5, 0x20\n"
-        "put v3, 0x18\n"
-        "insn_start 0x1001, 0x2\n"
-        "v9 = cmp.i8 v3, v4, eq\n"
-        "exit_if v9, 0x3000, jump\n"
-        "insn_start 0x1003, 0x1\n"
-        "v12 = load.i64 v5\n"
-        "v13 = const.i64 0x10\n"
-        "v14 = add.i64 v2, v13\n"
-        "put v14, 0x20\n"
-        "put v12, 0x28\n"
-        "exit -, 0x2000, jump\n";
-    IrBlock *blk = parse(keep_block);
+    IrBlock *blk = be_keep_block(0x3000);
     BackendBlockInfo info;
-    const uint8_t *code = expect_code(blk,
+    const uint8_t *code = be_expect_code(blk, NULL,
                  "ldr x19, [x28, #0x20]\n"
                  "ldr x20, [x19]\n"
                  "str x20, [x28, #0x18]\n"
@@ -588,26 +527,8 @@ static void test_golden(void **st)
                  "str x16, [x28, #0x100]\n"
                  "movz w0, #0\n"
                  "ret\n", &info);
-    uint8_t state[STATE_SIZE] = { 0 };
-    uint64_t sp = (uint64_t)(uintptr_t)be_guest_mem() + 64;
-    memcpy(state + 0x20, &sp, 8);
-    for (uint64_t top = 7; top <= 8; top++) {   /* the side exit not taken, then taken */
-        uint8_t mem[MEM_SIZE] = { 0 };
-        memcpy(mem + 64, &top, 8);
-        be_run_compare(blk, code, 0, state, mem);
-    }
-    /* one entry per instruction: the second load's code starts its instruction's, so its
-     * keeps go into that entry: rsp + 8 as x19 plus 8 */
-    assert_int_equal(info.n_insns, 3);
-    const BackendInsnMap *m = &info.insns[2];
-    assert_int_equal(m->guest_offset, 3);
-    assert_int_equal(m->n_keep, 1);
-    const BackendKeep *k = &info.keeps[m->keep_first];
-    assert_int_equal(k->off, 0x20);
-    assert_int_equal(k->size, 8);
-    assert_int_equal(k->kind, BACKEND_LOC_GPR);
-    assert_int_equal(k->reg, A64_X19);
-    assert_int_equal(k->value, 8);
+    be_run_keep_block(blk, code);
+    be_check_keep_map(&info, A64_X19);     /* rsp + 8 as x19 plus 8 */
     ir_block_free(blk);
 }
 
@@ -617,9 +538,9 @@ static void test_golden(void **st)
  * barrier at all. */
 static void tso_check(const char *text, const char *want)
 {
-    IrBlock *blk = parse(text);
+    IrBlock *blk = be_parse(text);
     BackendBlockInfo info;
-    const uint8_t *code = expect_code(blk, want, &info);
+    const uint8_t *code = be_expect_code(blk, NULL, want, &info);
     uint8_t state[STATE_SIZE] = { 0 };
     uint64_t addr = (uint64_t)(uintptr_t)be_guest_mem() + 64;
     memcpy(state, &addr, 8);
@@ -683,26 +604,7 @@ int main(void)
         cmocka_unit_test(test_branch_fixups),
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_tso),
-        cmocka_unit_test(be_test_fused_compare),
-        cmocka_unit_test(be_test_fused_fcompare),
-        cmocka_unit_test(be_test_int_binary),
-        cmocka_unit_test(be_test_int_unary),
-        cmocka_unit_test(be_test_widths),
-        cmocka_unit_test(be_test_cmp_select),
-        cmocka_unit_test(be_test_vector),
-        cmocka_unit_test(be_test_float),
-        cmocka_unit_test(be_test_memory),
-        cmocka_unit_test(be_test_pressure),
-        cmocka_unit_test(be_test_call),
-        cmocka_unit_test(be_test_exits),
-        cmocka_unit_test(be_test_chaining),
-        cmocka_unit_test(be_test_indirect_jump_cache),
-        cmocka_unit_test(be_test_interrupt_check),
-        cmocka_unit_test(be_test_errors),
-        cmocka_unit_test(be_test_random_blocks),
-        cmocka_unit_test(be_test_keeps),
-        cmocka_unit_test(be_test_self_loops),
-        cmocka_unit_test(be_test_op_coverage),
+        BE_SUITE_TESTS,
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
     fprintf(stderr, "# %lu block runs compared with the interpreter\n", be_n_compared);

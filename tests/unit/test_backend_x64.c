@@ -1,5 +1,5 @@
 /* test_backend_x64.c — the x86_64 backend: its encoders, and the shared backend suite
- * (tests/common/backend_suite.c: every op against the reference interpreter, memory, exits,
+ * (tests/common/backend_suite*.c: every op against the reference interpreter, memory, exits,
  * chaining, the jump-cache probe, helper calls, errors, random blocks), on an x86_64 host.
  *
  *   encoders:   one instruction of every kind the backend emits (ModRM/SIB/REX forms, SSE,
@@ -66,13 +66,7 @@ static int teardown(void **st)
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
-static uint64_t rnd(void)       /* xorshift64* */
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1Dull;
-}
+static uint64_t rnd(void) { return be_xorshift(&rng_state); }
 
 /* ---------------------------------------------------------------- encoders vs Capstone */
 
@@ -468,8 +462,6 @@ static void test_popcnt_fallback(void **st)
 /* Address arithmetic: a LOAD/STORE address ADD(p, k) becomes [p + k] (negative k too; the
  * ADD is still computed when something else reads it), and an ADD of a constant to a value
  * that stays live is one LEA, 64- and 32-bit (wrapping, the 32-bit one zero-extended). */
-static void disasm_text(const BackendBlockInfo *info, char *out, size_t cap);
-
 static IrBlock *build_addressing(int based)
 {
     IrBlock *blk = ir_block_new(0x3000);
@@ -529,7 +521,7 @@ static void test_addressing(void **st)
             const uint8_t *code = be_compile_in(blk, based, &info);
             if (!based && !mode) {      /* the scaled forms became SIB operands */
                 char text[8192];
-                disasm_text(&info, text, sizeof text);
+                be_disasm_text(&info, text, sizeof text);
                 assert_non_null(strstr(text, "*8]"));
                 assert_non_null(strstr(text, "*4]"));
             }
@@ -545,54 +537,15 @@ static void test_addressing(void **st)
 
 /* ---------------------------------------------------------------- golden code */
 
-/* The code of a compiled block, one instruction per line, as Capstone prints it (addresses
- * from 0). */
-static void disasm_text(const BackendBlockInfo *info, char *out, size_t cap)
-{
-    cs_insn *insn;
-    size_t n = cs_disasm(cs, info->code, info->code_size, 0, 0, &insn);
-    size_t len = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < n && len < cap; i++)
-        len += (size_t)snprintf(out + len, cap - len, "%s%s%s\n", insn[i].mnemonic,
-                                insn[i].op_str[0] ? " " : "", insn[i].op_str);
-    if (n)
-        cs_free(insn, n);
-}
-
 /* pop ; je ; pop (rsp at 0x20), as opt_run leaves it: the first rsp update is a KEEP. Its
  * store is in the side exit's stub only (after the block's EXIT, before the patch site), and
  * the second pop's load records where it is for the fault map: the hot path stores rsp once. */
 static void test_golden_keep(void **st)
 {
     (void)st;
-    static const char text[] =
-        "block pc=0x1000\n"
-        "insn_start 0x1000, 0x1\n"
-        "v2 = get.i64 0x20\n"
-        "v3 = load.i64 v2\n"
-        "v4 = const.i64 0x8\n"
-        "v5 = add.i64 v2, v4\n"
-        "keep v5, 0x20\n"
-        "put v3, 0x18\n"
-        "insn_start 0x1001, 0x2\n"
-        "v9 = cmp.i8 v3, v4, eq\n"
-        "exit_if v9, 0x3000, jump\n"
-        "insn_start 0x1003, 0x1\n"
-        "v12 = load.i64 v5\n"
-        "v13 = const.i64 0x10\n"
-        "v14 = add.i64 v2, v13\n"
-        "put v14, 0x20\n"
-        "put v12, 0x28\n"
-        "exit -, 0x2000, jump\n";
-    char err[200];
-    IrBlock *blk = ir_parse_block(text, err, sizeof err);
-    assert_non_null(blk);
+    IrBlock *blk = be_keep_block(0x3000);
     BackendBlockInfo info;
-    const uint8_t *code = be_compile_in(blk, 0, &info);
-    char got[4096];
-    disasm_text(&info, got, sizeof got);
-    static const char want[] =
+    const uint8_t *code = be_expect_code(blk, NULL,
         "mov rbx, qword ptr [r14 + 0x20]\n"
         "mov rbp, qword ptr [rbx]\n"
         "mov qword ptr [r14 + 0x18], rbp\n"
@@ -613,43 +566,15 @@ static void test_golden_keep(void **st)
         "jmp 0x4f\n"
         "mov qword ptr [r14 + 0x100], 0x3000\n"
         "mov eax, 0\n"
-        "ret\n";
-    if (strcmp(got, want) != 0)
-        fail_msg("code differs; expected:\n%sgot:\n%s", want, got);
-    uint8_t state[STATE_SIZE] = { 0 };
-    uint64_t sp = (uint64_t)(uintptr_t)be_guest_mem() + 64;
-    memcpy(state + 0x20, &sp, 8);
-    for (uint64_t top = 7; top <= 8; top++) {   /* the side exit not taken, then taken */
-        static uint8_t mem[MEM_SIZE];
-        memset(mem, 0, sizeof mem);
-        memcpy(mem + 64, &top, 8);
-        be_run_compare(blk, code, 0, state, mem);
-    }
-    /* one entry per instruction: the second load's code starts its instruction's, so its
-     * keeps go into that entry */
-    assert_int_equal(info.n_insns, 3);
-    const BackendInsnMap *m = &info.insns[2];
-    assert_int_equal(m->guest_offset, 3);
-    assert_int_equal(m->n_keep, 1);
-    const BackendKeep *k = &info.keeps[m->keep_first];
-    assert_int_equal(k->off, 0x20);
-    assert_int_equal(k->size, 8);
-    assert_int_equal(k->kind, BACKEND_LOC_GPR);
-    assert_int_equal(k->reg, X64_RBX);
-    assert_int_equal(k->value, 8);
+        "ret\n", &info);
+    be_run_keep_block(blk, code);
+    be_check_keep_map(&info, X64_RBX);
     ir_block_free(blk);
 
     /* the same with a backward side exit (a loop's back edge): its stub is inline, jumped
      * over when not taken */
-    char text2[sizeof text];
-    memcpy(text2, text, sizeof text);
-    char *t = strstr(text2, "0x3000");
-    memcpy(t, "0x1000", 6);
-    blk = ir_parse_block(text2, err, sizeof err);
-    assert_non_null(blk);
-    code = be_compile_in(blk, 0, &info);
-    disasm_text(&info, got, sizeof got);
-    static const char want2[] =
+    blk = be_keep_block(0x1000);
+    code = be_expect_code(blk, NULL,
         "mov rbx, qword ptr [r14 + 0x20]\n"
         "mov rbp, qword ptr [rbx]\n"
         "mov qword ptr [r14 + 0x18], rbp\n"
@@ -670,15 +595,8 @@ static void test_golden_keep(void **st)
         "jmp 0x4b\n"
         "mov qword ptr [r14 + 0x100], 0x2000\n"
         "movabs rax, 0x100000000\n"
-        "ret\n";
-    if (strcmp(got, want2) != 0)
-        fail_msg("code differs; expected:\n%sgot:\n%s", want2, got);
-    for (uint64_t top = 7; top <= 8; top++) {
-        static uint8_t mem[MEM_SIZE];
-        memset(mem, 0, sizeof mem);
-        memcpy(mem + 64, &top, 8);
-        be_run_compare(blk, code, 0, state, mem);
-    }
+        "ret\n", &info);
+    be_run_keep_block(blk, code);
     ir_block_free(blk);
 }
 
@@ -710,15 +628,9 @@ static void test_golden_loop(void **st)
         "v13 = cmp.i8 v7, v12, ne\n"
         "exit_if v13, 0x1000, jump\n"
         "exit -, 0x100d, jump\n";
-    char err[200];
-    IrBlock *blk = ir_parse_block(text, err, sizeof err);
-    assert_non_null(blk);
+    IrBlock *blk = be_parse(text);
     IrGuestInfo gi = be_guest_info(0);
     gi.irq_offset = 0x1f0;
-    BackendBlockInfo info;
-    const uint8_t *code = be_compile_gi(blk, &gi, &info);
-    char got[4096];
-    disasm_text(&info, got, sizeof got);
     static const char want[] =
         /* the entry: rcx, rax, rsi (rdx stays a store: a fault at the load needs its old value) */
         "mov rbx, qword ptr [r14 + 8]\n"
@@ -746,8 +658,8 @@ static void test_golden_loop(void **st)
         "mov qword ptr [r14 + 0x100], 0x100d\n"
         "movabs rax, 0x100000000\n"
         "ret\n";
-    if (strcmp(got, want) != 0)
-        fail_msg("code differs; expected:\n%sgot:\n%s", want, got);
+    BackendBlockInfo info;
+    const uint8_t *code = be_expect_code(blk, &gi, want, &info);
     assert_int_equal(info.n_exits, 2);
     assert_int_equal(info.exits[0].patch_offset, 0);       /* never chained */
     assert_int_not_equal(info.exits[1].patch_offset, 0);
@@ -790,30 +702,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encoders_modrm),
         cmocka_unit_test(test_encoders_misc),
-        cmocka_unit_test(be_test_fused_compare),
-        cmocka_unit_test(be_test_fused_fcompare),
-        cmocka_unit_test(be_test_int_binary),
-        cmocka_unit_test(be_test_int_unary),
         cmocka_unit_test(test_popcnt_fallback),
-        cmocka_unit_test(be_test_widths),
-        cmocka_unit_test(be_test_cmp_select),
-        cmocka_unit_test(be_test_vector),
-        cmocka_unit_test(be_test_float),
-        cmocka_unit_test(be_test_memory),
         cmocka_unit_test(test_addressing),
         cmocka_unit_test(test_golden_keep),
         cmocka_unit_test(test_golden_loop),
-        cmocka_unit_test(be_test_pressure),
-        cmocka_unit_test(be_test_call),
-        cmocka_unit_test(be_test_exits),
-        cmocka_unit_test(be_test_chaining),
-        cmocka_unit_test(be_test_indirect_jump_cache),
-        cmocka_unit_test(be_test_interrupt_check),
-        cmocka_unit_test(be_test_errors),
-        cmocka_unit_test(be_test_random_blocks),
-        cmocka_unit_test(be_test_keeps),
-        cmocka_unit_test(be_test_self_loops),
-        cmocka_unit_test(be_test_op_coverage),
+        BE_SUITE_TESTS,
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
     fprintf(stderr, "# %lu block runs compared with the interpreter\n", be_n_compared);

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "ir/ir.h"
+#include "tests/common/ir_text_str.h"
 
 static uint64_t ir_text_helper(void *st, uint64_t a, uint64_t b, uint64_t c)
 {
@@ -77,17 +78,6 @@ static char *normalise_expected(const char *s)
     }
     out[n] = 0;
     return out;
-}
-
-static char *print_block(const IrBlock *blk)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    ir_print_block(f, blk);
-    fclose(f);
-    return buf;
 }
 
 static void run_pass(IrBlock *blk, const char *name, size_t len, const char *path)
@@ -159,7 +149,7 @@ static void run_ir_file(void **state)
                 run_pass(blk, run_args + i, j - i, path);
             i = j;
         }
-        got = print_block(blk);
+        got = ir_text_of(blk);
     }
     if (strcmp(got, want) != 0)
         fail_msg("%s: output differs\n--- got:\n%s--- expected:\n%s", path, got, want);

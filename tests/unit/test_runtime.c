@@ -525,15 +525,23 @@ static void fake_patch(CodeBuf *cb, uint8_t *site, const uint8_t *target)
     patches[n_patches++] = (Patch){ site, target };
 }
 
-static void test_chaining(void **state)
+/* A process that chains blocks through fake_patch (which records the patches), with code
+ * written where it runs (no dual mapping). */
+static RtProcess *new_chaining_process(void)
 {
-    (void)state;
     static const Backend fake = { .name = "fake", .patch_exit = fake_patch };
     RtProcess *p = new_process();
-    static uint8_t code[4096];
     p->backend = &fake;
     p->chain = true;
     p->cache.cb.exec_delta = 0;
+    return p;
+}
+
+static void test_chaining(void **state)
+{
+    (void)state;
+    RtProcess *p = new_chaining_process();
+    static uint8_t code[4096];
     n_patches = 0;
 
     /* A at 0x1000: exit 0 -> 0x2000 (direct), exit 1 indirect, exit 2 -> 0x3000 (direct). */
@@ -605,12 +613,8 @@ static uint64_t auxv_get(const uint64_t *auxv, uint64_t type, bool *found)
 static void test_signal_interrupt(void **state)
 {
     (void)state;
-    static const Backend fake = { .name = "fake", .patch_exit = fake_patch };
-    RtProcess *p = new_process();
+    RtProcess *p = new_chaining_process();
     static uint8_t code[4096];
-    p->backend = &fake;
-    p->chain = true;
-    p->cache.cb.exec_delta = 0;
     p->sigact[SIGUSR1].handler = 0x1234;        /* a guest handler */
     RtThread *t = rt_thread_new(p);
     RtBlock *a = rt_block_alloc(0x1000, 1);

@@ -167,25 +167,10 @@ static void test_rejected_encodings(void **state)
 #if defined(__x86_64__)
 #include <ucontext.h>
 
+#include "tests/common/approx_host.h"
 #include "tests/common/native_harness.h"
 
 /* ================================================================ the host instructions */
-
-static uint32_t host_rcpss(uint32_t x)
-{
-    uint32_t r;
-    __asm__ volatile("movd %1, %%xmm0\n\trcpss %%xmm0, %%xmm0\n\tmovd %%xmm0, %0"
-                     : "=r"(r) : "r"(x) : "xmm0");
-    return r;
-}
-
-static uint32_t host_rsqrtss(uint32_t x)
-{
-    uint32_t r;
-    __asm__ volatile("movd %1, %%xmm0\n\trsqrtss %%xmm0, %%xmm0\n\tmovd %%xmm0, %0"
-                     : "=r"(r) : "r"(x) : "xmm0");
-    return r;
-}
 
 /* Four lanes at once, both instructions. */
 static void host_packed(const uint32_t x[4], uint32_t rcp[4], uint32_t rsq[4])
@@ -194,15 +179,6 @@ static void host_packed(const uint32_t x[4], uint32_t rcp[4], uint32_t rsq[4])
                      "movdqu %%xmm1, (%0)\n\tmovdqu %%xmm2, (%1)"
                      : : "r"(rcp), "r"(rsq), "r"(x) : "xmm0", "xmm1", "xmm2", "memory");
 }
-
-static uint32_t get_mxcsr(void)
-{
-    uint32_t v;
-    __asm__ volatile("stmxcsr %0" : "=m"(v));
-    return v;
-}
-
-static void set_mxcsr(uint32_t v) { __asm__ volatile("ldmxcsr %0" : : "m"(v)); }
 
 static bool host_is_intel(void)
 {
