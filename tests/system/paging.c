@@ -232,6 +232,25 @@ static void test_smc(void)
     for (unsigned i = 0; i < sizeof next; i++)
         code_page[0x100 + i] = next[i];
     check("a store into the next instruction changes it", call_at(pa(code_page) + 0x100) == 99);
+    /* The same through the alias, in one block: movb $77, VA_CODE + 0x209 (absolute, the
+     * immediate of the mov after it); mov $1, %eax; ret. */
+    uint32_t target = (uint32_t)(VA_CODE + 0x209);
+    const uint8_t alias_next[] = { 0xc6, 0x04, 0x25, (uint8_t)target, (uint8_t)(target >> 8),
+                                   (uint8_t)(target >> 16), (uint8_t)(target >> 24), 77,
+                                   0xb8, 1, 0, 0, 0, 0xc3 };
+    for (unsigned i = 0; i < sizeof alias_next; i++)
+        code_page[0x200 + i] = alias_next[i];
+    check("a store through the alias into the next instruction changes it",
+          call_at(pa(code_page) + 0x200) == 77);
+    /* Code run through both addresses, rewritten through each in turn. */
+    put_ret_imm(code_page, 5);
+    int c = call_at(VA_CODE), d = call_at(pa(code_page));
+    *(volatile uint8_t *)(uintptr_t)(VA_CODE + 1) = 6;
+    int e = call_at(VA_CODE), g = call_at(pa(code_page));
+    code_page[1] = 7;
+    int h = call_at(VA_CODE);
+    check("code run through two addresses sees each rewrite", c == 5 && d == 5 && e == 6 &&
+          g == 6 && h == 7);
 }
 
 static void test_double_fault(void)
