@@ -42,10 +42,16 @@ static int chip_pending(const DevPicChip *c)
 
 /* ---------------------------------------------------------------- inputs */
 
+/* The chip's level-triggered inputs. */
+static uint8_t level_inputs(const DevPicChip *c)
+{
+    return c->ltim ? 0xff : c->elcr;
+}
+
 static void chip_input(DevPicChip *c, unsigned i, bool level)
 {
     uint8_t bit = (uint8_t)(1u << i);
-    if (c->ltim) {
+    if (level_inputs(c) & bit) {
         if (level)
             c->irr |= bit;
         else
@@ -91,7 +97,7 @@ void dev_pic_set_irq(void *opaque, unsigned irq, bool level)
 static void chip_ack(DevPicChip *c, int irq)
 {
     uint8_t bit = (uint8_t)(1u << irq);
-    if (!c->ltim)
+    if (!(level_inputs(c) & bit))
         c->irr &= (uint8_t)~bit;        /* edge: the latch is used up; level: it follows */
     if (c->aeoi) {
         if (c->rotate_aeoi)
@@ -144,8 +150,7 @@ static void chip_init_reset(DevPicChip *c, uint8_t icw1)
     c->ltim = (icw1 & 0x08) != 0;
     if (!c->icw4_needed)
         c->aeoi = c->sfnm = false;
-    if (c->ltim)                        /* level inputs request while high */
-        c->irr = c->levels;
+    c->irr = c->levels & level_inputs(c);   /* level inputs request while high */
     c->init_step = 2;
 }
 
@@ -258,6 +263,31 @@ static void pic_port_write(void *opaque, uint16_t off, unsigned size, uint32_t v
 
 static const DevPortOps pic_ops = { pic_port_read, pic_port_write, 1 };
 
+/* ELCR: opaque = the DevPic, offset 0 the master's, 1 the slave's. */
+static const uint8_t elcr_writable[2] = { 0xf8, 0xde };
+
+static uint32_t elcr_read(void *opaque, uint16_t off, unsigned size)
+{
+    (void)size;
+    DevPic *pic = opaque;
+    return pic->chip[off & 1].elcr;
+}
+
+static void elcr_write(void *opaque, uint16_t off, unsigned size, uint32_t v)
+{
+    (void)size;
+    DevPic *pic = opaque;
+    DevPicChip *c = &pic->chip[off & 1];
+    c->elcr = (uint8_t)v & elcr_writable[off & 1];
+    /* Inputs now level-triggered request while high; those now edge-triggered keep what
+     * they latched. */
+    uint8_t lv = level_inputs(c);
+    c->irr = (uint8_t)((c->irr & ~lv) | (c->levels & lv));
+    cascade_update(pic);
+}
+
+static const DevPortOps elcr_ops = { elcr_read, elcr_write, 1 };
+
 /* ---------------------------------------------------------------- set-up */
 
 void dev_pic_reset(DevPic *pic)
@@ -287,7 +317,8 @@ void dev_pic_init(DevPic *pic)
 
 int dev_pic_attach(DevPic *pic, DevBus *bus)
 {
-    if (dev_bus_add_ports(bus, 0x20, 2, &pic_ops, &pic->chip[0], "pic-master") < 0)
+    if (dev_bus_add_ports(bus, 0x20, 2, &pic_ops, &pic->chip[0], "pic-master") < 0 ||
+        dev_bus_add_ports(bus, 0xa0, 2, &pic_ops, &pic->chip[1], "pic-slave") < 0)
         return -1;
-    return dev_bus_add_ports(bus, 0xa0, 2, &pic_ops, &pic->chip[1], "pic-slave");
+    return dev_bus_add_ports(bus, 0x4d0, 2, &elcr_ops, pic, "pic-elcr");
 }

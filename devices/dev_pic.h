@@ -18,7 +18,12 @@
  * priority (with special mask mode, masked in-service levels do not count; with special fully
  * nested mode, the master's cascade input in service does not hold back its own slave).
  * Edge-triggered inputs latch a request in IRR on a low-to-high transition, which stays until
- * acknowledged; level-triggered inputs request while high.
+ * acknowledged; level-triggered inputs request while high. An input is level-triggered when
+ * ICW1 said so for the whole chip (LTIM) or when its bit is set in the chipset's edge/level
+ * control register, ELCR (ports 0x4d0 master, 0x4d1 slave, as the PIIX/ICH south bridges of
+ * PCs have it; IRQ 0, 1, 2, 8 and 13 are always edge-triggered there, their bits read 0).
+ * ELCR is how PC operating systems ask for level inputs (and all QEMU's 8259 honours: it
+ * ignores LTIM, as the ICH does).
  *
  * The CPU side: dev_pic_intr says whether INTR is asserted, dev_pic_ack is the INTA cycle and
  * returns the vector (base | level; a request that vanished gives the spurious IR7 vector of
@@ -42,6 +47,7 @@ typedef struct DevPicChip {
     uint8_t icw3;               /* master: inputs with a slave; slave: its cascade id */
     uint8_t lowest;             /* the level with the lowest priority (rotation) */
     uint8_t init_step;          /* 0 ready; 2, 3, 4: the ICW expected next */
+    uint8_t elcr;               /* level-triggered inputs by ELCR (kept across ICW1) */
     bool icw4_needed, single, ltim, aeoi, sfnm, rotate_aeoi, special_mask, read_isr, poll;
     bool is_master;
 } DevPicChip;
@@ -53,7 +59,7 @@ typedef struct DevPic {
 
 void dev_pic_init(DevPic *pic);
 void dev_pic_reset(DevPic *pic);
-/* Claim 0x20-0x21 and 0xa0-0xa1. 0 or -1. */
+/* Claim 0x20-0x21, 0xa0-0xa1 and ELCR's 0x4d0-0x4d1. 0 or -1. */
 int dev_pic_attach(DevPic *pic, DevBus *bus);
 /* The DevIrqHandler of the sixteen inputs (opaque = the DevPic, input = IRQ 0..15; IRQ 2 is
  * the cascade and cannot be driven from outside). */

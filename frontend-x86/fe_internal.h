@@ -117,7 +117,9 @@ IrRef fe_call(FeCtx *c, IrHelperFn fn, IrRef a0, IrRef a1, IrRef a2);
 /* fe_call for a helper that accesses guest memory: X86State.helper_pc holds the instruction's
  * pc during the call, so a fault in the helper is precise (the state is exact at a CALL: the
  * flags and KEEPs of the earlier instructions are stored). The helper must leave the state as
- * the instruction found it up to the access that faults (rep: as far as it got). */
+ * the instruction found it up to the access that faults (rep: as far as it got). In system
+ * mode icount is stored too (the instructions before this one), since the machine may leave
+ * the block from the helper to deliver a #PF (machine_mmu.c helper_ptr). */
 IrRef fe_call_mem(FeCtx *c, IrHelperFn fn, IrRef a0, IrRef a1, IrRef a2);
 
 /* ---- flags ---- */

@@ -245,6 +245,9 @@ IrRef fe_call(FeCtx *c, IrHelperFn fn, IrRef a0, IrRef a1, IrRef a2)
 IrRef fe_call_mem(FeCtx *c, IrHelperFn fn, IrRef a0, IrRef a1, IrRef a2)
 {
     ir_put(&c->b, X86_OFF_HELPER_PC, ir_const(&c->b, IR_I64, c->pc));
+    if (c->system)      /* a #PF from the helper leaves here: icount exact too */
+        ir_put(&c->b, X86_OFF_SYS(icount), ir_op2(&c->b, IR_ADD, IR_I64, c->icount0,
+                                                 k64(c, c->insns - 1)));
     IrRef r = fe_call(c, fn, a0, a1, a2);
     ir_put(&c->b, X86_OFF_HELPER_PC, ir_const(&c->b, IR_I64, 0));
     return r;

@@ -9,6 +9,7 @@
 #ifndef FERRY_X86_STATE_H
 #define FERRY_X86_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -117,7 +118,7 @@ typedef struct X86State {
     uint64_t iret_frame[5]; /* iretq's popped RIP CS RFLAGS RSP SS, for its helper */
     /* C helpers' guest accesses in system mode (x86_host_ptr): the host address of n guest
      * bytes at linear address g, or the guard; NULL in user mode. */
-    void *(*host_ptr)(struct X86State *s, uint64_t g, uint64_t n);
+    void *(*host_ptr)(struct X86State *s, uint64_t g, uint64_t n, bool write);
 
     /* ---- faults inside C helpers (fe_call_mem) ---- */
     uint64_t helper_pc;     /* while a helper that touches guest memory runs: the pc of the
@@ -182,13 +183,19 @@ enum {
 /* The host address of the n guest bytes at g for a C helper: mem_base + g, or, in system mode
  * when any of them lies at or above mem_limit, the guard at mem_base + mem_limit, whose access
  * faults (frontend.h "System mode": no guest address reaches host memory outside RAM). */
-static inline void *x86_host_ptr(const X86State *s, uint64_t g, uint64_t n)
+static inline void *x86_host_ptr_rw(const X86State *s, uint64_t g, uint64_t n, bool write)
 {
     if (s->host_ptr)
-        return s->host_ptr((X86State *)s, g, n);
+        return s->host_ptr((X86State *)s, g, n, write);
     if (s->mem_limit && (n > s->mem_limit || g > s->mem_limit - n))
         g = s->mem_limit;
     return (void *)(uintptr_t)(s->mem_base + g);
+}
+/* For bytes the helper only reads; x86_host_ptr_rw(..., true) for bytes it (also) writes, so
+ * that system mode checks write permission and reports a #PF with the W bit. */
+static inline void *x86_host_ptr(const X86State *s, uint64_t g, uint64_t n)
+{
+    return x86_host_ptr_rw(s, g, n, false);
 }
 
 _Static_assert(offsetof(X86State, xmm) % 16 == 0, "XMM registers must be 16-byte aligned");

@@ -539,12 +539,13 @@ static unsigned load_env(X86State *s, const uint8_t *m, bool small)
 uint64_t x87_h_env(void *state, uint64_t op, uint64_t addr, uint64_t small)
 {
     X86State *s = state;
-    uint8_t *m = x86_host_ptr(s, addr, 108);        /* fnsave's image, the largest */
+    /* The image's size: a fault (system mode: a #PF) must come from its own bytes only. */
+    size_t n = (small ? 14 : 28) + (op == X87E_SAVE || op == X87E_RSTOR ? 80 : 0);
+    uint8_t *m = x86_host_ptr_rw(s, addr, n, op == X87E_STENV || op == X87E_SAVE);
     /* The loads read the whole image before changing anything, so a fault (on the image's
      * second page) leaves the state as the instruction found it (fe_call_mem). */
     uint8_t image[108];
     if (op == X87E_LDENV || op == X87E_RSTOR) {
-        size_t n = (small ? 14 : 28) + (op == X87E_RSTOR ? 80 : 0);
         memcpy(image, m, n);
         m = image;
     }
@@ -590,7 +591,7 @@ uint64_t x87_h_fxsave(void *state, uint64_t addr, uint64_t rexw, uint64_t a2)
 {
     (void)a2;
     X86State *s = state;
-    uint8_t *m = x86_host_ptr(s, addr, 512);
+    uint8_t *m = x86_host_ptr_rw(s, addr, 512, true);
     put16(m + 0, s->fpu_cw);
     put16(m + 2, status_word(s));
     m[4] = s->fpu_tag;

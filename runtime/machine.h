@@ -53,6 +53,7 @@
 #ifndef FERRY_MACHINE_H
 #define FERRY_MACHINE_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -163,6 +164,7 @@ typedef struct RtMachine {
     RtMultiboot mb;
     RtSegCache seg[6];          /* the hidden parts of ES CS SS DS FS GS */
     X86Mode mode;               /* the CPU's mode, as FeOptions.mode has it */
+    jmp_buf helper_fault;       /* rt_machine_run's, for rt_machine_helper_fault */
 } RtMachine;
 
 /* machine_main.c: ferry-system's main (also `ferry --system ...`). argv[0] is the program
@@ -243,6 +245,10 @@ uint64_t rt_machine_sys_ctl(void *state, uint64_t op, uint64_t value, uint64_t u
 uint64_t rt_machine_msr(void *state, uint64_t write, uint64_t unused1, uint64_t unused2);
 /* Raise exception vector with an error code (has_err) from a helper: FE_SYS_EXC follows. */
 void rt_machine_raise(RtMachine *m, unsigned vector, bool has_err, uint32_t err);
+/* From a C helper that generated code (or the interpreter) called through fe_call_mem, after
+ * rt_machine_raise: leave the block for the run loop, which delivers the exception at the
+ * instruction (X86State.helper_pc). machine_run.c. */
+_Noreturn void rt_machine_helper_fault(RtMachine *m);
 /* The current privilege level (CS.RPL). */
 static inline unsigned rt_machine_cpl(const RtMachine *m) { return m->cpu->state.seg[1] & 3; }
 

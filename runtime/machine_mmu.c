@@ -652,28 +652,37 @@ void rt_mmu_fetch_fault(RtMachine *m, uint64_t pc)
 
 /* ---------------------------------------------------------------- C helpers' accesses */
 
-/* x86_host_ptr in system mode: the n bytes at linear g must be readable and lie in one
- * physically contiguous piece of RAM; anything else (a fault, a split) stops the machine,
- * because a helper cannot be restarted precisely (x87 environment and FXSAVE images). */
-static void *helper_ptr(X86State *s, uint64_t g, uint64_t n)
+/* x86_host_ptr in system mode (x87 environment and FXSAVE images): the n bytes at linear g
+ * must be readable and lie in one physically contiguous piece of RAM. A #PF (or #GP for a
+ * non-canonical address) on the way is the guest's: the helpers ask before they change
+ * anything, and fe_call_mem left the state exact at the instruction (helper_pc, icount), so
+ * the block is left for the run loop (rt_machine_helper_fault), which delivers it. A split
+ * into pages that are not physically contiguous stops the machine (not supported yet). */
+static void *helper_ptr(X86State *s, uint64_t g, uint64_t n, bool write)
 {
     RtMachine *m = machine_of(s);
-    unsigned acc = acc_of(m, false);
+    unsigned acc = acc_of(m, write);
     uint64_t pa0 = 0;
     for (uint64_t off = 0; off < n;) {
         uint64_t at = g + off, pa;
-        uint32_t err;
-        if (rt_mmu_translate(m, at, acc, &pa, &err) != RT_MMU_OK || (off && pa != pa0 + off))
-            rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "a page fault (or a page split) in the "
-                            "memory operand of an x87 save/restore instruction: not supported "
-                            "yet");
+        uint32_t err = 0;
+        int r = rt_mmu_translate(m, at, acc, &pa, &err);
+        if (r != RT_MMU_OK && s->helper_pc) {
+            raise_fault(m, r, at, err);
+            rt_machine_helper_fault(m);
+        }
+        if (r != RT_MMU_OK || (off && pa != pa0 + off))
+            rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "a page split (into pages that are "
+                            "not physically contiguous) in the memory operand of an x87 "
+                            "save/restore instruction: not supported yet");
         if (!off)
             pa0 = pa;
         off += PAGE - (at & (PAGE - 1));
     }
     if (!in_ram(m, pa0, n))
         rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "guest access outside RAM");
-    note_store(m, pa0, n);          /* it may be a store (fnsave, fxsave) */
+    if (write)
+        note_store(m, pa0, n);      /* fnsave, fxsave: code there is dropped */
     return m->ram + pa0;
 }
 

@@ -324,7 +324,17 @@ _Noreturn void rt_machine_run(RtMachine *m)
      * before taking another, so a source that requests forever (a level-triggered line
      * nobody clears, a 1-tick timer) cannot keep the CPU from running instructions, and
      * virtual time, which instructions advance, goes on. */
-    bool delivered = false;
+    volatile bool delivered = false;    /* (volatile: it lives across the setjmp) */
+    if (setjmp(m->helper_fault)) {
+        /* rt_machine_helper_fault: out of the block, the state exact at the instruction. */
+        t->in_guest = RT_IN_RUNTIME;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        st->rip = st->helper_pc;
+        st->helper_pc = 0;
+        rt_machine_interrupt(m, (unsigned)st->exc_vector, RT_INT_EXCEPTION,
+                             (st->exc_err >> 32) & 1, (uint32_t)st->exc_err);
+        delivered = false;
+    }
     for (;;) {
         if (m->reset_pending)
             machine_reset(m);
@@ -369,6 +379,13 @@ _Noreturn void rt_machine_run(RtMachine *m)
         if (m->mmu.flush_code)
             rt_mmu_flush_code(m);               /* code changed, or its mappings did */
     }
+}
+
+_Noreturn void rt_machine_helper_fault(RtMachine *m)
+{
+    /* Generated code keeps nothing on the host stack that must be unwound (user mode's
+     * faults leave it by siglongjmp the same way). */
+    longjmp(m->helper_fault, 1);
 }
 
 /* ---------------------------------------------------------------- host faults */

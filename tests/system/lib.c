@@ -1,5 +1,5 @@
 /* lib.c — the test kernels' shared code (lib.h), built for 64-bit and 32-bit kernels alike
- * (no 64-bit division: 32-bit kernels have no libgcc); the 64-bit IDT is idt64.c's. */
+ * (no 64-bit division: 32-bit kernels have no libgcc); the IDT is idt.c's. */
 #include "lib.h"
 
 unsigned check_failures;
@@ -138,11 +138,25 @@ const char *boot_test_arg(const FerryBootInfo *info)
     return "";
 }
 
-/* gcc may call these even in freestanding code (struct copies, zeroing). */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-void *memmove(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
+bool boot_skip_qemu(const FerryBootInfo *info)
+{
+    static const char word[] = "skip=qemu";
+    const char *s = (const char *)(uintptr_t)info->cmdline;
+    while (*s) {
+        unsigned n = 0;
+        while (word[n] && s[n] == word[n])
+            n++;
+        if (!word[n] && (s[n] == ' ' || s[n] == '\0'))
+            return true;
+        while (*s && *s != ' ')
+            s++;
+        while (*s == ' ')
+            s++;
+    }
+    return false;
+}
+
+/* gcc may call these even in freestanding code (struct copies, zeroing); lib.h declares them. */
 
 void *memset(void *d, int c, size_t n)
 {

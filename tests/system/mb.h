@@ -1,6 +1,6 @@
 /* mb.h — what the Multiboot test kernels share (32-bit and 64-bit code alike): the Multiboot
- * (v1) boot information, a report of it that reads the same under ferry-system and QEMU, and
- * for the 32-bit kernels an IDT of 32-bit gates to the stubs of mb_start32.S. */
+ * (v1) boot information and a report of it that reads the same under ferry-system and QEMU
+ * (the IDT, 64-bit or 32-bit, is lib.h's). */
 #ifndef FERRY_TEST_MB_H
 #define FERRY_TEST_MB_H
 
@@ -30,19 +30,5 @@ typedef struct __attribute__((packed)) MultibootMmap {
  * string without its path and its first line, and that the memory map marks [1 MiB,
  * kernel_end) available. Nothing that differs between boot loaders (addresses, names). */
 void mb_report(uint32_t magic, const MultibootInfo *mbi, uint32_t kernel_end);
-
-/* 32-bit kernels: the frame mb_start32.S's stubs build (pusha order, then the vector and error
- * code, then what the CPU pushed). */
-typedef struct IsrFrame32 {
-    uint32_t edi, esi, ebp, esp_unused, ebx, edx, ecx, eax;
-    uint32_t vector, error;
-    uint32_t eip, cs, eflags;
-} IsrFrame32;
-typedef void (*IsrHandler32)(IsrFrame32 *f);
-/* Load an IDT of 32-bit interrupt gates (trap gates if trap) for vectors 0-47 with the current
- * CS; route vector v to handler h (NULL: unexpected, which ends the test with 0x30). */
-void idt32_init(void);
-void idt32_set_trap(unsigned vector);
-void isr32_register(unsigned vector, IsrHandler32 h);
 
 #endif

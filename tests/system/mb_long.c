@@ -41,8 +41,8 @@ static uint64_t rdmsr(uint32_t msr)
     return (uint64_t)hi << 32 | lo;
 }
 
-void kmain64(uint32_t magic, uint32_t info);
-void kmain64(uint32_t magic, uint32_t info)
+void mb_main64(uint32_t magic, uint32_t info);
+void mb_main64(uint32_t magic, uint32_t info)
 {
     serial_init();
     puts("Hello from 64-bit mode, entered through Multiboot\n");

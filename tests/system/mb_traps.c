@@ -18,7 +18,7 @@ static volatile uint32_t recover;           /* where a fault handler resumes */
 static volatile uint32_t seen_vector, seen_error, seen_eip, seen_eflags;
 static volatile unsigned ticks;
 
-static void on_fault(IsrFrame32 *f)
+static void on_fault(IsrFrame *f)
 {
     seen_vector = f->vector;
     seen_error = f->error;
@@ -28,7 +28,7 @@ static void on_fault(IsrFrame32 *f)
         f->eip = recover;
 }
 
-static void timer(IsrFrame32 *f)
+static void timer(IsrFrame *f)
 {
     (void)f;
     ticks++;
@@ -37,7 +37,7 @@ static void timer(IsrFrame32 *f)
 
 static volatile uint32_t handler_if;        /* IF inside on_soft */
 
-static void on_soft(IsrFrame32 *f)
+static void on_soft(IsrFrame *f)
 {
     uint32_t fl;
     __asm__ volatile("pushf; pop %0" : "=r"(fl));
@@ -106,13 +106,13 @@ void kmain32(uint32_t magic, const MultibootInfo *mbi)
         sizeof gdt - 1, (uint32_t)(uintptr_t)gdt };
     __asm__ volatile("lgdt %0; ljmp $0x08, $1f; 1: mov $0x10, %%eax; mov %%eax, %%ds;"
                      "mov %%eax, %%es; mov %%eax, %%ss" :: "m"(p) : "eax", "memory");
-    idt32_init();
+    idt_init();
     pic_init();             /* masks the BIOS's timer (on vector 8) before any sti */
     for (unsigned v = 0; v < 32; v++)
-        isr32_register(v, on_fault);
-    idt32_set_trap(0x2e);
-    isr32_register(0x2e, on_soft);
-    isr32_register(0x2f, on_soft);
+        isr_register(v, on_fault);
+    idt_set_trap(0x2e);
+    isr_register(0x2e, on_soft);
+    isr_register(0x2f, on_soft);
 
     uint32_t at;
     recover = 0;
@@ -168,7 +168,7 @@ void kmain32(uint32_t magic, const MultibootInfo *mbi)
           (seen_eflags & 0x200));
 
     /* Timer interrupts. */
-    isr32_register(0x20, timer);
+    isr_register(0x20, timer);
     outb(0x43, 0x34);
     outb(0x40, 11932 & 0xff);
     outb(0x40, 11932 >> 8);

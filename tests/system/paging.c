@@ -4,14 +4,15 @@
  * (EFER.NXE) on a fetch, invlpg and CR3 reloads making new mappings visible, a 2 MiB page, an
  * access and a rep movsb that cross into a page that is not physically contiguous, a
  * non-canonical address (#GP), self-modifying code (through the same and another linear
- * address, and a store into the next instruction), and a double fault when delivery fails.
+ * address, and a store into the next instruction), x87/FXSAVE images on pages not present
+ * (#PF, restart), and a double fault when delivery fails.
  * Exit status 33 when every check passes. */
 #include "lib.h"
 #include "pt.h"
 
 static uint8_t data_a[4096] __attribute__((aligned(4096)));
 static uint8_t data_b[4096] __attribute__((aligned(4096)));
-static uint8_t pool[4][4096] __attribute__((aligned(4096)));   /* pages the #PF handler maps */
+static uint8_t pool[6][4096] __attribute__((aligned(4096)));   /* pages the #PF handler maps */
 static uint8_t code_page[4096] __attribute__((aligned(4096)));
 
 #define VA_MAP   0x40000000ull      /* -> data_a */
@@ -139,6 +140,31 @@ static void test_demand(void)
     check("no fault once mapped", rd64(VA_LAZY + 0x1010) == 5 && pf_count == 2);
 }
 
+/* x87 and FXSAVE images (C helpers in ferry) on pages not present: the #PF is the guest's,
+ * with the error code and CR2 in the page (which byte of a multi-byte image a CPU reports
+ * first is its own), the handler maps the page and the instruction restarts. */
+static void test_fpu_images(void)
+{
+    pf_count = 0;
+    pf_mode = PF_LAZY;
+    uint64_t a = VA_LAZY + 0x2000;                      /* -> pool[2] */
+    __asm__ volatile("fninit; fxsave (%0)" :: "r"(a) : "memory");
+    check("fxsave to a page not present: #PF error code 2, CR2, and it restarts",
+          pf_count == 1 && pf_err == 2 && (pf_cr2 & ~0xfffull) == a &&
+          *(uint16_t *)pool[2] == 0x37f && *(uint32_t *)(pool[2] + 24) == 0x1f80);
+    uint64_t e = VA_LAZY + 0x2ff0;                      /* 28 bytes into pool[3]'s page */
+    __asm__ volatile("fnstenv (%0); fninit" :: "r"(e) : "memory");
+    check("fnstenv across into a page not present: #PF on the second page, it restarts",
+          pf_count == 2 && pf_err == 2 && (pf_cr2 & ~0xfffull) == VA_LAZY + 0x3000 &&
+          *(uint16_t *)(pool[2] + 0xff0) == 0x37f && *(uint16_t *)(pool[2] + 0xff8) == 0xffff);
+    uint32_t mxcsr = 1;
+    __asm__ volatile("fxrstor (%1); stmxcsr %0; fninit" : "=m"(mxcsr) : "r"(VA_LAZY + 0x4000)
+                     : "memory");
+    __asm__ volatile("ldmxcsr %0" :: "m"((uint32_t){ 0x1f80 }));
+    check("fxrstor from a page not present: #PF error code 0, then the image's MXCSR",
+          pf_count == 3 && pf_err == 0 && (pf_cr2 & ~0xfffull) == VA_LAZY + 0x4000 && mxcsr == 0);
+}
+
 static void test_write_protect(void)
 {
     pf_count = 0;
@@ -232,6 +258,25 @@ static void test_smc(void)
     for (unsigned i = 0; i < sizeof next; i++)
         code_page[0x100 + i] = next[i];
     check("a store into the next instruction changes it", call_at(pa(code_page) + 0x100) == 99);
+    /* The same through the alias, in one block: movb $77, VA_CODE + 0x209 (absolute, the
+     * immediate of the mov after it); mov $1, %eax; ret. */
+    uint32_t target = (uint32_t)(VA_CODE + 0x209);
+    const uint8_t alias_next[] = { 0xc6, 0x04, 0x25, (uint8_t)target, (uint8_t)(target >> 8),
+                                   (uint8_t)(target >> 16), (uint8_t)(target >> 24), 77,
+                                   0xb8, 1, 0, 0, 0, 0xc3 };
+    for (unsigned i = 0; i < sizeof alias_next; i++)
+        code_page[0x200 + i] = alias_next[i];
+    check("a store through the alias into the next instruction changes it",
+          call_at(pa(code_page) + 0x200) == 77);
+    /* Code run through both addresses, rewritten through each in turn. */
+    put_ret_imm(code_page, 5);
+    int c = call_at(VA_CODE), d = call_at(pa(code_page));
+    *(volatile uint8_t *)(uintptr_t)(VA_CODE + 1) = 6;
+    int e = call_at(VA_CODE), g = call_at(pa(code_page));
+    code_page[1] = 7;
+    int h = call_at(VA_CODE);
+    check("code run through two addresses sees each rewrite", c == 5 && d == 5 && e == 6 &&
+          g == 6 && h == 7);
 }
 
 static void test_double_fault(void)
@@ -265,6 +310,7 @@ void kmain(const FerryBootInfo *info)
 
     test_mappings();
     test_demand();
+    test_fpu_images();
     test_write_protect();
     test_nx();
     test_invalidation();

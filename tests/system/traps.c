@@ -35,7 +35,6 @@ extern char after_int3[], at_ud2[], at_div[];
 void kmain(const FerryBootInfo *info);
 void kmain(const FerryBootInfo *info)
 {
-    (void)info;
     serial_init();
     puts("traps test\n");
     idt_init();
@@ -64,9 +63,11 @@ void kmain(const FerryBootInfo *info)
     __asm__ volatile("int $0x2f");
     check("and sees it clear after cli", seen[0x2f] == 2 && !(last_flags & 0x200));
 
-    /* wrmsr of a non-canonical FS base is #GP(0). */
-    __asm__ volatile("wrmsr" :: "c"(0xc0000100u), "a"(0u), "d"(0x80000000u));
-    check("wrmsr non-canonical: #GP(0)", seen[13] == 1 && last_err == 0);
+    /* wrmsr of a non-canonical FS base is #GP(0) (QEMU 7.2 takes any value). */
+    if (!boot_skip_qemu(info)) {
+        __asm__ volatile("wrmsr" :: "c"(0xc0000100u), "a"(0u), "d"(0x80000000u));
+        check("wrmsr non-canonical: #GP(0)", seen[13] == 1 && last_err == 0);
+    }
     uint32_t lo, hi;
     __asm__ volatile("wrmsr" :: "c"(0xc0000100u), "a"(0x1000u), "d"(0u));
     __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000100u));

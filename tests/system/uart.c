@@ -18,7 +18,6 @@ static void com1_irq(IsrFrame *f)
 void kmain(const FerryBootInfo *info);
 void kmain(const FerryBootInfo *info)
 {
-    (void)info;
     serial_init();
     puts("uart test\n");
     outb(COM1 + 7, 0xa5);
@@ -44,7 +43,7 @@ void kmain(const FerryBootInfo *info)
     inb(COM1 + 6);                          /* clear the deltas */
     outb(COM1 + 4, 0x1b);                   /* LOOP OUT2 RTS DTR */
     uint8_t msr = inb(COM1 + 6);
-    bool lines = (msr & 0xf0) == 0xb0 && (msr & 0x0b) == 0x0b;
+    bool lines = (msr & 0xf0) == 0xb0, deltas = (msr & 0x0f) == 0x0b;
     const char *msg = "loop";
     for (const char *p = msg; *p; p++)
         outb(COM1, (uint8_t)*p);
@@ -63,6 +62,10 @@ void kmain(const FerryBootInfo *info)
     bool cleared = !(inb(COM1 + 5) & 0x01);
     outb(COM1 + 4, 0x0b);                   /* back out of loopback, OUT2 on */
     check("loopback modem lines", lines);
+    /* The 16550's delta bits see the looped-back lines change too; QEMU 7.2's loopback
+     * MSR has the lines only. */
+    if (!boot_skip_qemu(info))
+        check("loopback modem line deltas", deltas);
     check("loopback data", same);
     check("receiver overrun", overrun);
     check("FIFO cleared", cleared);
@@ -81,8 +84,11 @@ void kmain(const FerryBootInfo *info)
     count = 3;
     __asm__ volatile("rep insb" : "+D"(dst), "+c"(count) : "d"(COM1 + 7) : "memory");
     check("rep insb", got[0] == 0x3c && got[2] == 0x3c && dst == got + 3 && count == 0);
-    outw(COM1 + 7, 0x1234);
-    check("outw to an 8-bit device", inb(COM1 + 7) == 0x34 && inw(COM1 + 7) == 0xff34);
+    /* (QEMU 7.2 aborts on a 16-bit access to its UART: an assertion in serial_ioport_write.) */
+    if (!boot_skip_qemu(info)) {
+        outw(COM1 + 7, 0x1234);
+        check("outw to an 8-bit device", inb(COM1 + 7) == 0x34 && inw(COM1 + 7) == 0xff34);
+    }
 
     /* A THRE interrupt through PIC and IDT. */
     idt_init();

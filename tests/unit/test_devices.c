@@ -440,6 +440,33 @@ static void test_pic_aeoi_and_poll(void **state)
     assert_int_equal(inb(f, 0x20), 0x00);
 }
 
+/* ELCR (0x4d0/0x4d1): per-input level triggering, the always-edge inputs' bits read 0. */
+static void test_pic_elcr(void **state)
+{
+    Fixture *f = *state;
+    pic_setup(f, 0x00, 0x00);
+    outb(f, 0x4d0, 0xff);
+    outb(f, 0x4d1, 0xff);
+    assert_int_equal(inb(f, 0x4d0), 0xf8);          /* IRQ 0, 1, 2: edge only */
+    assert_int_equal(inb(f, 0x4d1), 0xde);          /* IRQ 8, 13: edge only */
+    outb(f, 0x4d0, 0x10);                           /* IRQ 4 level-triggered */
+    outb(f, 0x4d1, 0x00);
+    dev_pic_set_irq(&f->b.pic, 4, true);
+    assert_int_equal(dev_board_inta(&f->b), 0x24);
+    outb(f, 0x20, 0x20);                            /* EOI: still high, requests again */
+    assert_int_equal(pic_irr(f, 0x20) & 0x10, 0x10);
+    assert_int_equal(dev_board_inta(&f->b), 0x24);
+    outb(f, 0x20, 0x20);
+    dev_pic_set_irq(&f->b.pic, 4, false);           /* low: the request is gone */
+    assert_int_equal(pic_irr(f, 0x20) & 0x10, 0);
+    dev_pic_set_irq(&f->b.pic, 5, true);            /* IRQ 5 edge: latched once */
+    assert_int_equal(dev_board_inta(&f->b), 0x25);
+    outb(f, 0x20, 0x20);
+    assert_int_equal(pic_irr(f, 0x20) & 0x20, 0);
+    pic_setup(f, 0x00, 0x00);                       /* ICW1 keeps ELCR */
+    assert_int_equal(inb(f, 0x4d0), 0x10);
+}
+
 /* ---------------------------------------------------------------- PIT */
 
 /* Counter 0 at `divisor` in `mode` (lobyte/hibyte), its OUT counted instead of the PIC. */
@@ -712,7 +739,7 @@ int main(void)
         T(test_uart_reset_and_divisor), T(test_uart_transmit), T(test_uart_thre_interrupt),
         T(test_uart_loopback), T(test_uart_fifo), T(test_uart_receive),
         T(test_pic_init_and_ack), T(test_pic_priority_and_eoi), T(test_pic_cascade),
-        T(test_pic_aeoi_and_poll),
+        T(test_pic_aeoi_and_poll), T(test_pic_elcr),
         T(test_pit_mode2_rate), T(test_pit_mode3_and_reload), T(test_pit_mode0_and_access),
         T(test_pit_latch_holds),
         T(test_rtc_time_bcd_and_binary), T(test_rtc_uip_and_set), T(test_rtc_interrupts),
