@@ -10,6 +10,10 @@ FERRY_CMD=("$BUILD/ferry")
 # An emulated ferry (FERRY_WRAPPER, the aarch64 build under qemu-user) starts the ferry of each
 # execve through the same emulator (--exec-wrapper), as tests/guest/run.sh does.
 [ -n "$FERRY_WRAPPER" ] && FERRY_CMD=($FERRY_WRAPPER "$BUILD/ferry" --exec-wrapper "$(command -v $FERRY_WRAPPER)")
+# The time limit only catches a hang: a script under ferry under qemu-user takes 30-60 s on a
+# busy 2-core machine, so an emulated run gets four times the native limit.
+LIMIT=60
+[ -n "$FERRY_WRAPPER" ] && LIMIT=240
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -32,7 +36,7 @@ compare() {  # label path-prefix shell script
     local label=$1 path=$2 shell=$3 script=$4
     run() { env -i PATH="$path" HOME=/tmp LC_ALL=C "$@" </dev/null; }
     run timeout 60 $shell "$script" >"$tmp/native.out" 2>/dev/null; local nrc=$?
-    run timeout -k 10 60 "${FERRY_CMD[@]}" $shell "$script" >"$tmp/ferry.out" 2>"$tmp/ferry.err"
+    run timeout -k 10 $LIMIT "${FERRY_CMD[@]}" $shell "$script" >"$tmp/ferry.out" 2>"$tmp/ferry.err"
     local frc=$?
     if [ $nrc -eq $frc ] && cmp -s "$tmp/native.out" "$tmp/ferry.out"; then
         ok "$label: same output ($(wc -l <"$tmp/native.out") lines) and exit status ($nrc) as native"
