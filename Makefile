@@ -227,11 +227,11 @@ ifeq ($(HOST),aarch64)
 $(BUILD)/tests/test_decode: $(BUILD)/obj/tests/unit/test_decode.o $(BUILD)/obj/tests/common/decode_cmp.o $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
-$(BUILD)/tests/test_backend_a64: $(BUILD)/obj/tests/unit/test_backend_a64.o $(BUILD)/obj/tests/common/backend_suite.o $(LIBFILES)
+$(BUILD)/tests/test_backend_a64: $(BUILD)/obj/tests/unit/test_backend_a64.o $(BUILD)/obj/tests/common/backend_suite.o $(BUILD)/obj/tests/common/backend_limit.o $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 else
-$(BUILD)/tests/test_backend_x64: $(BUILD)/obj/tests/unit/test_backend_x64.o $(BUILD)/obj/tests/common/backend_suite.o $(LIBFILES)
+$(BUILD)/tests/test_backend_x64: $(BUILD)/obj/tests/unit/test_backend_x64.o $(BUILD)/obj/tests/common/backend_suite.o $(BUILD)/obj/tests/common/backend_limit.o $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 -include tests/fuzz/fuzz.mk

@@ -32,8 +32,11 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 {
     (void)ucv;
     uintptr_t a = (uintptr_t)si->si_addr;
-    printf("  signal %d code %d addr %s\n", sig, si->si_code,
-           a == want ? "= the address" : a == 0 ? "0" : "WRONG");
+    char msg[80];
+    int n = snprintf(msg, sizeof msg, "  signal %d code %d addr %s\n", sig, si->si_code,
+                     a == want ? "= the address" : a == 0 ? "0" : "WRONG");
+    if (write(1, msg, (size_t)n) < 0)
+        _exit(3);
     siglongjmp(env, 1);
 }
 
@@ -57,9 +60,13 @@ static void probe(const char *what, uintptr_t a, void (*fn)(uintptr_t), uintptr_
     }
 }
 
-static void do_load(uintptr_t a) { printf("  %d\n", *(volatile int *)a); }
+static void do_load(uintptr_t a) { int v = *(volatile int *)a; printf("  %d\n", v); }
 static void do_store(uintptr_t a) { *(volatile long *)a = 0x1234; }
-static void do_load_byte(uintptr_t a) { printf("  %d\n", *(volatile unsigned char *)a); }
+static void do_load_byte(uintptr_t a)
+{
+    int v = *(volatile unsigned char *)a;
+    printf("  %d\n", v);
+}
 
 static void do_indexed(uintptr_t a)
 {
@@ -112,18 +119,20 @@ static void sys_probe(const char *what, uintptr_t a)
     int p[2];
     if (pipe(p) != 0)
         return;
-    ssize_t w = write(p[1], "hello", 5);
+    ssize_t w = syscall(SYS_write, p[1], "hello", 5);
+    /* raw system calls: a libc may copy a result through the pointer itself (musl's stat) */
     errno = 0;
-    long r = read(p[0], (void *)a, 5);
+    long r = syscall(SYS_read, p[0], (void *)a, 5);
     printf("%s %#lx: read %ld errno %d", what, (unsigned long)a, r, errno);
     errno = 0;
-    r = write(p[1], (void *)a, 5);
+    r = syscall(SYS_write, p[1], (void *)a, 5);
     printf(", write %ld errno %d", r, errno);
     errno = 0;
-    r = stat("/", (struct stat *)a);
+    r = syscall(SYS_stat, "/", (struct stat *)a);
     printf(", stat %ld errno %d", r, errno);
     errno = 0;
-    r = stat((const char *)a, &(struct stat){ 0 });
+    struct stat sb;
+    r = syscall(SYS_stat, (const char *)a, &sb);
     printf(", stat path %ld errno %d", r, errno);
     errno = 0;
     r = syscall(SYS_pipe, (int *)a);
@@ -142,7 +151,7 @@ int main(void)
     sa.sa_sigaction = on_segv;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigaction(SIGSEGV, &sa, NULL);
-    setvbuf(stdout, NULL, _IONBF, 0);
+    setvbuf(stdout, NULL, _IONBF, 0);   /* in order with the handler's write(2) */
 
     static const uintptr_t addrs[] = {
         0x7f0000000000ul, 0x7f0000100040ul, 0x7ff000000000ul, 0x555555554000ul,

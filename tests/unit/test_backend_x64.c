@@ -813,6 +813,7 @@ int main(void)
         cmocka_unit_test(be_test_random_blocks),
         cmocka_unit_test(be_test_keeps),
         cmocka_unit_test(be_test_self_loops),
+        cmocka_unit_test(be_test_guest_limit),
         cmocka_unit_test(be_test_op_coverage),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
