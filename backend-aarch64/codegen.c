@@ -803,6 +803,7 @@ static void limit_check(CgCtx *c, const IrInsn *in, A64Addr m)
     }
     CgMemStub *st = &c->mem_stubs[c->n_mem_stubs++];
     st->branch = a64_cbz_fwd(e, true, true, A64_TMP0);
+    st->resume = e->p;
     st->base = m.base;
     st->disp = m.disp;
     st->store = in->op == IR_STORE;
@@ -840,6 +841,14 @@ void a64_emit_mem_stubs(CgCtx *c, const uint8_t *limit)
         m->host_offset = (uint32_t)(e->p - c->code_start);
         a64_addsub_ri(e, st->disp < 0 ? A64_SUB_I : A64_ADD_I, true, A64_TMP0, st->base,
                       a64_addsub_imm((uint64_t)(st->disp < 0 ? -(int64_t)st->disp : st->disp)));
+        if (st->disp > 0) {
+            /* a base at or above the limit whose displacement wraps the address below it:
+             * the access is fine (as in the x86_64 backend's stubs) */
+            a64_lsr_ri(e, true, A64_TMP1, A64_TMP0,
+                       (unsigned)__builtin_ctzll(c->gi->guest_limit));
+            int64_t rel = (st->resume - e->p) / 4;
+            a64_w(e, A64_CBZ | A64F_SF(true) | A64F_IMM19(rel) | A64F_RT(A64_TMP1));
+        }
         cg_ldst(c, A64_STRX, A64_TMP0, A64_REG_STATE, c->gi->fault_addr_offset);
         a64_mov_imm(e, A64_TMP1, IR_GUARD_SENTINEL(c->gi->guest_limit));
         a64_ldst_uoff(e, st->store ? A64_STRB : A64_LDRB, st->store ? A64_ZR : A64_TMP1,

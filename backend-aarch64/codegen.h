@@ -63,6 +63,7 @@ typedef struct CgVal {
  * touches the sentinel, at a copy of the access's fault-map entry (codegen.c limit_check). */
 typedef struct CgMemStub {
     uint8_t *branch;            /* the cbnz */
+    uint8_t *resume;            /* the access after it (a base check's false alarm) */
     uint8_t base;               /* the access's base register (live at the cbnz) */
     int32_t disp;
     bool store;

@@ -794,7 +794,12 @@ static void cg_PUT(CgCtx *c, const IrInsn *in)
 /* The guest limit (ir.h): [base + disp] compares the base register with the bound word in
  * the state (disp is within +-2^30, addr_fold), once per base value in the block (addr_ok:
  * SSA values never change, and the block's code runs in order); [base + index] the whole
- * address, in rax. A failed check jumps to a stub emitted after the block's exit stubs. */
+ * address, in rax. A failed check jumps to a stub emitted after the block's exit stubs,
+ * which for a base check first checks the whole address and resumes the access when that is
+ * below the bound (a base "above" it may be a negative index with the array's address as the
+ * displacement; the base of a later access then still cannot reach ferry's memory: with a
+ * displacement within +-2^30 it wraps below 2^31 or stays in the top 2^31 of the 64-bit
+ * space, which is nobody's in user mode and faults as natively). */
 static void limit_check(CgCtx *c, const IrInsn *in, X64Rm m, int base_reg)
 {
     if (c->n_mem_stubs >= X64_MAX_MEM_STUBS || c->info->n_insns == 0) {
@@ -810,6 +815,8 @@ static void limit_check(CgCtx *c, const IrInsn *in, X64Rm m, int base_reg)
     }
     CgMemStub *st = &c->mem_stubs[c->n_mem_stubs++];
     st->field = x64_jcc32_fwd(&c->e, X64_CC_AE);
+    st->resume = c->e.p;
+    st->base_only = base_reg >= 0;
     st->mem = m;
     st->store = in->op == IR_STORE;
     st->entry = c->info->insns[c->info->n_insns - 1];
@@ -853,6 +860,16 @@ void x64_emit_mem_stubs(CgCtx *c, const uint8_t *limit)
         *e = st->entry;
         e->host_offset = (uint32_t)(c->e.p - c->code_start);
         x64_lea_rm(&c->e, 8, X64_RAX, st->mem);
+        if (st->base_only) {
+            /* A base at or above the bound whose displacement wraps the address below it
+             * (a negative index with an array address as displacement): the access is fine
+             * (an address in [limit, bound) faults in the guard by itself). */
+            x64_alu_rx(&c->e, X64_CMP, 8, X64_RAX,
+                       x64_m(X64_REG_STATE, c->gi->guest_bound_offset));
+            uint8_t *back = x64_jcc32_fwd(&c->e, X64_CC_B);
+            int32_t rel = (int32_t)(st->resume - (back + 4));
+            memcpy(back, &rel, 4);
+        }
         x64_mov_xr(&c->e, 8, x64_m(X64_REG_STATE, c->gi->fault_addr_offset), X64_RAX);
         x64_mov_al_moffs(&c->e, IR_GUARD_SENTINEL(c->gi->guest_limit), st->store);
     }

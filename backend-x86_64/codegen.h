@@ -60,6 +60,8 @@ typedef struct CgVal {
  * touches the sentinel, at a copy of the access's fault-map entry (codegen.c limit_check). */
 typedef struct CgMemStub {
     uint8_t *field;             /* the jae rel32 field */
+    uint8_t *resume;            /* the access after it (a base check's false alarm) */
+    bool base_only;             /* the check compared the base register alone */
     X64Rm mem;                  /* the access's operand (its registers are live at the jae) */
     bool store;
     BackendInsnMap entry;       /* the access's map entry */

@@ -2,12 +2,12 @@
  * libelf.
  *
  * Accepts ET_EXEC (loaded at its addresses), static-PIE (ET_DYN without PT_INTERP) and
- * dynamic executables (PT_INTERP). An ET_DYN program goes at two thirds of the guest space (0x555555554000 without a guest
- * limit, space.c) when that range
- * is free, as Linux does without randomisation, else where the kernel finds room. A dynamic
+ * dynamic executables (PT_INTERP). An ET_DYN program goes two thirds of the way up the
+ * guest's space (0x555555554000 for the full 47 bits; space.c) when that range is free, as
+ * Linux does without randomisation, else where a top-down search finds room. A dynamic
  * executable's interpreter (ld-linux-x86-64.so.2) is looked up under the -L sysroot
  * (rt_sysroot_path: the sysroot's file when it exists, else the host's) and loaded as Linux
- * loads it: an x86-64 ET_DYN at a base the kernel chooses (mmap), validated as strictly as
+ * loads it: an x86-64 ET_DYN at a base the search finds (space.c), validated as strictly as
  * the program and refused if it names an interpreter itself. The guest then starts at the
  * interpreter's entry with AT_BASE = its base; AT_PHDR/AT_PHENT/AT_PHNUM/AT_ENTRY describe
  * the program (stack.c), and brk follows the program, not the interpreter.

@@ -22,6 +22,11 @@
  * trap exit. Without a handler (or with the signal ignored or blocked: the kernel would kill)
  * the guest dies by the signal as a native run would.
  *
+ * The guest limit (space.c): a fault in the guard above it is the guest's access to an
+ * unmapped address (SEGV_MAPERR): at the sentinel, the address a failed check stored in
+ * X86State.fault_addr (non-canonical: SI_KERNEL and address 0, #GP, as hardware), elsewhere
+ * in the guard its own address (guard_fault).
+ *
  * Helpers that touch guest memory (rep string instructions, fnstenv/fldenv/fnsave/frstor,
  * fxsave/fxrstor, the compare-and-swap of LOCKed instructions) are called with
  * X86State.helper_pc set to the instruction's pc and the state exact (fe_call_mem): a fault

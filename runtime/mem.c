@@ -2,7 +2,15 @@
  *
  * Guest base is 0: guest address == host address, so mapping calls go to the host kernel
  * with the guest's addresses, and the mapping table (mem_map.c) records what the guest owns.
+ * The guest's addresses lie below a limit (space.c: RtProcess.user_top), above which ferry's
+ * own memory lies behind a guard; generated code, helpers and the interpreter check every
+ * guest access against it, so a wild guest pointer never reaches ferry (ir.h "guest_limit").
  * Contracts:
+ *   - placement: mmap without MAP_FIXED takes its hint when the range is free and below the
+ *     limit, else the highest free range below mmap_top (space.c, as Linux's top-down
+ *     search); MAP_FIXED(_NOREPLACE) and MREMAP_FIXED at or above the limit fail with
+ *     ENOMEM/EINVAL, as Linux does past TASK_SIZE; a moving mremap grows in place when it
+ *     can, else moves to a range ferry picks.
  *   - brk follows Linux: it starts at the page after the highest segment, brk(0) (or anything
  *     below the start) returns the current break, growth maps anonymous pages with
  *     MAP_FIXED_NOREPLACE, shrinking unmaps whole pages, and failure returns the old break.

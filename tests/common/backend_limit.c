@@ -5,7 +5,8 @@
  * entry of the access's own guest instruction, and leave the host memory unchanged; an
  * address just above the limit faults in the guard at its own address; accesses below the
  * limit work as without one. Forms: [base + disp] (the base check, and the same base again
- * with the check elided), a negative displacement, [base + index << 3], a constant address.
+ * with the check elided), a negative displacement, [base + index << 3], a constant address,
+ * a negative base with an array address as the displacement.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -218,6 +219,36 @@ void be_test_guest_limit(void **st)
         ir_block_free(blk);
     }
     be_set_no_regalloc(0);
+    /* a negative index with an array's address as the displacement (compilers count an index
+     * up to 0): the base is "above" the limit, the address is not */
+    uint64_t arr = 0x20000000;
+    uint64_t *lowarr = mmap((void *)(uintptr_t)arr, 4096, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (lowarr == (void *)(uintptr_t)arr) {
+        lowarr[0] = 0x77;
+        IrBlock *blk = ir_block_new(0x6000);
+        IrBuilder b;
+        ir_builder_init(&b, blk);
+        IrRef x = ir_get(&b, IR_I64, OFF_A);
+        ir_insn_start(&b, 0x6000, 4);
+        ir_put(&b, OFF_OUT, ir_load(&b, IR_I64, ir_op2(&b, IR_ADD, IR_I64, x,
+                                                        ir_const(&b, IR_I64, arr + 64))));
+        ir_insn_start(&b, 0x6004, 4);
+        ir_put(&b, OFF_OUT + 8, ir_load(&b, IR_I64, ir_op2(&b, IR_ADD, IR_I64, x,
+                                                            ir_const(&b, IR_I64, 8))));
+        ir_exit(&b, IR_NONE, 0x6100, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+        ir_builder_fini(&b);
+        BackendBlockInfo info;
+        const uint8_t *code = be_compile_gi(blk, &gi, &info);
+        uint64_t v[4] = { (uint64_t)-64, 0, 0, 0 };
+        /* the first load reads arr[0]; the second, [-56], is the kernel's: a plain fault */
+        assert_int_equal(run(blk, code, &info, state, bound, v), 4);
+        uint64_t out;
+        memcpy(&out, state + OFF_OUT, 8);
+        assert_int_equal(out, 0x77);
+        ir_block_free(blk);
+        munmap(lowarr, 4096);
+    }
     assert_memory_equal(host, copy, sizeof copy);       /* nothing reached the host's memory */
     sigaction(SIGSEGV, &old_segv, NULL);
     sigaction(SIGBUS, &old_bus, NULL);
