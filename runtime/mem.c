@@ -50,7 +50,9 @@ _Static_assert(GUEST_MAP_FIXED == MAP_FIXED && GUEST_MAP_ANONYMOUS == MAP_ANONYM
 void rt_mem_init(RtProcess *p)
 {
     rt_map_init(&p->map);
-    p->user_top = p->mmap_top = RT_USER_TOP;    /* until rt_space_init chooses a limit */
+    /* Until rt_space_init chooses a limit: the whole user range, mmap below a stack gap. */
+    p->user_top = RT_USER_TOP;
+    p->mmap_top = RT_USER_TOP - RT_STACK_GAP;
     p->brk_start = p->brk_cur = p->brk_mapped = 0;
 }
 

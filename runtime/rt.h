@@ -49,6 +49,9 @@
 #define RT_PAGE_UP(a)   (((uint64_t)(a) + RT_PAGE_SIZE - 1) & ~(RT_PAGE_SIZE - 1))
 /* First address past the x86-64 user address space (47-bit, as Linux's TASK_SIZE_MAX). */
 #define RT_USER_TOP 0x00007ffffffff000ull
+/* Room for the guest stack at the top of the guest's space, below which mmap(NULL) searches
+ * (Linux's stack gap below mmap_base). */
+#define RT_STACK_GAP (256ull << 20)
 
 /* ---------------------------------------------------------------- options (options.c) */
 

@@ -38,8 +38,6 @@
 #define SPACE_MAX_RANGES 4096
 /* Lowest address the guest gets from a search (Linux's default vm.mmap_min_addr). */
 #define SPACE_FLOOR 0x10000ull
-/* Room above the guest stack and below the mmap area, as Linux's stack gap. */
-#define SPACE_STACK_GAP (256ull << 20)
 
 typedef struct Range { uint64_t lo, hi; } Range;
 
@@ -96,11 +94,11 @@ void rt_space_init(RtProcess *p)
         /* No room for a guard (an address space smaller than 2^37): the guest keeps the
          * whole user range, unchecked, as before. */
         p->user_top = RT_USER_TOP;
-        p->mmap_top = RT_USER_TOP;
+        p->mmap_top = RT_USER_TOP - RT_STACK_GAP;
         return;
     }
     p->user_top = limit;
-    p->mmap_top = limit - SPACE_STACK_GAP;
+    p->mmap_top = limit - RT_STACK_GAP;
     p->gi.guest_limit = limit;
     p->gi.guest_bound_offset = (int32_t)offsetof(X86State, guest_bound);
     p->gi.fault_addr_offset = (int32_t)offsetof(X86State, fault_addr);
@@ -159,9 +157,11 @@ void *rt_space_map(const RtProcess *p, uint64_t len, uint64_t align, uint64_t to
             munmap(r, len);     /* a kernel that treats NOREPLACE as a hint */
             errno = EEXIST;
         }
-        if (errno != EEXIST)
+        /* EEXIST: something the table does not know is there; ENOMEM: the host's stack
+         * gap (an address space without a limit): go below it. */
+        if (errno != EEXIST && errno != ENOMEM)
             return MAP_FAILED;  /* the file's or the flags' error, as Linux gives it */
-        top = s;                /* something the table does not know is there: go below */
+        top = s;
     }
     errno = ENOMEM;
     return MAP_FAILED;
