@@ -339,7 +339,7 @@ static int64_t mremap_locked(RtProcess *p, uint64_t old, uint64_t old_len, uint6
     if ((flags & GUEST_MREMAP_MAYMOVE) && !(flags & GUEST_MREMAP_FIXED)) {
         /* The host would move it wherever it likes (above the guest's space): grow in place
          * if it can, else move to a free range ferry picks (space.c), as a fixed move. */
-        if (!(flags & GUEST_MREMAP_DONTUNMAP)) {
+        if (!(flags & GUEST_MREMAP_DONTUNMAP) && old + unew <= p->user_top && old + unew > old) {
             invalidate(p, old, old + uold, flush);
             void *r = mremap((void *)(uintptr_t)old, old_len, new_len, 0);
             if (r != MAP_FAILED) {
