@@ -227,7 +227,7 @@ include tests/system/system.mk
 # ---- differential fuzzing (tests/fuzz/fuzz.mk: `make fuzz`, the short run of `make test`); it
 # runs guest code natively, so an aarch64 build has only the shared decoder comparison.
 # the shared backend suite (tests/common/backend_suite*.c), linked into each host's backend test
-BE_SUITE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/common/backend_suite*.c))
+BE_SUITE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/common/backend_suite*.c) tests/common/backend_limit.c)
 ifeq ($(HOST),aarch64)
 $(BUILD)/tests/test_decode: $(BUILD)/obj/tests/unit/test_decode.o $(BUILD)/obj/tests/common/decode_cmp.o $(LIBFILES)
 	@mkdir -p $(dir $@)

@@ -782,14 +782,105 @@ static void tso_before_store(CgCtx *c)
     c->st_unfenced = true;
 }
 
+/* The guest limit (ir.h; a power of two 2^k, space.c): an access [x, #k] with k >= 0 checks
+ * x >> k == 0 (k < 4096 keeps the access below the limit or in the guard), once per base value
+ * in the block (addr_ok); with k < 0 it checks x - |k| unless x was checked. LSR and CBNZ
+ * leave NZCV alone, so a flag-fused CMP stays fused across the access. A failed check
+ * branches to a stub emitted after the block's exit stubs (a64_emit_mem_stubs). */
+static void limit_check(CgCtx *c, const IrInsn *in, A64Addr m)
+{
+    if (c->n_mem_stubs >= A64_MAX_MEM_STUBS || c->info->n_insns == 0 || m.index >= 0) {
+        fail(c, BE_ERR_TOO_BIG);
+        return;
+    }
+    A64Emit *e = &c->e;
+    unsigned shift = (unsigned)__builtin_ctzll(c->gi->guest_limit);
+    if (m.disp < 0) {
+        a64_addsub_ri(e, A64_SUB_I, true, A64_TMP0, m.base, a64_addsub_imm((uint64_t)-m.disp));
+        a64_lsr_ri(e, true, A64_TMP0, A64_TMP0, shift);
+    } else {
+        a64_lsr_ri(e, true, A64_TMP0, m.base, shift);
+    }
+    CgMemStub *st = &c->mem_stubs[c->n_mem_stubs++];
+    st->branch = a64_cbz_fwd(e, true, true, A64_TMP0);
+    st->resume = e->p;
+    st->base = m.base;
+    st->disp = m.disp;
+    st->store = in->op == IR_STORE;
+    st->entry = c->info->insns[c->info->n_insns - 1];
+}
+
 /* The host address of a LOAD/STORE: [x, #k] for a folded x + k (CgVal.addr_base), else
- * guest_addr of its address operand. */
+ * guest_addr of its address operand; checked against the guest limit where planned. */
 static A64Addr mem_addr(CgCtx *c, const IrInsn *in)
 {
     const CgVal *v = &c->val[c->cur];
-    if (v->addr_base == IR_NONE)
-        return guest_addr(c, in->arg[0]);
-    return addr_bd(cg_gpr(c, v->addr_base, OPB_GPR), v->addr_disp);
+    A64Addr m = v->addr_base == IR_NONE ? guest_addr(c, in->arg[0])
+                                        : addr_bd(cg_gpr(c, v->addr_base, OPB_GPR), v->addr_disp);
+    if (v->mem_check)
+        limit_check(c, in, m);
+    return m;
+}
+
+/* The failed checks' way out (limit_check): the guest address to X86State.fault_addr, then
+ * the sentinel access, which faults at the access's own map entry (a copy, appended: these
+ * stubs come last, so the map stays sorted). x16 and x17 are scratch; nothing returns. */
+void a64_emit_mem_stubs(CgCtx *c, const uint8_t *limit)
+{
+    BackendBlockInfo *info = c->info;
+    A64Emit *e = &c->e;
+    for (unsigned i = 0; i < c->n_mem_stubs && c->err == BE_OK; i++) {
+        const CgMemStub *st = &c->mem_stubs[i];
+        if (e->p > limit || info->n_insns >= BACKEND_MAX_INSN_MAP) {
+            c->err = e->p > limit ? BE_ERR_FULL : BE_ERR_TOO_BIG;
+            return;
+        }
+        a64_bind(e, st->branch);
+        BackendInsnMap *m = &info->insns[info->n_insns++];
+        *m = st->entry;
+        m->host_offset = (uint32_t)(e->p - c->code_start);
+        a64_addsub_ri(e, st->disp < 0 ? A64_SUB_I : A64_ADD_I, true, A64_TMP0, st->base,
+                      a64_addsub_imm((uint64_t)(st->disp < 0 ? -(int64_t)st->disp : st->disp)));
+        if (st->disp > 0) {
+            /* a base at or above the limit whose displacement wraps the address below it:
+             * the access is fine (as in the x86_64 backend's stubs) */
+            a64_lsr_ri(e, true, A64_TMP1, A64_TMP0,
+                       (unsigned)__builtin_ctzll(c->gi->guest_limit));
+            int64_t rel = (st->resume - e->p) / 4;
+            a64_w(e, A64_CBZ | A64F_SF(true) | A64F_IMM19(rel) | A64F_RT(A64_TMP1));
+        }
+        cg_ldst(c, A64_STRX, A64_TMP0, A64_REG_STATE, c->gi->fault_addr_offset);
+        a64_mov_imm(e, A64_TMP1, IR_GUARD_SENTINEL(c->gi->guest_limit));
+        a64_ldst_uoff(e, st->store ? A64_STRB : A64_LDRB, st->store ? A64_ZR : A64_TMP1,
+                      A64_TMP1, 0);
+    }
+}
+
+static bool removable(const IrInsn *in);
+
+/* Which LOAD/STOREs check the guest limit (mem_check), in code order: a [x, #k] one whose
+ * base value no earlier emitted access checked with k >= 0; a constant address below the
+ * limit needs none. */
+static void plan_limit_checks(CgCtx *c)
+{
+    const IrBlock *blk = c->blk;
+    if (!c->gi->guest_limit || c->gi->guest_base != 0)
+        return;
+    for (IrRef r = 1; r < blk->n; r++) {
+        const IrInsn *in = &blk->insn[r];
+        if ((in->op != IR_LOAD && in->op != IR_STORE) ||
+            (removable(in) && c->val[r].last_use == 0))
+            continue;
+        IrRef base = c->val[r].addr_base != IR_NONE ? c->val[r].addr_base : in->arg[0];
+        int32_t disp = c->val[r].addr_base != IR_NONE ? c->val[r].addr_disp : 0;
+        const IrInsn *b = &blk->insn[base];
+        if (c->val[base].addr_ok ||
+            (b->op == IR_CONST && (uint64_t)b->imm[0] < c->gi->guest_limit - 4096))
+            continue;
+        c->val[r].mem_check = true;
+        if (disp >= 0)
+            c->val[base].addr_ok = true;
+    }
 }
 
 /* A folded base dies after the access (as values kept for a fault point do, keep_after), so
@@ -1887,6 +1978,7 @@ static void liveness(CgCtx *c)
             c->val[a].n_uses++;
         }
     }
+    plan_limit_checks(c);
     /* A CMP read once, as the condition of the next instruction that emits code other than
      * flag-neutral moves, stays in NZCV (cmp + b.cond/csel, no CSET and compare with 0). */
     for (IrRef r = 1; r < blk->n; r++) {
@@ -1945,6 +2037,8 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
     }
     if (c->err == BE_OK)
         a64_emit_stubs(c, limit);
+    if (c->err == BE_OK)
+        a64_emit_mem_stubs(c, limit);
     free(c->val);
     free(c->keep);
     free(c->keep_base);

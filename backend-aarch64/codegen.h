@@ -54,7 +54,22 @@ typedef struct CgVal {
      * the ADD is then left out unless an earlier instruction needs it. IR_NONE otherwise. */
     uint32_t addr_base;
     int32_t addr_disp;
+    bool addr_ok;       /* the guest limit (ir.h): a value already checked as a base, so
+                           below IrGuestInfo.guest_limit */
+    bool mem_check;     /* a LOAD/STORE that checks its address (limit_check) */
 } CgVal;
+
+/* A LOAD/STORE's failed guest-limit check: the out-of-line code that stores the address and
+ * touches the sentinel, at a copy of the access's fault-map entry (codegen.c limit_check). */
+typedef struct CgMemStub {
+    uint8_t *branch;            /* the cbnz */
+    uint8_t *resume;            /* the access after it (a base check's false alarm) */
+    uint8_t base;               /* the access's base register (live at the cbnz) */
+    int32_t disp;
+    bool store;
+    BackendInsnMap entry;       /* the access's map entry */
+} CgMemStub;
+#define A64_MAX_MEM_STUBS 256
 
 /* Debug options (a64_backend_set_debug): force code paths the backend would not choose, so
  * tests cover them. */
@@ -100,6 +115,8 @@ typedef struct CgCtx {
     unsigned n_stubs;
     BackendKeep *stub_keeps;    /* the stubs' keep lists (malloc'd) */
     unsigned n_stub_keeps, stub_keeps_cap;
+    CgMemStub mem_stubs[A64_MAX_MEM_STUBS];     /* failed limit checks, after the stubs */
+    unsigned n_mem_stubs;
 } CgCtx;
 
 /* Compile every instruction of c->blk (codegen.c). Returns BE_OK or a BackendError. */
@@ -115,6 +132,8 @@ void a64_backend_set_debug(unsigned flags);     /* A64_DBG_*; for tests */
  * EXIT. */
 void a64_emit_exit(CgCtx *c, const IrInsn *in);
 void a64_emit_stubs(CgCtx *c, const uint8_t *limit);
+/* The guest-limit checks' stubs, after those (codegen.c). */
+void a64_emit_mem_stubs(CgCtx *c, const uint8_t *limit);
 /* CALL: save live caller-saved homes, pass the arguments, call, restore. Returns the register
  * holding the result (x0, or x16 when a restored value lives in x0). */
 unsigned a64_emit_call(CgCtx *c, const IrInsn *in);

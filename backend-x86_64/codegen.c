@@ -791,6 +791,37 @@ static void cg_PUT(CgCtx *c, const IrInsn *in)
     store_typed(c, in->arg[0], state_mem(c, in->imm[0]));
 }
 
+/* The guest limit (ir.h): [base + disp] compares the base register with the bound word in
+ * the state (disp is within +-2^30, addr_fold), once per base value in the block (addr_ok:
+ * SSA values never change, and the block's code runs in order); [base + index] the whole
+ * address, in rax. A failed check jumps to a stub emitted after the block's exit stubs,
+ * which for a base check first checks the whole address and resumes the access when that is
+ * below the bound (a base "above" it may be a negative index with the array's address as the
+ * displacement; the base of a later access then still cannot reach ferry's memory: with a
+ * displacement within +-2^30 it wraps below 2^31 or stays in the top 2^31 of the 64-bit
+ * space, which is nobody's in user mode and faults as natively). */
+static void limit_check(CgCtx *c, const IrInsn *in, X64Rm m, int base_reg)
+{
+    if (c->n_mem_stubs >= X64_MAX_MEM_STUBS || c->info->n_insns == 0) {
+        fail(c, BE_ERR_TOO_BIG);
+        return;
+    }
+    X64Rm bound = x64_m(X64_REG_STATE, c->gi->guest_bound_offset);
+    if (base_reg >= 0) {
+        x64_alu_rx(&c->e, X64_CMP, 8, (unsigned)base_reg, bound);
+    } else {
+        x64_lea_rm(&c->e, 8, X64_RAX, m);
+        x64_alu_rx(&c->e, X64_CMP, 8, X64_RAX, bound);
+    }
+    CgMemStub *st = &c->mem_stubs[c->n_mem_stubs++];
+    st->field = x64_jcc32_fwd(&c->e, X64_CC_AE);
+    st->resume = c->e.p;
+    st->base_only = base_reg >= 0;
+    st->mem = m;
+    st->store = in->op == IR_STORE;
+    st->entry = c->info->insns[c->info->n_insns - 1];
+}
+
 /* Host address of the current LOAD/STORE's guest address: [r15 + v] with a guest base, [v]
  * without, with v's constant addend as the displacement (addr_fold). */
 static X64Rm guest_mem(CgCtx *c, const IrInsn *in)
@@ -798,11 +829,80 @@ static X64Rm guest_mem(CgCtx *c, const IrInsn *in)
     AddrFold a = { in->arg[0], IR_NONE, 0, 0 };
     addr_fold(c, in, &a);
     unsigned r = cg_gpr(c, a.base, X64_RDX);
-    if (a.index)        /* no guest base then */
-        return x64_mx(r, cg_gpr(c, a.index, X64_RCX), a.scale, a.disp);
+    if (a.index) {      /* no guest base then */
+        X64Rm m = x64_mx(r, cg_gpr(c, a.index, X64_RCX), a.scale, a.disp);
+        if (c->val[c->cur].mem_check)
+            limit_check(c, in, m, -1);
+        return m;
+    }
     if (c->gi->guest_base != 0)
         return x64_mx(X64_REG_GUEST_BASE, r, 0, a.disp);
-    return x64_m(r, a.disp);
+    X64Rm m = x64_m(r, a.disp);
+    if (c->val[c->cur].mem_check)
+        limit_check(c, in, m, (int)r);
+    return m;
+}
+
+/* The failed checks' way out (limit_check): the guest address to X86State.fault_addr, then
+ * the sentinel access, which faults at the access's own map entry (a copy, appended: these
+ * stubs come last, so the map stays sorted). rax is scratch; nothing here returns. */
+void x64_emit_mem_stubs(CgCtx *c, const uint8_t *limit)
+{
+    BackendBlockInfo *info = c->info;
+    for (unsigned i = 0; i < c->n_mem_stubs && c->err == BE_OK; i++) {
+        const CgMemStub *st = &c->mem_stubs[i];
+        if (c->e.p > limit || info->n_insns >= BACKEND_MAX_INSN_MAP) {
+            c->err = c->e.p > limit ? BE_ERR_FULL : BE_ERR_TOO_BIG;
+            return;
+        }
+        x64_bind32(&c->e, st->field);
+        BackendInsnMap *e = &info->insns[info->n_insns++];
+        *e = st->entry;
+        e->host_offset = (uint32_t)(c->e.p - c->code_start);
+        x64_lea_rm(&c->e, 8, X64_RAX, st->mem);
+        if (st->base_only) {
+            /* A base at or above the bound whose displacement wraps the address below it
+             * (a negative index with an array address as displacement): the access is fine
+             * (an address in [limit, bound) faults in the guard by itself). */
+            x64_alu_rx(&c->e, X64_CMP, 8, X64_RAX,
+                       x64_m(X64_REG_STATE, c->gi->guest_bound_offset));
+            uint8_t *back = x64_jcc32_fwd(&c->e, X64_CC_B);
+            int32_t rel = (int32_t)(st->resume - (back + 4));
+            memcpy(back, &rel, 4);
+        }
+        x64_mov_xr(&c->e, 8, x64_m(X64_REG_STATE, c->gi->fault_addr_offset), X64_RAX);
+        x64_mov_al_moffs(&c->e, IR_GUARD_SENTINEL(c->gi->guest_limit), st->store);
+    }
+}
+
+static bool removable(const IrInsn *in);
+
+/* Which LOAD/STOREs check the guest limit (mem_check), in code order: every indexed one,
+ * and a [base + disp] one whose base value no earlier emitted access checked; a constant
+ * address below the limit needs none. */
+static void plan_limit_checks(CgCtx *c)
+{
+    const IrBlock *blk = c->blk;
+    if (!c->gi->guest_limit || c->gi->guest_base != 0)
+        return;
+    for (IrRef r = 1; r < blk->n; r++) {
+        const IrInsn *in = &blk->insn[r];
+        if ((in->op != IR_LOAD && in->op != IR_STORE) ||
+            (removable(in) && c->val[r].last_use == 0))
+            continue;
+        AddrFold a = { in->arg[0], IR_NONE, 0, 0 };
+        addr_fold(c, in, &a);
+        if (a.index) {
+            c->val[r].mem_check = true;
+            continue;
+        }
+        const IrInsn *b = &blk->insn[a.base];
+        if (c->val[a.base].addr_ok ||
+            (b->op == IR_CONST && (uint64_t)b->imm[0] < c->gi->guest_limit - (1u << 30)))
+            continue;
+        c->val[r].mem_check = true;
+        c->val[a.base].addr_ok = true;
+    }
 }
 
 static void cg_LOAD(CgCtx *c, const IrInsn *in)
@@ -1749,9 +1849,13 @@ static bool emits_code(const CgCtx *c, IrRef r)
     return !removable(in) || c->val[r].last_use != 0;
 }
 
-/* Ops whose code is only moves (MOV, MOVZX, SSE moves): they keep the host flags. */
-static bool flag_neutral(const IrInsn *in)
+/* Ops whose code is only moves (MOV, MOVZX, SSE moves): they keep the host flags (a LOAD or
+ * STORE with a limit check does not). */
+static bool flag_neutral(const CgCtx *c, IrRef r)
 {
+    const IrInsn *in = &c->blk->insn[r];
+    if (c->val[r].mem_check)
+        return false;
     return in->op == IR_GET || in->op == IR_PUT || in->op == IR_LOAD || in->op == IR_STORE ||
            in->op == IR_HLOAD ||
            in->op == IR_VLOWF || in->op == IR_VSETLOWF;
@@ -1811,6 +1915,7 @@ static void liveness(CgCtx *c)
             c->val[a].n_uses++;
         }
     }
+    plan_limit_checks(c);
     /* A CMP read once, as the condition of the next instruction that emits code other than
      * flag-neutral moves, stays in the host flags (cmp + jcc/cmovcc, no SETcc/MOVZX/TEST). */
     for (IrRef r = 1; r < blk->n; r++) {
@@ -1822,7 +1927,7 @@ static void liveness(CgCtx *c)
         if (!fusable || v->n_uses != 1)
             continue;
         IrRef j = r + 1;
-        while (j < v->last_use && (!emits_code(c, j) || flag_neutral(&blk->insn[j])))
+        while (j < v->last_use && (!emits_code(c, j) || flag_neutral(c, j)))
             j++;
         const IrInsn *u = &blk->insn[j];
         v->in_flags = j == v->last_use && (u->op == IR_EXIT_IF || u->op == IR_SELECT) &&
@@ -1890,6 +1995,8 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
     }
     if (c->err == BE_OK)
         x64_emit_stubs(c, limit);
+    if (c->err == BE_OK)
+        x64_emit_mem_stubs(c, limit);
     free(arena);
     free(c->stub_keeps);
     c->val = NULL;

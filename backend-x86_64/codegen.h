@@ -49,9 +49,24 @@ typedef struct CgVal {
     bool in_flags;      /* a CMP (or fusable FCMP) read only by the next emitted instruction
                            (an EXIT_IF or SELECT condition): it lives in the host flags, never
                            in a home */
+    bool addr_ok;       /* the guest limit (ir.h): a value already checked as a base, so
+                           below IrGuestInfo.guest_limit + IR_GUARD_BOUND */
+    bool mem_check;     /* a LOAD/STORE that checks its address (limit_check) */
     uint32_t last_use;  /* index of the last instruction reading the value; 0 = never read */
     uint32_t n_uses;    /* number of reads by needed instructions */
 } CgVal;
+
+/* A LOAD/STORE's failed guest-limit check: the out-of-line code that stores the address and
+ * touches the sentinel, at a copy of the access's fault-map entry (codegen.c limit_check). */
+typedef struct CgMemStub {
+    uint8_t *field;             /* the jae rel32 field */
+    uint8_t *resume;            /* the access after it (a base check's false alarm) */
+    bool base_only;             /* the check compared the base register alone */
+    X64Rm mem;                  /* the access's operand (its registers are live at the jae) */
+    bool store;
+    BackendInsnMap entry;       /* the access's map entry */
+} CgMemStub;
+#define X64_MAX_MEM_STUBS 256
 
 /* Debug options (x64_backend_set_debug): force code paths that the host would not choose, so
  * tests cover them. */
@@ -112,6 +127,8 @@ typedef struct CgCtx {
     CgStub stubs[BACKEND_MAX_EXITS];
     unsigned n_stubs;
     BackendKeep *stub_keeps;    /* the stubs' keep lists (malloc'd) */
+    CgMemStub mem_stubs[X64_MAX_MEM_STUBS];     /* failed limit checks, after the stubs */
+    unsigned n_mem_stubs;
     unsigned n_stub_keeps, stub_keeps_cap;
     /* The last (U)COMIS (cg_FCMP): its operands, and where the code ended when nothing
      * after it touched the host flags (NULL otherwise). An FCMP of the same operands
@@ -138,6 +155,8 @@ void x64_backend_set_debug(unsigned flags);     /* X64_DBG_*; for tests */
  * EXIT. */
 void x64_emit_exit(CgCtx *c, const IrInsn *in);
 void x64_emit_stubs(CgCtx *c, const uint8_t *limit);
+/* The guest-limit checks' stubs, after those (codegen.c). */
+void x64_emit_mem_stubs(CgCtx *c, const uint8_t *limit);
 /* CALL: save live caller-saved homes, pass the arguments, call, restore; result in rax. */
 void x64_emit_call(CgCtx *c, const IrInsn *in);
 void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi);

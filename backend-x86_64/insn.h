@@ -395,6 +395,15 @@ static inline void x64_pop_r(X64Emit *e, unsigned reg)
 static inline void x64_call_x(X64Emit *e, X64Rm rm) { x64_op(e, 0, false, 0xFF, 1, 2, rm, 0); }
 static inline void x64_jmp_x(X64Emit *e, X64Rm rm) { x64_op(e, 0, false, 0xFF, 1, 4, rm, 0); }
 
+/* mov al, [moffs64] (A0) and mov [moffs64], al (A2): an access at an absolute address that
+ * names no register but al (the guest limit's sentinel, ir.h). */
+static inline void x64_mov_al_moffs(X64Emit *e, uint64_t addr, bool store)
+{
+    x64_insn(e);
+    emit_u8(e, store ? 0xA2 : 0xA0);
+    emit_u64(e, addr);
+}
+
 /* jmp rel32 (E9 cd); returns the address of the rel32 field. */
 static inline uint8_t *x64_jmp_rel32(X64Emit *e, int32_t rel)
 {

@@ -42,9 +42,13 @@
 
 __extension__ typedef unsigned __int128 u128;
 
-static void *host_addr(void *state, uint64_t addr)
+/* mem_base + addr (in system mode a physical address: the IR translated it), or in user
+ * mode the sentinel for an operand at or above the guest limit (x86_limit_fault: the fault
+ * is then the guest's, at that address). */
+static void *host_addr(void *state, uint64_t addr, uint64_t n)
 {
-    return (void *)(uintptr_t)(addr + ((X86State *)state)->mem_base);
+    void *f = x86_limit_fault((X86State *)state, addr, n);
+    return f ? f : (void *)(uintptr_t)(addr + ((X86State *)state)->mem_base);
 }
 
 static void after_rmw(void)
@@ -58,7 +62,7 @@ static void after_rmw(void)
     static uint64_t NAME(void *state, uint64_t addr, uint64_t expect, uint64_t desired)     \
     {                                                                                       \
         T e = (T)expect;                                                                    \
-        bool ok = __atomic_compare_exchange_n((T *)host_addr(state, addr), &e, (T)desired,  \
+        bool ok = __atomic_compare_exchange_n((T *)host_addr(state, addr, sizeof(T)), &e, (T)desired,  \
                                               false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);   \
         after_rmw();                                                                        \
         return ok;                                                                          \
@@ -81,7 +85,7 @@ static uint64_t x86_lock_cmpxchg16b(void *state, uint64_t addr, uint64_t unused1
     X86State *s = state;
     u128 expect = (u128)s->gpr[X86_RDX] << 64 | s->gpr[X86_RAX];
     u128 desired = (u128)s->gpr[X86_RCX] << 64 | s->gpr[X86_RBX];
-    u128 old = __sync_val_compare_and_swap((u128 *)host_addr(state, addr), expect, desired);
+    u128 old = __sync_val_compare_and_swap((u128 *)host_addr(state, addr, 16), expect, desired);
     after_rmw();
     if (old == expect)
         return 1;

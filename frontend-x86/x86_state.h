@@ -126,6 +126,12 @@ typedef struct X86State {
                                as the instruction found it, or as far as the helper got (rep);
                                0 otherwise. A host fault in the helper is then the guest's
                                fault at that instruction (runtime/fault.c) */
+
+    /* ---- the guest limit (user mode; ir.h IrGuestInfo.guest_limit; zero: none) ---- */
+    uint64_t guest_limit;   /* guest addresses from here up fault (helpers: x86_host_ptr) */
+    uint64_t guest_bound;   /* guest_limit + IR_GUARD_BOUND: generated code's base check */
+    uint64_t guest_sentinel;/* host address a failed check touches (IR_GUARD_SENTINEL) */
+    uint64_t fault_addr;    /* the guest address of the fault at the sentinel */
 } X86State;
 
 /* The soft MMU's TLB, as generated code reads it (frontend.h "System mode"). Entry i holds
@@ -180,13 +186,29 @@ enum {
 #define X86_EFER_LMA (1ull << 10)
 #define X86_EFER_NXE (1ull << 11)
 
+/* User mode: NULL when the n guest bytes at g lie below the guest limit (or there is none),
+ * else the sentinel, with the first byte at or above the limit as the guest address of the
+ * fault in fault_addr (ir.h IrGuestInfo.guest_limit; the runtime reports that address). */
+static inline void *x86_limit_fault(const X86State *s, uint64_t g, uint64_t n)
+{
+    if (!s->guest_limit || (n <= s->guest_limit && g <= s->guest_limit - n))
+        return NULL;
+    ((X86State *)s)->fault_addr = g >= s->guest_limit ? g : s->guest_limit;
+    return (void *)(uintptr_t)s->guest_sentinel;
+}
+
 /* The host address of the n guest bytes at g for a C helper: mem_base + g, or, in system mode
  * when any of them lies at or above mem_limit, the guard at mem_base + mem_limit, whose access
- * faults (frontend.h "System mode": no guest address reaches host memory outside RAM). */
+ * faults (frontend.h "System mode": no guest address reaches host memory outside RAM); in
+ * user mode when any lies at or above guest_limit, the sentinel, with the guest address of
+ * the fault in fault_addr (which the runtime reports). */
 static inline void *x86_host_ptr_rw(const X86State *s, uint64_t g, uint64_t n, bool write)
 {
     if (s->host_ptr)
         return s->host_ptr((X86State *)s, g, n, write);
+    void *f = x86_limit_fault(s, g, n);
+    if (f)
+        return f;
     if (s->mem_limit && (n > s->mem_limit || g > s->mem_limit - n))
         g = s->mem_limit;
     return (void *)(uintptr_t)(s->mem_base + g);

@@ -304,6 +304,19 @@ typedef struct IrGuestInfo {
     uint32_t pc_offset;     /* byte offset of the guest pc (I64) in the state */
     uint32_t state_size;    /* size of the state in bytes (GET/PUT bounds) */
     uint64_t guest_base;    /* host address of guest address 0 (user mode) */
+    /* The guest limit (user mode, guest base 0; 0 = none): guest addresses from guest_limit
+     * up are not the guest's, and every LOAD/STORE of one faults as an unmapped address
+     * would. The runtime keeps [guest_limit, guest_limit + IR_GUARD_SIZE) unmapped (the
+     * guard) with IR_GUARD_SENTINEL in it. Generated code may check only a base register
+     * against guest_limit + IR_GUARD_BOUND (the 64-bit word at guest_bound_offset in the
+     * state): with a displacement within +-2^30 the access then either lies below the limit
+     * or faults in the guard at its own address. An address that fails a check is stored in
+     * the 64-bit word at fault_addr_offset, then the code touches the sentinel (a load for a
+     * LOAD, a store for a STORE) at the access's fault point; the runtime reports the stored
+     * address. The interpreter touches the guard instead (its faults are not precise). */
+    uint64_t guest_limit;
+    int32_t guest_bound_offset;
+    int32_t fault_addr_offset;
     /* Inline indirect-branch lookup for backends (ir/backend.h, "jump cache"): byte offset
      * from the state pointer of the thread's jump cache, or 0 if there is none; log2 of its
      * number of entries. The interpreter ignores both. */
@@ -324,6 +337,10 @@ typedef struct IrGuestInfo {
      * The runtime turns it on while the guest may share memory with another thread. */
     bool tso;
 } IrGuestInfo;
+
+#define IR_GUARD_SIZE  (1ull << 32)
+#define IR_GUARD_BOUND (1ull << 31)
+#define IR_GUARD_SENTINEL(limit) ((limit) + IR_GUARD_SIZE - 4096)
 
 /* ---------------------------------------------------------------- the FP environment
  *

@@ -55,6 +55,15 @@ static uint64_t leave(void *state, const IrGuestInfo *gi, uint64_t pc, int64_t w
 }
 
 /* A pure instruction, through the shared evaluator. */
+/* Host address of a guest address: guest_base + g, or, from the guest limit up (ir.h), the
+ * guard's first byte, whose access faults (not precisely: the caller reports it). */
+static uint64_t guest_addr(const IrGuestInfo *gi, uint64_t g)
+{
+    if (gi->guest_limit && g >= gi->guest_limit)
+        return gi->guest_limit;
+    return gi->guest_base + g;
+}
+
 static void run_pure(const IrBlock *blk, IrRef r, Slot *val)
 {
     const IrInsn *in = &blk->insn[r];
@@ -99,7 +108,7 @@ static uint64_t run(const IrBlock *blk, void *state, const IrGuestInfo *gi, Slot
             break;
         }
         case IR_LOAD: {
-            uint64_t addr = gi->guest_base + val[in->arg[0]].v[0].lo;
+            uint64_t addr = guest_addr(gi, val[in->arg[0]].v[0].lo);
             memcpy(out->bytes, (const void *)(uintptr_t)addr, size);
             if (gi->tso)    /* ordered before later accesses (a compiler barrier on x86) */
                 __atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -109,7 +118,7 @@ static uint64_t run(const IrBlock *blk, void *state, const IrGuestInfo *gi, Slot
             memcpy(out->bytes, (const void *)(uintptr_t)val[in->arg[0]].v[0].lo, size);
             break;
         case IR_STORE: {
-            uint64_t addr = gi->guest_base + val[in->arg[0]].v[0].lo;
+            uint64_t addr = guest_addr(gi, val[in->arg[0]].v[0].lo);
             unsigned n = ir_type_size((IrType)blk->insn[in->arg[1]].type);
             if (gi->tso)    /* ordered after earlier accesses */
                 __atomic_thread_fence(__ATOMIC_RELEASE);

@@ -54,6 +54,7 @@ RtThread *rt_thread_new(RtProcess *p)
     t->restart_nr = -1;
     x86_state_init(&t->state);
     t->state.mem_base = 0;          /* guest base 0, for the frontend's C helpers */
+    rt_space_thread_init(p, &t->state);
     pthread_mutex_lock(&p->lock);
     t->next = p->threads;
     p->threads = t;

@@ -2,11 +2,12 @@
  * libelf.
  *
  * Accepts ET_EXEC (loaded at its addresses), static-PIE (ET_DYN without PT_INTERP) and
- * dynamic executables (PT_INTERP). An ET_DYN program goes at 0x555555554000 when that range
- * is free, as Linux does without randomisation, else where the kernel finds room. A dynamic
+ * dynamic executables (PT_INTERP). An ET_DYN program goes two thirds of the way up the
+ * guest's space (0x555555554000 for the full 47 bits; space.c) when that range is free, as
+ * Linux does without randomisation, else where a top-down search finds room. A dynamic
  * executable's interpreter (ld-linux-x86-64.so.2) is looked up under the -L sysroot
  * (rt_sysroot_path: the sysroot's file when it exists, else the host's) and loaded as Linux
- * loads it: an x86-64 ET_DYN at a base the kernel chooses (mmap), validated as strictly as
+ * loads it: an x86-64 ET_DYN at a base the search finds (space.c), validated as strictly as
  * the program and refused if it names an interpreter itself. The guest then starts at the
  * interpreter's entry with AT_BASE = its base; AT_PHDR/AT_PHENT/AT_PHNUM/AT_ENTRY describe
  * the program (stack.c), and brk follows the program, not the interpreter.
@@ -44,9 +45,10 @@
 #include <unistd.h>
 #include "runtime/rt.h"
 
-/* Where an ET_DYN program goes when the range is free (Linux's ELF_ET_DYN_BASE without
- * ASLR). */
-#define RT_PIE_BASE 0x555555554000ull
+/* Where an ET_DYN program goes when the range is free: Linux's ELF_ET_DYN_BASE without
+ * ASLR, two thirds of the way up the user space (0x555555554000 for the full 47 bits; lower
+ * under a guest limit, space.c). */
+static uint64_t pie_base(const RtProcess *p) { return RT_PAGE_DOWN(p->user_top / 3 * 2); }
 /* More program headers than this is not a real program. */
 #define RT_MAX_PHDRS 4096
 
@@ -359,7 +361,8 @@ static bool interp_open(const RtOptions *o, ElfFile *f, ElfError *e, const char 
 /* Choose the load bias of an ET_DYN image spanning [lo, hi) with alignment align: at pref
  * when that range is free (pref 0: no preference), else where the kernel finds room.
  * UINT64_MAX if there is no room. */
-static uint64_t choose_bias(uint64_t pref, uint64_t lo, uint64_t hi, uint64_t align)
+static uint64_t choose_bias(const RtProcess *p, uint64_t pref, uint64_t lo, uint64_t hi,
+                           uint64_t align)
 {
     uint64_t span = hi - lo;
     if (pref) {
@@ -373,10 +376,10 @@ static uint64_t choose_bias(uint64_t pref, uint64_t lo, uint64_t hi, uint64_t al
         if (r != MAP_FAILED)
             munmap(r, span);
     }
-    /* Let the kernel find room (over-reserve to align), then release it: ferry is single-
-     * threaded while loading, so the range stays free until the segments are mapped. */
-    void *r = mmap(NULL, span + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+    /* Find room in the guest's space (space.c), then release it: ferry is single-threaded
+     * while loading, so the range stays free until the segments are mapped. */
+    void *r = rt_space_map(p, span + align, align, p->mmap_top, PROT_NONE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (r == MAP_FAILED)
         return UINT64_MAX;
     uint64_t base = ((uint64_t)(uintptr_t)r + align - 1) & ~(align - 1);
@@ -432,7 +435,7 @@ static bool map_image(RtProcess *p, ElfFile *f, ElfError *e, uint64_t pref, Load
 {
     uint64_t bias = 0;
     if (f->eh.e_type == ET_DYN) {
-        bias = choose_bias(pref, f->lo, f->hi, f->align);
+        bias = choose_bias(p, pref, f->lo, f->hi, f->align);
         if (bias == UINT64_MAX)
             return bad(e, ENOMEM, "cannot reserve %llu bytes for the program: %s",
                        (unsigned long long)(f->hi - f->lo), strerror(ENOMEM));
@@ -446,6 +449,10 @@ static bool map_image(RtProcess *p, ElfFile *f, ElfError *e, uint64_t pref, Load
         uint64_t t = RT_PAGE_UP(seg[i].vaddr + seg[i].memsz + bias);
         if (s < mapped_to)
             s = mapped_to;
+        if (t > p->user_top || t < s)
+            return bad(e, ENOMEM, "segment %u at 0x%llx lies above the guest's address space "
+                       "(0x%llx)", seg[i].index, (unsigned long long)s,
+                       (unsigned long long)p->user_top);
         if (s < t) {
             void *want = (void *)(uintptr_t)s;
             void *r = mmap(want, t - s, PROT_READ | PROT_WRITE,
@@ -527,7 +534,7 @@ void rt_elf_load(RtProcess *p, const char *path)
         fail(path, &e);
 
     Loaded lp, li = { 0 };
-    if (!map_image(p, &prog, &e, RT_PIE_BASE, &lp, path))
+    if (!map_image(p, &prog, &e, pie_base(p), &lp, path))
         fail(path, &e);
     if (prog.interp && !map_image(p, &interp, &e, 0, &li, interp_path)) {
         fprintf(stderr, "ferry: %s: interpreter %s: %s\n", path, interp_path, e.msg);

@@ -22,6 +22,11 @@
  * trap exit. Without a handler (or with the signal ignored or blocked: the kernel would kill)
  * the guest dies by the signal as a native run would.
  *
+ * The guest limit (space.c): a fault in the guard above it is the guest's access to an
+ * unmapped address (SEGV_MAPERR): at the sentinel, the address a failed check stored in
+ * X86State.fault_addr (non-canonical: SI_KERNEL and address 0, #GP, as hardware), elsewhere
+ * in the guard its own address (guard_fault).
+ *
  * Helpers that touch guest memory (rep string instructions, fnstenv/fldenv/fnsave/frstor,
  * fxsave/fxrstor, the compare-and-swap of LOCKed instructions) are called with
  * X86State.helper_pc set to the instruction's pc and the state exact (fe_call_mem): a fault
@@ -267,6 +272,25 @@ static uint64_t helper_fault_addr(const RtProcess *p, const X86State *s, uint64_
     return addr;
 }
 
+/* A fault in the guard above the guest limit (space.c) is an access the guest sees as one
+ * to unmapped memory: at the sentinel, of the guest address a failed check stored in
+ * X86State.fault_addr (a non-canonical one is #GP as on hardware: SI_KERNEL, address 0),
+ * elsewhere in the guard of its own address. *addr and *code become what Linux reports. */
+static bool guard_fault(const RtProcess *p, const RtThread *t, uint64_t *addr, int *code)
+{
+    uint64_t lim = p->gi.guest_limit;
+    if (!lim || *addr < lim || *addr - lim >= IR_GUARD_SIZE)
+        return false;
+    if (*addr - IR_GUARD_SENTINEL(lim) < 4096)
+        *addr = t->state.fault_addr;
+    *code = SEGV_MAPERR;
+    if ((uint64_t)(((int64_t)*addr >> 47) + 1) > 1) {
+        *code = GUEST_SI_KERNEL;
+        *addr = 0;
+    }
+    return true;
+}
+
 /* A guest load or store faulted at host pc `pc`, in generated code (in_cache) or in a helper:
  * if the state can be made exact at the guest instruction, do it, queue the signal and return
  * to rt_run (does not return); else return and the caller handles the fault as not
@@ -281,15 +305,26 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
         return;
     uint64_t guest_pc = t->state.rip;
     uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
-    if (!in_cache)
-        addr = helper_fault_addr(p, &t->state, addr);
+    int code = si->si_code;
+    unsigned trapno = GUEST_TRAP_PF;
+    uint64_t err;
+    if (guard_fault(p, t, &addr, &code)) {
+        if (!in_cache && code != GUEST_SI_KERNEL)
+            addr = helper_fault_addr(p, &t->state, addr);
+        trapno = code == GUEST_SI_KERNEL ? GUEST_TRAP_GP : GUEST_TRAP_PF;
+        err = code == GUEST_SI_KERNEL ? 0 : (fault_err(p, ucv, code, addr, pc) & ~1ull);
+    } else {
+        if (!in_cache)
+            addr = helper_fault_addr(p, &t->state, addr);
+        err = fault_err(p, ucv, code, addr, pc);
+    }
     if (p->log.mask)
         rt_log_printf(p, "ferry: guest %s at 0x%llx (%s 0x%llx, host pc 0x%llx), fault "
                       "address 0x%llx, si_code %d\n", rt_signal_name(sig),
                       (unsigned long long)guest_pc, b ? "block" : "helper called at",
                       (unsigned long long)(b ? b->pc : guest_pc),
-                      (unsigned long long)pc, (unsigned long long)addr, si->si_code);
-    if (!rt_signal_trap(t, sig, si->si_code, addr, GUEST_TRAP_PF, fault_err(p, ucv, si->si_code, addr, pc)))
+                      (unsigned long long)pc, (unsigned long long)addr, code);
+    if (!rt_signal_trap(t, sig, code, addr, trapno, err))
         rt_die_by_signal(p, sig);
     siglongjmp(t->fault_jmp, 1);
 }

@@ -69,6 +69,7 @@ int main(int argc, char **argv)
     p->scratch = ir_block_new(0);
     rt_blocks_init(&p->blocks);
     rt_mem_init(p);
+    rt_space_init(p);
 
     const char *path = p->opt.program;
     p->exec_fn = path;

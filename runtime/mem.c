@@ -2,7 +2,15 @@
  *
  * Guest base is 0: guest address == host address, so mapping calls go to the host kernel
  * with the guest's addresses, and the mapping table (mem_map.c) records what the guest owns.
+ * The guest's addresses lie below a limit (space.c: RtProcess.user_top), above which ferry's
+ * own memory lies behind a guard; generated code, helpers and the interpreter check every
+ * guest access against it, so a wild guest pointer never reaches ferry (ir.h "guest_limit").
  * Contracts:
+ *   - placement: mmap without MAP_FIXED takes its hint when the range is free and below the
+ *     limit, else the highest free range below mmap_top (space.c, as Linux's top-down
+ *     search); MAP_FIXED(_NOREPLACE) and MREMAP_FIXED at or above the limit fail with
+ *     ENOMEM/EINVAL, as Linux does past TASK_SIZE; a moving mremap grows in place when it
+ *     can, else moves to a range ferry picks.
  *   - brk follows Linux: it starts at the page after the highest segment, brk(0) (or anything
  *     below the start) returns the current break, growth maps anonymous pages with
  *     MAP_FIXED_NOREPLACE, shrinking unmaps whole pages, and failure returns the old break.
@@ -42,6 +50,9 @@ _Static_assert(GUEST_MAP_FIXED == MAP_FIXED && GUEST_MAP_ANONYMOUS == MAP_ANONYM
 void rt_mem_init(RtProcess *p)
 {
     rt_map_init(&p->map);
+    /* Until rt_space_init chooses a limit: the whole user range, mmap below a stack gap. */
+    p->user_top = RT_USER_TOP;
+    p->mmap_top = RT_USER_TOP - RT_STACK_GAP;
     p->brk_start = p->brk_cur = p->brk_mapped = 0;
 }
 
@@ -88,7 +99,7 @@ static void unmap_guest(RtProcess *p, uint64_t start, uint64_t end)
 
 static uint64_t brk_locked(RtProcess *p, uint64_t addr, bool *flush)
 {
-    if (addr < p->brk_start || addr > RT_USER_TOP)
+    if (addr < p->brk_start || addr > p->user_top)
         return p->brk_cur;
     uint64_t need = RT_PAGE_UP(addr);
     if (need > p->brk_mapped) {
@@ -189,6 +200,32 @@ static int host_map_flags(int gflags)
     return f;
 }
 
+/* mmap without MAP_FIXED: as Linux, at the hint when that range is free and inside the
+ * guest's space, else the highest free range below mmap_top (below 2 GiB for MAP_32BIT). */
+static void *place(RtProcess *p, uint64_t hint, uint64_t ulen, uint64_t len, int hprot,
+                   int hflags, int gflags, int fd, uint64_t off)
+{
+#ifdef MAP_32BIT
+    hflags &= ~MAP_32BIT;
+#endif
+    hint = RT_PAGE_UP(hint);
+    if (hint >= 0x10000 && hint + ulen <= p->user_top && hint + ulen > hint) {
+        const RtMapping *m = rt_map_next(&p->map, hint);
+        if (!m || m->start >= hint + ulen) {
+            void *want = (void *)(uintptr_t)hint;
+            void *r = mmap(want, len, hprot, hflags | MAP_FIXED_NOREPLACE, fd, (off_t)off);
+            if (r == want)
+                return r;
+            if (r != MAP_FAILED)
+                munmap(r, len);
+            else if (errno != EEXIST)
+                return MAP_FAILED;
+        }
+    }
+    uint64_t top = (gflags & GUEST_MAP_32BIT) ? 1ull << 31 : p->mmap_top;
+    return rt_space_map(p, len, 0, top, hprot, hflags, fd, (off_t)off);
+}
+
 static int64_t mmap_locked(RtProcess *p, uint64_t addr, uint64_t len, int prot, int flags,
                            int fd, uint64_t off, bool *flush)
 {
@@ -201,7 +238,7 @@ static int64_t mmap_locked(RtProcess *p, uint64_t addr, uint64_t len, int prot, 
         (prot & (GUEST_PROT_GROWSDOWN | GUEST_PROT_GROWSUP)))
         return -EINVAL;
     uint64_t ulen = RT_PAGE_UP(len);
-    if (ulen == 0 || ulen > RT_USER_TOP)
+    if (ulen == 0 || ulen > p->user_top)
         return -ENOMEM;
     if (!(flags & GUEST_MAP_ANONYMOUS) && fd >= 0 && fd == p->log_fd)
         return -EBADF;
@@ -210,7 +247,9 @@ static int64_t mmap_locked(RtProcess *p, uint64_t addr, uint64_t len, int prot, 
     if (fixed || noreplace) {
         if (addr & (RT_PAGE_SIZE - 1))
             return -EINVAL;
-        if (addr + ulen > RT_USER_TOP || addr + ulen < addr)
+        /* Linux: ENOMEM beyond TASK_SIZE; here beyond the guest's space (space.c), which
+         * is smaller than Linux's when there is a guest limit. */
+        if (addr + ulen > p->user_top || addr + ulen < addr)
             return -ENOMEM;
     }
     int hflags = host_map_flags(flags);
@@ -222,7 +261,11 @@ static int64_t mmap_locked(RtProcess *p, uint64_t addr, uint64_t len, int prot, 
             return -ENOMEM;
         invalidate(p, addr, addr + ulen, flush);
     }
-    void *r = mmap((void *)(uintptr_t)addr, len, rt_host_prot(prot), hflags, fd, (off_t)off);
+    void *r;
+    if (fixed || noreplace)
+        r = mmap((void *)(uintptr_t)addr, len, rt_host_prot(prot), hflags, fd, (off_t)off);
+    else
+        r = place(p, addr, ulen, len, rt_host_prot(prot), hflags, flags, fd, off);
     if (r == MAP_FAILED) {
         int e = errno;
         if (fixed)      /* Linux checks before unmapping: the old mappings are intact */
@@ -246,7 +289,7 @@ static int64_t munmap_locked(RtProcess *p, uint64_t addr, uint64_t len, bool *fl
         return -EINVAL;
     uint64_t ulen = RT_PAGE_UP(len);
     if (ulen == 0 || addr + ulen < addr || addr + ulen > RT_USER_TOP)
-        return -EINVAL;
+        return -EINVAL;     /* Linux's TASK_SIZE: above the guest's space is just unmapped */
     uint64_t end = addr + ulen;
     invalidate(p, addr, end, flush);
     /* Unmap only what the guest owns: the rest is a hole or ferry's memory. (Like Linux,
@@ -288,14 +331,40 @@ static int64_t mremap_locked(RtProcess *p, uint64_t old, uint64_t old_len, uint6
     if (old_len == 0 || new_len == 0)
         return -EINVAL;
     uint64_t uold = RT_PAGE_UP(old_len), unew = RT_PAGE_UP(new_len);
-    if (uold == 0 || unew == 0 || unew > RT_USER_TOP)
+    if (uold == 0 || unew == 0 || unew > p->user_top)
         return -ENOMEM;
     if (!rt_map_covers(&p->map, old, uold, 0))
         return -EFAULT;
     int prot = rt_map_find(&p->map, old)->prot;
-    if (flags & GUEST_MREMAP_FIXED) {
+    if ((flags & GUEST_MREMAP_MAYMOVE) && !(flags & GUEST_MREMAP_FIXED)) {
+        /* The host would move it wherever it likes (above the guest's space): grow in place
+         * if it can, else move to a free range ferry picks (space.c), as a fixed move. */
+        if (!(flags & GUEST_MREMAP_DONTUNMAP) && old + unew <= p->user_top && old + unew > old) {
+            invalidate(p, old, old + uold, flush);
+            void *r = mremap((void *)(uintptr_t)old, old_len, new_len, 0);
+            if (r != MAP_FAILED) {
+                rt_map_remove(&p->map, old, old + uold);
+                rt_map_add(&p->map, old, old + unew, prot);
+                rt_files_forget(&p->files, old, old + (uold > unew ? uold : unew));
+                return (int64_t)old;
+            }
+            if (errno != ENOMEM)
+                return -errno;
+        }
+        uint64_t top = p->mmap_top;
+        for (int tries = 0;; tries++) {
+            new_addr = rt_space_find(p, unew, 0, top);
+            if (new_addr == 0 || tries == 64)
+                return -ENOMEM;
+            if (claim(p, new_addr, new_addr + unew) == 0)
+                break;
+            top = new_addr;
+        }
+        invalidate(p, new_addr, new_addr + unew, flush);
+        flags |= GUEST_MREMAP_FIXED;
+    } else if (flags & GUEST_MREMAP_FIXED) {
         if ((new_addr & (RT_PAGE_SIZE - 1)) || new_addr + unew < new_addr ||
-            new_addr + unew > RT_USER_TOP)
+            new_addr + unew > p->user_top)
             return -EINVAL;
         if (claim(p, new_addr, new_addr + unew) < 0)
             return -ENOMEM;

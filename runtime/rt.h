@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include "ir/ir.h"
 #include "ir/backend.h"
@@ -48,6 +49,9 @@
 #define RT_PAGE_UP(a)   (((uint64_t)(a) + RT_PAGE_SIZE - 1) & ~(RT_PAGE_SIZE - 1))
 /* First address past the x86-64 user address space (47-bit, as Linux's TASK_SIZE_MAX). */
 #define RT_USER_TOP 0x00007ffffffff000ull
+/* Room for the guest stack at the top of the guest's space, below which mmap(NULL) searches
+ * (Linux's stack gap below mmap_base). */
+#define RT_STACK_GAP (256ull << 20)
 
 /* ---------------------------------------------------------------- options (options.c) */
 
@@ -301,6 +305,10 @@ struct RtProcess {
     uint64_t brk_mapped;        /* end of the pages mapped for the heap */
 
     RtMemMap map;               /* every guest-accessible range */
+    /* The guest's share of the address space (space.c): [0, user_top) (gi.guest_limit when
+     * there is a guard, else RT_USER_TOP); guest mmap(NULL) searches down from mmap_top. */
+    uint64_t user_top;
+    uint64_t mmap_top;
     RtFileRanges files;         /* the files behind the segments ferry loaded (maps) */
 
     /* What /proc/self/cmdline, environ and auxv show (stack.c, proc_self.c). */
@@ -454,6 +462,16 @@ char *rt_proc_maps(RtProcess *p, size_t *len);
 /* stack.c: map the 8 MiB guest stack, build argc/argv/envp/auxv on it and set the entry
  * registers of t (x86_state_init, rsp, rip). Returns 0, or -errno (E2BIG, ENOMEM). */
 int rt_stack_setup(RtProcess *p, RtThread *t, int argc, char **argv, char **envp);
+
+/* space.c: the guest limit (choose it, reserve the guard, set p->gi), a thread state's
+ * copy of it, and guest placement: the highest free range of len bytes (aligned) below top
+ * in the guest's table (0 if none; top 0 = user_top), and mmap there (MAP_FIXED_NOREPLACE,
+ * moving down past memory the table does not know), as mmap returns. */
+void rt_space_init(RtProcess *p);
+void rt_space_thread_init(const RtProcess *p, X86State *s);
+uint64_t rt_space_find(const RtProcess *p, uint64_t len, uint64_t align, uint64_t top);
+void *rt_space_map(const RtProcess *p, uint64_t len, uint64_t align, uint64_t top, int prot,
+                   int flags, int fd, off_t off);
 
 /* mem.c */
 void rt_mem_init(RtProcess *p);

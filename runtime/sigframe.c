@@ -75,8 +75,13 @@ static int alt_stack_state(const RtThread *t, uint64_t sp)
 static void fpu_save(const X86State *s, uint8_t *fx)
 {
     memset(fx, 0, GUEST_FXSAVE_SIZE);
-    /* The helper writes at guest address + mem_base: hand it the host buffer that way. */
-    x87_h_fxsave((void *)s, (uint64_t)(uintptr_t)fx - s->mem_base, 1, 0);
+    /* The helper writes at guest address + mem_base: hand it the host buffer that way, with
+     * the guest limit lifted (the buffer is ferry's, above it). */
+    X86State *w = (X86State *)s;
+    uint64_t lim = w->guest_limit;
+    w->guest_limit = 0;
+    x87_h_fxsave(w, (uint64_t)(uintptr_t)fx - s->mem_base, 1, 0);
+    w->guest_limit = lim;
     uint32_t mx = s->mxcsr, mask = MXCSR_FEATURE_MASK;
     memcpy(fx + FX_MXCSR, &mx, 4);
     memcpy(fx + FX_MXCSR_MASK, &mask, 4);
@@ -85,7 +90,10 @@ static void fpu_save(const X86State *s, uint8_t *fx)
 
 static void fpu_load(X86State *s, const uint8_t *fx)
 {
+    uint64_t lim = s->guest_limit;    /* ferry's buffer: as in fpu_save */
+    s->guest_limit = 0;
     x87_h_fxrstor(s, (uint64_t)(uintptr_t)fx - s->mem_base, 1, 0);
+    s->guest_limit = lim;
     uint32_t mx;
     memcpy(&mx, fx + FX_MXCSR, 4);
     s->mxcsr = mx & MXCSR_FEATURE_MASK;

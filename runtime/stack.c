@@ -1,7 +1,7 @@
 /* stack.c — the guest's initial stack and registers, as Linux x86-64 builds them at execve.
  *
  * The stack is an 8 MiB read-write mapping (with a PROT_NONE guard page below it, so running
- * off the end is a guest SIGSEGV) at an address the kernel chooses. From the top down:
+ * off the end is a guest SIGSEGV) at the top of the guest's space (space.c). From the top down:
  *
  *     8 zero bytes                        end marker
  *     execfn string                       AT_EXECFN
@@ -62,7 +62,9 @@ int rt_stack_setup(RtProcess *p, RtThread *t, int argc, char **argv, char **envp
         return -E2BIG;
 
     uint64_t guard = RT_PAGE_SIZE;
-    void *r = mmap(NULL, RT_STACK_SIZE + guard, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* At the top of the guest's space, as Linux puts it below TASK_SIZE (space.c). */
+    void *r = rt_space_map(p, RT_STACK_SIZE + guard, 0, p->user_top - RT_PAGE_SIZE, PROT_NONE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (r == MAP_FAILED)
         return -ENOMEM;
     uint64_t lo = (uint64_t)(uintptr_t)r + guard, hi = lo + RT_STACK_SIZE;
@@ -163,5 +165,6 @@ int rt_stack_setup(RtProcess *p, RtThread *t, int argc, char **argv, char **envp
     t->state.gpr[X86_RDX] = 0;
     t->state.rip = p->start_pc;
     t->state.mem_base = 0;
+    rt_space_thread_init(p, &t->state);
     return 0;
 }

@@ -54,6 +54,8 @@ void be_set_tso(bool on);
 const uint8_t *be_compile_gi(const IrBlock *blk, const IrGuestInfo *gi, BackendBlockInfo *info);
 /* The fixture's guest description, with a guest base (based = 1) or without. */
 IrGuestInfo be_guest_info(int based);
+/* Every value in a spill slot (on) or register allocation as usual (off). */
+void be_set_no_regalloc(bool on);
 /* Run compiled code once through the fixture's trampoline; its exit word. */
 uint64_t be_enter(int based, void *state, const uint8_t *code);
 /* Run blk through the interpreter and `code` from the same state0/mem0; fail on any
@@ -116,11 +118,13 @@ void be_test_errors(void **st);
 void be_test_random_blocks(void **st);
 void be_test_keeps(void **st);          /* faults, side exits and ends with KEEPs */
 void be_test_self_loops(void **st);     /* blocks that jump to their own start */
+void be_test_guest_limit(void **st);    /* backend_limit.c: checks against the guest limit */
 void be_test_op_coverage(void **st);    /* list it last: every op was compiled */
 
 /* The suite for a host's cmocka list, after the host's own tests (so that a test added to the
  * suite runs on every host); be_test_op_coverage last. */
 #define BE_SUITE_TESTS \
+    cmocka_unit_test(be_test_guest_limit), \
     cmocka_unit_test(be_test_fused_compare), \
     cmocka_unit_test(be_test_fused_fcompare), \
     cmocka_unit_test(be_test_int_binary), \

@@ -1,0 +1,258 @@
+/* backend_limit.c — the guest limit (ir.h IrGuestInfo.guest_limit) in generated code, for
+ * every backend: blocks whose LOADs and STOREs reach memory that is certainly the host's own
+ * (a buffer this test allocated above the limit, as ferry's heap and code cache lie above
+ * it) must fault at the sentinel with the address in the state's fault word, at the map
+ * entry of the access's own guest instruction, and leave the host memory unchanged; an
+ * address just above the limit faults in the guard at its own address; accesses below the
+ * limit work as without one. Forms: [base + disp] (the base check, and the same base again
+ * with the check elided), a negative displacement, [base + index << 3], a constant address,
+ * a negative base with an array address as the displacement.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <cmocka.h>
+
+#include "ir/backend.h"
+#include "ir/ir.h"
+#include "tests/common/backend_suite.h"
+
+#define OFF_BOUND 0x1c0         /* the fake state's guest_bound and fault_addr words */
+#define OFF_FAULT 0x1c8
+
+static struct {
+    sigjmp_buf jb;
+    volatile int armed;
+    const BackendBlockInfo *info;
+    volatile uintptr_t addr;        /* si_addr */
+    volatile int guest_off;         /* the map entry's guest instruction, -1 if none */
+} lf;
+
+static void limit_handler(int sig, siginfo_t *si, void *ucv)
+{
+    if (!lf.armed) {
+        signal(sig, SIG_DFL);
+        return;
+    }
+    const ucontext_t *uc = ucv;
+#if defined(__x86_64__)
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.pc;
+#else
+    uintptr_t pc = 0;
+    (void)uc;
+#endif
+    lf.addr = (uintptr_t)si->si_addr;
+    lf.guest_off = -1;
+    const BackendBlockInfo *info = lf.info;
+    if (pc >= (uintptr_t)info->code && pc < (uintptr_t)info->code + info->code_size) {
+        uint32_t off = (uint32_t)(pc - (uintptr_t)info->code);
+        for (uint32_t i = info->n_insns; i-- > 0;)
+            if (info->insns[i].host_offset <= off) {
+                lf.guest_off = (int)info->insns[i].guest_offset;
+                break;
+            }
+    }
+    lf.armed = 0;
+    siglongjmp(lf.jb, 1);
+}
+
+/* A limit 2^k with room for the guard above it and the host buffer above that. */
+static uint64_t pick_limit(uintptr_t host)
+{
+    for (int k = 46; k >= 32; k--) {
+        uint64_t l = 1ull << k;
+        if (l + IR_GUARD_SIZE > host)
+            continue;
+        void *g = mmap((void *)(uintptr_t)l, IR_GUARD_SIZE, PROT_NONE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+        if (g == (void *)(uintptr_t)l)
+            return l;
+        if (g != MAP_FAILED)
+            munmap(g, IR_GUARD_SIZE);
+    }
+    return 0;
+}
+
+/* The block: insn 0 loads [a + 8] into OFF_OUT; insn 1 stores 0x5a5a.. at [a + 16] (the same
+ * base: no second check); insn 2 loads [b - 8]; insn 3 loads [c + d << 3]; insn 4 loads the
+ * constant address k. a, b, c, d are GETs of OFF_A, OFF_A + 8, OFF_B, OFF_B + 8. */
+static IrBlock *build_limit(uint64_t k)
+{
+    IrBlock *blk = ir_block_new(0x5000);
+    IrBuilder b;
+    ir_builder_init(&b, blk);
+    IrRef a = ir_get(&b, IR_I64, OFF_A), bb = ir_get(&b, IR_I64, OFF_A + 8);
+    IrRef cc = ir_get(&b, IR_I64, OFF_B), d = ir_get(&b, IR_I64, OFF_B + 8);
+    ir_insn_start(&b, 0x5000, 4);
+    ir_put(&b, OFF_OUT, ir_load(&b, IR_I64, ir_op2(&b, IR_ADD, IR_I64, a, ir_const(&b, IR_I64, 8))));
+    ir_insn_start(&b, 0x5004, 4);
+    ir_store(&b, ir_op2(&b, IR_ADD, IR_I64, a, ir_const(&b, IR_I64, 16)),
+             ir_const(&b, IR_I64, 0x5a5a5a5a5a5a5a5aull));
+    ir_insn_start(&b, 0x5008, 4);
+    ir_put(&b, OFF_OUT + 8, ir_load(&b, IR_I64, ir_op2(&b, IR_ADD, IR_I64, bb, ir_const(&b, IR_I64, -8))));
+    ir_insn_start(&b, 0x500c, 4);
+    IrRef idx = ir_op2(&b, IR_SHL, IR_I64, d, ir_const(&b, IR_I64, 3));
+    ir_put(&b, OFF_OUT + 16, ir_load(&b, IR_I64, ir_op2(&b, IR_ADD, IR_I64, cc, idx)));
+    ir_insn_start(&b, 0x5010, 4);
+    ir_put(&b, OFF_OUT + 24, ir_load(&b, IR_I64, ir_const(&b, IR_I64, k)));
+    ir_exit(&b, IR_NONE, 0x5100, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    ir_builder_fini(&b);
+    return blk;
+}
+
+/* Run the block on a, b, c, d; returns the guest offset of the faulting instruction, or -2
+ * when it ran to its exit. */
+static int run(const IrBlock *blk, const uint8_t *code, const BackendBlockInfo *info,
+               uint8_t *state, uint64_t bound, const uint64_t v[4])
+{
+    memset(state, 0, STATE_SIZE);
+    memcpy(state + OFF_A, v, 16);
+    memcpy(state + OFF_B, v + 2, 16);
+    memcpy(state + OFF_BOUND, &bound, 8);
+    (void)blk;
+    lf.info = info;
+    lf.armed = 1;
+    if (sigsetjmp(lf.jb, 1) == 0) {
+        be_enter(0, state, code);
+        lf.armed = 0;
+        return -2;
+    }
+    return lf.guest_off;
+}
+
+void be_test_guest_limit(void **st)
+{
+    (void)st;
+    /* the host's own memory: a buffer far above any limit picked below it */
+    uint64_t *host = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(host != MAP_FAILED);
+    for (unsigned i = 0; i < 1024; i++)
+        host[i] = 0x1111111111111111ull * (i & 15);
+    uint64_t copy[1024];
+    memcpy(copy, host, sizeof copy);
+    uint64_t lim = pick_limit((uintptr_t)host);
+    if (!lim) {
+        fprintf(stderr, "  guest limit: no room for a guard below the host's memory, skipped\n");
+        munmap(host, 8192);
+        return;
+    }
+    /* guest memory just below the limit */
+    uint64_t *low = mmap((void *)(uintptr_t)(lim - 8192), 8192, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    assert_true(low == (void *)(uintptr_t)(lim - 8192));
+    for (unsigned i = 0; i < 1024; i++)
+        low[i] = 0x100 + i;
+    struct sigaction sa, old_segv, old_bus;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = limit_handler;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigaction(SIGSEGV, &sa, &old_segv);
+    sigaction(SIGBUS, &sa, &old_bus);
+
+    IrGuestInfo gi = be_guest_info(0);
+    gi.guest_limit = lim;
+    gi.guest_bound_offset = OFF_BOUND;
+    gi.fault_addr_offset = OFF_FAULT;
+    uint64_t bound = lim + IR_GUARD_BOUND;
+    uint64_t sentinel = IR_GUARD_SENTINEL(lim);
+    uint64_t h = (uint64_t)(uintptr_t)host, g = (uint64_t)(uintptr_t)low;
+    uint8_t state[STATE_SIZE];
+    uint64_t fault;
+    for (unsigned debug = 0; debug < 2; debug++) {
+        be_set_no_regalloc(debug);
+        BackendBlockInfo info;
+        /* every access below the limit: the block runs as without one */
+        IrBlock *blk = build_limit(g + 64);
+        const uint8_t *code = be_compile_gi(blk, &gi, &info);
+        uint64_t ok[4] = { g, g + 40, g, 3 };
+        assert_int_equal(run(blk, code, &info, state, bound, ok), -2);
+        uint64_t out[4];
+        memcpy(out, state + OFF_OUT, 32);
+        assert_int_equal(out[0], 0x101);
+        assert_int_equal(out[1], 0x104);
+        assert_int_equal(out[2], 0x103);
+        assert_int_equal(out[3], 0x108);
+        assert_int_equal(low[2], 0x5a5a5a5a5a5a5a5aull);
+        low[2] = 0x102;
+
+        /* each form at the host's buffer faults at the sentinel, at its own instruction */
+        const struct { uint64_t v[4]; int off; uint64_t addr; } bad[] = {
+            { { h, g + 8, g, 0 }, 0, h + 8 },               /* [a + 8] */
+            { { g + 0x10000000000ull, g + 8, g, 0 }, 0, g + 0x10000000000ull + 8 },
+            { { g, h + 64, g, 0 }, 8, h + 56 },             /* [b - 8] */
+            { { g, g + 8, h, 5 }, 12, h + 40 },             /* [c + d << 3] */
+            { { g, g + 8, 8, (h >> 3) - 1 }, 12, h },
+        };
+        for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            if (bad[i].v[0] == g + 0x10000000000ull && bad[i].v[0] < lim + IR_GUARD_BOUND)
+                continue;           /* only a base beyond the guard's reach is this case */
+            int off = run(blk, code, &info, state, bound, bad[i].v);
+            assert_int_equal(off, bad[i].off);
+            assert_true(lf.addr - sentinel < 4096);
+            memcpy(&fault, state + OFF_FAULT, 8);
+            assert_int_equal(fault, bad[i].addr);
+        }
+        /* just above the limit: a check against the bound passes and the access faults in
+         * the guard (x86_64), or a check against the limit fails (aarch64): either way the
+         * address is reported */
+        uint64_t above[4] = { lim + 0x100, g + 8, g, 0 };
+        assert_int_equal(run(blk, code, &info, state, bound, above), 0);
+        memcpy(&fault, state + OFF_FAULT, 8);
+        assert_int_equal(lf.addr - sentinel < 4096 ? fault : lf.addr, lim + 0x108);
+        ir_block_free(blk);
+
+        /* a constant address in the host's memory */
+        blk = build_limit(h + 24);
+        code = be_compile_gi(blk, &gi, &info);
+        assert_int_equal(run(blk, code, &info, state, bound, ok), 16);
+        assert_true(lf.addr - sentinel < 4096);
+        memcpy(&fault, state + OFF_FAULT, 8);
+        assert_int_equal(fault, h + 24);
+        ir_block_free(blk);
+    }
+    be_set_no_regalloc(0);
+    /* a negative index with an array's address as the displacement (compilers count an index
+     * up to 0): the base is "above" the limit, the address is not */
+    uint64_t arr = 0x20000000;
+    uint64_t *lowarr = mmap((void *)(uintptr_t)arr, 4096, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (lowarr == (void *)(uintptr_t)arr) {
+        lowarr[0] = 0x77;
+        IrBlock *blk = ir_block_new(0x6000);
+        IrBuilder b;
+        ir_builder_init(&b, blk);
+        IrRef x = ir_get(&b, IR_I64, OFF_A);
+        ir_insn_start(&b, 0x6000, 4);
+        ir_put(&b, OFF_OUT, ir_load(&b, IR_I64, ir_op2(&b, IR_ADD, IR_I64, x,
+                                                        ir_const(&b, IR_I64, arr + 64))));
+        ir_insn_start(&b, 0x6004, 4);
+        ir_put(&b, OFF_OUT + 8, ir_load(&b, IR_I64, ir_op2(&b, IR_ADD, IR_I64, x,
+                                                            ir_const(&b, IR_I64, 8))));
+        ir_exit(&b, IR_NONE, 0x6100, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+        ir_builder_fini(&b);
+        BackendBlockInfo info;
+        const uint8_t *code = be_compile_gi(blk, &gi, &info);
+        uint64_t v[4] = { (uint64_t)-64, 0, 0, 0 };
+        /* the first load reads arr[0]; the second, [-56], is the kernel's: a plain fault */
+        assert_int_equal(run(blk, code, &info, state, bound, v), 4);
+        uint64_t out;
+        memcpy(&out, state + OFF_OUT, 8);
+        assert_int_equal(out, 0x77);
+        ir_block_free(blk);
+        munmap(lowarr, 4096);
+    }
+    assert_memory_equal(host, copy, sizeof copy);       /* nothing reached the host's memory */
+    sigaction(SIGSEGV, &old_segv, NULL);
+    sigaction(SIGBUS, &old_bus, NULL);
+    munmap(low, 8192);
+    munmap((void *)(uintptr_t)lim, IR_GUARD_SIZE);
+    munmap(host, 8192);
+}
