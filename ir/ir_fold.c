@@ -33,7 +33,7 @@
  *      fields the block's PUTs, KEEPs and GETs left (a CALL forgets them all, a write or read
  *      of part of one forgets it); a GET of exactly a known field's offset and type is its
  *      value, a narrower integer GET at its offset the TRUNC of it. When the table is full
- *      the oldest field is forgotten: opt_put_forward still finds what the builder missed.
+ *      a field is forgotten: opt_put_forward still finds what the builder missed.
  * Only pure instructions are ever removed or replaced; side-effecting instructions are appended
  * in the order they are emitted. Emitting never fails. In debug builds (no NDEBUG) every
  * instruction is checked with the verifier's rules before it is appended, and a violation
@@ -603,16 +603,16 @@ static IrRef fold_insn(IrBuilder *b, IrInsn in)
 
 /* ---------------------------------------------------------------- forwarding (rule 6) */
 
+/* Known fields never overlap (each is forgotten before an overlapping one is learnt), so
+ * their order does not matter to lookups: removal moves the last one into the gap. */
 static void fwd_forget(IrBuilder *b, uint64_t off, uint64_t size)
 {
     for (unsigned i = 0; i < b->n_fwd;) {
         const IrFwdField *f = &b->fwd[i];
-        if (off < (uint64_t)f->off + f->size && f->off < off + size) {
-            memmove(&b->fwd[i], &b->fwd[i + 1], (b->n_fwd - i - 1) * sizeof b->fwd[0]);
-            b->n_fwd--;
-        } else {
+        if (off < (uint64_t)f->off + f->size && f->off < off + size)
+            b->fwd[i] = b->fwd[--b->n_fwd];
+        else
             i++;
-        }
     }
 }
 
@@ -620,10 +620,8 @@ static void fwd_learn(IrBuilder *b, uint64_t off, unsigned size, IrType t, IrRef
 {
     if (v == IR_NONE || size == 0 || off > UINT32_MAX)
         return;
-    if (b->n_fwd == IR_FWD_FIELDS) {            /* forget the oldest */
-        memmove(&b->fwd[0], &b->fwd[1], (IR_FWD_FIELDS - 1) * sizeof b->fwd[0]);
-        b->n_fwd--;
-    }
+    if (b->n_fwd == IR_FWD_FIELDS)              /* full: forget one */
+        b->fwd[0] = b->fwd[--b->n_fwd];
     b->fwd[b->n_fwd++] = (IrFwdField){ (uint32_t)off, (uint8_t)size, (uint8_t)t, v };
 }
 

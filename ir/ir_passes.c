@@ -35,8 +35,9 @@
  *                    itself reads one condition. GET, LOAD and everything with an effect stay.
  *                    The block comes back renumbered.
  *   opt_compact      removes NOPs and renumbers values.
- *   opt_run          fold, forward, fold again if forwarding exposed anything, DCE, sink,
- *                    compact.
+ *   opt_run          fold, forward, fold again from the first instruction forwarding gave new
+ *                    inputs (none when the builder forwarded at emit time, ir_fold.c rule 6),
+ *                    DCE, compact, sink.
  *   opt_run_folded   the same without the first fold, for blocks the builder emitted with
  *                    folding on (the frontend's): folding them again finds nothing new.
  */
@@ -464,8 +465,11 @@ void opt_run_folded(IrBlock *blk)
     if (first < blk->n)
         fold_from(blk, first);
     opt_dce(blk);
-    opt_sink(blk);
+    /* compaction before sinking (the same result: sinking keeps the order of what lands at
+     * one place, and NOPs never hold an exit) lets sinking run on fewer instructions, and a
+     * block it rebuilds comes back without NOPs */
     opt_compact(blk);
+    opt_sink(blk);
 }
 
 void opt_run(IrBlock *blk)
