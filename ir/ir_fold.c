@@ -119,15 +119,22 @@ static void cse_sync(IrBuilder *b)
         cse_rebuild(b);
 }
 
-static IrRef cse_find(IrBuilder *b, const IrInsn *in)
+/* The CSE candidate *in: the equal instruction already in the block, or *in appended and
+ * entered in the table (in the empty slot the search ended at: one hash, one probe). */
+static IrRef cse_find_or_append(IrBuilder *b, const IrInsn *in)
 {
-    uint32_t mask = b->cse_cap - 1;
-    for (uint32_t i = insn_hash(in) & mask; b->cse_table[i]; i = (i + 1) & mask) {
+    cse_sync(b);                    /* before the push, so a rebuild does not see it twice */
+    uint32_t mask = b->cse_cap - 1, i;
+    for (i = insn_hash(in) & mask; b->cse_table[i]; i = (i + 1) & mask) {
         IrRef r = b->cse_table[i];
         if (r < b->blk->n && insn_same(&b->blk->insn[r], in))
             return r;
     }
-    return IR_NONE;
+    IrRef r = ir_block_push(b->blk, in);
+    b->cse_table[i] = r;
+    CSE_USED(b)++;
+    CSE_HIGH(b) = b->blk->n;
+    return r;
 }
 
 /* ---------------------------------------------------------------- builder basics */
@@ -161,17 +168,6 @@ void ir_builder_fini(IrBuilder *b)
     b->blk = NULL;
 }
 
-/* Append, keeping the CSE table in step. */
-static IrRef append(IrBuilder *b, const IrInsn *in)
-{
-    if (!cse_candidate(in))
-        return ir_block_push(b->blk, in);
-    cse_sync(b);                    /* before the push, so a rebuild does not see it twice */
-    IrRef r = ir_block_push(b->blk, in);
-    cse_insert_slot(b, r);
-    CSE_HIGH(b) = b->blk->n;
-    return r;
-}
 
 static IrRef fold_insn(IrBuilder *b, IrInsn in);
 
@@ -579,7 +575,7 @@ static IrRef fold_insn(IrBuilder *b, IrInsn in)
     if (in.op == IR_EXIT_IF && is_const(b, in.arg[0], &c) && c == 0)
         return IR_NONE;                                     /* rule 5 */
     if (!cse_candidate(&in))
-        return append(b, &in);
+        return ir_block_push(b->blk, &in);
 
     if (info->props & IRP_COMM) {                           /* rule 3 */
         bool c0 = is_const(b, in.arg[0], NULL), c1 = is_const(b, in.arg[1], NULL);
@@ -594,11 +590,7 @@ static IrRef fold_insn(IrBuilder *b, IrInsn in)
         r = fold_identities(b, &in);                        /* rule 2 */
     if (r)
         return r;
-    cse_sync(b);                                            /* rule 4 */
-    r = cse_find(b, &in);
-    if (r)
-        return r;
-    return append(b, &in);
+    return cse_find_or_append(b, &in);                     /* rule 4 */
 }
 
 /* ---------------------------------------------------------------- forwarding (rule 6) */

@@ -178,17 +178,19 @@ static unsigned put_forward(IrBlock *blk, IrRef *first_use)
     FwdCtx c = { fields, 0, 32, false };
     unsigned changed = 0;
     IrRef first = blk->n;
+    /* map (old ref -> value) is filled only from the first forwarded GET on: the builder
+     * forwards at emit time, so usually no GET is left to forward and nothing to rename */
+    bool remap = false;
 
-    for (IrRef r = 0; r < blk->n; r++)
-        map[r] = r;
     for (IrRef r = 1; r < blk->n; r++) {
         IrInsn *in = &blk->insn[r];
-        for (int i = 0; i < 3; i++) {
-            IrRef a = map[in->arg[i]];
-            if (a != in->arg[i] && r < first)
-                first = r;
-            in->arg[i] = a;
-        }
+        if (remap)
+            for (int i = 0; i < 3; i++) {
+                IrRef a = map[in->arg[i]];
+                if (a != in->arg[i] && r < first)
+                    first = r;
+                in->arg[i] = a;
+            }
 
         switch (in->op) {
         case IR_GET: {
@@ -197,6 +199,11 @@ static unsigned put_forward(IrBlock *blk, IrRef *first_use)
             for (unsigned i = 0; i < c.n; i++) {
                 Field *f = &c.f[i];
                 if (f->off == off && f->size == size && f->type == in->type) {
+                    if (!remap) {
+                        for (IrRef j = 0; j < blk->n; j++)
+                            map[j] = j;
+                        remap = true;
+                    }
                     map[r] = f->value;
                     make_nop(in);
                     changed++;
@@ -392,6 +399,8 @@ unsigned opt_sink(IrBlock *blk)
         pos[r] = r;
         first[r] = UINT32_MAX;
     }
+    if (exits[n] == 0)
+        return 0;                       /* no side exit: nothing to sink past */
     for (IrRef r = n; r-- > 1;) {
         const IrInsn *in = &blk->insn[r];
         if (in->op == IR_NOP)
