@@ -261,7 +261,9 @@ IrBlock *x64_loop_build(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *lp)
         free(insn);
         return NULL;
     }
-    *nb = *blk;
+    /* the public fields only: the block's reusable work buffers stay its own */
+    *nb = (IrBlock){ .guest_pc = blk->guest_pc, .guest_len = blk->guest_len,
+                     .guest_insns = blk->guest_insns };
     nb->insn = insn;
     nb->n = 1;
     nb->cap = cap;

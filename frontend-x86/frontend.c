@@ -98,6 +98,7 @@ void fe_translate_block(IrBlock *blk, uint64_t pc, FeFetchFn fetch, void *opaque
     FeCtx c;
     memset(&c, 0, sizeof c);
     ir_builder_init(&c.b, blk);
+    c.b.forward = true;     /* the passes then need not fold the block again */
     c.fetch = fetch;
     c.fetch_opaque = opaque;
     c.opt = opt ? opt : &user_mode;

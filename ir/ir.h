@@ -211,6 +211,16 @@ typedef struct IrBlock {
     uint32_t guest_insns;   /* guest instructions covered */
     IrInsn *insn;           /* insn[1..n-1] are valid; insn[0] is an unused NOP */
     uint32_t n, cap;
+    /* Buffers the builder and the passes reuse from one translation to the next (the
+     * runtime's scratch block lives for the whole run): a second instruction array that
+     * rebuilding passes write into and swap with insn, the builder's CSE table, and
+     * per-pass work arrays. Private to ir/ (ir_internal.h); freed with the block. */
+    IrInsn *alt;
+    uint32_t alt_cap;
+    uint32_t cse_cap;
+    uint32_t *cse_table;
+    void *work[4];
+    size_t work_size[4];
 } IrBlock;
 
 IrBlock *ir_block_new(uint64_t guest_pc);
@@ -223,11 +233,24 @@ void ir_block_reset(IrBlock *blk, uint64_t guest_pc);   /* empty it for reuse */
  * constant folding through the shared evaluator ir_eval, algebraic identities, and CSE of pure
  * ops within the block). Emitting never fails: allocation failure aborts (ferry's own bug, not
  * guest input). */
+/* A guest-state field whose value the builder knows (emit-time forwarding, ir_fold.c). */
+typedef struct IrFwdField {
+    uint32_t off;
+    uint8_t size, type;
+    IrRef value;
+} IrFwdField;
+#define IR_FWD_FIELDS 24
+
 typedef struct IrBuilder {
     IrBlock *blk;
     bool fold;              /* emit-time folding on (default true) */
+    bool forward;           /* emit-time state forwarding (default false; needs fold): a GET
+                               of a field whose value is known is that value, by the rules of
+                               opt_put_forward (ir_fold.c rule 6) */
     uint32_t *cse_table;    /* open-addressing hash of pure instructions, for CSE */
     uint32_t cse_cap;
+    unsigned n_fwd;         /* known fields (forward), in fwd[0..n_fwd) */
+    IrFwdField fwd[IR_FWD_FIELDS];
 } IrBuilder;
 
 void ir_builder_init(IrBuilder *b, IrBlock *blk);

@@ -137,7 +137,51 @@ void ir_block_free(IrBlock *blk)
     if (!blk)
         return;
     free(blk->insn);
+    free(blk->alt);
+    free(blk->cse_table);
+    for (unsigned i = 0; i < IR_WORK_COUNT; i++)
+        free(blk->work[i]);
     free(blk);
+}
+
+_Static_assert(IR_WORK_COUNT == sizeof ((IrBlock *)0)->work / sizeof(void *),
+               "one work slot per IR_WORK_* name");
+
+void *ir_block_work(IrBlock *blk, unsigned slot, size_t bytes)
+{
+    if (bytes > blk->work_size[slot]) {
+        size_t size = blk->work_size[slot] ? blk->work_size[slot] : 256;
+        while (size < bytes)
+            size *= 2;
+        free(blk->work[slot]);
+        blk->work[slot] = xrealloc(NULL, size);
+        blk->work_size[slot] = size;
+    }
+    return blk->work[slot];
+}
+
+IrInsn *ir_block_alt(IrBlock *blk, uint32_t cap)
+{
+    if (cap > blk->alt_cap) {
+        uint32_t c = blk->alt_cap ? blk->alt_cap : IR_BLOCK_INITIAL_CAP;
+        while (c < cap)
+            c *= 2;
+        free(blk->alt);
+        blk->alt = xrealloc(NULL, (size_t)c * sizeof *blk->alt);
+        blk->alt_cap = c;
+    }
+    return blk->alt;
+}
+
+void ir_block_swap_alt(IrBlock *blk, IrInsn *insn, uint32_t n, uint32_t cap)
+{
+    IrInsn *old = blk->insn;
+    uint32_t old_cap = blk->cap;
+    blk->insn = insn;
+    blk->n = n;
+    blk->cap = cap;
+    blk->alt = old;
+    blk->alt_cap = old_cap;
 }
 
 void ir_block_reset(IrBlock *blk, uint64_t guest_pc)

@@ -28,6 +28,12 @@
  *      block is not emitted again; the earlier value is returned. GET and LOAD are not pure and
  *      are never shared: forwarding guest state is opt_put_forward's job.
  *   5. EXIT_IF whose condition is the constant 0 is dropped (ir_emit returns IR_NONE).
+ *   6. Only with b->forward (the frontend's builder): opt_put_forward's GET rules at emit
+ *      time, so the block need not be folded again after that pass. The builder knows the
+ *      fields the block's PUTs, KEEPs and GETs left (a CALL forgets them all, a write or read
+ *      of part of one forgets it); a GET of exactly a known field's offset and type is its
+ *      value, a narrower integer GET at its offset the TRUNC of it. When the table is full
+ *      a field is forgotten: opt_put_forward still finds what the builder missed.
  * Only pure instructions are ever removed or replaced; side-effecting instructions are appended
  * in the order they are emitted. Emitting never fails. In debug builds (no NDEBUG) every
  * instruction is checked with the verifier's rules before it is appended, and a violation
@@ -82,19 +88,24 @@ static void cse_insert_slot(IrBuilder *b, IrRef r)
     }
 }
 
-/* Rebuild the table from the block, with room for twice its instructions. */
+/* Rebuild the table from the block, with room for twice its instructions. The table the
+ * builder holds is reused when its size fits (it is zeroed, so a much larger one left by a
+ * big block is replaced rather than cleared at every small block). */
 static void cse_rebuild(IrBuilder *b)
 {
     uint32_t cap = 64;
     while (cap < 4u * b->blk->n)
         cap *= 2;
-    free(b->cse_table);
-    b->cse_table = calloc((size_t)cap + 2, sizeof *b->cse_table);
-    if (!b->cse_table) {
-        fputs("ferry: out of memory in ir/\n", stderr);
-        abort();
+    if (!b->cse_table || b->cse_cap < cap || b->cse_cap > 4 * cap) {
+        free(b->cse_table);
+        b->cse_table = malloc(((size_t)cap + 2) * sizeof *b->cse_table);
+        if (!b->cse_table) {
+            fputs("ferry: out of memory in ir/\n", stderr);
+            abort();
+        }
+        b->cse_cap = cap;
     }
-    b->cse_cap = cap;
+    memset(b->cse_table, 0, ((size_t)b->cse_cap + 2) * sizeof *b->cse_table);
     for (IrRef r = 1; r < b->blk->n; r++)
         if (cse_candidate(&b->blk->insn[r]))
             cse_insert_slot(b, r);
@@ -108,46 +119,55 @@ static void cse_sync(IrBuilder *b)
         cse_rebuild(b);
 }
 
-static IrRef cse_find(IrBuilder *b, const IrInsn *in)
+/* The CSE candidate *in: the equal instruction already in the block, or *in appended and
+ * entered in the table (in the empty slot the search ended at: one hash, one probe). */
+static IrRef cse_find_or_append(IrBuilder *b, const IrInsn *in)
 {
-    uint32_t mask = b->cse_cap - 1;
-    for (uint32_t i = insn_hash(in) & mask; b->cse_table[i]; i = (i + 1) & mask) {
+    cse_sync(b);                    /* before the push, so a rebuild does not see it twice */
+    uint32_t mask = b->cse_cap - 1, i;
+    for (i = insn_hash(in) & mask; b->cse_table[i]; i = (i + 1) & mask) {
         IrRef r = b->cse_table[i];
         if (r < b->blk->n && insn_same(&b->blk->insn[r], in))
             return r;
     }
-    return IR_NONE;
+    IrRef r = ir_block_push(b->blk, in);
+    b->cse_table[i] = r;
+    CSE_USED(b)++;
+    CSE_HIGH(b) = b->blk->n;
+    return r;
 }
 
 /* ---------------------------------------------------------------- builder basics */
 
+/* The builder borrows the block's CSE table for its lifetime (one allocation for the whole
+ * run when the block is reused, as the runtime's scratch block is) and hands it back. */
 void ir_builder_init(IrBuilder *b, IrBlock *blk)
 {
     b->blk = blk;
     b->fold = true;
-    b->cse_table = NULL;
-    b->cse_cap = 0;
+    b->forward = false;
+    b->n_fwd = 0;
+    b->cse_table = blk->cse_table;
+    b->cse_cap = blk->cse_cap;
+    blk->cse_table = NULL;
+    blk->cse_cap = 0;
+    if (b->cse_table)
+        CSE_HIGH(b) = UINT32_MAX;       /* out of step: rebuilt at the first lookup */
 }
 
 void ir_builder_fini(IrBuilder *b)
 {
-    free(b->cse_table);
+    if (b->blk && !b->blk->cse_table) {
+        b->blk->cse_table = b->cse_table;
+        b->blk->cse_cap = b->cse_cap;
+    } else {
+        free(b->cse_table);
+    }
     b->cse_table = NULL;
     b->cse_cap = 0;
     b->blk = NULL;
 }
 
-/* Append, keeping the CSE table in step. */
-static IrRef append(IrBuilder *b, const IrInsn *in)
-{
-    if (!cse_candidate(in))
-        return ir_block_push(b->blk, in);
-    cse_sync(b);                    /* before the push, so a rebuild does not see it twice */
-    IrRef r = ir_block_push(b->blk, in);
-    cse_insert_slot(b, r);
-    CSE_HIGH(b) = b->blk->n;
-    return r;
-}
 
 static IrRef fold_insn(IrBuilder *b, IrInsn in);
 
@@ -555,7 +575,7 @@ static IrRef fold_insn(IrBuilder *b, IrInsn in)
     if (in.op == IR_EXIT_IF && is_const(b, in.arg[0], &c) && c == 0)
         return IR_NONE;                                     /* rule 5 */
     if (!cse_candidate(&in))
-        return append(b, &in);
+        return ir_block_push(b->blk, &in);
 
     if (info->props & IRP_COMM) {                           /* rule 3 */
         bool c0 = is_const(b, in.arg[0], NULL), c1 = is_const(b, in.arg[1], NULL);
@@ -570,11 +590,49 @@ static IrRef fold_insn(IrBuilder *b, IrInsn in)
         r = fold_identities(b, &in);                        /* rule 2 */
     if (r)
         return r;
-    cse_sync(b);                                            /* rule 4 */
-    r = cse_find(b, &in);
-    if (r)
-        return r;
-    return append(b, &in);
+    return cse_find_or_append(b, &in);                     /* rule 4 */
+}
+
+/* ---------------------------------------------------------------- forwarding (rule 6) */
+
+/* Known fields never overlap (each is forgotten before an overlapping one is learnt), so
+ * their order does not matter to lookups: removal moves the last one into the gap. */
+static void fwd_forget(IrBuilder *b, uint64_t off, uint64_t size)
+{
+    for (unsigned i = 0; i < b->n_fwd;) {
+        const IrFwdField *f = &b->fwd[i];
+        if (off < (uint64_t)f->off + f->size && f->off < off + size)
+            b->fwd[i] = b->fwd[--b->n_fwd];
+        else
+            i++;
+    }
+}
+
+static void fwd_learn(IrBuilder *b, uint64_t off, unsigned size, IrType t, IrRef v)
+{
+    if (v == IR_NONE || size == 0 || off > UINT32_MAX)
+        return;
+    if (b->n_fwd == IR_FWD_FIELDS)              /* full: forget one */
+        b->fwd[0] = b->fwd[--b->n_fwd];
+    b->fwd[b->n_fwd++] = (IrFwdField){ (uint32_t)off, (uint8_t)size, (uint8_t)t, v };
+}
+
+/* A GET of (off, t): the known value, or IR_NONE (the caller emits the GET). */
+static IrRef fwd_get(IrBuilder *b, uint64_t off, IrType t)
+{
+    unsigned size = ir_type_size(t);
+    for (unsigned i = 0; i < b->n_fwd; i++) {
+        const IrFwdField *f = &b->fwd[i];
+        if (f->off == off && f->size == size && f->type == t)
+            return f->value;
+    }
+    for (unsigned i = 0; i < b->n_fwd; i++) {
+        const IrFwdField *f = &b->fwd[i];
+        if (f->off == off && size < f->size && ir_type_is_int((IrType)f->type) &&
+            ir_type_is_int(t))
+            return emit1(b, IR_TRUNC, t, f->value);
+    }
+    return IR_NONE;
 }
 
 /* ---------------------------------------------------------------- entry point */
@@ -603,6 +661,30 @@ IrRef ir_emit(IrBuilder *b, IrOp op, IrType type, IrRef a0, IrRef a1, IrRef a2,
 #endif
     if (!b->fold)
         return ir_block_push(b->blk, &in);
+    if (b->forward) {
+        switch (op) {
+        case IR_GET: {
+            IrRef v = fwd_get(b, (uint64_t)in.imm[0], type);
+            if (v)
+                return v;
+            fwd_forget(b, (uint64_t)in.imm[0], ir_type_size(type));
+            v = fold_insn(b, in);
+            fwd_learn(b, (uint64_t)in.imm[0], ir_type_size(type), type, v);
+            return v;
+        }
+        case IR_PUT: case IR_KEEP: {
+            IrType t = ir_value_type(b->blk, a0);
+            fwd_forget(b, (uint64_t)in.imm[0], ir_type_size(t));
+            fwd_learn(b, (uint64_t)in.imm[0], ir_type_size(t), t, a0);
+            break;
+        }
+        case IR_CALL:
+            b->n_fwd = 0;
+            break;
+        default:
+            break;
+        }
+    }
     return fold_insn(b, in);
 }
 

@@ -20,6 +20,19 @@ static inline uint64_t ir_mask(unsigned bits)
  * allocation failure. Returns the new instruction's ref. */
 IrRef ir_block_push(IrBlock *blk, const IrInsn *in);
 
+/* A work array of at least `bytes` bytes, kept in the block for the next call (contents
+ * undefined). Each pass uses its own slots so that buffers stay sized for their users:
+ * IR_WORK_MAP (refs, old -> new), IR_WORK_A and IR_WORK_B (any), IR_WORK_C (any). */
+enum { IR_WORK_MAP, IR_WORK_A, IR_WORK_B, IR_WORK_C, IR_WORK_COUNT };
+void *ir_block_work(IrBlock *blk, unsigned slot, size_t bytes);
+
+/* The block's spare instruction array, with room for at least `cap` instructions; the caller
+ * fills it and swaps it in with ir_block_swap_alt. */
+IrInsn *ir_block_alt(IrBlock *blk, uint32_t cap);
+/* Make the spare array (holding n instructions, capacity cap) the block's array; the old one
+ * becomes the spare. */
+void ir_block_swap_alt(IrBlock *blk, IrInsn *insn, uint32_t n, uint32_t cap);
+
 /* The verifier's rules for one instruction `in` standing at position r of blk (its args must
  * name valid, non-VOID instructions before r). Does not check where EXIT stands: that is a
  * block-level rule. Returns true if valid, else writes a one-line message to err. */

@@ -35,8 +35,9 @@
  *                    itself reads one condition. GET, LOAD and everything with an effect stay.
  *                    The block comes back renumbered.
  *   opt_compact      removes NOPs and renumbers values.
- *   opt_run          fold, forward, fold again if forwarding exposed anything, DCE, sink,
- *                    compact.
+ *   opt_run          fold, forward, fold again from the first instruction forwarding gave new
+ *                    inputs (none when the builder forwarded at emit time, ir_fold.c rule 6),
+ *                    DCE, compact, sink.
  *   opt_run_folded   the same without the first fold, for blocks the builder emitted with
  *                    folding on (the frontend's): folding them again finds nothing new.
  */
@@ -62,44 +63,62 @@ static void make_nop(IrInsn *in)
 
 /* ---------------------------------------------------------------- fold */
 
-unsigned opt_fold(IrBlock *blk)
+/* Re-emit blk->insn[from..] through the folding builder after a verbatim copy of the
+ * instructions before `from` (which folding would give back unchanged: callers pass the first
+ * instruction whose inputs changed since the block was last folded, or 1). The builder writes
+ * into the block's spare array, which is then swapped in. */
+static unsigned fold_from(IrBlock *blk, IrRef from)
 {
-    IrBlock *nb = ir_block_new(blk->guest_pc);
-    IrRef *map = xmalloc((size_t)blk->n * sizeof *map);
+    IrRef *map = ir_block_work(blk, IR_WORK_MAP, (size_t)blk->n * sizeof *map);
+    IrBlock nb = { .guest_pc = blk->guest_pc, .guest_len = blk->guest_len,
+                   .guest_insns = blk->guest_insns };
+    nb.cap = blk->cap > from ? blk->cap : from + 1;
+    nb.insn = ir_block_alt(blk, nb.cap);
+    nb.cap = blk->alt_cap;
+    /* the spare array now belongs to nb until the swap; the CSE table travels with it */
+    blk->alt = NULL;
+    blk->alt_cap = 0;
+    nb.cse_table = blk->cse_table;
+    nb.cse_cap = blk->cse_cap;
+    blk->cse_table = NULL;
+    blk->cse_cap = 0;
+    memcpy(nb.insn, blk->insn, (size_t)from * sizeof *nb.insn);
+    nb.n = from;
+    for (IrRef r = 0; r < from; r++)
+        map[r] = r;
+
     IrBuilder b;
     unsigned changed = 0;
-
-    ir_builder_init(&b, nb);
-    map[0] = IR_NONE;
-    for (IrRef r = 1; r < blk->n; r++) {
+    ir_builder_init(&b, &nb);
+    for (IrRef r = from; r < blk->n; r++) {
         IrInsn in = blk->insn[r];
         map[r] = IR_NONE;
         if (in.op == IR_NOP)
             continue;
         for (int i = 0; i < 3; i++)
             in.arg[i] = map[in.arg[i]];
-        uint32_t before = nb->n;
+        uint32_t before = nb.n;
         IrRef nr = ir_emit(&b, (IrOp)in.op, (IrType)in.type, in.arg[0], in.arg[1], in.arg[2],
                            in.imm[0], in.imm[1]);
         map[r] = nr;
-        const IrInsn *got = &nb->insn[nr];
-        bool same = nr == before && nb->n == before + 1 && got->op == in.op &&
+        const IrInsn *got = &nb.insn[nr];
+        bool same = nr == before && nb.n == before + 1 && got->op == in.op &&
                     got->type == in.type && memcmp(got->arg, in.arg, sizeof in.arg) == 0 &&
                     memcmp(got->imm, in.imm, sizeof in.imm) == 0;
         if (!same)
             changed++;
     }
     ir_builder_fini(&b);
-    free(map);
-
-    /* Take over the rebuilt array. */
-    IrInsn *old = blk->insn;
-    blk->insn = nb->insn;
-    blk->n = nb->n;
-    blk->cap = nb->cap;
-    nb->insn = old;
-    ir_block_free(nb);
+    blk->cse_table = nb.cse_table;
+    blk->cse_cap = nb.cse_cap;
+    ir_block_swap_alt(blk, nb.insn, nb.n, nb.cap);
     return changed;
+}
+
+unsigned opt_fold(IrBlock *blk)
+{
+    /* NOPs before the first change would be copied; from 1 they are dropped as before */
+    return fold_from(blk, 1);
 }
 
 /* ---------------------------------------------------------------- PUT/GET forwarding */
@@ -119,6 +138,7 @@ typedef struct Field {
 typedef struct FwdCtx {
     Field *f;
     unsigned n, cap;
+    bool heap;              /* f was allocated (it starts in a small array on the stack) */
 } FwdCtx;
 
 static bool overlaps(const Field *f, uint64_t off, uint64_t size)
@@ -130,12 +150,15 @@ static void fwd_add(FwdCtx *c, Field f)
 {
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 16;
-        Field *nf = realloc(c->f, c->cap * sizeof *nf);
+        Field *nf = realloc(c->heap ? c->f : NULL, c->cap * sizeof *nf);
         if (!nf) {
             fputs("ferry: out of memory in ir/\n", stderr);
             abort();
         }
+        if (!c->heap)
+            memcpy(nf, c->f, c->n * sizeof *nf);
         c->f = nf;
+        c->heap = true;
     }
     c->f[c->n++] = f;
 }
@@ -145,18 +168,29 @@ static void fwd_remove(FwdCtx *c, unsigned i)
     c->f[i] = c->f[--c->n];
 }
 
-unsigned opt_put_forward(IrBlock *blk)
+/* opt_put_forward, also telling the first instruction that reads a forwarded value or that
+ * became a TRUNC (*first_use; blk->n when none): folding can find something new only from
+ * there, since deleting or demoting PUTs changes no instruction's inputs. */
+static unsigned put_forward(IrBlock *blk, IrRef *first_use)
 {
-    IrRef *map = xmalloc((size_t)blk->n * sizeof *map);
-    FwdCtx c = { NULL, 0, 0 };
+    IrRef *map = ir_block_work(blk, IR_WORK_MAP, (size_t)blk->n * sizeof *map);
+    Field fields[32];
+    FwdCtx c = { fields, 0, 32, false };
     unsigned changed = 0;
+    IrRef first = blk->n;
+    /* map (old ref -> value) is filled only from the first forwarded GET on: the builder
+     * forwards at emit time, so usually no GET is left to forward and nothing to rename */
+    bool remap = false;
 
-    for (IrRef r = 0; r < blk->n; r++)
-        map[r] = r;
     for (IrRef r = 1; r < blk->n; r++) {
         IrInsn *in = &blk->insn[r];
-        for (int i = 0; i < 3; i++)
-            in->arg[i] = map[in->arg[i]];
+        if (remap)
+            for (int i = 0; i < 3; i++) {
+                IrRef a = map[in->arg[i]];
+                if (a != in->arg[i] && r < first)
+                    first = r;
+                in->arg[i] = a;
+            }
 
         switch (in->op) {
         case IR_GET: {
@@ -165,6 +199,11 @@ unsigned opt_put_forward(IrBlock *blk)
             for (unsigned i = 0; i < c.n; i++) {
                 Field *f = &c.f[i];
                 if (f->off == off && f->size == size && f->type == in->type) {
+                    if (!remap) {
+                        for (IrRef j = 0; j < blk->n; j++)
+                            map[j] = j;
+                        remap = true;
+                    }
                     map[r] = f->value;
                     make_nop(in);
                     changed++;
@@ -187,6 +226,8 @@ unsigned opt_put_forward(IrBlock *blk)
                     in->arg[0] = f->value;
                     changed++;
                     forwarded = true;
+                    if (r < first)
+                        first = r;
                     break;
                 }
             }
@@ -259,9 +300,16 @@ unsigned opt_put_forward(IrBlock *blk)
             break;
         }
     }
-    free(c.f);
-    free(map);
+    if (c.heap)
+        free(c.f);
+    *first_use = first;
     return changed;
+}
+
+unsigned opt_put_forward(IrBlock *blk)
+{
+    IrRef first;
+    return put_forward(blk, &first);
 }
 
 /* ---------------------------------------------------------------- DCE */
@@ -341,9 +389,9 @@ unsigned opt_sink(IrBlock *blk)
     /* exits[i] = number of EXIT_IFs at indices below i; pos[r] = where r goes: just before
      * the instruction now at pos[r] (r itself when it stays); first[r] = earliest pos of a
      * user of r. Users are placed before their operands are looked at (backward sweep). */
-    uint32_t *exits = xmalloc((size_t)(n + 1) * sizeof *exits);
-    uint32_t *pos = xmalloc((size_t)n * sizeof *pos);
-    uint32_t *first = xmalloc((size_t)n * sizeof *first);
+    uint32_t *exits = ir_block_work(blk, IR_WORK_A, (size_t)(n + 1) * sizeof *exits);
+    uint32_t *pos = ir_block_work(blk, IR_WORK_B, (size_t)n * sizeof *pos);
+    uint32_t *first = ir_block_work(blk, IR_WORK_C, (size_t)n * sizeof *first);
     unsigned moved = 0;
     exits[0] = 0;
     for (IrRef r = 0; r < n; r++) {
@@ -351,6 +399,8 @@ unsigned opt_sink(IrBlock *blk)
         pos[r] = r;
         first[r] = UINT32_MAX;
     }
+    if (exits[n] == 0)
+        return 0;                       /* no side exit: nothing to sink past */
     for (IrRef r = n; r-- > 1;) {
         const IrInsn *in = &blk->insn[r];
         if (in->op == IR_NOP)
@@ -370,8 +420,9 @@ unsigned opt_sink(IrBlock *blk)
     }
     if (moved) {
         SinkKey *key = xmalloc((size_t)n * sizeof *key);
-        IrRef *map = xmalloc((size_t)n * sizeof *map);
-        IrInsn *ni = xmalloc((size_t)blk->cap * sizeof *ni);
+        IrRef *map = ir_block_work(blk, IR_WORK_MAP, (size_t)n * sizeof *map);
+        IrInsn *ni = ir_block_alt(blk, blk->cap);
+        uint32_t ni_cap = blk->alt_cap;
         for (IrRef r = 1; r < n; r++)
             key[r - 1] = (SinkKey){ pos[r], r };
         qsort(key, n - 1, sizeof *key, sink_key_cmp);
@@ -385,14 +436,9 @@ unsigned opt_sink(IrBlock *blk)
                 in.arg[i] = map[in.arg[i]];
             ni[j] = in;
         }
-        free(blk->insn);
-        blk->insn = ni;
+        ir_block_swap_alt(blk, ni, n, ni_cap);
         free(key);
-        free(map);
     }
-    free(exits);
-    free(pos);
-    free(first);
     return moved;
 }
 
@@ -400,7 +446,7 @@ unsigned opt_sink(IrBlock *blk)
 
 unsigned opt_compact(IrBlock *blk)
 {
-    IrRef *map = xmalloc((size_t)blk->n * sizeof *map);
+    IrRef *map = ir_block_work(blk, IR_WORK_MAP, (size_t)blk->n * sizeof *map);
     IrRef j = 1;
     map[0] = IR_NONE;
     for (IrRef r = 1; r < blk->n; r++) {
@@ -416,7 +462,6 @@ unsigned opt_compact(IrBlock *blk)
     }
     unsigned removed = blk->n - j;
     blk->n = j;
-    free(map);
     return removed;
 }
 
@@ -424,11 +469,16 @@ unsigned opt_compact(IrBlock *blk)
 
 void opt_run_folded(IrBlock *blk)
 {
-    if (opt_put_forward(blk))
-        opt_fold(blk);
+    IrRef first;
+    put_forward(blk, &first);
+    if (first < blk->n)
+        fold_from(blk, first);
     opt_dce(blk);
-    opt_sink(blk);
+    /* compaction before sinking (the same result: sinking keeps the order of what lands at
+     * one place, and NOPs never hold an exit) lets sinking run on fewer instructions, and a
+     * block it rebuilds comes back without NOPs */
     opt_compact(blk);
+    opt_sink(blk);
 }
 
 void opt_run(IrBlock *blk)
