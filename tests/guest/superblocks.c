@@ -55,6 +55,26 @@ __asm__(
     "    movq (%rdi), %rdx\n"
     "    addq %rdx, %rax\n"
     "    ret\n"
+    /* double sb_fp(const double *p, long n): a loop carrying xmm0 and xmm2 from one
+     * iteration to the next (ferry keeps them in host registers: backend-x86_64/loop.c),
+     * whose load faults when p runs into an unmapped page: the handler must see xmm0 as
+     * the mulsd before the load left it and xmm2 as the previous iteration did. */
+    ".globl sb_fp\n"
+    "sb_fp:\n"
+    "    pxor %xmm0, %xmm0\n"
+    "    movabsq $0x3fe0000000000000, %rax\n"
+    "    movq %rax, %xmm1\n"
+    "    movapd %xmm0, %xmm2\n"
+    "1:  mulsd %xmm1, %xmm0\n"
+    "    addsd (%rdi), %xmm0\n"
+    "    movapd %xmm0, %xmm3\n"
+    "    mulsd %xmm3, %xmm3\n"
+    "    addsd %xmm3, %xmm2\n"
+    "    addq $8, %rdi\n"
+    "    decq %rsi\n"
+    "    jnz 1b\n"
+    "    addsd %xmm2, %xmm0\n"
+    "    ret\n"
     /* uint32_t f(uint32_t sel): 0 runs the then-arm and jumps over the else-arm; the
      * movs' immediates are rewritten between calls (copied to an RWX page first). */
     ".globl sb_smc_start\n"
@@ -76,12 +96,14 @@ __asm__(
 
 uint64_t sb_loop(uint64_t n, uint64_t k);
 uint64_t sb_fault(uint64_t *p, int64_t x);
+double sb_fp(const double *p, long n);
 extern const char sb_fault_load[];
 extern const char sb_smc_start[], sb_smc_then[], sb_smc_else[], sb_smc_end[];
 
 static sigjmp_buf back;
 static volatile uint64_t seen_rax, seen_rcx, seen_flags, seen_addr;
 static volatile int seen_rip_ok;
+static volatile uint64_t seen_xmm0, seen_xmm2, seen_rsi;
 
 static void on_segv(int sig, siginfo_t *si, void *ucv)
 {
@@ -92,6 +114,9 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
     seen_flags = (uint64_t)uc->uc_mcontext.gregs[REG_EFL] & 0x8d5;    /* CF PF AF ZF SF OF */
     seen_rip_ok = (uint64_t)uc->uc_mcontext.gregs[REG_RIP] == (uint64_t)(uintptr_t)sb_fault_load;
     seen_addr = (uint64_t)(uintptr_t)si->si_addr;
+    seen_rsi = (uint64_t)uc->uc_mcontext.gregs[REG_RSI];
+    memcpy((void *)&seen_xmm0, &uc->uc_mcontext.fpregs->_xmm[0], 8);
+    memcpy((void *)&seen_xmm2, &uc->uc_mcontext.fpregs->_xmm[2], 8);
     siglongjmp(back, 1);
 }
 
@@ -127,6 +152,29 @@ int main(void)
                    "flags %#llx\n", (long long)x, (unsigned long long)good,
                    seen_rip_ok ? "yes" : "no", (unsigned long long)seen_addr,
                    (long long)seen_rax, (long long)seen_rcx, (unsigned long long)seen_flags);
+        }
+    }
+
+    /* 100 doubles at the end of a page, an unmapped page after them */
+    uint8_t *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (two == MAP_FAILED || munmap(two + 4096, 4096) != 0) {
+        perror("mmap");
+        return 1;
+    }
+    double *vals = (double *)(void *)(two + 4096 - 100 * sizeof(double));
+    for (int i = 0; i < 100; i++)
+        vals[i] = 1.0 + i * 0.25;
+    for (long n = 99; n <= 101; n++) {
+        if (sigsetjmp(back, 1) == 0) {
+            double r = sb_fp(vals, n);
+            printf("fp loop of %ld: %.17g\n", n, r);
+        } else {
+            double x0, x2;
+            memcpy(&x0, (const void *)&seen_xmm0, 8);
+            memcpy(&x2, (const void *)&seen_xmm2, 8);
+            printf("fp loop of %ld: fault at %s, rsi %llu, xmm0 %.17g, xmm2 %.17g\n", n,
+                   seen_addr == (uint64_t)(uintptr_t)(two + 4096) ? "the page end" : "?",
+                   (unsigned long long)seen_rsi, x0, x2);
         }
     }
 
