@@ -30,8 +30,11 @@
  *
  * Which fields: 8-byte-aligned fields that the block touches only with integer GETs at the
  * field's own offset (the low bytes: a 32-bit read of a 64-bit register) and I64 PUT/KEEPs of
- * the whole field: the guest's general registers. Fields with FKEEPs, partial writes or any
- * other overlapping access are left alone, and so are blocks with a CALL (a helper may read
+ * the whole field: the guest's general registers, pinned in GPRs; and 16-byte-aligned fields
+ * touched only as whole V128 GETs and PUT/KEEPs: the guest's xmm registers as the frontend
+ * reads and writes them for scalar and packed SSE, pinned in XMM registers (a back edge
+ * moves them with movaps; xmm0, scratch, breaks cycles). Fields with FKEEPs, partial writes
+ * or any other overlapping access are left alone, and so are blocks with a CALL (a helper may read
  * or write any field) and guests without an interrupt word (the loop could never be left
  * for a signal). Which of them, and how many (as many as the block's own values leave
  * registers for): choose_pins.
@@ -42,6 +45,9 @@
 #include "codegen.h"
 
 /* ---------------------------------------------------------------- choosing the pins */
+/* Superblocks (frontend-x86/gen_branch.c) make most loop bodies one block: the ifs inside a
+ * loop are side exits (EXIT_IF forward), which store the pins' current values as any exit
+ * does, so a loop's whole body from its head to its back edge is compiled here. */
 
 typedef struct FieldUse {
     uint32_t off;       /* 8-byte-aligned state offset */
