@@ -1956,8 +1956,8 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
         for (IrRef r = 1; r < blk->n; r++)
             if (blk->insn[r].op == IR_KEEP && c->keep[r].in_state)
                 for (unsigned i = 0; i < c->loop->n_pins; i++)
-                    if (c->keep[r].src < c->loop->pin[i].off + 8 &&
-                        c->loop->pin[i].off < c->keep[r].src + 8)
+                    if (c->keep[r].src < c->loop->pin[i].off + (c->loop->pin[i].vec ? 16 : 8) &&
+                        c->loop->pin[i].off < c->keep[r].src + 16)
                         c->keep[r].in_state = false;
     liveness(c);
     const uint8_t *limit = cb->end - CODEBUF_RED_ZONE;

@@ -87,12 +87,16 @@ typedef struct CgStub {
 } CgStub;
 
 /* A self-loop's guest state fields kept in registers across iterations (loop.c). */
-#define X64_MAX_PINS 10
+#define X64_MAX_GPR_PINS 10
 #define X64_HEAD_PINS 4         /* of which at most this many need a register at the head */
+#define X64_MAX_VEC_PINS 8      /* XMM fields (guest xmm registers), in xmm4-xmm15 */
+#define X64_HEAD_VEC_PINS 6     /* of which at most this many need a register at the head */
+#define X64_MAX_PINS (X64_MAX_GPR_PINS + X64_MAX_VEC_PINS)
 typedef struct X64Pin {
-    uint32_t off;               /* the field (8 bytes at this state offset) */
+    uint32_t off;               /* the field (8 bytes at this state offset; 16 if vec) */
     IrRef entry;                /* its GET at the block's entry (the value at the loop head) */
     int8_t reg;                 /* the entry value's register, -1 if the head never reads it */
+    bool vec;                   /* a 16-byte field in an XMM register, else 8 in a GPR */
 } X64Pin;
 
 typedef struct X64Loop {
@@ -174,7 +178,8 @@ int x64_loop_pin_of(const CgCtx *c, uint32_t off);
 /* At a back edge: the pending KEEPs of pinned fields into the pins' registers, planned
  * (returns how many moves, at most X64_MAX_PINS) and then emitted. */
 typedef struct X64Move {
-    unsigned dst;               /* GPR */
+    unsigned dst;               /* GPR, or XMM register if vec */
+    bool vec;
     BackendKeep src;            /* the value's location (GPR, slot, state, constant) */
 } X64Move;
 unsigned x64_loop_plan(CgCtx *c, X64Move *mv);

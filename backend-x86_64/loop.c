@@ -30,8 +30,11 @@
  *
  * Which fields: 8-byte-aligned fields that the block touches only with integer GETs at the
  * field's own offset (the low bytes: a 32-bit read of a 64-bit register) and I64 PUT/KEEPs of
- * the whole field: the guest's general registers. Fields with FKEEPs, partial writes or any
- * other overlapping access are left alone, and so are blocks with a CALL (a helper may read
+ * the whole field: the guest's general registers, pinned in GPRs; and 16-byte-aligned fields
+ * touched only as whole V128 GETs and PUT/KEEPs: the guest's xmm registers as the frontend
+ * reads and writes them for scalar and packed SSE, pinned in XMM registers (a back edge
+ * moves them with movaps; xmm0, scratch, breaks cycles). Fields with FKEEPs, partial writes
+ * or any other overlapping access are left alone, and so are blocks with a CALL (a helper may read
  * or write any field) and guests without an interrupt word (the loop could never be left
  * for a signal). Which of them, and how many (as many as the block's own values leave
  * registers for): choose_pins.
@@ -42,11 +45,15 @@
 #include "codegen.h"
 
 /* ---------------------------------------------------------------- choosing the pins */
+/* Superblocks (frontend-x86/gen_branch.c) make most loop bodies one block: the ifs inside a
+ * loop are side exits (EXIT_IF forward), which store the pins' current values as any exit
+ * does, so a loop's whole body from its head to its back edge is compiled here. */
 
 typedef struct FieldUse {
     uint32_t off;       /* 8-byte-aligned state offset */
     unsigned uses;      /* GET/PUT/KEEP count */
     bool bad;           /* touched in a way a pin cannot hold */
+    uint8_t kinds;      /* K_* of its good accesses */
     bool read_first;    /* a GET comes before any write: the loop head needs its value */
     bool written;       /* a PUT or KEEP writes it */
     bool seen_first;    /* a fault point or side exit comes before its first access: it
@@ -54,6 +61,11 @@ typedef struct FieldUse {
 } FieldUse;
 
 enum { ACC_READ, ACC_WRITE, ACC_OTHER };
+/* How a good access uses an 8-byte granule: an integer access at its offset, a V128 access
+ * at its (16-aligned) offset, or the upper half of one. A granule whose accesses are all
+ * K_INT can be a GPR pin; one whose accesses are all K_VEC, with the next granule all
+ * K_VEC_HI, a vector pin of 16 bytes. */
+enum { K_INT = 1, K_VEC = 2, K_VEC_HI = 4 };
 
 #define MAX_FIELDS 128
 
@@ -64,14 +76,14 @@ static FieldUse *field(FieldUse *f, unsigned *n, uint32_t off)
             return &f[i];
     if (*n == MAX_FIELDS)
         return NULL;
-    f[*n] = (FieldUse){ off, 0, false, false, false, false };
+    f[*n] = (FieldUse){ off, 0, false, 0, false, false, false };
     return &f[(*n)++];
 }
 
-/* Record one access of `size` bytes at off: good when the pin can hold it. Returns false
- * when the table is full (then nothing is pinned). */
+/* Record one access of `size` bytes at off: good when the pin can hold it (vec: as a V128
+ * at a 16-aligned off). Returns false when the table is full (then nothing is pinned). */
 static bool note_access(FieldUse *f, unsigned *n, uint64_t off, unsigned size, bool good,
-                        int acc, bool observed)
+                        bool vec, int acc, bool observed)
 {
     uint64_t first = off & ~7ull, last = (off + (size ? size : 1) - 1) & ~7ull;
     if (last > UINT32_MAX)
@@ -85,10 +97,25 @@ static bool note_access(FieldUse *f, unsigned *n, uint64_t off, unsigned size, b
             u->seen_first = observed;
         }
         u->written |= acc == ACC_WRITE;
-        if (!good || off != g)
+        if (!good || (off != g && !(vec && g == off + 8)))
             u->bad = true;
+        else
+            u->kinds |= !vec ? K_INT : g == off ? K_VEC : K_VEC_HI;
     }
     return true;
+}
+
+/* Whether granule u can be a pin: a GPR one (vec false) or the first of a vector one. */
+static bool pinnable(FieldUse *f, unsigned n, const FieldUse *u, bool vec)
+{
+    if (u->bad || !u->uses || u->kinds != (vec ? K_VEC : K_INT))
+        return false;
+    if (!vec)
+        return true;
+    for (unsigned i = 0; i < n; i++)
+        if (f[i].off == u->off + 8)
+            return !f[i].bad && f[i].kinds == K_VEC_HI;
+    return false;
 }
 
 static bool is_back_edge(const IrBlock *blk, const IrInsn *in)
@@ -112,9 +139,15 @@ int x64_loop_pin_of(const CgCtx *c, uint32_t off)
     return -1;
 }
 
-/* The most integer values live at once in blk, constants aside (they have no home): what
- * the registers hold before any pin takes one. */
-static unsigned max_live_gprs(const IrBlock *blk)
+/* The most integer (vec false) or XMM-class (vec true: floats and vectors) values live at
+ * once in blk, constants aside (they have no home): what the registers hold before any pin
+ * takes one. */
+static bool in_xmm(IrType t)
+{
+    return t == IR_F32 || t == IR_F64 || t == IR_V128 || t == IR_I128;
+}
+
+static unsigned max_live(const IrBlock *blk, bool vec)
 {
     IrRef *last = calloc(blk->n, sizeof *last);
     int *delta = calloc(blk->n + 1, sizeof *delta);
@@ -124,9 +157,28 @@ static unsigned max_live_gprs(const IrBlock *blk)
             for (unsigned k = 0; k < 3; k++)
                 if (blk->insn[r].arg[k])
                     last[blk->insn[r].arg[k]] = r;
+        /* A KEEP's value lives on to the faults and exits of its range (up to the next write
+         * of its field): codegen keeps it in its register that long. */
+        for (IrRef r = 1; r < blk->n; r++) {
+            const IrInsn *k = &blk->insn[r];
+            if (k->op != IR_KEEP && k->op != IR_FKEEP)
+                continue;
+            IrRef end = blk->n - 1;
+            for (IrRef j = r + 1; j < blk->n; j++) {
+                const IrInsn *w = &blk->insn[j];
+                if ((w->op == IR_PUT || w->op == IR_KEEP || w->op == IR_FKEEP) &&
+                    w->imm[0] == k->imm[0]) {
+                    end = j;
+                    break;
+                }
+            }
+            if (last[k->arg[0]] < end)
+                last[k->arg[0]] = end;
+        }
         for (IrRef r = 1; r < blk->n; r++)
             if (last[r] && blk->insn[r].op != IR_CONST &&
-                ir_type_is_int((IrType)blk->insn[r].type)) {
+                (vec ? in_xmm((IrType)blk->insn[r].type)
+                     : ir_type_is_int((IrType)blk->insn[r].type))) {
                 delta[r]++;
                 delta[last[r]]--;
             }
@@ -161,9 +213,9 @@ static unsigned choose_pins(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *
     static _Thread_local FieldUse f[MAX_FIELDS];
     unsigned n = 0;
     /* what the runtime and the trampoline read and write behind the block's back */
-    if (!note_access(f, &n, gi->pc_offset, 8, false, ACC_OTHER, false) ||
-        !note_access(f, &n, (uint64_t)gi->irq_offset, 4, false, ACC_OTHER, false) ||
-        (gi->fenv && !note_access(f, &n, gi->fenv_offset, 4, false, ACC_OTHER, false)))
+    if (!note_access(f, &n, gi->pc_offset, 8, false, false, ACC_OTHER, false) ||
+        !note_access(f, &n, (uint64_t)gi->irq_offset, 4, false, false, ACC_OTHER, false) ||
+        (gi->fenv && !note_access(f, &n, gi->fenv_offset, 4, false, false, ACC_OTHER, false)))
         return 0;
     bool observed = false;      /* a LOAD, STORE or EXIT_IF so far */
     for (IrRef r = 1; r < blk->n; r++) {
@@ -176,16 +228,21 @@ static unsigned choose_pins(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *
             observed = true;
             ok = true;
             break;
-        case IR_GET:
-            ok = note_access(f, &n, (uint64_t)in->imm[0], ir_type_size((IrType)in->type),
-                             ir_type_is_int((IrType)in->type), ACC_READ, observed);
+        case IR_GET: {
+            IrType t = (IrType)in->type;
+            bool vec = t == IR_V128 && in->imm[0] % 16 == 0;
+            ok = note_access(f, &n, (uint64_t)in->imm[0], ir_type_size(t),
+                             ir_type_is_int(t) || vec, vec, ACC_READ, observed);
             break;
+        }
         case IR_PUT:
         case IR_KEEP:
         case IR_FKEEP: {
             IrType t = (IrType)blk->insn[in->arg[0]].type;
+            bool vec = t == IR_V128 && in->imm[0] % 16 == 0;
             ok = note_access(f, &n, (uint64_t)in->imm[0], ir_type_size(t),
-                             in->op != IR_FKEEP && t == IR_I64, ACC_WRITE, observed);
+                             in->op != IR_FKEEP && (t == IR_I64 || vec), vec, ACC_WRITE,
+                             observed);
             break;
         }
         default:
@@ -203,30 +260,37 @@ static unsigned choose_pins(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *
      * head. A field written after a fault point or side exit that must see its old value
      * is left alone: the register at the head and the move to it at the back edge would
      * cost what its store costs. */
-    unsigned live = max_live_gprs(blk), budget = X64_MAX_PINS;
-    unsigned regs = X64_N_ALLOC_GPRS - !x64_gpr_allocatable(X64_REG_GUEST_BASE, gi->guest_base);
-    if (live >= regs)
-        return 0;
-    if (budget > regs - live)
-        budget = regs - live;
     lp->n_pins = 0;
-    unsigned head_regs = 0;
-    for (int rank = 0; rank < 3; rank++)
-        while (lp->n_pins < budget) {
-            FieldUse *best = NULL;
-            for (unsigned i = 0; i < n; i++) {
-                FieldUse *u = &f[i];
-                int r = u->read_first ? (u->written ? 0 : 2)
-                                      : (u->written && !u->seen_first ? 1 : 3);
-                if (!u->bad && u->uses && r == rank && (!best || u->uses > best->uses))
-                    best = u;
+    for (int vec = 0; vec < 2; vec++) {
+        unsigned live = max_live(blk, vec);
+        unsigned regs = vec ? X64_N_XMM - X64_FIRST_ALLOC_XMM
+                            : X64_N_ALLOC_GPRS -
+                                  !x64_gpr_allocatable(X64_REG_GUEST_BASE, gi->guest_base);
+        unsigned budget = vec ? X64_MAX_VEC_PINS : X64_MAX_GPR_PINS;
+        unsigned head_max = vec ? X64_HEAD_VEC_PINS : X64_HEAD_PINS;
+        if (live >= regs)
+            continue;
+        if (budget > regs - live)
+            budget = regs - live;
+        unsigned head_regs = 0, taken = 0;
+        for (int rank = 0; rank < 3; rank++)
+            while (taken < budget) {
+                FieldUse *best = NULL;
+                for (unsigned i = 0; i < n; i++) {
+                    FieldUse *u = &f[i];
+                    int r = u->read_first ? (u->written ? 0 : 2)
+                                          : (u->written && !u->seen_first ? 1 : 3);
+                    if (r == rank && pinnable(f, n, u, vec) && (!best || u->uses > best->uses))
+                        best = u;
+                }
+                if (!best || (best->read_first && head_regs == head_max))
+                    break;
+                head_regs += best->read_first;
+                lp->pin[lp->n_pins++] = (X64Pin){ best->off, IR_NONE, -1, vec };
+                taken++;
+                best->uses = 0;
             }
-            if (!best || (best->read_first && head_regs == X64_HEAD_PINS))
-                break;
-            head_regs += best->read_first;
-            lp->pin[lp->n_pins++] = (X64Pin){ best->off, IR_NONE, -1 };
-            best->uses = 0;
-        }
+    }
     return lp->n_pins;
 }
 
@@ -270,7 +334,8 @@ IrBlock *x64_loop_build(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *lp)
     IrRef cur[X64_MAX_PINS];
     for (unsigned i = 0; i < lp->n_pins; i++) {
         int64_t off = lp->pin[i].off;
-        IrRef e = push(nb, (IrInsn){ .op = IR_GET, .type = IR_I64, .imm = { off, 0 } });
+        IrType t = lp->pin[i].vec ? IR_V128 : IR_I64;
+        IrRef e = push(nb, (IrInsn){ .op = IR_GET, .type = t, .imm = { off, 0 } });
         push(nb, (IrInsn){ .op = IR_KEEP, .type = IR_VOID, .arg = { e }, .imm = { off, 0 } });
         lp->pin[i].entry = e;
         cur[i] = e;
@@ -284,8 +349,9 @@ IrBlock *x64_loop_build(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *lp)
         int p = in.op == IR_GET || in.op == IR_PUT || in.op == IR_KEEP
                     ? pin_index(lp, in.imm[0]) : -1;
         if (p >= 0 && in.op == IR_GET) {
-            /* the field's current value; a narrower read is its low bytes */
-            if (in.type == IR_I64)
+            /* the field's current value; a narrower read is its low bytes (a vector pin
+             * is only ever read whole) */
+            if (in.type == IR_I64 || in.type == IR_V128)
                 map[r] = cur[p];
             else
                 map[r] = push(nb, (IrInsn){ .op = IR_TRUNC, .type = in.type,
@@ -360,38 +426,85 @@ unsigned x64_loop_plan(CgCtx *c, X64Move *mv)
             continue;       /* not a pin, or one whose entry value the head never reads */
         BackendKeep k = cg_keep_loc(c, c->pending[i]);
         unsigned dst = (unsigned)c->loop->pin[p].reg;
-        if (k.kind == BACKEND_LOC_GPR && k.reg == dst && k.value == 0)
+        bool vec = c->loop->pin[p].vec;
+        if (k.kind == (vec ? BACKEND_LOC_VEC : BACKEND_LOC_GPR) && k.reg == dst && k.value == 0)
             continue;       /* already there */
         mv[n].dst = dst;
+        mv[n].vec = vec;
         mv[n].src = k;
         n++;
     }
     return n;
 }
 
-/* Emit the n moves: a parallel move (a source may be another move's destination), cycles
- * broken through rax. */
-void x64_loop_moves(CgCtx *c, X64Move *mv, unsigned n)
+/* Load XMM register dst with a vector keep location's 16 bytes (XMM, slot, state field, or
+ * a constant: its low 8 bytes, zeros above). Uses rax for a constant. */
+static void load_vec_loc(CgCtx *c, unsigned dst, const BackendKeep *k)
 {
+    X64Emit *e = &c->e;
+    switch (k->kind) {
+    case BACKEND_LOC_CONST:
+        x64_mov_ri(e, X64_RAX, (uint64_t)k->value);
+        x64_sse_rxw(e, X64_MOVD_TOX, true, dst, x64_r(X64_RAX));
+        return;
+    case BACKEND_LOC_VEC:
+        if (k->reg != dst)
+            x64_sse_rr(e, X64_MOVAPS_LD, dst, k->reg);
+        return;
+    default:        /* stack slot or state field */
+        x64_sse_rx(e, X64_MOVDQU_LD, dst,
+                   x64_m(k->kind == BACKEND_LOC_STATE ? X64_REG_STATE : X64_RSP, k->reg));
+        return;
+    }
+}
+
+/* Emit the n moves of one register class (vec: XMM, else GPR), all of mv[0..n) of that
+ * class: a parallel move (a source may be another move's destination), cycles broken
+ * through rax (xmm0 for vectors: scratch, never a pin's register). */
+static void class_moves(CgCtx *c, X64Move *mv, unsigned n, bool vec)
+{
+    int src_kind = vec ? BACKEND_LOC_VEC : BACKEND_LOC_GPR;
+    unsigned park = vec ? X64_XMM0 : X64_RAX;
     while (n) {
         unsigned i;
         for (i = 0; i < n; i++) {       /* a move whose destination no other move reads */
             bool read = false;
             for (unsigned j = 0; j < n; j++)
-                read |= j != i && mv[j].src.kind == BACKEND_LOC_GPR && mv[j].src.reg == mv[i].dst;
+                read |= j != i && mv[j].src.kind == src_kind && mv[j].src.reg == mv[i].dst;
             if (!read)
                 break;
         }
         if (i == n) {
-            /* every destination is read: a cycle. Park the first one's old value in rax. */
+            /* every destination is read: a cycle. Park the first one's old value. */
             unsigned d = mv[0].dst;
-            x64_mov_rr(&c->e, 8, X64_RAX, d);
+            if (vec)
+                x64_sse_rr(&c->e, X64_MOVAPS_LD, park, d);
+            else
+                x64_mov_rr(&c->e, 8, park, d);
             for (unsigned j = 0; j < n; j++)
-                if (mv[j].src.kind == BACKEND_LOC_GPR && mv[j].src.reg == d)
-                    mv[j].src.reg = X64_RAX;
+                if (mv[j].src.kind == src_kind && mv[j].src.reg == d)
+                    mv[j].src.reg = (uint16_t)park;
             continue;
         }
-        load_loc(c, mv[i].dst, &mv[i].src);
+        if (vec)
+            load_vec_loc(c, mv[i].dst, &mv[i].src);
+        else
+            load_loc(c, mv[i].dst, &mv[i].src);
         mv[i] = mv[--n];
     }
+}
+
+/* Emit the n moves: the GPR ones first (their rax and rcx are free again after them), then
+ * the vector ones (whose constants use rax). The two register files are disjoint. */
+void x64_loop_moves(CgCtx *c, X64Move *mv, unsigned n)
+{
+    unsigned g = 0;
+    for (unsigned i = 0; i < n; i++)        /* partition: GPR moves first */
+        if (!mv[i].vec) {
+            X64Move t = mv[g];
+            mv[g++] = mv[i];
+            mv[i] = t;
+        }
+    class_moves(c, mv, g, false);
+    class_moves(c, mv + g, n - g, true);
 }

@@ -8,7 +8,10 @@
  * Block boundaries: a block ends at an instruction that leaves it (the family says so through
  * FeCtx.block_end), at the instruction limit, and before an instruction that would reach into
  * another page than the block's first byte (so a block's code lies on one page, which is what
- * invalidation on writes will track); the first instruction may straddle a page.
+ * invalidation on writes will track); the first instruction may straddle a page. With
+ * FeOptions.superblocks a forward jcc or jmp does not end the block (gen_branch.c): a block is
+ * then a run of code with side exits, and its guest bytes (guest_len) run from its first
+ * instruction to the end of its last, jumped-over bytes included.
  *
  * Failures never stop translation: an undecodable or untranslatable instruction becomes a
  * trap exit at its pc (SIGILL; SIGSEGV for unreadable code or an instruction over 15 bytes),

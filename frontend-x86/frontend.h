@@ -24,6 +24,9 @@ typedef size_t (*FeFetchFn)(void *opaque, uint64_t pc, uint8_t *buf, size_t n);
 typedef struct FeOptions {
     unsigned max_insns;     /* guest instructions per block (default 64 if 0) */
     bool single_step;       /* one guest instruction per block (debugging) */
+    bool superblocks;       /* a forward jcc is a side exit and the block goes on at the
+                               fall-through (gen_branch.c), so a loop body with ifs inside is
+                               one block; user mode sets it, unset means a block per jcc */
     /* System mode (see "System mode" below); all zero in user mode. */
     bool system;            /* a whole machine at privilege levels 0 and 3 */
     uint8_t mode;           /* X86Mode of the code (system mode: the CPU's current one; the

@@ -5,8 +5,11 @@
  * emitting anything when the opcode is not one of its own.
  *
  * Coverage (64-bit mode):
- *   EB, E9          jmp rel8/rel32                  -> fe_exit_jump(target)
+ *   EB, E9          jmp rel8/rel32                  -> fe_exit_jump(target) (superblocks: a
+ *                                                      forward one on the page goes on there)
  *   70-7F, 0F 80-8F jcc rel8/rel32                  -> side exit to target, then next_pc
+ *                                                      (a forward one goes on there instead
+ *                                                      of exiting, with superblocks)
  *   E8              call rel32                      push next_pc, jump
  *   FF /2, FF /4    call/jmp r/m64                  -> fe_exit_indirect
  *   C3, C2 iw       ret, ret imm16                  pop rip, then rsp += imm16
@@ -46,16 +49,42 @@ static void branch_cond(FeCtx *c, IrRef cond)
 
 /* ================================================================ jumps and calls */
 
+/* With FeOptions.superblocks, translation follows a forward jmp to a target on the block's
+ * page instead of leaving: the join after an if's then-part ("then...; jmp join; else...;
+ * join: ...") so that a loop body with an if/else is still one block from its head to its
+ * back edge. The block's guest bytes then include the ones jumped over (frontend.c: its
+ * length runs to the end of its last instruction), which only makes a write there
+ * invalidate it too. Forward only, so translation always ends. */
 static bool gen_JMP(FeCtx *c)
 {
-    fe_exit_jump(c, c->insn->target);
+    uint64_t target = c->insn->target, page = c->b.blk->guest_pc & ~0xfffull;
+    if (c->opt->superblocks && !c->system && !c->shadow && target > c->pc &&
+        (target & ~0xfffull) == page) {
+        c->next_pc = target;
+        return true;
+    }
+    fe_exit_jump(c, target);
     return true;
 }
 
-/* jcc: 70-7F and 0F 80-8F, the condition in the low nibble. */
+/* jcc: 70-7F and 0F 80-8F, the condition in the low nibble.
+ * With FeOptions.superblocks a forward jcc does not end the block: it is a side exit and
+ * translation goes on at the fall-through. Compilers lay a loop body out as one run of code
+ * from its head to the backward jcc that closes it, the ifs inside as forward jccs over their
+ * bodies, with the likely path falling through; ending the block at each of them cut the body
+ * into blocks that store and reload the guest registers and the flags at every boundary, and
+ * kept the self-loop of backend-x86_64/loop.c from seeing the loop. A backward jcc still ends
+ * the block (it closes a loop: what follows it runs once, and the loop's own block starts at
+ * its head). The side exit keeps the state exact as any EXIT_IF does; the block's guest
+ * bytes stay one contiguous run on one page (frontend.c). */
 static bool gen_JCC(FeCtx *c)
 {
-    branch_cond(c, fe_cond(c, c->insn->opcode & 15));
+    IrRef cond = fe_cond(c, c->insn->opcode & 15);
+    if (c->opt->superblocks && !c->system && c->insn->target > c->pc && !c->shadow) {
+        fe_exit_cond(c, cond, c->insn->target);
+        return true;
+    }
+    branch_cond(c, cond);
     return true;
 }
 

@@ -54,6 +54,7 @@ int main(int argc, char **argv)
 #endif
     p->fe_opt.single_step = p->opt.single_step;
     p->fe_opt.max_insns = p->opt.single_step ? 1 : 0;
+    p->fe_opt.superblocks = !p->opt.single_step;
     /* -d exec reports every block, so blocks must come back to the dispatcher. */
     p->chain = !rt_log_on(p, RT_LOG_EXEC) && !p->opt.interp;
     if (p->chain) {

@@ -134,6 +134,29 @@ bool rt_block_valid(RtProcess *p, const RtBlock *b)
     return ok;
 }
 
+/* -d in_asm: the instructions the block translated, run by run (a superblock jumps over
+ * bytes it does not run: frontend.c). The bytes are in the window already: no second copy. */
+static void log_in_asm(RtProcess *p, const CodeWindow *w, const IrBlock *ir)
+{
+    uint64_t start = 0, end = 0;
+    for (IrRef r = 1; r <= ir->n; r++) {
+        const IrInsn *in = r < ir->n ? &ir->insn[r] : NULL;
+        if (in && in->op != IR_INSN_START)
+            continue;
+        uint64_t ipc = in ? (uint64_t)in->imm[0] : 0;
+        if (in && end != 0 && ipc == end) {
+            end += (uint64_t)in->imm[1];
+            continue;
+        }
+        if (end > start && start >= w->start && end - w->start <= w->n)
+            rt_log_guest_code(p, start, w->bytes + (start - w->start), (size_t)(end - start));
+        if (in) {
+            start = ipc;
+            end = ipc + (uint64_t)in->imm[1];
+        }
+    }
+}
+
 /* Frontend, logs, passes, verification. Returns false if the IR is invalid. */
 static bool build_ir(RtProcess *p, CodeWindow *w, uint64_t pc, const FeOptions *fo,
                      bool optimise, FeResult *res)
@@ -141,11 +164,9 @@ static bool build_ir(RtProcess *p, CodeWindow *w, uint64_t pc, const FeOptions *
     IrBlock *ir = p->scratch;
     fe_translate_block(ir, pc, window_fetch, w, fo, res);
     if (rt_log_on(p, RT_LOG_IN_ASM)) {
-        /* the block's bytes are in the window already: no second copy */
-        size_t n = ir->guest_len < w->n ? ir->guest_len : w->n;
         rt_log_printf(p, "----------------\nIN: block 0x%llx, %u guest instructions\n",
                       (unsigned long long)pc, ir->guest_insns);
-        rt_log_guest_code(p, pc, w->bytes, n);
+        log_in_asm(p, w, ir);
     }
     if (rt_log_on(p, RT_LOG_IR)) {
         rt_log_printf(p, "IR: block 0x%llx\n", (unsigned long long)pc);
