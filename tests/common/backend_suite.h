@@ -90,6 +90,7 @@ void be_test_call(void **st);
 void be_test_exits(void **st);
 void be_test_chaining(void **st);
 void be_test_indirect_jump_cache(void **st);
+void be_test_return_stack(void **st);
 void be_test_interrupt_check(void **st);
 void be_test_errors(void **st);
 void be_test_random_blocks(void **st);

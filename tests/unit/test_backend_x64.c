@@ -808,6 +808,7 @@ int main(void)
         cmocka_unit_test(be_test_exits),
         cmocka_unit_test(be_test_chaining),
         cmocka_unit_test(be_test_indirect_jump_cache),
+        cmocka_unit_test(be_test_return_stack),
         cmocka_unit_test(be_test_interrupt_check),
         cmocka_unit_test(be_test_errors),
         cmocka_unit_test(be_test_random_blocks),
