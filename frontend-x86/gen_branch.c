@@ -1,6 +1,5 @@
 /* gen_branch.c — translation of near jumps, conditional jumps, calls, returns and the loop
- * family into IR. Every instruction here ends the block, except a forward jcc in user mode
- * (a side exit; the block goes on at the fall-through: branch_cond).
+ * family into IR. Every instruction here ends the block.
  *
  * Contract: fe_gen_branch(c) translates c->insn and returns true, or returns false without
  * emitting anything when the opcode is not one of its own.
@@ -40,17 +39,10 @@
 /* ================================================================ small pieces */
 
 
-/* The taken/not-taken pair on condition `cond` (I8). A forward branch in user mode is a side
- * exit and the block goes on at the fall-through (a superblock): flags, guest registers and
- * values stay in the IR instead of crossing a block boundary through the state (interp's
- * bounds check before its jump table, malloc's chains of tests). A backward branch (a loop's
- * back edge, compiled as a loop by the backend when it goes to the block's start) and system
- * mode (whose blocks also end for the instruction counter) keep ending the block. */
+/* The taken/not-taken pair that ends a block on condition `cond` (I8). */
 static void branch_cond(FeCtx *c, IrRef cond)
 {
     fe_exit_cond(c, cond, c->insn->target);
-    if (!c->system && c->insn->target > c->pc)
-        return;
     fe_exit_jump(c, c->next_pc);
 }
 
