@@ -230,6 +230,19 @@ void a64_emit_stubs(CgCtx *c, const uint8_t *limit)
         }
         exit_tail(c, s->exit, s->idx);
     }
+    /* Return sites (RETPUSH) have no return stack here yet: each is an exit without a
+     * patch site that is never taken, numbered after every other exit (ir_ops.def), so the
+     * runtime's exit list matches the IR's. */
+    for (IrRef r = 1; r < c->blk->n && c->err == BE_OK; r++) {
+        if (c->blk->insn[r].op != IR_RETPUSH)
+            continue;
+        unsigned idx = c->exit_index++;
+        if (idx >= BACKEND_MAX_EXITS) {
+            c->err = BE_ERR_TOO_BIG;
+            return;
+        }
+        c->info->exits[idx] = (BackendExit){ 0, (uint64_t)c->blk->insn[r].imm[0] };
+    }
 }
 
 void a64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target)

@@ -52,7 +52,7 @@ static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
 {
     X64Emit *e = &c->e;
     int32_t jc = c->gi->jc_offset;
-    if (c->gi->irq_offset) {
+    if (c->gi->irq_offset && !miss[2]) {    /* not made already by emit_ras_lookup */
         x64_alu_xi(e, X64_CMP, 4, x64_m(X64_REG_STATE, c->gi->irq_offset), 0);
         miss[2] = x64_jcc8_fwd(e, X64_CC_NE);
     }
@@ -72,12 +72,79 @@ static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
     x64_jmp_x(e, x64_r(X64_RCX));
 }
 
+/* A RET's prediction (ir/backend.h, "Return stack"), target pc in `reg`, before the jump
+ * cache probe it falls back on; the key (the guest stack pointer) is in the state by now:
+ *     [cmp dword [r14 + irq], 0 ; jne out]     the interrupt check, shared with the probe
+ *     [mov rdx, reg]                           when reg is rax or rcx
+ *     mov eax, [r14 + key] ; and eax, key mask         entry number * 8
+ *     cmp reg, [r14 + rax*2 + ras] ; jne probe
+ *     mov rcx, [r14 + rax*2 + ras + 8] ; test rcx, rcx ; jz probe ; jmp rcx
+ * Returns the register holding the target for the probe. */
+static unsigned emit_ras_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3], uint8_t *probe[2])
+{
+    X64Emit *e = &c->e;
+    int32_t ras = c->gi->ras_offset;
+    if (c->gi->irq_offset) {
+        x64_alu_xi(e, X64_CMP, 4, x64_m(X64_REG_STATE, c->gi->irq_offset), 0);
+        miss[2] = x64_jcc8_fwd(e, X64_CC_NE);
+    }
+    if (reg == X64_RAX || reg == X64_RCX) {
+        x64_mov_rr(e, 8, X64_RDX, reg);
+        reg = X64_RDX;
+    }
+    x64_mov_rx(e, 4, X64_RAX, x64_m(X64_REG_STATE, (int32_t)c->gi->ras_key_offset));
+    x64_alu_ri(e, X64_AND, 4, X64_RAX, (int32_t)BACKEND_RAS_KEY_MASK);
+    _Static_assert(sizeof(((BackendRas *)0)->entry[0]) == 16, "entries are scaled by 2 * 8");
+    x64_alu_rx(e, X64_CMP, 8, reg, x64_mx(X64_REG_STATE, X64_RAX, 1, ras));
+    probe[0] = x64_jcc8_fwd(e, X64_CC_NE);
+    x64_mov_rx(e, 8, X64_RCX, x64_mx(X64_REG_STATE, X64_RAX, 1, ras + 8));
+    x64_test_xr(e, 8, x64_r(X64_RCX), X64_RCX);
+    probe[1] = x64_jcc8_fwd(e, X64_CC_E);
+    x64_jmp_x(e, x64_r(X64_RCX));
+    return reg;
+}
+
+/* RETPUSH (ir/backend.h, "Return stack"): the entry names the RETPUSH's exit, whose code
+ * x64_emit_stubs places after the EXIT_IFs' stubs; rax and rcx are free here as at exits (never
+ * homes), and the host flags carry nothing across an instruction that is not their reader.
+ *     mov eax, key ; and eax, key mask
+ *     lea rcx, [rip + exit] ; mov [r14 + rax*2 + ras + 8], rcx
+ *     mov qword [r14 + rax*2 + ras], pc        (through rcx when pc needs 64 bits) */
+void x64_emit_retpush(CgCtx *c, const IrInsn *in)
+{
+    X64Emit *e = &c->e;
+    if (c->n_rets >= BACKEND_MAX_EXITS) {
+        if (c->err == BE_OK)
+            c->err = BE_ERR_TOO_BIG;
+        return;
+    }
+    uint8_t *field = NULL;
+    if (c->gi->ras_offset) {
+        int32_t ras = c->gi->ras_offset;
+        int64_t pc = in->imm[0];
+        unsigned key = cg_gpr(c, in->arg[0], X64_RAX);
+        x64_mov_rr(e, 4, X64_RAX, key);
+        x64_alu_ri(e, X64_AND, 4, X64_RAX, (int32_t)BACKEND_RAS_KEY_MASK);
+        field = x64_lea_rip_fwd(e, X64_RCX);
+        x64_mov_xr(e, 8, x64_mx(X64_REG_STATE, X64_RAX, 1, ras + 8), X64_RCX);
+        if (x64_fits_i32(pc)) {
+            x64_mov_xi(e, 8, x64_mx(X64_REG_STATE, X64_RAX, 1, ras), (int32_t)pc);
+        } else {
+            x64_mov_ri(e, X64_RCX, (uint64_t)pc);
+            x64_mov_xr(e, 8, x64_mx(X64_REG_STATE, X64_RAX, 1, ras), X64_RCX);
+        }
+    }
+    c->rets[c->n_rets].in = in;
+    c->rets[c->n_rets].field = field;
+    c->n_rets++;
+}
+
 /* From the patch site on: what EXIT and each EXIT_IF's stub share. site false: a loop's
  * back edge on its way out to the runtime, which gets no patch site (loop.c). */
 static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx, bool site)
 {
     X64Emit *e = &c->e;
-    IrRef target = in->op == IR_EXIT_IF ? IR_NONE : in->arg[0];
+    IrRef target = in->op == IR_EXIT ? in->arg[0] : IR_NONE;    /* RETPUSH: arg0 is a key */
     uint64_t pc = (uint64_t)in->imm[0];
     BackendExit *x = &c->info->exits[idx];
     x->patch_offset = 0;
@@ -111,8 +178,17 @@ static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx, bool site)
         x64_mov_xr(e, 8, pcm, X64_RAX);
     }
     uint8_t *miss[3] = { NULL, NULL, NULL };
-    if (target && IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_INDIRECT && c->gi->jc_offset)
-        emit_jc_lookup(c, cg_gpr(c, target, X64_RAX), miss);
+    if (target && IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_INDIRECT) {
+        unsigned reg = cg_gpr(c, target, X64_RAX);
+        if (in->imm[0] == IR_EXIT_HINT_RETURN && c->gi->ras_offset) {
+            uint8_t *probe[2];
+            reg = emit_ras_lookup(c, reg, miss, probe);
+            x64_bind8(e, probe[0]);
+            x64_bind8(e, probe[1]);
+        }
+        if (c->gi->jc_offset)
+            emit_jc_lookup(c, reg, miss);
+    }
     for (int i = 0; i < 3; i++)
         if (miss[i])
             x64_bind8(e, miss[i]);
@@ -272,6 +348,24 @@ void x64_emit_stubs(CgCtx *c, const uint8_t *limit)
             return;
         }
         exit_tail(c, s->exit, s->idx, true);
+    }
+    /* The return sites' exits, numbered after every other exit (ir_ops.def). */
+    for (unsigned i = 0; i < c->n_rets && c->err == BE_OK; i++) {
+        unsigned idx = c->exit_index++;
+        if (idx >= BACKEND_MAX_EXITS) {
+            c->err = BE_ERR_TOO_BIG;
+            return;
+        }
+        if (!c->rets[i].field) {        /* no return stack: an exit never taken */
+            c->info->exits[idx] = (BackendExit){ 0, (uint64_t)c->rets[i].in->imm[0] };
+            continue;
+        }
+        if (c->e.p > limit) {
+            c->err = BE_ERR_FULL;
+            return;
+        }
+        x64_bind32(&c->e, c->rets[i].field);
+        exit_tail(c, c->rets[i].in, idx, true);
     }
 }
 

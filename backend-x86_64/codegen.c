@@ -1818,6 +1818,7 @@ static void cg_CALL(CgCtx *c, const IrInsn *in)
     cg_def_gpr(c, X64_RAX);
 }
 
+static void cg_RETPUSH(CgCtx *c, const IrInsn *in) { x64_emit_retpush(c, in); }
 static void cg_EXIT_IF(CgCtx *c, const IrInsn *in) { x64_emit_exit(c, in); }
 static void cg_EXIT(CgCtx *c, const IrInsn *in)    { x64_emit_exit(c, in); }
 

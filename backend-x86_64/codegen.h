@@ -130,6 +130,12 @@ typedef struct CgCtx {
     uint32_t guest_off;         /* guest offset of the current guest instruction */
     CgStub stubs[BACKEND_MAX_EXITS];
     unsigned n_stubs;
+    /* RETPUSHes (return sites, abi.c), their exits emitted after the stubs. */
+    struct {
+        const IrInsn *in;       /* the RETPUSH */
+        uint8_t *field;         /* its lea's disp32, bound to the exit; NULL: no push */
+    } rets[BACKEND_MAX_EXITS];
+    unsigned n_rets;
     BackendKeep *stub_keeps;    /* the stubs' keep lists (malloc'd) */
     CgMemStub mem_stubs[X64_MAX_MEM_STUBS];     /* failed limit checks, after the stubs */
     unsigned n_mem_stubs;
@@ -158,6 +164,8 @@ void x64_backend_set_debug(unsigned flags);     /* X64_DBG_*; for tests */
  * stub, recorded in c->stubs with the pending KEEPs; x64_emit_stubs emits them all after the
  * EXIT. */
 void x64_emit_exit(CgCtx *c, const IrInsn *in);
+/* RETPUSH: push a return-stack entry naming its exit, emitted by x64_emit_stubs. */
+void x64_emit_retpush(CgCtx *c, const IrInsn *in);
 void x64_emit_stubs(CgCtx *c, const uint8_t *limit);
 /* The guest-limit checks' stubs, after those (codegen.c). */
 void x64_emit_mem_stubs(CgCtx *c, const uint8_t *limit);

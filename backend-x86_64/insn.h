@@ -232,6 +232,19 @@ static inline void x64_lea_rm(X64Emit *e, unsigned size, unsigned reg, X64Rm mem
     x64_op(e, 0, size == 8, 0x8D, 1, reg, mem, 0);
 }
 
+/* lea reg, [rip + disp32] (REX.W 8D /r, mod 00 rm 101), the displacement bound later by
+ * x64_bind32 (it is relative to the end of the instruction, which is the field's end). */
+static inline uint8_t *x64_lea_rip_fwd(X64Emit *e, unsigned reg)
+{
+    x64_insn(e);
+    emit_u8(e, (uint8_t)(0x48 | ((reg & 8) ? 4 : 0)));
+    emit_u8(e, 0x8D);
+    emit_u8(e, (uint8_t)(0x05 | (reg & 7) << 3));
+    uint8_t *field = e->p;
+    emit_u32(e, 0);
+    return field;
+}
+
 /* ---------------------------------------------------------------- integer ALU */
 
 /* The eight classic ALU ops; the value is the /digit of the 80/81/83 immediate forms and the

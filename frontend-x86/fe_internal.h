@@ -171,6 +171,11 @@ IrRef fe_lock_cmpxchg16b(FeCtx *c, IrRef addr);
 
 void fe_exit_jump(FeCtx *c, uint64_t target);         /* ends the block */
 void fe_exit_indirect(FeCtx *c, IrRef target);        /* ends the block */
+/* A RET's exit: indirect, hinted so the return stack may predict it (ir/backend.h). */
+void fe_exit_return(FeCtx *c, IrRef target);          /* ends the block */
+/* A CALL's return site at pc (IR RETPUSH), emitted just before the CALL's exit; sp is the
+ * stack pointer before the push (the one the RET leaves: the return stack's key). */
+void fe_return_site(FeCtx *c, uint64_t pc, IrRef sp);
 void fe_exit_cond(FeCtx *c, IrRef cond, uint64_t target); /* side exit; the block goes on */
 void fe_exit_syscall(FeCtx *c);                       /* ends the block; resumes at next_pc */
 void fe_trap(FeCtx *c, int signo, int si_code);       /* ends the block; guest pc = this insn */

@@ -285,6 +285,20 @@ void fe_exit_indirect(FeCtx *c, IrRef target)
     c->block_end = true;
 }
 
+void fe_exit_return(FeCtx *c, IrRef target)
+{
+    fe_flush_flags(c);
+    fe_charge(c);
+    ir_exit(&c->b, target, IR_EXIT_HINT_RETURN, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
+    c->block_end = true;
+}
+
+void fe_return_site(FeCtx *c, uint64_t pc, IrRef sp)
+{
+    ir_emit(&c->b, IR_RETPUSH, IR_VOID, sp, IR_NONE, IR_NONE, (int64_t)pc,
+            IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+}
+
 void fe_exit_cond(FeCtx *c, IrRef cond, uint64_t target)
 {
     flush_for(c, target);       /* if skipped, the flags stay dirty for the fall-through */

@@ -10,12 +10,14 @@
  *   70-7F, 0F 80-8F jcc rel8/rel32                  -> side exit to target, then next_pc
  *                                                      (a forward one goes on there instead
  *                                                      of exiting, with superblocks)
- *   E8              call rel32                      push next_pc, jump
- *   FF /2, FF /4    call/jmp r/m64                  -> fe_exit_indirect
- *   C3, C2 iw       ret, ret imm16                  pop rip, then rsp += imm16
+ *   E8              call rel32                      push next_pc, return site, jump
+ *   FF /2, FF /4    call/jmp r/m64                  -> fe_exit_indirect (call: return site)
+ *   C3, C2 iw       ret, ret imm16                  pop rip, then rsp += imm16 -> fe_exit_return
  *   E0, E1, E2      loopne, loope, loop             rcx-- (ecx under 67) without flags, branch
  *   E3              jrcxz (jecxz under 67)
  *   FF /3, FF /5    far call/jmp through memory     trap (see gen_FAR)
+ * A call's return site (IR RETPUSH) lets the backend push a return-stack entry so the RET
+ * that returns there jumps straight to it (ir/backend.h, "Return stack").
  *
  * Guest-visible rules kept here:
  *  - near branches have a 64-bit operand size whatever the 66 prefix says: Intel ignores 66 on
@@ -104,7 +106,9 @@ static IrRef near_target(FeCtx *c)
 
 static bool gen_CALL(FeCtx *c)
 {
+    IrRef sp = fe_get_sp(c);
     fe_push(c, return_address(c));
+    fe_return_site(c, c->next_pc, sp);
     fe_exit_jump(c, c->insn->target);
     return true;
 }
@@ -113,7 +117,9 @@ static bool gen_CALL(FeCtx *c)
 static bool gen_CALL_ind(FeCtx *c)
 {
     IrRef target = near_target(c);
+    IrRef sp = fe_get_sp(c);
     fe_push(c, return_address(c));
+    fe_return_site(c, c->next_pc, sp);
     fe_exit_indirect(c, target);
     return true;
 }
@@ -135,7 +141,7 @@ static bool gen_RET(FeCtx *c, uint64_t release)
     if (size != 8)
         target = ir_op1(&c->b, IR_ZEXT, IR_I64, target);
     fe_put_sp(c, fe_sp_add(c, sp, (int64_t)(size + release)));
-    fe_exit_indirect(c, target);
+    fe_exit_return(c, target);
     return true;
 }
 

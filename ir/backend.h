@@ -88,6 +88,33 @@ typedef enum BackendError {
  * may jump to `code` directly, after storing the guest pc as every exit does. */
 #define BACKEND_JC_ENTRY_SIZE 32
 
+/* Return stack (DESIGN.md section 7). Where IrGuestInfo.ras_offset is not 0, the runtime keeps,
+ * at state + ras_offset, a BackendRas: BACKEND_RAS_ENTRIES (guest return pc, host code) pairs
+ * indexed by a key, the guest stack pointer a RET leaves, which is where its CALL pushed the
+ * return address plus 8: entry number (key >> 3) & (BACKEND_RAS_ENTRIES - 1), so nested calls
+ * use neighbouring entries and a deep stack wraps round. A backend that compiles a RETPUSH
+ * may store (imm0, the executable address of the RETPUSH's exit) in the entry of its arg0; an
+ * EXIT hinted IR_EXIT_HINT_RETURN may look up the entry of the 64-bit state field at
+ * IrGuestInfo.ras_key_offset (stored by then, as every exit stores the state) and jump to its
+ * code when guest_pc equals the target and code is not NULL, after the guest pc store and the
+ * interrupt check that every indirect exit makes (above); otherwise it goes on as an indirect
+ * exit. An entry of the target pc is always right to take, whichever call stored it: the
+ * exit continues at exactly that pc. A RETPUSH's exit behaves as a direct exit to imm0 with
+ * nothing pending (the state is complete at the RET's exit that jumps there): a patch site,
+ * chained by the runtime, then the pc store and the way out. The runtime zeroes the table
+ * whenever code may go (each flush, a new or vforked thread), so a code pointer in it is
+ * always live: a stale or aliased entry (longjmp, a signal frame, a stack switch, a frame
+ * deeper than the table) only costs the fallback. */
+#define BACKEND_RAS_ENTRIES 1024
+typedef struct BackendRas {
+    struct {
+        uint64_t guest_pc;
+        const void *code;
+    } entry[BACKEND_RAS_ENTRIES];
+} BackendRas;
+/* The key bits that select an entry, as a byte offset / 2 (x86_64 scales it by 2). */
+#define BACKEND_RAS_KEY_MASK ((uint32_t)((BACKEND_RAS_ENTRIES - 1) << 3))
+
 typedef struct BackendExit {
     uint32_t patch_offset;  /* offset from the block's code start of the patchable jump */
     uint64_t target_pc;     /* guest pc the exit continues at */

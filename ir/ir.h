@@ -142,6 +142,9 @@ typedef enum IrExitKind {
 #define IR_EXIT_WORD_INDEX(w) ((unsigned)(((uint64_t)(w) >> 32) & 0xffff))
 #define IR_EXIT_WORD_MASK     0xffffffffull
 
+/* EXIT's imm0 when it has a target (arg0): what the target is likely to be. */
+#define IR_EXIT_HINT_RETURN   1     /* a RET's popped address: a RETPUSH's pc, most likely */
+
 /* ---------------------------------------------------------------- helpers */
 
 /* The signature of every C helper reached through IR_CALL. `state` is the guest state pointer
@@ -349,6 +352,13 @@ typedef struct IrGuestInfo {
      * pointer of a 32-bit word that is non-zero when the runtime wants generated code back;
      * 0 if there is none. The interpreter ignores it (it returns after every block). */
     int32_t irq_offset;
+    /* Return prediction for backends (ir/backend.h, "Return stack"): byte offset from the
+     * state pointer of the thread's return stack, or 0 if there is none (RETPUSH then emits
+     * nothing and a RET's exit is a plain indirect one); the state offset of the I64 field
+     * (the guest stack pointer) whose value after a RET's exit is its entry's key. The
+     * interpreter ignores both. */
+    int32_t ras_offset;
+    uint32_t ras_key_offset;
     /* The guest's FP environment word (fenv true): see "The FP environment". */
     bool fenv;
     uint32_t fenv_offset;   /* byte offset of the 32-bit word in the state */

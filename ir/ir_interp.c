@@ -94,6 +94,7 @@ static uint64_t run(const IrBlock *blk, void *state, const IrGuestInfo *gi, Slot
         case IR_NOP:
         case IR_INSN_START:
         case IR_FKEEP:      /* only a fault in compiled code sees it: faults are not precise here */
+        case IR_RETPUSH:    /* a prediction for compiled code; its exit is never taken here */
             break;
         case IR_GET:
             state_bounds(blk, r, gi, in->imm[0], size);

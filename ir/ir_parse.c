@@ -304,7 +304,7 @@ static bool parse_imm(Parser *ps, IrOp op, unsigned i, int64_t *out)
         return parse_named_imm(ps, conds, IR_COND_COUNT, out, "condition");
     if (op == IR_FCMP && i == 0)
         return parse_named_imm(ps, fconds, IR_FCOND_COUNT, out, "float condition");
-    if ((op == IR_EXIT || op == IR_EXIT_IF) && i == 1)
+    if ((op == IR_EXIT || op == IR_EXIT_IF || op == IR_RETPUSH) && i == 1)
         return parse_exit_word(ps, out);
     if (op == IR_CALL && i == 0) {
         const char *s;

@@ -42,7 +42,7 @@ static void print_imm(FILE *f, const IrInsn *in, unsigned i)
         fputs(ir_cond_name((IrCond)x), f);
     } else if (in->op == IR_FCMP && i == 0 && (uint64_t)x < IR_FCOND_COUNT) {
         fputs(ir_fcond_name((unsigned)x), f);
-    } else if ((in->op == IR_EXIT || in->op == IR_EXIT_IF) && i == 1) {
+    } else if ((in->op == IR_EXIT || in->op == IR_EXIT_IF || in->op == IR_RETPUSH) && i == 1) {
         print_exit_word(f, x);
     } else if (in->op == IR_CALL && i == 0) {
         const char *name = ir_helper_name((IrHelperFn)(uintptr_t)x);

@@ -281,6 +281,14 @@ static bool check_types(VCtx *v)
     case IR_EXIT:
         if (in->arg[0] && !want_arg(v, 0, IR_I64))
             return false;
+        if (in->arg[0] && in->imm[0] != 0 && in->imm[0] != IR_EXIT_HINT_RETURN)
+            return fail(v, "bad target hint %lld", (long long)in->imm[0]);
+        break;
+    case IR_RETPUSH:
+        if (!want_arg(v, 0, IR_I64))
+            return false;
+        if (in->imm[1] != IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0))
+            return fail(v, "a return site's exit word must be a plain jump");
         break;
     default:
         return fail(v, "unknown op %u", (unsigned)op);

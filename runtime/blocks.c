@@ -68,6 +68,7 @@ RtBlock *rt_block_alloc(uint64_t pc, uint32_t n_exits)
 void rt_jc_clear(RtThread *t)
 {
     memset(t->jc, 0, sizeof t->jc);
+    memset(&t->ras, 0, sizeof t->ras);     /* its code pointers go with the cache */
 }
 
 void rt_blocks_clear(RtProcess *p)

@@ -64,6 +64,9 @@ int main(int argc, char **argv)
         p->gi.jc_bits = RT_JC_BITS;
         /* Chained code reads the thread's interrupt word at backward exits (ir/backend.h). */
         p->gi.irq_offset = (int32_t)(offsetof(RtThread, interrupt) - offsetof(RtThread, state));
+        /* CALLs push return-stack entries that RETs check and jump through (ir/backend.h). */
+        p->gi.ras_offset = (int32_t)(offsetof(RtThread, ras) - offsetof(RtThread, state));
+        p->gi.ras_key_offset = X86_OFF_GPR(X86_RSP);
     }
     rt_memorder_init(p);
     rt_vfork_probe(p);

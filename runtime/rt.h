@@ -391,6 +391,7 @@ struct RtThread {
     volatile sig_atomic_t interrupt;
     RtProcess *proc;            /* the process this thread belongs to */
     RtJcEntry jc[RT_JC_SIZE];   /* direct-mapped jump cache: pc -> block */
+    BackendRas ras;             /* return stack (ir/backend.h): cleared with the jump cache */
     RtBlock *volatile cur_block;/* block entered last by the dispatcher (fault reports) */
     volatile sig_atomic_t in_guest; /* RT_IN_*: where the thread is (fault.c, signal.c) */
     int tid;                    /* host thread id (the guest's too) */
@@ -553,7 +554,7 @@ static inline void rt_jc_insert(RtThread *t, RtBlock *b)
     e->code = b->code;
     e->blk = b;
 }
-void rt_jc_clear(RtThread *t);
+void rt_jc_clear(RtThread *t);       /* and the return stack */
 
 /* translate.c: translate the block at pc, insert it and chain it (or find the block another
  * thread has just made). Never NULL. t is running and holds no lock. */

@@ -279,6 +279,7 @@ static int64_t do_vfork(RtThread *t, const CloneReq *r)
     memcpy(t, saved, jc_lo);
     memcpy((uint8_t *)t + jc_hi, (uint8_t *)saved + jc_hi, sizeof *t - jc_hi);
     t->cur_block = NULL;        /* the child may have flushed the block it pointed to */
+    memset(&t->ras, 0, sizeof t->ras);  /* the parent's entries may name flushed code */
     /* The child ran this thread: it may have died running (and a flusher may wait on it). */
     rt_thread_leave(t);
     t->interrupt = 1;

@@ -214,7 +214,8 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
     IrBlock *ir = p->scratch;
     uint32_t n_exits = 0;
     for (IrRef r = 1; r < ir->n; r++)
-        if (ir->insn[r].op == IR_EXIT_IF || ir->insn[r].op == IR_EXIT)
+        if (ir->insn[r].op == IR_EXIT_IF || ir->insn[r].op == IR_EXIT ||
+            ir->insn[r].op == IR_RETPUSH)
             n_exits++;
     RtBlock *b = rt_block_alloc(pc, n_exits);
     b->mode = p->fe_opt.mode;
@@ -236,6 +237,11 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
                     (in->op == IR_EXIT_IF || in->arg[0] == IR_NONE);
         s->target_pc = (uint64_t)in->imm[0];
     }
+    /* Return sites (RETPUSH) are numbered after the other exits (ir_ops.def). */
+    for (IrRef r = 1; r < ir->n; r++)
+        if (ir->insn[r].op == IR_RETPUSH)
+            b->exits[k++] = (RtExitSlot){ .owner = b, .direct = true,
+                                          .target_pc = (uint64_t)ir->insn[r].imm[0] };
     if (info) {
         b->code = info->code;
         b->code_size = info->code_size;

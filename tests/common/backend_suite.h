@@ -113,6 +113,7 @@ void be_test_call(void **st);
 void be_test_exits(void **st);
 void be_test_chaining(void **st);
 void be_test_indirect_jump_cache(void **st);
+void be_test_return_stack(void **st);
 void be_test_interrupt_check(void **st);
 void be_test_errors(void **st);
 void be_test_random_blocks(void **st);
@@ -139,6 +140,7 @@ void be_test_op_coverage(void **st);    /* list it last: every op was compiled *
     cmocka_unit_test(be_test_exits), \
     cmocka_unit_test(be_test_chaining), \
     cmocka_unit_test(be_test_indirect_jump_cache), \
+    cmocka_unit_test(be_test_return_stack), \
     cmocka_unit_test(be_test_interrupt_check), \
     cmocka_unit_test(be_test_errors), \
     cmocka_unit_test(be_test_random_blocks), \

@@ -470,6 +470,96 @@ void be_test_indirect_jump_cache(void **st)
     ir_block_free(bb);
 }
 
+/* The return stack (ir/backend.h): a RETPUSH's exit is numbered after the others and goes
+ * to its pc; where the backend stored an entry for the key, a RET's exit (hinted) with that
+ * target and key jumps to the RETPUSH's exit, which leaves with its own index or, patched,
+ * goes on to the block chained there; another target, another key or an empty table is a
+ * plain indirect exit. A backend may also store nothing (then every RET is indirect). */
+void be_test_return_stack(void **st)
+{
+    (void)st;
+    enum { JC_BITS = 4, JC_OFF = STATE_SIZE, RAS_OFF = STATE_SIZE + (32 << JC_BITS),
+           KEY = 0x28, RET_PC = 0xa010 };
+    IrGuestInfo gi = be_guest_info(1);
+    gi.jc_offset = JC_OFF;
+    gi.jc_bits = JC_BITS;
+    gi.ras_offset = RAS_OFF;
+    gi.ras_key_offset = KEY;
+    /* A: a call's block (RETPUSH keyed by the field at KEY, then out to 0xb000). R: a RET
+     * to the pc in 0x20. C: what A's return site may be chained to. */
+    IrBlock *ba = ir_block_new(0xa000), *br = ir_block_new(0xb000), *bc = ir_block_new(0xa010);
+    IrBuilder b;
+    ir_builder_init(&b, ba);
+    ir_put(&b, 0x30, ir_const(&b, IR_I64, 0x11));
+    ir_emit(&b, IR_RETPUSH, IR_VOID, ir_get(&b, IR_I64, KEY), IR_NONE, IR_NONE, RET_PC,
+            IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    ir_exit(&b, IR_NONE, 0xb000, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    ir_builder_fini(&b);
+    ir_builder_init(&b, br);
+    ir_exit(&b, ir_get(&b, IR_I64, 0x20), IR_EXIT_HINT_RETURN,
+            IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
+    ir_builder_fini(&b);
+    ir_builder_init(&b, bc);
+    ir_put(&b, 0x38, ir_const(&b, IR_I64, 0x55));
+    ir_exit(&b, IR_NONE, 0xa020, IR_EXIT_WORD(IR_EXIT_SYSCALL, 0, 0));
+    ir_builder_fini(&b);
+    BackendBlockInfo ia, ir, ic;
+    const uint8_t *ca = be_compile_gi(ba, &gi, &ia);
+    uint8_t *wa = (uint8_t *)ca - be_code_buf()->exec_delta;
+    be_compile_gi(br, &gi, &ir);
+    be_compile_gi(bc, &gi, &ic);
+    assert_int_equal(ia.n_exits, 2);
+    assert_int_equal(ia.exits[1].target_pc, RET_PC);
+
+    static uint64_t mem[(RAS_OFF + sizeof(BackendRas)) / 8];
+    uint8_t *state = (uint8_t *)mem;
+    BackendRas *ras = (BackendRas *)(void *)(state + RAS_OFF);
+    const uint64_t key = 0x7ffe1230;
+    for (int c = 0; c < 5; c++) {
+        memset(mem, 0, sizeof mem);
+        memcpy(state + KEY, &key, 8);
+        uint64_t word = be_enter(1, state, ca);
+        assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+        assert_int_equal(be_state_pc(state), 0xb000);
+        unsigned e = (unsigned)(key >> 3) & (BACKEND_RAS_ENTRIES - 1);
+        bool pushed = ras->entry[e].code != NULL;
+        for (unsigned i = 0; i < BACKEND_RAS_ENTRIES; i++)    /* that entry or none */
+            assert_true(i == e || ras->entry[i].code == NULL);
+        if (pushed)
+            assert_int_equal(ras->entry[e].guest_pc, RET_PC);
+        else
+            assert_int_equal(ia.exits[1].patch_offset, 0);
+        if (c == 4 && pushed)
+            be_patch(be_code_buf(), wa + ia.exits[1].patch_offset, ic.code);
+        uint64_t target = c == 1 ? RET_PC + 4 : RET_PC;    /* 1: another target */
+        uint64_t k = c == 2 ? key + 8 : key;                /* 2: another key */
+        if (c == 3)                                         /* 3: the table cleared */
+            memset(ras, 0, sizeof *ras);
+        memcpy(state + 0x20, &target, 8);
+        memcpy(state + KEY, &k, 8);
+        word = be_enter(1, state, ir.code);
+        uint64_t out;
+        memcpy(&out, state + 0x38, 8);
+        if (pushed && (c == 0 || c == 4)) {
+            if (c == 0) {       /* out through the return site's own exit */
+                assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0) | (1ull << 32));
+                assert_int_equal(be_state_pc(state), RET_PC);
+            } else {            /* chained on to C */
+                assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_SYSCALL, 0, 0));
+                assert_int_equal(be_state_pc(state), 0xa020);
+                assert_int_equal(out, 0x55);
+            }
+        } else {
+            assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
+            assert_int_equal(be_state_pc(state), target);
+            assert_int_equal(out, 0);
+        }
+    }
+    ir_block_free(ba);
+    ir_block_free(br);
+    ir_block_free(bc);
+}
+
 /* Interrupt checks (ir/backend.h): with IrGuestInfo.irq_offset set, a backward direct exit
  * (target <= the block's pc) and an indirect exit's jump-cache hit leave to the runtime when
  * the word is non-zero, even when chained; a forward exit stays chained. */

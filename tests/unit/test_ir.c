@@ -891,7 +891,9 @@ static IrBlock *build_every_op(void)
     ir_exit_if(&b, c, 0x402000, IR_EXIT_WORD(IR_EXIT_TRAP, 11, -1));
     ir_exit_if(&b, c, 0x402000, IR_EXIT_WORD(IR_EXIT_HALT, 0, 0));
     ir_exit_if(&b, c, 0x402000, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
-    ir_exit(&b, g, 0, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
+    ir_emit(&b, IR_RETPUSH, IR_VOID, g, IR_NONE, IR_NONE, 0x402005,
+            IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    ir_exit(&b, g, IR_EXIT_HINT_RETURN, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
     ir_builder_fini(&b);
     return blk;
 }
@@ -930,7 +932,8 @@ static void test_print_parse_round_trip(void **state)
     assert_non_null(strstr(t1, "\ncall -, -, -, test_store_state\n"));
     assert_non_null(strstr(t1, ", 0x402000, trap:11:65535\n"));
     assert_non_null(strstr(t1, ", 0x402000, syscall\n"));
-    assert_non_null(strstr(t1, ", 0x0, indirect\n"));
+    assert_non_null(strstr(t1, ", 0x1, indirect\n"));      /* the return hint */
+    assert_non_null(strstr(t1, ", 0x402005, jump\n"));     /* retpush */
     assert_non_null(strstr(t1, " = const.i64 0xffffffffffffffff\n"));
     assert_non_null(strstr(t1, "\nnop\n"));
     assert_non_null(strstr(t1, "\ninsn_start 0x401000, 0x3\n"));
