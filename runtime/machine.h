@@ -224,6 +224,10 @@ void rt_mmu_set_cpl(RtMachine *m);
  * (for #PF). Physical addresses outside RAM stop the machine. */
 int rt_mmu_read(RtMachine *m, uint64_t la, void *dst, size_t n, uint32_t *err);
 int rt_mmu_write(RtMachine *m, uint64_t la, const void *src, size_t n, uint32_t *err);
+/* The same as an explicit access of the instruction at the current privilege level (a user
+ * access at CPL 3: the emulated instructions' memory operands and stack). */
+int rt_mmu_read_cpl(RtMachine *m, uint64_t la, void *dst, size_t n, uint32_t *err);
+int rt_mmu_write_cpl(RtMachine *m, uint64_t la, const void *src, size_t n, uint32_t *err);
 /* FeFetchFn's job in system mode (rt_fetch_code calls it): guest code through the MMU at the
  * current privilege level; marks the physical pages as holding code. */
 size_t rt_machine_fetch_code(RtMachine *m, uint64_t pc, uint8_t *buf, size_t n);
