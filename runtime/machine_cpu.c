@@ -1,6 +1,7 @@
 /* machine_cpu.c — the privileged transitions generated code asks the machine for
  * (FeOptions.sys_ctl, frontend.h FeCtl): control-register writes and the TLB flushes they
- * imply, invlpg, ltr, iretq, syscall and sysret (SDM Vol. 2 and Vol. 3A 4.10, 5, 7.2).
+ * imply, invlpg, ltr, iretq, syscall and sysret, sysenter and sysexit (SDM Vol. 2 and Vol. 3A
+ * 4.10, 5, 7.2).
  *
  * Contract: rt_machine_sys_ctl runs inside a block, with the state exact (the frontend
  * stores the flags first). It answers 0, or 1 after rt_machine_raise, having changed nothing
@@ -17,8 +18,11 @@
  *
  * 32-bit code: iretq may return to a compatibility-mode code segment at CPL 0 (the mode
  * changes: rt_machine_mode_update); at CPL 3 that is refused with a stop, as 32-bit user
- * code is not supported yet. syscall and sysret are #UD outside 64-bit mode (the frontend's),
- * and ltr outside IA-32e mode, which would load a 32-bit TSS, stops the machine.
+ * code is not supported yet. syscall and sysret are #UD outside 64-bit mode (the frontend's).
+ * ltr loads a 64-bit TSS (16-byte descriptor) in IA-32e mode and a 32-bit TSS (8 bytes) in
+ * protected mode (machine_intr32.c reads SS0:ESP0 from it); a 16-bit TSS stops the machine.
+ * sysenter and sysexit work in protected mode and IA-32e mode alike (sysexit with REX.W
+ * returns to 64-bit code).
  *
  * MSRs: FeOptions.msr routes rdmsr/wrmsr here (rt_machine_msr); IA32_APIC_BASE,
  * IA32_TSC_DEADLINE and the x2APIC range go to the local APIC (a refusal is #GP), everything

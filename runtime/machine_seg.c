@@ -2,11 +2,16 @@
  * runtime (FE_SYS_EMULATE, frontend.h "System mode").
  *
  * Descriptor loads (SDM Vol. 3A 3.4.5, 5.4-5.8; Vol. 2 MOV, POP, JMP, CALL, RET, IRET), at
- * privilege level 0 from the GDT: a selector beyond the GDT limit, or naming the wrong kind of
- * segment, is #GP(selector); a segment not present is #NP(selector) (#SS for SS); a null
- * selector is #GP(0) for CS and SS (SS may be null in 64-bit mode) and allowed for DS ES FS
- * GS. Not supported, stopping the machine with a message: selectors into an LDT, code or
- * stack segments at another privilege level (ring 3 far transfers), 16-bit code and stack
+ * the current privilege level (0 or 3) from the GDT: a selector beyond the GDT limit, or
+ * naming the wrong kind of segment, is #GP(selector); so is a data segment with DPL below
+ * max(CPL, RPL), an SS whose RPL or DPL is not the CPL, and a code segment for a far jump or
+ * call with DPL other than the CPL (conforming: above it) or RPL above it; a segment not
+ * present is #NP(selector) (#SS for SS); a null selector is #GP(0) for CS and SS (SS may be
+ * null in 64-bit mode below CPL 3) and allowed for DS ES FS GS. iret in protected mode may
+ * return to ring 3 (ESP and SS popped too, SS checked at the new level, data segments the
+ * new level may not use nulled). Not supported, stopping the machine with a message:
+ * selectors into an LDT, far returns to another privilege level, levels 1 and 2, an iret to
+ * another level in IA-32e mode, 16-bit code and stack
  * segments, and in 32-bit code a segment base other than 0 for CS, DS, ES and SS (FS and GS
  * bases are honoured: the frontend adds them). Limits are recorded, not enforced.
  *
@@ -18,11 +23,10 @@
  *   0F 22 mov to CR0/CR3/CR4 and 0F 30 wrmsr to EFER (mode switches, machine_mode.c).
  * Each either completes (rip past it, or at the new CS:rip), or raises its exception with
  * the registers as before it; then the mode is brought up to date (rt_machine_mode_update).
- * Memory operands, the stack and the GDT are linear accesses through the soft MMU (supervisor
- * accesses: the emulator runs at CPL 0 only, and stops the machine at CPL 3, where ring-3
- * far transfers and 32-bit user code are not supported yet); a #PF there is delivered with
- * CR2 set and nothing of the instruction done but, for a far call, the pushes below the
- * stack pointer.
+ * Memory operands and the stack are linear accesses through the soft MMU at the CPL (user
+ * accesses at CPL 3, rt_mmu_read_cpl), the GDT implicit supervisor ones; a #PF there is
+ * delivered with CR2 set and nothing of the instruction done but, for a far call, the pushes
+ * below the stack pointer.
  * An emulated load of SS opens no interrupt shadow: an interrupt may come before the next
  * instruction (kernels load SS and ESP with interrupts off; lss loads both at once).
  */
