@@ -242,7 +242,8 @@ uint32_t sysenter_c(uint32_t n, uint32_t user_esp)
                      : "=r"(cs), "=r"(ss), "=r"(esp), "=r"(fl));
     if (cs != KCODE || ss != KDATA || fl & 0x200 ||
         esp < (uint32_t)(uintptr_t)sysenter_stack ||
-        esp >= (uint32_t)(uintptr_t)sysenter_stack + sizeof sysenter_stack || !on_user_stack(user_esp))
+        esp >= (uint32_t)(uintptr_t)sysenter_stack + sizeof sysenter_stack ||
+        !on_user_stack(user_esp))
         sysenter_bad++;
     sysenter_calls++;
     return n * 3 + 1;

@@ -5,8 +5,8 @@
  * #GP for privileged instructions, #PF error codes of user accesses (read and write of
  * supervisor or read-only pages, a fetch from a supervisor page), a non-canonical address,
  * sysenter from 64-bit ring 3 and sysexitq back (IA32_SYSENTER_*; not on QEMU, whose AMD
- * model makes sysenter #UD in long mode), and back to the kernel for good through a last syscall. Exit status 33 when every check
- * passes. */
+ * model makes sysenter #UD in long mode), and back to the kernel for good through a last
+ * syscall. Exit status 33 when every check passes. */
 #include "lib.h"
 #include "pt.h"
 

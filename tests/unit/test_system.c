@@ -2,8 +2,8 @@
  * by block through the reference interpreter, on a small RAM with fake port handlers: the
  * block prologue and icount charging, in/out at each size and ins/outs with rep and DF, hlt,
  * cli/sti with the shadow and pushf, int n, lgdt/sgdt, mov to CR3, rdmsr/wrmsr (and
- * IA32_SYSENTER_*), sysenter/sysexit to sys_ctl, rdtsc from icount, the MMU's inline TLB probe (hits, misses that leave at the instruction with exact
- * state) and its slow path, device memory through the slow path's bounce buffers, #GP for
+ * IA32_SYSENTER_*), sysenter/sysexit to sys_ctl, rdtsc from icount, the MMU's inline TLB
+ * probe (hits, misses that leave at the instruction with exact state) and its slow path, device memory through the slow path's bounce buffers, #GP for
  * privileged instructions at CPL 3, 32-bit code (with the instructions left to the runtime),
  * and the clamping of C helpers' addresses at the RAM limit. User mode must not change.
  */
