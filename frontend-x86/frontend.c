@@ -285,7 +285,8 @@ void fe_cpuid_system(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
     fe_cpuid(leaf, subleaf, out);
     if (leaf == 1) {
         out[3] |= (1u << 3) /* PSE */ | (1u << 5) /* MSR */ | (1u << 6) /* PAE */ |
-                  (1u << 9) /* APIC */ | (1u << 13) /* PGE */ | (1u << 16) /* PAT */;
+                  (1u << 9) /* APIC */ |
+                  (1u << 11) /* SEP: sysenter, sysexit */ | (1u << 13) /* PGE */ | (1u << 16) /* PAT */;
         out[2] |= (1u << 21) /* x2APIC */ | (1u << 24) /* TSC-deadline */;
     }
 }

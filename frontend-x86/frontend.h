@@ -63,6 +63,8 @@ typedef enum FeCtl {
     FE_CTL_IRET,            /* iretq of the frame in X86State.iret_frame */
     FE_CTL_SYSCALL,         /* syscall (value: the next instruction's address) */
     FE_CTL_SYSRET,          /* sysret with REX.W */
+    FE_CTL_SYSENTER,        /* sysenter */
+    FE_CTL_SYSEXIT,         /* sysexit (value: 1 with REX.W, to 64-bit code) */
 } FeCtl;
 
 /* System mode (FeOptions.system).

@@ -47,7 +47,10 @@
  *     (3 bytes loaded with 66), the stack is ESP (fe_ops.c); swapgs, syscall and sysret are
  *     #UD there (64-bit mode only, as on Intel CPUs);
  *   0F 05 syscall, 0F 07 sysret (CPL 0; with REX.W, to 64-bit code; without it, stop):
- *     sys_ctl, then an indirect exit to the new rip.
+ *     sys_ctl, then an indirect exit to the new rip;
+ *   0F 34 sysenter, 0F 35 sysexit (CPL 0; REX.W: to 64-bit code) in every mode, with the
+ *     IA32_SYSENTER_CS/ESP/EIP MSRs (0x174-0x176) that rdmsr/wrmsr reach: sys_ctl, then an
+ *     indirect exit to the new rip.
  *
  * The instructions that may set IF (sti, popf, iretq, sysret) or lower the APIC's priority
  * (mov to CR8) set icount_limit to 0, so the runtime looks at pending interrupts at the next
@@ -62,7 +65,8 @@
 
 /* MSR numbers (SDM Vol. 4). */
 enum {
-    MSR_TSC = 0x10, MSR_PAT = 0x277, MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081,
+    MSR_TSC = 0x10, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
+    MSR_SYSENTER_EIP = 0x176, MSR_PAT = 0x277, MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081,
     MSR_LSTAR = 0xc0000082, MSR_CSTAR = 0xc0000083, MSR_SFMASK = 0xc0000084,
     MSR_FS_BASE = 0xc0000100, MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102,
     MSR_TSC_AUX = 0xc0000103,
@@ -87,6 +91,9 @@ static uint64_t x86_helper_rdmsr(void *state, uint64_t a0, uint64_t a1, uint64_t
     switch ((uint32_t)s->gpr[X86_RCX]) {
     case MSR_TSC:            v = s->icount + s->tsc_offset; break;
     case MSR_PAT:            v = s->pat; break;
+    case MSR_SYSENTER_CS:    v = s->sysenter_cs; break;
+    case MSR_SYSENTER_ESP:   v = s->sysenter_esp; break;
+    case MSR_SYSENTER_EIP:   v = s->sysenter_eip; break;
     case MSR_EFER:           v = s->efer; break;
     case MSR_STAR:           v = s->star; break;
     case MSR_LSTAR:          v = s->lstar; break;
@@ -129,6 +136,17 @@ static uint64_t x86_helper_wrmsr(void *state, uint64_t a0, uint64_t a1, uint64_t
         s->efer = (v & ~X86_EFER_LMA) | (s->efer & X86_EFER_LMA);   /* LMA is read-only */
         break;
     case MSR_STAR:   s->star = v; break;
+    case MSR_SYSENTER_CS:
+        s->sysenter_cs = v & 0xffff;        /* bits 63:16 are reserved and read as 0 */
+        break;
+    case MSR_SYSENTER_ESP: case MSR_SYSENTER_EIP:   /* addresses: canonical (SDM WRMSR) */
+        if (!canonical(v))
+            return MSR_GP;
+        if ((uint32_t)s->gpr[X86_RCX] == MSR_SYSENTER_ESP)
+            s->sysenter_esp = v;
+        else
+            s->sysenter_eip = v;
+        break;
     case MSR_SFMASK: s->sfmask = v & 0xffffffffu; break;
     case MSR_LSTAR: case MSR_CSTAR: case MSR_FS_BASE: case MSR_GS_BASE:
     case MSR_KERNEL_GS_BASE:
@@ -403,6 +421,20 @@ static bool gen_SYSCALL(FeCtx *c)
         sys_ctl(c, FE_CTL_SYSRET, IR_NONE);
     } else {
         sys_ctl(c, FE_CTL_SYSCALL, k64(c, c->next_pc));
+    }
+    fe_exit_indirect(c, get64(c, X86_OFF_RIP));
+    return true;
+}
+
+/* 0F 34 sysenter, 0F 35 sysexit (CPL 0; REX.W: back to 64-bit code): the checks and the new
+ * CS, SS, rSP and rIP are sys_ctl's (machine_cpu.c); then an indirect exit to the new rip. */
+static bool gen_SYSENTER(FeCtx *c)
+{
+    if (c->insn->opcode == 0x35) {
+        need_cpl0(c);
+        sys_ctl(c, FE_CTL_SYSEXIT, k64(c, (c->insn->rex & 8) ? 1 : 0));
+    } else {
+        sys_ctl(c, FE_CTL_SYSENTER, IR_NONE);
     }
     fe_exit_indirect(c, get64(c, X86_OFF_RIP));
     return true;
@@ -836,6 +868,7 @@ bool fe_gen_system(FeCtx *c)
     if (i->map == X86_MAP_0F && !i->vex && !i->lock) {
         switch (i->opcode) {
         case 0x05: case 0x07: return gen_SYSCALL(c);
+        case 0x34: case 0x35: return gen_SYSENTER(c);
         case 0x08: case 0x09:               /* invd, wbinvd: no caches to write back */
             need_cpl0(c);
             return true;

@@ -108,6 +108,7 @@ typedef struct X86State {
     uint64_t gdt_limit, idt_limit;  /* 16-bit values */
     uint64_t seg[6];        /* selectors, by ModRM sreg number: ES CS SS DS FS GS */
     uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, pat;
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip;  /* MSRs 0x174-0x176 */
     uint64_t tr_sel, tr_base, tr_limit;     /* the task register (ltr): the 64-bit TSS */
     /* The soft MMU (frontend.h "System mode", runtime/machine_mmu.c). */
     uint64_t mmu_tlb;       /* host address of the X86TlbEntry[X86_TLB_SIZE] for the current

@@ -23,7 +23,8 @@
  *   machine_mmu.c      the soft MMU: page-table walkers, the TLB, the slow path (which also
  *                      reaches device memory), code fetch and the coherence of translated code
  *   machine_cpu.c      privileged transitions for generated code: CR writes, invlpg, ltr,
- *                      iretq, syscall, sysret; the MSRs devices hold (the local APIC's)
+ *                      iretq, syscall, sysret, sysenter, sysexit; the MSRs devices hold
+ *                      (the local APIC's)
  *
  * Modes: each translation is made for one mode (FeOptions.mode, from CS and EFER.LMA: 64-bit
  * code or 32-bit code) and keyed on it in the block table (blocks.c). When the mode changes (a
@@ -224,6 +225,10 @@ void rt_mmu_set_cpl(RtMachine *m);
  * (for #PF). Physical addresses outside RAM stop the machine. */
 int rt_mmu_read(RtMachine *m, uint64_t la, void *dst, size_t n, uint32_t *err);
 int rt_mmu_write(RtMachine *m, uint64_t la, const void *src, size_t n, uint32_t *err);
+/* The same as an explicit access of the instruction at the current privilege level (a user
+ * access at CPL 3: the emulated instructions' memory operands and stack). */
+int rt_mmu_read_cpl(RtMachine *m, uint64_t la, void *dst, size_t n, uint32_t *err);
+int rt_mmu_write_cpl(RtMachine *m, uint64_t la, const void *src, size_t n, uint32_t *err);
 /* FeFetchFn's job in system mode (rt_fetch_code calls it): guest code through the MMU at the
  * current privilege level; marks the physical pages as holding code. */
 size_t rt_machine_fetch_code(RtMachine *m, uint64_t pc, uint8_t *buf, size_t n);
@@ -238,7 +243,7 @@ uint64_t rt_mmu_xlate(void *state, uint64_t la, uint64_t kind, uint64_t unused);
 uint64_t rt_mmu_finish(void *state, uint64_t a0, uint64_t a1, uint64_t a2);
 
 /* machine_cpu.c: privileged transitions for generated code (FeOptions.sys_ctl): CR and EFER
- * writes, invlpg, ltr, iretq, syscall, sysret. */
+ * writes, invlpg, ltr, iretq, syscall, sysret, sysenter, sysexit. */
 uint64_t rt_machine_sys_ctl(void *state, uint64_t op, uint64_t value, uint64_t unused);
 /* FeOptions.msr: rdmsr/wrmsr of the local APIC's MSRs (IA32_APIC_BASE, IA32_TSC_DEADLINE, the
  * x2APIC range; a refusal is #GP), every other MSR through fe_msr_access. */
@@ -287,7 +292,8 @@ typedef struct RtIntFault {
     unsigned vector;
     uint32_t err;
 } RtIntFault;
-/* machine_intr32.c: one attempt through a 32-bit IDT (8-byte gates), at privilege level 0. */
+/* machine_intr32.c: one attempt through a 32-bit IDT (8-byte gates), from CPL 0 or 3 (the
+ * 32-bit TSS's SS0:ESP0 for a handler at level 0). */
 RtIntFault rt_machine_deliver32(RtMachine *m, unsigned vector, RtIntKind kind, bool has_err,
                                 uint32_t err);
 
@@ -302,8 +308,9 @@ void rt_machine_multiboot_boot(RtMachine *m);
 
 /* machine_seg.c */
 /* Load segment register n (0-5, ES CS SS DS FS GS) with selector sel from the GDT, with the
- * checks of a load at privilege level 0; false with *vector and *err set to the exception, or the
- * machine stops (what it does not support). CS also requires a code segment. */
+ * checks of a load at the current privilege level (CS: a far jump or call that keeps it);
+ * false with *vector and *err set to the exception, or the machine stops (what it does not
+ * support). */
 bool rt_machine_load_seg(RtMachine *m, unsigned n, uint16_t sel, unsigned *vector,
                          uint32_t *err);
 /* The hidden part a descriptor gives. */

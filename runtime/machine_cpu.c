@@ -1,6 +1,7 @@
 /* machine_cpu.c — the privileged transitions generated code asks the machine for
  * (FeOptions.sys_ctl, frontend.h FeCtl): control-register writes and the TLB flushes they
- * imply, invlpg, ltr, iretq, syscall and sysret (SDM Vol. 2 and Vol. 3A 4.10, 5, 7.2).
+ * imply, invlpg, ltr, iretq, syscall and sysret, sysenter and sysexit (SDM Vol. 2 and Vol. 3A
+ * 4.10, 5, 7.2).
  *
  * Contract: rt_machine_sys_ctl runs inside a block, with the state exact (the frontend
  * stores the flags first). It answers 0, or 1 after rt_machine_raise, having changed nothing
@@ -17,8 +18,11 @@
  *
  * 32-bit code: iretq may return to a compatibility-mode code segment at CPL 0 (the mode
  * changes: rt_machine_mode_update); at CPL 3 that is refused with a stop, as 32-bit user
- * code is not supported yet. syscall and sysret are #UD outside 64-bit mode (the frontend's),
- * and ltr outside IA-32e mode, which would load a 32-bit TSS, stops the machine.
+ * code is not supported yet. syscall and sysret are #UD outside 64-bit mode (the frontend's).
+ * ltr loads a 64-bit TSS (16-byte descriptor) in IA-32e mode and a 32-bit TSS (8 bytes) in
+ * protected mode (machine_intr32.c reads SS0:ESP0 from it); a 16-bit TSS stops the machine.
+ * sysenter and sysexit work in protected mode and IA-32e mode alike (sysexit with REX.W
+ * returns to 64-bit code).
  *
  * MSRs: FeOptions.msr routes rdmsr/wrmsr here (rt_machine_msr); IA32_APIC_BASE,
  * IA32_TSC_DEADLINE and the x2APIC range go to the local APIC (a refusal is #GP), everything
@@ -197,21 +201,77 @@ static uint64_t do_sysret(RtMachine *m)
     return 0;
 }
 
+/* ---------------------------------------------------------------- sysenter, sysexit */
+
+/* SDM Vol. 2B SYSENTER, SYSEXIT: fixed flat segments from IA32_SYSENTER_CS (CS, CS + 8 at
+ * level 0; CS + 16, + 24 at level 3, or CS + 32, + 40 back to 64-bit code), no descriptor
+ * reads. #GP(0) when the selector is null (bits 15:2 clear); real mode does not occur here.
+ * In IA-32e mode sysenter enters 64-bit code with the full 64-bit ESP and EIP MSRs. */
+static RtSegCache flat_seg(bool code, bool is64, unsigned dpl)
+{
+    uint32_t attr = (code ? 0x9bu : 0x93u) | dpl << 5 | (1u << 15);     /* G */
+    attr |= is64 ? RT_SEG_L : RT_SEG_D;
+    return (RtSegCache){ 0, 0xffffffffu, attr };
+}
+
+static uint64_t do_sysenter(RtMachine *m)
+{
+    X86State *s = &m->cpu->state;
+    uint64_t cs = s->sysenter_cs & 0xfffc;
+    if (cs == 0)
+        return cpu_raise(m, 13, 0);
+    unsigned cpl = rt_machine_cpl(m);
+    bool lma = (s->efer & X86_EFER_LMA) != 0;
+    x86_set_eflags(s, x86_get_eflags(s) & ~(uint64_t)(X86_IF | (1u << 16) | (1u << 17)));
+    s->gpr[X86_RSP] = lma ? s->sysenter_esp : (uint32_t)s->sysenter_esp;
+    s->rip = lma ? s->sysenter_eip : (uint32_t)s->sysenter_eip;
+    s->seg[1] = cs;
+    s->seg[2] = (cs + 8) & 0xffff;
+    m->seg[1] = flat_seg(true, lma, 0);
+    m->seg[2] = flat_seg(false, false, 0);
+    cpl_changed(m, cpl);
+    rt_machine_mode_update(m);
+    return 0;
+}
+
+static uint64_t do_sysexit(RtMachine *m, bool to64)
+{
+    X86State *s = &m->cpu->state;
+    uint64_t base = s->sysenter_cs & 0xffff;
+    if ((base & 0xfffc) == 0 || rt_machine_cpl(m) != 0)
+        return cpu_raise(m, 13, 0);
+    if (to64 && (!canonical(s->gpr[X86_RCX]) || !canonical(s->gpr[X86_RDX])))
+        return cpu_raise(m, 13, 0);
+    uint64_t cs = ((base + (to64 ? 32 : 16)) & 0xffff) | 3;
+    s->gpr[X86_RSP] = to64 ? s->gpr[X86_RCX] : (uint32_t)s->gpr[X86_RCX];
+    s->rip = to64 ? s->gpr[X86_RDX] : (uint32_t)s->gpr[X86_RDX];
+    s->seg[1] = cs;
+    s->seg[2] = (cs + 8) & 0xffff;
+    m->seg[1] = flat_seg(true, to64, 3);
+    m->seg[2] = flat_seg(false, false, 3);
+    cpl_changed(m, 0);
+    rt_machine_mode_update(m);
+    if (s->eflags_fixed & X86_IF)
+        s->icount_limit = 0;            /* sti; sysexit: an interrupt may be pending */
+    return 0;
+}
+
 /* ---------------------------------------------------------------- ltr */
 
 static uint64_t do_ltr(RtMachine *m, uint64_t sel)
 {
     X86State *s = &m->cpu->state;
     sel &= 0xffff;
-    if (!(s->efer & X86_EFER_LMA))
-        rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "ltr in protected mode (a 32-bit TSS): "
-                        "not supported yet");
-    uint64_t fail = 1, d[2];
+    bool lma = (s->efer & X86_EFER_LMA) != 0;
+    uint64_t fail = 1, d[2] = { 0, 0 };
     if ((sel & ~3ull) == 0)
         return cpu_raise(m, 13, 0);
-    if (read_desc(m, sel, d, 2, &fail) < 0)
+    /* IA-32e mode: a 16-byte 64-bit TSS descriptor; protected mode: an 8-byte 32-bit one. */
+    if (read_desc(m, sel, d, lma ? 2 : 1, &fail) < 0)
         return fail;
-    if (D_S(d[0]) || D_TYPE(d[0]) != 9)                 /* an available 64-bit TSS */
+    if (!D_S(d[0]) && !lma && D_TYPE(d[0]) == 1)
+        rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "ltr of a 16-bit TSS: not supported");
+    if (D_S(d[0]) || D_TYPE(d[0]) != 9)                 /* an available 32/64-bit TSS */
         return cpu_raise(m, 13, (uint32_t)(sel & ~3ull));
     if (!D_P(d[0]))
         return cpu_raise(m, 11, (uint32_t)(sel & ~3ull));
@@ -220,8 +280,11 @@ static uint64_t do_ltr(RtMachine *m, uint64_t sel)
         limit = (limit << 12) | 0xfff;
     uint64_t base = ((d[0] >> 16) & 0xffffff) | ((d[0] >> 56) & 0xff) << 24 | (d[1] & 0xffffffffull) << 32;
     uint64_t busy = d[0] | (2ull << 40);                /* type 9 -> 0xB */
+    uint64_t at = s->gdt_base + (sel & ~7ull);
     uint32_t err;
-    if (rt_mmu_write(m, s->gdt_base + (sel & ~7ull), &busy, 8, &err) != RT_MMU_OK)
+    if (!lma)
+        at &= 0xffffffffu;
+    if (rt_mmu_write(m, at, &busy, 8, &err) != RT_MMU_OK)
         return cpu_raise(m, 14, err);
     s->tr_sel = sel;
     s->tr_base = base;
@@ -290,6 +353,10 @@ uint64_t rt_machine_sys_ctl(void *state, uint64_t op, uint64_t value, uint64_t u
         return do_syscall(m, value);
     case FE_CTL_SYSRET:
         return do_sysret(m);
+    case FE_CTL_SYSENTER:
+        return do_sysenter(m);
+    case FE_CTL_SYSEXIT:
+        return do_sysexit(m, value != 0);
     }
     return cpu_raise(m, 6, 0);
 }

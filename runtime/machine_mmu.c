@@ -555,8 +555,9 @@ void rt_mmu_flush_code(RtMachine *m)
 
 /* ---------------------------------------------------------------- the machine's accesses */
 
+/* user: RT_ACC_USER for an explicit access at CPL 3, else 0 (supervisor). */
 static int linear_copy(RtMachine *m, uint64_t la, uint8_t *buf, size_t n, bool write,
-                       uint32_t *err)
+                       unsigned user, uint32_t *err)
 {
     for (size_t done = 0; done < n;) {
         uint64_t at = la + done;
@@ -564,7 +565,7 @@ static int linear_copy(RtMachine *m, uint64_t la, uint8_t *buf, size_t n, bool w
         if (k > n - done)
             k = n - done;
         uint64_t pa;
-        int r = rt_mmu_translate(m, at, write ? RT_ACC_WRITE : RT_ACC_READ, &pa, err);
+        int r = rt_mmu_translate(m, at, (write ? RT_ACC_WRITE : RT_ACC_READ) | user, &pa, err);
         if (r != RT_MMU_OK) {
             if (r == RT_MMU_PF)
                 m->cpu->state.cr2 = at;
@@ -584,24 +585,45 @@ static int linear_copy(RtMachine *m, uint64_t la, uint8_t *buf, size_t n, bool w
     return RT_MMU_OK;
 }
 
-int rt_mmu_read(RtMachine *m, uint64_t la, void *dst, size_t n, uint32_t *err)
-{
-    return linear_copy(m, la, dst, n, false, err);
-}
-
-int rt_mmu_write(RtMachine *m, uint64_t la, const void *src, size_t n, uint32_t *err)
+static int mmu_write(RtMachine *m, uint64_t la, const void *src, size_t n, unsigned user,
+                     uint32_t *err)
 {
     /* Check every page first: a frame is written whole or not at all. */
     for (uint64_t at = la; at < la + n; at = (at & PAGE_MASK) + PAGE) {
         uint64_t pa;
-        int r = rt_mmu_translate(m, at, RT_ACC_WRITE, &pa, err);
+        int r = rt_mmu_translate(m, at, RT_ACC_WRITE | user, &pa, err);
         if (r != RT_MMU_OK) {
             if (r == RT_MMU_PF)
                 m->cpu->state.cr2 = at;
             return r;
         }
     }
-    return linear_copy(m, la, (uint8_t *)(uintptr_t)src, n, true, err);
+    return linear_copy(m, la, (uint8_t *)(uintptr_t)src, n, true, user, err);
+}
+
+int rt_mmu_read(RtMachine *m, uint64_t la, void *dst, size_t n, uint32_t *err)
+{
+    return linear_copy(m, la, dst, n, false, 0, err);
+}
+
+int rt_mmu_write(RtMachine *m, uint64_t la, const void *src, size_t n, uint32_t *err)
+{
+    return mmu_write(m, la, src, n, 0, err);
+}
+
+static unsigned cpl_acc(const RtMachine *m)
+{
+    return rt_machine_cpl(m) == 3 ? RT_ACC_USER : 0;
+}
+
+int rt_mmu_read_cpl(RtMachine *m, uint64_t la, void *dst, size_t n, uint32_t *err)
+{
+    return linear_copy(m, la, dst, n, false, cpl_acc(m), err);
+}
+
+int rt_mmu_write_cpl(RtMachine *m, uint64_t la, const void *src, size_t n, uint32_t *err)
+{
+    return mmu_write(m, la, src, n, cpl_acc(m), err);
 }
 
 /* ---------------------------------------------------------------- code fetch */

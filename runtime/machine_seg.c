@@ -2,11 +2,16 @@
  * runtime (FE_SYS_EMULATE, frontend.h "System mode").
  *
  * Descriptor loads (SDM Vol. 3A 3.4.5, 5.4-5.8; Vol. 2 MOV, POP, JMP, CALL, RET, IRET), at
- * privilege level 0 from the GDT: a selector beyond the GDT limit, or naming the wrong kind of
- * segment, is #GP(selector); a segment not present is #NP(selector) (#SS for SS); a null
- * selector is #GP(0) for CS and SS (SS may be null in 64-bit mode) and allowed for DS ES FS
- * GS. Not supported, stopping the machine with a message: selectors into an LDT, code or
- * stack segments at another privilege level (ring 3 far transfers), 16-bit code and stack
+ * the current privilege level (0 or 3) from the GDT: a selector beyond the GDT limit, or
+ * naming the wrong kind of segment, is #GP(selector); so is a data segment with DPL below
+ * max(CPL, RPL), an SS whose RPL or DPL is not the CPL, and a code segment for a far jump or
+ * call with DPL other than the CPL (conforming: above it) or RPL above it; a segment not
+ * present is #NP(selector) (#SS for SS); a null selector is #GP(0) for CS and SS (SS may be
+ * null in 64-bit mode below CPL 3) and allowed for DS ES FS GS. iret in protected mode may
+ * return to ring 3 (ESP and SS popped too, SS checked at the new level, data segments the
+ * new level may not use nulled). Not supported, stopping the machine with a message:
+ * selectors into an LDT, far returns to another privilege level, levels 1 and 2, an iret to
+ * another level in IA-32e mode, 16-bit code and stack
  * segments, and in 32-bit code a segment base other than 0 for CS, DS, ES and SS (FS and GS
  * bases are honoured: the frontend adds them). Limits are recorded, not enforced.
  *
@@ -18,11 +23,10 @@
  *   0F 22 mov to CR0/CR3/CR4 and 0F 30 wrmsr to EFER (mode switches, machine_mode.c).
  * Each either completes (rip past it, or at the new CS:rip), or raises its exception with
  * the registers as before it; then the mode is brought up to date (rt_machine_mode_update).
- * Memory operands, the stack and the GDT are linear accesses through the soft MMU (supervisor
- * accesses: the emulator runs at CPL 0 only, and stops the machine at CPL 3, where ring-3
- * far transfers and 32-bit user code are not supported yet); a #PF there is delivered with
- * CR2 set and nothing of the instruction done but, for a far call, the pushes below the
- * stack pointer.
+ * Memory operands and the stack are linear accesses through the soft MMU at the CPL (user
+ * accesses at CPL 3, rt_mmu_read_cpl), the GDT implicit supervisor ones; a #PF there is
+ * delivered with CR2 set and nothing of the instruction done but, for a far call, the pushes
+ * below the stack pointer.
  * An emulated load of SS opens no interrupt shadow: an interrupt may come before the next
  * instruction (kernels load SS and ESP with interrupts off; lss loads both at once).
  */
@@ -76,57 +80,112 @@ static bool fail(unsigned *vector, uint32_t *err, unsigned v, uint32_t e)
     return false;
 }
 
+/* The checks of a code segment for CS (SDM Vol. 3A 5.8.1, Vol. 2 JMP, RET, IRET): a far jump
+ * or call (ret false) stays at the CPL (a non-conforming segment needs RPL <= CPL and
+ * DPL = CPL, a conforming one DPL <= CPL); a return (ret true) goes to level RPL >= CPL (a
+ * non-conforming segment needs DPL = RPL, a conforming one DPL <= RPL). */
+static bool check_cs(RtMachine *m, uint16_t sel, bool ret, RtSegCache *out, unsigned *vector,
+                     uint32_t *err)
+{
+    X86State *s = &m->cpu->state;
+    bool lma = (s->efer & X86_EFER_LMA) != 0;
+    unsigned cpl = rt_machine_cpl(m), rpl = sel & 3;
+    if ((sel & ~3u) == 0)
+        return fail(vector, err, GP, 0);
+    uint64_t d;
+    if (!read_desc(m, sel, &d, vector, err))
+        return false;
+    RtSegCache c = rt_machine_seg_from_desc(d);
+    unsigned type = c.attr & 0xf, dpl = (c.attr >> 5) & 3;
+    bool sys = !(c.attr & 0x10), code = (type & 8) != 0, conforming = (type & 4) != 0;
+    uint32_t e = sel & ~3u;
+    if (sys || !code)
+        return fail(vector, err, GP, e);
+    if (ret ? rpl < cpl : (!conforming && rpl > cpl))
+        return fail(vector, err, GP, e);
+    unsigned level = ret ? rpl : cpl;
+    if (conforming ? dpl > level : dpl != level)
+        return fail(vector, err, GP, e);
+    if (!(c.attr & 0x80))
+        return fail(vector, err, NP, e);
+    if (lma && (c.attr & RT_SEG_L) && (c.attr & RT_SEG_D))
+        return fail(vector, err, GP, e);        /* L and D together are reserved */
+    bool is64 = lma && (c.attr & RT_SEG_L);
+    if (!is64 && !(c.attr & RT_SEG_D))
+        rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "a far transfer to a 16-bit code "
+                        "segment: 16-bit code is not supported");
+    if (!is64 && c.base)
+        rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "a code segment with a base other "
+                        "than 0: only flat segments are supported");
+    if (level == 1 || level == 2)
+        rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "code at privilege level 1 or 2: not "
+                        "supported");
+    *out = c;
+    return true;
+}
+
+/* The checks of SS for a stack at level `level`: RPL = DPL = level, a writable data
+ * segment (#GP(selector)), present (#SS(selector)). */
+static bool check_ss(RtMachine *m, uint16_t sel, unsigned level, RtSegCache *out,
+                     unsigned *vector, uint32_t *err)
+{
+    X86State *s = &m->cpu->state;
+    bool lma = (s->efer & X86_EFER_LMA) != 0;
+    uint64_t d;
+    if (!read_desc(m, sel, &d, vector, err))
+        return false;
+    RtSegCache c = rt_machine_seg_from_desc(d);
+    unsigned type = c.attr & 0xf, dpl = (c.attr >> 5) & 3;
+    bool sys = !(c.attr & 0x10), code = (type & 8) != 0;
+    uint32_t e = sel & ~3u;
+    if (sys || code || !(type & 2) || dpl != level || (sel & 3) != level)
+        return fail(vector, err, GP, e);
+    if (!(c.attr & 0x80))
+        return fail(vector, err, SS_FAULT, e);
+    if (!lma && !(c.attr & RT_SEG_D))
+        rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "a 16-bit stack segment (SS.B = 0): "
+                        "not supported");
+    *out = c;
+    return true;
+}
+
 bool rt_machine_load_seg(RtMachine *m, unsigned n, uint16_t sel, unsigned *vector,
                          uint32_t *err)
 {
     X86State *s = &m->cpu->state;
     bool lma = (s->efer & X86_EFER_LMA) != 0;
-    if ((sel & ~3u) == 0) {
-        if (n == 1 || (n == 2 && !lma))
-            return fail(vector, err, GP, 0);
+    unsigned cpl = rt_machine_cpl(m);
+    if (n != 1 && (sel & ~3u) == 0) {
+        if (n == 2 && (!lma || cpl == 3 || (sel & 3) != cpl))
+            return fail(vector, err, GP, 0);    /* null SS: 64-bit mode below CPL 3 only */
         s->seg[n] = sel;
         m->seg[n] = (RtSegCache){ 0, 0, 0 };    /* unusable */
         if (n == 4) s->fs_base = 0;
         if (n == 5) s->gs_base = 0;
         return true;
     }
-    uint64_t d;
-    if (!read_desc(m, sel, &d, vector, err))
-        return false;
-    RtSegCache c = rt_machine_seg_from_desc(d);
-    unsigned type = c.attr & 0xf, dpl = (c.attr >> 5) & 3;
-    bool sys = !(c.attr & 0x10), code = (type & 8) != 0, present = (c.attr & 0x80) != 0;
-    uint32_t e = sel & ~3u;
+    RtSegCache c;
     if (n == 1) {
-        if (sys || !code)
-            return fail(vector, err, GP, e);
-        if (dpl != 0 || (sel & 3))
-            rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, fe_sys_stop_message(FE_STOP_RING3));
-        if (!present)
-            return fail(vector, err, NP, e);
-        if (lma && (c.attr & RT_SEG_L) && (c.attr & RT_SEG_D))
-            return fail(vector, err, GP, e);    /* L and D together are reserved */
-        bool is64 = lma && (c.attr & RT_SEG_L);
-        if (!is64 && !(c.attr & RT_SEG_D))
-            rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "a far transfer to a 16-bit code "
-                            "segment: 16-bit code is not supported");
-        if (!is64 && c.base)
-            rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "a code segment with a base other "
-                            "than 0: only flat segments are supported");
+        if (!check_cs(m, sel, false, &c, vector, err))
+            return false;
+        sel = (uint16_t)((sel & ~3u) | cpl);    /* CS.RPL is the CPL */
     } else if (n == 2) {
-        if (sys || code || !(type & 2) || dpl != 0 || (sel & 3))
-            return fail(vector, err, GP, e);    /* a writable data segment at CPL 0 */
-        if (!present)
-            return fail(vector, err, SS_FAULT, e);
-        if (!lma && !(c.attr & RT_SEG_D))
-            rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, "a 16-bit stack segment (SS.B = 0): "
-                            "not supported");
+        if (!check_ss(m, sel, cpl, &c, vector, err))
+            return false;
     } else {
+        uint64_t d;
+        if (!read_desc(m, sel, &d, vector, err))
+            return false;
+        c = rt_machine_seg_from_desc(d);
+        unsigned type = c.attr & 0xf, dpl = (c.attr >> 5) & 3;
+        bool sys = !(c.attr & 0x10), code = (type & 8) != 0;
+        uint32_t e = sel & ~3u;
+        unsigned level = (sel & 3) > cpl ? (sel & 3) : cpl;
         if (sys || (code && !(type & 2)))
             return fail(vector, err, GP, e);    /* data, or readable code */
-        if (!(code && (type & 4)) && (sel & 3) > dpl)
-            return fail(vector, err, GP, e);    /* not conforming: max(CPL 0, RPL) <= DPL */
-        if (!present)
+        if (!(code && (type & 4)) && level > dpl)
+            return fail(vector, err, GP, e);    /* not conforming: max(CPL, RPL) <= DPL */
+        if (!(c.attr & 0x80))
             return fail(vector, err, NP, e);
     }
     /* Bases of ES SS DS count in 32-bit code only (64-bit mode ignores them). */
@@ -208,7 +267,7 @@ static uint64_t rd(Emu *e, uint64_t linear, unsigned size)
     uint32_t err;
     if (e->faulted)
         return 0;
-    int r = rt_mmu_read(e->m, linear, &v, size, &err);
+    int r = rt_mmu_read_cpl(e->m, linear, &v, size, &err);
     if (r != RT_MMU_OK)
         access_fault(e, r, err);
     return v;
@@ -219,7 +278,7 @@ static void wr(Emu *e, uint64_t linear, uint64_t v, unsigned size)
     uint32_t err;
     if (e->faulted)
         return;
-    int r = rt_mmu_write(e->m, linear, &v, size, &err);
+    int r = rt_mmu_write_cpl(e->m, linear, &v, size, &err);
     if (r != RT_MMU_OK)
         access_fault(e, r, err);
 }
@@ -308,48 +367,123 @@ static void emu_retf(Emu *e)
     uint64_t off = rd(e, sp, size);
     uint16_t sel = (uint16_t)rd(e, (sp + size) & sp_mask(e), size);
     uint64_t release = in->opcode == 0xca ? ((uint64_t)in->imm & 0xffff) : 0;
+    if (!e->faulted && (sel & 3) > rt_machine_cpl(e->m))
+        rt_machine_stop(e->m, RT_MACHINE_EXIT_STOPPED, fe_sys_stop_message(FE_STOP_RING3));
     if (e->faulted || !far_to(e, sel, off))
         return;
     sp = (sp + 2 * size + release) & sp_mask(e);
     e->s->gpr[X86_RSP] = e->m32 ? (uint32_t)sp : sp;
 }
 
-/* EFLAGS as iret at privilege level 0 loads it: arithmetic flags, TF DF IF IOPL NT AC ID
- * (RF, VM, VIF, VIP stay clear; VM set would be virtual-8086 mode, not supported). */
-static void load_eflags(Emu *e, uint64_t v, unsigned size)
+/* EFLAGS as iret loads it: arithmetic flags, TF DF IF IOPL NT AC ID, but IOPL only at
+ * CPL 0 and IF only at CPL <= IOPL (the old CPL's rules); RF, VM, VIF, VIP stay clear (VM set
+ * would be virtual-8086 mode, not supported). */
+static void load_eflags(Emu *e, uint64_t v, unsigned size, unsigned cpl)
 {
-    if (size == 4 && (v & (1u << 17)))
+    if (size == 4 && cpl == 0 && (v & (1u << 17)))
         rt_machine_stop(e->m, RT_MACHINE_EXIT_STOPPED, "iret to virtual-8086 mode: not "
                         "supported");
+    uint64_t old = x86_get_eflags(e->s);
     uint64_t keep = X86_ARITH_FLAGS | X86_DF | X86_IF | X86_IOPL | X86_NT | X86_AC | X86_ID;
-    x86_set_eflags(e->s, (v & keep) | 0x2);
+    if (cpl > 0)
+        keep &= ~(uint64_t)X86_IOPL;
+    if (cpl > ((old >> 12) & 3))
+        keep &= ~(uint64_t)X86_IF;
+    x86_set_eflags(e->s, (old & ~keep & ~(uint64_t)((1u << 16) | (1u << 17))) | (v & keep) | 0x2);
     e->s->icount_limit = 0;                 /* IF may be set: look at interrupts */
 }
 
-/* CF iret: 32-bit code (3 slots in protected mode, 5 in IA-32e mode) or an iretq to another
- * CS. */
+/* After a return to an outer level: ES, DS, FS and GS that the new level may not use (DPL
+ * below it, data or non-conforming code) become null (SDM Vol. 2 RET, IRET). */
+static void null_inner_segs(Emu *e, unsigned level)
+{
+    static const unsigned regs[] = { 0, 3, 4, 5 };
+    for (unsigned i = 0; i < 4; i++) {
+        unsigned n = regs[i];
+        uint32_t attr = e->m->seg[n].attr;
+        bool conforming_code = (attr & 0x1c) == 0x1c;
+        if ((e->s->seg[n] & ~3ull) == 0 || conforming_code || ((attr >> 5) & 3) >= level)
+            continue;
+        e->s->seg[n] = 0;
+        e->m->seg[n] = (RtSegCache){ 0, 0, 0 };
+        if (n == 4) e->s->fs_base = 0;
+        if (n == 5) e->s->gs_base = 0;
+    }
+}
+
+/* iret in 32-bit protected mode to an outer level (CPL 0 -> 3): EIP CS EFLAGS ESP SS popped
+ * (v), CS and SS checked for the new level before anything changes. */
+static void iret_outer(Emu *e, const uint64_t *v)
+{
+    X86State *s = e->s;
+    unsigned cpl = rt_machine_cpl(e->m), rpl = v[1] & 3, vector;
+    uint32_t err;
+    RtSegCache cs, ss;
+    if (!check_cs(e->m, (uint16_t)v[1], true, &cs, &vector, &err)) {
+        emu_raise(e, vector, err);
+        return;
+    }
+    if ((v[4] & ~3ull) == 0) {
+        emu_raise(e, GP, 0);
+        return;
+    }
+    if (!check_ss(e->m, (uint16_t)v[4], rpl, &ss, &vector, &err)) {
+        emu_raise(e, vector, err);
+        return;
+    }
+    if (ss.base)
+        rt_machine_stop(e->m, RT_MACHINE_EXIT_STOPPED, "a segment with a base other than 0: "
+                        "only flat segments are supported");
+    load_eflags(e, v[2], 4, cpl);
+    s->rip = (uint32_t)v[0];
+    s->seg[1] = v[1] & 0xffff;
+    s->seg[2] = v[4] & 0xffff;
+    e->m->seg[1] = cs;
+    e->m->seg[2] = ss;
+    s->gpr[X86_RSP] = (uint32_t)v[3];
+    null_inner_segs(e, rpl);
+    rt_mmu_set_cpl(e->m);
+    rt_jc_clear(e->m->cpu);                 /* user code: no supervisor block by the jc */
+}
+
+/* CF iret: 32-bit code (3 slots in protected mode, 5 to an outer level and in IA-32e mode)
+ * or an iretq to another CS. */
 static void emu_iret(Emu *e)
 {
     const X86Insn *in = &e->in;
     X86State *s = e->s;
-    unsigned size = in->opsize;
+    unsigned size = in->opsize, cpl = rt_machine_cpl(e->m);
     bool lma = (s->efer & X86_EFER_LMA) != 0;
     if (size == 2)
         rt_machine_stop(e->m, RT_MACHINE_EXIT_STOPPED, "a 16-bit iret: not supported");
     if (s->eflags_fixed & X86_NT)
         rt_machine_stop(e->m, RT_MACHINE_EXIT_STOPPED, fe_sys_stop_message(FE_STOP_TASK));
     uint64_t sp = s->gpr[X86_RSP] & sp_mask(e);
-    uint64_t v[5];
-    unsigned slots = lma ? 5 : 3;
-    for (unsigned i = 0; i < slots; i++)
+    uint64_t v[5] = { 0 };
+    for (unsigned i = 0; i < 3; i++)
         v[i] = rd(e, (sp + (uint64_t)i * size) & sp_mask(e), size);
     if (e->faulted)
         return;
-    if (v[1] & 3)
-        rt_machine_stop(e->m, RT_MACHINE_EXIT_STOPPED, fe_sys_stop_message(FE_STOP_RING3));
+    bool outer = (v[1] & 3) > cpl;
+    if (outer && lma)
+        rt_machine_stop(e->m, RT_MACHINE_EXIT_STOPPED, "iret to a compatibility-mode code "
+                        "segment at another privilege level: not supported yet");
+    unsigned slots = lma || outer ? 5 : 3;
+    for (unsigned i = 3; i < slots; i++)
+        v[i] = rd(e, (sp + (uint64_t)i * size) & sp_mask(e), size);
+    if (e->faulted)
+        return;
+    if (outer) {
+        iret_outer(e, v);
+        return;
+    }
+    if ((v[1] & ~3ull) && (v[1] & 3) < cpl) {
+        emu_raise(e, GP, (uint32_t)(v[1] & ~3ull));     /* to an inner level */
+        return;
+    }
     if (!far_to(e, (uint16_t)v[1], v[0]))
         return;
-    load_eflags(e, v[2], size);
+    load_eflags(e, v[2], size, cpl);
     if (lma) {
         s->seg[2] = v[4] & 0xffff;              /* SS at CPL 0: null is allowed here */
         s->gpr[X86_RSP] = v[3];
@@ -439,10 +573,6 @@ static void emu_wrmsr(Emu *e)
 void rt_machine_emulate(RtMachine *m)
 {
     Emu e = { .m = m, .s = &m->cpu->state, .m32 = m->mode == X86_MODE_32 };
-    if (rt_machine_cpl(m) != 0)
-        rt_machine_stop(m, RT_MACHINE_EXIT_STOPPED, m->mode == X86_MODE_32 ?
-                        "32-bit code at privilege level 3: not supported yet" :
-                        "a far transfer at privilege level 3: not supported yet");
     uint8_t bytes[15];
     size_t got = rt_machine_fetch_code(m, e.s->rip, bytes, sizeof bytes);
     if (x86_decode_mode(bytes, got, e.s->rip, m->mode, &e.in) != X86_DEC_OK)

@@ -142,6 +142,7 @@ mb_boot "mb_hello (32-bit ELF32)" $E/mb_hello.out -kernel "$K/mb_hello.elf" -app
 mb_boot "mb_hello with modules" $E/mb_hello-mods.out -kernel "$K/mb_hello.elf" \
     -initrd "$tmp/mod1 arg one,$tmp/mod2"
 mb_boot "mb_traps (32-bit exceptions, timer)" $E/mb_traps.out -kernel "$K/mb_traps.elf"
+mb_boot "mb_ring3_32 (32-bit ring 3, TSS, int 0x80, sysenter)" $E/mb_ring3_32.out -kernel "$K/mb_ring3_32.elf"
 mb_boot "mb_long (ELF64 a.out kludge, to long mode, timer)" $E/mb_long.out -kernel "$K/mb_long.elf" -append "x=1"
 # Without the a.out kludge: ferry loads the ELF64 file's program headers, QEMU refuses it.
 boot "mb_long_elf (ELF64 Multiboot, no a.out kludge)" 33 "" $E/mb_long.out -- \
@@ -159,6 +160,7 @@ fi
 for mode in --interp -singlestep; do
     boot "mb_hello $mode" 33 "" $E/mb_hello.out -- "$SYS" $mode -m 64M -kernel "$K/mb_hello.elf" -append "console=ttyS0 test=mb"
     boot "mb_traps $mode" 33 "" $E/mb_traps.out -- "$SYS" $mode -m 64M -kernel "$K/mb_traps.elf"
+    boot "mb_ring3_32 $mode" 33 "" $E/mb_ring3_32.out -- "$SYS" $mode -m 64M -kernel "$K/mb_ring3_32.elf"
     boot "mb_long $mode" 33 "" $E/mb_long.out -- "$SYS" $mode -m 64M -kernel "$K/mb_long.elf" -append "x=1"
     boot "mb_long_elf $mode" 33 "" $E/mb_long.out -- "$SYS" $mode -m 64M -kernel "$K/mb_long_elf.elf" -append "x=1"
 done

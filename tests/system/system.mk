@@ -27,11 +27,11 @@ $(BUILD)/system/%.mb.elf: tests/system/%.c $(KERNEL_COMMON) tests/system/mb_entr
 	gcc $(KERNEL_CFLAGS) $(MB_LDFLAGS) -o $@ tests/system/mb_entry.S tests/system/mb_handoff.c \
 	    $(KERNEL_COMMON) $<
 
-# Multiboot kernels (mb.ld, at 1 MiB): mb_hello and mb_traps are 32-bit ELF32 kernels
+# Multiboot kernels (mb.ld, at 1 MiB): mb_hello, mb_traps and mb_ring3_32 are 32-bit ELF32 kernels
 # (mb_start32.S, no a.out kludge); mb_long is an ELF64 kernel with the a.out kludge that
 # switches to long mode itself (mb_entry.S, as the ELF64 kernels' Multiboot images do). qemu-
 # system-x86_64 boots all three as well (tests/system/run.sh compares the two runs).
-MB32_KERNELS   := mb_hello mb_traps
+MB32_KERNELS   := mb_hello mb_traps mb_ring3_32
 MB_BINS        := $(MB32_KERNELS:%=$(BUILD)/system/%.elf) $(BUILD)/system/mb_long.elf \
                   $(BUILD)/system/mb_long_elf.elf
 MB_CFLAGS      := $(filter-out -mno-red-zone,$(KERNEL_CFLAGS))

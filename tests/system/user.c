@@ -4,8 +4,9 @@
  * through a DPL-3 gate (stack switch to RSP0) and through a DPL-0 gate (#GP), an IST gate,
  * #GP for privileged instructions, #PF error codes of user accesses (read and write of
  * supervisor or read-only pages, a fetch from a supervisor page), a non-canonical address,
- * and back to the kernel for good through a last syscall. Exit status 33 when every check
- * passes. */
+ * sysenter from 64-bit ring 3 and sysexitq back (IA32_SYSENTER_*; not on QEMU, whose AMD
+ * model makes sysenter #UD in long mode), and back to the kernel for good through a last
+ * syscall. Exit status 33 when every check passes. */
 #include "lib.h"
 #include "pt.h"
 
@@ -30,7 +31,10 @@ typedef struct __attribute__((packed)) Tss {
     uint16_t reserved3, iomap;
 } Tss;
 
-static uint64_t gdt[7];
+/* 0x38-0x40: kernel code and data for SYSENTER_CS = 0x38; 0x58-0x60: the user code and data
+ * sysexitq loads (SYSENTER_CS + 32, + 40). */
+static uint64_t gdt[13];
+static uint8_t sysenter_stack[1024] __attribute__((aligned(16)));
 static Tss tss;
 static uint8_t rsp0_stack[8192] __attribute__((aligned(4096)));
 static uint8_t ist1_stack[4096] __attribute__((aligned(4096)));
@@ -49,6 +53,9 @@ extern char after_int2d[], after_cli[], after_cr3[], after_kread[], after_rowrit
 void enter_user(uint64_t rip, uint64_t rsp);
 _Noreturn void leave_user(void);
 void syscall_entry(void);
+void sysenter_entry(void);
+uint64_t sysenter_rsp, sysenter_flags;
+uint16_t sysenter_cs, sysenter_ss;
 uint64_t syscall_c(uint64_t nr, uint64_t arg);
 
 /* ---------------------------------------------------------------- ring 3, in assembly */
@@ -90,7 +97,19 @@ __asm__(
     "    .globl at_noncanon, after_noncanon\n"
     "at_noncanon: mov (%rbx), %rax\n"
     "after_noncanon:\n"
-    "    mov $60, %eax\n"
+    "    cmpb $0, user_ro+16(%rip)\n"           /* sysenter from 64-bit mode: not on QEMU */
+    "    je 1f\n"
+    "    mov $21, %eax\n"
+    "    mov %rsp, %rcx\n"
+    "    lea 2f(%rip), %rdx\n"
+    "    sysenter\n"                            /* back by sysexitq: rax = 3 * 21 + 1 */
+    "2:  mov %rax, %rdi\n"
+    "    mov %cs, %rsi\n"
+    "    shl $16, %rdi\n"
+    "    or %rsi, %rdi\n"
+    "    mov $3, %eax\n"
+    "    syscall\n"                             /* hand back (rax << 16) | CS */
+    "1:  mov $60, %eax\n"
     "    syscall\n"                             /* back to the kernel for good */
     "    ud2\n"
     "    .globl user_msg\n"
@@ -99,7 +118,7 @@ __asm__(
     "    .globl user_end\n"
     "user_end:\n"
     "    .text\n"
-    "    .globl enter_user, leave_user, syscall_entry\n"
+    "    .globl enter_user, leave_user, syscall_entry, sysenter_entry\n"
     "enter_user:\n"                             /* (rip, rsp): iretq to ring 3 */
     "    push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
     "    mov %rsp, saved_ksp(%rip)\n"
@@ -127,7 +146,16 @@ __asm__(
     "    pop %rcx\n"
     "    mov %gs:8, %rsp\n"
     "    swapgs\n"
-    "    sysretq\n");
+    "    sysretq\n"
+    "sysenter_entry:\n"                        /* at CPL 0 on SYSENTER_ESP, IF clear */
+    "    mov %cs, sysenter_cs(%rip)\n"
+    "    mov %ss, sysenter_ss(%rip)\n"
+    "    mov %rsp, sysenter_rsp(%rip)\n"
+    "    pushfq\n"
+    "    pop sysenter_flags(%rip)\n"
+    "    lea 1(%rax,%rax,2), %rax\n"
+    "    sti\n"                                 /* the user's IF back */
+    "    .byte 0x48, 0x0f, 0x35\n");            /* sysexitq: to 64-bit code, RCX:RDX */
 
 /* ---------------------------------------------------------------- the kernel side */
 
@@ -141,6 +169,7 @@ static volatile uint64_t sys_cs, sys_flags, sys_gs_mark, sys_len_back, sys_rcx;
 static volatile uint64_t int_cs, int_ss, int_rax, int_frame, ist_frame, ist_cs;
 static volatile uint64_t gp_seen, gp_err[4], gp_rip[4];
 static volatile uint64_t pf_seen, pf_err[3], pf_cr2[3], pf_rip[3];
+static volatile uint64_t sysenter_back;
 
 uint64_t syscall_c(uint64_t nr, uint64_t arg)
 {
@@ -161,6 +190,9 @@ uint64_t syscall_c(uint64_t nr, uint64_t arg)
     }
     case 2:
         sys_len_back = arg;
+        return 0;
+    case 3:
+        sysenter_back = arg;
         return 0;
     default:
         leave_user();
@@ -238,6 +270,10 @@ static void setup(void)
     gdt[5] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 |
              ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
     gdt[6] = base >> 32;
+    gdt[7] = gdt[1];
+    gdt[8] = gdt[2];
+    gdt[11] = gdt[4];
+    gdt[12] = gdt[3];
     struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gp = { sizeof gdt - 1, addr(gdt) };
     __asm__ volatile("lgdt %0" :: "m"(gp));
     tss.rsp[0] = addr(rsp0_stack + sizeof rsp0_stack);
@@ -269,6 +305,9 @@ static void setup(void)
     wrmsr(MSR_STAR, (uint64_t)KDATA << 48 | (uint64_t)KCODE << 32);
     wrmsr(MSR_LSTAR, addr(syscall_entry));
     wrmsr(MSR_FMASK, 0x200);                    /* IF off in the kernel */
+    wrmsr(0x174, 0x38);                         /* IA32_SYSENTER_CS, ESP, EIP */
+    wrmsr(0x175, addr(sysenter_stack + sizeof sysenter_stack));
+    wrmsr(0x176, addr(sysenter_entry));
 }
 
 static bool within(uint64_t a, const uint8_t *stack, uint64_t size)
@@ -281,6 +320,10 @@ void kmain(const FerryBootInfo *info)
 {
     serial_init();
     puts("user test\n");
+    /* QEMU (an AMD CPU model) makes sysenter #UD in long mode; Intel CPUs run it. The flag
+     * goes in before the page turns read-only. */
+    bool with_sysenter = !boot_skip_qemu(info);
+    user_ro[16] = with_sysenter;
     setup();
     uint16_t tr;
     __asm__ volatile("str %0" : "=r"(tr));
@@ -316,6 +359,13 @@ void kmain(const FerryBootInfo *info)
           ist_cs == UCODE);
     check("a non-canonical address in ring 3: #GP(0)", gp_seen == 4 && gp_err[3] == 0 &&
           gp_rip[3] == addr(at_noncanon));
+    if (with_sysenter) {
+        check("sysenter from 64-bit ring 3: CPL 0, CS 0x38, SS 0x40, SYSENTER_ESP, IF clear",
+              sysenter_cs == 0x38 && sysenter_ss == 0x40 && !(sysenter_flags & 0x200) &&
+              sysenter_rsp == addr(sysenter_stack + sizeof sysenter_stack));
+        check("sysexitq back to 64-bit ring 3: CS 0x5b, RAX from the kernel",
+              sysenter_back == ((21 * 3 + 1) << 16 | 0x5b));
+    }
     check("and KERNEL_GS_BASE swapped back", rdmsr(MSR_KERNEL_GS_BASE) == addr(&percpu) &&
           rdmsr(MSR_GS_BASE) == 0);
     finish();

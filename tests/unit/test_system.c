@@ -1,9 +1,9 @@
 /* test_system.c — the frontend's system mode (frontend.h "System mode", gen_system.c), block
  * by block through the reference interpreter, on a small RAM with fake port handlers: the
  * block prologue and icount charging, in/out at each size and ins/outs with rep and DF, hlt,
- * cli/sti with the shadow and pushf, int n, lgdt/sgdt, mov to CR3, rdmsr/wrmsr, rdtsc from
- * icount, the MMU's inline TLB probe (hits, misses that leave at the instruction with exact
- * state) and its slow path, device memory through the slow path's bounce buffers, #GP for
+ * cli/sti with the shadow and pushf, int n, lgdt/sgdt, mov to CR3, rdmsr/wrmsr (and
+ * IA32_SYSENTER_*), sysenter/sysexit to sys_ctl, rdtsc from icount, the MMU's inline TLB
+ * probe (hits, misses that leave at the instruction with exact state) and its slow path, device memory through the slow path's bounce buffers, #GP for
  * privileged instructions at CPL 3, 32-bit code (with the instructions left to the runtime),
  * and the clamping of C helpers' addresses at the RAM limit. User mode must not change.
  */
@@ -463,6 +463,59 @@ static void test_descriptors_msrs_tsc(void **state)
     assert_true(st.gpr[X86_RDX] == 0);
 }
 
+/* IA32_SYSENTER_CS/ESP/EIP through wrmsr/rdmsr (a non-canonical ESP is #GP), sysenter and
+ * sysexit handed to sys_ctl (REX.W in the value), sysexit #GP(0) at CPL 3. */
+static void test_sysenter(void **state)
+{
+    (void)state;
+    static const uint8_t code[] = {
+        0xb9, 0x74, 0x01, 0x00, 0x00,                       /* mov ecx, 0x174 */
+        0xb8, 0x08, 0x00, 0x00, 0x00,                       /* mov eax, 8 */
+        0x31, 0xd2,                                         /* xor edx, edx */
+        0x0f, 0x30,                                         /* wrmsr */
+        0xb9, 0x76, 0x01, 0x00, 0x00,                       /* mov ecx, 0x176 */
+        0xb8, 0x00, 0x50, 0x00, 0x00,                       /* mov eax, 0x5000 */
+        0x0f, 0x30,                                         /* wrmsr */
+        0x0f, 0x32,                                         /* rdmsr */
+        0x0f, 0x34,                                         /* sysenter */
+    };
+    load(code, sizeof code);
+    FeOptions opt = sys_opt();
+    uint64_t w;
+    for (int i = 0; i < 2; i++) {                           /* each wrmsr ends its block */
+        w = step(&opt);
+        assert_int_equal(KIND(w), IR_EXIT_TRAP);
+        assert_int_equal(IR_EXIT_WORD_SIG(w), 0);
+    }
+    w = step(&opt);
+    assert_int_equal(KIND(w), IR_EXIT_INDIRECT);
+    assert_true(st.sysenter_cs == 8 && st.sysenter_eip == 0x5000);
+    assert_true((uint32_t)st.gpr[X86_RAX] == 0x5000 && (uint32_t)st.gpr[X86_RDX] == 0);
+    assert_int_equal(ctl_op, FE_CTL_SYSENTER);
+
+    static const uint8_t bad[] = {
+        0xb9, 0x75, 0x01, 0x00, 0x00,                       /* mov ecx, 0x175 */
+        0xba, 0x00, 0x80, 0x00, 0x00,                       /* mov edx, 0x8000: bit 47 */
+        0x0f, 0x30,                                         /* wrmsr */
+    };
+    load(bad, sizeof bad);
+    w = run(4);
+    assert_int_equal(KIND(w), IR_EXIT_TRAP);
+    assert_int_equal(IR_EXIT_WORD_SIG(w), SIGSEGV);
+    assert_true(st.rip == CODE + 10 && st.sysenter_esp == 0);
+
+    static const uint8_t exitq[] = { 0x48, 0x0f, 0x35 };     /* sysexitq */
+    load(exitq, sizeof exitq);
+    assert_int_equal(KIND(run(1)), IR_EXIT_INDIRECT);
+    assert_true(ctl_op == FE_CTL_SYSEXIT && ctl_value == 1);
+    load(exitq, sizeof exitq);
+    st.seg[1] = 0x23;                                       /* CPL 3: #GP(0) */
+    w = run(1);
+    assert_int_equal(KIND(w), IR_EXIT_TRAP);
+    assert_int_equal(IR_EXIT_WORD_SIG(w), SIGSEGV);
+    assert_true(st.rip == CODE);
+}
+
 static void test_tlb_probe(void **state)
 {
     (void)state;
@@ -635,6 +688,7 @@ int main(void)
         cmocka_unit_test(test_code32),
         cmocka_unit_test(test_descriptors_msrs_tsc),
         cmocka_unit_test(test_cpl3_gp),
+        cmocka_unit_test(test_sysenter),
         cmocka_unit_test(test_tlb_probe),
         cmocka_unit_test(test_device_memory),
     };
