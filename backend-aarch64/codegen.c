@@ -221,10 +221,19 @@ static int freed_reg(CgCtx *c, IrRef a, CgClass cls)
     if (a == IR_NONE)
         return -1;
     const CgVal *av = &c->val[a];
-    if (av->is_const || av->cls != cls || av->reg < 0 || !av->released ||
+    if (av->is_const || av->alias || av->cls != cls || av->reg < 0 || !av->released ||
         av->last_use != c->cur)
         return -1;
     return *owner_of(c, cls, (unsigned)av->reg) ? -1 : av->reg;
+}
+
+/* Whether allocatable GPR g may be a home in this block: the pinned registers and x27 /
+ * x29 trade places (regs.h). */
+static bool reg_usable(const CgCtx *c, unsigned g)
+{
+    if (g == A64_X29 || g == A64_X27)
+        return c->pin && (g == A64_X29 || c->gi->guest_base == 0);
+    return !cg_pin_is_reg(c, g);
 }
 
 /* Choose the home register of the current instruction's result, of class cls: the register of
@@ -245,7 +254,7 @@ static int pick_reg(CgCtx *c, CgClass cls)
     unsigned n = cls == CG_GPR ? A64_N_ALLOC_GPRS : A64_N_VREGS - A64_FIRST_ALLOC_VREG;
     for (unsigned i = 0; i < n; i++) {
         unsigned g = cls == CG_GPR ? (unsigned)a64_alloc_gprs[i] : A64_FIRST_ALLOC_VREG + i;
-        if (*owner_of(c, cls, g))
+        if (*owner_of(c, cls, g) || (cls == CG_GPR && !reg_usable(c, g)))
             continue;
         bool left_by_operand = false;
         for (unsigned k = 0; k < 3; k++)
@@ -264,6 +273,13 @@ static void alloc_home(CgCtx *c)
 {
     IrRef r = c->cur;
     CgVal *v = &c->val[r];
+    if (c->regalloc && v->pin_target >= 0) {
+        /* computed in the pinned register its PUT writes (pin_targets): from here on it is
+         * what that register holds */
+        v->reg = v->pin_target;
+        v->alias = true;
+        return;
+    }
     if (c->regalloc && (v->cls == CG_GPR || v->cls == CG_VEC)) {
         int g = pick_reg(c, (CgClass)v->cls);
         if (g >= 0) {
@@ -281,7 +297,7 @@ static void release(CgCtx *c, IrRef r)
     if (v->released)
         return;
     v->released = true;
-    if (v->reg >= 0)
+    if (v->reg >= 0 && !v->alias)
         *owner_of(c, (CgClass)v->cls, (unsigned)v->reg) = 0;
     if (v->slot >= 0)
         slot_free(c, v->slot, slots_of(ty(c, r)));
@@ -346,6 +362,18 @@ static unsigned dst_gpr(CgCtx *c, IrRef avoid0, IrRef avoid1)
     if (r < 0 || lives_in(c, avoid0, CG_GPR, r) || lives_in(c, avoid1, CG_GPR, r))
         return RES_GPR;
     return (unsigned)r;
+}
+
+unsigned cg_dst_gpr(CgCtx *c, IrRef avoid0, IrRef avoid1) { return dst_gpr(c, avoid0, avoid1); }
+
+int cg_free_gpr(const CgCtx *c)
+{
+    for (unsigned i = 0; i < A64_N_ALLOC_GPRS; i++) {
+        unsigned g = (unsigned)a64_alloc_gprs[i];
+        if (!c->gpr_owner[g] && reg_usable(c, g))
+            return (int)g;
+    }
+    return -1;
 }
 
 void cg_def_gpr(CgCtx *c, unsigned src)
@@ -533,6 +561,12 @@ BackendKeep cg_keep_loc(const CgCtx *c, IrRef k)
         b.kind = BACKEND_LOC_STATE;
         b.reg = (uint16_t)c->keep[k].src;
         b.value = c->keep[k].addend;
+        unsigned lsb;
+        int p = cg_pin_reg(c, c->keep[k].src, 8, &lsb);
+        if (p >= 0) {               /* a pinned field: its register holds it */
+            b.kind = BACKEND_LOC_GPR;
+            b.reg = (uint16_t)p;
+        }
         return b;
     }
     const CgVal *cv = &c->val[v];
@@ -624,16 +658,32 @@ void cg_store_keep(CgCtx *c, const BackendKeep *k)
 static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
 {
     const IrInsn *in = &c->blk->insn[r];
+    unsigned n_st = 0;
     for (unsigned i = 0; i < c->n_pending; i++) {
         IrRef k = c->pending[i];
-        if (c->keep[k].end != r || !c->keep[k].store)
-            continue;
-        if (c->e.p > limit) {
+        if (c->keep[k].end == r && c->keep[k].store)
+            c->klist[n_st++] = cg_keep_loc(c, k);
+    }
+    if (n_st && c->pin) {
+        /* Pinned registers these stores write: their aliases still needed move out first,
+         * and the locations are taken again (the stores may read the moved values). */
+        uint32_t w = cg_keeps_write(c, c->klist, n_st);
+        for (unsigned g = 0; g < 32; g++)
+            if (w >> g & 1)
+                cg_pin_evict(c, g, IR_NONE);
+        n_st = 0;
+        for (unsigned i = 0; i < c->n_pending; i++) {
+            IrRef k = c->pending[i];
+            if (c->keep[k].end == r && c->keep[k].store)
+                c->klist[n_st++] = cg_keep_loc(c, k);
+        }
+    }
+    if (n_st) {
+        if (c->e.p + 64 * n_st > limit) {
             fail(c, BE_ERR_FULL);
             return;
         }
-        BackendKeep b = cg_keep_loc(c, k);
-        cg_store_keep(c, &b);
+        cg_store_keeps(c, c->klist, n_st);
     }
     for (unsigned i = 0; i < c->n_pending; i++) {      /* after all stores: values shared */
         IrRef k = c->pending[i], v = keep_value(c, k);
@@ -744,12 +794,29 @@ static A64Addr state_addr(CgCtx *c, int64_t offset)
 
 static void cg_GET(CgCtx *c, const IrInsn *in)
 {
+    unsigned lsb;
+    int p = cg_pin_reg(c, in->imm[0], tsize((IrType)in->type), &lsb);
+    if (p >= 0 && class_of((IrType)in->type) == CG_GPR) {
+        cg_pin_get(c, in, (unsigned)p, lsb);
+        return;
+    }
+    if (p == -2 || p >= 0)      /* through the state (codegen_pin.c) */
+        cg_pin_spill(c, cg_pin_overlap(c, in->imm[0], tsize((IrType)in->type)));
     load_typed(c, (IrType)in->type, state_addr(c, in->imm[0]));
 }
 
 static void cg_PUT(CgCtx *c, const IrInsn *in)
 {
+    unsigned lsb;
+    int p = cg_pin_reg(c, in->imm[0], tsize(ty(c, in->arg[0])), &lsb);
+    if (p >= 0 && class_of(ty(c, in->arg[0])) == CG_GPR) {
+        cg_pin_put(c, in, (unsigned)p, lsb);
+        return;
+    }
+    uint32_t m = p == -1 ? 0 : cg_pin_overlap(c, in->imm[0], tsize(ty(c, in->arg[0])));
+    cg_pin_spill(c, m);         /* through the state (codegen_pin.c) */
     store_typed(c, in->arg[0], state_addr(c, in->imm[0]));
+    cg_pin_reload(c, m);
 }
 
 /* Host address of guest address v: [x27 + v] with a guest base, [v] without. */
@@ -1819,6 +1886,83 @@ static bool flag_neutral(const IrInsn *in)
     return in->op == IR_GET || in->op == IR_PUT || in->op == IR_LOAD || in->op == IR_STORE;
 }
 
+/* Whether value g is, by the IR alone, a GET of the whole pinned field of register p. */
+static bool is_pin_get(const CgCtx *c, IrRef g, int p)
+{
+    const IrInsn *in = &c->blk->insn[g];
+    unsigned lsb;
+    return in->op == IR_GET && in->type == IR_I64 && cg_pin_reg(c, in->imm[0], 8, &lsb) == p;
+}
+
+/* Whether value v (not a constant; its instruction emits code) may be computed in pinned
+ * register p directly, to be in p's field from instruction `to` on (a PUT of it there, or
+ * the ZEXT whose result is): writing p early must change nothing anyone sees. So between v
+ * and `to` nothing may fault, exit, call or observe p (only code-free instructions, pure ops,
+ * and GETs and PUTs of other fields), no alias of p may be needed after v, and v's own
+ * instruction may read p only where an op may find its result register shared with a dying
+ * operand (its first operand, or the second of a commutative op). A LOAD qualifies: a
+ * faulting LDR leaves its destination as it was. */
+static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p)
+{
+    const IrBlock *blk = c->blk;
+    const IrInsn *d = &blk->insn[v];
+    const CgVal *vv = &c->val[v];
+    if (vv->is_const || vv->in_flags || vv->pin_target >= 0 || vv->last_use < to ||
+        d->op == IR_GET || d->op == IR_CALL || d->op == IR_CONST || !emits_code(c, v) ||
+        class_of((IrType)d->type) != CG_GPR)
+        return false;
+    for (unsigned i = 0; i < 3; i++)
+        if (d->arg[i] && is_pin_get(c, d->arg[i], p) &&
+            !(i == 0 || (i == 1 && (ir_op_info[d->op].props & IRP_COMM))))
+            return false;
+    for (IrRef j = v + 1; j < to; j++) {
+        const IrInsn *u = &blk->insn[j];
+        if (!emits_code(c, j) && u->op != IR_GET)
+            continue;
+        if (u->op == IR_GET || u->op == IR_PUT) {
+            unsigned sz = u->op == IR_GET ? tsize((IrType)u->type) : tsize(ty(c, u->arg[0]));
+            uint32_t m = cg_pin_overlap(c, u->imm[0], sz);
+            for (unsigned i = 0; i < c->gi->n_gprs; i++)
+                if ((m >> i & 1) && (int)a64_pin_gprs[i] == p)
+                    return false;
+        } else if (!removable(u)) {
+            return false;
+        }
+    }
+    for (IrRef g = 1; g < v; g++)
+        if (c->val[g].last_use > v && (is_pin_get(c, g, p) || c->val[g].pin_target == p))
+            return false;
+    return true;
+}
+
+/* Results computed straight into the pinned register that a PUT of the whole field writes
+ * them to (no move at the PUT; the value is then an alias of that register, moved out
+ * should the register be written while the value is still needed), and through a ZEXT to
+ * its operand, which then shares the register (the ZEXT emits nothing). */
+static void pin_targets(CgCtx *c)
+{
+    const IrBlock *blk = c->blk;
+    for (IrRef r = 1; r < blk->n; r++) {
+        const IrInsn *put = &blk->insn[r];
+        if (put->op != IR_PUT)
+            continue;
+        IrRef v = put->arg[0];
+        unsigned lsb;
+        int p = cg_pin_reg(c, put->imm[0], 8, &lsb);
+        if (p < 0 || blk->insn[v].type != IR_I64 || !pin_window_ok(c, v, r, p))
+            continue;
+        c->val[v].pin_target = (int8_t)p;
+        for (;;) {          /* down a chain of ZEXTs whose operands die there */
+            const IrInsn *z = &blk->insn[v];
+            IrRef u = z->arg[0];
+            if (z->op != IR_ZEXT || c->val[u].last_use != v || !pin_window_ok(c, u, v, p))
+                break;
+            c->val[u].pin_target = (int8_t)p;
+            v = u;
+        }
+    }
+}
+
 /* Backward liveness: an instruction is needed if it has an effect or a needed instruction
  * reads it; last_use of each value is its last needed reader. Instructions not needed get
  * last_use 0 and are skipped. */
@@ -1833,6 +1977,7 @@ static void liveness(CgCtx *c)
         v->cls = (uint8_t)class_of((IrType)in->type);
         v->is_const = in->op == IR_CONST && v->cls != CG_MEM;
         v->released = false;
+        v->pin_target = -1;
         bool needed = !removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;
@@ -1900,6 +2045,8 @@ static void liveness(CgCtx *c)
         v->in_flags = j == v->last_use && (u->op == IR_EXIT_IF || u->op == IR_SELECT) &&
                       u->arg[0] == r;
     }
+    if (c->pin && c->regalloc)
+        pin_targets(c);
 }
 
 int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
@@ -1909,7 +2056,12 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
     c->keep = calloc(blk->n, sizeof *c->keep);
     c->keep_base = calloc(blk->n, sizeof *c->keep_base);
     c->pending = calloc(blk->n, sizeof *c->pending);
-    if (!c->val || !c->keep || !c->keep_base || !c->pending) {
+    c->klist = calloc(blk->n, sizeof *c->klist);
+    c->pin = a64_pin_enabled(c->gi);
+    c->pin_lo = c->gi->gpr_offset;
+    c->pin_hi = c->gi->gpr_offset + 8 * (c->pin ? c->gi->n_gprs : 0);
+    if (!c->val || !c->keep || !c->keep_base || !c->pending || !c->klist) {
+        free(c->klist);
         free(c->val);
         free(c->keep);
         free(c->keep_base);
@@ -1945,10 +2097,14 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
     }
     if (c->err == BE_OK)
         a64_emit_stubs(c, limit);
+    if (c->err == BE_OK)
+        c->info->data_offset = a64_emit_pool(c, cb->end);
     free(c->val);
     free(c->keep);
     free(c->keep_base);
     free(c->pending);
+    free(c->klist);
+    c->klist = NULL;
     free(c->stub_keeps);
     c->val = NULL;
     c->keep = NULL;

@@ -32,6 +32,8 @@ typedef struct BeHost {
 
 #define STATE_SIZE 512
 #define PC_OFF 0x100            /* guest pc in the fake state */
+#define BE_GPR_OFF 0x00         /* IrGuestInfo's GPRs: BE_N_GPRS 8-byte fields from here */
+#define BE_N_GPRS 8
 #define OFF_A 0x00              /* operand fields of the one-op blocks (32 bytes each) */
 #define OFF_B 0x20
 #define OFF_C 0x40
