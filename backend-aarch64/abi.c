@@ -7,9 +7,11 @@
  *     sub sp, sp, #A64_FRAME_BYTES             the spill frame (codegen.h)
  *     save the host FPCR at [sp + 8], set A64_FPCR_DEFAULT
  *     [fenv: ir_fenv_set(the guest's FP environment word), ir.h]
- *     mov x28, x0; [mov x27, #guest_base]
+ *     mov x28, x0; [mov x27, #guest_base]; [ldp the pinned GPRs from the state]
  *     adr x30, epilogue; str x30, [sp]; br x1  run the block with x30 = the way out
- *   epilogue (an exit's `ret` lands here with the exit word in x0):
+ *   epilogue (an exit's `ret` lands here with x16 = its literal: exit word, guest pc):
+ *     ldp x0, x17, [x16]; [bit 63 of the word: str x17 as the guest pc, clear the bit]
+ *     [stp the pinned GPRs into the state]
  *     [fenv: ir_fenv_store_flags(&word)], restore FPCR, add sp, restore the registers, ret
  * Alignment: sp stays 16-byte aligned throughout (160 and the frame are multiples of 16), so
  * a helper called from a block sees the AAPCS64 stack alignment without any adjustment. The
@@ -26,10 +28,11 @@
  *                                              store; B is one of the instructions the
  *                                              architecture allows to be modified while other
  *                                              threads may execute it)
- *     str pc, [x28, #pc_offset]                the stub: store the guest pc (constant or arg0)
+ *     [str arg0, [x28, #pc_offset]]            a computed target: store the guest pc
  *     [the inline jump-cache probe: indirect exits only]
- *     mov x0, #exit word | index << 32
- *     ret
+ *     adr x16, literal; ret                    the literal (a64_emit_pool, after the block's
+ *                                              code): exit word | index << 32, with bit 63
+ *                                              set when the epilogue is to store its pc
  * Exits depend on nothing but the guest state, so a chained successor can start directly;
  * the guest pc is stored only on the way out to the runtime (generated code never reads it:
  * each block knows its own pc). Non-direct exits (indirect, syscall, trap, halt) have no
