@@ -909,7 +909,7 @@ static bool is_pin_get(const CgCtx *c, IrRef g, int p)
  * instruction may read p only where an op may find its result register shared with a dying
  * operand (its first operand, or the second of a commutative op). A LOAD qualifies: a
  * faulting LDR leaves its destination as it was. */
-static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p)
+static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p, const bool *stores_at)
 {
     const IrBlock *blk = c->blk;
     const IrInsn *d = &blk->insn[v];
@@ -924,6 +924,8 @@ static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p)
             return false;
     for (IrRef j = v + 1; j < to; j++) {
         const IrInsn *u = &blk->insn[j];
+        if (stores_at[j])
+            return false;       /* KEEP stores there may read p (an in_state keep of it) */
         if (!emits_code(c, j) && u->op != IR_GET)
             continue;
         if (u->op == IR_GET || u->op == IR_PUT) {
@@ -949,6 +951,13 @@ static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p)
 static void pin_targets(CgCtx *c)
 {
     const IrBlock *blk = c->blk;
+    bool *stores_at = calloc(blk->n, sizeof *stores_at);
+    if (!stores_at)
+        return;                 /* no targets: moves at the PUTs */
+    for (IrRef k = 1; k < blk->n; k++)
+        if ((blk->insn[k].op == IR_KEEP || blk->insn[k].op == IR_FKEEP) && c->keep[k].store &&
+            c->keep[k].end < blk->n)
+            stores_at[c->keep[k].end] = true;
     for (IrRef r = 1; r < blk->n; r++) {
         const IrInsn *put = &blk->insn[r];
         if (put->op != IR_PUT)
@@ -956,18 +965,20 @@ static void pin_targets(CgCtx *c)
         IrRef v = put->arg[0];
         unsigned lsb;
         int p = cg_pin_reg(c, put->imm[0], 8, &lsb);
-        if (p < 0 || blk->insn[v].type != IR_I64 || !pin_window_ok(c, v, r, p))
+        if (p < 0 || blk->insn[v].type != IR_I64 || !pin_window_ok(c, v, r, p, stores_at))
             continue;
         c->val[v].pin_target = (int8_t)p;
         for (;;) {          /* down a chain of ZEXTs whose operands die there */
             const IrInsn *z = &blk->insn[v];
             IrRef u = z->arg[0];
-            if (z->op != IR_ZEXT || c->val[u].last_use != v || !pin_window_ok(c, u, v, p))
+            if (z->op != IR_ZEXT || c->val[u].last_use != v ||
+                !pin_window_ok(c, u, v, p, stores_at))
                 break;
             c->val[u].pin_target = (int8_t)p;
             v = u;
         }
     }
+    free(stores_at);
 }
 
 /* Backward liveness: an instruction is needed if it has an effect or a needed instruction
