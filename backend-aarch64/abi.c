@@ -7,9 +7,11 @@
  *     sub sp, sp, #A64_FRAME_BYTES             the spill frame (codegen.h)
  *     save the host FPCR at [sp + 8], set A64_FPCR_DEFAULT
  *     [fenv: ir_fenv_set(the guest's FP environment word), ir.h]
- *     mov x28, x0; [mov x27, #guest_base]
+ *     mov x28, x0; [mov x27, #guest_base]; [ldp the pinned GPRs from the state]
  *     adr x30, epilogue; str x30, [sp]; br x1  run the block with x30 = the way out
- *   epilogue (an exit's `ret` lands here with the exit word in x0):
+ *   epilogue (an exit's `ret` lands here with x16 = its literal: exit word, guest pc):
+ *     ldp x0, x17, [x16]; [bit 63 of the word: str x17 as the guest pc, clear the bit]
+ *     [stp the pinned GPRs into the state]
  *     [fenv: ir_fenv_store_flags(&word)], restore FPCR, add sp, restore the registers, ret
  * Alignment: sp stays 16-byte aligned throughout (160 and the frame are multiples of 16), so
  * a helper called from a block sees the AAPCS64 stack alignment without any adjustment. The
@@ -26,10 +28,11 @@
  *                                              store; B is one of the instructions the
  *                                              architecture allows to be modified while other
  *                                              threads may execute it)
- *     str pc, [x28, #pc_offset]                the stub: store the guest pc (constant or arg0)
+ *     [str arg0, [x28, #pc_offset]]            a computed target: store the guest pc
  *     [the inline jump-cache probe: indirect exits only]
- *     mov x0, #exit word | index << 32
- *     ret
+ *     adr x16, literal; ret                    the literal (a64_emit_pool, after the block's
+ *                                              code): exit word | index << 32, with bit 63
+ *                                              set when the epilogue is to store its pc
  * Exits depend on nothing but the guest state, so a chained successor can start directly;
  * the guest pc is stored only on the way out to the runtime (generated code never reads it:
  * each block knows its own pc). Non-direct exits (indirect, syscall, trap, halt) have no
@@ -127,14 +130,12 @@ static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx)
             a64_bind(e, to_stub);
     }
     unsigned treg = 0;
+    uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;
     if (target) {
         treg = cg_gpr(c, target, A64_X15);
         cg_ldst(c, A64_STRX, treg, A64_REG_STATE, c->gi->pc_offset);
-    } else if (pc == 0) {
-        cg_ldst(c, A64_STRX, A64_ZR, A64_REG_STATE, c->gi->pc_offset);
     } else {
-        a64_mov_imm(e, A64_TMP0, pc);
-        cg_ldst(c, A64_STRX, A64_TMP0, A64_REG_STATE, c->gi->pc_offset);
+        word |= A64_LIT_STORE_PC;               /* the epilogue stores the literal's pc */
     }
     uint8_t *miss[3] = { NULL, NULL, NULL };
     if (target && IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_INDIRECT && c->gi->jc_offset) {
@@ -147,9 +148,39 @@ static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx)
     for (int i = 0; i < 3; i++)
         if (miss[i])
             a64_bind(e, miss[i]);
-    uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;
-    a64_mov_imm(e, A64_X0, word);
+    /* x16 = this exit's literal (bound by a64_emit_pool); the epilogue reads it */
+    c->lits[c->n_lits].adr = e->p;
+    c->lits[c->n_lits].word = word;
+    c->lits[c->n_lits].pc = target ? 0 : pc;
+    c->n_lits++;
+    a64_adr(e, A64_TMP0, 0);
     a64_ret(e);
+}
+
+uint32_t a64_emit_pool(CgCtx *c, const uint8_t *end)
+{
+    uint8_t *p = c->e.p;
+    if (c->n_lits == 0)
+        return 0;
+    if (p + 4 + 16 * c->n_lits > end) {
+        c->err = BE_ERR_FULL;
+        return 0;
+    }
+    uint32_t off = (uint32_t)(p - c->code_start);
+    if ((uintptr_t)p & 7) {                     /* alignment: a zero word, never executed */
+        memset(p, 0, 4);
+        p += 4;
+    }
+    for (unsigned i = 0; i < c->n_lits; i++) {
+        memcpy(p, &c->lits[i].word, 8);
+        memcpy(p + 8, &c->lits[i].pc, 8);
+        int64_t rel = p - c->lits[i].adr;       /* < 1 MiB: blocks are far smaller */
+        a64_word_set(c->lits[i].adr, A64_ADR | ((uint32_t)rel & 3u) << 29 |
+                                     (((uint32_t)rel >> 2) & 0x7ffffu) << 5 | A64F_RD(A64_TMP0));
+        p += 16;
+    }
+    c->e.p = p;
+    return off;
 }
 
 void a64_emit_exit(CgCtx *c, const IrInsn *in)
@@ -173,11 +204,11 @@ void a64_emit_exit(CgCtx *c, const IrInsn *in)
          * not two). It stores the pending KEEPs, as an out-of-line stub does. */
         A64Cond cc = cg_test_cond(c, cond);
         uint8_t *skip = a64_bcond_fwd(e, cc ^ 1);
+        unsigned n = 0;
         for (unsigned i = 0; i < c->n_pending; i++)
-            if (c->blk->insn[c->pending[i]].op == IR_KEEP) {
-                BackendKeep k = cg_keep_loc(c, c->pending[i]);
-                cg_store_keep(c, &k);
-            }
+            if (c->blk->insn[c->pending[i]].op == IR_KEEP)
+                c->klist[n++] = cg_keep_loc(c, c->pending[i]);
+        cg_store_keeps(c, c->klist, n);     /* no evictions: this path leaves the block */
         exit_tail(c, in, idx);
         a64_bind(e, skip);
         return;
@@ -217,13 +248,11 @@ void a64_emit_stubs(CgCtx *c, const uint8_t *limit)
         const CgStub *s = &c->stubs[i];
         if (s->branch)
             a64_bind(&c->e, s->branch);
-        for (unsigned k = 0; k < s->n_keep; k++) {
-            if (c->e.p > limit) {
-                c->err = BE_ERR_FULL;
-                return;
-            }
-            cg_store_keep(c, &c->stub_keeps[s->keep_first + k]);
+        if (c->e.p + 64 * s->n_keep > limit) {
+            c->err = BE_ERR_FULL;
+            return;
         }
+        cg_store_keeps(c, &c->stub_keeps[s->keep_first], s->n_keep);
         if (c->e.p > limit) {
             c->err = BE_ERR_FULL;
             return;
@@ -276,6 +305,17 @@ unsigned a64_emit_call(CgCtx *c, const IrInsn *in)
     A64Emit *e = &c->e;
     CallSave saved[64];
     unsigned n = 0;
+    /* Pinned GPRs: the helper sees them in the state; one that may write the state leaves
+     * them to be reloaded, so aliases needed later move out first. */
+    bool reader = ir_helper_is_reader((IrHelperFn)(uintptr_t)in->imm[0]);
+    uint32_t all = c->pin ? (1u << c->gi->n_gprs) - 1 : 0, clobbered = all;
+    if (reader)
+        for (unsigned i = 0; i < c->gi->n_gprs && c->pin; i++)
+            if (!a64_gpr_caller_saved(a64_pin_gprs[i]))
+                clobbered &= ~(1u << i);
+    if (c->pin && !reader)
+        cg_pin_evict_call(c);
+    a64_pin_sync(e, c->gi, all, false);
     for (unsigned r = 0; r < 32; r++) {
         IrRef v = c->gpr_owner[r];
         if (!v || !a64_gpr_caller_saved(r))
@@ -311,6 +351,7 @@ unsigned a64_emit_call(CgCtx *c, const IrInsn *in)
     a64_mov_imm(e, A64_TMP0, (uint64_t)in->imm[0]);
     a64_blr(e, A64_TMP0);               /* sp is 16-byte aligned here (see the header) */
     cg_ldst(c, A64_LDRX, A64_REG_LR, A64_SP, A64_EPILOGUE_DISP);
+    a64_pin_sync(e, c->gi, clobbered, true);
 
     unsigned result = A64_X0;
     for (unsigned i = 0; i < n; i++) {
@@ -330,7 +371,7 @@ unsigned a64_emit_call(CgCtx *c, const IrInsn *in)
 /* ---------------------------------------------------------------- trampoline */
 
 /* Upper bound of the trampoline's size in bytes. */
-#define A64_TRAMPOLINE_MAX 256
+#define A64_TRAMPOLINE_MAX 384
 /* Bytes of register saves below the caller's sp: x29/x30, x19-x28, d8-d15. */
 #define A64_SAVE_BYTES 160
 
@@ -363,10 +404,23 @@ void *a64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
     }
     if (gi->guest_base != 0)
         a64_mov_imm(e, A64_REG_GUEST_BASE, gi->guest_base);
+    a64_pin_sync(e, gi, ~0u, true);     /* the pinned GPRs (codegen_pin.c) */
     a64_adr(e, A64_REG_LR, 12);         /* the epilogue: after adr, str, br */
     a64_ldst_uoff(e, A64_STRX, A64_REG_LR, A64_SP, A64_EPILOGUE_DISP / 8);
     a64_br(e, A64_X1);
-    /* the shared epilogue: every exit returns here with its exit word in x0 */
+    /* the shared epilogue: every exit returns here with x16 = its literal (exit word, pc) */
+    a64_ldstp(e, A64_LDP_X, A64_X0, A64_TMP1, A64_TMP0, 0);
+    uint8_t *no_pc = e->p;
+    a64_w(e, 0x36000000u | 1u << 31 | (63u - 32u) << 19 | A64_X0);   /* tbz x0, #63, no_pc */
+    if (gi->pc_offset % 8 == 0 && gi->pc_offset < 32768) {
+        a64_ldst_uoff(e, A64_STRX, A64_TMP1, A64_REG_STATE, (int)(gi->pc_offset / 8));
+    } else {
+        add_imm(e, A64_TMP0, A64_REG_STATE, gi->pc_offset);
+        a64_ldst_uoff(e, A64_STRX, A64_TMP1, A64_TMP0, 0);
+    }
+    a64_logic_ri(e, A64_AND_I, true, A64_X0, A64_X0, a64_logical_imm(~A64_LIT_STORE_PC, 64));
+    a64_word_set(no_pc, a64_word_at(no_pc) | (uint32_t)((e->p - no_pc) / 4) << 5);
+    a64_pin_sync(e, gi, ~0u, false);
     if (gi->fenv) {         /* the sticky flags back into the guest's word; x19 keeps x0 */
         a64_mov_rr(e, true, A64_X19, A64_X0);
         add_imm(e, A64_X0, A64_REG_STATE, gi->fenv_offset);

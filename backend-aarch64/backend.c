@@ -37,6 +37,7 @@ static int a64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     c.regalloc = !(debug_flags & A64_DBG_NO_REGALLOC);
     info->n_insns = 0;
     info->n_keeps = 0;
+    info->data_offset = 0;
     int rc = a64_codegen_block(&c, cb);
     if (rc != BE_OK)
         return rc;
@@ -53,4 +54,5 @@ const Backend backend_aarch64 = {
     .emit_trampoline = a64_emit_trampoline,
     .compile = a64_compile,
     .patch_exit = a64_patch_exit,
+    .pinned = a64_pinned,
 };

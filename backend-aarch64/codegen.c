@@ -1,4 +1,7 @@
-/* codegen.c — aarch64 code for every IR op, and the value bookkeeping under it.
+/* codegen.c — aarch64 code generation: the value bookkeeping, the state and memory ops,
+ * KEEPs, calls and exits, liveness and the driver. The integer ops are in codegen_int.c,
+ * V128 and floating point in codegen_vec.c, the pinned guest GPRs in codegen_pin.c; this
+ * header's conventions hold for all of them.
  *
  * Contract: a64_codegen_block compiles a verified block instruction by instruction into the
  * CodeBuf, checking the red zone once per IR instruction; it returns BE_ERR_FULL, TOO_BIG
@@ -48,56 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen.h"
-
-/* Scratch registers by role (regs.h has the list). */
-#define RES_GPR  A64_TMP0       /* x16: results without a usable home, constants */
-#define OPA_GPR  A64_X15        /* first operand */
-#define OPB_GPR  A64_X14        /* second operand */
-#define OPC_GPR  A64_X13        /* third operand, extra temporaries */
-#define ADDR_GPR A64_TMP1       /* x17: addresses (cg_ldst), condition loads */
-#define RES_VEC  A64_V0
-#define OPA_VEC  A64_V1
-#define OPB_VEC  A64_V2
-#define TMP_VEC  A64_V3
-#define TMP2_VEC A64_V4
-#define TMP3_VEC A64_V5
-
-/* ---------------------------------------------------------------- small queries */
-
-static IrType ty(const CgCtx *c, IrRef v) { return (IrType)c->blk->insn[v].type; }
-static unsigned tsize(IrType t) { return ir_type_size(t); }
-
-static CgClass class_of(IrType t)
-{
-    if (ir_type_is_int(t))
-        return CG_GPR;
-    if (t == IR_F32 || t == IR_F64 || t == IR_V128 || t == IR_I128)
-        return CG_VEC;
-    return CG_MEM;          /* F80, V256: moved around only, so they stay in slots */
-}
-
-static bool is_const(const CgCtx *c, IrRef v) { return c->val[v].is_const; }
-
-/* A constant's value, truncated to its type's width. */
-static uint64_t const_val(const CgCtx *c, IrRef v)
-{
-    uint64_t x = cg_const_val(c, v);
-    unsigned bits = ir_type_bits(ty(c, v));
-    return bits >= 64 ? x : x & ((1ull << bits) - 1);
-}
-
-static void fail(CgCtx *c, int err)
-{
-    if (c->err == BE_OK)
-        c->err = err;
-}
-
-/* log2 of lane bytes (0..3) for a lane width of 8, 16, 32 or 64 bits. */
-static unsigned lane_log(int64_t lane)
-{
-    return lane == 8 ? 0 : lane == 16 ? 1 : lane == 32 ? 2 : 3;
-}
+#include "codegen_ops.h"
 
 /* ---------------------------------------------------------------- addressing */
 
@@ -133,13 +87,6 @@ void cg_ldst(CgCtx *c, A64Mem k, unsigned rt, unsigned base, int64_t disp)
     a64_ldst_uoff(e, k, rt, ADDR_GPR, 0);
 }
 
-/* A memory operand: [base + index + disp] (index -1: none). */
-typedef struct A64Addr {
-    uint8_t base;       /* GPR number, or A64_SP */
-    int8_t index;       /* GPR added to the base, or -1 */
-    int32_t disp;
-} A64Addr;
-
 static A64Addr addr_bd(unsigned base, int32_t disp) { return (A64Addr){ (uint8_t)base, -1, disp }; }
 
 /* rt = / := the `k`-sized bytes at a + extra. */
@@ -173,7 +120,7 @@ static A64Mem gpr_kind(unsigned size, bool load)
     return load ? ld[i] : st[i];
 }
 
-static A64Mem vec_kind(IrType t, bool load)
+A64Mem cg_vec_kind(IrType t, bool load)
 {
     switch (t) {
     case IR_F32: return load ? A64_LDRS : A64_STRS;
@@ -221,10 +168,19 @@ static int freed_reg(CgCtx *c, IrRef a, CgClass cls)
     if (a == IR_NONE)
         return -1;
     const CgVal *av = &c->val[a];
-    if (av->is_const || av->cls != cls || av->reg < 0 || !av->released ||
+    if (av->is_const || av->alias || av->cls != cls || av->reg < 0 || !av->released ||
         av->last_use != c->cur)
         return -1;
     return *owner_of(c, cls, (unsigned)av->reg) ? -1 : av->reg;
+}
+
+/* Whether allocatable GPR g may be a home in this block: the pinned registers and x27 /
+ * x29 trade places (regs.h). */
+static bool reg_usable(const CgCtx *c, unsigned g)
+{
+    if (g == A64_X29 || g == A64_X27)
+        return c->pin && (g == A64_X29 || c->gi->guest_base == 0);
+    return !cg_pin_is_reg(c, g);
 }
 
 /* Choose the home register of the current instruction's result, of class cls: the register of
@@ -245,7 +201,7 @@ static int pick_reg(CgCtx *c, CgClass cls)
     unsigned n = cls == CG_GPR ? A64_N_ALLOC_GPRS : A64_N_VREGS - A64_FIRST_ALLOC_VREG;
     for (unsigned i = 0; i < n; i++) {
         unsigned g = cls == CG_GPR ? (unsigned)a64_alloc_gprs[i] : A64_FIRST_ALLOC_VREG + i;
-        if (*owner_of(c, cls, g))
+        if (*owner_of(c, cls, g) || (cls == CG_GPR && !reg_usable(c, g)))
             continue;
         bool left_by_operand = false;
         for (unsigned k = 0; k < 3; k++)
@@ -264,6 +220,13 @@ static void alloc_home(CgCtx *c)
 {
     IrRef r = c->cur;
     CgVal *v = &c->val[r];
+    if (c->regalloc && v->pin_target >= 0) {
+        /* computed in the pinned register its PUT writes (pin_targets): from here on it is
+         * what that register holds */
+        v->reg = v->pin_target;
+        v->alias = true;
+        return;
+    }
     if (c->regalloc && (v->cls == CG_GPR || v->cls == CG_VEC)) {
         int g = pick_reg(c, (CgClass)v->cls);
         if (g >= 0) {
@@ -281,7 +244,7 @@ static void release(CgCtx *c, IrRef r)
     if (v->released)
         return;
     v->released = true;
-    if (v->reg >= 0)
+    if (v->reg >= 0 && !v->alias)
         *owner_of(c, (CgClass)v->cls, (unsigned)v->reg) = 0;
     if (v->slot >= 0)
         slot_free(c, v->slot, slots_of(ty(c, r)));
@@ -339,13 +302,23 @@ unsigned cg_gpr(CgCtx *c, IrRef v, unsigned scratch)
 /* The GPR the current instruction computes its result in: its home register, unless it has
  * none or operand avoid0/avoid1 lives there (operands the op reads after it first writes the
  * result register); else x16. The op ends with cg_def_gpr(c, <that register>). */
-static unsigned dst_gpr(CgCtx *c, IrRef avoid0, IrRef avoid1)
+unsigned cg_dst_gpr(CgCtx *c, IrRef avoid0, IrRef avoid1)
 {
     home_result(c);
     int r = c->val[c->cur].reg;
     if (r < 0 || lives_in(c, avoid0, CG_GPR, r) || lives_in(c, avoid1, CG_GPR, r))
         return RES_GPR;
     return (unsigned)r;
+}
+
+int cg_free_gpr(const CgCtx *c)
+{
+    for (unsigned i = 0; i < A64_N_ALLOC_GPRS; i++) {
+        unsigned g = (unsigned)a64_alloc_gprs[i];
+        if (!c->gpr_owner[g] && reg_usable(c, g))
+            return (int)g;
+    }
+    return -1;
 }
 
 void cg_def_gpr(CgCtx *c, unsigned src)
@@ -366,7 +339,7 @@ void cg_def_gpr(CgCtx *c, unsigned src)
 
 /* Load value v (class VEC) into vector register dst. Constants go through x16, so callers
  * load vector operands before they put anything in x16. */
-static void load_vec(CgCtx *c, unsigned dst, IrRef v)
+void cg_load_vec(CgCtx *c, unsigned dst, IrRef v)
 {
     const CgVal *cv = &c->val[v];
     if (cv->is_const) {
@@ -381,22 +354,22 @@ static void load_vec(CgCtx *c, unsigned dst, IrRef v)
         if ((unsigned)cv->reg != dst)
             a64_vmov(&c->e, dst, (unsigned)cv->reg);
     } else {
-        cg_ldst(c, vec_kind(ty(c, v), true), dst, A64_SP, A64_SLOT_DISP(cv->slot));
+        cg_ldst(c, cg_vec_kind(ty(c, v), true), dst, A64_SP, A64_SLOT_DISP(cv->slot));
     }
 }
 
 /* A vector register holding v: its home, or `scratch` loaded with it. Read only. */
-static unsigned vec_reg(CgCtx *c, IrRef v, unsigned scratch)
+unsigned cg_vec_reg(CgCtx *c, IrRef v, unsigned scratch)
 {
     const CgVal *cv = &c->val[v];
     if (!cv->is_const && cv->reg >= 0)
         return (unsigned)cv->reg;
-    load_vec(c, scratch, v);
+    cg_load_vec(c, scratch, v);
     return scratch;
 }
 
 /* The vector counterpart of dst_gpr: the result's home register or v0. */
-static unsigned dst_vec(CgCtx *c, IrRef avoid0, IrRef avoid1)
+unsigned cg_dst_vec(CgCtx *c, IrRef avoid0, IrRef avoid1)
 {
     home_result(c);
     int r = c->val[c->cur].reg;
@@ -405,7 +378,7 @@ static unsigned dst_vec(CgCtx *c, IrRef avoid0, IrRef avoid1)
     return (unsigned)r;
 }
 
-static void def_vec(CgCtx *c, unsigned src)
+void cg_def_vec(CgCtx *c, unsigned src)
 {
     home_result(c);
     CgVal *v = &c->val[c->cur];
@@ -415,7 +388,7 @@ static void def_vec(CgCtx *c, unsigned src)
         if ((unsigned)v->reg != src)
             a64_vmov(&c->e, (unsigned)v->reg, src);
     } else {
-        cg_ldst(c, vec_kind(ty(c, c->cur), false), src, A64_SP, A64_SLOT_DISP(v->slot));
+        cg_ldst(c, cg_vec_kind(ty(c, c->cur), false), src, A64_SP, A64_SLOT_DISP(v->slot));
     }
 }
 
@@ -450,14 +423,14 @@ static A64Addr home_addr(const CgCtx *c, IrRef v)
 }
 
 /* Copy memory-class value v into dst. */
-static void copy_value(CgCtx *c, A64Addr dst, IrRef v)
+void cg_copy_value(CgCtx *c, A64Addr dst, IrRef v)
 {
     copy_bytes(c, &dst, home_addr(c, v), tsize(ty(c, v)));
 }
 
 /* Home (slot) of the current instruction's memory-class result. Operands are not released
  * first, so the result never shares a slot with an operand being copied. */
-static A64Addr def_mem(CgCtx *c)
+A64Addr cg_def_mem(CgCtx *c)
 {
     CgVal *v = &c->val[c->cur];
     if (v->slot < 0)
@@ -473,20 +446,20 @@ static void load_typed(CgCtx *c, IrType t, A64Addr m)
 {
     switch (class_of(t)) {
     case CG_GPR: {
-        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
+        unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
         mem_at(c, gpr_kind(tsize(t), true), d, m, 0);
         cg_def_gpr(c, d);
         break;
     }
     case CG_VEC: {
-        unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-        mem_at(c, vec_kind(t, true), d, m, 0);
-        def_vec(c, d);
+        unsigned d = cg_dst_vec(c, IR_NONE, IR_NONE);
+        mem_at(c, cg_vec_kind(t, true), d, m, 0);
+        cg_def_vec(c, d);
         break;
     }
     case CG_MEM:
         if (c->val[c->cur].last_use != 0) {
-            A64Addr d = def_mem(c);
+            A64Addr d = cg_def_mem(c);
             copy_bytes(c, &d, m, tsize(t));
         } else {
             copy_bytes(c, NULL, m, tsize(t));
@@ -504,10 +477,10 @@ static void store_typed(CgCtx *c, IrRef v, A64Addr m)
         mem_at(c, gpr_kind(tsize(t), false), cg_gpr(c, v, OPA_GPR), m, 0);
         break;
     case CG_VEC:
-        mem_at(c, vec_kind(t, false), vec_reg(c, v, OPA_VEC), m, 0);
+        mem_at(c, cg_vec_kind(t, false), cg_vec_reg(c, v, OPA_VEC), m, 0);
         break;
     case CG_MEM:
-        copy_value(c, m, v);
+        cg_copy_value(c, m, v);
         break;
     }
 }
@@ -533,6 +506,12 @@ BackendKeep cg_keep_loc(const CgCtx *c, IrRef k)
         b.kind = BACKEND_LOC_STATE;
         b.reg = (uint16_t)c->keep[k].src;
         b.value = c->keep[k].addend;
+        unsigned lsb;
+        int p = cg_pin_reg(c, c->keep[k].src, 8, &lsb);
+        if (p >= 0) {               /* a pinned field: its register holds it */
+            b.kind = BACKEND_LOC_GPR;
+            b.reg = (uint16_t)p;
+        }
         return b;
     }
     const CgVal *cv = &c->val[v];
@@ -624,16 +603,32 @@ void cg_store_keep(CgCtx *c, const BackendKeep *k)
 static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
 {
     const IrInsn *in = &c->blk->insn[r];
+    unsigned n_st = 0;
     for (unsigned i = 0; i < c->n_pending; i++) {
         IrRef k = c->pending[i];
-        if (c->keep[k].end != r || !c->keep[k].store)
-            continue;
-        if (c->e.p > limit) {
+        if (c->keep[k].end == r && c->keep[k].store)
+            c->klist[n_st++] = cg_keep_loc(c, k);
+    }
+    if (n_st && c->pin) {
+        /* Pinned registers these stores write: their aliases still needed move out first,
+         * and the locations are taken again (the stores may read the moved values). */
+        uint32_t w = cg_keeps_write(c, c->klist, n_st);
+        for (unsigned g = 0; g < 32; g++)
+            if (w >> g & 1)
+                cg_pin_evict(c, g, IR_NONE);
+        n_st = 0;
+        for (unsigned i = 0; i < c->n_pending; i++) {
+            IrRef k = c->pending[i];
+            if (c->keep[k].end == r && c->keep[k].store)
+                c->klist[n_st++] = cg_keep_loc(c, k);
+        }
+    }
+    if (n_st) {
+        if (c->e.p + 64 * n_st > limit) {
             fail(c, BE_ERR_FULL);
             return;
         }
-        BackendKeep b = cg_keep_loc(c, k);
-        cg_store_keep(c, &b);
+        cg_store_keeps(c, c->klist, n_st);
     }
     for (unsigned i = 0; i < c->n_pending; i++) {      /* after all stores: values shared */
         IrRef k = c->pending[i], v = keep_value(c, k);
@@ -697,12 +692,12 @@ static void keep_after(CgCtx *c, IrRef r)
 
 /* ---------------------------------------------------------------- markers, constants, state */
 
-static void cg_NOP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
+void cg_NOP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
 
 /* The host pc -> guest instruction map (ir/backend.h): this guest instruction's code starts
  * here. Nothing of it was emitted earlier: ops are emitted in IR order, and the only code
  * placed away from its op (a fused CMP, rematerialised constants, spills) is pure. */
-static void cg_INSN_START(CgCtx *c, const IrInsn *in)
+void cg_INSN_START(CgCtx *c, const IrInsn *in)
 {
     BackendBlockInfo *info = c->info;
     c->guest_off = (uint32_t)((uint64_t)in->imm[0] - c->blk->guest_pc);
@@ -716,16 +711,16 @@ static void cg_INSN_START(CgCtx *c, const IrInsn *in)
 
 /* KEEP and FKEEP emit nothing where they stand: the driver (keep_before, keep_after) stores
  * a KEEP where its range says and records both at the fault points in between. */
-static void cg_KEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
-static void cg_FKEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
+void cg_KEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
+void cg_FKEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
 
 /* GPR and vector constants are rematerialised at each use (is_const, set by the liveness
  * pass); memory-class ones (F80, V256) are written to their slot: low 8 bytes = imm0, rest 0. */
-static void cg_CONST(CgCtx *c, const IrInsn *in)
+void cg_CONST(CgCtx *c, const IrInsn *in)
 {
     if (class_of((IrType)in->type) != CG_MEM)
         return;
-    A64Addr d = def_mem(c);
+    A64Addr d = cg_def_mem(c);
     a64_mov_imm(&c->e, RES_GPR, (uint64_t)in->imm[0]);
     mem_at(c, A64_STRX, RES_GPR, d, 0);
     for (unsigned off = 8; off < tsize((IrType)in->type); off += 8)
@@ -742,14 +737,31 @@ static A64Addr state_addr(CgCtx *c, int64_t offset)
     return addr_bd(A64_REG_STATE, (int32_t)offset);
 }
 
-static void cg_GET(CgCtx *c, const IrInsn *in)
+void cg_GET(CgCtx *c, const IrInsn *in)
 {
+    unsigned lsb;
+    int p = cg_pin_reg(c, in->imm[0], tsize((IrType)in->type), &lsb);
+    if (p >= 0 && class_of((IrType)in->type) == CG_GPR) {
+        cg_pin_get(c, in, (unsigned)p, lsb);
+        return;
+    }
+    if (p == -2 || p >= 0)      /* through the state (codegen_pin.c) */
+        cg_pin_spill(c, cg_pin_overlap(c, in->imm[0], tsize((IrType)in->type)));
     load_typed(c, (IrType)in->type, state_addr(c, in->imm[0]));
 }
 
-static void cg_PUT(CgCtx *c, const IrInsn *in)
+void cg_PUT(CgCtx *c, const IrInsn *in)
 {
+    unsigned lsb;
+    int p = cg_pin_reg(c, in->imm[0], tsize(ty(c, in->arg[0])), &lsb);
+    if (p >= 0 && class_of(ty(c, in->arg[0])) == CG_GPR) {
+        cg_pin_put(c, in, (unsigned)p, lsb);
+        return;
+    }
+    uint32_t m = p == -1 ? 0 : cg_pin_overlap(c, in->imm[0], tsize(ty(c, in->arg[0])));
+    cg_pin_spill(c, m);         /* through the state (codegen_pin.c) */
     store_typed(c, in->arg[0], state_addr(c, in->imm[0]));
+    cg_pin_reload(c, m);
 }
 
 /* Host address of guest address v: [x27 + v] with a guest base, [v] without. */
@@ -892,7 +904,7 @@ static void mem_done(CgCtx *c)
         release(c, b);
 }
 
-static void cg_LOAD(CgCtx *c, const IrInsn *in)
+void cg_LOAD(CgCtx *c, const IrInsn *in)
 {
     load_typed(c, (IrType)in->type, mem_addr(c, in));
     mem_done(c);
@@ -900,7 +912,7 @@ static void cg_LOAD(CgCtx *c, const IrInsn *in)
         a64_dmb(&c->e, A64_ISHLD);
 }
 
-static void cg_STORE(CgCtx *c, const IrInsn *in)
+void cg_STORE(CgCtx *c, const IrInsn *in)
 {
     A64Addr m = mem_addr(c, in);
     tso_before_store(c);
@@ -909,7 +921,7 @@ static void cg_STORE(CgCtx *c, const IrInsn *in)
 }
 
 /* A host address, never the guest base. */
-static void cg_HLOAD(CgCtx *c, const IrInsn *in)
+void cg_HLOAD(CgCtx *c, const IrInsn *in)
 {
     unsigned r = cg_gpr(c, in->arg[0], OPB_GPR);
     if (r == A64_ZR) {
@@ -919,947 +931,9 @@ static void cg_HLOAD(CgCtx *c, const IrInsn *in)
     load_typed(c, (IrType)in->type, addr_bd(r, 0));
 }
 
-/* ---------------------------------------------------------------- integer arithmetic */
-
-static uint64_t mask_bits(unsigned w) { return w >= 64 ? ~0ull : (1ull << w) - 1; }
-
-/* Zero-extend an 8/16-bit result computed in a W register. */
-static void zext_small(CgCtx *c, unsigned d, unsigned size)
-{
-    if (size < 4)
-        a64_uxt(&c->e, d, d, size * 8);
-}
-
-/* ADD/SUB: an immediate operand (or its negation with the other op) when encodable. */
-static void addsub(CgCtx *c, const IrInsn *in, bool sub)
-{
-    unsigned sz = tsize((IrType)in->type);
-    bool sf = sz == 8;
-    IrRef b = in->arg[1];
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    if (is_const(c, b)) {
-        uint64_t k = const_val(c, b);
-        A64Ins op = sub ? A64_SUB_I : A64_ADD_I;
-        int f = a64_addsub_imm(k);
-        if (f < 0) {
-            f = a64_addsub_imm(-k & mask_bits(sf ? 64 : 32));
-            op = sub ? A64_ADD_I : A64_SUB_I;
-        }
-        if (f >= 0 && a != A64_ZR) {
-            unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-            a64_addsub_ri(&c->e, op, sf, d, a, f);
-            zext_small(c, d, sz);
-            cg_def_gpr(c, d);
-            return;
-        }
-    }
-    unsigned bm = cg_gpr(c, b, OPB_GPR);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_alu_rrr(&c->e, sub ? A64_SUB_R : A64_ADD_R, sf, d, a, bm, A64_LSL, 0);
-    zext_small(c, d, sz);
-    cg_def_gpr(c, d);
-}
-
-static void cg_ADD(CgCtx *c, const IrInsn *in) { addsub(c, in, false); }
-static void cg_SUB(CgCtx *c, const IrInsn *in) { addsub(c, in, true); }
-
-/* AND/OR/XOR: zero-extended inputs give a zero-extended result; a bitmask immediate operand
- * is used directly. */
-static void logic(CgCtx *c, const IrInsn *in, A64Ins rr, A64Ins ri)
-{
-    bool sf = tsize((IrType)in->type) == 8;
-    IrRef b = in->arg[1];
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    if (is_const(c, b)) {
-        int f = a64_logical_imm(const_val(c, b), sf ? 64 : 32);
-        if (f >= 0) {
-            unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-            a64_logic_ri(&c->e, ri, sf, d, a, f);
-            cg_def_gpr(c, d);
-            return;
-        }
-    }
-    unsigned bm = cg_gpr(c, b, OPB_GPR);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_alu_rrr(&c->e, rr, sf, d, a, bm, A64_LSL, 0);
-    cg_def_gpr(c, d);
-}
-
-static void cg_AND(CgCtx *c, const IrInsn *in) { logic(c, in, A64_AND_R, A64_AND_I); }
-static void cg_OR(CgCtx *c, const IrInsn *in)  { logic(c, in, A64_ORR_R, A64_ORR_I); }
-static void cg_XOR(CgCtx *c, const IrInsn *in) { logic(c, in, A64_EOR_R, A64_EOR_I); }
-
-static void cg_MUL(CgCtx *c, const IrInsn *in)
-{
-    unsigned sz = tsize((IrType)in->type);
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR), b = cg_gpr(c, in->arg[1], OPB_GPR);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_mul(&c->e, sz == 8, d, a, b);
-    zext_small(c, d, sz);
-    cg_def_gpr(c, d);
-}
-
-/* High half of the product. I64: UMULH/SMULH. I32: the 64-bit product of W registers
- * (UMADDL/SMADDL), bits 63:32. I8/I16: the 2w-bit product fits a W register (operands zero-
- * or sign-extended to 32 bits), bits 2w-1:w. */
-static void mulh(CgCtx *c, const IrInsn *in, bool sign)
-{
-    A64Emit *e = &c->e;
-    unsigned sz = tsize((IrType)in->type), w = sz * 8;
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR), b = cg_gpr(c, in->arg[1], OPB_GPR);
-    if (sz < 4 && sign) {
-        a64_sxt(e, false, OPA_GPR, a, w);
-        a64_sxt(e, false, OPB_GPR, b, w);
-        a = OPA_GPR;
-        b = OPB_GPR;
-    }
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    if (sz == 8) {
-        a64_madd(e, sign ? A64_SMULH : A64_UMULH, true, d, a, b, A64_ZR);
-    } else if (sz == 4) {
-        a64_madd(e, sign ? A64_SMADDL : A64_UMADDL, true, d, a, b, A64_ZR);
-        a64_lsr_ri(e, true, d, d, 32);
-    } else {
-        a64_mul(e, false, d, a, b);
-        a64_ubfx(e, false, d, d, w, w);
-    }
-    cg_def_gpr(c, d);
-}
-
-static void cg_MULHU(CgCtx *c, const IrInsn *in) { mulh(c, in, false); }
-static void cg_MULHS(CgCtx *c, const IrInsn *in) { mulh(c, in, true); }
-
-typedef enum ShiftKind { SK_SHL, SK_SHR, SK_SAR, SK_ROL, SK_ROR } ShiftKind;
-
-/* rd = the 8/16-bit value in rn replicated across 32 bits, so a 32-bit rotate rotates it
- * within its own width (8 and 16 divide 32). */
-static void replicate_small(CgCtx *c, unsigned rd, unsigned rn, unsigned w)
-{
-    a64_alu_rrr(&c->e, A64_ORR_R, false, rd, rn, rn, A64_LSL, w);
-    if (w == 8)
-        a64_alu_rrr(&c->e, A64_ORR_R, false, rd, rd, rd, A64_LSL, 16);
-}
-
-/* Shift or rotate by a constant count n (already mod w). */
-static void shift_const(CgCtx *c, ShiftKind k, unsigned sz, unsigned d, unsigned a, unsigned n)
-{
-    A64Emit *e = &c->e;
-    unsigned w = sz * 8;
-    bool sf = sz == 8, small = sz < 4;
-    if (k == SK_ROL) {                  /* rol n = ror (w - n) */
-        k = SK_ROR;
-        n = (w - n) % w;
-    }
-    switch (k) {
-    case SK_SHL:
-        if (small)                      /* ubfiz: shift and keep w bits in one */
-            a64_bfm(e, A64_UBFM, false, d, a, (32 - n) % 32, w - 1 - n);
-        else
-            a64_lsl_ri(e, sf, d, a, n);
-        break;
-    case SK_SHR:
-        a64_lsr_ri(e, sf, d, a, n);
-        break;
-    case SK_SAR:
-        if (small) {                    /* sbfx from bit n, w - n bits, then back to w bits */
-            a64_bfm(e, A64_SBFM, false, d, a, n, w - 1);
-            a64_uxt(e, d, d, w);
-        } else {
-            a64_asr_ri(e, sf, d, a, n);
-        }
-        break;
-    default:                            /* SK_ROR */
-        if (small) {
-            a64_lsr_ri(e, false, OPC_GPR, a, n);
-            a64_alu_rrr(e, A64_ORR_R, false, d, OPC_GPR, a, A64_LSL, w - n);
-            a64_uxt(e, d, d, w);
-        } else {                        /* extr d, a, a, #n */
-            a64_extr(e, sf, d, a, a, n);
-        }
-        break;
-    }
-}
-
-/* Shifts and rotates count mod w. A64's variable shifts use the count mod the register width:
- * exact for I32/I64; I8/I16 counts are masked (shifts) or need no mask (rotates of the
- * replicated value). */
-static void shift(CgCtx *c, const IrInsn *in, ShiftKind k)
-{
-    A64Emit *e = &c->e;
-    unsigned sz = tsize((IrType)in->type), w = sz * 8;
-    bool sf = sz == 8, small = sz < 4;
-    if (is_const(c, in->arg[1])) {
-        unsigned n = (unsigned)(const_val(c, in->arg[1]) & (w - 1));
-        unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-        unsigned d = dst_gpr(c, k == SK_ROR || k == SK_ROL ? in->arg[0] : IR_NONE, IR_NONE);
-        shift_const(c, k, sz, d, a, n);
-        cg_def_gpr(c, d);
-        return;
-    }
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    unsigned n = cg_gpr(c, in->arg[1], OPB_GPR);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    switch (k) {
-    case SK_SHL: case SK_SHR: case SK_SAR: {
-        static const A64Ins ops[3] = { A64_LSLV, A64_LSRV, A64_ASRV };
-        if (small) {
-            a64_logic_ri(e, A64_AND_I, false, OPC_GPR, n, a64_logical_imm(w - 1, 32));
-            n = OPC_GPR;
-            if (k == SK_SAR) {
-                a64_sxt(e, false, OPA_GPR, a, w);
-                a = OPA_GPR;
-            }
-        }
-        a64_shiftv(e, ops[k], sf, d, a, n);
-        if (small && k != SK_SHR)
-            a64_uxt(e, d, d, w);
-        break;
-    }
-    default:
-        if (k == SK_ROL) {              /* rol n = ror -n (mod the register width) */
-            a64_alu_rrr(e, A64_SUB_R, false, OPC_GPR, A64_ZR, n, A64_LSL, 0);
-            n = OPC_GPR;
-        }
-        if (small) {
-            replicate_small(c, OPA_GPR, a, w);
-            a = OPA_GPR;
-        }
-        a64_shiftv(e, A64_RORV, sf, d, a, n);
-        if (small)
-            a64_uxt(e, d, d, w);
-        break;
-    }
-    cg_def_gpr(c, d);
-}
-
-static void cg_SHL(CgCtx *c, const IrInsn *in) { shift(c, in, SK_SHL); }
-static void cg_SHR(CgCtx *c, const IrInsn *in) { shift(c, in, SK_SHR); }
-static void cg_SAR(CgCtx *c, const IrInsn *in) { shift(c, in, SK_SAR); }
-static void cg_ROL(CgCtx *c, const IrInsn *in) { shift(c, in, SK_ROL); }
-static void cg_ROR(CgCtx *c, const IrInsn *in) { shift(c, in, SK_ROR); }
-
-static void cg_NEG(CgCtx *c, const IrInsn *in)
-{
-    unsigned sz = tsize((IrType)in->type);
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_alu_rrr(&c->e, A64_SUB_R, sz == 8, d, A64_ZR, a, A64_LSL, 0);
-    zext_small(c, d, sz);
-    cg_def_gpr(c, d);
-}
-
-/* ~a: MVN at 32/64 bits; at 8/16 bits an EOR with the type's mask keeps it zero-extended. */
-static void cg_NOT(CgCtx *c, const IrInsn *in)
-{
-    unsigned sz = tsize((IrType)in->type);
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    if (sz < 4)
-        a64_logic_ri(&c->e, A64_EOR_I, false, d, a, a64_logical_imm(mask_bits(sz * 8), 32));
-    else
-        a64_alu_rrr(&c->e, A64_ORN_R, sz == 8, d, A64_ZR, a, A64_LSL, 0);
-    cg_def_gpr(c, d);
-}
-
-/* ctz = clz(rbit a). An 8/16-bit input gets bit w set first, so zero gives w. */
-static void cg_CTZ(CgCtx *c, const IrInsn *in)
-{
-    unsigned sz = tsize((IrType)in->type);
-    bool sf = sz == 8;
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    if (sz < 4) {
-        a64_logic_ri(&c->e, A64_ORR_I, false, OPA_GPR, a, a64_logical_imm(1u << (sz * 8), 32));
-        a = OPA_GPR;
-    }
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_dp1(&c->e, A64_RBIT, sf, d, a);
-    a64_dp1(&c->e, A64_CLZ, sf, d, d);
-    cg_def_gpr(c, d);
-}
-
-/* clz of the zero-extended 32-bit value, less the 32 - w bits above an 8/16-bit type. */
-static void cg_CLZ(CgCtx *c, const IrInsn *in)
-{
-    unsigned sz = tsize((IrType)in->type);
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_dp1(&c->e, A64_CLZ, sz == 8, d, a);
-    if (sz < 4)
-        a64_addsub_ri(&c->e, A64_SUB_I, false, d, d, (int)(32 - sz * 8));
-    cg_def_gpr(c, d);
-}
-
-/* CNT counts the bits of each byte of the zero-extended 64-bit value; ADDV sums them. */
-static void cg_POPCNT(CgCtx *c, const IrInsn *in)
-{
-    A64Emit *e = &c->e;
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    a64_fmov_gv(e, A64_FMOV_DX, RES_VEC, a);
-    a64_v2(e, A64_V_CNT_8B, RES_VEC, RES_VEC);
-    a64_v2(e, A64_V_ADDV_8B, RES_VEC, RES_VEC);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_fmov_gv(e, A64_FMOV_WS, d, RES_VEC);
-    cg_def_gpr(c, d);
-}
-
-static void cg_BSWAP(CgCtx *c, const IrInsn *in)
-{
-    unsigned sz = tsize((IrType)in->type);
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    if (sz == 8)
-        a64_dp1(&c->e, A64_REV_X, false, d, a);
-    else        /* REV16 swaps within each halfword: exact for a zero-extended I16 */
-        a64_dp1(&c->e, sz == 4 ? A64_REV_W : A64_REV16, false, d, a);
-    cg_def_gpr(c, d);
-}
-
-/* ---------------------------------------------------------------- widths, compare, select */
-
-static void cg_ZEXT(CgCtx *c, const IrInsn *in)
-{
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    cg_load_gpr(c, d, in->arg[0]);          /* already zero-extended */
-    cg_def_gpr(c, d);
-}
-
-static void cg_TRUNC(CgCtx *c, const IrInsn *in)
-{
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_uxt(&c->e, d, a, tsize((IrType)in->type) * 8);
-    cg_def_gpr(c, d);
-}
-
-static void cg_SEXT(CgCtx *c, const IrInsn *in)
-{
-    unsigned dsz = tsize((IrType)in->type), ssz = tsize(ty(c, in->arg[0]));
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_sxt(&c->e, dsz == 8, d, a, ssz * 8);
-    if (dsz == 2)       /* sign-extended to 32 bits: cut back to 16, zero-extended */
-        a64_uxt(&c->e, d, d, 16);
-    cg_def_gpr(c, d);
-}
-
-/* Same bits, possibly another register class. */
-static void cg_BITCAST(CgCtx *c, const IrInsn *in)
-{
-    IrType t = (IrType)in->type, at = ty(c, in->arg[0]);
-    CgClass dc = class_of(t), sc = class_of(at);
-    bool w64 = tsize(t) == 8;
-    if (dc == CG_GPR && sc == CG_GPR) {
-        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-        cg_load_gpr(c, d, in->arg[0]);
-        cg_def_gpr(c, d);
-    } else if (dc == CG_VEC && sc == CG_VEC) {
-        unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-        load_vec(c, d, in->arg[0]);
-        def_vec(c, d);
-    } else if (dc == CG_VEC && sc == CG_GPR) {      /* fmov s, w / d, x */
-        unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-        unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-        a64_fmov_gv(&c->e, w64 ? A64_FMOV_DX : A64_FMOV_SW, d, a);
-        def_vec(c, d);
-    } else if (dc == CG_GPR && sc == CG_VEC) {      /* fmov w, s / x, d: zero-extends */
-        unsigned x = vec_reg(c, in->arg[0], OPA_VEC);
-        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-        a64_fmov_gv(&c->e, w64 ? A64_FMOV_XD : A64_FMOV_WS, d, x);
-        cg_def_gpr(c, d);
-    } else {                                        /* F80, V256: same class, copy */
-        copy_value(c, def_mem(c), in->arg[0]);
-    }
-}
-
-static const A64Cond cond_cc[IR_COND_COUNT] = {
-    [IR_EQ] = A64_CC_EQ,  [IR_NE] = A64_CC_NE,
-    [IR_LTU] = A64_CC_LO, [IR_GEU] = A64_CC_HS,
-    [IR_LEU] = A64_CC_LS, [IR_GTU] = A64_CC_HI,
-    [IR_LTS] = A64_CC_LT, [IR_GES] = A64_CC_GE,
-    [IR_LES] = A64_CC_LE, [IR_GTS] = A64_CC_GT,
-};
-
-/* NZCV = compare of a and b at their own width. I32/I64 compare W/X registers; zero-extended
- * I8/I16 values compare exactly as W registers for equality and unsigned conditions; for
- * signed ones both are shifted to the top of a W register (cmp (a << s), (b << s)), which
- * orders them as w-bit signed values. */
-static void emit_compare(CgCtx *c, IrRef ra, IrRef rb, IrCond cond)
-{
-    A64Emit *e = &c->e;
-    unsigned sz = tsize(ty(c, ra));
-    bool sf = sz == 8;
-    unsigned a = cg_gpr(c, ra, OPA_GPR);
-    if (sz < 4 && cond >= IR_LTS) {
-        unsigned s = 32 - sz * 8;
-        a64_lsl_ri(e, false, OPA_GPR, a, s);
-        if (is_const(c, rb)) {
-            a64_mov_imm(e, OPB_GPR, (const_val(c, rb) << s) & 0xffffffffu);
-            a64_cmp_rr(e, false, OPA_GPR, OPB_GPR, A64_LSL, 0);
-        } else {
-            a64_cmp_rr(e, false, OPA_GPR, cg_gpr(c, rb, OPB_GPR), A64_LSL, s);
-        }
-        return;
-    }
-    if (is_const(c, rb) && a != A64_ZR) {
-        uint64_t k = const_val(c, rb);
-        int f = a64_addsub_imm(k);
-        if (f >= 0) {
-            a64_addsub_ri(e, A64_SUBS_I, sf, A64_ZR, a, f);
-            return;
-        }
-        /* cmn a, #-k sets the same flags as cmp a, #k for k != 0 and k != INT_MIN (both are
-         * excluded here: 0 is encodable, -INT_MIN is not) */
-        f = a64_addsub_imm(-k & mask_bits(sf ? 64 : 32));
-        if (f >= 0) {
-            a64_addsub_ri(e, A64_ADDS_I, sf, A64_ZR, a, f);
-            return;
-        }
-    }
-    a64_cmp_rr(e, sf, a, cg_gpr(c, rb, OPB_GPR), A64_LSL, 0);
-}
-
-static void cg_CMP(CgCtx *c, const IrInsn *in)
-{
-    IrCond cond = (IrCond)in->imm[0];
-    emit_compare(c, in->arg[0], in->arg[1], cond);
-    if (c->val[c->cur].in_flags) {  /* the next instruction branches or selects on it */
-        c->flags_cc = cond_cc[cond];
-        return;
-    }
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_cset(&c->e, d, cond_cc[cond]);
-    cg_def_gpr(c, d);
-}
-
-/* The I8 condition is held zero-extended, so a 32-bit compare with 0 is exact. */
-A64Cond cg_test_cond(CgCtx *c, IrRef v)
-{
-    const CgVal *cv = &c->val[v];
-    assert(!cv->is_const);
-    if (cv->in_flags)
-        return c->flags_cc;
-    unsigned r;
-    if (cv->reg >= 0) {
-        r = (unsigned)cv->reg;
-    } else {
-        cg_ldst(c, A64_LDRB, ADDR_GPR, A64_SP, A64_SLOT_DISP(cv->slot));
-        r = ADDR_GPR;
-    }
-    a64_addsub_ri(&c->e, A64_SUBS_I, false, A64_ZR, r, 0);
-    return A64_CC_NE;
-}
-
-static void cg_SELECT(CgCtx *c, const IrInsn *in)
-{
-    A64Emit *e = &c->e;
-    IrRef cond = in->arg[0], a = in->arg[1], b = in->arg[2];
-    IrType t = (IrType)in->type;
-    if (is_const(c, cond)) {            /* only without folding: pick at compile time */
-        IrRef pick = (const_val(c, cond) & 0xff) ? a : b;
-        switch (class_of(t)) {
-        case CG_GPR: cg_load_gpr(c, RES_GPR, pick); cg_def_gpr(c, RES_GPR); break;
-        case CG_VEC: load_vec(c, RES_VEC, pick); def_vec(c, RES_VEC); break;
-        case CG_MEM: copy_value(c, def_mem(c), pick); break;
-        }
-        return;
-    }
-    switch (class_of(t)) {
-    case CG_GPR: {
-        unsigned ra = cg_gpr(c, a, OPA_GPR), rb = cg_gpr(c, b, OPB_GPR);
-        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-        A64Cond cc = cg_test_cond(c, cond);
-        a64_csel(e, A64_CSEL, true, d, ra, rb, cc);
-        cg_def_gpr(c, d);
-        break;
-    }
-    case CG_VEC: {
-        unsigned va = vec_reg(c, a, OPA_VEC), vb = vec_reg(c, b, OPB_VEC);
-        A64Cond cc = cg_test_cond(c, cond);
-        if (t == IR_F32 || t == IR_F64) {
-            unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-            a64_fcsel(e, t == IR_F64, d, va, vb, cc);
-            def_vec(c, d);
-        } else {                        /* mask = cond ? ~0 : 0; bsl picks a's bits under it */
-            a64_csetm(e, RES_GPR, cc);
-            a64_dup_g(e, 3, TMP_VEC, RES_GPR);
-            a64_vlogic(e, A64_V_BSL, TMP_VEC, va, vb);
-            def_vec(c, TMP_VEC);
-        }
-        break;
-    }
-    case CG_MEM: {
-        A64Addr d = def_mem(c);
-        A64Cond cc = cg_test_cond(c, cond);
-        uint8_t *else_ = a64_bcond_fwd(e, cc ^ 1);
-        copy_value(c, d, a);
-        uint8_t *end = a64_b_fwd(e);
-        a64_bind(e, else_);
-        copy_value(c, d, b);
-        a64_bind(e, end);
-        break;
-    }
-    }
-}
-
-/* ---------------------------------------------------------------- V128 */
-
-/* d = a op b, the common shape of the three-register vector ops (lane: log2 lane bytes). */
-static void vbin(CgCtx *c, const IrInsn *in, A64Ins op, unsigned lane, bool swap)
-{
-    unsigned va = vec_reg(c, in->arg[0], OPA_VEC), vb = vec_reg(c, in->arg[1], OPB_VEC);
-    unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-    if (swap)
-        a64_v3(&c->e, op, lane, d, vb, va);
-    else
-        a64_v3(&c->e, op, lane, d, va, vb);
-    def_vec(c, d);
-}
-
-static void cg_VAND(CgCtx *c, const IrInsn *in)  { vbin(c, in, A64_V_AND, 0, false); }
-static void cg_VOR(CgCtx *c, const IrInsn *in)   { vbin(c, in, A64_V_ORR, 0, false); }
-static void cg_VXOR(CgCtx *c, const IrInsn *in)  { vbin(c, in, A64_V_EOR, 0, false); }
-static void cg_VANDN(CgCtx *c, const IrInsn *in) { vbin(c, in, A64_V_BIC, 0, true); } /* b & ~a */
-
-static void cg_VADD(CgCtx *c, const IrInsn *in)
-{
-    vbin(c, in, A64_V_ADD, lane_log(in->imm[0]), false);
-}
-
-static void cg_VSUB(CgCtx *c, const IrInsn *in)
-{
-    vbin(c, in, A64_V_SUB, lane_log(in->imm[0]), false);
-}
-
-static void cg_VSUBUSAT(CgCtx *c, const IrInsn *in)
-{
-    vbin(c, in, A64_V_UQSUB, lane_log(in->imm[0]), false);
-}
-
-static void cg_VCMPEQ(CgCtx *c, const IrInsn *in)
-{
-    vbin(c, in, A64_V_CMEQ, lane_log(in->imm[0]), false);
-}
-
-static void cg_VCMPGTS(CgCtx *c, const IrInsn *in)
-{
-    vbin(c, in, A64_V_CMGT, lane_log(in->imm[0]), false);
-}
-
-static void cg_VMINU(CgCtx *c, const IrInsn *in)
-{
-    vbin(c, in, A64_V_UMIN, lane_log(in->imm[0]), false);
-}
-
-static void cg_VMAXU(CgCtx *c, const IrInsn *in)
-{
-    vbin(c, in, A64_V_UMAX, lane_log(in->imm[0]), false);
-}
-
-static void cg_VUNPACKLO(CgCtx *c, const IrInsn *in)
-{
-    vbin(c, in, A64_V_ZIP1, lane_log(in->imm[0]), false);
-}
-
-static void cg_VUNPACKHI(CgCtx *c, const IrInsn *in)
-{
-    vbin(c, in, A64_V_ZIP2, lane_log(in->imm[0]), false);
-}
-
-/* Gather the lanes' sign bits: USHR leaves each lane 0 or 1; each USRA step adds a copy of the
- * lanes twice as wide shifted right by half their width minus the bits gathered so far, which
- * packs neighbouring bits together without carries. Afterwards byte 0 of each 64-bit half
- * holds that half's bits: the result is byte 0 | byte 8 << (lanes / 2). */
-static void cg_VMOVMSK(CgCtx *c, const IrInsn *in)
-{
-    A64Emit *e = &c->e;
-    unsigned lane = lane_log(in->imm[0]), esize = 8u << lane, lanes = 16u >> lane;
-    unsigned x = vec_reg(c, in->arg[0], OPA_VEC);
-    a64_vshift_i(e, A64_V_USHR, esize, RES_VEC, x, esize - 1);
-    unsigned bits = 1;                  /* mask bits gathered per lane so far */
-    for (unsigned l = lane + 1; l <= 3; l++) {
-        unsigned w = 8u << l;
-        a64_w(e, A64_V_USRA | A64F_IMMHB(2 * w - (w / 2 - bits)) | A64F_RN(RES_VEC) |
-                 A64F_RD(RES_VEC));
-        bits *= 2;
-    }
-    a64_umov(e, 0, OPA_GPR, RES_VEC, 0);
-    a64_umov(e, 0, OPB_GPR, RES_VEC, 8);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_alu_rrr(e, A64_ORR_R, false, d, OPA_GPR, OPB_GPR, A64_LSL, lanes / 2);
-    cg_def_gpr(c, d);
-}
-
-/* PSHUFD: each 32-bit lane of the result picked from a (INS element by element). */
-static void cg_VSHUF32(CgCtx *c, const IrInsn *in)
-{
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC);
-    unsigned d = dst_vec(c, in->arg[0], IR_NONE);
-    for (unsigned i = 0; i < 4; i++)
-        a64_ins_e(&c->e, 2, d, i, a, (unsigned)(in->imm[0] >> (2 * i)) & 3);
-    def_vec(c, d);
-}
-
-/* PSHUFLW/PSHUFHW: a copy of a with four 16-bit lanes of one half picked from that half. */
-static void shuf16(CgCtx *c, const IrInsn *in, unsigned base)
-{
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC);
-    unsigned d = dst_vec(c, in->arg[0], IR_NONE);
-    a64_vmov(&c->e, d, a);
-    for (unsigned i = 0; i < 4; i++) {
-        unsigned sel = (unsigned)(in->imm[0] >> (2 * i)) & 3;
-        if (sel != i)
-            a64_ins_e(&c->e, 1, d, base + i, a, base + sel);
-    }
-    def_vec(c, d);
-}
-
-static void cg_VSHUFLO16(CgCtx *c, const IrInsn *in) { shuf16(c, in, 0); }
-static void cg_VSHUFHI16(CgCtx *c, const IrInsn *in) { shuf16(c, in, 4); }
-
-/* PSLLDQ/PSRLDQ: EXT with a zero vector. Counts above 15 give 0 (as on x86). */
-static void byte_shift(CgCtx *c, const IrInsn *in, bool left)
-{
-    uint64_t n = (uint64_t)in->imm[0];
-    if (n == 0 || n > 15) {
-        unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-        if (n)
-            a64_vzero(&c->e, d);
-        else
-            load_vec(c, d, in->arg[0]);
-        def_vec(c, d);
-        return;
-    }
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC);
-    a64_vzero(&c->e, OPB_VEC);
-    unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-    if (left)       /* result byte i = a[i - n]: bytes 16-n.. of zero, then a */
-        a64_vext(&c->e, d, OPB_VEC, a, (unsigned)(16 - n));
-    else            /* result byte i = a[i + n] */
-        a64_vext(&c->e, d, a, OPB_VEC, (unsigned)n);
-    def_vec(c, d);
-}
-
-static void cg_VBSLL(CgCtx *c, const IrInsn *in) { byte_shift(c, in, true); }
-static void cg_VBSRL(CgCtx *c, const IrInsn *in) { byte_shift(c, in, false); }
-
-/* Per-lane shifts by an I64 count, which x86 applies with all 64 bits: counts >= the lane
- * width give 0 (logical) or the sign (arithmetic). A constant count is an immediate shift;
- * a variable one is clamped to the lane width (unsigned) and applied by USHL/SSHL, whose
- * per-lane count is a signed byte (negative: right) that saturates the same way. */
-static void vshift(CgCtx *c, const IrInsn *in, ShiftKind k)
-{
-    A64Emit *e = &c->e;
-    unsigned L = (unsigned)in->imm[0], lane = lane_log(in->imm[0]);
-    IrRef cnt = in->arg[1];
-    if (is_const(c, cnt)) {
-        uint64_t n = const_val(c, cnt);
-        if (k == SK_SAR && n >= L)
-            n = L;                      /* SSHR #L: every bit a copy of the sign */
-        unsigned a = vec_reg(c, in->arg[0], OPA_VEC);
-        unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-        if (n >= L && k != SK_SAR)
-            a64_vzero(e, d);
-        else if (n == 0)
-            a64_vmov(e, d, a);
-        else
-            a64_vshift_i(e, k == SK_SHL ? A64_V_SHL : k == SK_SHR ? A64_V_USHR : A64_V_SSHR,
-                         L, d, a, (unsigned)n);
-        def_vec(c, d);
-        return;
-    }
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC);
-    unsigned n = cg_gpr(c, cnt, OPB_GPR);
-    a64_mov_imm(e, RES_GPR, L);
-    a64_cmp_rr(e, true, n, RES_GPR, A64_LSL, 0);
-    a64_csel(e, A64_CSEL, true, RES_GPR, n, RES_GPR, A64_CC_LO);    /* min(n, L) */
-    if (k != SK_SHL)
-        a64_alu_rrr(e, A64_SUB_R, false, RES_GPR, A64_ZR, RES_GPR, A64_LSL, 0);
-    a64_dup_g(e, lane, OPB_VEC, RES_GPR);
-    unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-    a64_v3(e, k == SK_SAR ? A64_V_SSHL : A64_V_USHL, lane, d, a, OPB_VEC);
-    def_vec(c, d);
-}
-
-static void cg_VSHLI(CgCtx *c, const IrInsn *in) { vshift(c, in, SK_SHL); }
-static void cg_VSHRI(CgCtx *c, const IrInsn *in) { vshift(c, in, SK_SHR); }
-static void cg_VSARI(CgCtx *c, const IrInsn *in) { vshift(c, in, SK_SAR); }
-
-static void cg_VFROM64(CgCtx *c, const IrInsn *in)
-{
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-    a64_fmov_gv(&c->e, A64_FMOV_DX, d, a);      /* zeroes the upper lane */
-    def_vec(c, d);
-}
-
-static void cg_VINSERT64(CgCtx *c, const IrInsn *in)
-{
-    unsigned b = cg_gpr(c, in->arg[1], OPA_GPR);
-    unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-    load_vec(c, d, in->arg[0]);
-    a64_ins_g(&c->e, 3, d, (unsigned)in->imm[0], b);
-    def_vec(c, d);
-}
-
-static void cg_VEXTRACT64(CgCtx *c, const IrInsn *in)
-{
-    IrRef a = in->arg[0];
-    unsigned lane = (unsigned)in->imm[0];
-    const CgVal *av = &c->val[a];
-    int slot = av->slot;                /* before the result may take it over */
-    unsigned x = av->is_const || av->reg < 0 ? 0 : (unsigned)av->reg;
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    if (av->is_const)                   /* a V128 constant's high lane is 0 */
-        a64_mov_imm(&c->e, d, lane ? 0 : const_val(c, a));
-    else if (av->reg < 0)
-        cg_ldst(c, A64_LDRX, d, A64_SP, A64_SLOT_DISP(slot) + 8 * (int32_t)lane);
-    else
-        a64_umov(&c->e, 3, d, x, lane);
-    cg_def_gpr(c, d);
-}
-
-/* The scalar an XMM register holds: the low 32/64 bits (the bytes above are not read). */
-static void cg_VLOWF(CgCtx *c, const IrInsn *in)
-{
-    IrRef a = in->arg[0];
-    const CgVal *av = &c->val[a];
-    int slot = av->is_const || av->reg >= 0 ? -1 : av->slot;
-    unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-    if (slot >= 0)
-        cg_ldst(c, vec_kind((IrType)in->type, true), d, A64_SP, A64_SLOT_DISP(slot));
-    else
-        load_vec(c, d, a);
-    def_vec(c, d);
-}
-
-/* movss/movsd xmm, xmm: a copy of a with lane 0 (32/64 bits) from b. */
-static void cg_VSETLOWF(CgCtx *c, const IrInsn *in)
-{
-    unsigned lane = ty(c, in->arg[1]) == IR_F32 ? 2 : 3;
-    unsigned b = vec_reg(c, in->arg[1], OPB_VEC);
-    unsigned d = dst_vec(c, in->arg[1], IR_NONE);
-    load_vec(c, d, in->arg[0]);
-    a64_ins_e(&c->e, lane, d, 0, b, 0);
-    def_vec(c, d);
-}
-
-/* ---------------------------------------------------------------- packed floating point */
-
-/* The NaN repair of nan_fixup, lane by lane and without branches, for d = op(a, b) (b -1 for
- * VFSQRT): d = ordered(d) ? d : !ordered(a) ? quiet(a) : !ordered(b) ? d : -d. */
-static void vnan_fixup(CgCtx *c, bool dbl, unsigned d, unsigned a, int b)
-{
-    A64Emit *e = &c->e;
-    a64_vf(e, A64_V_FNEG, dbl, TMP_VEC, d, 0);                  /* -d: the x86 default NaN */
-    if (b >= 0) {
-        a64_vf(e, A64_V_FCMEQ, dbl, TMP2_VEC, (unsigned)b, (unsigned)b);
-        a64_vlogic(e, A64_V_BIF, TMP_VEC, d, TMP2_VEC);         /* b NaN: d (A64 kept b) */
-        a64_vf(e, A64_V_FADD, dbl, TMP2_VEC, a, a);             /* quiet(a) */
-        a64_vf(e, A64_V_FCMEQ, dbl, TMP3_VEC, a, a);
-        a64_vlogic(e, A64_V_BIF, TMP_VEC, TMP2_VEC, TMP3_VEC);  /* a NaN: quiet(a) */
-    } else {
-        a64_vf(e, A64_V_FCMEQ, dbl, TMP2_VEC, a, a);
-        a64_vlogic(e, A64_V_BIF, TMP_VEC, d, TMP2_VEC);         /* a NaN: A64's quiet(a) */
-    }
-    a64_vf(e, A64_V_FCMEQ, dbl, TMP2_VEC, d, d);
-    a64_vlogic(e, A64_V_BIF, d, TMP_VEC, TMP2_VEC);             /* repair the NaN lanes only */
-}
-
-static void vfbin(CgCtx *c, const IrInsn *in, A64Ins op)
-{
-    bool dbl = in->imm[0] == 64;
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC), b = vec_reg(c, in->arg[1], OPB_VEC);
-    unsigned d = dst_vec(c, in->arg[0], in->arg[1]);
-    a64_vf(&c->e, op, dbl, d, a, b);
-    vnan_fixup(c, dbl, d, a, (int)b);
-    def_vec(c, d);
-}
-
-static void cg_VFADD(CgCtx *c, const IrInsn *in) { vfbin(c, in, A64_V_FADD); }
-static void cg_VFSUB(CgCtx *c, const IrInsn *in) { vfbin(c, in, A64_V_FSUB); }
-static void cg_VFMUL(CgCtx *c, const IrInsn *in) { vfbin(c, in, A64_V_FMUL); }
-static void cg_VFDIV(CgCtx *c, const IrInsn *in) { vfbin(c, in, A64_V_FDIV); }
-
-static void cg_VFSQRT(CgCtx *c, const IrInsn *in)
-{
-    bool dbl = in->imm[0] == 64;
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC);
-    unsigned d = dst_vec(c, in->arg[0], IR_NONE);
-    a64_vf(&c->e, A64_V_FSQRT, dbl, d, a, 0);
-    vnan_fixup(c, dbl, d, a, -1);
-    def_vec(c, d);
-}
-
-/* MINPS/MAXPS per lane: a < b ? a : b (a > b for max); FCMGT is false for unordered lanes. */
-static void vfminmax(CgCtx *c, const IrInsn *in, bool max)
-{
-    bool dbl = in->imm[0] == 64;
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC), b = vec_reg(c, in->arg[1], OPB_VEC);
-    if (max)
-        a64_vf(&c->e, A64_V_FCMGT, dbl, TMP_VEC, a, b);
-    else
-        a64_vf(&c->e, A64_V_FCMGT, dbl, TMP_VEC, b, a);
-    a64_vlogic(&c->e, A64_V_BSL, TMP_VEC, a, b);
-    def_vec(c, TMP_VEC);
-}
-
-static void cg_VFMIN(CgCtx *c, const IrInsn *in) { vfminmax(c, in, false); }
-static void cg_VFMAX(CgCtx *c, const IrInsn *in) { vfminmax(c, in, true); }
-
-/* CMPPS/CMPPD: the ordered predicates are one compare (lt/le with the operands swapped);
- * their negations add a NOT; ordered = a >= b or a < b. */
-static void cg_VFCMP(CgCtx *c, const IrInsn *in)
-{
-    A64Emit *e = &c->e;
-    bool dbl = in->imm[0] == 64;
-    unsigned pred = (unsigned)in->imm[1];
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC), b = vec_reg(c, in->arg[1], OPB_VEC);
-    unsigned d = dst_vec(c, in->arg[0], in->arg[1]);
-    switch (pred & 3) {
-    case IR_FEQ: a64_vf(e, A64_V_FCMEQ, dbl, d, a, b); break;
-    case IR_FLT: a64_vf(e, A64_V_FCMGT, dbl, d, b, a); break;
-    case IR_FLE: a64_vf(e, A64_V_FCMGE, dbl, d, b, a); break;
-    default:     /* IR_FUNORD: not ordered */
-        a64_vf(e, A64_V_FCMGE, dbl, TMP_VEC, a, b);
-        a64_vf(e, A64_V_FCMGT, dbl, d, b, a);
-        a64_vlogic(e, A64_V_ORR, d, d, TMP_VEC);
-        pred ^= 4;
-        break;
-    }
-    _Static_assert(IR_FNEQ == (IR_FEQ ^ 4) && IR_FORD == (IR_FUNORD ^ 4), "IrFCond order");
-    if (pred & 4)
-        a64_v2(e, A64_V_NOT, d, d);
-    def_vec(c, d);
-}
-
-/* ---------------------------------------------------------------- scalar floating point */
-
-/* d holds the A64 result of an op on a (and b, for binary ops). When it is NaN, make it x86's:
- * the first NaN operand quieted, else the negative default NaN (A64's is positive; A64 also
- * prefers a signalling second operand over a quiet first one). Common path: fcmp + b.vc. */
-static void nan_fixup(CgCtx *c, bool dbl, unsigned d, unsigned a, int b)
-{
-    A64Emit *e = &c->e;
-    a64_fcmp(e, dbl, d, d);
-    uint8_t *done = a64_bcond_fwd(e, A64_CC_VC);
-    a64_fp2(e, A64_FNEG, dbl, TMP_VEC, d);              /* the default NaN, made negative */
-    if (b >= 0) {
-        a64_fcmp(e, dbl, (unsigned)b, (unsigned)b);
-        a64_fcsel(e, dbl, d, d, TMP_VEC, A64_CC_VS);    /* b NaN: A64 propagated (quiet) b */
-        a64_fp3(e, A64_FADD, dbl, TMP_VEC, a, a);       /* quiet(a), if a is a NaN */
-        a64_fcmp(e, dbl, a, a);
-        a64_fcsel(e, dbl, d, TMP_VEC, d, A64_CC_VS);
-    } else {
-        a64_fcmp(e, dbl, a, a);
-        a64_fcsel(e, dbl, d, d, TMP_VEC, A64_CC_VS);    /* a NaN: A64 propagated quiet(a) */
-    }
-    a64_bind(e, done);
-}
-
-static void fbin(CgCtx *c, const IrInsn *in, A64Ins op)
-{
-    bool dbl = in->type == IR_F64;
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC), b = vec_reg(c, in->arg[1], OPB_VEC);
-    unsigned d = dst_vec(c, in->arg[0], in->arg[1]);
-    a64_fp3(&c->e, op, dbl, d, a, b);
-    nan_fixup(c, dbl, d, a, (int)b);
-    def_vec(c, d);
-}
-
-static void cg_FADD(CgCtx *c, const IrInsn *in) { fbin(c, in, A64_FADD); }
-static void cg_FSUB(CgCtx *c, const IrInsn *in) { fbin(c, in, A64_FSUB); }
-static void cg_FMUL(CgCtx *c, const IrInsn *in) { fbin(c, in, A64_FMUL); }
-static void cg_FDIV(CgCtx *c, const IrInsn *in) { fbin(c, in, A64_FDIV); }
-
-/* x86 MINSD/MAXSD: a < b ? a : b and a > b ? a : b; NaN or equal operands give b. MI and GT
- * are false for unordered operands. */
-static void fminmax(CgCtx *c, const IrInsn *in, bool max)
-{
-    bool dbl = in->type == IR_F64;
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC), b = vec_reg(c, in->arg[1], OPB_VEC);
-    unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-    a64_fcmp(&c->e, dbl, a, b);
-    a64_fcsel(&c->e, dbl, d, a, b, max ? A64_CC_GT : A64_CC_MI);
-    def_vec(c, d);
-}
-
-static void cg_FMIN(CgCtx *c, const IrInsn *in) { fminmax(c, in, false); }
-static void cg_FMAX(CgCtx *c, const IrInsn *in) { fminmax(c, in, true); }
-
-static void cg_FSQRT(CgCtx *c, const IrInsn *in)
-{
-    bool dbl = in->type == IR_F64;
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC);
-    unsigned d = dst_vec(c, in->arg[0], IR_NONE);
-    a64_fp2(&c->e, A64_FSQRT, dbl, d, a);
-    nan_fixup(c, dbl, d, a, -1);
-    def_vec(c, d);
-}
-
-/* IrFCond (CMPSD order) as A64 conditions after FCMP a, b (unordered sets C and V). */
-static const A64Cond fcond_cc[IR_FCOND_COUNT] = {
-    [IR_FEQ] = A64_CC_EQ, [IR_FLT] = A64_CC_MI, [IR_FLE] = A64_CC_LS, [IR_FUNORD] = A64_CC_VS,
-    [IR_FNEQ] = A64_CC_NE, [IR_FNLT] = A64_CC_PL, [IR_FNLE] = A64_CC_HI, [IR_FORD] = A64_CC_VC,
-};
-
-static void cg_FCMP(CgCtx *c, const IrInsn *in)
-{
-    bool dbl = ty(c, in->arg[0]) == IR_F64;
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC), b = vec_reg(c, in->arg[1], OPB_VEC);
-    if (in->imm[1]) a64_fcmpe(&c->e, dbl, a, b);      /* signalling (x86 COMISD) */
-    else a64_fcmp(&c->e, dbl, a, b);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_cset(&c->e, d, fcond_cc[in->imm[0]]);
-    cg_def_gpr(c, d);
-}
-
-/* FCVTZS truncates (F2I_RN rounds first with FRINTI, by FPCR's mode: the FP environment). A64 saturates; x86 gives
- * the minimum value whenever the rounded input is not below 2^(w-1) (positive overflow) or is
- * NaN, and negative overflow saturates to the minimum on both. */
-static void f2i(CgCtx *c, const IrInsn *in, bool nearest)
-{
-    A64Emit *e = &c->e;
-    bool dbl = ty(c, in->arg[0]) == IR_F64, sf = in->type == IR_I64;
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC);
-    if (nearest) {
-        a64_fp2(e, A64_FRINTI, dbl, OPB_VEC, a);
-        a = OPB_VEC;
-    }
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    a64_fcvt_int(e, A64_FCVTZS, sf, dbl, d, a);
-    uint64_t bound = dbl ? (sf ? 0x43e0000000000000ull : 0x41e0000000000000ull)
-                         : (sf ? 0x5f000000u : 0x4f000000u);          /* 2^63, 2^31 */
-    a64_mov_imm(e, OPB_GPR, bound);
-    a64_fmov_gv(e, dbl ? A64_FMOV_DX : A64_FMOV_SW, TMP_VEC, OPB_GPR);
-    a64_fcmp(e, dbl, a, TMP_VEC);
-    a64_movw(e, A64_MOVZ, sf, OPB_GPR, 0x8000, sf ? 3 : 1);          /* the minimum */
-    a64_csel(e, A64_CSEL, sf, d, d, OPB_GPR, A64_CC_MI);
-    cg_def_gpr(c, d);
-}
-
-static void cg_F2I(CgCtx *c, const IrInsn *in)    { f2i(c, in, false); }
-static void cg_F2I_RN(CgCtx *c, const IrInsn *in) { f2i(c, in, true); }
-
-static void cg_I2F(CgCtx *c, const IrInsn *in)
-{
-    unsigned a = cg_gpr(c, in->arg[0], OPA_GPR);
-    unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-    a64_fcvt_int(&c->e, A64_SCVTF, ty(c, in->arg[0]) == IR_I64, in->type == IR_F64, d, a);
-    def_vec(c, d);
-}
-
-/* FCVT quiets a NaN and keeps the top payload bits, as CVTSS2SD/CVTSD2SS do. */
-static void cg_FCVT(CgCtx *c, const IrInsn *in)
-{
-    unsigned a = vec_reg(c, in->arg[0], OPA_VEC);
-    unsigned d = dst_vec(c, IR_NONE, IR_NONE);
-    a64_fp2(&c->e, in->type == IR_F64 ? A64_FCVT_SD : A64_FCVT_DS, false, d, a);
-    def_vec(c, d);
-}
-
 /* ---------------------------------------------------------------- calls and exits (abi.c) */
 
-static void cg_CALL(CgCtx *c, const IrInsn *in)
+void cg_CALL(CgCtx *c, const IrInsn *in)
 {
     /* TSO (cg_LOAD): the helper's stores come after the block's earlier ones, and all its
      * accesses before the block's later ones. */
@@ -1873,9 +947,9 @@ static void cg_CALL(CgCtx *c, const IrInsn *in)
 }
 
 /* A return site: nothing to emit without a return stack (a64_emit_stubs records its exit). */
-static void cg_RETPUSH(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
-static void cg_EXIT_IF(CgCtx *c, const IrInsn *in) { a64_emit_exit(c, in); }
-static void cg_EXIT(CgCtx *c, const IrInsn *in)    { a64_emit_exit(c, in); }
+void cg_RETPUSH(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
+void cg_EXIT_IF(CgCtx *c, const IrInsn *in) { a64_emit_exit(c, in); }
+void cg_EXIT(CgCtx *c, const IrInsn *in)    { a64_emit_exit(c, in); }
 
 /* ---------------------------------------------------------------- dispatch and driver */
 
@@ -1912,6 +986,94 @@ static bool flag_neutral(const IrInsn *in)
     return in->op == IR_GET || in->op == IR_PUT || in->op == IR_LOAD || in->op == IR_STORE;
 }
 
+/* Whether value g is, by the IR alone, a GET of the whole pinned field of register p. */
+static bool is_pin_get(const CgCtx *c, IrRef g, int p)
+{
+    const IrInsn *in = &c->blk->insn[g];
+    unsigned lsb;
+    return in->op == IR_GET && in->type == IR_I64 && cg_pin_reg(c, in->imm[0], 8, &lsb) == p;
+}
+
+/* Whether value v (not a constant; its instruction emits code) may be computed in pinned
+ * register p directly, to be in p's field from instruction `to` on (a PUT of it there, or
+ * the ZEXT whose result is): writing p early must change nothing anyone sees. So between v
+ * and `to` nothing may fault, exit, call or observe p (only code-free instructions, pure ops,
+ * and GETs and PUTs of other fields), no alias of p may be needed after v, and v's own
+ * instruction may read p only where an op may find its result register shared with a dying
+ * operand (its first operand, or the second of a commutative op). A LOAD qualifies: a
+ * faulting LDR leaves its destination as it was. */
+static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p, const bool *stores_at)
+{
+    const IrBlock *blk = c->blk;
+    const IrInsn *d = &blk->insn[v];
+    const CgVal *vv = &c->val[v];
+    if (vv->is_const || vv->in_flags || vv->pin_target >= 0 || vv->last_use < to ||
+        d->op == IR_GET || d->op == IR_CALL || d->op == IR_CONST || !emits_code(c, v) ||
+        class_of((IrType)d->type) != CG_GPR)
+        return false;
+    for (unsigned i = 0; i < 3; i++)
+        if (d->arg[i] && is_pin_get(c, d->arg[i], p) &&
+            !(i == 0 || (i == 1 && (ir_op_info[d->op].props & IRP_COMM))))
+            return false;
+    for (IrRef j = v + 1; j < to; j++) {
+        const IrInsn *u = &blk->insn[j];
+        if (stores_at[j])
+            return false;       /* KEEP stores there may read p (an in_state keep of it) */
+        if (!emits_code(c, j) && u->op != IR_GET)
+            continue;
+        if (u->op == IR_GET || u->op == IR_PUT) {
+            unsigned sz = u->op == IR_GET ? tsize((IrType)u->type) : tsize(ty(c, u->arg[0]));
+            uint32_t m = cg_pin_overlap(c, u->imm[0], sz);
+            for (unsigned i = 0; i < c->gi->n_gprs; i++)
+                if ((m >> i & 1) && (int)a64_pin_gprs[i] == p)
+                    return false;
+        } else if (!removable(u)) {
+            return false;
+        }
+    }
+    for (IrRef g = 1; g < v; g++)
+        if (c->val[g].last_use > v && (is_pin_get(c, g, p) || c->val[g].pin_target == p))
+            return false;
+    return true;
+}
+
+/* Results computed straight into the pinned register that a PUT of the whole field writes
+ * them to (no move at the PUT; the value is then an alias of that register, moved out
+ * should the register be written while the value is still needed), and through a ZEXT to
+ * its operand, which then shares the register (the ZEXT emits nothing). */
+static void pin_targets(CgCtx *c)
+{
+    const IrBlock *blk = c->blk;
+    bool *stores_at = calloc(blk->n, sizeof *stores_at);
+    if (!stores_at)
+        return;                 /* no targets: moves at the PUTs */
+    for (IrRef k = 1; k < blk->n; k++)
+        if ((blk->insn[k].op == IR_KEEP || blk->insn[k].op == IR_FKEEP) && c->keep[k].store &&
+            c->keep[k].end < blk->n)
+            stores_at[c->keep[k].end] = true;
+    for (IrRef r = 1; r < blk->n; r++) {
+        const IrInsn *put = &blk->insn[r];
+        if (put->op != IR_PUT)
+            continue;
+        IrRef v = put->arg[0];
+        unsigned lsb;
+        int p = cg_pin_reg(c, put->imm[0], 8, &lsb);
+        if (p < 0 || blk->insn[v].type != IR_I64 || !pin_window_ok(c, v, r, p, stores_at))
+            continue;
+        c->val[v].pin_target = (int8_t)p;
+        for (;;) {          /* down a chain of ZEXTs whose operands die there */
+            const IrInsn *z = &blk->insn[v];
+            IrRef u = z->arg[0];
+            if (z->op != IR_ZEXT || c->val[u].last_use != v ||
+                !pin_window_ok(c, u, v, p, stores_at))
+                break;
+            c->val[u].pin_target = (int8_t)p;
+            v = u;
+        }
+    }
+    free(stores_at);
+}
+
 /* Backward liveness: an instruction is needed if it has an effect or a needed instruction
  * reads it; last_use of each value is its last needed reader. Instructions not needed get
  * last_use 0 and are skipped. */
@@ -1926,6 +1088,7 @@ static void liveness(CgCtx *c)
         v->cls = (uint8_t)class_of((IrType)in->type);
         v->is_const = in->op == IR_CONST && v->cls != CG_MEM;
         v->released = false;
+        v->pin_target = -1;
         bool needed = !removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;
@@ -1994,6 +1157,8 @@ static void liveness(CgCtx *c)
         v->in_flags = j == v->last_use && (u->op == IR_EXIT_IF || u->op == IR_SELECT) &&
                       u->arg[0] == r;
     }
+    if (c->pin && c->regalloc)
+        pin_targets(c);
 }
 
 int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
@@ -2003,7 +1168,12 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
     c->keep = calloc(blk->n, sizeof *c->keep);
     c->keep_base = calloc(blk->n, sizeof *c->keep_base);
     c->pending = calloc(blk->n, sizeof *c->pending);
-    if (!c->val || !c->keep || !c->keep_base || !c->pending) {
+    c->klist = calloc(blk->n, sizeof *c->klist);
+    c->pin = a64_pin_enabled(c->gi);
+    c->pin_lo = c->gi->gpr_offset;
+    c->pin_hi = c->gi->gpr_offset + 8 * (c->pin ? c->gi->n_gprs : 0);
+    if (!c->val || !c->keep || !c->keep_base || !c->pending || !c->klist) {
+        free(c->klist);
         free(c->val);
         free(c->keep);
         free(c->keep_base);
@@ -2041,10 +1211,14 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
         a64_emit_stubs(c, limit);
     if (c->err == BE_OK)
         a64_emit_mem_stubs(c, limit);
+    if (c->err == BE_OK)            /* last: the pool ends the block (data_offset) */
+        c->info->data_offset = a64_emit_pool(c, cb->end);
     free(c->val);
     free(c->keep);
     free(c->keep_base);
     free(c->pending);
+    free(c->klist);
+    c->klist = NULL;
     free(c->stub_keeps);
     c->val = NULL;
     c->keep = NULL;

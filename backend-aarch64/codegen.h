@@ -45,8 +45,15 @@ typedef struct CgVal {
     uint8_t cls;        /* CgClass */
     bool is_const;      /* a CONST of class GPR/VEC: no home, rematerialised at each use */
     bool released;      /* home already freed (last use passed) */
+    bool alias;         /* a GET of a whole pinned GPR: reg is that pinned register, which
+                           the value does not own; valid until something writes it (a PUT
+                           or KEEP store of the field, a CALL), which first moves the value
+                           to a home of its own if it is still needed (cg_pin_evict) */
     bool in_flags;      /* a CMP read only by the next emitted instruction (an EXIT_IF or
                            SELECT condition): it lives in NZCV, never in a home */
+    int8_t pin_target;  /* the pinned register the value's only use (a PUT of the whole
+                           field) writes it to, when it may be computed there directly
+                           (liveness, pin_targets); -1 otherwise */
     uint32_t last_use;  /* index of the last instruction reading the value; 0 = never read */
     uint32_t n_uses;    /* number of reads by needed instructions */
     /* A LOAD/STORE whose address is x + k (an I64 ADD of a constant that no later
@@ -111,6 +118,14 @@ typedef struct CgCtx {
     uint32_t guest_off;         /* guest offset of the current guest instruction */
     bool st_unfenced;           /* TSO (gi->tso): a store may have come since the last
                                    barrier that orders stores (cg_LOAD) */
+    bool pin;                   /* guest GPRs pinned (a64_pin_enabled) */
+    uint32_t pin_lo, pin_hi;    /* state bytes [pin_lo, pin_hi) they cover */
+    BackendKeep *klist;         /* scratch list of keeps to store (blk->n entries) */
+    struct {                    /* each exit's literal (abi.c, "Exit"): its adr to bind */
+        uint8_t *adr;
+        uint64_t word, pc;
+    } lits[BACKEND_MAX_EXITS];
+    unsigned n_lits;
     CgStub stubs[BACKEND_MAX_EXITS];
     unsigned n_stubs;
     BackendKeep *stub_keeps;    /* the stubs' keep lists (malloc'd) */
@@ -134,13 +149,59 @@ void a64_emit_exit(CgCtx *c, const IrInsn *in);
 void a64_emit_stubs(CgCtx *c, const uint8_t *limit);
 /* The guest-limit checks' stubs, after those (codegen.c). */
 void a64_emit_mem_stubs(CgCtx *c, const uint8_t *limit);
+/* The literal pool after the stubs (8-byte aligned); returns its offset from the block's
+ * start, or 0 (c->err set) when the buffer has no room before `end`. */
+uint32_t a64_emit_pool(CgCtx *c, const uint8_t *end);
+/* Bit 63 of an exit literal's word: the literal's pc is to be stored (direct exits). */
+#define A64_LIT_STORE_PC (1ull << 63)
 /* CALL: save live caller-saved homes, pass the arguments, call, restore. Returns the register
  * holding the result (x0, or x16 when a restored value lives in x0). */
 unsigned a64_emit_call(CgCtx *c, const IrInsn *in);
 void *a64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi);
 void a64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target);
 
-/* ---- value access (codegen.c), used by abi.c */
+/* ---- pinned guest registers (codegen_pin.c) */
+/* Whether gi's GPRs can be pinned (n_gprs <= 16, fields the trampoline reaches). */
+bool a64_pin_enabled(const IrGuestInfo *gi);
+/* Backend.pinned */
+unsigned a64_pinned(const IrGuestInfo *gi, BackendKeep *out);
+/* Load (load true) or store the pinned registers whose guest GPR is in `mask` from / to the
+ * state, with LDP/STP where both of a pair are in the mask. */
+void a64_pin_sync(A64Emit *e, const IrGuestInfo *gi, uint32_t mask, bool load);
+/* The pinned register holding state bytes [off, off + size) and the bit position of off in
+ * it; -1 when no pinned field overlaps them, -2 when one does but they are not inside one
+ * field (the caller then fails with BE_ERR_UNSUPPORTED). */
+int cg_pin_reg(const CgCtx *c, int64_t off, unsigned size, unsigned *lsb);
+/* Before the current instruction writes pinned register `reg`: every alias of it that is
+ * still needed (last use at or after the current instruction) other than `except` moves to
+ * a home of its own. Moves only: NZCV is kept. */
+void cg_pin_evict(CgCtx *c, unsigned reg, IrRef except);
+/* Before a CALL whose helper may write the state: every alias needed after it moves out. */
+void cg_pin_evict_call(CgCtx *c);
+/* Store a list of keeps (KEEP stores before an observer, or on an exit's way out). Those
+ * of pinned fields write their register; a keep reading a pinned register that another
+ * one writes reads it from where it was first saved. Uses x13-x17 and v0; keeps NZCV. */
+void cg_store_keeps(CgCtx *c, const BackendKeep *k, unsigned n);
+/* The pinned host registers (bit per register) that cg_store_keeps of this list writes. */
+uint32_t cg_keeps_write(const CgCtx *c, const BackendKeep *k, unsigned n);
+/* Whether host register r holds a pinned GPR in this block. */
+bool cg_pin_is_reg(const CgCtx *c, unsigned r);
+/* Guest GPRs (bit i: GPR i) whose pinned fields overlap state bytes [off, off + size). */
+uint32_t cg_pin_overlap(const CgCtx *c, int64_t off, unsigned size);
+/* Store those pinned registers into their state fields (reading them there is then right),
+ * or (reload) move their aliases still needed out and load them back from there. */
+void cg_pin_spill(CgCtx *c, uint32_t gprs);
+void cg_pin_reload(CgCtx *c, uint32_t gprs);
+/* GET/PUT of state bytes in a pinned field (r from cg_pin_reg, >= 0). */
+void cg_pin_get(CgCtx *c, const IrInsn *in, unsigned r, unsigned lsb);
+void cg_pin_put(CgCtx *c, const IrInsn *in, unsigned r, unsigned lsb);
+
+/* ---- value access (codegen.c), used by abi.c and codegen_pin.c */
+/* The GPR the current instruction computes its result in (its home, or x16 when it has
+ * none or operand avoid0/avoid1 lives there); the op ends with cg_def_gpr. */
+unsigned cg_dst_gpr(CgCtx *c, IrRef avoid0, IrRef avoid1);
+/* A free allocatable GPR (not pinned, not a home), or -1. */
+int cg_free_gpr(const CgCtx *c);
 /* Copy value v into GPR dst (any GPR-class value, constants included). */
 void cg_load_gpr(CgCtx *c, unsigned dst, IrRef v);
 /* A register holding v: its home register, or `scratch` loaded with it. Read only. */

@@ -17,10 +17,14 @@
  *   x13-x17 and v0-v5 are scratch: any op may clobber them (x16/x17 [IP0/IP1] for results,
  *        constants and addresses), so the allocator never gives them out.
  *   Allocatable: x19-x26 (callee-saved: they survive helper calls), then x0-x12; v6-v31.
+ *        While GPRs are pinned: x29 and (without a guest base) x27, then x0-x4. x29 is then
+ *        no frame pointer inside generated code (the trampoline saved the host's).
  *        The caller-saved ones (x0-x12, every vector register: AAPCS64 keeps only the low 64
  *        bits of v8-v15, and V128 values need all 128) are saved around CALL.
- * Later (DESIGN.md section 3) the 16 guest GPRs get fixed host registers; until then values
- * have per-value homes, as in the x86_64 backend.
+ *   Pinned (IrGuestInfo.n_gprs != 0; DESIGN.md section 3): guest GPR i lives in
+ *        a64_pin_gprs[i] while generated code runs: x19-x26 for GPRs 0-7 (callee-saved: a
+ *        helper that only reads the state leaves them), x5-x12 for GPRs 8-15. Those are then
+ *        not allocatable, which leaves x0-x4 (codegen_pin.c has the rest of the contract).
  */
 #ifndef FERRY_A64_REGS_H
 #define FERRY_A64_REGS_H
@@ -49,6 +53,8 @@ enum { A64_V0 = 0, A64_V1, A64_V2, A64_V3, A64_V4, A64_V5 };
 /* Registers the allocator hands out, in order of preference. Callee-saved ones come first:
  * they survive helper calls without save/restore code. */
 static const A64Reg a64_alloc_gprs[] = {
+    A64_X29, A64_X27,   /* [FP] and the guest base: only while pinned, x27 only without a
+                           guest base (codegen.c, reg_usable) */
     A64_X19, A64_X20, A64_X21, A64_X22, A64_X23, A64_X24, A64_X25, A64_X26,
     A64_X9, A64_X10, A64_X11, A64_X12, A64_X8, A64_X7, A64_X6, A64_X5, A64_X4,
     A64_X3, A64_X2, A64_X1, A64_X0,
@@ -57,6 +63,19 @@ static const A64Reg a64_alloc_gprs[] = {
 /* Vector registers v6..v31 are allocatable. */
 #define A64_FIRST_ALLOC_VREG 6
 #define A64_N_VREGS 32
+
+/* Host register of guest GPR i while pinned (the trampoline's STP/LDP pairs take GPRs 2k and
+ * 2k + 1 together, so pairs are consecutive registers). */
+#define A64_MAX_PINS 16
+static const A64Reg a64_pin_gprs[A64_MAX_PINS] = {
+    A64_X19, A64_X20, A64_X21, A64_X22, A64_X23, A64_X24, A64_X25, A64_X26,
+    A64_X5, A64_X6, A64_X7, A64_X8, A64_X9, A64_X10, A64_X11, A64_X12,
+};
+
+static inline int a64_is_pin_reg(unsigned r)
+{
+    return (r >= A64_X5 && r <= A64_X12) || (r >= A64_X19 && r <= A64_X26);
+}
 
 /* AAPCS64: GPRs a called C function may clobber (x0-x17; x18 is never used). */
 static inline int a64_gpr_caller_saved(unsigned r) { return r <= A64_X17; }

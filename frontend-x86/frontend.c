@@ -63,7 +63,8 @@ void fe_init(void)
 IrGuestInfo fe_guest_info(uint64_t guest_base)
 {
     return (IrGuestInfo){ .pc_offset = X86_OFF_RIP, .state_size = sizeof(X86State),
-                          .guest_base = guest_base, .fenv = true, .fenv_offset = X86_OFF_MXCSR };
+                          .guest_base = guest_base, .fenv = true, .fenv_offset = X86_OFF_MXCSR,
+                          .gpr_offset = 0, .n_gprs = 16 };
 }
 
 /* ---------------------------------------------------------------- translation */

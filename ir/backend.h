@@ -44,6 +44,15 @@
  * indirect exit jumps to a block found in the jump cache; when the word is non-zero the exit
  * goes out to the runtime through its stub instead. Forward exits need no test: a run of
  * blocks without a backward exit is finite.
+ *
+ * Pinned registers: a backend may keep guest fields (IrGuestInfo's GPRs) in fixed host
+ * registers for the whole time generated code runs: the trampoline loads them from the state,
+ * its epilogue (every exit to the runtime) stores them back, chained and jump-cache jumps keep
+ * them, and a CALL's helper finds them stored in the state (and its changes reloaded). Inside
+ * generated code the state's copy of a pinned field is stale; a PUT or KEEP of it writes the
+ * host register. Backend.pinned lists them (state field, host register), so the fault handler
+ * copies them from the signal context into the state before it applies a fault point's keeps
+ * (which may overwrite some of them).
  */
 #ifndef FERRY_BACKEND_H
 #define FERRY_BACKEND_H
@@ -155,6 +164,9 @@ typedef struct BackendInsnMap {
 typedef struct BackendBlockInfo {
     uint8_t *code;          /* executable address of the block's entry */
     uint32_t code_size;     /* bytes of host code emitted */
+    /* Where the block's constant data starts (from the entry; a literal pool that its exit
+     * stubs read, never executed, so disassembly stops there); 0: no data, all is code. */
+    uint32_t data_offset;
     uint32_t host_insns;    /* host instructions emitted (for -d stats) */
     uint32_t n_exits;
     BackendExit exits[BACKEND_MAX_EXITS]; /* indexed by exit index (IR_EXIT_WORD_INDEX) */
@@ -213,7 +225,13 @@ typedef struct Backend {
     /* Make the exit at (writable) address `site` jump to the executable address `target`, or
      * back to its exit stub when target is NULL. The caller flushes the instruction cache. */
     void (*patch_exit)(CodeBuf *cb, uint8_t *site, const uint8_t *target);
+    /* The state fields it pins to host registers for gi (see "Pinned registers"), as keeps
+     * of kind BACKEND_LOC_GPR written to out (room for BACKEND_MAX_PINNED); returns their
+     * number. NULL: the backend pins nothing. */
+    unsigned (*pinned)(const IrGuestInfo *gi, BackendKeep *out);
 } Backend;
+
+#define BACKEND_MAX_PINNED 32
 
 /* The signature of the trampoline returned by emit_trampoline. */
 typedef uint64_t (*BackendEnterFn)(void *state, const void *code);

@@ -369,6 +369,12 @@ typedef struct IrGuestInfo {
      * after earlier STOREs, and a CALL's memory accesses as one LOAD and STORE at the CALL.
      * The runtime turns it on while the guest may share memory with another thread. */
     bool tso;
+    /* The guest's integer registers: n_gprs 8-byte fields from state offset gpr_offset (in the
+     * guest's numbering). A backend may keep them in host registers while generated code runs
+     * (aarch64 pins them: ir/backend.h, "Pinned registers"); the state then holds them only
+     * outside generated code and inside CALLs. n_gprs 0: nothing is pinned. */
+    uint32_t gpr_offset;
+    uint32_t n_gprs;
 } IrGuestInfo;
 
 #define IR_GUARD_SIZE  (1ull << 32)

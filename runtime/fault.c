@@ -199,6 +199,14 @@ static bool exact_state(RtProcess *p, RtThread *t, const void *ucv, uintptr_t pc
     if (lo == 0)
         return false;
     const RtInsnMap *m = &b->insn_map[lo - 1];
+    /* The guest registers the backend pins to host registers (ir/backend.h, "Pinned
+     * registers"): the state's copies are stale inside generated code. First, so that the
+     * keeps below overwrite the fields they name. */
+    if (p->backend && p->backend->pinned) {
+        BackendKeep pins[BACKEND_MAX_PINNED];
+        unsigned n = p->backend->pinned(&p->gi, pins);
+        ir_keep_apply(pins, n, ucv, &t->state);
+    }
     /* The KEEPs the block had not stored yet, from where the code held them (ir.h), before
      * rip changes: a keep may read the state. */
     if ((uint32_t)m->keep_first + m->n_keep <= b->n_keeps)

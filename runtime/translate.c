@@ -381,9 +381,13 @@ RtBlock *rt_translate(RtThread *t, uint64_t pc)
         if (rc == BE_OK) {
             rt_cache_sync(info.code, info.code_size);
             if (rt_log_on(p, RT_LOG_OUT_ASM)) {
-                rt_log_printf(p, "OUT: block 0x%llx, %u bytes, %u host instructions\n",
+                uint32_t insn_bytes = info.data_offset ? info.data_offset : info.code_size;
+                rt_log_printf(p, "OUT: block 0x%llx, %u bytes, %u host instructions",
                               (unsigned long long)pc, info.code_size, info.host_insns);
-                rt_log_host_code(p, info.code, info.code_size);
+                if (info.data_offset)
+                    rt_log_printf(p, ", %u bytes of data", info.code_size - insn_bytes);
+                rt_log_printf(p, "\n");
+                rt_log_host_code(p, info.code, insn_bytes);
             }
             b = make_block(p, &w, pc, &res, &info);
             break;

@@ -25,6 +25,7 @@
 
 #define OFF_BOUND 0x1c0         /* the fake state's guest_bound and fault_addr words */
 #define OFF_FAULT 0x1c8
+#define OFF_PUT (BE_GPR_OFF + 8 * (BE_N_GPRS - 1))  /* the last GPR field (0x38) */
 
 static struct {
     sigjmp_buf jb;
@@ -32,6 +33,7 @@ static struct {
     const BackendBlockInfo *info;
     volatile uintptr_t addr;        /* si_addr */
     volatile int guest_off;         /* the map entry's guest instruction, -1 if none */
+    uint8_t *state;                 /* made exact at the fault, as runtime/fault.c does */
 } lf;
 
 static void limit_handler(int sig, siginfo_t *si, void *ucv)
@@ -56,6 +58,7 @@ static void limit_handler(int sig, siginfo_t *si, void *ucv)
         uint32_t off = (uint32_t)(pc - (uintptr_t)info->code);
         for (uint32_t i = info->n_insns; i-- > 0;)
             if (info->insns[i].host_offset <= off) {
+                be_fault_state(info, &info->insns[i], ucv, lf.state);
                 lf.guest_off = (int)info->insns[i].guest_offset;
                 break;
             }
@@ -82,7 +85,8 @@ static uint64_t pick_limit(uintptr_t host)
 }
 
 /* The block: insn 0 loads [a + 8] into OFF_OUT; insn 1 stores 0x5a5a.. at [a + 16] (the same
- * base: no second check); insn 2 loads [b - 8]; insn 3 loads [c + d << 3]; insn 4 loads the
+ * base: no second check) and puts a + 1 into OFF_PUT (a GPR field: a pinned register where a
+ * backend pins them, which a fault at a later instruction must find in the state); insn 2 loads [b - 8]; insn 3 loads [c + d << 3]; insn 4 loads the
  * constant address k. a, b, c, d are GETs of OFF_A, OFF_A + 8, OFF_B, OFF_B + 8. */
 static IrBlock *build_limit(uint64_t k)
 {
@@ -96,6 +100,7 @@ static IrBlock *build_limit(uint64_t k)
     ir_insn_start(&b, 0x5004, 4);
     ir_store(&b, ir_op2(&b, IR_ADD, IR_I64, a, ir_const(&b, IR_I64, 16)),
              ir_const(&b, IR_I64, 0x5a5a5a5a5a5a5a5aull));
+    ir_put(&b, OFF_PUT, ir_op2(&b, IR_ADD, IR_I64, a, ir_const(&b, IR_I64, 1)));
     ir_insn_start(&b, 0x5008, 4);
     ir_put(&b, OFF_OUT + 8, ir_load(&b, IR_I64, ir_op2(&b, IR_ADD, IR_I64, bb, ir_const(&b, IR_I64, -8))));
     ir_insn_start(&b, 0x500c, 4);
@@ -119,6 +124,7 @@ static int run(const IrBlock *blk, const uint8_t *code, const BackendBlockInfo *
     memcpy(state + OFF_BOUND, &bound, 8);
     (void)blk;
     lf.info = info;
+    lf.state = state;
     lf.armed = 1;
     if (sigsetjmp(lf.jb, 1) == 0) {
         be_enter(0, state, code);
@@ -126,6 +132,24 @@ static int run(const IrBlock *blk, const uint8_t *code, const BackendBlockInfo *
         return -2;
     }
     return lf.guest_off;
+}
+
+static uint64_t field(const uint8_t *state, unsigned off)
+{
+    uint64_t x;
+    memcpy(&x, state + off, 8);
+    return x;
+}
+
+/* The GPR fields at a fault: the inputs as they were, and OFF_PUT's a + 1 once insn 1 ran
+ * (put), else the 0 run() started it with. */
+static void check_gprs(const uint8_t *state, const uint64_t v[4], bool put)
+{
+    assert_int_equal(field(state, OFF_A), v[0]);
+    assert_int_equal(field(state, OFF_A + 8), v[1]);
+    assert_int_equal(field(state, OFF_B), v[2]);
+    assert_int_equal(field(state, OFF_B + 8), v[3]);
+    assert_int_equal(field(state, OFF_PUT), put ? v[0] + 1 : 0);
 }
 
 void be_test_guest_limit(void **st)
@@ -181,6 +205,7 @@ void be_test_guest_limit(void **st)
         assert_int_equal(out[2], 0x103);
         assert_int_equal(out[3], 0x108);
         assert_int_equal(low[2], 0x5a5a5a5a5a5a5a5aull);
+        assert_int_equal(field(state, OFF_PUT), g + 1);
         low[2] = 0x102;
 
         /* each form at the host's buffer faults at the sentinel, at its own instruction */
@@ -199,6 +224,7 @@ void be_test_guest_limit(void **st)
             assert_true(lf.addr - sentinel < 4096);
             memcpy(&fault, state + OFF_FAULT, 8);
             assert_int_equal(fault, bad[i].addr);
+            check_gprs(state, bad[i].v, off >= 8);
         }
         /* just above the limit: a check against the bound passes and the access faults in
          * the guard (x86_64), or a check against the limit fails (aarch64): either way the
@@ -207,6 +233,7 @@ void be_test_guest_limit(void **st)
         assert_int_equal(run(blk, code, &info, state, bound, above), 0);
         memcpy(&fault, state + OFF_FAULT, 8);
         assert_int_equal(lf.addr - sentinel < 4096 ? fault : lf.addr, lim + 0x108);
+        check_gprs(state, above, false);
         ir_block_free(blk);
 
         /* a constant address in the host's memory */
@@ -216,6 +243,7 @@ void be_test_guest_limit(void **st)
         assert_true(lf.addr - sentinel < 4096);
         memcpy(&fault, state + OFF_FAULT, 8);
         assert_int_equal(fault, h + 24);
+        check_gprs(state, ok, true);
         ir_block_free(blk);
     }
     be_set_no_regalloc(0);

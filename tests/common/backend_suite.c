@@ -76,8 +76,12 @@ int be_setup(const BeHost *host)
     env.cb = (CodeBuf){ .start = w, .p = w, .end = w + CODE_SIZE,
                         .exec_delta = (intptr_t)x - (intptr_t)w };
     for (int based = 0; based < 2; based++) {
+        /* GPRs: eight fields from 0 (BE_GPR_OFF), which the op, memory and KEEP tests read and
+         * write with every type, whole, in part and across fields: a backend that pins them
+         * (aarch64) meets every way in and out of its registers. */
         env.gi[based] = (IrGuestInfo){ .pc_offset = PC_OFF, .state_size = STATE_SIZE,
-                                       .guest_base = based ? (uint64_t)(uintptr_t)guest_mem : 0 };
+                                       .guest_base = based ? (uint64_t)(uintptr_t)guest_mem : 0,
+                                       .gpr_offset = BE_GPR_OFF, .n_gprs = BE_N_GPRS };
         env.enter[based] = (BackendEnterFn)be_host->be->emit_trampoline(&env.cb, &env.gi[based]);
         if (!env.enter[based])
             return -1;
@@ -146,7 +150,7 @@ void be_check_disassembly(const uint8_t *code, const BackendBlockInfo *info)
 {
     cs_insn *insn = cs_malloc(cs);
     const uint8_t *p = code;
-    size_t left = info->code_size;
+    size_t left = info->data_offset ? info->data_offset : info->code_size;
     uint64_t addr = (uint64_t)(uintptr_t)info->code;
     unsigned n = 0;
     while (left && cs_disasm_iter(cs, &p, &left, &addr, insn))
@@ -337,7 +341,8 @@ uint8_t *be_guest_mem(void) { return guest_mem; }
 void be_disasm_text(const BackendBlockInfo *info, char *out, size_t cap)
 {
     cs_insn *insn;
-    size_t n = cs_disasm(cs, info->code, info->code_size, 0, 0, &insn);
+    size_t n = cs_disasm(cs, info->code, info->data_offset ? info->data_offset : info->code_size,
+                         0, 0, &insn);
     size_t len = 0;
     out[0] = 0;
     for (size_t i = 0; i < n && len < cap; i++)

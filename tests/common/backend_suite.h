@@ -32,6 +32,8 @@ typedef struct BeHost {
 
 #define STATE_SIZE 512
 #define PC_OFF 0x100            /* guest pc in the fake state */
+#define BE_GPR_OFF 0x00         /* IrGuestInfo's GPRs: BE_N_GPRS 8-byte fields from here */
+#define BE_N_GPRS 8
 #define OFF_A 0x00              /* operand fields of the one-op blocks (32 bytes each) */
 #define OFF_B 0x20
 #define OFF_C 0x40
@@ -97,6 +99,12 @@ void be_run_keep_block(const IrBlock *blk, const uint8_t *code);
 /* Its host pc map: one entry per guest instruction; the third's (the second pop's load) one
  * KEEP, rsp (8 bytes at 0x20) as host register reg plus 8. */
 void be_check_keep_map(const BackendBlockInfo *info, unsigned reg);
+
+/* In a fault handler, as runtime/fault.c's exact_state does: the registers the backend pins
+ * (Backend.pinned) from the signal context ucv into state, then map entry m's keeps.
+ * Signal-safe. */
+void be_fault_state(const BackendBlockInfo *info, const BackendInsnMap *m, const void *ucv,
+                    void *state);
 
 /* The suite, as cmocka tests. */
 void be_test_int_binary(void **st);

@@ -705,8 +705,8 @@ void be_test_errors(void **st)
     const unsigned N = be_host->frame_slots + 40;
     IrRef *vals = calloc(N, sizeof *vals);
     assert_non_null(vals);
-    for (unsigned i = 0; i < N; i++)
-        vals[i] = ir_get(&b, IR_I64, 8 * (i % 60));
+    for (unsigned i = 0; i < N; i++)    /* not the GPRs: pinned ones need no home */
+        vals[i] = ir_get(&b, IR_I64, BE_GPR_OFF + 8 * (BE_N_GPRS + i % 40));
     v = vals[0];
     for (unsigned i = 1; i < N; i++)
         v = ir_op2(&b, IR_ADD, IR_I64, v, vals[i]);

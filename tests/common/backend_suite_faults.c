@@ -35,6 +35,18 @@ static uint8_t *bad_page;           /* a PROT_NONE page: every access to it faul
 static unsigned long keep_kinds[5]; /* keeps applied, per BACKEND_LOC_* */
 static unsigned long keep_addends;  /* keeps applied as a register or slot plus a constant */
 
+void be_fault_state(const BackendBlockInfo *info, const BackendInsnMap *m, const void *ucv,
+                    void *state)
+{
+    if (be_host->be->pinned) {      /* the pinned registers first: the keeps overwrite them */
+        BackendKeep pins[BACKEND_MAX_PINNED];
+        IrGuestInfo gi = be_guest_info(0);
+        unsigned np = be_host->be->pinned(&gi, pins);
+        ir_keep_apply(pins, np, ucv, state);
+    }
+    ir_keep_apply(info->keeps + m->keep_first, m->n_keep, ucv, state);
+}
+
 /* As runtime/fault.c does: the last map entry at or before the pc, its keeps into the state. */
 static void fault_handler(int sig, siginfo_t *si, void *ucv)
 {
@@ -58,7 +70,7 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv)
                     keep_kinds[kp->kind < 5 ? kp->kind : 0]++;
                     keep_addends += kp->kind != BACKEND_LOC_CONST && kp->value != 0;
                 }
-                ir_keep_apply(info->keeps + m->keep_first, m->n_keep, ucv, flt.state);
+                be_fault_state(info, m, ucv, flt.state);
                 flt.guest_off = (int)m->guest_offset;
                 break;
             }
