@@ -269,6 +269,12 @@ static uint64_t helper_fault_addr(const RtProcess *p, const X86State *s, uint64_
     bool uses_si = op <= 0xa7 || op == 0xac || op == 0xad;      /* movs cmps lods */
     bool uses_di = op <= 0xa7 || op >= 0xaa;                    /* movs cmps stos scas */
     uint64_t e[2] = { (s->gpr[6] & mask) + seg_base, s->gpr[7] & mask };
+    /* An operand in ferry's memory below the limit (an ASan build's shadow gap): the fault
+     * may come from ASan's own check of the copy, at a shadow address, not the operand's. */
+    if (rt_space_is_ferry(addr))
+        for (int k = 0; k < 2; k++)
+            if ((k == 0 ? uses_si : uses_di) && rt_space_is_ferry(e[k]))
+                return e[k];
     for (int k = 0; k < 2; k++) {
         if (!(k == 0 ? uses_si : uses_di))
             continue;
@@ -324,6 +330,10 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
     } else {
         if (!in_cache)
             addr = helper_fault_addr(p, &t->state, addr);
+        /* ferry's own memory below the limit (PROT_NONE parts of ASan's shadow) is not the
+         * guest's: unmapped to it, as natively. */
+        if (code == SEGV_ACCERR && rt_space_is_ferry(addr))
+            code = SEGV_MAPERR;
         err = fault_err(p, ucv, code, addr, pc);
     }
     if (p->log.mask)

@@ -469,6 +469,9 @@ int rt_stack_setup(RtProcess *p, RtThread *t, int argc, char **argv, char **envp
  * in the guest's table (0 if none; top 0 = user_top), and mmap there (MAP_FIXED_NOREPLACE,
  * moving down past memory the table does not know), as mmap returns. */
 void rt_space_init(RtProcess *p);
+/* addr lies in memory of ferry's that was below the guest limit at start-up (an ASan
+ * build's shadow): to the guest it is unmapped. Async-signal-safe. */
+bool rt_space_is_ferry(uint64_t addr);
 void rt_space_thread_init(const RtProcess *p, X86State *s);
 uint64_t rt_space_find(const RtProcess *p, uint64_t len, uint64_t align, uint64_t top);
 void *rt_space_map(const RtProcess *p, uint64_t len, uint64_t align, uint64_t top, int prot,

@@ -77,6 +77,19 @@ static bool reserve_guard(uint64_t limit)
     return false;
 }
 
+/* Ferry's memory below the limit at start-up (an ASan build's shadow): written once by
+ * rt_space_init before any guest code runs, then only read, also by the fault handler. */
+static Range ferry_below[64];
+static int n_ferry_below;
+
+bool rt_space_is_ferry(uint64_t addr)
+{
+    for (int i = 0; i < n_ferry_below; i++)
+        if (addr >= ferry_below[i].lo && addr < ferry_below[i].hi)
+            return true;
+    return false;
+}
+
 void rt_space_init(RtProcess *p)
 {
     static Range r[SPACE_MAX_RANGES];       /* start-up only, single-threaded */
@@ -97,6 +110,10 @@ void rt_space_init(RtProcess *p)
         p->mmap_top = RT_USER_TOP - RT_STACK_GAP;
         return;
     }
+    n_ferry_below = 0;
+    for (int i = 0; i < n && n_ferry_below < (int)(sizeof ferry_below / sizeof ferry_below[0]); i++)
+        if (r[i].lo < limit)
+            ferry_below[n_ferry_below++] = (Range){ r[i].lo, r[i].hi < limit ? r[i].hi : limit };
     p->user_top = limit;
     p->mmap_top = limit - RT_STACK_GAP;
     p->gi.guest_limit = limit;
