@@ -7,7 +7,8 @@
  *     sub sp, sp, #A64_FRAME_BYTES             the spill frame (codegen.h)
  *     save the host FPCR at [sp + 8], set A64_FPCR_DEFAULT
  *     [fenv: ir_fenv_set(the guest's FP environment word), ir.h]
- *     mov x28, x0; [mov x27, #guest_base]; [ldp the pinned GPRs from the state]
+ *     mov x28, x0; [mov x27, #guest_base]; [mov x18, #sentinel: a guest limit, regs.h]
+ *     [ldp the pinned GPRs from the state]
  *     adr x30, epilogue; str x30, [sp]; br x1  run the block with x30 = the way out
  *   epilogue (an exit's `ret` lands here with x16 = its literal: exit word, guest pc):
  *     ldp x0, x17, [x16]; [bit 63 of the word: str x17 as the guest pc, clear the bit]
@@ -160,9 +161,9 @@ static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx)
 uint32_t a64_emit_pool(CgCtx *c, const uint8_t *end)
 {
     uint8_t *p = c->e.p;
-    if (c->n_lits == 0)
+    if (c->n_lits == 0 && c->n_consts == 0)
         return 0;
-    if (p + 4 + 16 * c->n_lits > end) {
+    if (p + 4 + 16 * c->n_lits + 8 * c->n_consts > end) {
         c->err = BE_ERR_FULL;
         return 0;
     }
@@ -178,6 +179,14 @@ uint32_t a64_emit_pool(CgCtx *c, const uint8_t *end)
         a64_word_set(c->lits[i].adr, A64_ADR | ((uint32_t)rel & 3u) << 29 |
                                      (((uint32_t)rel >> 2) & 0x7ffffu) << 5 | A64F_RD(A64_TMP0));
         p += 16;
+    }
+    uint8_t *consts = p;
+    for (unsigned i = 0; i < c->n_consts; i++, p += 8)
+        memcpy(p, &c->consts[i], 8);
+    for (unsigned i = 0; i < c->n_const_uses; i++) {   /* LDR (literal): imm19 words */
+        uint8_t *ldr = c->const_uses[i].ldr;
+        int64_t rel = (consts + 8 * c->const_uses[i].idx - ldr) / 4;
+        a64_word_set(ldr, a64_word_at(ldr) | ((uint32_t)rel & 0x7ffffu) << 5);
     }
     c->e.p = p;
     return off;
@@ -202,8 +211,7 @@ void a64_emit_exit(CgCtx *c, const IrInsn *in)
         /* A backward target, a loop's back edge most likely: taken is the hot path, so the
          * stub is inline and branched over when not taken (one taken branch per iteration,
          * not two). It stores the pending KEEPs, as an out-of-line stub does. */
-        A64Cond cc = cg_test_cond(c, cond);
-        uint8_t *skip = a64_bcond_fwd(e, cc ^ 1);
+        uint8_t *skip = cg_branch_cond(c, cond, false);
         unsigned n = 0;
         for (unsigned i = 0; i < c->n_pending; i++)
             if (c->blk->insn[c->pending[i]].op == IR_KEEP)
@@ -237,8 +245,7 @@ void a64_emit_exit(CgCtx *c, const IrInsn *in)
         if (cg_const_val(c, cond) & 0xff)
             s->branch = a64_b_fwd(e);
     } else {
-        A64Cond cc = cg_test_cond(c, cond);
-        s->branch = a64_bcond_fwd(e, cc);   /* +-1 MiB: far more than a block */
+        s->branch = cg_branch_cond(c, cond, true);  /* +-1 MiB: far more than a block */
     }
 }
 
@@ -315,7 +322,7 @@ unsigned a64_emit_call(CgCtx *c, const IrInsn *in)
                 clobbered &= ~(1u << i);
     if (c->pin && !reader)
         cg_pin_evict_call(c);
-    a64_pin_sync(e, c->gi, all, false);
+    a64_pin_sync(e, c->gi, all & ~c->pin_synced, false);   /* the others are there */
     for (unsigned r = 0; r < 32; r++) {
         IrRef v = c->gpr_owner[r];
         if (!v || !a64_gpr_caller_saved(r))
@@ -348,10 +355,13 @@ unsigned a64_emit_call(CgCtx *c, const IrInsn *in)
             a64_mov_imm(e, A64_X1 + i, 0);
     }
     a64_mov_rr(e, true, A64_X0, A64_REG_STATE);
-    a64_mov_imm(e, A64_TMP0, (uint64_t)in->imm[0]);
+    cg_mov_imm(c, A64_TMP0, (uint64_t)in->imm[0], false);
     a64_blr(e, A64_TMP0);               /* sp is 16-byte aligned here (see the header) */
     cg_ldst(c, A64_LDRX, A64_REG_LR, A64_SP, A64_EPILOGUE_DISP);
+    if (a64_sentinel_live(c->gi))       /* x18 is gcc's to clobber (regs.h) */
+        cg_mov_imm(c, A64_REG_SENTINEL, IR_GUARD_SENTINEL(c->gi->guest_limit), false);
     a64_pin_sync(e, c->gi, clobbered, true);
+    c->pin_synced = all;        /* reloaded, or (a reader's callee-saved ones) unchanged */
 
     unsigned result = A64_X0;
     for (unsigned i = 0; i < n; i++) {
@@ -371,7 +381,7 @@ unsigned a64_emit_call(CgCtx *c, const IrInsn *in)
 /* ---------------------------------------------------------------- trampoline */
 
 /* Upper bound of the trampoline's size in bytes. */
-#define A64_TRAMPOLINE_MAX 384
+#define A64_TRAMPOLINE_MAX 400
 /* Bytes of register saves below the caller's sp: x29/x30, x19-x28, d8-d15. */
 #define A64_SAVE_BYTES 160
 
@@ -404,6 +414,8 @@ void *a64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
     }
     if (gi->guest_base != 0)
         a64_mov_imm(e, A64_REG_GUEST_BASE, gi->guest_base);
+    if (a64_sentinel_live(gi))
+        a64_mov_imm(e, A64_REG_SENTINEL, IR_GUARD_SENTINEL(gi->guest_limit));
     a64_pin_sync(e, gi, ~0u, true);     /* the pinned GPRs (codegen_pin.c) */
     a64_adr(e, A64_REG_LR, 12);         /* the epilogue: after adr, str, br */
     a64_ldst_uoff(e, A64_STRX, A64_REG_LR, A64_SP, A64_EPILOGUE_DISP / 8);

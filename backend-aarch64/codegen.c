@@ -44,8 +44,8 @@
  *
  * Liveness (a backward pass) gives each value its last use; pure instructions that nothing
  * needed reads emit no code. A CMP read only by the next EXIT_IF or SELECT (with at most
- * GET/PUT/LOAD/STORE, which are loads, stores and flag-free address arithmetic, in between) is
- * not materialised: the branch or CSEL uses NZCV.
+ * GET/PUT/LOAD/STORE and integer ops that set no flags in between: flag_neutral) is not
+ * materialised: the branch or CSEL uses NZCV.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -127,6 +127,38 @@ A64Mem cg_vec_kind(IrType t, bool load)
     case IR_F64: return load ? A64_LDRD : A64_STRD;
     default:     return load ? A64_LDRQ : A64_STRQ;
     }
+}
+
+/* ---------------------------------------------------------------- constants */
+
+void cg_mov_imm(CgCtx *c, unsigned rd, uint64_t v, bool vec)
+{
+    if (!vec) {
+        uint8_t buf[16];
+        A64Emit t = { buf, 0 };
+        a64_mov_imm(&t, rd, v);
+        if (t.n_insns == 1) {
+            a64_w(&c->e, a64_word_at(buf));
+            return;
+        }
+    }
+    unsigned i = 0;
+    while (i < c->n_consts && c->consts[i] != v)
+        i++;
+    if (c->n_const_uses == A64_MAX_CONST_USES || (i == c->n_consts && i == A64_MAX_CONSTS)) {
+        if (vec) {
+            a64_mov_imm(&c->e, RES_GPR, v);
+            a64_fmov_gv(&c->e, A64_FMOV_DX, rd, RES_GPR);     /* upper 64 bits zeroed */
+        } else {
+            a64_mov_imm(&c->e, rd, v);
+        }
+        return;
+    }
+    if (i == c->n_consts)
+        c->consts[c->n_consts++] = v;
+    c->const_uses[c->n_const_uses].ldr = c->e.p;
+    c->const_uses[c->n_const_uses++].idx = i;
+    a64_ldr_lit(&c->e, vec, rd, 0);         /* bound by a64_emit_pool */
 }
 
 /* ---------------------------------------------------------------- slots and homes */
@@ -225,6 +257,7 @@ static void alloc_home(CgCtx *c)
          * what that register holds */
         v->reg = v->pin_target;
         v->alias = true;
+        cg_pin_written(c, 1u << v->pin_target);
         return;
     }
     if (c->regalloc && (v->cls == CG_GPR || v->cls == CG_VEC)) {
@@ -281,7 +314,7 @@ void cg_load_gpr(CgCtx *c, unsigned dst, IrRef v)
 {
     const CgVal *cv = &c->val[v];
     if (cv->is_const)
-        a64_mov_imm(&c->e, dst, const_val(c, v));
+        cg_mov_imm(c, dst, const_val(c, v), false);
     else if (cv->reg < 0)
         cg_ldst(c, A64_LDRX, dst, A64_SP, A64_SLOT_DISP(cv->slot));
     else if ((unsigned)cv->reg != dst)
@@ -347,8 +380,7 @@ void cg_load_vec(CgCtx *c, unsigned dst, IrRef v)
         if (x == 0) {
             a64_vzero(&c->e, dst);
         } else {
-            a64_mov_imm(&c->e, RES_GPR, x);
-            a64_fmov_gv(&c->e, A64_FMOV_DX, dst, RES_GPR);     /* upper 64 bits zeroed */
+            cg_mov_imm(c, dst, x, true);
         }
     } else if (cv->reg >= 0) {
         if ((unsigned)cv->reg != dst)
@@ -564,7 +596,7 @@ void cg_store_keep(CgCtx *c, const BackendKeep *k)
                 v &= (1ull << (8 * n)) - 1;
             unsigned r = A64_ZR;
             if (v != 0) {
-                a64_mov_imm(&c->e, RES_GPR, v);
+                cg_mov_imm(c, RES_GPR, v, false);
                 r = RES_GPR;
             }
             mem_at(c, gpr_kind(n, false), r, m, (int32_t)off);
@@ -794,11 +826,13 @@ static void tso_before_store(CgCtx *c)
     c->st_unfenced = true;
 }
 
-/* The guest limit (ir.h; a power of two 2^k, space.c): an access [x, #k] with k >= 0 checks
- * x >> k == 0 (k < 4096 keeps the access below the limit or in the guard), once per base value
- * in the block (addr_ok); with k < 0 it checks x - |k| unless x was checked. LSR and CBNZ
- * leave NZCV alone, so a flag-fused CMP stays fused across the access. A failed check
- * branches to a stub emitted after the block's exit stubs (a64_emit_mem_stubs). */
+/* The guest limit (ir.h; a power of two 2^k, space.c): an access [x, #k] checks its base,
+ * x >> k == 0 (LSR and CBNZ leave NZCV alone, so a flag-fused CMP stays fused across the
+ * access), once per base value in the block (plan_limit_checks: also not for x + j of a
+ * checked x). Any k in [-256, 4096) is then safe: the address lies below the limit, in the
+ * guard (which faults at its own address), or, for a base below |k|, wraps into the top of
+ * the 64-bit space, which is the kernel's and faults at its own address as natively. A
+ * failed check branches to a stub emitted after the block's exit stubs (a64_emit_mem_stubs). */
 static void limit_check(CgCtx *c, const IrInsn *in, A64Addr m)
 {
     if (c->n_mem_stubs >= A64_MAX_MEM_STUBS || c->info->n_insns == 0 || m.index >= 0) {
@@ -806,13 +840,7 @@ static void limit_check(CgCtx *c, const IrInsn *in, A64Addr m)
         return;
     }
     A64Emit *e = &c->e;
-    unsigned shift = (unsigned)__builtin_ctzll(c->gi->guest_limit);
-    if (m.disp < 0) {
-        a64_addsub_ri(e, A64_SUB_I, true, A64_TMP0, m.base, a64_addsub_imm((uint64_t)-m.disp));
-        a64_lsr_ri(e, true, A64_TMP0, A64_TMP0, shift);
-    } else {
-        a64_lsr_ri(e, true, A64_TMP0, m.base, shift);
-    }
+    a64_lsr_ri(e, true, A64_TMP0, m.base, (unsigned)__builtin_ctzll(c->gi->guest_limit));
     CgMemStub *st = &c->mem_stubs[c->n_mem_stubs++];
     st->branch = a64_cbz_fwd(e, true, true, A64_TMP0);
     st->resume = e->p;
@@ -835,14 +863,19 @@ static A64Addr mem_addr(CgCtx *c, const IrInsn *in)
 }
 
 /* The failed checks' way out (limit_check): the guest address to X86State.fault_addr, then
- * the sentinel access, which faults at the access's own map entry (a copy, appended: these
- * stubs come last, so the map stays sorted). x16 and x17 are scratch; nothing returns. */
+ * the sentinel access (its address is in x18, regs.h), which
+ * faults at the access's own map entry (a copy, appended: these stubs come last, so the map
+ * stays sorted). With a displacement the address is checked first: a base at or above the
+ * limit whose address is below it (k < 0 from a base just above it, or a wrap past 2^64) is
+ * a false alarm, and the access resumes (the base's later accesses, unchecked, then lie
+ * below the limit, in the guard or in the kernel's top of the space). x16 and x17 are
+ * scratch; nothing returns. */
 void a64_emit_mem_stubs(CgCtx *c, const uint8_t *limit)
 {
     BackendBlockInfo *info = c->info;
     A64Emit *e = &c->e;
     for (unsigned i = 0; i < c->n_mem_stubs && c->err == BE_OK; i++) {
-        const CgMemStub *st = &c->mem_stubs[i];
+        CgMemStub *st = &c->mem_stubs[i];
         if (e->p > limit || info->n_insns >= BACKEND_MAX_INSN_MAP) {
             c->err = e->p > limit ? BE_ERR_FULL : BE_ERR_TOO_BIG;
             return;
@@ -851,47 +884,82 @@ void a64_emit_mem_stubs(CgCtx *c, const uint8_t *limit)
         BackendInsnMap *m = &info->insns[info->n_insns++];
         *m = st->entry;
         m->host_offset = (uint32_t)(e->p - c->code_start);
-        a64_addsub_ri(e, st->disp < 0 ? A64_SUB_I : A64_ADD_I, true, A64_TMP0, st->base,
-                      a64_addsub_imm((uint64_t)(st->disp < 0 ? -(int64_t)st->disp : st->disp)));
-        if (st->disp > 0) {
-            /* a base at or above the limit whose displacement wraps the address below it:
-             * the access is fine (as in the x86_64 backend's stubs) */
+        unsigned a = st->base;
+        if (st->disp != 0) {
+            a64_addsub_ri(e, st->disp < 0 ? A64_SUB_I : A64_ADD_I, true, A64_TMP0, st->base,
+                          a64_addsub_imm((uint64_t)(st->disp < 0 ? -(int64_t)st->disp
+                                                                 : st->disp)));
             a64_lsr_ri(e, true, A64_TMP1, A64_TMP0,
                        (unsigned)__builtin_ctzll(c->gi->guest_limit));
             int64_t rel = (st->resume - e->p) / 4;
             a64_w(e, A64_CBZ | A64F_SF(true) | A64F_IMM19(rel) | A64F_RT(A64_TMP1));
+            a = A64_TMP0;
         }
-        cg_ldst(c, A64_STRX, A64_TMP0, A64_REG_STATE, c->gi->fault_addr_offset);
-        a64_mov_imm(e, A64_TMP1, IR_GUARD_SENTINEL(c->gi->guest_limit));
+        cg_ldst(c, A64_STRX, a, A64_REG_STATE, c->gi->fault_addr_offset);
         a64_ldst_uoff(e, st->store ? A64_STRB : A64_LDRB, st->store ? A64_ZR : A64_TMP1,
-                      A64_TMP1, 0);
+                      A64_REG_SENTINEL, 0);
     }
 }
 
 static bool removable(const IrInsn *in);
 
-/* Which LOAD/STOREs check the guest limit (mem_check), in code order: a [x, #k] one whose
- * base value no earlier emitted access checked with k >= 0; a constant address below the
- * limit needs none. */
+/* How far apart two bases may be for a check of one to cover the other: x + j (|j| below
+ * it) of a checked x lies below the limit + 2^24, in the guard, or in the kernel's top of the
+ * 64-bit space, and so does any [x + j, #k]. */
+#define A64_NEAR (1 << 24)
+
+/* v as root + off: down a chain of I64 ADD/SUB of constants (root is the first value that is
+ * not one). */
+static IrRef base_root(const CgCtx *c, IrRef v, int64_t *off)
+{
+    *off = 0;
+    for (unsigned depth = 0; depth < 64; depth++) {
+        const IrInsn *d = &c->blk->insn[v];
+        if (d->type != IR_I64 || (d->op != IR_ADD && d->op != IR_SUB) ||
+            c->blk->insn[d->arg[1]].op != IR_CONST)
+            break;
+        int64_t j = c->blk->insn[d->arg[1]].imm[0];
+        if (j <= -A64_NEAR || j >= A64_NEAR)
+            break;
+        *off += d->op == IR_ADD ? j : -j;
+        v = d->arg[0];
+    }
+    return v;
+}
+
+/* Which LOAD/STOREs check the guest limit (mem_check), in code order: a [x, #k] one unless an
+ * earlier emitted access checked x, or a value x is within A64_NEAR of by constants added or
+ * subtracted (both are then root + offset, base_root: rsp after a push or pop, a pointer
+ * and its fields); a constant address below the limit needs none. */
 static void plan_limit_checks(CgCtx *c)
 {
     const IrBlock *blk = c->blk;
     if (!c->gi->guest_limit || c->gi->guest_base != 0)
         return;
+    struct { IrRef root; int64_t off; } done[64];
+    unsigned n_done = 0;
     for (IrRef r = 1; r < blk->n; r++) {
         const IrInsn *in = &blk->insn[r];
         if ((in->op != IR_LOAD && in->op != IR_STORE) ||
             (removable(in) && c->val[r].last_use == 0))
             continue;
         IrRef base = c->val[r].addr_base != IR_NONE ? c->val[r].addr_base : in->arg[0];
-        int32_t disp = c->val[r].addr_base != IR_NONE ? c->val[r].addr_disp : 0;
         const IrInsn *b = &blk->insn[base];
-        if (c->val[base].addr_ok ||
-            (b->op == IR_CONST && (uint64_t)b->imm[0] < c->gi->guest_limit - 4096))
+        if (b->op == IR_CONST && (uint64_t)b->imm[0] < c->gi->guest_limit - 4096)
+            continue;
+        int64_t off;
+        IrRef root = base_root(c, base, &off);
+        bool near = false;
+        for (unsigned i = 0; i < n_done && !near; i++)
+            near = done[i].root == root && done[i].off - off > -A64_NEAR &&
+                   done[i].off - off < A64_NEAR;
+        if (near)
             continue;
         c->val[r].mem_check = true;
-        if (disp >= 0)
-            c->val[base].addr_ok = true;
+        if (n_done < 64) {
+            done[n_done].root = root;
+            done[n_done++].off = off;
+        }
     }
 }
 
@@ -979,11 +1047,21 @@ static bool emits_code(const CgCtx *c, IrRef r)
     return !removable(in) || c->val[r].last_use != 0;
 }
 
-/* Ops whose code is only loads, stores, moves and ADD/MOVZ address arithmetic: they keep
- * NZCV. */
+/* Ops whose code keeps NZCV: loads, stores, moves, address arithmetic, and the integer ops
+ * emitted with non-flag-setting forms only (a new flag-setting form in one of them must take
+ * it out of this list). */
 static bool flag_neutral(const IrInsn *in)
 {
-    return in->op == IR_GET || in->op == IR_PUT || in->op == IR_LOAD || in->op == IR_STORE;
+    switch (in->op) {
+    case IR_GET: case IR_PUT: case IR_LOAD: case IR_STORE:
+    /* integer ops whose code (codegen_int.c) uses no flag-setting form */
+    case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR: case IR_NOT: case IR_NEG:
+    case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:
+    case IR_ZEXT: case IR_SEXT: case IR_TRUNC:
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* Whether value g is, by the IR alone, a GET of the whole pinned field of register p. */
@@ -998,10 +1076,11 @@ static bool is_pin_get(const CgCtx *c, IrRef g, int p)
  * register p directly, to be in p's field from instruction `to` on (a PUT of it there, or
  * the ZEXT whose result is): writing p early must change nothing anyone sees. So between v
  * and `to` nothing may fault, exit, call or observe p (only code-free instructions, pure ops,
- * and GETs and PUTs of other fields), no alias of p may be needed after v, and v's own
- * instruction may read p only where an op may find its result register shared with a dying
- * operand (its first operand, or the second of a commutative op). A LOAD qualifies: a
- * faulting LDR leaves its destination as it was. */
+ * and GETs and PUTs of other fields), and v's own instruction may read p only where an op
+ * may find its result register shared with a dying operand (its first operand, or the second
+ * of a commutative op). A LOAD qualifies: a faulting LDR leaves its destination as it was.
+ * Aliases of p needed after v move out just before v (the driver, cg_pin_evict_after), as
+ * they would at the PUT. */
 static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p, const bool *stores_at)
 {
     const IrBlock *blk = c->blk;
@@ -1031,9 +1110,6 @@ static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p, const bool *stores
             return false;
         }
     }
-    for (IrRef g = 1; g < v; g++)
-        if (c->val[g].last_use > v && (is_pin_get(c, g, p) || c->val[g].pin_target == p))
-            return false;
     return true;
 }
 
@@ -1061,11 +1137,11 @@ static void pin_targets(CgCtx *c)
         if (p < 0 || blk->insn[v].type != IR_I64 || !pin_window_ok(c, v, r, p, stores_at))
             continue;
         c->val[v].pin_target = (int8_t)p;
-        for (;;) {          /* down a chain of ZEXTs whose operands die there */
+        for (;;) {          /* down a chain of ZEXTs (an operand read after its ZEXT too
+                               is then an alias of the register, as the ZEXT is) */
             const IrInsn *z = &blk->insn[v];
             IrRef u = z->arg[0];
-            if (z->op != IR_ZEXT || c->val[u].last_use != v ||
-                !pin_window_ok(c, u, v, p, stores_at))
+            if (z->op != IR_ZEXT || !pin_window_ok(c, u, v, p, stores_at))
                 break;
             c->val[u].pin_target = (int8_t)p;
             v = u;
@@ -1156,6 +1232,17 @@ static void liveness(CgCtx *c)
         const IrInsn *u = &blk->insn[j];
         v->in_flags = j == v->last_use && (u->op == IR_EXIT_IF || u->op == IR_SELECT) &&
                       u->arg[0] == r;
+        const IrInsn *cmp = &blk->insn[r];
+        IrRef x = cmp->arg[0];
+        if (v->in_flags && u->op == IR_EXIT_IF && (cmp->imm[0] == IR_EQ || cmp->imm[0] == IR_NE) &&
+            blk->insn[cmp->arg[1]].op == IR_CONST && blk->insn[cmp->arg[1]].imm[0] == 0 &&
+            !c->val[x].is_const && c->val[x].cls == CG_GPR) {
+            /* x == 0 / x != 0 for an exit: CBZ/CBNZ x at the EXIT_IF (x lives to it) */
+            v->in_flags = false;
+            v->in_cbz = true;
+            if (c->val[x].last_use < j)
+                c->val[x].last_use = j;
+        }
     }
     if (c->pin && c->regalloc)
         pin_targets(c);
@@ -1200,8 +1287,17 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
         }
         if (!removable(in) || c->val[r].last_use != 0) {
             const uint8_t *before = c->e.p;
+            int p = c->val[r].pin_target;
+            if (p >= 0 && !(in->op == IR_ZEXT && c->val[in->arg[0]].alias &&
+                            c->val[in->arg[0]].reg == p))
+                cg_pin_evict_after(c, (unsigned)p);     /* r is computed in p (pin_targets) */
             cg_table[in->op](c, in);
             cg_release_args(c);
+            if (in->op == IR_EXIT_IF && c->val[in->arg[0]].in_cbz) {
+                IrRef x = blk->insn[in->arg[0]].arg[0];     /* what its CBZ/CBNZ read */
+                if (c->val[x].last_use == r)
+                    release(c, x);
+            }
             assert(c->e.p - before <= CODEBUF_RED_ZONE);
             (void)before;
         }

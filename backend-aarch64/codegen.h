@@ -51,6 +51,9 @@ typedef struct CgVal {
                            to a home of its own if it is still needed (cg_pin_evict) */
     bool in_flags;      /* a CMP read only by the next emitted instruction (an EXIT_IF or
                            SELECT condition): it lives in NZCV, never in a home */
+    bool in_cbz;        /* a CMP eq/ne of a value with 0 read only by the next EXIT_IF (as
+                           for in_flags): no code; the EXIT_IF's CBZ/CBNZ tests the value,
+                           which lives to it (cg_branch_cond) */
     int8_t pin_target;  /* the pinned register the value's only use (a PUT of the whole
                            field) writes it to, when it may be computed there directly
                            (liveness, pin_targets); -1 otherwise */
@@ -61,8 +64,6 @@ typedef struct CgVal {
      * the ADD is then left out unless an earlier instruction needs it. IR_NONE otherwise. */
     uint32_t addr_base;
     int32_t addr_disp;
-    bool addr_ok;       /* the guest limit (ir.h): a value already checked as a base, so
-                           below IrGuestInfo.guest_limit */
     bool mem_check;     /* a LOAD/STORE that checks its address (limit_check) */
 } CgVal;
 
@@ -77,6 +78,10 @@ typedef struct CgMemStub {
     BackendInsnMap entry;       /* the access's map entry */
 } CgMemStub;
 #define A64_MAX_MEM_STUBS 256
+/* The block's constants in its literal pool, and the loads of them (cg_mov_imm; beyond
+ * these, constants are built with MOVZ/MOVK). */
+#define A64_MAX_CONSTS 128
+#define A64_MAX_CONST_USES 512
 
 /* Debug options (a64_backend_set_debug): force code paths the backend would not choose, so
  * tests cover them. */
@@ -120,6 +125,10 @@ typedef struct CgCtx {
                                    barrier that orders stores (cg_LOAD) */
     bool pin;                   /* guest GPRs pinned (a64_pin_enabled) */
     uint32_t pin_lo, pin_hi;    /* state bytes [pin_lo, pin_hi) they cover */
+    uint32_t pin_synced;        /* guest GPRs (bit i: GPR i) whose state field holds what
+                                   their register does: all after a CALL (its sync), until
+                                   something writes the register (cg_pin_written); the next
+                                   CALL stores only the others */
     BackendKeep *klist;         /* scratch list of keeps to store (blk->n entries) */
     struct {                    /* each exit's literal (abi.c, "Exit"): its adr to bind */
         uint8_t *adr;
@@ -132,6 +141,13 @@ typedef struct CgCtx {
     unsigned n_stub_keeps, stub_keeps_cap;
     CgMemStub mem_stubs[A64_MAX_MEM_STUBS];     /* failed limit checks, after the stubs */
     unsigned n_mem_stubs;
+    uint64_t consts[A64_MAX_CONSTS];    /* the pool's constants (cg_mov_imm), after the exits' */
+    unsigned n_consts;
+    struct {                    /* each LDR (literal) of one: its word to bind, which one */
+        uint8_t *ldr;
+        unsigned idx;
+    } const_uses[A64_MAX_CONST_USES];
+    unsigned n_const_uses;
 } CgCtx;
 
 /* Compile every instruction of c->blk (codegen.c). Returns BE_OK or a BackendError. */
@@ -149,8 +165,9 @@ void a64_emit_exit(CgCtx *c, const IrInsn *in);
 void a64_emit_stubs(CgCtx *c, const uint8_t *limit);
 /* The guest-limit checks' stubs, after those (codegen.c). */
 void a64_emit_mem_stubs(CgCtx *c, const uint8_t *limit);
-/* The literal pool after the stubs (8-byte aligned); returns its offset from the block's
- * start, or 0 (c->err set) when the buffer has no room before `end`. */
+/* The literal pool after the stubs (8-byte aligned): each exit's literal, then the block's
+ * constants (cg_mov_imm); returns its offset from the block's start, or 0 (c->err set) when
+ * the buffer has no room before `end`. */
 uint32_t a64_emit_pool(CgCtx *c, const uint8_t *end);
 /* Bit 63 of an exit literal's word: the literal's pc is to be stored (direct exits). */
 #define A64_LIT_STORE_PC (1ull << 63)
@@ -176,6 +193,9 @@ int cg_pin_reg(const CgCtx *c, int64_t off, unsigned size, unsigned *lsb);
  * still needed (last use at or after the current instruction) other than `except` moves to
  * a home of its own. Moves only: NZCV is kept. */
 void cg_pin_evict(CgCtx *c, unsigned reg, IrRef except);
+/* Before the current instruction computes its result in pinned register `reg`: every alias
+ * of it needed after the instruction moves out (those it reads and that die there stay). */
+void cg_pin_evict_after(CgCtx *c, unsigned reg);
 /* Before a CALL whose helper may write the state: every alias needed after it moves out. */
 void cg_pin_evict_call(CgCtx *c);
 /* Store a list of keeps (KEEP stores before an observer, or on an exit's way out). Those
@@ -184,6 +204,9 @@ void cg_pin_evict_call(CgCtx *c);
 void cg_store_keeps(CgCtx *c, const BackendKeep *k, unsigned n);
 /* The pinned host registers (bit per register) that cg_store_keeps of this list writes. */
 uint32_t cg_keeps_write(const CgCtx *c, const BackendKeep *k, unsigned n);
+/* Pinned host registers (bit per register) the code just emitted or about to be emitted
+ * writes: their state fields no longer hold them (CgCtx.pin_synced). */
+void cg_pin_written(CgCtx *c, uint32_t regs);
 /* Whether host register r holds a pinned GPR in this block. */
 bool cg_pin_is_reg(const CgCtx *c, unsigned r);
 /* Guest GPRs (bit i: GPR i) whose pinned fields overlap state bytes [off, off + size). */
@@ -197,6 +220,11 @@ void cg_pin_get(CgCtx *c, const IrInsn *in, unsigned r, unsigned lsb);
 void cg_pin_put(CgCtx *c, const IrInsn *in, unsigned r, unsigned lsb);
 
 /* ---- value access (codegen.c), used by abi.c and codegen_pin.c */
+/* rd = v: one MOVZ/MOVN/ORR when that does it, else an LDR (literal) of v from the block's
+ * pool (one instruction for what MOVZ/MOVK take two to four for; a64_mov_imm when the pool
+ * is full). vec: rd is a vector register, loaded with the 64 bits (upper half zeroed), and
+ * always from the pool. */
+void cg_mov_imm(CgCtx *c, unsigned rd, uint64_t v, bool vec);
 /* The GPR the current instruction computes its result in (its home, or x16 when it has
  * none or operand avoid0/avoid1 lives there); the op ends with cg_def_gpr. */
 unsigned cg_dst_gpr(CgCtx *c, IrRef avoid0, IrRef avoid1);
@@ -222,11 +250,21 @@ void cg_store_keep(CgCtx *c, const BackendKeep *k);
  * flag-setting code, so the caller's b.cond/csel must follow with nothing that writes flags
  * in between (loads, stores and moves are fine). */
 A64Cond cg_test_cond(CgCtx *c, IrRef v);
+/* A forward branch, to be bound (a64_bind), taken when the I8 condition v (not a constant)
+ * is != 0 (taken_if true) or == 0: a b.cond on a fused CMP's NZCV, a CBZ/CBNZ of an in_cbz
+ * CMP's operand, or of v's register. Writes no flags (besides what a fused CMP did). */
+uint8_t *cg_branch_cond(CgCtx *c, IrRef v, bool taken_if);
 /* rt = [base + disp] or [base + disp] = rt with access kind k, any disp (x17 forms the
  * address when no A64 offset form reaches it; base must not be x17). */
 void cg_ldst(CgCtx *c, A64Mem k, unsigned rt, unsigned base, int64_t disp);
 /* The spill slot store/load of a whole register (8 bytes for GPRs, 16 for vectors). */
 void cg_spill(CgCtx *c, bool vec, unsigned reg, int slot, bool load);
+
+/* Whether x18 holds the guard's sentinel address (regs.h): the guest limit is checked. */
+static inline bool a64_sentinel_live(const IrGuestInfo *gi)
+{
+    return gi->guest_limit != 0 && gi->guest_base == 0;
+}
 
 /* A constant's bits (the verifier guarantees it fits its type). */
 static inline uint64_t cg_const_val(const CgCtx *c, IrRef v)

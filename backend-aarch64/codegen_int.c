@@ -409,6 +409,8 @@ static void emit_compare(CgCtx *c, IrRef ra, IrRef rb, IrCond cond)
 void cg_CMP(CgCtx *c, const IrInsn *in)
 {
     IrCond cond = (IrCond)in->imm[0];
+    if (c->val[c->cur].in_cbz)
+        return;                     /* the EXIT_IF tests the operand (cg_branch_cond) */
     emit_compare(c, in->arg[0], in->arg[1], cond);
     if (c->val[c->cur].in_flags) {  /* the next instruction branches or selects on it */
         c->flags_cc = cond_cc[cond];
@@ -435,6 +437,23 @@ A64Cond cg_test_cond(CgCtx *c, IrRef v)
     }
     a64_addsub_ri(&c->e, A64_SUBS_I, false, A64_ZR, r, 0);
     return A64_CC_NE;
+}
+
+uint8_t *cg_branch_cond(CgCtx *c, IrRef v, bool taken_if)
+{
+    const CgVal *cv = &c->val[v];
+    assert(!cv->is_const);
+    if (cv->in_flags)
+        return a64_bcond_fwd(&c->e, taken_if ? c->flags_cc : c->flags_cc ^ 1);
+    IrRef x = v;
+    bool nz = taken_if;             /* CBNZ: taken when the register is != 0 */
+    if (cv->in_cbz) {               /* v = (x == 0) or (x != 0) */
+        const IrInsn *cmp = &c->blk->insn[v];
+        x = cmp->arg[0];
+        nz = (cmp->imm[0] == IR_NE) == taken_if;
+    }
+    unsigned r = cg_gpr(c, x, ADDR_GPR);
+    return a64_cbz_fwd(&c->e, nz, tsize(ty(c, x)) == 8, r);
 }
 
 void cg_SELECT(CgCtx *c, const IrInsn *in)

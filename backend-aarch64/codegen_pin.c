@@ -5,9 +5,11 @@
  * state: the trampoline loads them all after it sets x28, its epilogue stores them all before
  * anything else (every exit to the runtime `ret`s there), chained exits and jump-cache jumps
  * keep them, and a CALL stores them before its helper runs and reloads them after (only the
- * caller-saved ones after a helper that only reads the state). So inside generated code the
- * state's GPR bytes are dead: this file uses them as scratch where a list of keep stores
- * must read a register that the same list writes. At a fault the handler copies the pinned
+ * caller-saved ones after a helper that only reads the state; it stores only those written
+ * since the block's previous CALL, CgCtx.pin_synced). So inside generated code the state's
+ * GPR bytes are dead outside CALLs: this file uses them as scratch where a list of keep
+ * stores must read a register that the same list writes (after clearing pin_synced for the
+ * registers the list writes). At a fault the handler copies the pinned
  * registers from the signal context into the state before the fault point's keeps
  * (runtime/fault.c, a64_pinned).
  *
@@ -83,6 +85,13 @@ int cg_pin_reg(const CgCtx *c, int64_t off, unsigned size, unsigned *lsb)
     return a64_pin_gprs[rel / 8];
 }
 
+void cg_pin_written(CgCtx *c, uint32_t regs)
+{
+    for (unsigned i = 0; c->pin && i < c->gi->n_gprs; i++)
+        if (regs >> a64_pin_gprs[i] & 1)
+            c->pin_synced &= ~(1u << i);
+}
+
 bool cg_pin_is_reg(const CgCtx *c, unsigned r)
 {
     for (unsigned i = 0; c->pin && i < c->gi->n_gprs; i++)
@@ -155,6 +164,8 @@ void cg_pin_evict(CgCtx *c, unsigned reg, IrRef except) { evict(c, (int)reg, exc
 
 void cg_pin_evict_call(CgCtx *c) { evict(c, -1, IR_NONE, c->cur + 1); }
 
+void cg_pin_evict_after(CgCtx *c, unsigned reg) { evict(c, (int)reg, IR_NONE, c->cur + 1); }
+
 /* ---------------------------------------------------------------- GET and PUT */
 
 void cg_pin_get(CgCtx *c, const IrInsn *in, unsigned r, unsigned lsb)
@@ -193,6 +204,7 @@ void cg_pin_put(CgCtx *c, const IrInsn *in, unsigned r, unsigned lsb)
     if (bits == 64 && av->alias && (unsigned)av->reg == r)
         return;                                     /* what the register holds */
     cg_pin_evict(c, r, a);
+    cg_pin_written(c, 1u << r);
     if (bits == 64) {
         cg_load_gpr(c, r, a);
         return;
@@ -207,7 +219,7 @@ static void keep_to_gpr(CgCtx *c, const BackendKeep *k, unsigned dst)
 {
     switch (k->kind) {
     case BACKEND_LOC_CONST:
-        a64_mov_imm(&c->e, dst, (uint64_t)k->value);
+        cg_mov_imm(c, dst, (uint64_t)k->value, false);
         return;
     case BACKEND_LOC_GPR:
         if (k->value == 0) {
@@ -285,6 +297,7 @@ uint32_t cg_keeps_write(const CgCtx *c, const BackendKeep *keeps, unsigned n)
 void cg_store_keeps(CgCtx *c, const BackendKeep *keeps, unsigned n)
 {
     uint32_t direct = 0, odd = 0, via_state = 0;    /* host register masks */
+    cg_pin_written(c, cg_keeps_write(c, keeps, n));
     for (unsigned i = 0; i < n; i++) {
         unsigned lsb;
         int p = cg_pin_reg(c, keeps[i].off, keeps[i].size, &lsb);

@@ -35,6 +35,8 @@ typedef enum A64Ins {
     A64_MOVN = 0x12800000, A64_MOVZ = 0x52800000, A64_MOVK = 0x72800000,
     A64_SBFM = 0x13000000, A64_BFM = 0x33000000, A64_UBFM = 0x53000000,
     A64_EXTR = 0x13800000, A64_ADR = 0x10000000,
+    A64_LDR_LIT_X = 0x58000000,     /* ldr xt, label (pc + imm19 * 4) */
+    A64_LDR_LIT_D = 0x5C000000,     /* ldr dt, label (the upper 64 bits of qt zeroed) */
     /* data processing, register (shifted-register forms) */
     A64_AND_R = 0x0A000000, A64_BIC_R = 0x0A200000, A64_ORR_R = 0x2A000000,
     A64_ORN_R = 0x2A200000, A64_EOR_R = 0x4A000000, A64_EON_R = 0x4A200000,
@@ -400,6 +402,13 @@ static inline void a64_adr(A64Emit *e, unsigned rd, int32_t rel)
 {
     a64_w(e, A64_ADR | ((uint32_t)rel & 3u) << 29 | (((uint32_t)rel >> 2) & 0x7ffffu) << 5 |
              A64F_RD(rd));
+}
+
+/* ldr xt / dt, [pc + 4 * rel_insns] (a literal; +-1 MiB). */
+static inline void a64_ldr_lit(A64Emit *e, bool vec, unsigned rt, int32_t rel_insns)
+{
+    a64_w(e, (vec ? A64_LDR_LIT_D : A64_LDR_LIT_X) | ((uint32_t)rel_insns & 0x7ffffu) << 5 |
+             A64F_RT(rt));
 }
 
 /* ---------------------------------------------------------------- branches and system */

@@ -34,6 +34,7 @@ static struct {
     volatile uintptr_t addr;        /* si_addr */
     volatile int guest_off;         /* the map entry's guest instruction, -1 if none */
     uint8_t *state;                 /* made exact at the fault, as runtime/fault.c does */
+    BackendEnterFn enter;           /* a trampoline for the limit's guest description */
 } lf;
 
 static void limit_handler(int sig, siginfo_t *si, void *ucv)
@@ -127,7 +128,7 @@ static int run(const IrBlock *blk, const uint8_t *code, const BackendBlockInfo *
     lf.state = state;
     lf.armed = 1;
     if (sigsetjmp(lf.jb, 1) == 0) {
-        be_enter(0, state, code);
+        lf.enter(state, code);
         lf.armed = 0;
         return -2;
     }
@@ -185,6 +186,7 @@ void be_test_guest_limit(void **st)
     gi.guest_limit = lim;
     gi.guest_bound_offset = OFF_BOUND;
     gi.fault_addr_offset = OFF_FAULT;
+    lf.enter = be_trampoline_gi(&gi);
     uint64_t bound = lim + IR_GUARD_BOUND;
     uint64_t sentinel = IR_GUARD_SENTINEL(lim);
     uint64_t h = (uint64_t)(uintptr_t)host, g = (uint64_t)(uintptr_t)low;

@@ -272,6 +272,18 @@ uint64_t be_enter(int based, void *state, const uint8_t *code)
     return env.enter[based](state, code);
 }
 
+BackendEnterFn be_trampoline_gi(const IrGuestInfo *gi)
+{
+    /* placed where blocks go next, which then start after it (recycling never reaches it) */
+    env.cb.p = env.blocks_start;
+    uint8_t *at = env.cb.p;
+    BackendEnterFn fn = (BackendEnterFn)be_host->be->emit_trampoline(&env.cb, gi);
+    assert_non_null(fn);
+    be_sync_code(codebuf_exec_addr(&env.cb, at), (size_t)(env.cb.p - at));
+    env.blocks_start = env.cb.p;
+    return fn;
+}
+
 const uint8_t *be_compile_gi(const IrBlock *blk, const IrGuestInfo *gi, BackendBlockInfo *info)
 {
     be_verify_or_die(blk);

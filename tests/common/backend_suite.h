@@ -60,6 +60,9 @@ IrGuestInfo be_guest_info(int based);
 void be_set_no_regalloc(bool on);
 /* Run compiled code once through the fixture's trampoline; its exit word. */
 uint64_t be_enter(int based, void *state, const uint8_t *code);
+/* A trampoline for another guest description (a backend's may depend on it: aarch64 sets
+ * up the guest limit's sentinel register), kept for the rest of the run. */
+BackendEnterFn be_trampoline_gi(const IrGuestInfo *gi);
 /* Run blk through the interpreter and `code` from the same state0/mem0; fail on any
  * difference in exit word, state or memory. */
 void be_run_compare(const IrBlock *blk, const uint8_t *code, int based,

@@ -5,7 +5,8 @@
  * and system calls (read, write, stat, pipe, clock_gettime) handed such a pointer. Natively
  * none of them is mapped in this process (the test checks with msync first and skips an
  * address that is), so each access is a SIGSEGV with si_code SEGV_MAPERR and si_addr the
- * address (a non-canonical one: SI_KERNEL, address 0), caught in a handler that
+ * address (a non-canonical one: SI_KERNEL, address 0; one a negative displacement wraps
+ * past 2^64 from a small base: the kernel half's), caught in a handler that
  * siglongjmps out, and each system call is -EFAULT. Under ferry those addresses may hold
  * ferry's code cache, heap or stacks: the answers must be the same, and the memory intact.
  * Also mmap with a hint above the guest's space, which Linux and ferry both honour or not
@@ -179,6 +180,9 @@ int main(void)
     probe("sse load", 0x0001000000000000ul, do_sse, 0);
     probe("load", 0xffff900000000000ul, do_load, 0xffff900000000000ul);
     probe("store", 0xffffffff80000000ul, do_store, 0xffffffff80000000ul);
+    /* A base below a negative displacement wraps past 2^64 into the kernel half: base 0,
+     * -0x100(base) */
+    probe("negative disp load", 0xffffffffffffff00ul, do_negdisp, 0xffffffffffffff00ul);
     sys_probe("syscalls", 0x800000000000ul);
     sys_probe("syscalls", 0xffff900000000000ul);
 

@@ -310,6 +310,9 @@ static void test_encoders(void **st)
     ENC("b #0x1004", a64_w(e, a64_b_word(1)));
     ENC("b #0xffc", a64_w(e, a64_b_word(-1)));
     ENC("adr x30, #0x100c", a64_adr(e, A64_REG_LR, 12));
+    ENC("ldr x17, #0x1010", a64_ldr_lit(e, false, 17, 4));
+    ENC("ldr x17, #0xff8", a64_ldr_lit(e, false, 17, -2));
+    ENC("ldr d3, #0x1008", a64_ldr_lit(e, true, 3, 2));
     ENC("mrs x16, fpcr", a64_mrs_fpcr(e, 16));
     ENC("msr fpcr, x16", a64_msr_fpcr(e, 16));
     /* loads and stores */
