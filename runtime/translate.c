@@ -159,7 +159,7 @@ static void log_in_asm(RtProcess *p, const CodeWindow *w, const IrBlock *ir)
 
 /* Frontend, logs, passes, verification. Returns false if the IR is invalid. */
 static bool build_ir(RtProcess *p, CodeWindow *w, uint64_t pc, const FeOptions *fo,
-                     bool optimise, FeResult *res)
+                     bool optimise, FeResult *res, bool cold)
 {
     IrBlock *ir = p->scratch;
     fe_translate_block(ir, pc, window_fetch, w, fo, res);
@@ -173,7 +173,9 @@ static bool build_ir(RtProcess *p, CodeWindow *w, uint64_t pc, const FeOptions *
         ir_print_block(p->log.f, ir);
         rt_log_printf(p, "\n");
     }
-    if (optimise)
+    if (optimise && cold)
+        opt_run_cold(ir);
+    else if (optimise)
         opt_run_folded(ir);     /* the frontend folded at emit time */
 #ifndef NDEBUG
     /* Checking builds only (CHECKS=1, make asan): verification cost a tenth of translation
@@ -348,9 +350,9 @@ static RtBlock *translate_locked(RtThread *t, uint64_t pc, bool cold, bool *flus
 
     for (;;) {
         p->stats.blocks_translated++;
-        if (!build_ir(p, &w, pc, &fo, true, &res)) {
+        if (!build_ir(p, &w, pc, &fo, true, &res, cold)) {
             p->stats.guest_insns += p->scratch->guest_insns;
-            if (!build_ir(p, &w, pc, &fo, false, &res))
+            if (!build_ir(p, &w, pc, &fo, false, &res, cold))
                 build_trap_ir(p, pc, &res);
             b = make_block(p, &w, pc, &res, NULL, false);
             break;
