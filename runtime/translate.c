@@ -3,6 +3,12 @@
  *   fe_translate_block -> -d in_asm, -d ir -> opt_run_folded -> ir_verify -> -d opt
  *     -> backend compile -> -d out_asm -> record, insert, chain
  *
+ * Two tiers in user mode (RtProcess.tiering; see "Tiers" below rt_translate): new code goes
+ * through the fast pipeline (plain blocks, opt_run_cold) and is not chained into; a block the
+ * dispatcher has entered RT_HOT_THRESHOLD times goes through the full one (superblocks,
+ * opt_run_folded) and is chained. -singlestep, --interp, -d exec and system mode use the full
+ * pipeline only.
+ *
  * Every failure has a recovery, so translation never fails:
  *   - IR that fails ir_verify after the passes (checked in CHECKS=1 builds) is ferry's bug: one line
  *     "ferry: internal error: ..." naming the block, then the block is translated again
