@@ -11,6 +11,7 @@
  * debug options that tests set to reach code paths the host would not choose. Both are plain
  * reads during compile; set the options before compiling, from one thread.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "codegen.h"
@@ -27,12 +28,31 @@ bool x64_host_has_popcnt(void)
     return __builtin_cpu_supports("popcnt");
 }
 
+/* Zero the context except its three per-exit arrays (stubs, rets, mem_stubs: 15 KiB, read
+ * only up to their counts). Clearing the whole struct was a fifth of translation time by
+ * callgrind's count (twice per block with the loop attempt). Every field outside the arrays
+ * is zeroed, wherever it sits. */
+static void cg_clear(CgCtx *c)
+{
+    char *base = (char *)c;
+    memset(base, 0, offsetof(CgCtx, stubs));
+    memset(base + offsetof(CgCtx, stubs) + sizeof c->stubs, 0,
+           offsetof(CgCtx, rets) - offsetof(CgCtx, stubs) - sizeof c->stubs);
+    memset(base + offsetof(CgCtx, rets) + sizeof c->rets, 0,
+           offsetof(CgCtx, mem_stubs) - offsetof(CgCtx, rets) - sizeof c->rets);
+    memset(base + offsetof(CgCtx, mem_stubs) + sizeof c->mem_stubs, 0,
+           sizeof *c - offsetof(CgCtx, mem_stubs) - sizeof c->mem_stubs);
+}
+_Static_assert(offsetof(CgCtx, stubs) < offsetof(CgCtx, rets) &&
+               offsetof(CgCtx, rets) < offsetof(CgCtx, mem_stubs),
+               "cg_clear skips the arrays in this order");
+
 /* One attempt: blk as it is (loop NULL) or as a self-loop's rewritten form (loop.c). */
 static int compile_as(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
                       BackendBlockInfo *info, X64Loop *loop)
 {
     CgCtx c;
-    memset(&c, 0, sizeof c);
+    cg_clear(&c);
     c.e.p = cb->p;
     c.blk = blk;
     c.gi = gi;

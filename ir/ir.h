@@ -322,6 +322,10 @@ void opt_run(IrBlock *blk);
 /* The same for a block built with emit-time folding on (the frontend's): it skips the first
  * fold, which would find nothing (half of the pipeline's time). */
 void opt_run_folded(IrBlock *blk);
+/* The cold tier's (runtime/translate.c), for a block built with emit-time folding and no
+ * superblocks: forwarding and the folding it enables only. The block may keep NOPs and
+ * unused pure values, which backends skip. */
+void opt_run_cold(IrBlock *blk);
 
 /* ---------------------------------------------------------------- reference interpreter */
 

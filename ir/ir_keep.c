@@ -116,14 +116,22 @@ static void find_in_state(const IrBlock *blk, IrKeepRange *out, const IrRef *kee
 
 /* ---------------------------------------------------------------- ranges */
 
+/* An open KEEP or FKEEP with its bytes, so the scan need not look them up again at every
+ * instruction of its range (that lookup was most of the pass's time). */
+typedef struct OpenKeep {
+    IrRef r;
+    bool fkeep;
+    uint64_t off, size;
+} OpenKeep;
+
 void ir_keep_ranges(const IrBlock *blk, IrKeepRange *out)
 {
-    IrRef *open = malloc((blk->n ? blk->n : 1) * sizeof *open);
+    OpenKeep *open = malloc((blk->n ? blk->n : 1) * sizeof *open);
     if (!open) {
         fputs("ferry: out of memory in ir/\n", stderr);
         abort();
     }
-    unsigned n = 0;
+    unsigned n = 0, n_keeps = 0;
     for (IrRef r = 1; r < blk->n; r++) {
         const IrInsn *in = &blk->insn[r];
         IrOp op = (IrOp)in->op;
@@ -135,14 +143,17 @@ void ir_keep_ranges(const IrBlock *blk, IrKeepRange *out)
             keep_bytes(blk, r, &off, &size);
         else if (op == IR_GET)
             off = (uint64_t)in->imm[0], size = ir_type_size((IrType)in->type);
-        for (unsigned i = 0; i < n;) {
-            IrKeepRange *k = &out[open[i]];
-            bool fkeep = blk->insn[open[i]].op == IR_FKEEP;
-            uint64_t ko, ks;
-            keep_bytes(blk, open[i], &ko, &ks);
+        /* Only these end a range or move its last observation: the rest pass every open
+         * keep unchanged but for `store`, which only its last instruction's value matters
+         * for (set below at the end of the range). */
+        bool touches = fault || all || size || op == IR_EXIT_IF;
+        for (unsigned i = 0; touches && i < n;) {
+            const OpenKeep *o = &open[i];
+            IrKeepRange *k = &out[o->r];
+            uint64_t ko = o->off, ks = o->size;
             bool overlap = size && off < ko + ks && ko < off + size;
             bool ends;
-            if (fkeep) {
+            if (o->fkeep) {
                 /* faults only: the state is never written, so GETs and exits pass; any
                  * write of its bytes ends it (the fault then sees that write) */
                 if (fault)
@@ -166,19 +177,21 @@ void ir_keep_ranges(const IrBlock *blk, IrKeepRange *out)
         }
         if (op == IR_KEEP || op == IR_FKEEP) {
             out[r] = (IrKeepRange){ blk->n, 0, false, false, 0, 0 };
-            open[n++] = r;
+            open[n++] = (OpenKeep){ r, op == IR_FKEEP, off, size };
+            n_keeps++;
         }
     }
     /* A KEEP whose value the state holds anyway, in a field nothing writes before the
      * range's last use (typically an FKEEP of a flag operand that is a guest register):
-     * the backend need not keep the value. `open` now lists the KEEPs and FKEEPs. */
+     * the backend need not keep the value. The list of every KEEP and FKEEP reuses open. */
+    IrRef *keeps = (IrRef *)open;
     n = 0;
-    for (IrRef r = 1; r < blk->n; r++)
+    for (IrRef r = 1; r < blk->n && n < n_keeps; r++)
         if (blk->insn[r].op == IR_KEEP || blk->insn[r].op == IR_FKEEP)
-            open[n++] = r;
+            keeps[n++] = r;
     for (unsigned i = 0; i < n; i++)
-        if (out[open[i]].last_obs)
-            find_in_state(blk, out, open, n, open[i]);
+        if (out[keeps[i]].last_obs)
+            find_in_state(blk, out, keeps, n, keeps[i]);
     free(open);     /* a verified block ends with EXIT, which closed every range */
 }
 

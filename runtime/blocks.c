@@ -17,7 +17,10 @@
  * patched, the others are filed in a pending index keyed by target pc, and (2) every pending
  * exit that targets the new block's pc is patched. The result is the same as patching each
  * exit the first time it is taken, without needing to know who took it. Interpreted blocks
- * are never chain targets (they have no code) and never chain sources.
+ * are never chain targets (they have no code) and never chain sources. Cold blocks (the fast
+ * tier, translate.c) are chain sources but never targets: exits to one stay pending until
+ * its hot retranslation is added, so until then the dispatcher sees, and counts, every
+ * entry to it.
  *
  * A flush (codecache.c) frees every block and resets the table, the pending index and every
  * jump cache together, so nothing can point at freed code. Blocks are never removed one by
@@ -154,7 +157,7 @@ void rt_block_chain(RtProcess *p, RtBlock *b)
         if (!s->direct || s->patched)
             continue;
         RtBlock *to = rt_block_lookup(p, s->target_pc);    /* b's mode: the current one */
-        if (to && to->code && to->user_exec == b->user_exec) {
+        if (to && to->code && !to->cold && to->user_exec == b->user_exec) {
             patch(p, s, to);
         } else {
             RtExitSlot **head = &t->pending[hash_pc(s->target_pc) & t->pending_mask];
@@ -162,7 +165,10 @@ void rt_block_chain(RtProcess *p, RtBlock *b)
             *head = s;
         }
     }
-    /* Earlier exits waiting for this pc (including b's own, for a loop). */
+    /* Earlier exits waiting for this pc (including b's own, for a loop). A cold block is no
+     * target: they wait for its hot retranslation. */
+    if (b->cold)
+        return;
     RtExitSlot **pp = &t->pending[hash_pc(b->pc) & t->pending_mask];
     while (*pp) {
         RtExitSlot *s = *pp;

@@ -176,6 +176,7 @@ void rt_cache_fork_child(RtProcess *p, int fd)
         c->enter = NULL;
         p->opt.interp = true;
         p->chain = false;
+        p->tiering = false;
         return;
     }
     rt_cache_flush(p);

@@ -68,7 +68,7 @@ RtBlock *rt_block_find(RtThread *t, uint64_t pc)
     RtProcess *p = t->proc;
     RtBlock *b = rt_jc_lookup(t, pc);
     if (b)
-        return b;
+        return b->cold ? rt_block_heat(t, b) : b;
     b = rt_block_lookup(p, pc);
     if (b && !rt_block_valid(p, b)) {
         /* The guest changed code it ran before: every translation may be stale. */
@@ -77,6 +77,8 @@ RtBlock *rt_block_find(RtThread *t, uint64_t pc)
     }
     if (!b)
         b = rt_translate(t, pc);
+    else if (b->cold)
+        return rt_block_heat(t, b);     /* which fills the jump cache */
     rt_jc_insert(t, b);
     return b;
 }

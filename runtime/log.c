@@ -208,6 +208,19 @@ void rt_log_stats(RtProcess *p)
     fprintf(f, "  translation time              %.3f ms\n", secs * 1e3);
     fprintf(f, "  guest instructions/s (transl) %.0f\n",
             secs > 0 ? (double)s->guest_insns / secs : 0.0);
+    /* The tiers (translate.c): the fast one for new code, the full one for hot blocks. One
+     * number a line, as bench/run.py reads them. */
+    if (s->cold_blocks) {
+        double cs = (double)s->cold_ns / 1e9, hs = (double)s->hot_ns / 1e9;
+        fprintf(f, "  cold tier blocks              %llu\n", (unsigned long long)s->cold_blocks);
+        fprintf(f, "  cold tier guest instructions  %llu\n", (unsigned long long)s->cold_insns);
+        fprintf(f, "  cold tier guest insns/s       %.0f\n",
+                cs > 0 ? (double)s->cold_insns / cs : 0.0);
+        fprintf(f, "  hot tier blocks               %llu\n", (unsigned long long)s->hot_blocks);
+        fprintf(f, "  hot tier guest instructions   %llu\n", (unsigned long long)s->hot_insns);
+        fprintf(f, "  hot tier guest insns/s        %.0f\n",
+                hs > 0 ? (double)s->hot_insns / hs : 0.0);
+    }
     fprintf(f, "  host code bytes               %llu\n", (unsigned long long)s->code_bytes);
     fprintf(f, "  host insns per guest insn     %.2f\n",
             s->guest_insns ? (double)s->host_insns / (double)s->guest_insns : 0.0);

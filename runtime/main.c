@@ -68,6 +68,9 @@ int main(int argc, char **argv)
         p->gi.ras_offset = (int32_t)(offsetof(RtThread, ras) - offsetof(RtThread, state));
         p->gi.ras_key_offset = X86_OFF_GPR(X86_RSP);
     }
+    /* Two tiers where blocks chain and superblocks are on (translate.c); -singlestep,
+     * --interp and -d exec translate every block once, as before. */
+    p->tiering = p->chain && p->fe_opt.superblocks && p->backend;
     rt_memorder_init(p);
     rt_vfork_probe(p);
     p->scratch = ir_block_new(0);

@@ -222,6 +222,13 @@ struct RtBlock {
                                    at privilege level 3 (user mode: always true) */
     uint8_t mode;               /* the X86Mode it was translated for (FeOptions.mode): a block
                                    is found only while the CPU is in that mode */
+    /* Tiers (translate.c): a cold block comes from the fast pipeline; it is never a chain
+     * target, and its jump cache entry has no code, so every entry to it is through the
+     * dispatcher, which counts them in heat. At RT_HOT_THRESHOLD it is translated again by
+     * the full pipeline; `hot` is then that block (it hides this one in the table). */
+    bool cold;
+    uint32_t heat;              /* dispatches so far (atomic, relaxed: a count, not a lock) */
+    RtBlock *hot;               /* the retranslation, once there is one (atomic) */
     RtBlock *hash_next;         /* next block in the same table bucket */
     RtBlock *all_next;          /* next block in creation order (flush, fault lookup) */
     uint32_t n_exits;           /* entries of exits[] */
@@ -261,6 +268,8 @@ typedef struct RtStats {
     uint64_t blocks_translated; /* blocks given to the frontend (including retranslations) */
     uint64_t guest_insns;       /* guest instructions in those blocks */
     uint64_t translate_ns;      /* CPU time spent translating (frontend to host code) */
+    uint64_t cold_blocks, cold_insns, cold_ns;  /* of which by the fast tier (translate.c) */
+    uint64_t hot_blocks, hot_insns, hot_ns;     /* of which cold blocks translated again hot */
     uint64_t code_bytes;        /* host code bytes emitted for blocks */
     uint64_t host_insns;        /* host instructions emitted for blocks */
     uint64_t interp_blocks;     /* blocks that run through the interpreter */
@@ -327,6 +336,8 @@ struct RtProcess {
     } host_cpu;
     FeOptions fe_opt;           /* block size, single-step */
     bool chain;                 /* patch direct exits (off under -d exec and --interp) */
+    bool tiering;               /* new blocks are cold, hot ones retranslated (translate.c):
+                                   user mode with chaining and superblocks */
     RtCodeCache cache;          /* the code region */
     RtBlockTable blocks;        /* translated blocks */
     IrBlock *scratch;           /* IR block reused by every translation */
@@ -558,7 +569,7 @@ static inline void rt_jc_insert(RtThread *t, RtBlock *b)
 {
     RtJcEntry *e = &t->jc[rt_jc_index(b->pc)];
     e->pc = b->pc;
-    e->code = b->code;
+    e->code = b->cold ? NULL : b->code;     /* inline lookups of a cold block miss: counted */
     e->blk = b;
 }
 void rt_jc_clear(RtThread *t);       /* and the return stack */
@@ -566,6 +577,9 @@ void rt_jc_clear(RtThread *t);       /* and the return stack */
 /* translate.c: translate the block at pc, insert it and chain it (or find the block another
  * thread has just made). Never NULL. t is running and holds no lock. */
 RtBlock *rt_translate(RtThread *t, uint64_t pc);
+/* translate.c: count a dispatch of cold block b; at RT_HOT_THRESHOLD translate it again with
+ * the full pipeline. Returns the block to run (b, or its hot retranslation). */
+RtBlock *rt_block_heat(RtThread *t, RtBlock *b);
 /* Run the one guest instruction at the thread's rip through the interpreter, from a
  * translation kept nowhere (the store that wrote a protected code page, smc.c); returns the
  * exit word. t is running and holds no lock. */

@@ -78,6 +78,26 @@ if [ -x "$prog" ]; then
     fi
 fi
 
+# Two tiers (runtime/translate.c): tier_hot's blocks turn hot and are translated again while
+# it runs (its output, faults in both tiers included, was compared above); -d stats reports
+# both tiers, and -singlestep (one tier) prints the same. Not --interp: a fault in the
+# interpreter does not reach the guest's handler (dispatch.c), and tier_hot's handler is its test.
+prog=$GUEST_DIR/tier_hot.gcc-O2
+if [ -x "$prog" ]; then
+    "${FERRY_CMD[@]}" -d stats "$prog" >"$tmp/tier.out" 2>"$tmp/tier.err"
+    "$prog" >"$tmp/tier.native" 2>/dev/null
+    "${FERRY_CMD[@]}" -singlestep "$prog" >"$tmp/tier.ss" 2>/dev/null
+    if grep -qE 'hot tier blocks +[1-9]' "$tmp/tier.err" &&
+       grep -qE 'cold tier blocks +[1-9]' "$tmp/tier.err" &&
+       cmp -s "$tmp/tier.out" "$tmp/tier.native" && cmp -s "$tmp/tier.ss" "$tmp/tier.native"; then
+        ok "tiers: hot blocks retranslated, same output (and under -singlestep)"
+    else
+        not_ok "tiers: hot blocks retranslated, same output (and under -singlestep)" \
+            "$(grep tier "$tmp/tier.err")" "$(diff "$tmp/tier.native" "$tmp/tier.out")" \
+            "$(diff "$tmp/tier.native" "$tmp/tier.ss")"
+    fi
+fi
+
 # -d in_asm,ir,out_asm show guest disassembly, IR and host disassembly.
 prog=$GUEST_DIR/hello.gcc-O2
 if [ -x "$prog" ]; then
