@@ -27,6 +27,12 @@ bool x64_host_has_popcnt(void)
     return __builtin_cpu_supports("popcnt");
 }
 
+bool x64_host_has_ssse3(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("ssse3");
+}
+
 /* One attempt: blk as it is (loop NULL) or as a self-loop's rewritten form (loop.c). */
 static int compile_as(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
                       BackendBlockInfo *info, X64Loop *loop)
@@ -40,6 +46,7 @@ static int compile_as(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     c.code_start = cb->p;
     c.regalloc = !(debug_flags & X64_DBG_NO_REGALLOC);
     c.has_popcnt = !(debug_flags & X64_DBG_NO_POPCNT) && x64_host_has_popcnt();
+    c.has_ssse3 = !(debug_flags & X64_DBG_NO_SSSE3) && x64_host_has_ssse3();
     c.loop = loop;
     info->n_insns = 0;
     info->n_keeps = 0;

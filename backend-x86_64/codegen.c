@@ -1437,6 +1437,68 @@ static void byte_shift(CgCtx *c, const IrInsn *in, unsigned ext)
 static void cg_VBSLL(CgCtx *c, const IrInsn *in) { byte_shift(c, in, X64_PSLLDQ_I); }
 static void cg_VBSRL(CgCtx *c, const IrInsn *in) { byte_shift(c, in, X64_PSRLDQ_I); }
 
+/* PSHUFB (SSSE3). Without it, the byte table a and the indices b go to two spill slots and
+ * each result byte is looked up with GPRs (rare hosts: Core 2 and later all have SSSE3):
+ * dl = a[b_i & 15], zeroed by cmovs where bit 7 of b_i is set, written over b_i. */
+static void cg_VSHUFB(CgCtx *c, const IrInsn *in)
+{
+    X64Emit *e = &c->e;
+    IrRef a = in->arg[0], b = in->arg[1];
+    if (c->has_ssse3) {
+        unsigned d = dst_xmm(c, b);             /* a is written into d before b is read */
+        load_xmm(c, d, a);
+        x64_sse38_rx(e, X64_PSHUFB_38, d, xmm_rm(c, b, X64_XMM1));
+        def_xmm(c, d);
+        return;
+    }
+    int s = cg_slot_alloc(c, 2);
+    X64Rm tab = slot_mem(s), idx = slot_mem(s + 1);
+    x64_sse_rx(e, X64_MOVDQA_ST, xmm_reg(c, a, X64_XMM0), tab);
+    x64_sse_rx(e, X64_MOVDQA_ST, xmm_reg(c, b, X64_XMM1), idx);
+    x64_alu_rr(e, X64_XOR, 4, X64_RCX, X64_RCX);
+    for (int32_t i = 0; i < 16; i++) {
+        X64Rm bi = x64_rm_off(idx, i);
+        x64_movzx_rx(e, 1, X64_RAX, bi);
+        x64_mov_rr(e, 4, X64_RDX, X64_RAX);
+        x64_alu_ri(e, X64_AND, 4, X64_RDX, 15);
+        x64_movzx_rx(e, 1, X64_RDX, x64_mx(X64_RSP, X64_RDX, 0, tab.disp));
+        x64_test_xr(e, 1, x64_r(X64_RAX), X64_RAX);
+        x64_cmov_rx(e, X64_CC_S, 4, X64_RDX, x64_r(X64_RCX));
+        x64_mov_xr(e, 1, bi, X64_RDX);
+    }
+    unsigned d = dst_xmm(c, IR_NONE);
+    x64_sse_rx(e, X64_MOVDQA_LD, d, idx);
+    def_xmm(c, d);
+    slot_free(c, s, 2);
+}
+
+/* PALIGNR (SSSE3), else the two byte shifts and an OR. */
+static void cg_VALIGNR(CgCtx *c, const IrInsn *in)
+{
+    X64Emit *e = &c->e;
+    IrRef a = in->arg[0], b = in->arg[1];
+    uint8_t n = (uint8_t)in->imm[0];
+    if (n == 0) {                               /* the low half: b */
+        unsigned d = dst_xmm(c, IR_NONE);
+        load_xmm(c, d, b);
+        def_xmm(c, d);
+        return;
+    }
+    if (c->has_ssse3) {
+        unsigned d = dst_xmm(c, b);
+        load_xmm(c, d, a);
+        x64_sse3a_rxi(e, X64_PALIGNR_3A, d, xmm_rm(c, b, X64_XMM1), n);
+        def_xmm(c, d);
+        return;
+    }
+    load_xmm(c, X64_XMM0, a);
+    load_xmm(c, X64_XMM1, b);
+    x64_sse_shift_i(e, X64_PSHIFTQ_I, X64_PSLLDQ_I, X64_XMM0, (uint8_t)(16 - n));
+    x64_sse_shift_i(e, X64_PSHIFTQ_I, X64_PSRLDQ_I, X64_XMM1, n);
+    x64_sse_rr(e, X64_POR, X64_XMM0, X64_XMM1);
+    def_xmm(c, X64_XMM0);
+}
+
 typedef enum VShift { VS_SHL, VS_SHR, VS_SAR } VShift;
 
 /* xmm0 = xmm0 shifted per 8-bit lane by the count in xmm3 (SSE has no byte shifts): widen to

@@ -74,6 +74,7 @@ enum {
     X64_DBG_NO_POPCNT = 1u << 0,    /* emit the SWAR sequence even if POPCNT exists */
     X64_DBG_NO_REGALLOC = 1u << 1,  /* every value in a spill slot (and no loops) */
     X64_DBG_NO_LOOPS = 1u << 2,     /* self-loops compiled as plain blocks (loop.c) */
+    X64_DBG_NO_SSSE3 = 1u << 3,     /* the SSE2 sequences for PSHUFB and PALIGNR */
 };
 
 /* An EXIT_IF's way out, emitted after the block's EXIT so the path that stays in the block
@@ -116,6 +117,7 @@ typedef struct CgCtx {
     unsigned exit_index;        /* next exit's index (EXIT_IF and EXIT in order from 0) */
     bool regalloc;              /* give values register homes */
     bool has_popcnt;            /* host has POPCNT */
+    bool has_ssse3;             /* host has SSSE3 (PSHUFB, PALIGNR) */
     int err;                    /* first BackendError met, BE_OK if none */
     X64Cond flags_cc;           /* condition of the in_flags CMP/FCMP just emitted */
     IrRef gpr_owner[16];        /* value whose home is this GPR, 0 if free or unallocatable */
@@ -156,6 +158,7 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb);
 
 /* Host features and debug options (backend.c). */
 bool x64_host_has_popcnt(void);
+bool x64_host_has_ssse3(void);
 unsigned x64_backend_debug(void);
 void x64_backend_set_debug(unsigned flags);     /* X64_DBG_*; for tests */
 

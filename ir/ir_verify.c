@@ -192,7 +192,7 @@ static bool check_types(VCtx *v)
     case IR_SELECT:
         return want_arg(v, 0, IR_I8) && want_arg(v, 1, t) && want_arg(v, 2, t);
 
-    case IR_VAND: case IR_VOR: case IR_VXOR: case IR_VANDN:
+    case IR_VAND: case IR_VOR: case IR_VXOR: case IR_VANDN: case IR_VSHUFB:
         return want_result(v, t == IR_V128, "v128") && want_arg(v, 0, IR_V128) &&
                want_arg(v, 1, IR_V128);
     case IR_VADD: case IR_VSUB: case IR_VCMPEQ: case IR_VCMPGTS: case IR_VUNPACKLO:
@@ -205,6 +205,9 @@ static bool check_types(VCtx *v)
     case IR_VMOVMSK:
         return want_result(v, t == IR_I32, "i32") && want_arg(v, 0, IR_V128) &&
                want_lane(v, false);
+    case IR_VALIGNR:
+        return want_result(v, t == IR_V128, "v128") && want_arg(v, 0, IR_V128) &&
+               want_arg(v, 1, IR_V128) && want_imm_range(v, 0, 0, 15);
     case IR_VSHUF32: case IR_VSHUFLO16: case IR_VSHUFHI16: case IR_VBSLL: case IR_VBSRL:
         return want_result(v, t == IR_V128, "v128") && want_arg(v, 0, IR_V128) &&
                want_imm_range(v, 0, 0, 255);

@@ -413,6 +413,11 @@ void be_test_vector(void **st)
         check_op(IR_VBSLL, IR_V128, 1, IR_V128, IR_VOID, IR_VOID, bytes[i]);
         check_op(IR_VBSRL, IR_V128, 1, IR_V128, IR_VOID, IR_VOID, bytes[i]);
     }
+    /* byte shuffle (the index values include bit 7 set, and indices >= 16 with bit 7 clear)
+     * and byte alignment at every count */
+    check_op(IR_VSHUFB, IR_V128, 2, IR_V128, IR_V128, IR_VOID, 0);
+    for (int n = 0; n < 16; n++)
+        check_op(IR_VALIGNR, IR_V128, 2, IR_V128, IR_V128, IR_VOID, n);
     static const IrOp shifts[] = { IR_VSHLI, IR_VSHRI, IR_VSARI };
     for (unsigned i = 0; i < 3; i++)
         for (int lane = 8; lane <= 64; lane *= 2) {

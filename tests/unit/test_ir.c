@@ -860,6 +860,8 @@ static IrBlock *build_every_op(void)
     ir_emit(&b, IR_VSHUFHI16, IR_V128, gv, IR_NONE, IR_NONE, 0xff, 0);
     ir_emit(&b, IR_VBSLL, IR_V128, gv, IR_NONE, IR_NONE, 3, 0);
     ir_emit(&b, IR_VBSRL, IR_V128, gv, IR_NONE, IR_NONE, 17, 0);
+    ir_op2(&b, IR_VSHUFB, IR_V128, gv, kv);
+    ir_emit(&b, IR_VALIGNR, IR_V128, kv, gv, IR_NONE, 5, 0);
     ir_emit(&b, IR_VSHLI, IR_V128, gv, g, IR_NONE, 64, 0);
     ir_emit(&b, IR_VSHRI, IR_V128, gv, g, IR_NONE, 32, 0);
     ir_emit(&b, IR_VSARI, IR_V128, gv, g, IR_NONE, 8, 0);
