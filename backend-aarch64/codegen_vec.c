@@ -448,6 +448,25 @@ void cg_FCMP(CgCtx *c, const IrInsn *in)
     cg_def_gpr(c, d);
 }
 
+/* x86's ZF PF CF from FCMP's NZCV (unordered 0011, less 1000, equal 0110, greater 0010):
+ * CF = LT (N != V: less or unordered), PF = VS, ZF = EQ or VS. */
+void cg_FCMPFLAGS(CgCtx *c, const IrInsn *in)
+{
+    A64Emit *e = &c->e;
+    bool dbl = ty(c, in->arg[0]) == IR_F64;
+    unsigned a = cg_vec_reg(c, in->arg[0], OPA_VEC), b = cg_vec_reg(c, in->arg[1], OPB_VEC);
+    if (in->imm[1]) a64_fcmpe(e, dbl, a, b);         /* signalling (x86 COMISD) */
+    else a64_fcmp(e, dbl, a, b);
+    a64_cset(e, OPA_GPR, A64_CC_LT);
+    a64_cset(e, OPB_GPR, A64_CC_VS);
+    a64_cset(e, OPC_GPR, A64_CC_EQ);
+    a64_alu_rrr(e, A64_ORR_R, false, OPC_GPR, OPC_GPR, OPB_GPR, A64_LSL, 0);
+    a64_alu_rrr(e, A64_ORR_R, false, OPA_GPR, OPA_GPR, OPB_GPR, A64_LSL, 2);
+    unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
+    a64_alu_rrr(e, A64_ORR_R, false, d, OPA_GPR, OPC_GPR, A64_LSL, 6);
+    cg_def_gpr(c, d);
+}
+
 /* FCVTZS truncates (F2I_RN rounds first with FRINTI, by FPCR's mode: the FP environment). A64 saturates; x86 gives
  * the minimum value whenever the rounded input is not below 2^(w-1) (positive overflow) or is
  * NaN, and negative overflow saturates to the minimum on both. */

@@ -1837,6 +1837,32 @@ static void cg_FCMP(CgCtx *c, const IrInsn *in)
     c->comis_end = c->e.p;
 }
 
+/* (U)COMIS, then its ZF PF CF as a flags word: LAHF puts SF ZF 0 AF 0 PF 1 CF in AH, and
+ * (U)COMIS clears SF and AF, so AH - 2 is the word; MOVZX, LEA and MOV keep the host flags for
+ * the branch on them that usually follows (comis_cached). Without LAHF: PUSHF, POP, AND. */
+static void cg_FCMPFLAGS(CgCtx *c, const IrInsn *in)
+{
+    X64Emit *e = &c->e;
+    fcmp_comis(c, in, ty(c, in->arg[0]) == IR_F32, in->arg[0], in->arg[1]);
+    if (c->has_lahf) {
+        x64_insn(e);
+        emit_u8(e, 0x9F);                           /* lahf */
+        x64_insn(e);
+        emit_u8(e, 0x0F);                           /* movzx eax, ah */
+        emit_u8(e, 0xB6);
+        emit_u8(e, 0xC4);
+        x64_lea_rm(e, 4, X64_RAX, x64_m(X64_RAX, -2));
+        cg_def_gpr(c, X64_RAX);
+        c->comis_end = c->e.p;
+        return;
+    }
+    x64_insn(e);
+    emit_u8(e, 0x9C);                               /* pushfq */
+    x64_pop_r(e, X64_RAX);
+    x64_alu_ri(e, X64_AND, 4, X64_RAX, 0x45);
+    cg_def_gpr(c, X64_RAX);
+}
+
 /* CVTT* truncate; CVT* round per MXCSR, which holds the guest's FP environment (ir.h). */
 static void f2i(CgCtx *c, const IrInsn *in, bool nearest)
 {

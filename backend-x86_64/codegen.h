@@ -75,6 +75,7 @@ enum {
     X64_DBG_NO_REGALLOC = 1u << 1,  /* every value in a spill slot (and no loops) */
     X64_DBG_NO_LOOPS = 1u << 2,     /* self-loops compiled as plain blocks (loop.c) */
     X64_DBG_NO_SSSE3 = 1u << 3,     /* the SSE2 sequences for PSHUFB and PALIGNR */
+    X64_DBG_NO_LAHF = 1u << 4,      /* FCMPFLAGS through PUSHF instead of LAHF */
 };
 
 /* An EXIT_IF's way out, emitted after the block's EXIT so the path that stays in the block
@@ -118,6 +119,7 @@ typedef struct CgCtx {
     bool regalloc;              /* give values register homes */
     bool has_popcnt;            /* host has POPCNT */
     bool has_ssse3;             /* host has SSSE3 (PSHUFB, PALIGNR) */
+    bool has_lahf;              /* host has LAHF in 64-bit mode */
     int err;                    /* first BackendError met, BE_OK if none */
     X64Cond flags_cc;           /* condition of the in_flags CMP/FCMP just emitted */
     IrRef gpr_owner[16];        /* value whose home is this GPR, 0 if free or unallocatable */
@@ -159,6 +161,7 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb);
 /* Host features and debug options (backend.c). */
 bool x64_host_has_popcnt(void);
 bool x64_host_has_ssse3(void);
+bool x64_host_has_lahf(void);
 unsigned x64_backend_debug(void);
 void x64_backend_set_debug(unsigned flags);     /* X64_DBG_*; for tests */
 

@@ -620,6 +620,23 @@ static bool eval_float(IrOp op, IrType t, const IrValue *a_in, const IrType *at,
         }
         break;
     }
+    case IR_FCMPFLAGS: {
+        if (t != IR_I64 || !ir_type_is_float(at[0]) || at[1] != at[0] || imm[0] != 0)
+            return false;
+        IrType ft = at[0];
+        if (is_nan_bits(ft, a[0].lo) || is_nan_bits(ft, a[1].lo)) {    /* as FCMP */
+            if (is_snan_bits(ft, a[0].lo) || is_snan_bits(ft, a[1].lo) || imm[1])
+                raise_invalid();
+            r.lo = 0x45;
+        } else if (ft == IR_F32) {
+            volatile float x = f32_of(a[0].lo), y = f32_of(a[1].lo);
+            r.lo = x < y ? 0x01 : x == y ? 0x40 : 0;
+        } else {
+            volatile double x = f64_of(a[0].lo), y = f64_of(a[1].lo);
+            r.lo = x < y ? 0x01 : x == y ? 0x40 : 0;
+        }
+        break;
+    }
     case IR_F2I: case IR_F2I_RN: {
         if ((t != IR_I32 && t != IR_I64) || !ir_type_is_float(at[0]))
             return false;
@@ -808,6 +825,7 @@ bool ir_eval(IrOp op, IrType t, const IrValue *a, const IrType *atype, const int
     }
     case IR_FADD: case IR_FSUB: case IR_FMUL: case IR_FDIV: case IR_FSQRT: case IR_FMIN:
     case IR_FMAX: case IR_FCMP: case IR_F2I: case IR_F2I_RN: case IR_I2F: case IR_FCVT:
+    case IR_FCMPFLAGS:
         if (!eval_float(op, t, a, atype, imm, &r))
             return false;
         break;

@@ -330,6 +330,10 @@ static bool removable(const IrInsn *in)
 #define DCE_FCMPS 16
 typedef struct DceFcmps { unsigned n; IrRef r[DCE_FCMPS]; } DceFcmps;
 
+/* The compares whose only effect besides their value is FCMP's IE: FCMP and FCMPFLAGS (the
+ * same imm1). */
+static bool is_fcmp(const IrInsn *in) { return in->op == IR_FCMP || in->op == IR_FCMPFLAGS; }
+
 static bool fcmp_covered(const IrBlock *blk, const DceFcmps *kept, const IrInsn *in)
 {
     for (unsigned k = 0; k < kept->n; k++) {
@@ -355,12 +359,12 @@ unsigned opt_dce(IrBlock *blk)
             continue;
         bool fp = ir_op_info[in->op].props & IRP_FPENV;
         if (removable(in) && !in->mark &&
-            (!fp || (in->op == IR_FCMP && fcmp_covered(blk, &kept, in)))) {
+            (!fp || (is_fcmp(in) && fcmp_covered(blk, &kept, in)))) {
             make_nop(in);
             changed++;
             continue;
         }
-        if (in->op == IR_FCMP && kept.n < DCE_FCMPS)
+        if (is_fcmp(in) && kept.n < DCE_FCMPS)
             kept.r[kept.n++] = r;
         for (int i = 0; i < 3; i++)
             if (in->arg[i])
@@ -397,7 +401,7 @@ static bool sink_fcmp_ok(const IrBlock *blk, const uint32_t *pos, IrRef r)
         const IrInsn *o = &blk->insn[j];
         if (o->op == IR_EXIT_IF || o->op == IR_EXIT)
             return false;
-        if (o->op != IR_FCMP || pos[j] != j || o->imm[1] < in->imm[1])
+        if (!is_fcmp(o) || pos[j] != j || o->imm[1] < in->imm[1])
             continue;
         if ((o->arg[0] == in->arg[0] && o->arg[1] == in->arg[1]) ||
             (o->arg[0] == in->arg[1] && o->arg[1] == in->arg[0]))
@@ -431,7 +435,7 @@ unsigned opt_sink(IrBlock *blk)
         /* FP ops stay where they are: a side exit before their use still owes their flags.
          * Except an FCMP covered by one that stays before the next exit (sink_fcmp_ok). */
         bool pure = ((ir_op_info[in->op].props & (IRP_PURE | IRP_FPENV)) == IRP_PURE ||
-                     (in->op == IR_FCMP && sink_fcmp_ok(blk, pos, r))) &&
+                     (is_fcmp(in) && sink_fcmp_ok(blk, pos, r))) &&
                     ir_op_info[in->op].nout == 1;
         if (pure && first[r] != UINT32_MAX && exits[first[r]] > exits[r + 1]) {
             pos[r] = first[r];

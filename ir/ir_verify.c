@@ -250,6 +250,12 @@ static bool check_types(VCtx *v)
         if (!ir_type_is_float(a0))
             return fail(v, "arg0 has type %s, expected f32 or f64", ir_type_name(a0));
         return want_arg(v, 1, a0) && want_imm_range(v, 0, 0, IR_FCOND_COUNT - 1);
+    case IR_FCMPFLAGS:
+        if (!want_result(v, t == IR_I64, "i64"))
+            return false;
+        if (!ir_type_is_float(a0))
+            return fail(v, "arg0 has type %s, expected f32 or f64", ir_type_name(a0));
+        return want_arg(v, 1, a0) && want_imm_range(v, 0, 0, 0) && want_imm_range(v, 1, 0, 1);
     case IR_F2I: case IR_F2I_RN:
         if (!want_result(v, t == IR_I32 || t == IR_I64, "i32 or i64"))
             return false;

@@ -502,6 +502,27 @@ static void test_ssse3_fallback(void **st)
     }
 }
 
+/* FCMPFLAGS without LAHF (PUSHF, POP, AND), both widths, ucomis and comis. */
+static void test_fcmpflags_pushf(void **st)
+{
+    (void)st;
+    static const IrType ft[2] = { IR_F32, IR_F64 };
+    for (unsigned k = 0; k < 2; k++)
+        for (int sig = 0; sig < 2; sig++) {
+            const IrType at[3] = { ft[k], ft[k], IR_NONE };
+            BackendBlockInfo info;
+            IrBlock *blk = be_build_op(IR_FCMPFLAGS, IR_I64, 2, at);
+            for (uint32_t i = 1; i < blk->n; i++)
+                if (blk->insn[i].op == IR_FCMPFLAGS)
+                    blk->insn[i].imm[1] = sig;
+            x64_backend_set_debug(X64_DBG_NO_LAHF);
+            const uint8_t *code = be_compile_in(blk, 0, &info);
+            x64_backend_set_debug(0);
+            be_run_op_edges(blk, code, 0, IR_FCMPFLAGS, IR_I64, 2, at);
+            ir_block_free(blk);
+        }
+}
+
 /* Address arithmetic: a LOAD/STORE address ADD(p, k) becomes [p + k] (negative k too; the
  * ADD is still computed when something else reads it), and an ADD of a constant to a value
  * that stays live is one LEA, 64- and 32-bit (wrapping, the 32-bit one zero-extended). */
@@ -747,6 +768,7 @@ int main(void)
         cmocka_unit_test(test_encoders_misc),
         cmocka_unit_test(test_popcnt_fallback),
         cmocka_unit_test(test_ssse3_fallback),
+        cmocka_unit_test(test_fcmpflags_pushf),
         cmocka_unit_test(test_addressing),
         cmocka_unit_test(test_golden_keep),
         cmocka_unit_test(test_golden_loop),

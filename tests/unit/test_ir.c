@@ -881,6 +881,7 @@ static IrBlock *build_every_op(void)
     ir_op1(&b, IR_FSQRT, IR_F32, kf32);
     for (unsigned p = 0; p < IR_FCOND_COUNT; p++)
         ir_emit(&b, IR_FCMP, IR_I8, kf32, kf32, IR_NONE, p, 0);
+    ir_emit(&b, IR_FCMPFLAGS, IR_I64, kf64, kf64, IR_NONE, 0, 1);
     for (unsigned p = 0; p < IR_COND_COUNT; p++)
         ir_cmp(&b, (IrCond)p, k8, k8);
     ir_op1(&b, IR_F2I, IR_I32, kf64);
