@@ -172,8 +172,16 @@ ifeq ($(HOST)$(TEST_AARCH64),x86_641)
 TEST_SUITES += '$(MAKE) --no-print-directory test-aarch64-ci' '$(MAKE) --no-print-directory test-aarch64-system'
 endif
 A64_CI_VARIANTS ?= gcc-O2 musl-O2
-test: all
-	@tests/total.sh $(TEST_SUITES)
+# The suites run TEST_JOBS at a time (tests/total.sh shows each one's output whole, in order):
+# everything they build is built first, so no two of them build the same file at once.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+test:
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) all
+ifeq ($(HOST)$(TEST_AARCH64),x86_641)
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) HOST=aarch64 BUILD=build-aarch64 \
+	    build-aarch64/ferry build-aarch64/ferry-system unit-tests system-kernels
+endif
+	@tests/total.sh -j $(TEST_JOBS) $(TEST_SUITES)
 
 # The aarch64 build's suites on this machine: its programs run under qemu-aarch64-static
 # (FERRY_WRAPPER, read by tests/run.sh and tests/guest/run.sh) with the arm64 libraries

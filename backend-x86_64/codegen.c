@@ -1,4 +1,6 @@
-/* codegen.c — x86_64 code for every IR op, and the value bookkeeping under it.
+/* codegen.c — the value bookkeeping under every op, GET/PUT, LOAD/STORE with their guest-limit
+ * checks, KEEPs, exits, liveness and the driver (the ops themselves: codegen_int.c and
+ * codegen_vec.c; codegen_ops.h is what they share).
  *
  * Contract: x64_codegen_block compiles a verified block instruction by instruction into the
  * CodeBuf, checking the red zone once per IR instruction; it returns BE_ERR_FULL, TOO_BIG
@@ -43,50 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen.h"
-
-/* ---------------------------------------------------------------- small queries */
-
-static IrType ty(const CgCtx *c, IrRef v) { return (IrType)c->blk->insn[v].type; }
-static unsigned tsize(IrType t) { return ir_type_size(t); }
-
-static CgClass class_of(IrType t)
-{
-    if (ir_type_is_int(t))
-        return CG_GPR;
-    if (t == IR_F32 || t == IR_F64 || t == IR_V128 || t == IR_I128)
-        return CG_XMM;
-    return CG_MEM;          /* F80, V256: moved around only, so they stay in slots */
-}
-
-static X64Rm slot_mem(int slot) { return x64_m(X64_RSP, X64_SLOT_DISP(slot)); }
-
-static bool is_const(const CgCtx *c, IrRef v) { return c->val[v].is_const; }
-static uint64_t const_val(const CgCtx *c, IrRef v) { return cg_const_val(c, v); }
-
-/* A constant usable as the imm32 of an op of `size` bytes (sign-extended for size 8). */
-static bool const_imm32(const CgCtx *c, IrRef v, unsigned size, int32_t *imm)
-{
-    if (!is_const(c, v))
-        return false;
-    uint64_t x = const_val(c, v);
-    if (size == 8 && !x64_fits_i32((int64_t)x))
-        return false;
-    *imm = (int32_t)(uint32_t)x;
-    return true;
-}
-
-static void fail(CgCtx *c, int err)
-{
-    if (c->err == BE_OK)
-        c->err = err;
-}
-
-/* Index 0..3 of a lane width 8, 16, 32, 64 (the verifier guarantees one of them). */
-static unsigned lane_idx(int64_t lane)
-{
-    return lane == 8 ? 0 : lane == 16 ? 1 : lane == 32 ? 2 : 3;
-}
+#include "codegen_ops.h"
 
 /* ---------------------------------------------------------------- slots and homes */
 
@@ -107,7 +66,7 @@ int cg_slot_alloc(CgCtx *c, unsigned n)
     return 0;       /* keep emitting harmlessly; the block is discarded */
 }
 
-static void slot_free(CgCtx *c, int slot, unsigned n)
+void cg_slot_free(CgCtx *c, int slot, unsigned n)
 {
     for (unsigned j = 0; j < n; j++)
         c->slot_used[(slot + j) / 64] &= ~(1ull << ((slot + j) % 64));
@@ -206,7 +165,7 @@ static void release(CgCtx *c, IrRef r)
             c->xmm_owner[v->reg] = 0;
     }
     if (v->slot >= 0)
-        slot_free(c, v->slot, slots_of(ty(c, r)));
+        cg_slot_free(c, v->slot, slots_of(ty(c, r)));
 }
 
 /* How a LOAD/STORE reaches its guest address: [base + index << scale + disp], where the
@@ -300,7 +259,7 @@ unsigned cg_gpr(CgCtx *c, IrRef v, unsigned scratch)
 }
 
 /* v as an r/m operand: its home register or slot, or `scratch` holding the constant. */
-static X64Rm gpr_rm(CgCtx *c, IrRef v, unsigned scratch)
+X64Rm cg_gpr_rm(CgCtx *c, IrRef v, unsigned scratch)
 {
     if (is_const(c, v)) {
         cg_load_gpr(c, scratch, v);
@@ -327,7 +286,7 @@ static void home_result(CgCtx *c)
 /* The GPR the current instruction computes its result in: the result's home register, unless
  * it has none or operand avoid0/avoid1 lives there (operands the op reads after it first
  * writes the result register); else rax. The op ends with cg_def_gpr(c, <that register>). */
-static unsigned dst_gpr(CgCtx *c, IrRef avoid0, IrRef avoid1)
+unsigned cg_dst_gpr(CgCtx *c, IrRef avoid0, IrRef avoid1)
 {
     home_result(c);
     int r = c->val[c->cur].reg;
@@ -339,7 +298,7 @@ static unsigned dst_gpr(CgCtx *c, IrRef avoid0, IrRef avoid1)
 /* The operands of a two-address op "d = x op y", computed as "mov d, x; op d, y": for a
  * commutative op whose result took over arg1's register (arg1 dies here, arg0 does not), x is
  * arg1, so the MOV goes away and the op reads arg0 in place. Gives the result its home. */
-static void two_address(CgCtx *c, const IrInsn *in, CgClass cls, IrRef *x, IrRef *y)
+void cg_two_address(CgCtx *c, const IrInsn *in, CgClass cls, IrRef *x, IrRef *y)
 {
     *x = in->arg[0];
     *y = in->arg[1];
@@ -370,7 +329,7 @@ void cg_def_gpr(CgCtx *c, unsigned src)
 
 /* Load value v (class XMM) into xmm `dst`. Constants go through rax, so callers load XMM
  * operands before they put anything in rax. */
-static void load_xmm(CgCtx *c, unsigned dst, IrRef v)
+void cg_load_xmm(CgCtx *c, unsigned dst, IrRef v)
 {
     const CgVal *cv = &c->val[v];
     if (cv->is_const) {
@@ -396,22 +355,22 @@ static void load_xmm(CgCtx *c, unsigned dst, IrRef v)
 
 /* v as an XMM r/m operand: home register or (16-byte aligned) slot, or `scratch` holding the
  * constant. Scalar ops read only the low 4/8 bytes of a slot. */
-static X64Rm xmm_rm(CgCtx *c, IrRef v, unsigned scratch)
+X64Rm cg_xmm_rm(CgCtx *c, IrRef v, unsigned scratch)
 {
     if (is_const(c, v)) {
-        load_xmm(c, scratch, v);
+        cg_load_xmm(c, scratch, v);
         return x64_r(scratch);
     }
     return cg_home(c, v);
 }
 
 /* An XMM register holding v: its home, or `scratch` loaded with it. Read only. */
-static unsigned xmm_reg(CgCtx *c, IrRef v, unsigned scratch)
+unsigned cg_xmm_reg(CgCtx *c, IrRef v, unsigned scratch)
 {
     const CgVal *cv = &c->val[v];
     if (!cv->is_const && cv->reg >= 0)
         return (unsigned)cv->reg;
-    load_xmm(c, scratch, v);
+    cg_load_xmm(c, scratch, v);
     return scratch;
 }
 
@@ -435,7 +394,7 @@ static void load_xmm_typed(CgCtx *c, IrType t, unsigned dst, X64Rm m)
 }
 
 /* The XMM counterpart of dst_gpr: the result's home XMM register or xmm0. */
-static unsigned dst_xmm(CgCtx *c, IrRef avoid)
+unsigned cg_dst_xmm(CgCtx *c, IrRef avoid)
 {
     home_result(c);
     int r = c->val[c->cur].reg;
@@ -444,7 +403,7 @@ static unsigned dst_xmm(CgCtx *c, IrRef avoid)
     return (unsigned)r;
 }
 
-static void def_xmm(CgCtx *c, unsigned src)
+void cg_def_xmm(CgCtx *c, unsigned src)
 {
     home_result(c);
     CgVal *v = &c->val[c->cur];
@@ -484,14 +443,14 @@ static void copy_bytes(CgCtx *c, const X64Rm *dst, X64Rm src, unsigned size)
 }
 
 /* Copy memory-class value v into the memory operand dst. */
-static void copy_value(CgCtx *c, X64Rm dst, IrRef v)
+void cg_copy_value(CgCtx *c, X64Rm dst, IrRef v)
 {
     copy_bytes(c, &dst, cg_home(c, v), tsize(ty(c, v)));
 }
 
 /* Home (slot) of the current instruction's memory-class result. Operands are not released
  * first, so the result never shares a slot with an operand being copied. */
-static X64Rm def_mem(CgCtx *c)
+X64Rm cg_def_mem(CgCtx *c)
 {
     CgVal *v = &c->val[c->cur];
     if (v->slot < 0)
@@ -507,20 +466,20 @@ static void load_typed(CgCtx *c, IrType t, X64Rm m)
 {
     switch (class_of(t)) {
     case CG_GPR: {
-        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
+        unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
         x64_movzx_rx(&c->e, tsize(t), d, m);
         cg_def_gpr(c, d);
         break;
     }
     case CG_XMM: {
-        unsigned d = dst_xmm(c, IR_NONE);
+        unsigned d = cg_dst_xmm(c, IR_NONE);
         load_xmm_typed(c, t, d, m);
-        def_xmm(c, d);
+        cg_def_xmm(c, d);
         break;
     }
     case CG_MEM:
         if (c->val[c->cur].last_use != 0) {
-            X64Rm d = def_mem(c);
+            X64Rm d = cg_def_mem(c);
             copy_bytes(c, &d, m, tsize(t));
         } else {
             copy_bytes(c, NULL, m, tsize(t));
@@ -543,10 +502,10 @@ static void store_typed(CgCtx *c, IrRef v, X64Rm m)
             x64_mov_xr(&c->e, size, m, cg_gpr(c, v, X64_RAX));
         break;
     case CG_XMM:
-        store_xmm_typed(c, t, m, xmm_reg(c, v, X64_XMM0), false);
+        store_xmm_typed(c, t, m, cg_xmm_reg(c, v, X64_XMM0), false);
         break;
     case CG_MEM:
-        copy_value(c, m, v);
+        cg_copy_value(c, m, v);
         break;
     }
 }
@@ -735,12 +694,12 @@ static void keep_after(CgCtx *c, IrRef r)
 
 /* ---------------------------------------------------------------- markers, constants, state */
 
-static void cg_NOP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
+void cg_NOP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
 
 /* The host pc -> guest instruction map (ir/backend.h): this guest instruction's code starts
  * here. Nothing of it was emitted earlier: ops are emitted in IR order, and the only code
  * placed away from its op (a fused CMP, rematerialised constants, spills) is pure. */
-static void cg_INSN_START(CgCtx *c, const IrInsn *in)
+void cg_INSN_START(CgCtx *c, const IrInsn *in)
 {
     BackendBlockInfo *info = c->info;
     c->guest_off = (uint32_t)((uint64_t)in->imm[0] - c->blk->guest_pc);
@@ -754,16 +713,16 @@ static void cg_INSN_START(CgCtx *c, const IrInsn *in)
 
 /* KEEP and FKEEP emit nothing where they stand: the driver (keep_before, keep_after) stores
  * a KEEP where its range says and records both at the fault points in between. */
-static void cg_KEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
-static void cg_FKEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
+void cg_KEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
+void cg_FKEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
 
 /* GPR and XMM constants are rematerialised at each use (is_const, set by the liveness pass);
  * memory-class ones (F80, V256) are written to their slot: low 8 bytes = imm0, rest 0. */
-static void cg_CONST(CgCtx *c, const IrInsn *in)
+void cg_CONST(CgCtx *c, const IrInsn *in)
 {
     if (class_of((IrType)in->type) != CG_MEM)
         return;
-    X64Rm d = def_mem(c);
+    X64Rm d = cg_def_mem(c);
     x64_mov_ri(&c->e, X64_RAX, (uint64_t)in->imm[0]);
     x64_mov_xr(&c->e, 8, d, X64_RAX);
     for (unsigned off = 8; off < tsize((IrType)in->type); off += 8)
@@ -781,12 +740,12 @@ static X64Rm state_mem(CgCtx *c, int64_t offset)
     return x64_m(X64_REG_STATE, (int32_t)offset);
 }
 
-static void cg_GET(CgCtx *c, const IrInsn *in)
+void cg_GET(CgCtx *c, const IrInsn *in)
 {
     load_typed(c, (IrType)in->type, state_mem(c, in->imm[0]));
 }
 
-static void cg_PUT(CgCtx *c, const IrInsn *in)
+void cg_PUT(CgCtx *c, const IrInsn *in)
 {
     store_typed(c, in->arg[0], state_mem(c, in->imm[0]));
 }
@@ -905,18 +864,18 @@ static void plan_limit_checks(CgCtx *c)
     }
 }
 
-static void cg_LOAD(CgCtx *c, const IrInsn *in)
+void cg_LOAD(CgCtx *c, const IrInsn *in)
 {
     load_typed(c, (IrType)in->type, guest_mem(c, in));
 }
 
-static void cg_STORE(CgCtx *c, const IrInsn *in)
+void cg_STORE(CgCtx *c, const IrInsn *in)
 {
     store_typed(c, in->arg[1], guest_mem(c, in));
 }
 
 /* A host address, never the guest base: [v + k] (the TLB entry's fields fold into k). */
-static void cg_HLOAD(CgCtx *c, const IrInsn *in)
+void cg_HLOAD(CgCtx *c, const IrInsn *in)
 {
     AddrFold a = { in->arg[0], IR_NONE, 0, 0 };
     addr_fold(c, in, &a);
@@ -926,989 +885,17 @@ static void cg_HLOAD(CgCtx *c, const IrInsn *in)
                        : x64_m(r, a.disp));
 }
 
-/* ---------------------------------------------------------------- integer arithmetic */
-
-/* Ops at the type's own size leave the bits above it untouched (8/16-bit) or zeroed (32-bit),
- * so results stay zero-extended without a MOVZX. */
-static void alu(CgCtx *c, const IrInsn *in, X64Alu op)
-{
-    unsigned sz = tsize((IrType)in->type);
-    int32_t imm;
-    IrRef x, y;
-    two_address(c, in, CG_GPR, &x, &y);
-    if (op == X64_ADD && sz >= 4 && const_imm32(c, y, sz, &imm) && !is_const(c, x) &&
-        c->val[x].reg >= 0 && c->val[c->cur].reg >= 0 && c->val[c->cur].reg != c->val[x].reg) {
-        /* x stays live in another register: LEA is the copy and the add in one (a 32-bit LEA
-         * zero-extends like a 32-bit ADD) */
-        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-        x64_lea_rm(&c->e, sz, d, x64_m((unsigned)c->val[x].reg, imm));
-        cg_def_gpr(c, d);
-        return;
-    }
-    unsigned d = dst_gpr(c, y == x ? IR_NONE : y, IR_NONE);
-    cg_load_gpr(c, d, x);
-    if (const_imm32(c, y, sz, &imm))
-        x64_alu_xi(&c->e, op, sz, x64_r(d), imm);
-    else
-        x64_alu_rx(&c->e, op, sz, d, gpr_rm(c, y, X64_RCX));
-    cg_def_gpr(c, d);
-}
-
-static void cg_ADD(CgCtx *c, const IrInsn *in) { alu(c, in, X64_ADD); }
-static void cg_SUB(CgCtx *c, const IrInsn *in) { alu(c, in, X64_SUB); }
-static void cg_AND(CgCtx *c, const IrInsn *in) { alu(c, in, X64_AND); }
-static void cg_OR(CgCtx *c, const IrInsn *in)  { alu(c, in, X64_OR); }
-static void cg_XOR(CgCtx *c, const IrInsn *in) { alu(c, in, X64_XOR); }
-
-static void cg_MUL(CgCtx *c, const IrInsn *in)
-{
-    unsigned sz = tsize((IrType)in->type);
-    IrRef x, y;
-    two_address(c, in, CG_GPR, &x, &y);
-    unsigned d = dst_gpr(c, y == x ? IR_NONE : y, IR_NONE);
-    cg_load_gpr(c, d, x);
-    /* IMUL has no 8-bit two-operand form: multiply 32-bit, keep the low byte. */
-    x64_imul_rx(&c->e, sz == 1 ? 4 : sz, d, gpr_rm(c, y, X64_RCX));
-    if (sz == 1)
-        x64_movzx_rx(&c->e, 1, d, x64_r(d));
-    cg_def_gpr(c, d);
-}
-
-/* High half of the product. I32/I64: one-operand MUL/IMUL leave it in edx/rdx (a 32-bit
- * write zero-extends). I8/I16: the 2w-bit product fits a 32-bit register, so multiply there
- * (operands zero- or sign-extended) and shift. */
-static void mulh(CgCtx *c, const IrInsn *in, bool sign)
-{
-    unsigned sz = tsize((IrType)in->type);
-    if (sz >= 4) {
-        cg_load_gpr(c, X64_RAX, in->arg[0]);
-        x64_unary_x(&c->e, sign ? X64_IMUL1 : X64_MUL, sz, gpr_rm(c, in->arg[1], X64_RCX));
-        cg_def_gpr(c, X64_RDX);
-        return;
-    }
-    if (sign) {
-        x64_movsx_rx(&c->e, 4, sz, X64_RAX, gpr_rm(c, in->arg[0], X64_RAX));
-        x64_movsx_rx(&c->e, 4, sz, X64_RCX, gpr_rm(c, in->arg[1], X64_RCX));
-    } else {
-        cg_load_gpr(c, X64_RAX, in->arg[0]);
-        cg_load_gpr(c, X64_RCX, in->arg[1]);
-    }
-    x64_imul_rx(&c->e, 4, X64_RAX, x64_r(X64_RCX));
-    x64_shift_ri(&c->e, X64_SHR, 4, X64_RAX, (uint8_t)(sz * 8));
-    if (sign)   /* the logical shift left the sign bits above the w-bit result */
-        x64_movzx_rx(&c->e, sz, X64_RAX, x64_r(X64_RAX));
-    cg_def_gpr(c, X64_RAX);
-}
-
-static void cg_MULHU(CgCtx *c, const IrInsn *in) { mulh(c, in, false); }
-static void cg_MULHS(CgCtx *c, const IrInsn *in) { mulh(c, in, true); }
-
-/* Shifts and rotates count mod w. The CPU masks counts to 5 (6 for 64-bit) bits, which is
- * mod w for I32/I64; I8/I16 counts are masked explicitly, and the op runs at the type's size
- * (so SAR sees the right sign bit and ROL rotates within w bits). */
-static void shift(CgCtx *c, const IrInsn *in, X64Shift op)
-{
-    unsigned sz = tsize((IrType)in->type), w = sz * 8;
-    if (is_const(c, in->arg[1])) {
-        unsigned n = (unsigned)(const_val(c, in->arg[1]) & (w - 1));
-        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-        cg_load_gpr(c, d, in->arg[0]);
-        if (n)
-            x64_shift_ri(&c->e, op, sz, d, (uint8_t)n);
-        cg_def_gpr(c, d);
-        return;
-    }
-    cg_load_gpr(c, X64_RCX, in->arg[1]);    /* the count is in cl before d is written */
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    cg_load_gpr(c, d, in->arg[0]);
-    if (w < 32)
-        x64_alu_ri(&c->e, X64_AND, 4, X64_RCX, (int32_t)(w - 1));
-    x64_shift_xcl(&c->e, op, sz, x64_r(d));
-    cg_def_gpr(c, d);
-}
-
-static void cg_SHL(CgCtx *c, const IrInsn *in) { shift(c, in, X64_SHL); }
-static void cg_SHR(CgCtx *c, const IrInsn *in) { shift(c, in, X64_SHR); }
-static void cg_SAR(CgCtx *c, const IrInsn *in) { shift(c, in, X64_SAR); }
-static void cg_ROL(CgCtx *c, const IrInsn *in) { shift(c, in, X64_ROL); }
-static void cg_ROR(CgCtx *c, const IrInsn *in) { shift(c, in, X64_ROR); }
-
-static void unary(CgCtx *c, const IrInsn *in, X64Unary op)
-{
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    cg_load_gpr(c, d, in->arg[0]);
-    x64_unary_x(&c->e, op, tsize((IrType)in->type), x64_r(d));
-    cg_def_gpr(c, d);
-}
-
-static void cg_NEG(CgCtx *c, const IrInsn *in) { unary(c, in, X64_NEG); }
-static void cg_NOT(CgCtx *c, const IrInsn *in) { unary(c, in, X64_NOT); }
-
-/* BSF leaves ZF set for a zero source; CMOVZ then supplies w. (The source is zero-extended,
- * so a 32-bit scan is exact for I8/I16.) */
-static void cg_CTZ(CgCtx *c, const IrInsn *in)
-{
-    unsigned sz = tsize((IrType)in->type);
-    unsigned opsz = sz == 8 ? 8 : 4;
-    X64Rm src = gpr_rm(c, in->arg[0], X64_RCX);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    x64_bsf_rx(&c->e, opsz, d, src);
-    x64_mov_ri(&c->e, X64_RDX, sz * 8);
-    x64_cmov_rx(&c->e, X64_CC_E, 4, d, x64_r(X64_RDX));
-    cg_def_gpr(c, d);
-}
-
-/* clz = (w-1) - bsr = (w-1) ^ bsr for bsr in 0..w-1; a zero source takes 2w-1, which the same
- * XOR turns into w. */
-static void cg_CLZ(CgCtx *c, const IrInsn *in)
-{
-    unsigned sz = tsize((IrType)in->type), w = sz * 8;
-    X64Rm src = gpr_rm(c, in->arg[0], X64_RCX);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    x64_bsr_rx(&c->e, sz == 8 ? 8 : 4, d, src);
-    x64_mov_ri(&c->e, X64_RDX, 2 * w - 1);
-    x64_cmov_rx(&c->e, X64_CC_E, 4, d, x64_r(X64_RDX));
-    x64_alu_ri(&c->e, X64_XOR, 4, d, (int32_t)(w - 1));
-    cg_def_gpr(c, d);
-}
-
-/* POPCNT when the host has it; otherwise the SWAR bit count on the zero-extended 64 bits. */
-static void cg_POPCNT(CgCtx *c, const IrInsn *in)
-{
-    X64Emit *e = &c->e;
-    unsigned sz = tsize((IrType)in->type);
-    if (c->has_popcnt) {
-        X64Rm src = gpr_rm(c, in->arg[0], X64_RCX);
-        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-        x64_popcnt_rx(e, sz == 8 ? 8 : 4, d, src);
-        cg_def_gpr(c, d);
-        return;
-    }
-    cg_load_gpr(c, X64_RAX, in->arg[0]);
-    /* x -= (x >> 1) & 0x55..; pairs of bits now hold their counts */
-    x64_mov_rr(e, 8, X64_RDX, X64_RAX);
-    x64_shift_ri(e, X64_SHR, 8, X64_RDX, 1);
-    x64_mov_ri(e, X64_RCX, 0x5555555555555555ull);
-    x64_and_rr(e, 8, X64_RDX, X64_RCX);
-    x64_sub_rr(e, 8, X64_RAX, X64_RDX);
-    /* x = (x & 0x33..) + ((x >> 2) & 0x33..): nibble counts */
-    x64_mov_ri(e, X64_RCX, 0x3333333333333333ull);
-    x64_mov_rr(e, 8, X64_RDX, X64_RAX);
-    x64_and_rr(e, 8, X64_RAX, X64_RCX);
-    x64_shift_ri(e, X64_SHR, 8, X64_RDX, 2);
-    x64_and_rr(e, 8, X64_RDX, X64_RCX);
-    x64_add_rr(e, 8, X64_RAX, X64_RDX);
-    /* x = (x + (x >> 4)) & 0x0f..: byte counts */
-    x64_mov_rr(e, 8, X64_RDX, X64_RAX);
-    x64_shift_ri(e, X64_SHR, 8, X64_RDX, 4);
-    x64_add_rr(e, 8, X64_RAX, X64_RDX);
-    x64_mov_ri(e, X64_RCX, 0x0f0f0f0f0f0f0f0full);
-    x64_and_rr(e, 8, X64_RAX, X64_RCX);
-    /* the sum of the bytes lands in the top byte */
-    x64_mov_ri(e, X64_RCX, 0x0101010101010101ull);
-    x64_imul_rx(e, 8, X64_RAX, x64_r(X64_RCX));
-    x64_shift_ri(e, X64_SHR, 8, X64_RAX, 56);
-    cg_def_gpr(c, X64_RAX);
-}
-
-static void cg_BSWAP(CgCtx *c, const IrInsn *in)
-{
-    unsigned sz = tsize((IrType)in->type);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    cg_load_gpr(c, d, in->arg[0]);
-    x64_bswap_r(&c->e, sz == 8 ? 8 : 4, d);
-    if (sz == 2)        /* the two bytes are now at the top of the 32-bit register */
-        x64_shift_ri(&c->e, X64_SHR, 4, d, 16);
-    cg_def_gpr(c, d);
-}
-
-/* ---------------------------------------------------------------- widths, compare, select */
-
-static void cg_ZEXT(CgCtx *c, const IrInsn *in)
-{
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    cg_load_gpr(c, d, in->arg[0]);          /* already zero-extended */
-    cg_def_gpr(c, d);
-}
-
-static void cg_TRUNC(CgCtx *c, const IrInsn *in)
-{
-    X64Rm src = gpr_rm(c, in->arg[0], X64_RAX);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    x64_movzx_rx(&c->e, tsize((IrType)in->type), d, src);
-    cg_def_gpr(c, d);
-}
-
-static void cg_SEXT(CgCtx *c, const IrInsn *in)
-{
-    unsigned dsz = tsize((IrType)in->type), ssz = tsize(ty(c, in->arg[0]));
-    X64Rm src = gpr_rm(c, in->arg[0], X64_RAX);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    x64_movsx_rx(&c->e, dsz == 8 ? 8 : 4, ssz, d, src);
-    if (dsz == 2)       /* sign-extended to 32 bits: cut back to 16, zero-extended */
-        x64_movzx_rx(&c->e, 2, d, x64_r(d));
-    cg_def_gpr(c, d);
-}
-
-/* Same bits, possibly another register class. */
-static void cg_BITCAST(CgCtx *c, const IrInsn *in)
-{
-    IrType t = (IrType)in->type, at = ty(c, in->arg[0]);
-    CgClass dc = class_of(t), sc = class_of(at);
-    bool w = tsize(t) == 8;
-    if (dc == CG_GPR && sc == CG_GPR) {
-        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-        cg_load_gpr(c, d, in->arg[0]);
-        cg_def_gpr(c, d);
-    } else if (dc == CG_XMM && sc == CG_XMM) {
-        unsigned d = dst_xmm(c, IR_NONE);
-        load_xmm(c, d, in->arg[0]);
-        def_xmm(c, d);
-    } else if (dc == CG_XMM && sc == CG_GPR) {      /* movd/movq xmm, r/m */
-        X64Rm src = gpr_rm(c, in->arg[0], X64_RAX);
-        unsigned d = dst_xmm(c, IR_NONE);
-        x64_sse_rxw(&c->e, X64_MOVD_TOX, w, d, src);
-        def_xmm(c, d);
-    } else if (dc == CG_GPR && sc == CG_XMM) {      /* movd/movq r/m, xmm: zero-extends */
-        unsigned x = xmm_reg(c, in->arg[0], X64_XMM0);
-        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-        x64_sse_rxw(&c->e, X64_MOVD_FROMX, w, x, x64_r(d));
-        cg_def_gpr(c, d);
-    } else {                                        /* F80, V256: same class, copy */
-        copy_value(c, def_mem(c), in->arg[0]);
-    }
-}
-
-static const X64Cond cond_cc[IR_COND_COUNT] = {
-    [IR_EQ] = X64_CC_E,   [IR_NE] = X64_CC_NE,
-    [IR_LTU] = X64_CC_B,  [IR_GEU] = X64_CC_AE,
-    [IR_LEU] = X64_CC_BE, [IR_GTU] = X64_CC_A,
-    [IR_LTS] = X64_CC_L,  [IR_GES] = X64_CC_GE,
-    [IR_LES] = X64_CC_LE, [IR_GTS] = X64_CC_G,
-};
-
-/* CMP at the operands' own size (so signed conditions see the right sign bit), SETcc, MOVZX. */
-static void cg_CMP(CgCtx *c, const IrInsn *in)
-{
-    unsigned sz = tsize(ty(c, in->arg[0]));
-    int32_t imm;
-    unsigned a = cg_gpr(c, in->arg[0], X64_RAX);
-    if (const_imm32(c, in->arg[1], sz, &imm))
-        x64_alu_xi(&c->e, X64_CMP, sz, x64_r(a), imm);
-    else
-        x64_alu_rx(&c->e, X64_CMP, sz, a, gpr_rm(c, in->arg[1], X64_RCX));
-    if (c->val[c->cur].in_flags) {  /* the next instruction branches or selects on it */
-        c->flags_cc = cond_cc[in->imm[0]];
-        return;
-    }
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);     /* written after both are read */
-    x64_setcc_x(&c->e, cond_cc[in->imm[0]], x64_r(d));
-    x64_movzx_rx(&c->e, 1, d, x64_r(d));
-    cg_def_gpr(c, d);
-}
-
-/* The I8 condition is held zero-extended, so a 32-bit test of its register or a byte
- * compare of its slot are exact. */
-X64Cond cg_test_cond(CgCtx *c, IrRef v)
-{
-    const CgVal *cv = &c->val[v];
-    assert(!cv->is_const);
-    if (cv->in_flags)
-        return c->flags_cc;
-    if (cv->reg >= 0)
-        x64_test_xr(&c->e, 4, x64_r((unsigned)cv->reg), (unsigned)cv->reg);
-    else
-        x64_alu_xi(&c->e, X64_CMP, 1, slot_mem(cv->slot), 0);
-    return X64_CC_NE;
-}
-
-static void cg_SELECT(CgCtx *c, const IrInsn *in)
-{
-    IrRef cond = in->arg[0], a = in->arg[1], b = in->arg[2];
-    IrType t = (IrType)in->type;
-    if (is_const(c, cond)) {            /* only without folding: pick at compile time */
-        IrRef pick = (const_val(c, cond) & 0xff) ? a : b;
-        switch (class_of(t)) {
-        case CG_GPR: cg_load_gpr(c, X64_RAX, pick); cg_def_gpr(c, X64_RAX); break;
-        case CG_XMM: load_xmm(c, X64_XMM0, pick); def_xmm(c, X64_XMM0); break;
-        case CG_MEM: copy_value(c, def_mem(c), pick); break;
-        }
-        return;
-    }
-    switch (class_of(t)) {
-    case CG_GPR: {
-        X64Rm arm = gpr_rm(c, a, X64_RCX);
-        unsigned d = dst_gpr(c, a, cond);
-        cg_load_gpr(c, d, b);
-        X64Cond cc = cg_test_cond(c, cond);
-        x64_cmov_rx(&c->e, cc, 8, d, arm);
-        cg_def_gpr(c, d);
-        break;
-    }
-    case CG_XMM: {      /* no SSE2 blend: a short branch */
-        unsigned d = dst_xmm(c, a);
-        load_xmm(c, d, b);
-        X64Cond cc = cg_test_cond(c, cond);
-        uint8_t *skip = x64_jcc8_fwd(&c->e, cc ^ 1);
-        load_xmm(c, d, a);
-        x64_bind8(&c->e, skip);
-        def_xmm(c, d);
-        break;
-    }
-    case CG_MEM: {
-        X64Rm d = def_mem(c);
-        X64Cond cc = cg_test_cond(c, cond);
-        uint8_t *else_ = x64_jcc8_fwd(&c->e, cc ^ 1);
-        copy_value(c, d, a);
-        uint8_t *end = x64_jmp8_fwd(&c->e);
-        x64_bind8(&c->e, else_);
-        copy_value(c, d, b);
-        x64_bind8(&c->e, end);
-        break;
-    }
-    }
-}
-
-/* ---------------------------------------------------------------- V128 */
-
-/* d = a op b, the common shape of two-operand packed ops (in place when a dies here). */
-static void vbin(CgCtx *c, const IrInsn *in, X64SseOp op)
-{
-    IrRef x, y;
-    two_address(c, in, CG_XMM, &x, &y);
-    unsigned d = dst_xmm(c, y == x ? IR_NONE : y);
-    load_xmm(c, d, x);
-    x64_sse_rx(&c->e, op, d, xmm_rm(c, y, X64_XMM1));
-    def_xmm(c, d);
-}
-
-static void cg_VAND(CgCtx *c, const IrInsn *in)  { vbin(c, in, X64_PAND); }
-static void cg_VOR(CgCtx *c, const IrInsn *in)   { vbin(c, in, X64_POR); }
-static void cg_VXOR(CgCtx *c, const IrInsn *in)  { vbin(c, in, X64_PXOR); }
-static void cg_VANDN(CgCtx *c, const IrInsn *in) { vbin(c, in, X64_PANDN); }
-
-static void cg_VADD(CgCtx *c, const IrInsn *in)
-{
-    static const X64SseOp ops[4] = { X64_PADDB, X64_PADDW, X64_PADDD, X64_PADDQ };
-    vbin(c, in, ops[lane_idx(in->imm[0])]);
-}
-
-static void cg_VSUB(CgCtx *c, const IrInsn *in)
-{
-    static const X64SseOp ops[4] = { X64_PSUBB, X64_PSUBW, X64_PSUBD, X64_PSUBQ };
-    vbin(c, in, ops[lane_idx(in->imm[0])]);
-}
-
-static void cg_VSUBUSAT(CgCtx *c, const IrInsn *in)
-{
-    vbin(c, in, in->imm[0] == 8 ? X64_PSUBUSB : X64_PSUBUSW);
-}
-
-static void cg_VCMPEQ(CgCtx *c, const IrInsn *in)
-{
-    static const X64SseOp ops[3] = { X64_PCMPEQB, X64_PCMPEQW, X64_PCMPEQD };
-    unsigned li = lane_idx(in->imm[0]);
-    if (li < 3) {
-        vbin(c, in, ops[li]);
-        return;
-    }
-    /* 64-bit lanes (PCMPEQQ is SSE4.1): both 32-bit halves equal. */
-    load_xmm(c, X64_XMM0, in->arg[0]);
-    x64_sse_rx(&c->e, X64_PCMPEQD, X64_XMM0, xmm_rm(c, in->arg[1], X64_XMM1));
-    x64_sse_rxi(&c->e, X64_PSHUFD, X64_XMM1, x64_r(X64_XMM0), 0xB1);   /* swap the halves */
-    x64_sse_rr(&c->e, X64_PAND, X64_XMM0, X64_XMM1);
-    def_xmm(c, X64_XMM0);
-}
-
-static void cg_VCMPGTS(CgCtx *c, const IrInsn *in)
-{
-    static const X64SseOp ops[3] = { X64_PCMPGTB, X64_PCMPGTW, X64_PCMPGTD };
-    X64Emit *e = &c->e;
-    unsigned li = lane_idx(in->imm[0]);
-    if (li < 3) {
-        vbin(c, in, ops[li]);
-        return;
-    }
-    /* 64-bit lanes (PCMPGTQ is SSE4.2): a > b iff hi(a) > hi(b) signed, or the high halves are
-     * equal and lo(a) > lo(b) unsigned. Flipping the sign bit of the low halves lets one
-     * PCMPGTD do the signed high and the unsigned low compare at once. */
-    load_xmm(c, X64_XMM0, in->arg[0]);
-    load_xmm(c, X64_XMM1, in->arg[1]);
-    x64_mov_ri(e, X64_RAX, 0x80000000u);
-    x64_sse_rx(e, X64_MOVD_TOX, X64_XMM2, x64_r(X64_RAX));
-    x64_sse_rxi(e, X64_PSHUFD, X64_XMM2, x64_r(X64_XMM2), 0x44);   /* {1<<31, 0} per lane */
-    x64_sse_rr(e, X64_MOVAPS_LD, X64_XMM3, X64_XMM0);
-    x64_sse_rr(e, X64_PCMPEQD, X64_XMM3, X64_XMM1);                 /* eq per half */
-    x64_sse_rr(e, X64_PXOR, X64_XMM0, X64_XMM2);
-    x64_sse_rr(e, X64_PXOR, X64_XMM1, X64_XMM2);
-    x64_sse_rr(e, X64_PCMPGTD, X64_XMM0, X64_XMM1);                 /* gt per half */
-    x64_sse_rxi(e, X64_PSHUFD, X64_XMM1, x64_r(X64_XMM0), 0xA0);   /* low gt into both */
-    x64_sse_rr(e, X64_PAND, X64_XMM1, X64_XMM3);
-    x64_sse_rr(e, X64_POR, X64_XMM1, X64_XMM0);                     /* high half = answer */
-    x64_sse_rxi(e, X64_PSHUFD, X64_XMM0, x64_r(X64_XMM1), 0xF5);   /* broadcast it */
-    def_xmm(c, X64_XMM0);
-}
-
-/* Unsigned min/max. 8-bit lanes: PMINUB/PMAXUB. 16-bit (PMINUW/PMAXUW are SSE4.1), with
- * d = sat(a - b) = max(a - b, 0): min = a - d, max = b + d. */
-static void minmax_u(CgCtx *c, const IrInsn *in, bool max)
-{
-    X64Emit *e = &c->e;
-    if (in->imm[0] == 8) {
-        vbin(c, in, max ? X64_PMAXUB : X64_PMINUB);
-        return;
-    }
-    load_xmm(c, X64_XMM1, in->arg[0]);
-    load_xmm(c, X64_XMM0, max ? in->arg[1] : in->arg[0]);
-    x64_sse_rx(e, X64_PSUBUSW, X64_XMM1, xmm_rm(c, in->arg[1], X64_XMM2));
-    x64_sse_rr(e, max ? X64_PADDW : X64_PSUBW, X64_XMM0, X64_XMM1);
-    def_xmm(c, X64_XMM0);
-}
-
-static void cg_VMINU(CgCtx *c, const IrInsn *in) { minmax_u(c, in, false); }
-static void cg_VMAXU(CgCtx *c, const IrInsn *in) { minmax_u(c, in, true); }
-
-static void cg_VMOVMSK(CgCtx *c, const IrInsn *in)
-{
-    X64Emit *e = &c->e;
-    unsigned x = xmm_reg(c, in->arg[0], X64_XMM0);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    switch (in->imm[0]) {
-    case 8:
-        x64_sse_rx(e, X64_PMOVMSKB, d, x64_r(x));
-        break;
-    case 16:    /* signed saturation keeps each word's sign in a byte */
-        x64_sse_rr(e, X64_MOVAPS_LD, X64_XMM1, x);
-        x64_sse_rr(e, X64_PACKSSWB, X64_XMM1, X64_XMM1);
-        x64_sse_rx(e, X64_PMOVMSKB, d, x64_r(X64_XMM1));
-        x64_movzx_rx(e, 1, d, x64_r(d));
-        break;
-    case 32:
-        x64_sse_rx(e, X64_MOVMSKPS, d, x64_r(x));
-        break;
-    default:
-        x64_sse_rx(e, X64_MOVMSKPD, d, x64_r(x));
-        break;
-    }
-    cg_def_gpr(c, d);
-}
-
-static void cg_VUNPACKLO(CgCtx *c, const IrInsn *in)
-{
-    static const X64SseOp ops[4] = { X64_PUNPCKLBW, X64_PUNPCKLWD, X64_PUNPCKLDQ,
-                                     X64_PUNPCKLQDQ };
-    vbin(c, in, ops[lane_idx(in->imm[0])]);
-}
-
-static void cg_VUNPACKHI(CgCtx *c, const IrInsn *in)
-{
-    static const X64SseOp ops[4] = { X64_PUNPCKHBW, X64_PUNPCKHWD, X64_PUNPCKHDQ,
-                                     X64_PUNPCKHQDQ };
-    vbin(c, in, ops[lane_idx(in->imm[0])]);
-}
-
-static void shuf(CgCtx *c, const IrInsn *in, X64SseOp op)
-{
-    X64Rm src = xmm_rm(c, in->arg[0], X64_XMM0);
-    unsigned d = dst_xmm(c, IR_NONE);
-    x64_sse_rxi(&c->e, op, d, src, (uint8_t)in->imm[0]);
-    def_xmm(c, d);
-}
-
-static void cg_VSHUF32(CgCtx *c, const IrInsn *in)   { shuf(c, in, X64_PSHUFD); }
-static void cg_VSHUFLO16(CgCtx *c, const IrInsn *in) { shuf(c, in, X64_PSHUFLW); }
-static void cg_VSHUFHI16(CgCtx *c, const IrInsn *in) { shuf(c, in, X64_PSHUFHW); }
-
-/* PSLLDQ/PSRLDQ. Counts above 15 give 0 (as on x86); the zero needs no load of a. */
-static void byte_shift(CgCtx *c, const IrInsn *in, unsigned ext)
-{
-    uint64_t n = (uint64_t)in->imm[0];
-    unsigned d = dst_xmm(c, IR_NONE);
-    if (n > 15) {
-        x64_sse_rr(&c->e, X64_PXOR, d, d);
-    } else {
-        load_xmm(c, d, in->arg[0]);
-        if (n)
-            x64_sse_shift_i(&c->e, X64_PSHIFTQ_I, ext, d, (uint8_t)n);
-    }
-    def_xmm(c, d);
-}
-
-static void cg_VBSLL(CgCtx *c, const IrInsn *in) { byte_shift(c, in, X64_PSLLDQ_I); }
-static void cg_VBSRL(CgCtx *c, const IrInsn *in) { byte_shift(c, in, X64_PSRLDQ_I); }
-
-/* PSHUFB (SSSE3). Without it, the byte table a and the indices b go to two spill slots and
- * each result byte is looked up with GPRs (rare hosts: Core 2 and later all have SSSE3):
- * dl = a[b_i & 15], zeroed by cmovs where bit 7 of b_i is set, written over b_i. */
-static void cg_VSHUFB(CgCtx *c, const IrInsn *in)
-{
-    X64Emit *e = &c->e;
-    IrRef a = in->arg[0], b = in->arg[1];
-    if (c->has_ssse3) {
-        unsigned d = dst_xmm(c, b);             /* a is written into d before b is read */
-        load_xmm(c, d, a);
-        x64_sse38_rx(e, X64_PSHUFB_38, d, xmm_rm(c, b, X64_XMM1));
-        def_xmm(c, d);
-        return;
-    }
-    int s = cg_slot_alloc(c, 2);
-    X64Rm tab = slot_mem(s), idx = slot_mem(s + 1);
-    x64_sse_rx(e, X64_MOVDQA_ST, xmm_reg(c, a, X64_XMM0), tab);
-    x64_sse_rx(e, X64_MOVDQA_ST, xmm_reg(c, b, X64_XMM1), idx);
-    x64_alu_rr(e, X64_XOR, 4, X64_RCX, X64_RCX);
-    for (int32_t i = 0; i < 16; i++) {
-        X64Rm bi = x64_rm_off(idx, i);
-        x64_movzx_rx(e, 1, X64_RAX, bi);
-        x64_mov_rr(e, 4, X64_RDX, X64_RAX);
-        x64_alu_ri(e, X64_AND, 4, X64_RDX, 15);
-        x64_movzx_rx(e, 1, X64_RDX, x64_mx(X64_RSP, X64_RDX, 0, tab.disp));
-        x64_test_xr(e, 1, x64_r(X64_RAX), X64_RAX);
-        x64_cmov_rx(e, X64_CC_S, 4, X64_RDX, x64_r(X64_RCX));
-        x64_mov_xr(e, 1, bi, X64_RDX);
-    }
-    unsigned d = dst_xmm(c, IR_NONE);
-    x64_sse_rx(e, X64_MOVDQA_LD, d, idx);
-    def_xmm(c, d);
-    slot_free(c, s, 2);
-}
-
-/* PALIGNR (SSSE3), else the two byte shifts and an OR. */
-static void cg_VALIGNR(CgCtx *c, const IrInsn *in)
-{
-    X64Emit *e = &c->e;
-    IrRef a = in->arg[0], b = in->arg[1];
-    uint8_t n = (uint8_t)in->imm[0];
-    if (n == 0) {                               /* the low half: b */
-        unsigned d = dst_xmm(c, IR_NONE);
-        load_xmm(c, d, b);
-        def_xmm(c, d);
-        return;
-    }
-    if (c->has_ssse3) {
-        unsigned d = dst_xmm(c, b);
-        load_xmm(c, d, a);
-        x64_sse3a_rxi(e, X64_PALIGNR_3A, d, xmm_rm(c, b, X64_XMM1), n);
-        def_xmm(c, d);
-        return;
-    }
-    load_xmm(c, X64_XMM0, a);
-    load_xmm(c, X64_XMM1, b);
-    x64_sse_shift_i(e, X64_PSHIFTQ_I, X64_PSLLDQ_I, X64_XMM0, (uint8_t)(16 - n));
-    x64_sse_shift_i(e, X64_PSHIFTQ_I, X64_PSRLDQ_I, X64_XMM1, n);
-    x64_sse_rr(e, X64_POR, X64_XMM0, X64_XMM1);
-    def_xmm(c, X64_XMM0);
-}
-
-typedef enum VShift { VS_SHL, VS_SHR, VS_SAR } VShift;
-
-/* xmm0 = xmm0 shifted per 8-bit lane by the count in xmm3 (SSE has no byte shifts): widen to
- * 16-bit lanes in xmm0 (low bytes) and xmm2 (high bytes), shift, narrow back. Logical shifts
- * zero-extend (SHL then masks each word to its low byte, so PACKUSWB cannot saturate);
- * SAR sign-extends by unpacking a byte with itself and shifting the word right by 8. */
-static void vshift8(CgCtx *c, VShift kind)
-{
-    X64Emit *e = &c->e;
-    x64_sse_rr(e, X64_MOVAPS_LD, X64_XMM2, X64_XMM0);
-    if (kind == VS_SAR) {
-        x64_sse_rr(e, X64_PUNPCKLBW, X64_XMM0, X64_XMM0);
-        x64_sse_rr(e, X64_PUNPCKHBW, X64_XMM2, X64_XMM2);
-        x64_sse_shift_i(e, X64_PSHIFTW_I, X64_PSRA_I, X64_XMM0, 8);
-        x64_sse_shift_i(e, X64_PSHIFTW_I, X64_PSRA_I, X64_XMM2, 8);
-        x64_sse_rr(e, X64_PSRAW, X64_XMM0, X64_XMM3);
-        x64_sse_rr(e, X64_PSRAW, X64_XMM2, X64_XMM3);
-        x64_sse_rr(e, X64_PACKSSWB, X64_XMM0, X64_XMM2);
-        return;
-    }
-    x64_sse_rr(e, X64_PXOR, X64_XMM1, X64_XMM1);
-    x64_sse_rr(e, X64_PUNPCKLBW, X64_XMM0, X64_XMM1);
-    x64_sse_rr(e, X64_PUNPCKHBW, X64_XMM2, X64_XMM1);
-    X64SseOp op = kind == VS_SHL ? X64_PSLLW : X64_PSRLW;
-    x64_sse_rr(e, op, X64_XMM0, X64_XMM3);
-    x64_sse_rr(e, op, X64_XMM2, X64_XMM3);
-    if (kind == VS_SHL) {
-        x64_sse_rr(e, X64_PCMPEQW, X64_XMM1, X64_XMM1);
-        x64_sse_shift_i(e, X64_PSHIFTW_I, X64_PSRL_I, X64_XMM1, 8);    /* 0x00ff per word */
-        x64_sse_rr(e, X64_PAND, X64_XMM0, X64_XMM1);
-        x64_sse_rr(e, X64_PAND, X64_XMM2, X64_XMM1);
-    }
-    x64_sse_rr(e, X64_PACKUSWB, X64_XMM0, X64_XMM2);
-}
-
-/* xmm0 = xmm0 >> xmm3 arithmetic per 64-bit lane (PSRAQ is AVX-512):
- * s = sign mask of each lane; ((a ^ s) >> n logical) ^ s. A count >= 64 gives s. */
-static void vsar64(CgCtx *c)
-{
-    X64Emit *e = &c->e;
-    x64_sse_rxi(e, X64_PSHUFD, X64_XMM1, x64_r(X64_XMM0), 0xF5);   /* high halves twice */
-    x64_sse_shift_i(e, X64_PSHIFTD_I, X64_PSRA_I, X64_XMM1, 31);
-    x64_sse_rr(e, X64_PXOR, X64_XMM0, X64_XMM1);
-    x64_sse_rr(e, X64_PSRLQ, X64_XMM0, X64_XMM3);
-    x64_sse_rr(e, X64_PXOR, X64_XMM0, X64_XMM1);
-}
-
-/* Per-lane shifts by an I64 count. The x86 shifts by an XMM count use all 64 count bits and
- * give 0 (logical) or the sign (arithmetic) for counts >= the lane width: the IR's rule. */
-static void vshift(CgCtx *c, const IrInsn *in, VShift kind)
-{
-    static const X64SseOp by_xmm[3][4] = {
-        [VS_SHL] = { 0, X64_PSLLW, X64_PSLLD, X64_PSLLQ },
-        [VS_SHR] = { 0, X64_PSRLW, X64_PSRLD, X64_PSRLQ },
-        [VS_SAR] = { 0, X64_PSRAW, X64_PSRAD, 0 },
-    };
-    static const unsigned imm_ext[3] = { X64_PSLL_I, X64_PSRL_I, X64_PSRA_I };
-    static const X64SseOp imm_group[4] = { 0, X64_PSHIFTW_I, X64_PSHIFTD_I, X64_PSHIFTQ_I };
-    X64Emit *e = &c->e;
-    unsigned L = (unsigned)in->imm[0], li = lane_idx(in->imm[0]);
-    IrRef cnt = in->arg[1];
-    X64SseOp op = by_xmm[kind][li];
-
-    if (is_const(c, cnt)) {
-        uint64_t n = const_val(c, cnt);
-        if (kind == VS_SAR && n >= L)
-            n = L - 1;                  /* same result: every bit a copy of the sign */
-        if (n >= L || n == 0 || op) {
-            unsigned d = dst_xmm(c, IR_NONE);
-            if (n >= L) {
-                x64_sse_rr(e, X64_PXOR, d, d);
-            } else {
-                load_xmm(c, d, in->arg[0]);
-                if (n)
-                    x64_sse_shift_i(e, imm_group[li], imm_ext[kind], d, (uint8_t)n);
-            }
-            def_xmm(c, d);
-            return;
-        }
-        load_xmm(c, X64_XMM0, in->arg[0]);
-        x64_mov_ri(e, X64_RAX, n);
-        x64_sse_rx(e, X64_MOVD_TOX, X64_XMM3, x64_r(X64_RAX));
-    } else {
-        x64_sse_rxw(e, X64_MOVD_TOX, true, X64_XMM3, cg_home(c, cnt));    /* movq xmm3 */
-        if (op) {
-            unsigned d = dst_xmm(c, IR_NONE);
-            load_xmm(c, d, in->arg[0]);
-            x64_sse_rr(e, op, d, X64_XMM3);
-            def_xmm(c, d);
-            return;
-        }
-        load_xmm(c, X64_XMM0, in->arg[0]);
-    }
-    if (L == 8)
-        vshift8(c, kind);
-    else
-        vsar64(c);
-    def_xmm(c, X64_XMM0);
-}
-
-static void cg_VSHLI(CgCtx *c, const IrInsn *in) { vshift(c, in, VS_SHL); }
-static void cg_VSHRI(CgCtx *c, const IrInsn *in) { vshift(c, in, VS_SHR); }
-static void cg_VSARI(CgCtx *c, const IrInsn *in) { vshift(c, in, VS_SAR); }
-
-static void cg_VFROM64(CgCtx *c, const IrInsn *in)
-{
-    /* movq xmm, r/m64 zeroes the upper lane */
-    X64Rm src = gpr_rm(c, in->arg[0], X64_RAX);
-    unsigned d = dst_xmm(c, IR_NONE);
-    x64_sse_rxw(&c->e, X64_MOVD_TOX, true, d, src);
-    def_xmm(c, d);
-}
-
-static void cg_VINSERT64(CgCtx *c, const IrInsn *in)
-{
-    unsigned d = dst_xmm(c, IR_NONE);
-    load_xmm(c, d, in->arg[0]);
-    x64_sse_rxw(&c->e, X64_MOVD_TOX, true, X64_XMM1, gpr_rm(c, in->arg[1], X64_RAX));
-    if (in->imm[0] == 0)
-        x64_sse_rr(&c->e, X64_MOVSD_LD, d, X64_XMM1);       /* low lane only */
-    else
-        x64_sse_rr(&c->e, X64_PUNPCKLQDQ, d, X64_XMM1);     /* {a.lo, b} */
-    def_xmm(c, d);
-}
-
-static void cg_VEXTRACT64(CgCtx *c, const IrInsn *in)
-{
-    IrRef a = in->arg[0];
-    unsigned lane = (unsigned)in->imm[0];
-    const CgVal *av = &c->val[a];
-    int slot = av->slot;                /* before the result may take it over */
-    unsigned x = av->is_const || av->reg < 0 ? 0 : (unsigned)av->reg;
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    if (av->is_const) {                 /* a V128 constant's high lane is 0 */
-        x64_mov_ri(&c->e, d, lane ? 0 : const_val(c, a));
-    } else if (av->reg < 0) {
-        x64_mov_rx(&c->e, 8, d, x64_rm_off(slot_mem(slot), 8 * (int32_t)lane));
-    } else {
-        if (lane) {
-            x64_sse_rxi(&c->e, X64_PSHUFD, X64_XMM0, x64_r(x), 0xEE);
-            x = X64_XMM0;
-        }
-        x64_sse_rxw(&c->e, X64_MOVD_FROMX, true, x, x64_r(d));
-    }
-    cg_def_gpr(c, d);
-}
-
-/* An F32/F64 lives in the low bytes of its XMM register (codegen.h), so the V128 register is
- * already the value: nothing to emit when the result takes over the dying operand's register
- * (pick_reg's first choice), else one register copy. */
-static void cg_VLOWF(CgCtx *c, const IrInsn *in)
-{
-    unsigned d = dst_xmm(c, IR_NONE);
-    load_xmm(c, d, in->arg[0]);
-    def_xmm(c, d);
-}
-
-/* MOVSS/MOVSD xmm, xmm merge the low lane (the memory forms would zero the rest, so the scalar
- * is always in a register). A zero V128 with an F64 is MOVQ, which zeroes the upper half. */
-static void cg_VSETLOWF(CgCtx *c, const IrInsn *in)
-{
-    IrRef x = in->arg[0], f = in->arg[1];
-    bool f32 = ty(c, f) == IR_F32;
-    if (!f32 && is_const(c, x) && const_val(c, x) == 0) {
-        X64Rm src = xmm_rm(c, f, X64_XMM1);
-        unsigned d = dst_xmm(c, IR_NONE);
-        x64_sse_rx(&c->e, X64_MOVQ_LD, d, src);
-        def_xmm(c, d);
-        return;
-    }
-    unsigned s = xmm_reg(c, f, X64_XMM1);
-    unsigned d = dst_xmm(c, f);                 /* x is written into d before f is read */
-    load_xmm(c, d, x);
-    x64_sse_rr(&c->e, f32 ? X64_MOVSS_LD : X64_MOVSD_LD, d, s);
-    def_xmm(c, d);
-}
-
-/* Packed FP: the SSE packed instructions have the per-lane semantics of the scalar ones. */
-static void vfbin(CgCtx *c, const IrInsn *in, X64SseOp ps, X64SseOp pd)
-{
-    vbin(c, in, in->imm[0] == 32 ? ps : pd);
-}
-
-static void cg_VFADD(CgCtx *c, const IrInsn *in) { vfbin(c, in, X64_ADDPS, X64_ADDPD); }
-static void cg_VFSUB(CgCtx *c, const IrInsn *in) { vfbin(c, in, X64_SUBPS, X64_SUBPD); }
-static void cg_VFMUL(CgCtx *c, const IrInsn *in) { vfbin(c, in, X64_MULPS, X64_MULPD); }
-static void cg_VFDIV(CgCtx *c, const IrInsn *in) { vfbin(c, in, X64_DIVPS, X64_DIVPD); }
-static void cg_VFMIN(CgCtx *c, const IrInsn *in) { vfbin(c, in, X64_MINPS, X64_MINPD); }
-static void cg_VFMAX(CgCtx *c, const IrInsn *in) { vfbin(c, in, X64_MAXPS, X64_MAXPD); }
-
-static void cg_VFSQRT(CgCtx *c, const IrInsn *in)
-{
-    X64Rm src = xmm_rm(c, in->arg[0], X64_XMM0);
-    unsigned d = dst_xmm(c, IR_NONE);
-    x64_sse_rx(&c->e, in->imm[0] == 32 ? X64_SQRTPS : X64_SQRTPD, d, src);
-    def_xmm(c, d);
-}
-
-/* CMPPS/CMPPD take the IrFCond value as their predicate, like CMPSS/CMPSD. */
-static void cg_VFCMP(CgCtx *c, const IrInsn *in)
-{
-    IrRef y = in->arg[1];
-    unsigned d = dst_xmm(c, y == in->arg[0] ? IR_NONE : y);
-    load_xmm(c, d, in->arg[0]);
-    x64_sse_rxi(&c->e, in->imm[0] == 32 ? X64_CMPPS : X64_CMPPD, d, xmm_rm(c, y, X64_XMM1),
-                (uint8_t)in->imm[1]);
-    def_xmm(c, d);
-}
-
-/* ---------------------------------------------------------------- scalar floating point */
-
-/* SSE scalar ops have exactly the IR's semantics (the IR follows x86 SSE): NaN propagation,
- * default NaN, MINSS/MAXSS operand order, integer indefinite. */
-static void fbin(CgCtx *c, const IrInsn *in, X64SseOp ss, X64SseOp sd)
-{
-    IrRef y = in->arg[1];
-    unsigned d = dst_xmm(c, y == in->arg[0] ? IR_NONE : y);
-    load_xmm(c, d, in->arg[0]);
-    x64_sse_rx(&c->e, in->type == IR_F32 ? ss : sd, d, xmm_rm(c, in->arg[1], X64_XMM1));
-    def_xmm(c, d);
-}
-
-static void cg_FADD(CgCtx *c, const IrInsn *in) { fbin(c, in, X64_ADDSS, X64_ADDSD); }
-static void cg_FSUB(CgCtx *c, const IrInsn *in) { fbin(c, in, X64_SUBSS, X64_SUBSD); }
-static void cg_FMUL(CgCtx *c, const IrInsn *in) { fbin(c, in, X64_MULSS, X64_MULSD); }
-static void cg_FDIV(CgCtx *c, const IrInsn *in) { fbin(c, in, X64_DIVSS, X64_DIVSD); }
-static void cg_FMIN(CgCtx *c, const IrInsn *in) { fbin(c, in, X64_MINSS, X64_MINSD); }
-static void cg_FMAX(CgCtx *c, const IrInsn *in) { fbin(c, in, X64_MAXSS, X64_MAXSD); }
-
-static void cg_FSQRT(CgCtx *c, const IrInsn *in)
-{
-    X64SseOp op = in->type == IR_F32 ? X64_SQRTSS : X64_SQRTSD;
-    X64Rm src = xmm_rm(c, in->arg[0], X64_XMM0);
-    unsigned d = dst_xmm(c, IR_NONE);
-    x64_sse_rx(&c->e, op, d, src);
-    def_xmm(c, d);
-}
-
-/* FCMP predicates that one UCOMISS/UCOMISD and one host condition decide. UCOMIS x, y sets
- * ZF PF CF to 111 unordered, 000 x > y, 001 x < y, 100 equal; with the operands swapped
- * (x = b, y = a) "above" is a < b and ordered. EQ and NEQ need ZF and PF together, so they
- * are not fused. */
-static bool fcmp_fusable(int64_t pred, X64Cond *cc, bool *swap)
-{
-    switch (pred) {
-    case IR_FLT:    *cc = X64_CC_A;  *swap = true;  return true;
-    case IR_FLE:    *cc = X64_CC_AE; *swap = true;  return true;
-    case IR_FNLT:   *cc = X64_CC_BE; *swap = true;  return true;
-    case IR_FNLE:   *cc = X64_CC_B;  *swap = true;  return true;
-    case IR_FUNORD: *cc = X64_CC_P;  *swap = false; return true;
-    case IR_FORD:   *cc = X64_CC_NP; *swap = false; return true;
-    default:        return false;
-    }
-}
-
-/* Whether CMPSS/CMPSD with predicate `pred` raises IE on a quiet NaN: LT LE NLT NLE do. */
-static bool cmpss_signals(int64_t pred)
-{
-    return pred == IR_FLT || pred == IR_FLE || pred == IR_FNLT || pred == IR_FNLE;
-}
-
-/* Whether the host flags hold a (U)COMIS of x, y with this signalling and size, emitted by
- * the FCMP whose code ends where the current one starts (fcmp_comis). Repeating it would
- * raise the same FP flags again, which changes nothing (they are sticky). */
-static bool comis_cached(const CgCtx *c, const IrInsn *in, bool f32, IrRef x, IrRef y)
-{
-    return c->comis_end == c->e.p && c->comis_x == x && c->comis_y == y &&
-           c->comis_sig == (in->imm[1] != 0) && c->comis_f32 == f32;
-}
-
-/* UCOMIS, or COMIS for a signalling FCMP (imm1): the same flags, IE on any NaN. The caller
- * sets c->comis_end when its code after this keeps the flags. */
-static void fcmp_comis(CgCtx *c, const IrInsn *in, bool f32, IrRef x, IrRef y)
-{
-    if (!comis_cached(c, in, f32, x, y)) {
-        X64SseOp op = in->imm[1] ? (f32 ? X64_COMISS : X64_COMISD)
-                                 : (f32 ? X64_UCOMISS : X64_UCOMISD);
-        unsigned xr = xmm_reg(c, x, X64_XMM0);
-        x64_sse_rx(&c->e, op, xr, xmm_rm(c, y, X64_XMM1));
-    }
-    c->comis_x = x;
-    c->comis_y = y;
-    c->comis_sig = in->imm[1] != 0;
-    c->comis_f32 = f32;
-    c->comis_end = NULL;
-}
-
-/* An FCMP that only the next EXIT_IF or SELECT reads (in_flags) is a (U)COMIS left in the
- * flags. Otherwise CMPSS/CMPSD, whose predicate is the IrFCond value (bit 0 of the mask is the
- * answer), when its signalling matches imm1 and the flags do not hold the compare already;
- * else (U)COMIS and SETcc (EQ/NEQ: SETcc and CMOVP), which keep the flags for the next FCMP
- * of the same operands (a compare whose flags the guest reads several ways). */
-static void cg_FCMP(CgCtx *c, const IrInsn *in)
-{
-    bool f32 = ty(c, in->arg[0]) == IR_F32;
-    int64_t pred = in->imm[0];
-    X64Cond cc;
-    bool swap;
-    if (c->val[c->cur].in_flags && fcmp_fusable(pred, &cc, &swap)) {
-        fcmp_comis(c, in, f32, swap ? in->arg[1] : in->arg[0], swap ? in->arg[0] : in->arg[1]);
-        c->flags_cc = cc;
-        return;
-    }
-    bool fusable = fcmp_fusable(pred, &cc, &swap);
-    bool cached = fusable && comis_cached(c, in, f32, swap ? in->arg[1] : in->arg[0],
-                                          swap ? in->arg[0] : in->arg[1]);
-    if (cmpss_signals(pred) == (in->imm[1] != 0) && !cached) {
-        X64SseOp op = f32 ? X64_CMPSS : X64_CMPSD;
-        load_xmm(c, X64_XMM0, in->arg[0]);
-        x64_sse_rxi(&c->e, op, X64_XMM0, xmm_rm(c, in->arg[1], X64_XMM1), (uint8_t)pred);
-        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-        x64_sse_rx(&c->e, X64_MOVD_FROMX, X64_XMM0, x64_r(d));
-        x64_alu_ri(&c->e, X64_AND, 4, d, 1);
-        cg_def_gpr(c, d);
-        return;
-    }
-    if (fusable) {
-        fcmp_comis(c, in, f32, swap ? in->arg[1] : in->arg[0], swap ? in->arg[0] : in->arg[1]);
-        unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-        x64_setcc_x(&c->e, cc, x64_r(d));
-        x64_movzx_rx(&c->e, 1, d, x64_r(d));
-        cg_def_gpr(c, d);
-        c->comis_end = c->e.p;          /* SETcc, MOVZX, MOV: the flags are intact */
-        return;
-    }
-    /* EQ: ZF and not PF; NEQ: not ZF or PF: the ZF answer, replaced by the unordered one
-     * when PF says so (MOV and CMOV keep the flags). RCX is free between instructions. */
-    fcmp_comis(c, in, f32, in->arg[0], in->arg[1]);
-    bool eq = pred == IR_FEQ;
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    x64_setcc_x(&c->e, eq ? X64_CC_E : X64_CC_NE, x64_r(d));
-    x64_movzx_rx(&c->e, 1, d, x64_r(d));
-    x64_mov_ri(&c->e, X64_RCX, eq ? 0 : 1);
-    x64_cmov_rx(&c->e, X64_CC_P, 4, d, x64_r(X64_RCX));
-    cg_def_gpr(c, d);
-    c->comis_end = c->e.p;
-}
-
-/* (U)COMIS, then its ZF PF CF as a flags word: LAHF puts SF ZF 0 AF 0 PF 1 CF in AH, and
- * (U)COMIS clears SF and AF, so AH - 2 is the word; MOVZX, LEA and MOV keep the host flags for
- * the branch on them that usually follows (comis_cached). Without LAHF: PUSHF, POP, AND. */
-static void cg_FCMPFLAGS(CgCtx *c, const IrInsn *in)
-{
-    X64Emit *e = &c->e;
-    fcmp_comis(c, in, ty(c, in->arg[0]) == IR_F32, in->arg[0], in->arg[1]);
-    if (c->has_lahf) {
-        x64_insn(e);
-        emit_u8(e, 0x9F);                           /* lahf */
-        x64_insn(e);
-        emit_u8(e, 0x0F);                           /* movzx eax, ah */
-        emit_u8(e, 0xB6);
-        emit_u8(e, 0xC4);
-        x64_lea_rm(e, 4, X64_RAX, x64_m(X64_RAX, -2));
-        cg_def_gpr(c, X64_RAX);
-        c->comis_end = c->e.p;
-        return;
-    }
-    x64_insn(e);
-    emit_u8(e, 0x9C);                               /* pushfq */
-    x64_pop_r(e, X64_RAX);
-    x64_alu_ri(e, X64_AND, 4, X64_RAX, 0x45);
-    cg_def_gpr(c, X64_RAX);
-}
-
-/* CVTT* truncate; CVT* round per MXCSR, which holds the guest's FP environment (ir.h). */
-static void f2i(CgCtx *c, const IrInsn *in, bool nearest)
-{
-    bool f32 = ty(c, in->arg[0]) == IR_F32;
-    X64SseOp op = nearest ? (f32 ? X64_CVTSS2SI : X64_CVTSD2SI)
-                          : (f32 ? X64_CVTTSS2SI : X64_CVTTSD2SI);
-    X64Rm src = xmm_rm(c, in->arg[0], X64_XMM0);
-    unsigned d = dst_gpr(c, IR_NONE, IR_NONE);
-    x64_sse_rxw(&c->e, op, in->type == IR_I64, d, src);
-    cg_def_gpr(c, d);
-}
-
-static void cg_F2I(CgCtx *c, const IrInsn *in)    { f2i(c, in, false); }
-static void cg_F2I_RN(CgCtx *c, const IrInsn *in) { f2i(c, in, true); }
-
-static void cg_I2F(CgCtx *c, const IrInsn *in)
-{
-    X64SseOp op = in->type == IR_F32 ? X64_CVTSI2SS : X64_CVTSI2SD;
-    bool w = ty(c, in->arg[0]) == IR_I64;
-    X64Rm src = gpr_rm(c, in->arg[0], X64_RAX);
-    unsigned d = dst_xmm(c, IR_NONE);
-    x64_sse_rr(&c->e, X64_PXOR, d, d);     /* no false dependency on the old contents */
-    x64_sse_rxw(&c->e, op, w, d, src);
-    def_xmm(c, d);
-}
-
-static void cg_FCVT(CgCtx *c, const IrInsn *in)
-{
-    X64SseOp op = in->type == IR_F64 ? X64_CVTSS2SD : X64_CVTSD2SS;
-    X64Rm src = xmm_rm(c, in->arg[0], X64_XMM0);
-    unsigned d = dst_xmm(c, IR_NONE);
-    x64_sse_rx(&c->e, op, d, src);
-    def_xmm(c, d);
-}
-
 /* ---------------------------------------------------------------- calls and exits (abi.c) */
 
-static void cg_CALL(CgCtx *c, const IrInsn *in)
+void cg_CALL(CgCtx *c, const IrInsn *in)
 {
     x64_emit_call(c, in);
     cg_def_gpr(c, X64_RAX);
 }
 
-static void cg_RETPUSH(CgCtx *c, const IrInsn *in) { x64_emit_retpush(c, in); }
-static void cg_EXIT_IF(CgCtx *c, const IrInsn *in) { x64_emit_exit(c, in); }
-static void cg_EXIT(CgCtx *c, const IrInsn *in)    { x64_emit_exit(c, in); }
+void cg_RETPUSH(CgCtx *c, const IrInsn *in) { x64_emit_retpush(c, in); }
+void cg_EXIT_IF(CgCtx *c, const IrInsn *in) { x64_emit_exit(c, in); }
+void cg_EXIT(CgCtx *c, const IrInsn *in)    { x64_emit_exit(c, in); }
 
 /* ---------------------------------------------------------------- dispatch and driver */
 
@@ -2012,7 +999,7 @@ static void liveness(CgCtx *c)
         X64Cond cc;
         bool swap;
         bool fusable = blk->insn[r].op == IR_CMP ||
-                       (blk->insn[r].op == IR_FCMP && fcmp_fusable(blk->insn[r].imm[0], &cc, &swap));
+                       (blk->insn[r].op == IR_FCMP && cg_fcmp_fusable(blk->insn[r].imm[0], &cc, &swap));
         if (!fusable || v->n_uses != 1)
             continue;
         IrRef j = r + 1;

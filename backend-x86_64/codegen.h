@@ -208,6 +208,7 @@ unsigned cg_gpr(CgCtx *c, IrRef v, unsigned scratch);
 X64Rm cg_home(CgCtx *c, IrRef v);
 /* Allocate or free a spill slot (abi.c spills caller-saved homes around calls). */
 int cg_slot_alloc(CgCtx *c, unsigned n);
+void cg_slot_free(CgCtx *c, int slot, unsigned n);
 /* Give the result of the current instruction its home and store GPR `src` there. */
 void cg_def_gpr(CgCtx *c, unsigned src);
 /* Free the homes of the current instruction's operands that die here. */

@@ -376,10 +376,12 @@ void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
     }
     uintptr_t pc = rt_host_pc(ucv);
     bool in_cache = p && rt_cache_contains(p, pc);
-    if (sig == SIGSEGV && si->si_code == SEGV_ACCERR && p && !p->machine &&
-        rt_smc_write_fault(p, (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base)) {
-        smc_write(p, t, ucv, pc, in_cache);
-        return;             /* the store is retried */
+    if (sig == SIGSEGV && si->si_code == SEGV_ACCERR && p && !p->machine) {
+        RtSmcFault f = rt_smc_write_fault(p, (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base);
+        if (f == SMC_FAULT_OPENED)
+            smc_write(p, t, ucv, pc, in_cache);
+        if (f != SMC_FAULT_NONE)
+            return;         /* the store is retried */
     }
     if ((sig == SIGSEGV || sig == SIGBUS) && rt_guarded_copy_recover(ucv))
         return;             /* a guarded copy (guarded_copy.c) returns -EFAULT */

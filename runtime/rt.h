@@ -520,13 +520,17 @@ void rt_cache_sync(void *exec, size_t n);
 /* smc.c: write protection of the guest pages translated code came from (self-modifying code).
  * protect: under tb_lock, before translation reads code and for a block just recorded; true
  * if it protected a page that was not protected already. write_fault: from the host fault handler
- * (async-signal-safe): true if addr is on a page ferry protected, which is then writable again
- * and the process dirty (rt_run flushes before the next block). unprotect_all: every protected
+ * (async-signal-safe): SMC_FAULT_OPENED if addr is on a page ferry protected, which is then
+ * writable again and the process dirty (rt_run flushes before the next block); SMC_FAULT_RETRY
+ * if the page's entry may have been removed by another thread's mapping change after the write
+ * faulted (the host instruction is simply run again: a second fault there is the guest's);
+ * SMC_FAULT_NONE: not ferry's protection. unprotect_all: every protected
  * page writable again (a system call failed with EFAULT); true if there was one. forget: mem.c,
  * under mm_lock (write), the range's mapping changes (its pages are unprotected first).
  * clear: the flush, every other thread stopped. */
 bool rt_smc_protect(RtProcess *p, uint64_t start, uint64_t len);  /* true: a page newly */
-bool rt_smc_write_fault(RtProcess *p, uint64_t addr);
+typedef enum RtSmcFault { SMC_FAULT_NONE, SMC_FAULT_OPENED, SMC_FAULT_RETRY } RtSmcFault;
+RtSmcFault rt_smc_write_fault(RtProcess *p, uint64_t addr);
 bool rt_smc_unprotect_all(RtProcess *p);
 void rt_smc_forget(RtProcess *p, uint64_t start, uint64_t end);
 void rt_smc_clear(RtProcess *p);

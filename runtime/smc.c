@@ -42,7 +42,9 @@
  * which take no lock. Entries are removed only by rt_smc_forget (mem.c, under mm_lock, when
  * the guest changes the mapping: the page is unprotected first) and by
  * rt_smc_clear (the flush, every other thread stopped). A full table protects no more pages
- * (those rely on the hash check).
+ * (those rely on the hash check). A write that faulted on a protected page whose entry another
+ * thread's rt_smc_forget removed before the handler looked is run once more (the page has its
+ * guest protection back by then); only a second fault there is the guest's.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -68,6 +70,8 @@ typedef struct SmcEntry {
 struct RtSmcTable {
     SmcEntry e[SMC_SLOTS];
     uint32_t used;                      /* slots not empty (dead ones included) */
+    uint32_t forgotten;                 /* entries rt_smc_forget ever removed (kept by the
+                                         * clear: a fault handler compares two counts) */
 };
 
 static uint32_t slot_of(uint64_t page)
@@ -179,19 +183,38 @@ static void unprotect(SmcEntry *e)
     entry_unlock(e);
 }
 
-bool rt_smc_write_fault(RtProcess *p, uint64_t addr)
+/* The page of the last write fault this thread retried because its entry might have just
+ * been removed (SMC_FAULT_RETRY), and the table's forgotten count then: a second fault on it
+ * is not retried again unless another entry has gone since. */
+static __thread uint64_t retried_page;
+static __thread uint32_t retried_forgotten;
+
+RtSmcFault rt_smc_write_fault(RtProcess *p, uint64_t addr)
 {
     RtSmcTable *tab = __atomic_load_n(&p->smc, __ATOMIC_ACQUIRE);
     if (!tab)
-        return false;
+        return SMC_FAULT_NONE;
     SmcEntry *e = find(tab, addr >> 12);
-    if (!e)
-        return false;
+    if (!e) {
+        /* rt_smc_forget (another thread's munmap/mprotect/mremap) may have given the page its
+         * guest protection back and removed the entry between this write's fault and here:
+         * then the write must simply happen. Running the instruction once more tells: a page
+         * still not writable faults again, and that fault is the guest's. */
+        uint64_t page = (addr >> 12) + 1;   /* + 1: page 0 is "none" */
+        uint32_t forgotten = __atomic_load_n(&tab->forgotten, __ATOMIC_ACQUIRE);
+        if (forgotten && (retried_page != page || retried_forgotten != forgotten)) {
+            retried_page = page;
+            retried_forgotten = forgotten;
+            return SMC_FAULT_RETRY;
+        }
+        retried_page = 0;
+        return SMC_FAULT_NONE;
+    }
     /* Protected: open it. Already open (another thread's write got there first, or this
      * thread's previous attempt): the store can simply be retried. */
     unprotect(e);
     __atomic_store_n(&p->smc_dirty, 1, __ATOMIC_RELEASE);
-    return true;
+    return SMC_FAULT_OPENED;
 }
 
 bool rt_smc_unprotect_all(RtProcess *p)
@@ -227,6 +250,7 @@ void rt_smc_forget(RtProcess *p, uint64_t start, uint64_t end)
             if (e) {
                 unprotect(e);
                 __atomic_store_n(&e->page, SMC_DEAD, __ATOMIC_RELEASE);
+                __atomic_add_fetch(&tab->forgotten, 1, __ATOMIC_RELEASE);
             }
         }
         return;
@@ -236,6 +260,7 @@ void rt_smc_forget(RtProcess *p, uint64_t start, uint64_t end)
         if (pg != 0 && pg != SMC_DEAD && pg << 12 >= RT_PAGE_DOWN(start) && pg << 12 < end) {
             unprotect(&tab->e[i]);
             __atomic_store_n(&tab->e[i].page, SMC_DEAD, __ATOMIC_RELEASE);
+            __atomic_add_fetch(&tab->forgotten, 1, __ATOMIC_RELEASE);
         }
     }
 }
@@ -251,5 +276,7 @@ void rt_smc_clear(RtProcess *p)
         if (e->page != 0 && e->page != SMC_DEAD)
             unprotect(e);
     }
+    uint32_t forgotten = tab->forgotten;
     memset(tab, 0, sizeof *tab);
+    tab->forgotten = forgotten;
 }
