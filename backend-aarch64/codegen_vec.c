@@ -149,6 +149,34 @@ static void byte_shift(CgCtx *c, const IrInsn *in, bool left)
 void cg_VBSLL(CgCtx *c, const IrInsn *in) { byte_shift(c, in, true); }
 void cg_VBSRL(CgCtx *c, const IrInsn *in) { byte_shift(c, in, false); }
 
+/* PSHUFB: TBL with the indices masked to bit 7 and bits 3-0, so an index with bit 7 set is
+ * >= 16 and TBL gives 0 for it, as PSHUFB does. */
+void cg_VSHUFB(CgCtx *c, const IrInsn *in)
+{
+    unsigned va = cg_vec_reg(c, in->arg[0], OPA_VEC), vb = cg_vec_reg(c, in->arg[1], OPB_VEC);
+    a64_vmovi_b(&c->e, RES_VEC, 0x8f);
+    a64_vlogic(&c->e, A64_V_AND, RES_VEC, RES_VEC, vb);
+    unsigned d = cg_dst_vec(c, IR_NONE, IR_NONE);
+    a64_vtbl1(&c->e, d, va, RES_VEC);
+    cg_def_vec(c, d);
+}
+
+/* PALIGNR: EXT takes bytes n.. of vm:vn, vn the low half. */
+void cg_VALIGNR(CgCtx *c, const IrInsn *in)
+{
+    unsigned n = (unsigned)in->imm[0];
+    if (n == 0) {
+        unsigned d = cg_dst_vec(c, IR_NONE, IR_NONE);
+        cg_load_vec(c, d, in->arg[1]);
+        cg_def_vec(c, d);
+        return;
+    }
+    unsigned va = cg_vec_reg(c, in->arg[0], OPA_VEC), vb = cg_vec_reg(c, in->arg[1], OPB_VEC);
+    unsigned d = cg_dst_vec(c, IR_NONE, IR_NONE);
+    a64_vext(&c->e, d, vb, va, n);
+    cg_def_vec(c, d);
+}
+
 /* Per-lane shifts by an I64 count, which x86 applies with all 64 bits: counts >= the lane
  * width give 0 (logical) or the sign (arithmetic). A constant count is an immediate shift;
  * a variable one is clamped to the lane width (unsigned) and applied by USHL/SSHL, whose
@@ -417,6 +445,25 @@ void cg_FCMP(CgCtx *c, const IrInsn *in)
     else a64_fcmp(&c->e, dbl, a, b);
     unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
     a64_cset(&c->e, d, fcond_cc[in->imm[0]]);
+    cg_def_gpr(c, d);
+}
+
+/* x86's ZF PF CF from FCMP's NZCV (unordered 0011, less 1000, equal 0110, greater 0010):
+ * CF = LT (N != V: less or unordered), PF = VS, ZF = EQ or VS. */
+void cg_FCMPFLAGS(CgCtx *c, const IrInsn *in)
+{
+    A64Emit *e = &c->e;
+    bool dbl = ty(c, in->arg[0]) == IR_F64;
+    unsigned a = cg_vec_reg(c, in->arg[0], OPA_VEC), b = cg_vec_reg(c, in->arg[1], OPB_VEC);
+    if (in->imm[1]) a64_fcmpe(e, dbl, a, b);         /* signalling (x86 COMISD) */
+    else a64_fcmp(e, dbl, a, b);
+    a64_cset(e, OPA_GPR, A64_CC_LT);
+    a64_cset(e, OPB_GPR, A64_CC_VS);
+    a64_cset(e, OPC_GPR, A64_CC_EQ);
+    a64_alu_rrr(e, A64_ORR_R, false, OPC_GPR, OPC_GPR, OPB_GPR, A64_LSL, 0);
+    a64_alu_rrr(e, A64_ORR_R, false, OPA_GPR, OPA_GPR, OPB_GPR, A64_LSL, 2);
+    unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
+    a64_alu_rrr(e, A64_ORR_R, false, d, OPA_GPR, OPC_GPR, A64_LSL, 6);
     cg_def_gpr(c, d);
 }
 

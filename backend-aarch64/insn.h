@@ -87,6 +87,8 @@ typedef enum A64Ins {
     A64_V_UMOV_W = 0x0E003C00, A64_V_UMOV_X = 0x4E003C00,      /* GPR = one lane */
     A64_V_CNT_8B = 0x0E205800, A64_V_ADDV_8B = 0x0E31B800,     /* 64-bit (Q = 0) forms */
     A64_V_MOVI_ZERO = 0x6F00E400,   /* movi vd.2d, #0 */
+    A64_V_MOVI_B = 0x4F00E400,      /* movi vd.16b, #imm8 (a64_vmovi_b) */
+    A64_V_TBL1 = 0x4E000000,        /* tbl vd.16b, {vn.16b}, vm.16b: index >= 16 gives 0 */
     /* scalar floating point; A64F_DBL selects double precision */
     A64_FADD = 0x1E202800, A64_FSUB = 0x1E203800, A64_FMUL = 0x1E200800,
     A64_FDIV = 0x1E201800, A64_FMAX = 0x1E204800, A64_FMIN = 0x1E205800,
@@ -518,6 +520,19 @@ static inline void a64_vmov(A64Emit *e, unsigned vd, unsigned vn)
 }
 
 static inline void a64_vzero(A64Emit *e, unsigned vd) { a64_w(e, A64_V_MOVI_ZERO | A64F_RD(vd)); }
+
+/* Every byte of vd = imm8 (its bits 7-5 go to abc, bits 4-0 to defgh). */
+static inline void a64_vmovi_b(A64Emit *e, unsigned vd, uint8_t imm8)
+{
+    a64_w(e, A64_V_MOVI_B | (uint32_t)(imm8 >> 5) << 16 | (uint32_t)(imm8 & 31) << 5 |
+             A64F_RD(vd));
+}
+
+/* Byte i of vd = byte vm[i] of vn, or 0 when vm[i] >= 16. */
+static inline void a64_vtbl1(A64Emit *e, unsigned vd, unsigned vn, unsigned vm)
+{
+    a64_w(e, A64_V_TBL1 | A64F_RM(vm) | A64F_RN(vn) | A64F_RD(vd));
+}
 
 /* ext vd.16b, vn.16b, vm.16b, #idx: bytes idx..15 of vn, then 0..idx-1 of vm. */
 static inline void a64_vext(A64Emit *e, unsigned vd, unsigned vn, unsigned vm, unsigned idx)

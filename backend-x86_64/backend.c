@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <cpuid.h>
+
 #include "codegen.h"
 
 static unsigned debug_flags;    /* X64_DBG_*; process-wide, see the header */
@@ -47,6 +49,19 @@ _Static_assert(offsetof(CgCtx, stubs) < offsetof(CgCtx, rets) &&
                offsetof(CgCtx, rets) < offsetof(CgCtx, mem_stubs),
                "cg_clear skips the arrays in this order");
 
+bool x64_host_has_ssse3(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("ssse3");
+}
+
+/* CPUID 8000_0001h ECX bit 0: LAHF/SAHF in 64-bit mode (missing on the first x86-64 CPUs). */
+bool x64_host_has_lahf(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & 1);
+}
+
 /* One attempt: blk as it is (loop NULL) or as a self-loop's rewritten form (loop.c). */
 static int compile_as(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
                       BackendBlockInfo *info, X64Loop *loop)
@@ -60,6 +75,8 @@ static int compile_as(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     c.code_start = cb->p;
     c.regalloc = !(debug_flags & X64_DBG_NO_REGALLOC);
     c.has_popcnt = !(debug_flags & X64_DBG_NO_POPCNT) && x64_host_has_popcnt();
+    c.has_ssse3 = !(debug_flags & X64_DBG_NO_SSSE3) && x64_host_has_ssse3();
+    c.has_lahf = !(debug_flags & X64_DBG_NO_LAHF) && x64_host_has_lahf();
     c.loop = loop;
     info->n_insns = 0;
     info->n_keeps = 0;

@@ -66,7 +66,7 @@ int cg_slot_alloc(CgCtx *c, unsigned n)
     return 0;       /* keep emitting harmlessly; the block is discarded */
 }
 
-static void slot_free(CgCtx *c, int slot, unsigned n)
+void cg_slot_free(CgCtx *c, int slot, unsigned n)
 {
     for (unsigned j = 0; j < n; j++)
         c->slot_used[(slot + j) / 64] &= ~(1ull << ((slot + j) % 64));
@@ -165,7 +165,7 @@ static void release(CgCtx *c, IrRef r)
             c->xmm_owner[v->reg] = 0;
     }
     if (v->slot >= 0)
-        slot_free(c, v->slot, slots_of(ty(c, r)));
+        cg_slot_free(c, v->slot, slots_of(ty(c, r)));
 }
 
 /* How a LOAD/STORE reaches its guest address: [base + index << scale + disp], where the

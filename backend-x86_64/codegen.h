@@ -74,6 +74,8 @@ enum {
     X64_DBG_NO_POPCNT = 1u << 0,    /* emit the SWAR sequence even if POPCNT exists */
     X64_DBG_NO_REGALLOC = 1u << 1,  /* every value in a spill slot (and no loops) */
     X64_DBG_NO_LOOPS = 1u << 2,     /* self-loops compiled as plain blocks (loop.c) */
+    X64_DBG_NO_SSSE3 = 1u << 3,     /* the SSE2 sequences for PSHUFB and PALIGNR */
+    X64_DBG_NO_LAHF = 1u << 4,      /* FCMPFLAGS through PUSHF instead of LAHF */
 };
 
 /* An EXIT_IF's way out, emitted after the block's EXIT so the path that stays in the block
@@ -116,6 +118,8 @@ typedef struct CgCtx {
     unsigned exit_index;        /* next exit's index (EXIT_IF and EXIT in order from 0) */
     bool regalloc;              /* give values register homes */
     bool has_popcnt;            /* host has POPCNT */
+    bool has_ssse3;             /* host has SSSE3 (PSHUFB, PALIGNR) */
+    bool has_lahf;              /* host has LAHF in 64-bit mode */
     int err;                    /* first BackendError met, BE_OK if none */
     X64Cond flags_cc;           /* condition of the in_flags CMP/FCMP just emitted */
     IrRef gpr_owner[16];        /* value whose home is this GPR, 0 if free or unallocatable */
@@ -156,6 +160,8 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb);
 
 /* Host features and debug options (backend.c). */
 bool x64_host_has_popcnt(void);
+bool x64_host_has_ssse3(void);
+bool x64_host_has_lahf(void);
 unsigned x64_backend_debug(void);
 void x64_backend_set_debug(unsigned flags);     /* X64_DBG_*; for tests */
 
@@ -202,6 +208,7 @@ unsigned cg_gpr(CgCtx *c, IrRef v, unsigned scratch);
 X64Rm cg_home(CgCtx *c, IrRef v);
 /* Allocate or free a spill slot (abi.c spills caller-saved homes around calls). */
 int cg_slot_alloc(CgCtx *c, unsigned n);
+void cg_slot_free(CgCtx *c, int slot, unsigned n);
 /* Give the result of the current instruction its home and store GPR `src` there. */
 void cg_def_gpr(CgCtx *c, unsigned src);
 /* Free the homes of the current instruction's operands that die here. */

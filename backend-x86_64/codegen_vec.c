@@ -1,6 +1,7 @@
-/* codegen_vec.c — V128 ops and scalar floating point (SSE2 only: newer instructions become
- * SSE2 sequences: 16-bit unsigned min/max, 64-bit lane compares and arithmetic shifts, 8-bit
- * lane shifts), FCMP (UCOMIS/COMIS fused into the flags where one condition decides it),
+/* codegen_vec.c — V128 ops and scalar floating point (SSE2, and SSSE3's PSHUFB and PALIGNR
+ * when the host has them (CgCtx.has_ssse3); other newer instructions become SSE2 sequences:
+ * 16-bit unsigned min/max, 64-bit lane compares and arithmetic shifts, 8-bit lane shifts),
+ * FCMP (UCOMIS/COMIS fused into the flags where one condition decides it) and FCMPFLAGS,
  * conversions. How an op is emitted: codegen.c's header.
  */
 #include <assert.h>
@@ -174,6 +175,68 @@ static void byte_shift(CgCtx *c, const IrInsn *in, unsigned ext)
 
 void cg_VBSLL(CgCtx *c, const IrInsn *in) { byte_shift(c, in, X64_PSLLDQ_I); }
 void cg_VBSRL(CgCtx *c, const IrInsn *in) { byte_shift(c, in, X64_PSRLDQ_I); }
+
+/* PSHUFB (SSSE3). Without it, the byte table a and the indices b go to two spill slots and
+ * each result byte is looked up with GPRs (rare hosts: Core 2 and later all have SSSE3):
+ * dl = a[b_i & 15], zeroed by cmovs where bit 7 of b_i is set, written over b_i. */
+void cg_VSHUFB(CgCtx *c, const IrInsn *in)
+{
+    X64Emit *e = &c->e;
+    IrRef a = in->arg[0], b = in->arg[1];
+    if (c->has_ssse3) {
+        unsigned d = cg_dst_xmm(c, b);             /* a is written into d before b is read */
+        cg_load_xmm(c, d, a);
+        x64_sse38_rx(e, X64_PSHUFB_38, d, cg_xmm_rm(c, b, X64_XMM1));
+        cg_def_xmm(c, d);
+        return;
+    }
+    int s = cg_slot_alloc(c, 2);
+    X64Rm tab = slot_mem(s), idx = slot_mem(s + 1);
+    x64_sse_rx(e, X64_MOVDQA_ST, cg_xmm_reg(c, a, X64_XMM0), tab);
+    x64_sse_rx(e, X64_MOVDQA_ST, cg_xmm_reg(c, b, X64_XMM1), idx);
+    x64_alu_rr(e, X64_XOR, 4, X64_RCX, X64_RCX);
+    for (int32_t i = 0; i < 16; i++) {
+        X64Rm bi = x64_rm_off(idx, i);
+        x64_movzx_rx(e, 1, X64_RAX, bi);
+        x64_mov_rr(e, 4, X64_RDX, X64_RAX);
+        x64_alu_ri(e, X64_AND, 4, X64_RDX, 15);
+        x64_movzx_rx(e, 1, X64_RDX, x64_mx(X64_RSP, X64_RDX, 0, tab.disp));
+        x64_test_xr(e, 1, x64_r(X64_RAX), X64_RAX);
+        x64_cmov_rx(e, X64_CC_S, 4, X64_RDX, x64_r(X64_RCX));
+        x64_mov_xr(e, 1, bi, X64_RDX);
+    }
+    unsigned d = cg_dst_xmm(c, IR_NONE);
+    x64_sse_rx(e, X64_MOVDQA_LD, d, idx);
+    cg_def_xmm(c, d);
+    cg_slot_free(c, s, 2);
+}
+
+/* PALIGNR (SSSE3), else the two byte shifts and an OR. */
+void cg_VALIGNR(CgCtx *c, const IrInsn *in)
+{
+    X64Emit *e = &c->e;
+    IrRef a = in->arg[0], b = in->arg[1];
+    uint8_t n = (uint8_t)in->imm[0];
+    if (n == 0) {                               /* the low half: b */
+        unsigned d = cg_dst_xmm(c, IR_NONE);
+        cg_load_xmm(c, d, b);
+        cg_def_xmm(c, d);
+        return;
+    }
+    if (c->has_ssse3) {
+        unsigned d = cg_dst_xmm(c, b);
+        cg_load_xmm(c, d, a);
+        x64_sse3a_rxi(e, X64_PALIGNR_3A, d, cg_xmm_rm(c, b, X64_XMM1), n);
+        cg_def_xmm(c, d);
+        return;
+    }
+    cg_load_xmm(c, X64_XMM0, a);
+    cg_load_xmm(c, X64_XMM1, b);
+    x64_sse_shift_i(e, X64_PSHIFTQ_I, X64_PSLLDQ_I, X64_XMM0, (uint8_t)(16 - n));
+    x64_sse_shift_i(e, X64_PSHIFTQ_I, X64_PSRLDQ_I, X64_XMM1, n);
+    x64_sse_rr(e, X64_POR, X64_XMM0, X64_XMM1);
+    cg_def_xmm(c, X64_XMM0);
+}
 
 typedef enum VShift { VS_SHL, VS_SHR, VS_SAR } VShift;
 
@@ -511,6 +574,32 @@ void cg_FCMP(CgCtx *c, const IrInsn *in)
     x64_cmov_rx(&c->e, X64_CC_P, 4, d, x64_r(X64_RCX));
     cg_def_gpr(c, d);
     c->comis_end = c->e.p;
+}
+
+/* (U)COMIS, then its ZF PF CF as a flags word: LAHF puts SF ZF 0 AF 0 PF 1 CF in AH, and
+ * (U)COMIS clears SF and AF, so AH - 2 is the word; MOVZX, LEA and MOV keep the host flags for
+ * the branch on them that usually follows (comis_cached). Without LAHF: PUSHF, POP, AND. */
+void cg_FCMPFLAGS(CgCtx *c, const IrInsn *in)
+{
+    X64Emit *e = &c->e;
+    fcmp_comis(c, in, ty(c, in->arg[0]) == IR_F32, in->arg[0], in->arg[1]);
+    if (c->has_lahf) {
+        x64_insn(e);
+        emit_u8(e, 0x9F);                           /* lahf */
+        x64_insn(e);
+        emit_u8(e, 0x0F);                           /* movzx eax, ah */
+        emit_u8(e, 0xB6);
+        emit_u8(e, 0xC4);
+        x64_lea_rm(e, 4, X64_RAX, x64_m(X64_RAX, -2));
+        cg_def_gpr(c, X64_RAX);
+        c->comis_end = c->e.p;
+        return;
+    }
+    x64_insn(e);
+    emit_u8(e, 0x9C);                               /* pushfq */
+    x64_pop_r(e, X64_RAX);
+    x64_alu_ri(e, X64_AND, 4, X64_RAX, 0x45);
+    cg_def_gpr(c, X64_RAX);
 }
 
 /* CVTT* truncate; CVT* round per MXCSR, which holds the guest's FP environment (ir.h). */

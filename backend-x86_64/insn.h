@@ -607,4 +607,19 @@ static inline void x64_sse_shift_i(X64Emit *e, X64SseOp group, unsigned ext, uns
     emit_u8(e, imm);
 }
 
+/* SSSE3/SSE4.1 ops in the three-byte maps, all with the 66 prefix: 66 0F 38 op /r and
+ * 66 0F 3A op /r ib. Only for hosts that have them (x64_host_has_ssse3). */
+enum { X64_PSHUFB_38 = 0x00, X64_PALIGNR_3A = 0x0F };
+
+static inline void x64_sse38_rx(X64Emit *e, unsigned op, unsigned reg, X64Rm rm)
+{
+    x64_op(e, 0x66, false, 0x0F3800u | op, 3, reg, rm, 0);
+}
+
+static inline void x64_sse3a_rxi(X64Emit *e, unsigned op, unsigned reg, X64Rm rm, uint8_t imm)
+{
+    x64_op(e, 0x66, false, 0x0F3A00u | op, 3, reg, rm, 0);
+    emit_u8(e, imm);
+}
+
 #endif /* FERRY_X64_INSN_H */

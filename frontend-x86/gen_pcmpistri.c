@@ -81,11 +81,12 @@ static IrRef clear_from_zero(Pcmp *p, IrRef a, IrRef za)
     return vop(p, IR_VANDN, 8, t, a);
 }
 
-/* x rotated right by `bytes` (0-3): byte j of the result = byte j + bytes (mod 16) of x. */
+/* x rotated right by `bytes` (0-3): byte j of the result = byte j + bytes (mod 16) of x; one
+ * VALIGNR of x with itself (PALIGNR or EXT). */
 static IrRef rot_bytes(Pcmp *p, IrRef x, unsigned bytes)
 {
     if (!bytes) return x;
-    return vop(p, IR_VOR, 8, v1(p, IR_VBSRL, x, bytes), v1(p, IR_VBSLL, x, 16 - bytes));
+    return ir_emit(&p->c->b, IR_VALIGNR, IR_V128, x, x, IR_NONE, bytes, 0);
 }
 
 /* PSHUFD selector rotating dwords right by q: dword i = dword (i + q) mod 4. */

@@ -512,16 +512,9 @@ static bool gen_COMIS(FeCtx *c, unsigned size)
     unsigned sig = i->opcode == 0x2f;
     IrRef b = src_lowf(c, size);
     IrRef a = xmm_lowf(c, i->reg, size);
-    IrRef unord = ir_emit(&c->b, IR_FCMP, IR_I8, a, b, IR_NONE, IR_FUNORD, sig);
-    IrRef eq = ir_emit(&c->b, IR_FCMP, IR_I8, a, b, IR_NONE, IR_FEQ, sig);
-    /* b NLE a: unordered, or a < b. */
-    IrRef cf = ir_emit(&c->b, IR_FCMP, IR_I8, b, a, IR_NONE, IR_FNLE, sig);
-    IrRef zf = ir_op2(&c->b, IR_OR, IR_I8, eq, unord);
-    IrRef bits = ir_op1(&c->b, IR_ZEXT, IR_I64, cf);
-    bits = ir_op2(&c->b, IR_OR, IR_I64, bits,
-                  ir_op2(&c->b, IR_SHL, IR_I64, ir_op1(&c->b, IR_ZEXT, IR_I64, unord), k64(c, 2)));
-    bits = ir_op2(&c->b, IR_OR, IR_I64, bits,
-                  ir_op2(&c->b, IR_SHL, IR_I64, ir_op1(&c->b, IR_ZEXT, IR_I64, zf), k64(c, 6)));
+    /* One op for the flags word (the host's own compare and flags on x86_64); a branch on
+     * them folds back to one FCMP (ir_fold.c, fcmpflags_bit). */
+    IrRef bits = ir_emit(&c->b, IR_FCMPFLAGS, IR_I64, a, b, IR_NONE, 0, sig);
     fe_set_flags(c, X86_CCK_EFLAGS, 8, IR_NONE, IR_NONE, bits);
     return true;
 }

@@ -19,8 +19,9 @@
  *   SSE2   66 0F F7 maskmovdqu xmm1, xmm2 (register form only): see gen_MASKMOVDQU.
  *
  * What is IR and what is a helper: the lane moves, the FP add/subtract combinations, pabs,
- * psign, phaddd/phsubd and palignr are a few V128 ops each; pshufb (a shuffle by a vector of
- * indices), the 16-bit horizontal ops and the two multiplies go through x86_ssse3_op /
+ * psign, phaddd/phsubd are a few V128 ops each, pshufb and palignr one (VSHUFB, VALIGNR: the
+ * host's PSHUFB/PALIGNR, or TBL/EXT); the 16-bit horizontal ops and the two multiplies
+ * (rare in compiled code and string routines) go through x86_ssse3_op /
  * x86_ssse3_mmx_op (x86_ssse3_helpers.c), which get the source operand loaded in IR. The MMX
  * forms run the same V128 ops on vectors whose low half is the mm value and keep the low half.
  *
@@ -266,19 +267,31 @@ static bool gen_PALIGNR(FeCtx *c, bool mmx)
     if (mmx) {
         IrRef v = v_ins64(c, o.b, 1, o.a64);                   /* {source, destination} */
         r = v_op(c, IR_VBSRL, n, v, IR_NONE);
-    } else if (n < 16) {                                       /* VBSLL by 16 gives 0 */
-        r = ir_op2(&c->b, IR_VOR, IR_V128, v_op(c, IR_VBSRL, n, o.b, IR_NONE),
-                   v_op(c, IR_VBSLL, 16 - n, o.a, IR_NONE));
+    } else if (n < 16) {
+        r = v_op(c, IR_VALIGNR, n, o.a, o.b);
     } else {
         r = v_op(c, IR_VBSRL, n - 16, o.a, IR_NONE);           /* > 15: zero */
     }
     return put_result(c, &o, r);
 }
 
+/* 0F 38 00 pshufb: byte i = 0 if bit 7 of source byte i is set, else destination byte
+ * (source byte i & 15). MMX: the index has 3 bits, so masking the others (but bit 7) keeps
+ * VSHUFB in the low half, the mm value. */
+static bool gen_PSHUFB(FeCtx *c, bool mmx)
+{
+    Ops o = load_ops(c, mmx);
+    IrRef idx = o.b;
+    if (mmx)
+        idx = ir_op2(&c->b, IR_VAND, IR_V128, idx, v_from64(c, k64(c, 0x8787878787878787ull)));
+    return put_result(c, &o, ir_op2(&c->b, IR_VSHUFB, IR_V128, o.a, idx));
+}
+
 static bool gen_0f38(FeCtx *c, bool mmx)
 {
     switch (c->insn->opcode) {
-    case 0x00: case 0x01: case 0x03: case 0x04: case 0x05: case 0x07: case 0x0b:
+    case 0x00: return gen_PSHUFB(c, mmx);
+    case 0x01: case 0x03: case 0x04: case 0x05: case 0x07: case 0x0b:
         return gen_HELPER(c, mmx);
     case 0x02: return gen_PHD(c, mmx, false);
     case 0x06: return gen_PHD(c, mmx, true);

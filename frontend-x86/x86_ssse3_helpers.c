@@ -1,6 +1,6 @@
 /* x86_ssse3_helpers.c — C helpers for the SSSE3 instructions that ferry's IR has no op for
- * (gen_ssse3.c): byte shuffles by a vector of indices, the 16-bit horizontal adds and
- * subtracts, and the two multiplies.
+ * (gen_ssse3.c): the 16-bit horizontal adds and subtracts and the two multiplies (pshufb
+ * is the IR op VSHUFB).
  *
  * Contract (IrHelperFn): fn(state, a0, a1, a2) with `state` the X86State of the running
  * thread. gen_ssse3.c loads memory operands in IR before the call, so a guest fault is raised
@@ -45,10 +45,6 @@ static bool ssse3_op(unsigned op, unsigned n, X86Xmm *r, const X86Xmm *a, const 
     unsigned nw = n / 2;
     int32_t x, y;
     switch (op) {
-    case 0x00:  /* pshufb: bit 7 of the index zeroes the byte, else its low 4 (mm: 3) bits */
-        for (unsigned k = 0; k < n; k++)
-            r->b[k] = (b->b[k] & 0x80) ? 0 : a->b[b->b[k] & (n - 1)];
-        return true;
     case 0x01:  /* phaddw */
         for (unsigned k = 0; k < nw; k++) {
             hpairs(a, b, nw, k, &x, &y);

@@ -269,6 +269,23 @@ static bool eval_vector(IrOp op, const IrValue *a, const int64_t *imm, IrValue *
         for (unsigned i = 4; i < 8; i++)
             lane_set(&r, 16, i, lane_get(a[0], 16, 4 + ((unsigned)(ctl >> (2 * (i - 4))) & 3)));
         break;
+    case IR_VSHUFB:
+        for (unsigned i = 0; i < 16; i++) {
+            unsigned k = (unsigned)lane_get(a[1], 8, i);
+            lane_set(&r, 8, i, (k & 0x80) ? 0 : lane_get(a[0], 8, k & 15));
+        }
+        break;
+    case IR_VALIGNR:
+        if (ctl > 15)
+            return false;
+        if (ctl == 0) {
+            r = a[1];
+        } else {
+            IrValue lo = v_shr_bytes(a[1], ctl), hi = v_shl_bytes(a[0], 16 - ctl);
+            r.lo = lo.lo | hi.lo;
+            r.hi = lo.hi | hi.hi;
+        }
+        break;
     case IR_VBSLL: r = v_shl_bytes(a[0], ctl); break;
     case IR_VBSRL: r = v_shr_bytes(a[0], ctl); break;
     case IR_VSHLI: case IR_VSHRI: case IR_VSARI:
@@ -603,6 +620,23 @@ static bool eval_float(IrOp op, IrType t, const IrValue *a_in, const IrType *at,
         }
         break;
     }
+    case IR_FCMPFLAGS: {
+        if (t != IR_I64 || !ir_type_is_float(at[0]) || at[1] != at[0] || imm[0] != 0)
+            return false;
+        IrType ft = at[0];
+        if (is_nan_bits(ft, a[0].lo) || is_nan_bits(ft, a[1].lo)) {    /* as FCMP */
+            if (is_snan_bits(ft, a[0].lo) || is_snan_bits(ft, a[1].lo) || imm[1])
+                raise_invalid();
+            r.lo = 0x45;
+        } else if (ft == IR_F32) {
+            volatile float x = f32_of(a[0].lo), y = f32_of(a[1].lo);
+            r.lo = x < y ? 0x01 : x == y ? 0x40 : 0;
+        } else {
+            volatile double x = f64_of(a[0].lo), y = f64_of(a[1].lo);
+            r.lo = x < y ? 0x01 : x == y ? 0x40 : 0;
+        }
+        break;
+    }
     case IR_F2I: case IR_F2I_RN: {
         if ((t != IR_I32 && t != IR_I64) || !ir_type_is_float(at[0]))
             return false;
@@ -739,7 +773,7 @@ bool ir_eval(IrOp op, IrType t, const IrValue *a, const IrType *atype, const int
         break;
     case IR_VAND: case IR_VOR: case IR_VXOR: case IR_VANDN: case IR_VADD: case IR_VSUB:
     case IR_VSUBUSAT: case IR_VCMPEQ: case IR_VCMPGTS: case IR_VMINU: case IR_VMAXU:
-    case IR_VUNPACKLO: case IR_VUNPACKHI:
+    case IR_VUNPACKLO: case IR_VUNPACKHI: case IR_VSHUFB: case IR_VALIGNR:
         if (t != IR_V128 || atype[0] != IR_V128 || atype[1] != IR_V128)
             return false;
         if (!eval_vector(op, a, imm, &r))
@@ -791,6 +825,7 @@ bool ir_eval(IrOp op, IrType t, const IrValue *a, const IrType *atype, const int
     }
     case IR_FADD: case IR_FSUB: case IR_FMUL: case IR_FDIV: case IR_FSQRT: case IR_FMIN:
     case IR_FMAX: case IR_FCMP: case IR_F2I: case IR_F2I_RN: case IR_I2F: case IR_FCVT:
+    case IR_FCMPFLAGS:
         if (!eval_float(op, t, a, atype, imm, &r))
             return false;
         break;

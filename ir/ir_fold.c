@@ -256,6 +256,34 @@ static bool is_bool(IrBuilder *b, IrRef v, unsigned depth)
 typedef enum BitKind { BIT_UNKNOWN, BIT_ZERO, BIT_ONE, BIT_BOOL } BitKind;
 typedef struct Bit { BitKind kind; IrRef v; } Bit;
 
+static IrRef fold_fcmp(IrBuilder *b, IrRef x, IrRef y, IrFCond p, int64_t sig)
+{
+    IrInsn in = { .op = IR_FCMP, .type = IR_I8, .arg = { x, y } };
+    in.imm[0] = p;
+    in.imm[1] = sig;
+    return fold_insn(b, in);
+}
+
+/* Bit n of FCMPFLAGS(x, y): CF = y NLE x (unordered, or x < y), PF = unordered, ZF = equal or
+ * unordered; each FCMP raises what the FCMPFLAGS does, so opt_dce drops whichever the
+ * readers leave unused (ir_passes.c, fcmp_covered). */
+static Bit fcmpflags_bit(IrBuilder *b, IrRef x, IrRef y, int64_t sig, unsigned n)
+{
+    switch (n) {
+    case 0:
+        return (Bit){ BIT_BOOL, fold_fcmp(b, y, x, IR_FNLE, sig) };
+    case 2:
+        return (Bit){ BIT_BOOL, fold_fcmp(b, x, y, IR_FUNORD, sig) };
+    case 6: {
+        IrRef eq = fold_fcmp(b, x, y, IR_FEQ, sig), un = fold_fcmp(b, x, y, IR_FUNORD, sig);
+        IrInsn o = { .op = IR_OR, .type = IR_I8, .arg = { eq, un } };
+        return (Bit){ BIT_BOOL, fold_insn(b, o) };
+    }
+    default:
+        return (Bit){ BIT_ZERO, IR_NONE };
+    }
+}
+
 static Bit bit_of(IrBuilder *b, IrRef x, unsigned n, unsigned depth)
 {
     const Bit unknown = { BIT_UNKNOWN, IR_NONE }, zero = { BIT_ZERO, IR_NONE };
@@ -284,6 +312,8 @@ static Bit bit_of(IrBuilder *b, IrRef x, unsigned n, unsigned depth)
             break;
         k &= w - 1;
         return bit_of(b, d->arg[0], n + (unsigned)k, depth + 1);   /* n + k >= w: zero */
+    case IR_FCMPFLAGS:          /* its three flags as FCMPs (gen_sse.c's comisd did that) */
+        return fcmpflags_bit(b, d->arg[0], d->arg[1], d->imm[1], n);
     case IR_OR: case IR_XOR: case IR_AND: {
         Bit p = bit_of(b, d->arg[0], n, depth + 1), q = bit_of(b, d->arg[1], n, depth + 1);
         if (d->op == IR_AND) {

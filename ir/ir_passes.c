@@ -330,6 +330,10 @@ static bool removable(const IrInsn *in)
 #define DCE_FCMPS 16
 typedef struct DceFcmps { unsigned n; IrRef r[DCE_FCMPS]; } DceFcmps;
 
+/* The compares whose only effect besides their value is FCMP's IE: FCMP and FCMPFLAGS (the
+ * same imm1). */
+static bool is_fcmp(const IrInsn *in) { return in->op == IR_FCMP || in->op == IR_FCMPFLAGS; }
+
 static bool fcmp_covered(const IrBlock *blk, const DceFcmps *kept, const IrInsn *in)
 {
     for (unsigned k = 0; k < kept->n; k++) {
@@ -355,12 +359,12 @@ unsigned opt_dce(IrBlock *blk)
             continue;
         bool fp = ir_op_info[in->op].props & IRP_FPENV;
         if (removable(in) && !in->mark &&
-            (!fp || (in->op == IR_FCMP && fcmp_covered(blk, &kept, in)))) {
+            (!fp || (is_fcmp(in) && fcmp_covered(blk, &kept, in)))) {
             make_nop(in);
             changed++;
             continue;
         }
-        if (in->op == IR_FCMP && kept.n < DCE_FCMPS)
+        if (is_fcmp(in) && kept.n < DCE_FCMPS)
             kept.r[kept.n++] = r;
         for (int i = 0; i < 3; i++)
             if (in->arg[i])
@@ -381,6 +385,29 @@ static int sink_key_cmp(const void *x, const void *y)
     if (a->pos != b->pos)
         return a->pos < b->pos ? -1 : 1;
     return a->r < b->r ? -1 : a->r > b->r;
+}
+
+/* Whether FCMP r may move past the side exits after it: an FCMP of the same two values
+ * that signals as much (imm1) and stays in place (pos) comes before the first of them, so a
+ * taken exit has raised exactly the flags r would (the rule of fcmp_covered). comisd's three
+ * compares after a branch folded them into one: the branch's compare covers them, and their
+ * combination into the flags word goes to the exit that leaves with it. Looks at most
+ * SINK_FCMP_LOOK instructions ahead (later ones only keep r in place). */
+#define SINK_FCMP_LOOK 32
+static bool sink_fcmp_ok(const IrBlock *blk, const uint32_t *pos, IrRef r)
+{
+    const IrInsn *in = &blk->insn[r];
+    for (IrRef j = r + 1; j < blk->n && j <= r + SINK_FCMP_LOOK; j++) {
+        const IrInsn *o = &blk->insn[j];
+        if (o->op == IR_EXIT_IF || o->op == IR_EXIT)
+            return false;
+        if (!is_fcmp(o) || pos[j] != j || o->imm[1] < in->imm[1])
+            continue;
+        if ((o->arg[0] == in->arg[0] && o->arg[1] == in->arg[1]) ||
+            (o->arg[0] == in->arg[1] && o->arg[1] == in->arg[0]))
+            return true;
+    }
+    return false;
 }
 
 unsigned opt_sink(IrBlock *blk)
@@ -405,8 +432,10 @@ unsigned opt_sink(IrBlock *blk)
         const IrInsn *in = &blk->insn[r];
         if (in->op == IR_NOP)
             continue;
-        /* FP ops stay where they are: a side exit before their use still owes their flags. */
-        bool pure = (ir_op_info[in->op].props & (IRP_PURE | IRP_FPENV)) == IRP_PURE &&
+        /* FP ops stay where they are: a side exit before their use still owes their flags.
+         * Except an FCMP covered by one that stays before the next exit (sink_fcmp_ok). */
+        bool pure = ((ir_op_info[in->op].props & (IRP_PURE | IRP_FPENV)) == IRP_PURE ||
+                     (is_fcmp(in) && sink_fcmp_ok(blk, pos, r))) &&
                     ir_op_info[in->op].nout == 1;
         if (pure && first[r] != UINT32_MAX && exits[first[r]] > exits[r + 1]) {
             pos[r] = first[r];

@@ -192,7 +192,7 @@ static bool check_types(VCtx *v)
     case IR_SELECT:
         return want_arg(v, 0, IR_I8) && want_arg(v, 1, t) && want_arg(v, 2, t);
 
-    case IR_VAND: case IR_VOR: case IR_VXOR: case IR_VANDN:
+    case IR_VAND: case IR_VOR: case IR_VXOR: case IR_VANDN: case IR_VSHUFB:
         return want_result(v, t == IR_V128, "v128") && want_arg(v, 0, IR_V128) &&
                want_arg(v, 1, IR_V128);
     case IR_VADD: case IR_VSUB: case IR_VCMPEQ: case IR_VCMPGTS: case IR_VUNPACKLO:
@@ -205,6 +205,9 @@ static bool check_types(VCtx *v)
     case IR_VMOVMSK:
         return want_result(v, t == IR_I32, "i32") && want_arg(v, 0, IR_V128) &&
                want_lane(v, false);
+    case IR_VALIGNR:
+        return want_result(v, t == IR_V128, "v128") && want_arg(v, 0, IR_V128) &&
+               want_arg(v, 1, IR_V128) && want_imm_range(v, 0, 0, 15);
     case IR_VSHUF32: case IR_VSHUFLO16: case IR_VSHUFHI16: case IR_VBSLL: case IR_VBSRL:
         return want_result(v, t == IR_V128, "v128") && want_arg(v, 0, IR_V128) &&
                want_imm_range(v, 0, 0, 255);
@@ -247,6 +250,12 @@ static bool check_types(VCtx *v)
         if (!ir_type_is_float(a0))
             return fail(v, "arg0 has type %s, expected f32 or f64", ir_type_name(a0));
         return want_arg(v, 1, a0) && want_imm_range(v, 0, 0, IR_FCOND_COUNT - 1);
+    case IR_FCMPFLAGS:
+        if (!want_result(v, t == IR_I64, "i64"))
+            return false;
+        if (!ir_type_is_float(a0))
+            return fail(v, "arg0 has type %s, expected f32 or f64", ir_type_name(a0));
+        return want_arg(v, 1, a0) && want_imm_range(v, 0, 0, 0) && want_imm_range(v, 1, 0, 1);
     case IR_F2I: case IR_F2I_RN:
         if (!want_result(v, t == IR_I32 || t == IR_I64, "i32 or i64"))
             return false;

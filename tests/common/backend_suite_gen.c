@@ -142,11 +142,16 @@ void gen_insn(Gen *g)
         break;
     }
     case 17: {
-        static const IrOp ops[] = { IR_VSHUF32, IR_VSHUFLO16, IR_VSHUFHI16, IR_VBSLL, IR_VBSRL };
-        IrOp op = ops[be_rn(5)];
+        static const IrOp ops[] = { IR_VSHUF32, IR_VSHUFLO16, IR_VSHUFHI16, IR_VBSLL, IR_VBSRL,
+                                    IR_VSHUFB, IR_VALIGNR };
+        IrOp op = ops[be_rn(7)];
         t = IR_V128;
-        v = ir_emit(b, op, t, gen_pick(g, t), IR_NONE, IR_NONE,
-                    op >= IR_VBSLL ? be_rn(20) : be_rn(256), 0);
+        if (op == IR_VSHUFB || op == IR_VALIGNR)
+            v = ir_emit(b, op, t, gen_pick(g, t), gen_pick(g, t), IR_NONE,
+                        op == IR_VALIGNR ? be_rn(16) : 0, 0);
+        else
+            v = ir_emit(b, op, t, gen_pick(g, t), IR_NONE, IR_NONE,
+                        op >= IR_VBSLL ? be_rn(20) : be_rn(256), 0);
         break;
     }
     case 18: {

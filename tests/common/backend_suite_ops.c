@@ -355,6 +355,8 @@ static IrBlock *build_fused_f(IrType t, IrFCond p, bool bconst, uint64_t bval)
     b.fold = false;
     IrRef x = ir_get(&b, t, OFF_A);
     IrRef y = bconst ? ir_const(&b, t, bval) : ir_get(&b, t, OFF_B);
+    /* a flags word of the same values first: its compare may serve c1 (comis_cached) */
+    ir_put(&b, OFF_OUT + 8, ir_emit(&b, IR_FCMPFLAGS, IR_I64, x, y, IR_NONE, 0, p & 1));
     IrRef c1 = ir_emit(&b, IR_FCMP, IR_I8, x, y, IR_NONE, p, 0);
     ir_put(&b, OFF_OUT + 16, x);                    /* flag-neutral moves in between */
     IrRef g = ir_get(&b, IR_I64, OFF_C);
@@ -413,6 +415,11 @@ void be_test_vector(void **st)
         check_op(IR_VBSLL, IR_V128, 1, IR_V128, IR_VOID, IR_VOID, bytes[i]);
         check_op(IR_VBSRL, IR_V128, 1, IR_V128, IR_VOID, IR_VOID, bytes[i]);
     }
+    /* byte shuffle (the index values include bit 7 set, and indices >= 16 with bit 7 clear)
+     * and byte alignment at every count */
+    check_op(IR_VSHUFB, IR_V128, 2, IR_V128, IR_V128, IR_VOID, 0);
+    for (int n = 0; n < 16; n++)
+        check_op(IR_VALIGNR, IR_V128, 2, IR_V128, IR_V128, IR_VOID, n);
     static const IrOp shifts[] = { IR_VSHLI, IR_VSHRI, IR_VSARI };
     for (unsigned i = 0; i < 3; i++)
         for (int lane = 8; lane <= 64; lane *= 2) {
@@ -454,6 +461,11 @@ void be_test_float(void **st)
         check_op(IR_FSQRT, ft[k], 1, ft[k], IR_VOID, IR_VOID, 0);
         for (int c = 0; c < IR_FCOND_COUNT; c++)
             check_op(IR_FCMP, IR_I8, 2, ft[k], ft[k], IR_VOID, c);
+        for (int sig = 0; sig < 2; sig++) {     /* ucomis and comis flags words */
+            OpCase oc = { .op = IR_FCMPFLAGS, .t = IR_I64, .nargs = 2, .at = { ft[k], ft[k] },
+                          .imm0 = 0, .imm1 = sig, .vs = { vals_of(ft[k]), vals_of(ft[k]) } };
+            check_op_case(&oc);
+        }
         for (unsigned w = 2; w < 4; w++) {
             check_op(IR_F2I, be_int_types[w], 1, ft[k], IR_VOID, IR_VOID, 0);
             check_op(IR_F2I_RN, be_int_types[w], 1, ft[k], IR_VOID, IR_VOID, 0);

@@ -427,6 +427,18 @@ static void test_encoders_misc(void **st)
         expect_reg(&op[0], cs_xmm(11));
         expect_imm(&op[1], 7);
     }
+    /* the three-byte maps (SSSE3) */
+    e = enc_begin();
+    x64_sse38_rx(&e, X64_PSHUFB_38, 10, x64_r(13));
+    const cs_x86_op *op = enc_check(&e, "pshufb", 2);
+    expect_reg(&op[0], cs_xmm(10));
+    expect_reg(&op[1], cs_xmm(13));
+    e = enc_begin();
+    x64_sse3a_rxi(&e, X64_PALIGNR_3A, 2, x64_m(X64_RSP, 0x30), 9);
+    op = enc_check(&e, "palignr", 3);
+    expect_reg(&op[0], cs_xmm(2));
+    expect_mem(&op[1], x64_m(X64_RSP, 0x30));
+    expect_imm(&op[2], 9);
     if (enc_insn)
         cs_free(enc_insn, 1);
     enc_insn = NULL;
@@ -457,6 +469,58 @@ static void test_popcnt_fallback(void **st)
         }
         ir_block_free(blk);
     }
+}
+
+/* The SSE2 sequences used on hosts without SSSE3: PSHUFB's byte lookups through a spill slot
+ * and PALIGNR's two byte shifts, at every count, on the edge values and random ones. */
+static void test_ssse3_fallback(void **st)
+{
+    (void)st;
+    static const IrType at[3] = { IR_V128, IR_V128, IR_NONE };
+    for (int k = -1; k < 16; k++) {
+        IrOp op = k < 0 ? IR_VSHUFB : IR_VALIGNR;
+        BackendBlockInfo info;
+        IrBlock *blk = be_build_op(op, IR_V128, 2, at);
+        for (uint32_t i = 1; i < blk->n; i++)
+            if (blk->insn[i].op == op)
+                blk->insn[i].imm[0] = k < 0 ? 0 : k;
+        for (int regalloc = 0; regalloc < 2; regalloc++) {
+            x64_backend_set_debug(X64_DBG_NO_SSSE3 | (regalloc ? 0 : X64_DBG_NO_REGALLOC));
+            const uint8_t *code = be_compile_in(blk, 0, &info);
+            x64_backend_set_debug(0);
+            be_run_op_edges(blk, code, 0, op, IR_V128, 2, at);
+            for (unsigned n = 0; n < 100; n++) {
+                uint8_t state[STATE_SIZE] = { 0 };
+                for (unsigned q = 0; q < 4; q++) {
+                    uint64_t x = rnd();
+                    memcpy(state + (q < 2 ? OFF_A : OFF_B) + 8 * (q & 1), &x, 8);
+                }
+                be_run_compare(blk, code, 0, state, zero_mem);
+            }
+        }
+        ir_block_free(blk);
+    }
+}
+
+/* FCMPFLAGS without LAHF (PUSHF, POP, AND), both widths, ucomis and comis. */
+static void test_fcmpflags_pushf(void **st)
+{
+    (void)st;
+    static const IrType ft[2] = { IR_F32, IR_F64 };
+    for (unsigned k = 0; k < 2; k++)
+        for (int sig = 0; sig < 2; sig++) {
+            const IrType at[3] = { ft[k], ft[k], IR_NONE };
+            BackendBlockInfo info;
+            IrBlock *blk = be_build_op(IR_FCMPFLAGS, IR_I64, 2, at);
+            for (uint32_t i = 1; i < blk->n; i++)
+                if (blk->insn[i].op == IR_FCMPFLAGS)
+                    blk->insn[i].imm[1] = sig;
+            x64_backend_set_debug(X64_DBG_NO_LAHF);
+            const uint8_t *code = be_compile_in(blk, 0, &info);
+            x64_backend_set_debug(0);
+            be_run_op_edges(blk, code, 0, IR_FCMPFLAGS, IR_I64, 2, at);
+            ir_block_free(blk);
+        }
 }
 
 /* Address arithmetic: a LOAD/STORE address ADD(p, k) becomes [p + k] (negative k too; the
@@ -703,6 +767,8 @@ int main(void)
         cmocka_unit_test(test_encoders_modrm),
         cmocka_unit_test(test_encoders_misc),
         cmocka_unit_test(test_popcnt_fallback),
+        cmocka_unit_test(test_ssse3_fallback),
+        cmocka_unit_test(test_fcmpflags_pushf),
         cmocka_unit_test(test_addressing),
         cmocka_unit_test(test_golden_keep),
         cmocka_unit_test(test_golden_loop),

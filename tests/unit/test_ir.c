@@ -860,6 +860,8 @@ static IrBlock *build_every_op(void)
     ir_emit(&b, IR_VSHUFHI16, IR_V128, gv, IR_NONE, IR_NONE, 0xff, 0);
     ir_emit(&b, IR_VBSLL, IR_V128, gv, IR_NONE, IR_NONE, 3, 0);
     ir_emit(&b, IR_VBSRL, IR_V128, gv, IR_NONE, IR_NONE, 17, 0);
+    ir_op2(&b, IR_VSHUFB, IR_V128, gv, kv);
+    ir_emit(&b, IR_VALIGNR, IR_V128, kv, gv, IR_NONE, 5, 0);
     ir_emit(&b, IR_VSHLI, IR_V128, gv, g, IR_NONE, 64, 0);
     ir_emit(&b, IR_VSHRI, IR_V128, gv, g, IR_NONE, 32, 0);
     ir_emit(&b, IR_VSARI, IR_V128, gv, g, IR_NONE, 8, 0);
@@ -879,6 +881,7 @@ static IrBlock *build_every_op(void)
     ir_op1(&b, IR_FSQRT, IR_F32, kf32);
     for (unsigned p = 0; p < IR_FCOND_COUNT; p++)
         ir_emit(&b, IR_FCMP, IR_I8, kf32, kf32, IR_NONE, p, 0);
+    ir_emit(&b, IR_FCMPFLAGS, IR_I64, kf64, kf64, IR_NONE, 0, 1);
     for (unsigned p = 0; p < IR_COND_COUNT; p++)
         ir_cmp(&b, (IrCond)p, k8, k8);
     ir_op1(&b, IR_F2I, IR_I32, kf64);

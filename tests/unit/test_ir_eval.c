@@ -266,6 +266,13 @@ static void test_eval_vector_shuffles(void **state)
     assert_v128(evv(IR_VBSLL, IR_V128, a, IR_V128, V(0, 0), IR_VOID, 16), 0, 0);
     assert_v128(evv(IR_VBSRL, IR_V128, a, IR_V128, V(0, 0), IR_VOID, 255), 0, 0);
     assert_v128(evv(IR_VBSLL, IR_V128, a, IR_V128, V(0, 0), IR_VOID, 0), a.lo, a.hi);
+    /* VSHUFB: bit 7 zeroes (0x80, 0xff), else the low 4 bits index a (0x11, 0x7e) */
+    assert_v128(evv(IR_VSHUFB, IR_V128, a, IR_V128, V(0x007e05ff0211800full, a.lo), IR_V128, 0),
+                0x000e05000201000full, a.lo);
+    /* VALIGNR 3: bytes 3..18 of a:b, b low */
+    assert_v128(evv(IR_VALIGNR, IR_V128, a, IR_V128, b, IR_V128, 3),
+                0x1a19181716151413ull, 0x0201001f1e1d1c1bull);
+    assert_v128(evv(IR_VALIGNR, IR_V128, a, IR_V128, b, IR_V128, 0), b.lo, b.hi);
 }
 
 static void test_eval_vector_shifts_moves(void **state)
