@@ -138,6 +138,13 @@ static void alloc_home(CgCtx *c)
 {
     IrRef r = c->cur;
     CgVal *v = &c->val[r];
+    int p = v->cls == CG_GPR ? cg_pin_put_target(c) : -1;
+    if (p >= 0) {       /* computed in the pinned register the next PUT writes */
+        v->alias = true;
+        v->reg = (int8_t)p;
+        c->aliases[c->n_aliases++] = r;
+        return;
+    }
     if (c->regalloc && (v->cls == CG_GPR || v->cls == CG_XMM)) {
         int g = pick_reg(c, (CgClass)v->cls);
         if (g >= 0) {

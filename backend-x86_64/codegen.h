@@ -205,6 +205,11 @@ int x64_pin_of_field(const IrGuestInfo *gi, int64_t off);
 /* Move every alias of pinned host register reg (of every pinned register: reg < 0) that is
  * still needed at or after instruction `from` to a home of its own (before reg is written). */
 void cg_pin_evict(CgCtx *c, int reg, uint32_t from);
+/* The pinned register the current instruction may compute its result in: the next
+ * instruction PUTs that I64 result to a whole pinned field and nothing needs the register's
+ * value after this instruction (no alias of it lives on); else -1. The result is then an
+ * alias of the register, and the PUT emits nothing. */
+int cg_pin_put_target(CgCtx *c);
 /* Store a list of keeps (each with cg_store_keep) in an order-independent way: a pinned
  * register that one keep writes and another reads is first copied into its (dead) state
  * field, which the reader then reads. Checks the code buffer against limit (if not NULL). */

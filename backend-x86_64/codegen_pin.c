@@ -158,6 +158,29 @@ void cg_pin_evict(CgCtx *c, int reg, uint32_t from)
     }
 }
 
+int cg_pin_put_target(CgCtx *c)
+{
+    IrRef r = c->cur;
+    if (!c->regalloc || c->n_aliases >= 64 || r + 1 >= c->blk->n)
+        return -1;
+    const IrInsn *put = &c->blk->insn[r + 1];
+    if (put->op != IR_PUT || put->arg[0] != r || c->blk->insn[r].type != IR_I64)
+        return -1;
+    int p = x64_pin_field(c->gi, put->imm[0], 8);
+    if (p < 0)
+        return -1;
+    /* Between this instruction and the PUT nothing runs, so the only readers of the
+     * register's old value are aliases of it: those that die here have been read by now
+     * (or are read by this instruction, which handles a result register that is also an
+     * operand's, as for any dying operand). */
+    for (unsigned i = 0; i < c->n_aliases; i++) {
+        const CgVal *v = &c->val[c->aliases[i]];
+        if (v->alias && !v->released && v->reg == p && v->last_use > r)
+            return -1;
+    }
+    return p;
+}
+
 /* ---------------------------------------------------------------- keep lists */
 
 /* The pinned register keep k writes as a whole (a move into it), or -1. Keep lists hold no

@@ -551,18 +551,17 @@ static void test_golden_keep(void **st)
         "mov r15, qword ptr [r12]\n"      /* guest rsp (0x20) is pinned in r12: no load */
         "mov qword ptr [r14 + 0x18], r15\n"
         "cmp r15, 8\n"
-        "je 0x41\n"
+        "je 0x3d\n"
         "mov r15, qword ptr [r12 + 8]\n"  /* the fault map: rsp = r12 + 8 (no LEA) */
-        "lea rsi, [r12 + 0x10]\n"
-        "mov r12, rsi\n"
+        "add r12, 0x10\n"                 /* computed in place: the PUT that follows is it */
         "mov qword ptr [r14 + 0x28], r15\n"
         "nop dword ptr [rax]\n"
-        "jmp 0x2b\n"
+        "jmp 0x27\n"
         "mov qword ptr [r14 + 0x100], 0x2000\n"
         "movabs rax, 0x100000000\n"
         "ret\n"
         "lea r12, [r12 + 8]\n"            /* the side exit's stub: the KEEP, then the patch site */
-        "jmp 0x4b\n"
+        "jmp 0x47\n"
         "mov qword ptr [r14 + 0x100], 0x3000\n"
         "mov eax, 0\n"
         "ret\n", &info);
@@ -585,11 +584,10 @@ static void test_golden_keep(void **st)
         "mov eax, 0\n"
         "ret\n"
         "mov r15, qword ptr [r12 + 8]\n"
-        "lea rsi, [r12 + 0x10]\n"
-        "mov r12, rsi\n"
+        "add r12, 0x10\n"
         "mov qword ptr [r14 + 0x28], r15\n"
         "nop\n"
-        "jmp 0x47\n"
+        "jmp 0x43\n"
         "mov qword ptr [r14 + 0x100], 0x2000\n"
         "movabs rax, 0x100000000\n"
         "ret\n", &info);
@@ -635,10 +633,9 @@ static void test_golden_loop(void **st)
         "movzx edi, byte ptr [r15]\n"      /* the head */
         "mov rbp, rdi\n"                   /* guest rdx (0x10) is pinned in rbp */
         "add r15, 1\n"
-        "xor rdi, rbx\n"                   /* guest rax (0) is pinned in rbx */
-        "mov rbx, rdi\n"
+        "xor rbx, rbp\n"                   /* guest rax (0) is pinned in rbx */
         "cmp r15, rsi\n"
-        "je 0x45\n"                         /* out of the loop */
+        "je 0x42\n"                         /* out of the loop */
         "cmp dword ptr [r14 + 0x1f0], 0\n"  /* the back edge: the interrupt check */
         "je 8\n"
         "mov qword ptr [r14 + 0x30], rsi\n" /* out to the runtime: the pins stored */
@@ -648,6 +645,7 @@ static void test_golden_loop(void **st)
         "ret\n"
         "mov qword ptr [r14 + 0x30], rsi\n"
         "mov qword ptr [r14 + 8], r15\n"
+        "nop dword ptr [rax]\n"
         "jmp 0x52\n"
         "mov qword ptr [r14 + 0x100], 0x100d\n"
         "movabs rax, 0x100000000\n"
