@@ -6,9 +6,10 @@
  *     sub rsp, X64_FRAME_BYTES                 the spill frame (codegen.h)
  *     save the host MXCSR, load the guest's FP environment word (IrGuestInfo.fenv, every
  *     exception masked; ir.h) or X64_MXCSR_DEFAULT
- *     mov r14, rdi; [mov r15, guest_base]
+ *     mov r14, rdi; [mov r15, guest_base]; [load the pinned GPRs from the state]
  *     call rsi                                 run the block
  *   epilogue (an exit's `ret` lands here with the exit word in rax):
+ *     [store the pinned GPRs into the state]  (codegen_pin.c)
  *     [store MXCSR's sticky flags into the guest's word], restore MXCSR, add rsp, pop, ret rax
  * Alignment: enter is called with rsp = 8 mod 16; six pushes keep that; the frame is a multiple
  * of 16; `call rsi` pushes 8 more, so blocks run with rsp = 0 mod 16 (slots 16-byte aligned) and
@@ -92,7 +93,11 @@ static unsigned emit_ras_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3], uint8_
         x64_mov_rr(e, 8, X64_RDX, reg);
         reg = X64_RDX;
     }
-    x64_mov_rx(e, 4, X64_RAX, x64_m(X64_REG_STATE, (int32_t)c->gi->ras_key_offset));
+    int pin = x64_pin_of_field(c->gi, c->gi->ras_key_offset);     /* the guest rsp, pinned */
+    if (pin >= 0)
+        x64_mov_rr(e, 4, X64_RAX, (unsigned)pin);
+    else
+        x64_mov_rx(e, 4, X64_RAX, x64_m(X64_REG_STATE, (int32_t)c->gi->ras_key_offset));
     x64_alu_ri(e, X64_AND, 4, X64_RAX, (int32_t)BACKEND_RAS_KEY_MASK);
     _Static_assert(sizeof(((BackendRas *)0)->entry[0]) == 16, "entries are scaled by 2 * 8");
     x64_alu_rx(e, X64_CMP, 8, reg, x64_mx(X64_REG_STATE, X64_RAX, 1, ras));
@@ -232,13 +237,13 @@ static void back_edge(CgCtx *c, const IrInsn *in, unsigned idx)
         jump_head(c, -1);
         x64_bind32(e, out);
     }
+    unsigned nk = 0;
     for (unsigned i = 0; i < c->n_pending; i++) {
         const IrInsn *k = &c->blk->insn[c->pending[i]];
-        if (k->op == IR_KEEP && x64_loop_pin_of(c, (uint32_t)k->imm[0]) >= 0) {
-            BackendKeep b = cg_keep_loc(c, c->pending[i]);
-            cg_store_keep(c, &b);
-        }
+        if (k->op == IR_KEEP && x64_loop_pin_of(c, (uint32_t)k->imm[0]) >= 0)
+            c->keep_list[nk++] = cg_keep_loc(c, c->pending[i]);
     }
+    cg_store_keeps(c, c->keep_list, nk, NULL);
     exit_tail(c, in, idx, false);
 }
 
@@ -265,13 +270,13 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
         /* inline, as below; the way back into the loop is the fall-through */
         X64Cond cc = cg_test_cond(c, cond);
         uint8_t *skip = x64_jcc32_fwd(e, cc ^ 1);
+        unsigned nk = 0;
         for (unsigned i = 0; i < c->n_pending; i++) {
             const IrInsn *k = &c->blk->insn[c->pending[i]];
-            if (k->op == IR_KEEP && x64_loop_pin_of(c, (uint32_t)k->imm[0]) < 0) {
-                BackendKeep b = cg_keep_loc(c, c->pending[i]);
-                cg_store_keep(c, &b);
-            }
+            if (k->op == IR_KEEP && x64_loop_pin_of(c, (uint32_t)k->imm[0]) < 0)
+                c->keep_list[nk++] = cg_keep_loc(c, c->pending[i]);
         }
+        cg_store_keeps(c, c->keep_list, nk, NULL);
         back_edge(c, in, idx);
         x64_bind32(e, skip);
         return;
@@ -289,11 +294,11 @@ void x64_emit_exit(CgCtx *c, const IrInsn *in)
             skip8 = x64_jcc8_fwd(e, cc ^ 1);
         else
             skip32 = x64_jcc32_fwd(e, cc ^ 1);
+        unsigned nk = 0;
         for (unsigned i = 0; i < c->n_pending; i++)
-            if (c->blk->insn[c->pending[i]].op == IR_KEEP) {
-                BackendKeep k = cg_keep_loc(c, c->pending[i]);
-                cg_store_keep(c, &k);
-            }
+            if (c->blk->insn[c->pending[i]].op == IR_KEEP)
+                c->keep_list[nk++] = cg_keep_loc(c, c->pending[i]);
+        cg_store_keeps(c, c->keep_list, nk, NULL);
         exit_tail(c, in, idx, true);
         if (skip8)
             x64_bind8(e, skip8);
@@ -336,13 +341,9 @@ void x64_emit_stubs(CgCtx *c, const uint8_t *limit)
         const CgStub *s = &c->stubs[i];
         if (s->field)
             x64_bind32(&c->e, s->field);
-        for (unsigned k = 0; k < s->n_keep; k++) {
-            if (c->e.p > limit) {
-                c->err = BE_ERR_FULL;
-                return;
-            }
-            cg_store_keep(c, &c->stub_keeps[s->keep_first + k]);
-        }
+        cg_store_keeps(c, &c->stub_keeps[s->keep_first], s->n_keep, limit);
+        if (c->err != BE_OK)
+            return;
         if (c->e.p > limit) {
             c->err = BE_ERR_FULL;
             return;
@@ -405,6 +406,10 @@ void x64_emit_call(CgCtx *c, const IrInsn *in)
     X64Emit *e = &c->e;
     CallSave saved[32];
     unsigned n = 0;
+    /* a helper that may write the state leaves the pinned registers reloaded: aliases
+     * needed after the call move out first (and are saved below like any home) */
+    if (!ir_helper_is_reader((IrHelperFn)(uintptr_t)in->imm[0]))
+        cg_pin_evict(c, -1, c->cur + 1);
     for (unsigned r = 0; r < 16; r++) {
         IrRef v = c->gpr_owner[r];
         if (!v || !x64_gpr_caller_saved(r))
@@ -437,9 +442,15 @@ void x64_emit_call(CgCtx *c, const IrInsn *in)
         else
             x64_mov_ri(e, argreg[i], 0);
     }
+    /* The pinned GPRs (codegen_pin.c): the helper finds them in the state; they are
+     * callee-saved, so only a helper that may write the state leaves them to reload. */
+    x64_pin_sync(e, c->gi, ~0u, false);
+    bool reader = ir_helper_is_reader((IrHelperFn)(uintptr_t)in->imm[0]);
     x64_mov_rr(e, 8, X64_RDI, X64_REG_STATE);
     x64_mov_ri(e, X64_RAX, (uint64_t)in->imm[0]);
     x64_call_x(e, x64_r(X64_RAX));      /* rsp is 16-byte aligned here (see the header) */
+    if (!reader)
+        x64_pin_sync(e, c->gi, ~0u, true);
 
     for (unsigned i = 0; i < n; i++) {
         CgVal *cv = &c->val[saved[i].v];
@@ -457,7 +468,7 @@ void x64_emit_call(CgCtx *c, const IrInsn *in)
 /* ---------------------------------------------------------------- trampoline */
 
 /* Upper bound of the trampoline's size in bytes. */
-#define X64_TRAMPOLINE_MAX 128
+#define X64_TRAMPOLINE_MAX 192
 
 void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
 {
@@ -481,8 +492,10 @@ void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
     x64_mov_rr(e, 8, X64_REG_STATE, X64_RDI);
     if (gi->guest_base != 0)
         x64_mov_ri(e, X64_REG_GUEST_BASE, gi->guest_base);
+    x64_pin_sync(e, gi, ~0u, true);     /* the pinned GPRs (codegen_pin.c) */
     x64_call_x(e, x64_r(X64_RSI));
     /* the shared epilogue: every exit returns here with its exit word in rax */
+    x64_pin_sync(e, gi, ~0u, false);
     if (gi->fenv) {         /* the sticky flags back into the guest's word */
         int32_t off = (int32_t)gi->fenv_offset;
         x64_stmxcsr_m(e, x64_m(X64_RSP, 0));

@@ -117,4 +117,5 @@ const Backend backend_x86_64 = {
     .emit_trampoline = x64_emit_trampoline,
     .compile = x64_compile,
     .patch_exit = x64_patch_exit,
+    .pinned = x64_pinned,
 };

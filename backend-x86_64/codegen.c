@@ -81,7 +81,7 @@ static int freed_reg(const CgCtx *c, IrRef a, CgClass cls)
     if (a == IR_NONE)
         return -1;
     const CgVal *av = &c->val[a];
-    if (av->is_const || av->cls != cls || av->reg < 0 || !av->released ||
+    if (av->is_const || av->alias || av->cls != cls || av->reg < 0 || !av->released ||
         av->last_use != c->cur)
         return -1;
     IrRef owner = cls == CG_GPR ? c->gpr_owner[av->reg] : c->xmm_owner[av->reg];
@@ -117,7 +117,7 @@ static int pick_reg(CgCtx *c, CgClass cls)
     unsigned n = cls == CG_GPR ? X64_N_ALLOC_GPRS : X64_N_XMM - X64_FIRST_ALLOC_XMM;
     for (unsigned i = 0; i < n; i++) {
         unsigned g = cls == CG_GPR ? (unsigned)x64_alloc_gprs[i] : X64_FIRST_ALLOC_XMM + i;
-        if (cls == CG_GPR && !x64_gpr_allocatable(g, c->gi->guest_base))
+        if (cls == CG_GPR && !(c->gpr_avail >> g & 1))
             continue;
         if (cls == CG_GPR ? c->gpr_owner[g] != 0 : c->xmm_owner[g] != 0)
             continue;
@@ -138,6 +138,13 @@ static void alloc_home(CgCtx *c)
 {
     IrRef r = c->cur;
     CgVal *v = &c->val[r];
+    int p = v->cls == CG_GPR ? cg_pin_put_target(c) : -1;
+    if (p >= 0) {       /* computed in the pinned register the next PUT writes */
+        v->alias = true;
+        v->reg = (int8_t)p;
+        c->aliases[c->n_aliases++] = r;
+        return;
+    }
     if (c->regalloc && (v->cls == CG_GPR || v->cls == CG_XMM)) {
         int g = pick_reg(c, (CgClass)v->cls);
         if (g >= 0) {
@@ -528,6 +535,13 @@ BackendKeep cg_keep_loc(const CgCtx *c, IrRef k)
     BackendKeep b = { (uint32_t)in->imm[0], (uint8_t)tsize(ty(c, in->arg[0])), BACKEND_LOC_CONST,
                       0, 0 };
     if (v == IR_NONE) {
+        int p = x64_pin_of_field(c->gi, c->keep[k].src);
+        if (p >= 0) {       /* the field lives in its pinned register (codegen_pin.c) */
+            b.kind = BACKEND_LOC_GPR;
+            b.reg = (uint16_t)p;
+            b.value = c->keep[k].addend;
+            return b;
+        }
         b.kind = BACKEND_LOC_STATE;
         b.reg = (uint16_t)c->keep[k].src;
         b.value = c->keep[k].addend;
@@ -552,7 +566,8 @@ BackendKeep cg_keep_loc(const CgCtx *c, IrRef k)
     return b;
 }
 
-void cg_store_keep(CgCtx *c, const BackendKeep *k)
+/* The keep's value into its state field (no pinned bytes there). */
+static void store_keep_state(CgCtx *c, const BackendKeep *k)
 {
     X64Rm m = x64_m(X64_REG_STATE, (int32_t)k->off);
     switch (k->kind) {
@@ -608,6 +623,26 @@ void cg_store_keep(CgCtx *c, const BackendKeep *k)
     }
 }
 
+/* A keep into a pinned field (codegen_pin.c): a whole field from an integer location is a
+ * move into its register; anything else goes through the state, the registers it overlaps
+ * stored first and loaded back after. */
+void cg_store_keep(CgCtx *c, const BackendKeep *k)
+{
+    unsigned mask = x64_pin_overlap(c->gi, k->off, k->size);
+    if (!mask) {
+        store_keep_state(c, k);
+        return;
+    }
+    int p = x64_pin_field(c->gi, k->off, k->size);
+    if (p >= 0 && k->size == 8 && k->kind != BACKEND_LOC_VEC) {
+        x64_load_loc(c, (unsigned)p, k);
+        return;
+    }
+    x64_pin_sync(&c->e, c->gi, mask, false);
+    store_keep_state(c, k);
+    x64_pin_sync(&c->e, c->gi, mask, true);
+}
+
 /* Before instruction r: the KEEPs it observes are stored (CALL, EXIT, GET or partial PUT of
  * their bytes: ir_keep_ranges), and a LOAD/STORE records the pending ones in the fault map.
  * A KEEP's value that nothing else needs is freed after its store, so a CALL need not save
@@ -617,19 +652,27 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
     const IrInsn *in = &c->blk->insn[r];
     /* a loop's back edge moves the pinned fields' KEEPs into registers instead (abi.c) */
     bool back = x64_loop_is_back_edge(c, in);
-    for (unsigned i = 0; i < c->n_pending; i++) {
-        IrRef k = c->pending[i];
-        if (c->keep[k].end != r || !c->keep[k].store)
-            continue;
-        if (back && x64_loop_pin_of(c, (uint32_t)c->blk->insn[k].imm[0]) >= 0)
-            continue;
-        if (c->e.p > limit) {
-            fail(c, BE_ERR_FULL);
-            return;
+    unsigned n_store = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned i = 0; i < c->n_pending; i++) {
+            IrRef k = c->pending[i];
+            if (c->keep[k].end != r || !c->keep[k].store)
+                continue;
+            if (back && x64_loop_pin_of(c, (uint32_t)c->blk->insn[k].imm[0]) >= 0)
+                continue;
+            const IrInsn *ki = &c->blk->insn[k];
+            int p = x64_pin_field(c->gi, ki->imm[0], 8);
+            if (pass == 0 && p >= 0)    /* it writes a pinned register: its aliases move out */
+                cg_pin_evict(c, p, r);
+            else if (pass == 1)
+                c->keep_list[n_store++] = cg_keep_loc(c, k);
         }
-        BackendKeep b = cg_keep_loc(c, k);
-        cg_store_keep(c, &b);
     }
+    if (c->e.p > limit) {
+        fail(c, BE_ERR_FULL);
+        return;
+    }
+    cg_store_keeps(c, c->keep_list, n_store, limit);
     for (unsigned i = 0; i < c->n_pending; i++) {      /* after all stores: values shared */
         IrRef k = c->pending[i], v = keep_value(c, k);
         if (back && x64_loop_pin_of(c, (uint32_t)c->blk->insn[k].imm[0]) >= 0)
@@ -713,7 +756,11 @@ void cg_INSN_START(CgCtx *c, const IrInsn *in)
 
 /* KEEP and FKEEP emit nothing where they stand: the driver (keep_before, keep_after) stores
  * a KEEP where its range says and records both at the fault points in between. */
-void cg_KEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
+void cg_KEEP(CgCtx *c, const IrInsn *in)
+{
+    if (c->val[c->cur].put_now)
+        cg_PUT(c, in);
+}
 void cg_FKEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
 
 /* GPR and XMM constants are rematerialised at each use (is_const, set by the liveness pass);
@@ -740,14 +787,63 @@ static X64Rm state_mem(CgCtx *c, int64_t offset)
     return x64_m(X64_REG_STATE, (int32_t)offset);
 }
 
+/* A pinned field (codegen_pin.c) is read from its register: the low 1, 2, 4 or 8 bytes by a
+ * movzx or mov; other reads of pinned bytes see them stored into the state first. */
 void cg_GET(CgCtx *c, const IrInsn *in)
 {
-    load_typed(c, (IrType)in->type, state_mem(c, in->imm[0]));
+    IrType t = (IrType)in->type;
+    int p = x64_pin_field(c->gi, in->imm[0], tsize(t));
+    if (p >= 0 && class_of(t) == CG_GPR) {
+        CgVal *v = &c->val[c->cur];
+        if (tsize(t) == 8 && c->regalloc && c->n_aliases < 64) {
+            /* the register itself, until something writes it (cg_pin_evict) */
+            v->alias = true;
+            v->reg = (int8_t)p;
+            c->aliases[c->n_aliases++] = c->cur;
+            return;
+        }
+        if (tsize(t) == 8) {
+            cg_def_gpr(c, (unsigned)p);
+            return;
+        }
+        unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
+        x64_movzx_rx(&c->e, tsize(t), d, x64_r((unsigned)p));
+        cg_def_gpr(c, d);
+        return;
+    }
+    if (p != -1)
+        x64_pin_sync(&c->e, c->gi, x64_pin_overlap(c->gi, in->imm[0], tsize(t)), false);
+    load_typed(c, t, state_mem(c, in->imm[0]));
 }
 
+/* A whole pinned field is written in its register, and so are its low byte or word; other
+ * partial writes go through the state (the register stored, the bytes written there, the
+ * register loaded back: a store-forwarding stall, so only for the rare ones). */
 void cg_PUT(CgCtx *c, const IrInsn *in)
 {
+    IrType t = ty(c, in->arg[0]);
+    int p = x64_pin_field(c->gi, in->imm[0], tsize(t));
+    if (p >= 0 && tsize(t) == 8 && class_of(t) == CG_GPR) {
+        const CgVal *av = &c->val[in->arg[0]];
+        if (av->alias && av->reg == p)
+            return;                     /* what the register holds */
+        cg_pin_evict(c, p, c->cur + 1);
+        cg_load_gpr(c, (unsigned)p, in->arg[0]);
+        return;
+    }
+    if (p >= 0 && (tsize(t) == 1 || tsize(t) == 2) && class_of(t) == CG_GPR) {
+        /* the low byte or word: a mov into the register's low part (al, ax) */
+        cg_pin_evict(c, p, c->cur + 1);
+        x64_mov_rr(&c->e, tsize(t), (unsigned)p, cg_gpr(c, in->arg[0], X64_RAX));
+        return;
+    }
+    unsigned mask = p != -1 ? x64_pin_overlap(c->gi, in->imm[0], tsize(t)) : 0;
+    for (unsigned i = 0; i < X64_N_PINS; i++)
+        if (mask >> i & 1)
+            cg_pin_evict(c, x64_pins[i].host, c->cur + 1);
+    x64_pin_sync(&c->e, c->gi, mask, false);
     store_typed(c, in->arg[0], state_mem(c, in->imm[0]));
+    x64_pin_sync(&c->e, c->gi, mask, true);
 }
 
 /* The guest limit (ir.h): [base + disp] compares the base register with the bound word in
@@ -836,9 +932,9 @@ void x64_emit_mem_stubs(CgCtx *c, const uint8_t *limit)
 
 static bool removable(const IrInsn *in);
 
-/* Which LOAD/STOREs check the guest limit (mem_check), in code order: every indexed one,
- * and a [base + disp] one whose base value no earlier emitted access checked; a constant
- * address below the limit needs none. */
+/* Which LOAD/STOREs check the guest limit (mem_check), in code order: an indexed one whose
+ * address value no earlier emitted access checked, and a [base + disp] one whose base value
+ * no earlier emitted access checked; a constant address below the limit needs none. */
 static void plan_limit_checks(CgCtx *c)
 {
     const IrBlock *blk = c->blk;
@@ -852,7 +948,12 @@ static void plan_limit_checks(CgCtx *c)
         AddrFold a = { in->arg[0], IR_NONE, 0, 0 };
         addr_fold(c, in, &a);
         if (a.index) {
+            /* the same address value (an ADD) checked by an earlier access needs no second
+             * check: it is below the bound, as a checked base is */
+            if (c->val[in->arg[0]].addr_ok)
+                continue;
             c->val[r].mem_check = true;
+            c->val[in->arg[0]].addr_ok = true;
             continue;
         }
         const IrInsn *b = &blk->insn[a.base];
@@ -919,8 +1020,8 @@ static bool removable(const IrInsn *in)
 static bool emits_code(const CgCtx *c, IrRef r)
 {
     const IrInsn *in = &c->blk->insn[r];
-    if (in->op == IR_NOP || in->op == IR_INSN_START || in->op == IR_KEEP ||
-        in->op == IR_FKEEP || c->val[r].is_const)
+    if (in->op == IR_NOP || in->op == IR_INSN_START ||
+        (in->op == IR_KEEP && !c->val[r].put_now) || in->op == IR_FKEEP || c->val[r].is_const)
         return false;
     return !removable(in) || c->val[r].last_use != 0;
 }
@@ -933,7 +1034,7 @@ static bool flag_neutral(const CgCtx *c, IrRef r)
     if (c->val[r].mem_check)
         return false;
     return in->op == IR_GET || in->op == IR_PUT || in->op == IR_LOAD || in->op == IR_STORE ||
-           in->op == IR_HLOAD ||
+           in->op == IR_HLOAD || in->op == IR_KEEP ||
            in->op == IR_VLOWF || in->op == IR_VSETLOWF;
 }
 
@@ -954,7 +1055,7 @@ static void liveness(CgCtx *c)
         bool needed = !removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;
-        if (in->op == IR_KEEP || in->op == IR_FKEEP) {
+        if ((in->op == IR_KEEP && !v->put_now) || in->op == IR_FKEEP) {
             /* read at its range's last fault point, exit or store, if any. A KEEP of x + k
              * that nothing after it reads keeps x instead, and its location says "+ k":
              * the ADD need not be computed (x86: a pop loads [rsp + k] directly). */
@@ -1020,14 +1121,38 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
     size_t sz_val = (n * sizeof *c->val + round) & ~round;
     size_t sz_keep = (n * sizeof *c->keep + round) & ~round;
     size_t sz_ref = (n * sizeof(IrRef) + round) & ~round;
-    char *arena = calloc(1, sz_val + sz_keep + 2 * sz_ref);
+    char *arena = calloc(1, sz_val + sz_keep + 2 * sz_ref + n * sizeof(BackendKeep));
     if (!arena)
         return BE_ERR_TOO_BIG;
     c->val = (CgVal *)(void *)arena;
     c->keep = (IrKeepRange *)(void *)(arena + sz_val);
     c->keep_base = (IrRef *)(void *)(arena + sz_val + sz_keep);
     c->pending = (IrRef *)(void *)(arena + sz_val + sz_keep + sz_ref);
+    c->keep_list = (BackendKeep *)(void *)(arena + sz_val + sz_keep + 2 * sz_ref);
     ir_keep_ranges(blk, c->keep);
+    for (unsigned r = 0; r < 16; r++)
+        if (x64_gpr_allocatable(r, c->gi))
+            c->gpr_avail |= (uint16_t)(1u << r);
+    /* A KEEP of pinned bytes other than a whole field from a GPR value is stored where it
+     * stands (a KEEP may always be: faults after it see its value either way), so keep
+     * lists only ever move whole values into pinned registers (cg_store_keeps). */
+    for (IrRef r = 1; r < blk->n; r++) {
+        const IrInsn *in = &blk->insn[r];
+        if (in->op != IR_KEEP)
+            continue;
+        IrType t = (IrType)blk->insn[in->arg[0]].type;
+        int p = x64_pin_field(c->gi, in->imm[0], ir_type_size(t));
+        if (p == -2 || (p >= 0 && (ir_type_size(t) != 8 || !ir_type_is_int(t)))) {
+            c->val[r].put_now = true;
+            c->keep[r].last_obs = 0;
+            c->keep[r].store = false;
+        }
+    }
+    /* in_state at pinned bytes that are not a whole field's: read where the value is */
+    for (IrRef r = 1; r < blk->n; r++)
+        if ((blk->insn[r].op == IR_KEEP || blk->insn[r].op == IR_FKEEP) && c->keep[r].in_state &&
+            x64_pin_field(c->gi, c->keep[r].src, 8) == -2)
+            c->keep[r].in_state = false;
     if (c->loop)            /* a pinned field's state is stale from the second iteration */
         for (IrRef r = 1; r < blk->n; r++)
             if (blk->insn[r].op == IR_KEEP && c->keep[r].in_state)
@@ -1079,6 +1204,7 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
     c->keep = NULL;
     c->keep_base = NULL;
     c->pending = NULL;
+    c->keep_list = NULL;
     c->stub_keeps = NULL;
     return c->err;
 }

@@ -52,6 +52,10 @@ typedef struct CgVal {
     bool addr_ok;       /* the guest limit (ir.h): a value already checked as a base, so
                            below IrGuestInfo.guest_limit + IR_GUARD_BOUND */
     bool mem_check;     /* a LOAD/STORE that checks its address (limit_check) */
+    bool alias;         /* a GET of a whole pinned field (codegen_pin.c): reg is the pinned
+                           register itself, owned by nobody, until cg_pin_evict moves it */
+    bool put_now;       /* a KEEP of pinned bytes that no keep list can store (a partial
+                           field, a vector): stored where it stands, as a PUT */
     uint32_t last_use;  /* index of the last instruction reading the value; 0 = never read */
     uint32_t n_uses;    /* number of reads by needed instructions */
 } CgVal;
@@ -122,7 +126,10 @@ typedef struct CgCtx {
     bool has_lahf;              /* host has LAHF in 64-bit mode */
     int err;                    /* first BackendError met, BE_OK if none */
     X64Cond flags_cc;           /* condition of the in_flags CMP/FCMP just emitted */
-    IrRef gpr_owner[16];        /* value whose home is this GPR, 0 if free or unallocatable */
+    uint16_t gpr_avail;         /* mask of the GPRs the allocator may hand out */
+    IrRef gpr_owner[16];
+    IrRef aliases[64];          /* values with CgVal.alias (some may be dead by now) */
+    unsigned n_aliases;        /* value whose home is this GPR, 0 if free or unallocatable */
     IrRef xmm_owner[16];        /* same for XMM registers */
     uint64_t slot_used[X64_FRAME_SLOTS / 64]; /* bitmap of spill slots in use */
     /* KEEPs (ir.h, "Precise faults") */
@@ -130,6 +137,7 @@ typedef struct CgCtx {
     IrRef *keep_base;           /* per KEEP of x + k that nothing else needed: x (its value
                                    is then x's location plus k, and the ADD may go), or 0 */
     IrRef *pending;             /* KEEPs whose range is open and whose value is still needed */
+    BackendKeep *keep_list;     /* room for a list of every pending KEEP (cg_store_keeps) */
     unsigned n_pending;
     uint32_t guest_off;         /* guest offset of the current guest instruction */
     CgStub stubs[BACKEND_MAX_EXITS];
@@ -180,6 +188,46 @@ void x64_emit_call(CgCtx *c, const IrInsn *in);
 void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi);
 void x64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target);
 
+/* ---- codegen_pin.c: the pinned guest GPRs (the file's header) */
+/* Whether gi's GPRs are pinned at all; how many of x64_pins apply (guest number < n_gprs). */
+bool x64_pin_enabled(const IrGuestInfo *gi);
+unsigned x64_n_pins(const IrGuestInfo *gi);
+/* Whether host GPR r holds a pinned guest register. */
+bool x64_pin_is_reg(const IrGuestInfo *gi, unsigned r);
+/* Backend.pinned: (field, host register) of each pinned GPR. */
+unsigned x64_pinned(const IrGuestInfo *gi, BackendKeep *out);
+/* Store (load false) or load the pinned registers of x64_pins index mask `mask` into/from
+ * their state fields. Moves only. */
+void x64_pin_sync(X64Emit *e, const IrGuestInfo *gi, unsigned mask, bool load);
+/* The state bytes [off, off + size): the host register of the pinned field they lie in from
+ * its first byte on (size <= 8), -1 if they overlap no pinned field, -2 otherwise (a
+ * partial or spanning access: x64_pin_overlap's registers go through the state). */
+int x64_pin_field(const IrGuestInfo *gi, int64_t off, unsigned size);
+/* x64_pins index mask of the pinned fields overlapping [off, off + size). */
+unsigned x64_pin_overlap(const IrGuestInfo *gi, int64_t off, unsigned size);
+/* The host register of the pinned field starting at off, or -1. */
+int x64_pin_of_field(const IrGuestInfo *gi, int64_t off);
+
+/* Move every alias of pinned host register reg (of every pinned register: reg < 0) that is
+ * still needed at or after instruction `from` to a home of its own (before reg is written). */
+void cg_pin_evict(CgCtx *c, int reg, uint32_t from);
+/* The pinned register the current instruction may compute its result in: the next
+ * instruction PUTs that I64 result to a whole pinned field and nothing needs the register's
+ * value after this instruction (no alias of it lives on); else -1. The result is then an
+ * alias of the register, and the PUT emits nothing. */
+int cg_pin_put_target(CgCtx *c);
+/* Store a list of keeps (each with cg_store_keep) in an order-independent way: a pinned
+ * register that one keep writes and another reads is first copied into its (dead) state
+ * field, which the reader then reads. Checks the code buffer against limit (if not NULL). */
+void cg_store_keeps(CgCtx *c, const BackendKeep *keeps, unsigned n, const uint8_t *limit);
+
+/* Whether the allocator may hand out GPR r: r15 holds a non-zero guest base (the trampoline
+ * saves and restores it either way), and a pinned register is no home. */
+static inline bool x64_gpr_allocatable(unsigned r, const IrGuestInfo *gi)
+{
+    return (r != X64_REG_GUEST_BASE || gi->guest_base == 0) && !x64_pin_is_reg(gi, r);
+}
+
 /* ---- loop.c */
 /* The rewritten form of a self-loop (the file's header), or NULL when blk is not one (or
  * nothing in it can be pinned); free it with x64_loop_free. */
@@ -197,6 +245,9 @@ typedef struct X64Move {
     BackendKeep src;            /* the value's location (GPR, slot, state, constant) */
 } X64Move;
 unsigned x64_loop_plan(CgCtx *c, X64Move *mv);
+/* Load GPR dst with a keep location's 64-bit value (GPR/stack/state + addend, constant);
+ * rcx for a large addend. Moves and LEAs only: keeps the host flags. */
+void x64_load_loc(CgCtx *c, unsigned dst, const BackendKeep *k);
 void x64_loop_moves(CgCtx *c, X64Move *mv, unsigned n);
 
 /* ---- value access (codegen.c), used by abi.c */

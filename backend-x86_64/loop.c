@@ -217,6 +217,12 @@ static unsigned choose_pins(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *
         !note_access(f, &n, (uint64_t)gi->irq_offset, 4, false, false, ACC_OTHER, false) ||
         (gi->fenv && !note_access(f, &n, gi->fenv_offset, 4, false, false, ACC_OTHER, false)))
         return 0;
+    /* the pinned GPRs (codegen_pin.c) live in their registers across blocks already */
+    for (unsigned i = 0; i < X64_N_PINS; i++)
+        if (x64_pin_enabled(gi) && x64_pins[i].guest < gi->n_gprs &&
+            !note_access(f, &n, gi->gpr_offset + 8 * x64_pins[i].guest, 8, false, false,
+                         ACC_OTHER, false))
+            return 0;
     bool observed = false;      /* a LOAD, STORE or EXIT_IF so far */
     for (IrRef r = 1; r < blk->n; r++) {
         const IrInsn *in = &blk->insn[r];
@@ -263,9 +269,12 @@ static unsigned choose_pins(const IrBlock *blk, const IrGuestInfo *gi, X64Loop *
     lp->n_pins = 0;
     for (int vec = 0; vec < 2; vec++) {
         unsigned live = max_live(blk, vec);
-        unsigned regs = vec ? X64_N_XMM - X64_FIRST_ALLOC_XMM
-                            : X64_N_ALLOC_GPRS -
-                                  !x64_gpr_allocatable(X64_REG_GUEST_BASE, gi->guest_base);
+        unsigned regs = X64_N_XMM - X64_FIRST_ALLOC_XMM;
+        if (!vec) {
+            regs = 0;
+            for (unsigned i = 0; i < X64_N_ALLOC_GPRS; i++)
+                regs += x64_gpr_allocatable(x64_alloc_gprs[i], gi);
+        }
         unsigned budget = vec ? X64_MAX_VEC_PINS : X64_MAX_GPR_PINS;
         unsigned head_max = vec ? X64_HEAD_VEC_PINS : X64_HEAD_PINS;
         if (live >= regs)
@@ -379,7 +388,7 @@ void x64_loop_free(IrBlock *nb)
 /* ---------------------------------------------------------------- the back edge */
 
 /* Load GPR dst with a keep location's 64-bit value (GPR/stack/state + addend, constant). */
-static void load_loc(CgCtx *c, unsigned dst, const BackendKeep *k)
+void x64_load_loc(CgCtx *c, unsigned dst, const BackendKeep *k)
 {
     X64Emit *e = &c->e;
     switch (k->kind) {
@@ -489,7 +498,7 @@ static void class_moves(CgCtx *c, X64Move *mv, unsigned n, bool vec)
         if (vec)
             load_vec_loc(c, mv[i].dst, &mv[i].src);
         else
-            load_loc(c, mv[i].dst, &mv[i].src);
+            x64_load_loc(c, mv[i].dst, &mv[i].src);
         mv[i] = mv[--n];
     }
 }
