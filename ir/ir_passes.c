@@ -26,7 +26,8 @@
  *                    (it ends the FKEEP's range: faults after it must see the PUT's value).
  *   opt_dce          deletes instructions whose value nobody uses and that have no effect:
  *                    pure ops, GET, and CALLs of reader helpers (ir_helper_register_reader). LOAD is kept (its fault is observable), as is every
- *                    side-effecting op.
+ *                    side-effecting op, and every FP op but an FCMP that a later one covers
+ *                    with no exit, CALL, LOAD or STORE in between (fcmp_covered).
  *   opt_sink         moves each pure instruction whose uses all come after a later EXIT_IF
  *                    down to just before its first use (keeping the original order among
  *                    instructions that land at the same place), so a side exit does not pay
@@ -324,15 +325,27 @@ static bool removable(const IrInsn *in)
 
 /* FP ops (IRP_FPENV) stay even when their value is unused: they raise the FP environment's
  * sticky flags. Except an FCMP whose exceptions a later surviving FCMP of the same two values
- * raises anyway (as signalling or more: imm1): ucomisd's three compares once a branch has
- * folded them into one (ir_fold.c, FSet). `kept` lists the surviving FCMPs the backward sweep
- * has passed (at most DCE_FCMPS; later ones are not looked for, which only keeps more). */
+ * raises anyway (as signalling or more: imm1) before anything could see the flags without
+ * them: ucomisd's three compares once a branch has folded them into one (ir_fold.c, FSet).
+ * `kept` lists the surviving FCMPs the backward sweep has passed since the last observer of
+ * the flags (fenv_observer; at most DCE_FCMPS, later ones are not looked for, which only
+ * keeps more). */
 #define DCE_FCMPS 16
 typedef struct DceFcmps { unsigned n; IrRef r[DCE_FCMPS]; } DceFcmps;
 
 /* The compares whose only effect besides their value is FCMP's IE: FCMP and FCMPFLAGS (the
  * same imm1). */
 static bool is_fcmp(const IrInsn *in) { return in->op == IR_FCMP || in->op == IR_FCMPFLAGS; }
+
+/* What sees the FP environment's sticky flags as they stand when it runs: a taken side exit
+ * or the block's exit (the guest's MXCSR), a CALL (a helper may read the environment), and a
+ * LOAD or STORE (a fault hands the guest its MXCSR there, runtime/fault.c). An FCMP must have
+ * raised its flags, or one covering it must have, before each. */
+static bool fenv_observer(const IrInsn *in)
+{
+    return in->op == IR_EXIT_IF || in->op == IR_EXIT || in->op == IR_CALL ||
+           in->op == IR_LOAD || in->op == IR_STORE;
+}
 
 static bool fcmp_covered(const IrBlock *blk, const DceFcmps *kept, const IrInsn *in)
 {
@@ -364,7 +377,9 @@ unsigned opt_dce(IrBlock *blk)
             changed++;
             continue;
         }
-        if (is_fcmp(in) && kept.n < DCE_FCMPS)
+        if (fenv_observer(in))
+            kept.n = 0;             /* an FCMP before it owes its flags here */
+        else if (is_fcmp(in) && kept.n < DCE_FCMPS)
             kept.r[kept.n++] = r;
         for (int i = 0; i < 3; i++)
             if (in->arg[i])
@@ -388,8 +403,9 @@ static int sink_key_cmp(const void *x, const void *y)
 }
 
 /* Whether FCMP r may move past the side exits after it: an FCMP of the same two values
- * that signals as much (imm1) and stays in place (pos) comes before the first of them, so a
- * taken exit has raised exactly the flags r would (the rule of fcmp_covered). comisd's three
+ * that signals as much (imm1) and stays in place (pos) comes before the first of them or of
+ * any other observer of the flags (fenv_observer: r would move past a LOAD's fault too), so
+ * each has seen exactly the flags r would raise (the rule of fcmp_covered). comisd's three
  * compares after a branch folded them into one: the branch's compare covers them, and their
  * combination into the flags word goes to the exit that leaves with it. Looks at most
  * SINK_FCMP_LOOK instructions ahead (later ones only keep r in place). */
@@ -399,7 +415,7 @@ static bool sink_fcmp_ok(const IrBlock *blk, const uint32_t *pos, IrRef r)
     const IrInsn *in = &blk->insn[r];
     for (IrRef j = r + 1; j < blk->n && j <= r + SINK_FCMP_LOOK; j++) {
         const IrInsn *o = &blk->insn[j];
-        if (o->op == IR_EXIT_IF || o->op == IR_EXIT)
+        if (fenv_observer(o))
             return false;
         if (!is_fcmp(o) || pos[j] != j || o->imm[1] < in->imm[1])
             continue;
