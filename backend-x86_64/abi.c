@@ -42,6 +42,28 @@
 
 /* ---------------------------------------------------------------- exits */
 
+/* The interrupt check before an indirect jump (ir/backend.h): cmp dword [r14 + irq], 0 ;
+ * jne (returned, to be patched to the way out). */
+static uint8_t *emit_irq_check(CgCtx *c)
+{
+    x64_alu_xi(&c->e, X64_CMP, 4, x64_m(X64_REG_STATE, c->gi->irq_offset), 0);
+    return x64_jcc8_fwd(&c->e, X64_CC_NE);
+}
+
+/* The end both lookups share, for a table of {guest pc, host code} entries at
+ * [r14 + idx << scale + off]: jump to the entry's code when its pc is `key` and the code is
+ * set; miss[0] (another pc) and miss[1] (no code) are left to patch. Clobbers rcx. */
+static void emit_entry_jump(X64Emit *e, unsigned key, unsigned idx, unsigned scale, int32_t off,
+                            uint8_t *miss[2])
+{
+    x64_alu_rx(e, X64_CMP, 8, key, x64_mx(X64_REG_STATE, idx, scale, off));
+    miss[0] = x64_jcc8_fwd(e, X64_CC_NE);
+    x64_mov_rx(e, 8, X64_RCX, x64_mx(X64_REG_STATE, idx, scale, off + 8));
+    x64_test_xr(e, 8, x64_r(X64_RCX), X64_RCX);
+    miss[1] = x64_jcc8_fwd(e, X64_CC_E);
+    x64_jmp_x(e, x64_r(X64_RCX));
+}
+
 /* The inline jump-cache probe of an indirect exit (ir/backend.h), target pc in `reg`:
  *     [cmp dword [r14 + irq], 0 ; jne miss]    the interrupt check (ir/backend.h)
  *     mov rax, reg ; mov rcx, rax ; shr rcx, bits ; xor rcx, rax ; and ecx, mask ; shl ecx, 5
@@ -53,10 +75,8 @@ static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
 {
     X64Emit *e = &c->e;
     int32_t jc = c->gi->jc_offset;
-    if (c->gi->irq_offset && !miss[2]) {    /* not made already by emit_ras_lookup */
-        x64_alu_xi(e, X64_CMP, 4, x64_m(X64_REG_STATE, c->gi->irq_offset), 0);
-        miss[2] = x64_jcc8_fwd(e, X64_CC_NE);
-    }
+    if (c->gi->irq_offset && !miss[2])      /* not made already by emit_ras_lookup */
+        miss[2] = emit_irq_check(c);
     if (reg != X64_RAX)
         x64_mov_rr(e, 8, X64_RAX, reg);
     x64_mov_rr(e, 8, X64_RCX, X64_RAX);
@@ -65,12 +85,7 @@ static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
     x64_alu_ri(e, X64_AND, 4, X64_RCX, (int32_t)((1u << c->gi->jc_bits) - 1));
     x64_shift_ri(e, X64_SHL, 4, X64_RCX, 5);
     _Static_assert(BACKEND_JC_ENTRY_SIZE == 32, "the probe scales the index by 32");
-    x64_alu_rx(e, X64_CMP, 8, X64_RAX, x64_mx(X64_REG_STATE, X64_RCX, 0, jc));
-    miss[0] = x64_jcc8_fwd(e, X64_CC_NE);
-    x64_mov_rx(e, 8, X64_RCX, x64_mx(X64_REG_STATE, X64_RCX, 0, jc + 8));
-    x64_test_xr(e, 8, x64_r(X64_RCX), X64_RCX);
-    miss[1] = x64_jcc8_fwd(e, X64_CC_E);
-    x64_jmp_x(e, x64_r(X64_RCX));
+    emit_entry_jump(e, X64_RAX, X64_RCX, 0, jc, miss);
 }
 
 /* A RET's prediction (ir/backend.h, "Return stack"), target pc in `reg`, before the jump
@@ -85,10 +100,8 @@ static unsigned emit_ras_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3], uint8_
 {
     X64Emit *e = &c->e;
     int32_t ras = c->gi->ras_offset;
-    if (c->gi->irq_offset) {
-        x64_alu_xi(e, X64_CMP, 4, x64_m(X64_REG_STATE, c->gi->irq_offset), 0);
-        miss[2] = x64_jcc8_fwd(e, X64_CC_NE);
-    }
+    if (c->gi->irq_offset)
+        miss[2] = emit_irq_check(c);
     if (reg == X64_RAX || reg == X64_RCX) {
         x64_mov_rr(e, 8, X64_RDX, reg);
         reg = X64_RDX;
@@ -100,12 +113,7 @@ static unsigned emit_ras_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3], uint8_
         x64_mov_rx(e, 4, X64_RAX, x64_m(X64_REG_STATE, (int32_t)c->gi->ras_key_offset));
     x64_alu_ri(e, X64_AND, 4, X64_RAX, (int32_t)BACKEND_RAS_KEY_MASK);
     _Static_assert(sizeof(((BackendRas *)0)->entry[0]) == 16, "entries are scaled by 2 * 8");
-    x64_alu_rx(e, X64_CMP, 8, reg, x64_mx(X64_REG_STATE, X64_RAX, 1, ras));
-    probe[0] = x64_jcc8_fwd(e, X64_CC_NE);
-    x64_mov_rx(e, 8, X64_RCX, x64_mx(X64_REG_STATE, X64_RAX, 1, ras + 8));
-    x64_test_xr(e, 8, x64_r(X64_RCX), X64_RCX);
-    probe[1] = x64_jcc8_fwd(e, X64_CC_E);
-    x64_jmp_x(e, x64_r(X64_RCX));
+    emit_entry_jump(e, reg, X64_RAX, 1, ras, probe);
     return reg;
 }
 

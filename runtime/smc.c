@@ -236,6 +236,15 @@ bool rt_smc_unprotect_all(RtProcess *p)
     return any;
 }
 
+/* Page e gets its guest protection back, then its entry goes (counted for rt_smc_write_fault's
+ * retry of a write that faulted just before). */
+static void forget_entry(RtSmcTable *tab, SmcEntry *e)
+{
+    unprotect(e);
+    __atomic_store_n(&e->page, SMC_DEAD, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&tab->forgotten, 1, __ATOMIC_RELEASE);
+}
+
 void rt_smc_forget(RtProcess *p, uint64_t start, uint64_t end)
 {
     RtSmcTable *tab = p->smc;
@@ -247,21 +256,15 @@ void rt_smc_forget(RtProcess *p, uint64_t start, uint64_t end)
     if ((end - start) / RT_PAGE_SIZE <= SMC_SLOTS) {
         for (uint64_t a = RT_PAGE_DOWN(start); a < end; a += RT_PAGE_SIZE) {
             SmcEntry *e = find(tab, a >> 12);
-            if (e) {
-                unprotect(e);
-                __atomic_store_n(&e->page, SMC_DEAD, __ATOMIC_RELEASE);
-                __atomic_add_fetch(&tab->forgotten, 1, __ATOMIC_RELEASE);
-            }
+            if (e)
+                forget_entry(tab, e);
         }
         return;
     }
     for (uint32_t i = 0; i < SMC_SLOTS; i++) {
         uint64_t pg = tab->e[i].page;
-        if (pg != 0 && pg != SMC_DEAD && pg << 12 >= RT_PAGE_DOWN(start) && pg << 12 < end) {
-            unprotect(&tab->e[i]);
-            __atomic_store_n(&tab->e[i].page, SMC_DEAD, __ATOMIC_RELEASE);
-            __atomic_add_fetch(&tab->forgotten, 1, __ATOMIC_RELEASE);
-        }
+        if (pg != 0 && pg != SMC_DEAD && pg << 12 >= RT_PAGE_DOWN(start) && pg << 12 < end)
+            forget_entry(tab, &tab->e[i]);
     }
 }
 
