@@ -54,6 +54,16 @@ void rt_blocks_init(RtBlockTable *t)
     t->pending_mask = RT_PENDING_BUCKETS - 1;
     t->all = NULL;
     t->count = 0;
+    memset(&t->by_code, 0, sizeof t->by_code);
+}
+
+void rt_blocks_free(RtBlockTable *t)
+{
+    free(t->bucket);
+    free(t->pending);
+    t->bucket = NULL;
+    t->pending = NULL;
+    rt_code_index_free(&t->by_code);
 }
 
 RtBlock *rt_block_alloc(uint64_t pc, uint32_t n_exits)
@@ -93,6 +103,7 @@ void rt_blocks_clear(RtProcess *p)
         memset(t->pending, 0, (t->pending_mask + 1) * sizeof *t->pending);
     t->all = NULL;
     t->count = 0;
+    rt_code_index_clear(&t->by_code);
     for (RtThread *th = p->threads; th; th = th->next) {
         rt_jc_clear(th);
         th->cur_block = NULL;
@@ -101,7 +112,7 @@ void rt_blocks_clear(RtProcess *p)
 
 /* Inserts (under tb_lock) publish a block with a release store of the list head after the
  * block is complete; lookups (any thread, no lock) and rt_block_by_host_pc (the fault
- * handler, possibly while another thread inserts) read heads with acquire loads, so they see
+ * handler, possibly while another thread inserts: blocks_index.c) read heads with acquire loads, so they see
  * the table before or after the insert, never half of it. Blocks are freed only by a flush,
  * with every other thread stopped (threads.c). */
 void rt_block_insert(RtProcess *p, RtBlock *b)
@@ -113,6 +124,8 @@ void rt_block_insert(RtProcess *p, RtBlock *b)
     __atomic_store_n(slot, b, __ATOMIC_RELEASE);
     __atomic_store_n(&t->all, b, __ATOMIC_RELEASE);
     __atomic_store_n(&t->count, t->count + 1, __ATOMIC_RELAXED);
+    if (b->code)
+        rt_code_index_append(&t->by_code, b);
 }
 
 RtBlock *rt_block_lookup(const RtProcess *p, uint64_t pc)
@@ -124,14 +137,6 @@ RtBlock *rt_block_lookup(const RtProcess *p, uint64_t pc)
     for (RtBlock *b = __atomic_load_n(&t->bucket[hash_pc(pc) & t->mask], __ATOMIC_ACQUIRE); b;
          b = b->hash_next)
         if (b->pc == pc && b->mode == mode)
-            return b;
-    return NULL;
-}
-
-RtBlock *rt_block_by_host_pc(const RtProcess *p, uintptr_t host_pc)
-{
-    for (RtBlock *b = __atomic_load_n(&p->blocks.all, __ATOMIC_ACQUIRE); b; b = b->all_next)
-        if (b->code && host_pc >= (uintptr_t)b->code && host_pc < (uintptr_t)b->code + b->code_size)
             return b;
     return NULL;
 }

@@ -16,6 +16,7 @@
  *   proc_self.c         /proc/self/maps, cmdline, environ, auxv as the guest's
  *   codecache.c         the dual-mapped code region and the trampoline
  *   blocks.c            block table, jump cache, chaining of direct exits
+ *   blocks_index.c      host pc -> compiled block, for faults
  *   translate.c         guest pc -> RtBlock (frontend, passes, verifier, backend, logs)
  *   dispatch.c          the loop that runs blocks and acts on exit words; guest termination
  *   threads.c           guest threads (clone with CLONE_THREAD), thread exit, robust lists,
@@ -235,6 +236,20 @@ struct RtBlock {
     RtExitSlot exits[];         /* direct exits, by exit index */
 };
 
+/* Host pc -> compiled block (blocks_index.c): the compiled blocks of the current cache fill
+ * in code order, in chunks that never move (lookups come from signal handlers). */
+#define RT_CODE_INDEX_CHUNK  4096u
+#define RT_CODE_INDEX_CHUNKS 1024u
+typedef struct RtCodeIndexEntry {
+    uintptr_t start;            /* b->code */
+    RtBlock *b;
+} RtCodeIndexEntry;
+typedef struct RtCodeIndex {
+    RtCodeIndexEntry *chunk[RT_CODE_INDEX_CHUNKS];  /* entry i: chunk[i / CHUNK][i % CHUNK] */
+    size_t n;                   /* entries published (release store after the entry) */
+    bool unsorted;              /* an insert broke the order or overflowed: walk every block */
+} RtCodeIndex;
+
 typedef struct RtBlockTable {
     RtBlock **bucket;           /* hash of pc -> chain of blocks */
     uint32_t mask;              /* buckets - 1 (a power of two) */
@@ -242,6 +257,7 @@ typedef struct RtBlockTable {
     uint32_t pending_mask;
     RtBlock *all;               /* every block, newest first */
     size_t count;               /* blocks in the table */
+    RtCodeIndex by_code;        /* host pc -> compiled block */
 } RtBlockTable;
 
 typedef struct RtCodeCache {
@@ -552,7 +568,13 @@ void rt_blocks_clear(RtProcess *p);                  /* free every block, reset 
 RtBlock *rt_block_alloc(uint64_t pc, uint32_t n_exits);
 void rt_block_insert(RtProcess *p, RtBlock *b);      /* add to the table (replacing pc) */
 RtBlock *rt_block_lookup(const RtProcess *p, uint64_t pc);
+void rt_blocks_free(RtBlockTable *t);                /* the table's own memory (after clear) */
+
+/* blocks_index.c: host pc -> block (NULL outside every compiled block); signal-safe. */
 RtBlock *rt_block_by_host_pc(const RtProcess *p, uintptr_t host_pc);
+void rt_code_index_append(RtCodeIndex *x, RtBlock *b);  /* under tb_lock, b compiled */
+void rt_code_index_clear(RtCodeIndex *x);               /* flush: every other thread stopped */
+void rt_code_index_free(RtCodeIndex *x);
 /* Chaining: patch b's exits whose targets are compiled, and earlier blocks' exits that go to
  * b's pc. No-op when chaining is off or b is interpreted. Under tb_lock. */
 void rt_block_chain(RtProcess *p, RtBlock *b);

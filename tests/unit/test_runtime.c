@@ -44,8 +44,7 @@ static void free_process(RtProcess *p)
     }
     p->threads = NULL;
     rt_blocks_clear(p);
-    free(p->blocks.bucket);
-    free(p->blocks.pending);
+    rt_blocks_free(&p->blocks);
     rt_map_free(&p->map);
     rt_files_free(&p->files);
     free(p->auxv);
@@ -510,6 +509,59 @@ static void test_block_table(void **state)
     assert_null(rt_jc_lookup(t, 0x400010));
     p->threads = NULL;
     free(t);
+    free_process(p);
+}
+
+/* The host pc index (blocks_index.c): gaps between blocks (alignment, the trampoline) and
+ * interpreted blocks find nothing, a flush empties it, and an insert below the previous block
+ * (the order the index relies on broken) still gives right answers, by the slow walk. */
+static void test_block_by_host_pc(void **state)
+{
+    (void)state;
+    RtProcess *p = new_process();
+    enum { N = 9000 };                      /* three chunks */
+    for (uint64_t i = 0; i < N; i++) {
+        RtBlock *b = rt_block_alloc(0x400000 + 16 * i, 0);
+        if (i % 3 != 2) {                   /* every third block interpreted: no code */
+            b->code = (uint8_t *)(uintptr_t)(0x200000 + 100 * i);
+            b->code_size = 40 + (uint32_t)(i % 50);
+        }
+        rt_block_insert(p, b);
+    }
+    assert_false(p->blocks.by_code.unsorted);
+    for (uint64_t i = 0; i < N; i++) {
+        uintptr_t code = 0x200000 + 100 * i;
+        RtBlock *h = rt_block_by_host_pc(p, code + 39);
+        if (i % 3 == 2) {
+            assert_null(h);
+            continue;
+        }
+        assert_non_null(h);
+        assert_int_equal(h->pc, 0x400000 + 16 * i);
+        assert_ptr_equal(rt_block_by_host_pc(p, code), h);
+        assert_null(rt_block_by_host_pc(p, code + 40 + i % 50));    /* the gap after it */
+    }
+    assert_null(rt_block_by_host_pc(p, 0x1fffff));
+    assert_null(rt_block_by_host_pc(p, 0x200000 + 100 * N));
+    /* Out of order: the walk over every block takes over. */
+    RtBlock *low = rt_block_alloc(0x900000, 0);
+    low->code = (uint8_t *)(uintptr_t)0x100000;
+    low->code_size = 64;
+    rt_block_insert(p, low);
+    assert_true(p->blocks.by_code.unsorted);
+    assert_ptr_equal(rt_block_by_host_pc(p, 0x100010), low);
+    assert_int_equal(rt_block_by_host_pc(p, 0x200000 + 100 * 4 + 1)->pc, 0x400000 + 16 * 4);
+    /* A flush empties it (and sorts it again). */
+    rt_blocks_clear(p);
+    assert_false(p->blocks.by_code.unsorted);
+    assert_null(rt_block_by_host_pc(p, 0x100010));
+    assert_null(rt_block_by_host_pc(p, 0x200000));
+    RtBlock *again = rt_block_alloc(0x400000, 0);
+    again->code = (uint8_t *)(uintptr_t)0x300000;
+    again->code_size = 8;
+    rt_block_insert(p, again);
+    assert_ptr_equal(rt_block_by_host_pc(p, 0x300007), again);
+    assert_null(rt_block_by_host_pc(p, 0x200000));
     free_process(p);
 }
 
@@ -984,6 +1036,7 @@ int main(void)
         cmocka_unit_test(test_safe_copies_and_fetch),
         cmocka_unit_test(test_jump_cache),
         cmocka_unit_test(test_block_table),
+        cmocka_unit_test(test_block_by_host_pc),
         cmocka_unit_test(test_chaining),
         cmocka_unit_test(test_signal_interrupt),
         cmocka_unit_test(test_sigframe),
