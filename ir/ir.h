@@ -420,4 +420,33 @@ void ir_fenv_store_flags(uint32_t *word);
  * a memory fault in guest code is the caller's to catch (as in generated code). */
 uint64_t ir_interp_run(const IrBlock *blk, void *state, const IrGuestInfo *gi);
 
+/* Precise faults in the interpreter. ir_interp_run_frame runs the block as ir_interp_run
+ * does, and keeps in *f where it is, for a signal handler that catches a fault in it: the
+ * LOAD, STORE or CALL it is performing (ref, written before the access) and its values.
+ * ir_interp_fault then makes the state what the IR rule ("Precise faults" above) says a
+ * fault at that access sees, exactly as a backend's fault map does: every PUT and KEEP of the
+ * earlier instructions is there already (the interpreter performs them in order), and the
+ * FKEEPs whose range holds the access are written. It returns false, changing nothing, when
+ * the frame is not at a LOAD or STORE whose host bytes hold fault_host (the fault is then
+ * elsewhere: a helper, ferry). The caller that leaves the interpreter by longjmp from the
+ * handler calls ir_interp_frame_drop (the values may be a heap allocation).
+ * The frame is the caller's (one per thread); async-signal-safe to read. */
+typedef struct IrInterpFrame {
+    const IrBlock *blk;         /* the block running; NULL: none */
+    void *val;                  /* its value slots */
+    bool val_heap;              /* val was malloc'd (large blocks) */
+    volatile IrRef ref;         /* the LOAD, STORE or CALL being performed (0: none yet) */
+} IrInterpFrame;
+typedef struct IrInterpFault {
+    uint64_t pc;                /* guest pc of the faulting instruction (its INSN_START) */
+    uint64_t addr;              /* guest address of the access */
+    unsigned size;              /* its bytes */
+    bool store;                 /* a STORE (else a LOAD) */
+} IrInterpFault;
+uint64_t ir_interp_run_frame(const IrBlock *blk, void *state, const IrGuestInfo *gi,
+                             IrInterpFrame *f);
+bool ir_interp_fault(const IrInterpFrame *f, void *state, const IrGuestInfo *gi,
+                     uintptr_t fault_host, IrInterpFault *out);
+void ir_interp_frame_drop(IrInterpFrame *f);
+
 #endif /* FERRY_IR_H */

@@ -15,8 +15,9 @@
  *                   could not translate; so does a handler run for an instruction ferry
  *                   does not implement; the rest prints under any -d channel
  *   HALT            hlt is privileged in user mode: the guest gets SIGSEGV, as on Linux
- * A guest load or store that faults in generated code (fault.c) comes back to rt_run's
- * sigsetjmp with the signal queued as a trap's (state exact at the instruction).
+ * A guest load or store that faults in generated code or in the interpreter (fault.c) comes
+ * back to rt_run's sigsetjmp with the signal queued as a trap's (state exact at the
+ * instruction).
  * t->in_guest brackets guest execution so that the host fault handler (fault.c) can tell a
  * guest fault in a helper or the interpreter from a ferry bug.
  *
@@ -203,6 +204,7 @@ _Noreturn void rt_run(RtThread *t)
     if (sigsetjmp(t->fault_jmp, 0)) {
         fesetenv(&host_fenv);
         t->in_guest = RT_IN_RUNTIME;
+        ir_interp_frame_drop(&t->iframe);   /* the interpreter's run, if it faulted */
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         rt_signal_sync_host_mask(t);
     } else {
@@ -239,7 +241,8 @@ _Noreturn void rt_run(RtThread *t)
             t->in_guest = RT_IN_RUNTIME;
             continue;
         }
-        w = b->code ? p->cache.enter(st, b->code) : ir_interp_run(b->ir, st, &p->gi);
+        w = b->code ? p->cache.enter(st, b->code)
+                    : ir_interp_run_frame(b->ir, st, &p->gi, &t->iframe);
         t->in_guest = RT_IN_RUNTIME;
     exited:
         __atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -31,12 +31,16 @@
  * fxsave/fxrstor, the compare-and-swap of LOCKed instructions) are called with
  * X86State.helper_pc set to the instruction's pc and the state exact (fe_call_mem): a fault
  * in one is precise as well, with the registers the helper left (a rep's as far as it got).
+ * So are faults at a guest LOAD or STORE in the reference interpreter (--interp, blocks the
+ * backend could not compile, instructions run alone): it records the access it performs in
+ * RtThread.iframe, and ir_interp_fault makes the state what a backend's fault map would
+ * (interp_state), with the same signal details.
  *
  * Self-modifying code (smc.c): a write to a code page ferry write-protected is not the
  * guest's fault; it is handled first (smc_write) and the store goes ahead.
  *
  * Not precise: faults inside other C helpers (t->in_guest, host pc outside the cache),
- * in the reference interpreter, in a block without a map (a backend that keeps none), and
+ * in a block without a map (a backend that keeps none), and
  * SIGFPE (guest divides trap through exits before they divide). For those, under any -d
  * channel ferry prints the guest pc of the block and the fault address, then the process dies
  * by that signal; a guest handler for the signal is not run (ferry says so in one line):
@@ -222,12 +226,61 @@ static bool exact_state(RtProcess *p, RtThread *t, const void *ucv, uintptr_t pc
  * helper is not one of those (helper_pc 0) or the thread is not in generated code. */
 static bool helper_state(RtProcess *p, RtThread *t, const void *ucv)
 {
-    if (!t || !t->fault_jmp_set || t->in_guest != RT_IN_CODE || !t->state.helper_pc)
+    if (!t || !t->fault_jmp_set || t->in_guest == RT_IN_RUNTIME || !t->state.helper_pc)
         return false;
     t->state.rip = t->state.helper_pc;
     t->state.helper_pc = 0;
     fault_keep_fp_flags(p, t, ucv);
     return true;
+}
+
+/* A fault in the reference interpreter (--interp, a block the backend could not compile,
+ * an instruction run alone) at one of its LOADs or STOREs: the state is made exact at the
+ * instruction as the IR rule says (ir_interp_fault: the pending FKEEPs written; the PUTs and
+ * KEEPs are in order already). False, changing nothing, when the fault is not at the access
+ * the interpreter is performing (a helper without helper_pc, or ferry's bug). An address at
+ * or above the guest limit went to the guard's sentinel: fault_addr names it, as after a
+ * failed check in generated code (guard_fault). */
+static bool interp_state(RtProcess *p, RtThread *t, const siginfo_t *si, const void *ucv,
+                         uint64_t *addr)
+{
+    if (!t || !t->fault_jmp_set || t->in_guest != RT_IN_INTERP || t->state.helper_pc)
+        return false;
+    IrInterpFault f;
+    if (!ir_interp_fault(&t->iframe, &t->state, &p->gi, (uintptr_t)si->si_addr, &f))
+        return false;
+    t->state.rip = f.pc;
+    if (p->gi.guest_limit && f.addr >= p->gi.guest_limit) {
+        t->state.fault_addr = f.addr;   /* *addr is at the sentinel */
+    } else {
+        /* The interpreter copies with memcpy, whose loads and stores within the access come
+         * in any order; hardware reports the access's first byte, or the first byte of the
+         * page that faulted when the access crosses into it. */
+        uint64_t page = RT_PAGE_DOWN(*addr);
+        *addr = page > f.addr ? page : f.addr;
+    }
+    fault_keep_fp_flags(p, t, ucv);
+    return true;
+}
+
+/* Where a guest fault came from, once the state is exact at its instruction. */
+typedef enum FaultSite { SITE_NONE, SITE_CODE, SITE_HELPER, SITE_INTERP } FaultSite;
+
+/* Make the state exact for a fault at host pc `pc` (in the code cache: in_cache), from
+ * whichever of generated code, a helper called through fe_call_mem, or the interpreter it
+ * came from; SITE_NONE, changing nothing, when it cannot be. *blk: the block (code only);
+ * *addr: the guest fault address (host fault address minus guest base), which an
+ * interpreter fault corrects. */
+static FaultSite exact_at_fault(RtProcess *p, RtThread *t, const siginfo_t *si,
+                                const void *ucv, uintptr_t pc, bool in_cache,
+                                const RtBlock **blk, uint64_t *addr)
+{
+    *blk = NULL;
+    if (in_cache)
+        return exact_state(p, t, ucv, pc, blk) ? SITE_CODE : SITE_NONE;
+    if (interp_state(p, t, si, ucv, addr))
+        return SITE_INTERP;
+    return helper_state(p, t, ucv) ? SITE_HELPER : SITE_NONE;
 }
 
 /* si_addr of a fault in a rep string helper, as hardware reports it: the address of the
@@ -315,20 +368,21 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
     const RtBlock *b = NULL;
     if (sig != SIGSEGV && sig != SIGBUS)
         return;
-    if (in_cache ? !exact_state(p, t, ucv, pc, &b) : !helper_state(p, t, ucv))
+    uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
+    FaultSite site = exact_at_fault(p, t, si, ucv, pc, in_cache, &b, &addr);
+    if (site == SITE_NONE)
         return;
     uint64_t guest_pc = t->state.rip;
-    uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
     int code = si->si_code;
     unsigned trapno = GUEST_TRAP_PF;
     uint64_t err;
     if (guard_fault(p, t, &addr, &code)) {
-        if (!in_cache && code != GUEST_SI_KERNEL)
+        if (site == SITE_HELPER && code != GUEST_SI_KERNEL)
             addr = helper_fault_addr(p, &t->state, addr);
         trapno = code == GUEST_SI_KERNEL ? GUEST_TRAP_GP : GUEST_TRAP_PF;
         err = code == GUEST_SI_KERNEL ? 0 : (fault_err(p, ucv, code, addr, pc) & ~1ull);
     } else {
-        if (!in_cache)
+        if (site == SITE_HELPER)
             addr = helper_fault_addr(p, &t->state, addr);
         /* ferry's own memory below the limit (PROT_NONE parts of ASan's shadow) is not the
          * guest's: unmapped to it, as natively. */
@@ -339,7 +393,8 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
     if (p->log.mask)
         rt_log_printf(p, "ferry: guest %s at 0x%llx (%s 0x%llx, host pc 0x%llx), fault "
                       "address 0x%llx, si_code %d\n", rt_signal_name(sig),
-                      (unsigned long long)guest_pc, b ? "block" : "helper called at",
+                      (unsigned long long)guest_pc,
+                      b ? "block" : site == SITE_INTERP ? "interpreted at" : "helper called at",
                       (unsigned long long)(b ? b->pc : guest_pc),
                       (unsigned long long)pc, (unsigned long long)addr, code);
     if (!rt_signal_trap(t, sig, code, addr, trapno, err))
@@ -352,10 +407,12 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
  * the store, which flushes and runs that instruction alone (does not return; a rep goes on
  * from the element that faulted). Else the store is retried when the handler returns, and
  * the thread flushes at its next interrupt check. */
-static void smc_write(RtProcess *p, RtThread *t, const void *ucv, uintptr_t pc, bool in_cache)
+static void smc_write(RtProcess *p, RtThread *t, const siginfo_t *si, const void *ucv,
+                      uintptr_t pc, bool in_cache)
 {
     const RtBlock *b;
-    if (in_cache ? exact_state(p, t, ucv, pc, &b) : helper_state(p, t, ucv)) {
+    uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
+    if (exact_at_fault(p, t, si, ucv, pc, in_cache, &b, &addr) != SITE_NONE) {
         t->smc_step = true;
         t->smc_step_pc = t->state.rip;
         siglongjmp(t->fault_jmp, 1);
@@ -379,7 +436,7 @@ void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
     if (sig == SIGSEGV && si->si_code == SEGV_ACCERR && p && !p->machine) {
         RtSmcFault f = rt_smc_write_fault(p, (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base);
         if (f == SMC_FAULT_OPENED)
-            smc_write(p, t, ucv, pc, in_cache);
+            smc_write(p, t, si, ucv, pc, in_cache);
         if (f != SMC_FAULT_NONE)
             return;         /* the store is retried */
     }
@@ -394,8 +451,8 @@ void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
             /* Written with write(2): stdio's locks may be held by the interrupted code. */
             char msg[200];
             int n = snprintf(msg, sizeof msg, "ferry: guest %s at fault address 0x%llx: the "
-                             "guest's handler is not run (faults inside helpers and the "
-                             "interpreter are not precise)\n", name, (unsigned long long)(uintptr_t)si->si_addr);
+                             "guest's handler is not run (this fault is not precise)\n", name,
+                             (unsigned long long)(uintptr_t)si->si_addr);
             if (n > 0 && write(2, msg, (size_t)n) < 0)
                 n = 0;
         }

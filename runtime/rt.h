@@ -421,6 +421,8 @@ struct RtThread {
     BackendRas ras;             /* return stack (ir/backend.h): cleared with the jump cache */
     RtBlock *volatile cur_block;/* block entered last by the dispatcher (fault reports) */
     volatile sig_atomic_t in_guest; /* RT_IN_*: where the thread is (fault.c, signal.c) */
+    IrInterpFrame iframe;       /* where the interpreter is, while it runs a block for this
+                                   thread (ir.h): a fault there is precise (fault.c) */
     int tid;                    /* host thread id (the guest's too) */
     uint64_t clear_child_tid;   /* set_tid_address */
     uint64_t robust_list;       /* set_robust_list head */

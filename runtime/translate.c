@@ -328,7 +328,7 @@ uint64_t rt_step_insn(RtThread *t)
         ir_builder_fini(&b);
     }
     t->in_guest = RT_IN_INTERP;
-    uint64_t word = ir_interp_run(t->step_ir, &t->state, &p->gi);
+    uint64_t word = ir_interp_run_frame(t->step_ir, &t->state, &p->gi, &t->iframe);
     t->in_guest = RT_IN_RUNTIME;
     return word;
 }

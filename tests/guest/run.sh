@@ -78,10 +78,36 @@ if [ -x "$prog" ]; then
     fi
 fi
 
+# --interp (the reference interpreter): guest faults reach the guest's handlers with the state
+# exact, as in generated code (runtime/fault.c interp_state): the programs whose output checks
+# registers, flags and si_addr at faults, traps and self-modifying stores, at -O0 and -O2.
+for base in sig_segv sig_helper_fault sig_ucontext sig_handler sig_traps sig_altstack sig_mask \
+            mem_guard alu_div_fault illegal_insn tier_hot smc_block smc_jit; do
+    for v in gcc-O0 gcc-O2; do
+        prog=$GUEST_DIR/$base.$v
+        [ -x "$prog" ] || continue
+        if [ -n "$FERRY_GUEST_VARIANTS" ]; then
+            case " $FERRY_GUEST_VARIANTS " in *" $v "*) ;; *) continue ;; esac
+        fi
+        why=$(skip_reason "$base.$v")
+        if [ -n "$why" ]; then
+            n=$((n + 1)); echo "ok $n - --interp $base.$v # SKIP $why"; continue
+        fi
+        run_env timeout 60 "$prog" </dev/null >"$tmp/native.out" 2>/dev/null; native_rc=$?
+        run_env timeout -k 10 60 "${FERRY_CMD[@]}" --interp "$prog" </dev/null >"$tmp/ferry.out" \
+            2>"$tmp/ferry.err"; ferry_rc=$?
+        if [ $native_rc -eq $ferry_rc ] && cmp -s "$tmp/native.out" "$tmp/ferry.out"; then
+            ok "--interp $base.$v: same output and exit status ($native_rc) as native"
+        else
+            not_ok "--interp $base.$v: differs from native" "exit status native=$native_rc ferry=$ferry_rc" \
+                "$(diff "$tmp/native.out" "$tmp/ferry.out" | head -8)" "$(head -5 "$tmp/ferry.err")"
+        fi
+    done
+done
+
 # Two tiers (runtime/translate.c): tier_hot's blocks turn hot and are translated again while
 # it runs (its output, faults in both tiers included, was compared above); -d stats reports
-# both tiers, and -singlestep (one tier) prints the same. Not --interp: a fault in the
-# interpreter does not reach the guest's handler (dispatch.c), and tier_hot's handler is its test.
+# both tiers, and -singlestep (one tier) prints the same.
 prog=$GUEST_DIR/tier_hot.gcc-O2
 if [ -x "$prog" ]; then
     "${FERRY_CMD[@]}" -d stats "$prog" >"$tmp/tier.out" 2>"$tmp/tier.err"
