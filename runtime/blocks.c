@@ -23,8 +23,10 @@
  * entry to it.
  *
  * A flush (codecache.c) frees every block and resets the table, the pending index and every
- * jump cache together, so nothing can point at freed code. Blocks are never removed one by
- * one: a changed guest page flushes everything (mem.c, translate.c).
+ * jump cache together, so nothing can point at freed code. Blocks are never freed one by
+ * one: a changed guest page flushes everything (mem.c, translate.c). A cold block replaced by
+ * its hot retranslation is retired (rt_block_retire): out of the table and the pending
+ * index, its memory and code kept until the flush.
  *
  * Threads: the table and the code cache are the process's, shared by every thread; jump
  * caches are per thread. Inserting and chaining happen under tb_lock (translate.c), lookups
@@ -139,6 +141,45 @@ RtBlock *rt_block_lookup(const RtProcess *p, uint64_t pc)
         if (b->pc == pc && b->mode == mode)
             return b;
     return NULL;
+}
+
+/* A cold block that its hot retranslation replaces (translate.c, rt_block_heat) can never be
+ * found again: the table would return the hot one, and a jump cache entry for it leads to the
+ * hot one too (its `hot` pointer). Until now it stayed in its bucket, lengthening every
+ * lookup that hashes there, and its unpatched exits stayed in the pending index, each patched
+ * later into code that no longer runs (and walked at every insert that hashes to its
+ * target). Retiring takes it out of both. Its code and its record stay until the next flush:
+ * another thread may be running it (its exits still lead where they did, the dispatcher or
+ * blocks already chained) and a fault in it needs its host pc map (blocks_index.c).
+ * Under tb_lock. Lookups take no lock: unlinking is one release store of the predecessor's
+ * link, and the block, still allocated, keeps its own link for a reader standing on it. */
+void rt_block_retire(RtProcess *p, RtBlock *b)
+{
+    RtBlockTable *t = &p->blocks;
+    if (!t->bucket || b->retired)
+        return;
+    for (RtBlock **pp = &t->bucket[hash_pc(b->pc) & t->mask]; *pp; pp = &(*pp)->hash_next)
+        if (*pp == b) {
+            __atomic_store_n(pp, b->hash_next, __ATOMIC_RELEASE);
+            __atomic_store_n(&t->count, t->count - 1, __ATOMIC_RELAXED);
+            break;
+        }
+    for (uint32_t i = 0; i < b->n_exits; i++) {
+        RtExitSlot *s = &b->exits[i];
+        if (!s->direct || s->patched)
+            continue;
+        for (RtExitSlot **pp = &t->pending[hash_pc(s->target_pc) & t->pending_mask]; *pp;
+             pp = &(*pp)->pending_next)
+            if (*pp == s) {
+                *pp = s->pending_next;
+                s->pending_next = NULL;
+                break;
+            }
+        s->direct = false;              /* never filed or patched again */
+    }
+    b->retired = true;
+    p->stats.cold_retired++;
+    p->stats.cold_retired_bytes += b->code_size;
 }
 
 /* Make exit slot s jump to block `to`: one atomic store (ir/backend.h), safe while other

@@ -220,6 +220,9 @@ void rt_log_stats(RtProcess *p)
         fprintf(f, "  hot tier guest instructions   %llu\n", (unsigned long long)s->hot_insns);
         fprintf(f, "  hot tier guest insns/s        %.0f\n",
                 hs > 0 ? (double)s->hot_insns / hs : 0.0);
+        fprintf(f, "  cold blocks retired           %llu\n", (unsigned long long)s->cold_retired);
+        fprintf(f, "  retired cold code bytes       %llu\n",
+                (unsigned long long)s->cold_retired_bytes);
     }
     fprintf(f, "  host code bytes               %llu\n", (unsigned long long)s->code_bytes);
     fprintf(f, "  host insns per guest insn     %.2f\n",

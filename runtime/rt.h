@@ -230,6 +230,8 @@ struct RtBlock {
     bool cold;
     uint32_t heat;              /* dispatches so far (atomic, relaxed: a count, not a lock) */
     RtBlock *hot;               /* the retranslation, once there is one (atomic) */
+    bool retired;               /* replaced by `hot`: out of the table and the pending index
+                                   (rt_block_retire), kept until the flush */
     RtBlock *hash_next;         /* next block in the same table bucket */
     RtBlock *all_next;          /* next block in creation order (flush, fault lookup) */
     uint32_t n_exits;           /* entries of exits[] */
@@ -286,6 +288,8 @@ typedef struct RtStats {
     uint64_t translate_ns;      /* CPU time spent translating (frontend to host code) */
     uint64_t cold_blocks, cold_insns, cold_ns;  /* of which by the fast tier (translate.c) */
     uint64_t hot_blocks, hot_insns, hot_ns;     /* of which cold blocks translated again hot */
+    uint64_t cold_retired;      /* cold blocks their hot copies replaced (rt_block_retire) */
+    uint64_t cold_retired_bytes;/* their host code, dead in the cache until the next flush */
     uint64_t code_bytes;        /* host code bytes emitted for blocks */
     uint64_t host_insns;        /* host instructions emitted for blocks */
     uint64_t interp_blocks;     /* blocks that run through the interpreter */
@@ -580,6 +584,9 @@ void rt_code_index_free(RtCodeIndex *x);
 /* Chaining: patch b's exits whose targets are compiled, and earlier blocks' exits that go to
  * b's pc. No-op when chaining is off or b is interpreted. Under tb_lock. */
 void rt_block_chain(RtProcess *p, RtBlock *b);
+/* A cold block its hot retranslation replaced: out of the table and the pending index (its
+ * code and record stay until the flush: it may be running). Under tb_lock. */
+void rt_block_retire(RtProcess *p, RtBlock *b);
 static inline uint32_t rt_jc_index(uint64_t pc)
 {
     return (uint32_t)((pc ^ (pc >> RT_JC_BITS)) & (RT_JC_SIZE - 1));

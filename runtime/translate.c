@@ -450,9 +450,9 @@ RtBlock *rt_translate(RtThread *t, uint64_t pc)
  * there, at no cost to chained hot code. A block entered RT_HOT_THRESHOLD times is translated
  * again with superblocks; adding it patches the exits that were waiting for its pc (every
  * block's exits to the cold one were left pending) and it hides the cold block in the table
- * and, as each thread meets it, in the jump caches. The cold block stays (its code may be
- * running, and exits of cold blocks already patched to it stay right) until the next
- * flush. Both tiers go through the same frontend, passes and backend, so semantics and
+ * and, as each thread meets it, in the jump caches. The cold block is retired (blocks.c:
+ * out of the table and the pending index), but its code and record stay until the next
+ * flush: another thread may be running it. Both tiers go through the same frontend, passes and backend, so semantics and
  * precise faults are the same; the tiers differ only in block shape and chaining. */
 /* Entering a cold block costs a dispatch (~0.1 us) more than a chained hot one, and a hot
  * retranslation about what translating it cost (~2 us per guest instruction): 128 entries
@@ -476,8 +476,10 @@ RtBlock *rt_block_heat(RtThread *t, RtBlock *b)
             bool flushed;
             hot = translate_locked(t, b->pc, false, &flushed);
             count_tier(p, false, true, insns0, now_ns() - t0);
-            if (!flushed)           /* else b is gone with the rest of the cache */
+            if (!flushed) {         /* else b is gone with the rest of the cache */
                 __atomic_store_n(&b->hot, hot, __ATOMIC_RELEASE);
+                rt_block_retire(p, b);
+            }
         }
         pthread_mutex_unlock(&p->tb_lock);
     }

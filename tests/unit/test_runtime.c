@@ -646,6 +646,58 @@ static void test_chaining(void **state)
     free_process(p);
 }
 
+/* A cold block its hot copy replaced is retired (blocks.c): out of its bucket, its waiting
+ * exits out of the pending index (a later target patches only the hot copy), but still
+ * found by host pc (another thread may run it) until the flush frees it. */
+static void test_cold_retire(void **state)
+{
+    (void)state;
+    RtProcess *p = new_chaining_process();
+    static uint8_t code[4096];
+    n_patches = 0;
+    RtBlock *cold = rt_block_alloc(0x5000, 1);
+    cold->code = code;
+    cold->code_size = 64;
+    cold->cold = true;
+    cold->exits[0] = (RtExitSlot){ .direct = true, .patch_offset = 5, .target_pc = 0x6000,
+                                   .owner = cold };
+    rt_block_insert(p, cold);
+    rt_block_chain(p, cold);
+    RtBlock *hot = rt_block_alloc(0x5000, 1);
+    hot->code = code + 100;
+    hot->code_size = 64;
+    hot->exits[0] = (RtExitSlot){ .direct = true, .patch_offset = 9, .target_pc = 0x6000,
+                                  .owner = hot };
+    rt_block_insert(p, hot);
+    rt_block_chain(p, hot);
+    cold->hot = hot;
+    size_t before = p->blocks.count;
+    rt_block_retire(p, cold);
+    assert_true(cold->retired);
+    assert_int_equal(p->blocks.count, before - 1);
+    assert_ptr_equal(rt_block_lookup(p, 0x5000), hot);
+    for (uint32_t i = 0; i <= p->blocks.mask; i++)
+        for (RtBlock *b = p->blocks.bucket[i]; b; b = b->hash_next)
+            assert_ptr_not_equal(b, cold);
+    assert_int_equal(p->stats.cold_retired, 1);
+    assert_int_equal(p->stats.cold_retired_bytes, 64);
+    /* The target arrives: only the hot copy's exit is patched. */
+    RtBlock *target = rt_block_alloc(0x6000, 0);
+    target->code = code + 200;
+    target->code_size = 16;
+    rt_block_insert(p, target);
+    rt_block_chain(p, target);
+    assert_int_equal(n_patches, 1);
+    assert_ptr_equal(patches[0].site, code + 109);
+    assert_true(hot->exits[0].patched);
+    assert_false(cold->exits[0].patched);
+    /* Its code is still known (a thread may be in it); retiring twice changes nothing. */
+    assert_ptr_equal(rt_block_by_host_pc(p, (uintptr_t)code + 10), cold);
+    rt_block_retire(p, cold);
+    assert_int_equal(p->stats.cold_retired, 1);
+    free_process(p);
+}
+
 /* ---------------------------------------------------------------- initial stack */
 
 static uint64_t auxv_get(const uint64_t *auxv, uint64_t type, bool *found)
@@ -1037,6 +1089,7 @@ int main(void)
         cmocka_unit_test(test_jump_cache),
         cmocka_unit_test(test_block_table),
         cmocka_unit_test(test_block_by_host_pc),
+        cmocka_unit_test(test_cold_retire),
         cmocka_unit_test(test_chaining),
         cmocka_unit_test(test_signal_interrupt),
         cmocka_unit_test(test_sigframe),
