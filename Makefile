@@ -57,17 +57,29 @@ LIBFILES := $(call lib_of,runtime) $(call lib_of,devices) $(call lib_of,frontend
 srcs_of   = $(filter-out runtime/main.c runtime/main_system.c,$(wildcard $(1)/*.c))
 objs_of   = $(patsubst %.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
 
-# Keep object files make would otherwise treat as intermediate (and delete after each build).
-.SECONDARY:
+# No `.SECONDARY:` without prerequisites: it makes every target intermediate, and make then
+# skips building a missing intermediate whose sources are older than what needs it, so a new
+# .c file older than its module's archive (a checkout, a cp -p, a merge) was left out of the
+# archive until something else changed. The only objects make would treat as intermediate
+# (and delete) are the unit tests' (reached only through the pattern rule below): they are
+# named as targets there instead.
 .PHONY: all test test-aarch64 test-aarch64-unit test-aarch64-ci test-aarch64-system asan check-deps demo clean unit-tests guests fuzz bench \
         approx-tables system-kernels
 all: $(BUILD)/ferry $(BUILD)/ferry-system unit-tests guests system-kernels
 
+# Each archive also depends on its list of members, rewritten only when the list changes: a
+# source removed or renamed rebuilds the archive without the old member (ar would keep it,
+# and the link could still pick up the old code).
 define MODULE_RULES
-$(call lib_of,$(1)): $(call objs_of,$(1))
+$(call lib_of,$(1)): $(call objs_of,$(1)) $(call lib_of,$(1)).members
 	@mkdir -p $$(dir $$@)
-	rm -f $$@ && ar rcs $$@ $$^
+	rm -f $$@ && ar rcs $$@ $$(filter %.o,$$^)
+$(call lib_of,$(1)).members: FORCE
+	@mkdir -p $$(dir $$@)
+	@echo '$(call objs_of,$(1))' | cmp -s - $$@ || echo '$(call objs_of,$(1))' > $$@
 endef
+.PHONY: FORCE
+FORCE:
 $(foreach m,$(MODULES),$(eval $(call MODULE_RULES,$(m))))
 
 $(BUILD)/obj/%.o: %.c
@@ -93,6 +105,8 @@ UNIT_SRCS  := $(filter-out tests/unit/test_backend_a64.c,$(UNIT_SRCS))
 endif
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 unit-tests: $(UNIT_BINS)
+# named, so never intermediate (see .SECONDARY above); their recipe is the %.o pattern's
+$(patsubst tests/unit/%.c,$(BUILD)/obj/tests/unit/%.o,$(UNIT_SRCS)):
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka

@@ -34,6 +34,7 @@ done
 [ -n "$FERRY_NO_GUESTS" ] || run_suite guest-programs tests/guest/run.sh "$BUILD"
 [ -n "$FERRY_NO_GUESTS" ] || run_suite shell-scripts tests/scripts/run.sh "$BUILD"
 run_suite check-deps sh -c 'scripts/check-deps.sh && echo "ok 1 - include rule"'
+[ -n "$FERRY_WRAPPER" ] || run_suite makefile-rules tests/tools/make_rules.sh
 rm -rf "$log"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
