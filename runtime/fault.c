@@ -242,7 +242,7 @@ static bool helper_state(RtProcess *p, RtThread *t, const void *ucv)
  * or above the guest limit went to the guard's sentinel: fault_addr names it, as after a
  * failed check in generated code (guard_fault). */
 static bool interp_state(RtProcess *p, RtThread *t, const siginfo_t *si, const void *ucv,
-                         uint64_t *addr)
+                         uint64_t *addr, bool *store)
 {
     if (!t || !t->fault_jmp_set || t->in_guest != RT_IN_INTERP || t->state.helper_pc)
         return false;
@@ -250,6 +250,7 @@ static bool interp_state(RtProcess *p, RtThread *t, const siginfo_t *si, const v
     if (!ir_interp_fault(&t->iframe, &t->state, &p->gi, (uintptr_t)si->si_addr, &f))
         return false;
     t->state.rip = f.pc;
+    *store = f.store;
     if (p->gi.guest_limit && f.addr >= p->gi.guest_limit) {
         t->state.fault_addr = f.addr;   /* *addr is at the sentinel */
     } else {
@@ -270,15 +271,15 @@ typedef enum FaultSite { SITE_NONE, SITE_CODE, SITE_HELPER, SITE_INTERP } FaultS
  * whichever of generated code, a helper called through fe_call_mem, or the interpreter it
  * came from; SITE_NONE, changing nothing, when it cannot be. *blk: the block (code only);
  * *addr: the guest fault address (host fault address minus guest base), which an
- * interpreter fault corrects. */
+ * interpreter fault corrects; *store: an interpreter fault's access was a STORE. */
 static FaultSite exact_at_fault(RtProcess *p, RtThread *t, const siginfo_t *si,
                                 const void *ucv, uintptr_t pc, bool in_cache,
-                                const RtBlock **blk, uint64_t *addr)
+                                const RtBlock **blk, uint64_t *addr, bool *store)
 {
     *blk = NULL;
     if (in_cache)
         return exact_state(p, t, ucv, pc, blk) ? SITE_CODE : SITE_NONE;
-    if (interp_state(p, t, si, ucv, addr))
+    if (interp_state(p, t, si, ucv, addr, store))
         return SITE_INTERP;
     return helper_state(p, t, ucv) ? SITE_HELPER : SITE_NONE;
 }
@@ -369,7 +370,8 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
     if (sig != SIGSEGV && sig != SIGBUS)
         return;
     uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
-    FaultSite site = exact_at_fault(p, t, si, ucv, pc, in_cache, &b, &addr);
+    bool store = false;
+    FaultSite site = exact_at_fault(p, t, si, ucv, pc, in_cache, &b, &addr, &store);
     if (site == SITE_NONE)
         return;
     uint64_t guest_pc = t->state.rip;
@@ -390,6 +392,10 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
             code = SEGV_MAPERR;
         err = fault_err(p, ucv, code, addr, pc);
     }
+    /* The interpreter knows whether it stored; fault_err may have had to guess from the host
+     * instruction (aarch64 without an ESR record), which is a memcpy's there. */
+    if (site == SITE_INTERP && trapno == GUEST_TRAP_PF)
+        err = (err & ~2ull) | (store ? 2 : 0);
     if (p->log.mask)
         rt_log_printf(p, "ferry: guest %s at 0x%llx (%s 0x%llx, host pc 0x%llx), fault "
                       "address 0x%llx, si_code %d\n", rt_signal_name(sig),
@@ -412,7 +418,8 @@ static void smc_write(RtProcess *p, RtThread *t, const siginfo_t *si, const void
 {
     const RtBlock *b;
     uint64_t addr = (uint64_t)(uintptr_t)si->si_addr - p->gi.guest_base;
-    if (exact_at_fault(p, t, si, ucv, pc, in_cache, &b, &addr) != SITE_NONE) {
+    bool store;
+    if (exact_at_fault(p, t, si, ucv, pc, in_cache, &b, &addr, &store) != SITE_NONE) {
         t->smc_step = true;
         t->smc_step_pc = t->state.rip;
         siglongjmp(t->fault_jmp, 1);
