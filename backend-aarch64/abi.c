@@ -389,7 +389,7 @@ void *a64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
 {
     if (cb->end - cb->p < A64_TRAMPOLINE_MAX)
         return NULL;
-    A64Emit em = { cb->p, 0 }, *e = &em;
+    A64Emit em = { cb->p, 0, NULL }, *e = &em;
     uint8_t *entry = e->p;
     a64_ldstp(e, A64_STP_X_PRE, A64_REG_FP, A64_REG_LR, A64_SP, -A64_SAVE_BYTES);
     a64_mov_sp(e, A64_REG_FP, A64_SP);

@@ -59,6 +59,12 @@ void cg_ldst(CgCtx *c, A64Mem k, unsigned rt, unsigned base, int64_t disp)
 {
     A64Emit *e = &c->e;
     int f = a64_uoff(disp, a64_mem_scale(k));
+    if (f >= 0 && base == A64_REG_STATE && (k == A64_LDRX || k == A64_STRX)) {
+        /* state fields, never guest memory: neighbours emitted one after the other (the flag
+         * fields, KEEP stores, pinned registers) become one LDP/STP */
+        a64_ldst_x_pair(e, k == A64_LDRX, rt, base, (uint32_t)disp);
+        return;
+    }
     if (f >= 0) {
         a64_ldst_uoff(e, k, rt, base, f);
         return;
@@ -135,7 +141,7 @@ void cg_mov_imm(CgCtx *c, unsigned rd, uint64_t v, bool vec)
 {
     if (!vec) {
         uint8_t buf[16];
-        A64Emit t = { buf, 0 };
+        A64Emit t = { buf, 0, NULL };
         a64_mov_imm(&t, rd, v);
         if (t.n_insns == 1) {
             a64_w(&c->e, a64_word_at(buf));
@@ -700,6 +706,7 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
         last = &info->insns[info->n_insns++];
     }
     *last = (BackendInsnMap){ host, c->guest_off, (uint16_t)first, (uint16_t)c->n_pending };
+    a64_pair_end(&c->e);
 }
 
 /* After instruction r: the KEEPs whose range ends at r close, values kept alive only for
@@ -739,6 +746,7 @@ void cg_INSN_START(CgCtx *c, const IrInsn *in)
     }
     info->insns[info->n_insns++] = (BackendInsnMap){
         (uint32_t)(c->e.p - c->code_start), c->guest_off, 0, 0 };
+    a64_pair_end(&c->e);        /* each instruction's code starts where its map entry says */
 }
 
 /* KEEP and FKEEP emit nothing where they stand: the driver (keep_before, keep_after) stores

@@ -16,7 +16,16 @@
 typedef struct A64Emit {
     uint8_t *p;             /* next byte to write (writable view), 4-byte aligned */
     uint32_t n_insns;       /* host instructions emitted so far */
+    uint8_t *pair;          /* an 8-byte LDR/STR [rn, #imm] that the next access of the slot
+                               next to it may join into one LDP/STP (a64_ldst_x_pair), while
+                               it is the last word written; NULL once the current position
+                               may be reached other than from that word (a64_bind,
+                               a64_pair_end) */
 } A64Emit;
+
+/* The current position is a branch target or a recorded boundary: no access emitted from here
+ * on may join the word before it. */
+static inline void a64_pair_end(A64Emit *e) { e->pair = NULL; }
 
 /* Write one instruction word. */
 static inline void a64_w(A64Emit *e, uint32_t insn)

@@ -462,6 +462,7 @@ static inline uint8_t *a64_cbz_fwd(A64Emit *e, bool nz, bool sf, unsigned rt)
  * inside one block are far below the +-1 MiB of the imm19 forms. */
 static inline void a64_bind(A64Emit *e, uint8_t *site)
 {
+    a64_pair_end(e);        /* the word before the target no longer precedes all its paths */
     int64_t rel = (e->p - site) / 4;
     uint32_t w = a64_word_at(site);
     if ((w & 0x7C000000u) == A64_B)
@@ -497,6 +498,35 @@ static inline void a64_ldstp(A64Emit *e, A64Ins op, unsigned rt, unsigned rt2, u
                              int32_t off)
 {
     a64_w(e, op | A64F_IMM7(off / 8) | A64F_RT2(rt2) | A64F_RN(rn) | A64F_RT(rt));
+}
+
+/* ldr/str xt, [rn, #off] (off a multiple of 8 below 32 KiB), joined with the word before it
+ * into one LDP/STP when that is the same kind of access to the slot next to off, with nothing
+ * in between and no way into the code between the two (e->pair); for loads, not into the same
+ * register twice (LDP leaves that unpredictable) nor after a load into rn (the second address
+ * would come from it). The caller says the two may be one access: never for guest memory,
+ * whose accesses each fault on their own. */
+static inline void a64_ldst_x_pair(A64Emit *e, bool load, unsigned rt, unsigned rn, uint32_t off)
+{
+    const uint32_t base = A64_LDST_UOFF | (load ? A64_LDRX : A64_STRX);
+    if (e->pair && e->pair == e->p - 4) {
+        uint32_t w = a64_word_at(e->pair);
+        unsigned prt = w & 31u, poff = 8 * ((w >> 10) & 0xfffu);
+        if ((w & 0xFFC00000u) == base && ((w >> 5) & 31u) == rn &&
+            (poff == off + 8 || off == poff + 8) && (!load || (prt != rt && prt != rn))) {
+            bool first = poff < off;            /* the earlier word has the lower slot */
+            uint32_t lo = first ? poff : off;
+            if (lo <= 504) {
+                a64_word_set(e->pair, (load ? A64_LDP_X : A64_STP_X) | A64F_IMM7(lo / 8) |
+                                      A64F_RT2(first ? rt : prt) | A64F_RN(rn) |
+                                      A64F_RT(first ? prt : rt));
+                e->pair = NULL;
+                return;
+            }
+        }
+    }
+    e->pair = e->p;
+    a64_ldst_uoff(e, (A64Mem)(load ? A64_LDRX : A64_STRX), rt, rn, (int)(off / 8));
 }
 
 /* ---------------------------------------------------------------- Advanced SIMD */

@@ -5,7 +5,9 @@
  * from the producer: after `cmp a, b` the condition L is one IR compare (a <s b), after an add
  * CF is res <u a, and so on. When the producer is not known in this block (it came from an
  * earlier block or a helper, and lives in X86State.cc_*), one helper call materialises EFLAGS
- * and the block goes on with those bits as a known producer.
+ * and the block goes on with those bits as a known producer. Exits store only the fields the
+ * kind needs (x86_cc_fields): after `cmp a, b` that is cc_op, a and b, and the subtraction is
+ * left to DCE unless this block reads SF, ZF or PF itself.
  *
  * The formulas, shared with x86_flags.c (which must compute the same bits, undefined flags
  * included; see its header for the undefined-flag policy). w = operand width, all values w bits:
@@ -69,16 +71,28 @@ static bool same_producer(const FeFlags *x, const FeFlags *y)
            x->res == y->res;
 }
 
+/* The producer's fields as the state holds them: v[i] to store at off[i], IR_NONE for a field
+ * its kind does not store (x86_cc_fields: readers of the state derive it, so a result that
+ * exists only for the flags, as a CMP's, need not be computed for an exit). */
+static const uint32_t cc_off[4] = { X86_OFF_CC_OP, X86_OFF_CC_A, X86_OFF_CC_B, X86_OFF_CC_RES };
+
+static void stored_fields(FeCtx *c, const FeFlags *f, IrRef v[4])
+{
+    unsigned keep = x86_cc_fields(X86_CC_KIND(f->op));
+    v[0] = ir_const(&c->b, IR_I64, f->op);
+    v[1] = keep & X86_CCF_A ? f->a : IR_NONE;
+    v[2] = keep & X86_CCF_B ? f->b : IR_NONE;
+    v[3] = keep & X86_CCF_RES ? f->res : IR_NONE;
+}
+
 static void put_flags(FeCtx *c, FeFlags *f)
 {
     c->cc_fault.known = false;      /* these PUTs end the ranges of the flags' FKEEPs */
-    ir_put(&c->b, X86_OFF_CC_OP, ir_const(&c->b, IR_I64, f->op));
-    if (f->a)
-        ir_put(&c->b, X86_OFF_CC_A, to64(c, f->a));
-    if (f->b)
-        ir_put(&c->b, X86_OFF_CC_B, to64(c, f->b));
-    if (f->res)
-        ir_put(&c->b, X86_OFF_CC_RES, to64(c, f->res));
+    IrRef v[4];
+    stored_fields(c, f, v);
+    for (int i = 0; i < 4; i++)
+        if (v[i])
+            ir_put(&c->b, cc_off[i], to64(c, v[i]));
     f->dirty = false;
 }
 
@@ -130,11 +144,11 @@ void fe_flags_before_access(FeCtx *c)
      * (the producer stays dirty), and where the flags are dead at an exit's target, none
      * are. */
     FeFlags *f = &c->cc_start;
-    IrRef v[4] = { ir_const(&c->b, IR_I64, f->op), f->a, f->b, f->res };
-    static const uint32_t off[4] = { X86_OFF_CC_OP, X86_OFF_CC_A, X86_OFF_CC_B, X86_OFF_CC_RES };
+    IrRef v[4];
+    stored_fields(c, f, v);
     for (int i = 0; i < 4; i++)
         if (v[i])
-            ir_emit(&c->b, IR_FKEEP, IR_VOID, to64(c, v[i]), IR_NONE, IR_NONE, off[i], 0);
+            ir_emit(&c->b, IR_FKEEP, IR_VOID, to64(c, v[i]), IR_NONE, IR_NONE, cc_off[i], 0);
     c->cc_fault = *f;
 }
 
@@ -142,12 +156,11 @@ void fe_flags_keep_start(FeCtx *c)
 {
     if (!c->cc_start.known || !c->cc_start.dirty)
         return;
-    FeFlags *f = &c->cc_start;
-    IrRef v[4] = { ir_const(&c->b, IR_I64, f->op), f->a, f->b, f->res };
-    static const uint32_t off[4] = { X86_OFF_CC_OP, X86_OFF_CC_A, X86_OFF_CC_B, X86_OFF_CC_RES };
+    IrRef v[4];
+    stored_fields(c, &c->cc_start, v);
     for (int i = 0; i < 4; i++)
         if (v[i])
-            ir_emit(&c->b, IR_KEEP, IR_VOID, to64(c, v[i]), IR_NONE, IR_NONE, off[i], 0);
+            ir_emit(&c->b, IR_KEEP, IR_VOID, to64(c, v[i]), IR_NONE, IR_NONE, cc_off[i], 0);
 }
 
 void fe_flags_store_start(FeCtx *c)

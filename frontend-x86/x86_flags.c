@@ -28,6 +28,20 @@ uint64_t x86_flags_compute(uint64_t cc_op, uint64_t a, uint64_t b, uint64_t res)
     if (kind == X86_CCK_EFLAGS)
         return res & X86_ARITH_FLAGS;
     a &= m; b &= m; res &= m;
+    /* The fields the kind does not store (x86_cc_fields) are stale: derive them. Shift counts
+     * are 1..63 (SAR of 8/16 bits: at most w, which shifts in the sign as a larger one does);
+     * `& 63` only keeps a bad value from being undefined C. */
+    switch (kind) {
+    case X86_CCK_ADD: res = (a + b) & m; break;
+    case X86_CCK_SUB: res = (a - b) & m; break;
+    case X86_CCK_SHL: res = (a << (b & 63)) & m; break;
+    case X86_CCK_SHR: res = a >> (b & 63); break;
+    case X86_CCK_SAR: res = (uint64_t)(((int64_t)(a << (64 - w)) >> (64 - w)) >> (b & 63)) & m;
+        break;
+    case X86_CCK_INC: a = (res - 1) & m; break;
+    case X86_CCK_DEC: a = (res + 1) & m; break;
+    default: break;
+    }
     if (kind == X86_CCK_PCMPSTR)
         return (res ? X86_CF : 0) | (a ? X86_ZF : 0) | (b ? X86_SF : 0) | (res & 1 ? X86_OF : 0);
     int cf = 0, of = 0, af = 0;

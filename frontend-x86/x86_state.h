@@ -38,6 +38,7 @@ enum {
  *   PCMPSTR pcmpistri's inline form (gen_pcmpistri.c): res = IntRes2, a = the string's
  *           zero-element mask, b = the set's; CF = res != 0, ZF = a != 0, SF = b != 0,
  *           OF = res bit 0, AF = PF = 0
+ * Not every field is stored: x86_cc_fields below says which, x86_flags_compute derives the rest.
  * ORDER: size-less kinds are multiplied by 4 and the size index (0..3) added. */
 typedef enum X86CcKind {
     X86_CCK_EFLAGS = 0, X86_CCK_ADD, X86_CCK_SUB, X86_CCK_ADC, X86_CCK_SBB, X86_CCK_LOGIC,
@@ -47,6 +48,29 @@ typedef enum X86CcKind {
 #define X86_CC_OP(kind, size) ((kind) * 4 + ((size) == 1 ? 0 : (size) == 2 ? 1 : (size) == 4 ? 2 : 3))
 #define X86_CC_KIND(op)       ((X86CcKind)((op) / 4))
 #define X86_CC_SIZE(op)       (1u << ((op) % 4))
+
+/* The fields a producer of each kind stores in X86State (X86_CCF_* bits); the others are not
+ * written and hold whatever an earlier producer left: every reader of the state's flags goes
+ * through x86_flags_compute (x86_flags.c), which derives them from the stored ones.
+ *   ADD, SUB: res = a +/- b        SHL, SHR, SAR: res = a shifted by b (as the instruction did)
+ *   INC, DEC: a = res -/+ 1        LOGIC, EFLAGS: a and b unused     MUL: a unused
+ * (A CMP's result then exists only in a block that reads its flags itself.) ADC and SBB need
+ * all three: their carry-in is recovered from res. */
+enum { X86_CCF_A = 1u << 0, X86_CCF_B = 1u << 1, X86_CCF_RES = 1u << 2 };
+static inline unsigned x86_cc_fields(X86CcKind kind)
+{
+    switch (kind) {
+    case X86_CCK_ADD: case X86_CCK_SUB:
+    case X86_CCK_SHL: case X86_CCK_SHR: case X86_CCK_SAR:
+        return X86_CCF_A | X86_CCF_B;
+    case X86_CCK_INC: case X86_CCK_DEC: case X86_CCK_MUL:
+        return X86_CCF_B | X86_CCF_RES;
+    case X86_CCK_LOGIC: case X86_CCK_EFLAGS:
+        return X86_CCF_RES;
+    default:            /* ADC, SBB, PCMPSTR */
+        return X86_CCF_A | X86_CCF_B | X86_CCF_RES;
+    }
+}
 
 typedef union X86Xmm {
     uint8_t b[16];

@@ -200,7 +200,7 @@ static void test_mov_imm(void **st)
             v &= 0xffffull << (16 * (i % 4));
         if (i % 7 == 2)
             v |= 0xffffffff00000000ull;
-        A64Emit e = { enc.w, 0 };
+        A64Emit e = { enc.w, 0, NULL };
         a64_mov_imm(&e, A64_X0, v);
         unsigned n = e.n_insns;
         a64_ret(&e);
@@ -236,7 +236,7 @@ static void expect_text(const A64Emit *e, const uint8_t *buf, const char *want)
 #define ENC(want, ...)                                                                       \
     do {                                                                                     \
         uint8_t buf_[4];                                                                     \
-        A64Emit e_ = { buf_, 0 }, *e = &e_;                                                  \
+        A64Emit e_ = { buf_, 0, NULL }, *e = &e_;                                            \
         __VA_ARGS__;                                                                         \
         expect_text(e, buf_, want);                                                          \
     } while (0)
@@ -407,7 +407,7 @@ static void test_branch_fixups(void **st)
 {
     (void)st;
     uint8_t buf[64];
-    A64Emit e = { buf, 0 };
+    A64Emit e = { buf, 0, NULL };
     uint8_t *b1 = a64_bcond_fwd(&e, A64_CC_NE);
     uint8_t *b2 = a64_cbz_fwd(&e, true, true, 16);
     uint8_t *b3 = a64_b_fwd(&e);
@@ -423,6 +423,47 @@ static void test_branch_fixups(void **st)
     assert_string_equal(insn[2].op_str, "#0x1010");
     assert_string_equal(insn[0].mnemonic, "b.ne");
     assert_string_equal(insn[1].mnemonic, "cbnz");
+    cs_free(insn, n);
+}
+
+/* a64_ldst_x_pair: neighbouring 8-byte accesses of one base join (the word count says one
+ * instruction each), except across a branch target, into one register twice, or after a load
+ * into the base register; a pair is not joined again. */
+static void test_pair_peephole(void **st)
+{
+    (void)st;
+    uint8_t buf[64];
+    A64Emit e = { buf, 0, NULL };
+    a64_ldst_x_pair(&e, false, 1, 28, 0x90);
+    a64_ldst_x_pair(&e, false, 2, 28, 0x88);        /* stp x2, x1, [x28, #0x88] */
+    a64_ldst_x_pair(&e, false, 3, 28, 0x98);
+    uint8_t *skip = a64_cbz_fwd(&e, false, true, 5);
+    a64_ldst_x_pair(&e, false, 4, 28, 0xa0);
+    a64_bind(&e, skip);
+    a64_ldst_x_pair(&e, false, 6, 28, 0xa8);        /* the cbz lands here: alone */
+    a64_ldst_x_pair(&e, true, 7, 28, 0x10);
+    a64_ldst_x_pair(&e, true, 7, 28, 0x18);         /* the same register: apart */
+    a64_nop(&e);
+    a64_ldst_x_pair(&e, true, 28, 28, 0x20);        /* into the base, then from it: apart */
+    a64_ldst_x_pair(&e, true, 8, 28, 0x28);
+    a64_ldst_x_pair(&e, true, 9, 27, 0x30);         /* another base: apart */
+    a64_ldst_x_pair(&e, true, 10, 27, 0x38);
+    static const char *want[] = {
+        "stp x2, x1, [x28, #0x88]", "str x3, [x28, #0x98]", "cbz x5, #0x1010",
+        "str x4, [x28, #0xa0]", "str x6, [x28, #0xa8]", "ldr x7, [x28, #0x10]",
+        "ldr x7, [x28, #0x18]", "nop ", "ldr x28, [x28, #0x20]", "ldr x8, [x28, #0x28]",
+        "ldp x9, x10, [x27, #0x30]",
+    };
+    size_t n_want = sizeof want / sizeof want[0];
+    cs_insn *insn;
+    size_t n = cs_disasm(enc.cs, buf, (size_t)(e.p - buf), 0x1000, 0, &insn);
+    assert_int_equal(n, n_want);
+    assert_int_equal(e.n_insns, n_want);
+    for (size_t i = 0; i < n; i++) {
+        char got[256];
+        snprintf(got, sizeof got, "%s %s", insn[i].mnemonic, insn[i].op_str);
+        assert_string_equal(got, want[i]);
+    }
     cs_free(insn, n);
 }
 
@@ -574,6 +615,56 @@ static void test_tso(void **st)
               "ret\n");
 }
 
+/* 8-byte accesses of neighbouring state fields (above the pinned 0x00-0x3f) emitted one after
+ * the other become one LDP/STP, in either order; not three into one, not across a guest
+ * instruction boundary (its map entry points between them); guest memory accesses never
+ * (each faults alone). */
+static void test_state_pairs(void **st)
+{
+    (void)st;
+    expect_block(be_parse("block pc=0x1000\n"
+                          "insn_start 0x1000, 0x4\n"
+                          "v1 = get.i64 0x48\n"
+                          "v2 = get.i64 0x40\n"
+                          "v3 = add.i64 v1, v2\n"
+                          "put v3, 0x50\n"
+                          "put v1, 0x58\n"
+                          "put v2, 0x68\n"
+                          "put v3, 0x60\n"
+                          "put v2, 0x70\n"
+                          "insn_start 0x1004, 0x4\n"
+                          "put v1, 0x78\n"
+                          "exit -, 0x2000, 0x0\n"),
+                 "ldp x27, x29, [x28, #0x40]\n"  /* GET 0x48 then 0x40: one LDP */
+                 "add x9, x29, x27\n"
+                 "stp x9, x29, [x28, #0x50]\n"
+                 "stp x9, x27, [x28, #0x60]\n"   /* PUT 0x68 then 0x60 */
+                 "str x27, [x28, #0x70]\n"       /* a pair is not joined again */
+                 "str x29, [x28, #0x78]\n"       /* the next instruction's */
+                 "b #0x1c\n"
+                 "adr x16, #0x28\n"
+                 "ret\n");
+    /* guest memory: two neighbouring 8-byte loads and stores stay apart */
+    static const char mem[] =
+        "block pc=0x1000\n"
+        "v1 = get.i64 0x0\n"
+        "v2 = load.i64 v1\n"
+        "v3 = const.i64 0x8\n"
+        "v4 = add.i64 v1, v3\n"
+        "v5 = load.i64 v4\n"
+        "store v1, v5\n"
+        "store v4, v2\n"
+        "exit -, 0x2000, 0x0\n";
+    tso_check(mem,
+              "ldr x29, [x19]\n"
+              "ldr x27, [x19, #8]\n"
+              "str x27, [x19]\n"
+              "str x29, [x19, #8]\n"
+              "b #0x14\n"
+              "adr x16, #0x20\n"
+              "ret\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,8 +673,10 @@ int main(void)
         cmocka_unit_test(test_mov_imm),
         cmocka_unit_test(test_encoders),
         cmocka_unit_test(test_branch_fixups),
+        cmocka_unit_test(test_pair_peephole),
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_tso),
+        cmocka_unit_test(test_state_pairs),
         BE_SUITE_TESTS,
     };
     const char *only = getenv("FERRY_TEST_FILTER");     /* e.g. test_golden, while editing */
