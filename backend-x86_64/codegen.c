@@ -968,6 +968,12 @@ static X64Rm guest_mem(CgCtx *c, const IrInsn *in)
 {
     AddrFold a = { in->arg[0], IR_NONE, 0, 0 };
     addr_fold(c, in, &a);
+    if (!a.index && c->gi->guest_base == 0 && is_const(c, a.base) && !c->val[c->cur].mem_check) {
+        /* a constant address (a static program's globals): [disp32] when it fits */
+        uint64_t addr = const_val(c, a.base) + (uint64_t)(int64_t)a.disp;
+        if (addr < (1u << 31) - 64)
+            return x64_mabs((int32_t)addr);
+    }
     unsigned r = cg_gpr(c, a.base, X64_RDX);
     if (a.index) {      /* no guest base then */
         X64Rm m = x64_mx(r, cg_gpr(c, a.index, X64_RCX), a.scale, a.disp);
