@@ -1117,8 +1117,9 @@ static bool emits_code(const CgCtx *c, IrRef r)
     return !removable(in) || c->val[r].last_use != 0;
 }
 
-/* Ops whose code is only moves (MOV, MOVZX, SSE moves): they keep the host flags (a LOAD or
- * STORE with a limit check does not). */
+/* Ops whose code is only moves (MOV, MOVZX, MOVSX, SSE moves): they keep the host flags (a
+ * LOAD or STORE with a limit check does not). The extensions matter for x86's test/and + jcc,
+ * whose flags word keeps the zero-extended result between the compare and its branch. */
 static bool flag_neutral(const CgCtx *c, IrRef r)
 {
     const IrInsn *in = &c->blk->insn[r];
@@ -1126,7 +1127,8 @@ static bool flag_neutral(const CgCtx *c, IrRef r)
         return false;
     return in->op == IR_GET || in->op == IR_PUT || in->op == IR_LOAD || in->op == IR_STORE ||
            in->op == IR_HLOAD || in->op == IR_KEEP ||
-           in->op == IR_VLOWF || in->op == IR_VSETLOWF;
+           in->op == IR_VLOWF || in->op == IR_VSETLOWF ||
+           in->op == IR_ZEXT || in->op == IR_SEXT || in->op == IR_TRUNC;  /* mov, movzx, movsx */
 }
 
 /* Backward liveness: an instruction is needed if it has an effect or a needed instruction
