@@ -219,6 +219,91 @@ static bool addr_fold(const CgCtx *c, const IrInsn *in, AddrFold *a)
     return true;
 }
 
+/* Whether value o is an operand the current instruction reads (its code may hold o's
+ * register in hand while the result's home is chosen). */
+static bool read_here(const CgCtx *c, IrRef o)
+{
+    const IrInsn *in = &c->blk->insn[c->cur];
+    if (in->arg[0] == o || in->arg[1] == o || in->arg[2] == o)
+        return true;
+    AddrFold a;
+    return addr_fold(c, in, &a) && (a.base == o || a.index == o);
+}
+
+/* Every register of the current result's class is taken: free the register of the value that
+ * lives longest, when that is longer than the result will (linear scan's rule: spilling the
+ * interval that ends last keeps the most values in registers). That value moves to a slot
+ * (one store; none if a CALL left it one) and reads it there from now on; earlier fault map
+ * entries and stub keep lists recorded the register, where it was at their points. Not an
+ * operand of this instruction (its code may hold the register), nor an alias, nor a loop's
+ * entry value (the loop head wants it in its register); -1 if none fits. */
+static int evict_reg(CgCtx *c, CgClass cls)
+{
+    uint32_t until = c->val[c->cur].last_use;
+    int best = -1;
+    uint32_t best_end = until;
+    unsigned n = cls == CG_GPR ? X64_N_ALLOC_GPRS : X64_N_XMM - X64_FIRST_ALLOC_XMM;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned g = cls == CG_GPR ? (unsigned)x64_alloc_gprs[i] : X64_FIRST_ALLOC_XMM + i;
+        if (cls == CG_GPR && !(c->gpr_avail >> g & 1))
+            continue;
+        IrRef o = cls == CG_GPR ? c->gpr_owner[g] : c->xmm_owner[g];
+        if (!o)
+            continue;
+        const CgVal *ov = &c->val[o];
+        if (ov->alias || ov->last_use <= best_end || read_here(c, o) ||
+            (c->loop && o < c->loop->head))
+            continue;
+        best = (int)g;
+        best_end = ov->last_use;
+    }
+    if (best < 0)
+        return -1;
+    IrRef o = cls == CG_GPR ? c->gpr_owner[best] : c->xmm_owner[best];
+    CgVal *ov = &c->val[o];
+    if (ov->slot < 0) {
+        ov->slot = (int16_t)cg_slot_alloc(c, 1);
+        if (cls == CG_GPR)
+            x64_mov_xr(&c->e, 8, slot_mem(ov->slot), (unsigned)best);
+        else
+            x64_sse_rx(&c->e, X64_MOVDQA_ST, (unsigned)best, slot_mem(ov->slot));
+    }
+    ov->reg = -1;
+    if (cls == CG_GPR)
+        c->gpr_owner[best] = 0;
+    else
+        c->xmm_owner[best] = 0;
+    return best;
+}
+
+/* Before the current instruction emits anything: when its result will want a register of its
+ * class and none will be free (counting the operands that die here), evict_reg frees one.
+ * Here and not where the op asks for its home, since an op may emit branches first (a
+ * store of the evicted value on one path only would leave the other path without it). */
+static void make_room(CgCtx *c)
+{
+    const IrInsn *in = &c->blk->insn[c->cur];
+    const CgVal *v = &c->val[c->cur];
+    if (!c->regalloc || v->last_use == 0 || v->is_const || v->in_flags ||
+        (v->cls != CG_GPR && v->cls != CG_XMM))
+        return;
+    if (in->op == IR_GET && v->cls == CG_GPR &&
+        x64_pin_field(c->gi, in->imm[0], tsize((IrType)in->type)) >= 0)
+        return;                         /* read from its pinned register */
+    if (v->cls == CG_GPR && cg_pin_put_target(c) >= 0)
+        return;
+    unsigned n = v->cls == CG_GPR ? X64_N_ALLOC_GPRS : X64_N_XMM - X64_FIRST_ALLOC_XMM;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned g = v->cls == CG_GPR ? (unsigned)x64_alloc_gprs[i] : X64_FIRST_ALLOC_XMM + i;
+        if (v->cls == CG_GPR && !(c->gpr_avail >> g & 1))
+            continue;
+        IrRef o = v->cls == CG_GPR ? c->gpr_owner[g] : c->xmm_owner[g];
+        if (!o || c->val[o].last_use <= c->cur)
+            return;                     /* free, or freed by an operand dying here */
+    }
+    evict_reg(c, (CgClass)v->cls);
+}
+
 void cg_release_args(CgCtx *c)
 {
     const IrInsn *in = &c->blk->insn[c->cur];
@@ -883,6 +968,12 @@ static X64Rm guest_mem(CgCtx *c, const IrInsn *in)
 {
     AddrFold a = { in->arg[0], IR_NONE, 0, 0 };
     addr_fold(c, in, &a);
+    if (!a.index && c->gi->guest_base == 0 && is_const(c, a.base) && !c->val[c->cur].mem_check) {
+        /* a constant address (a static program's globals): [disp32] when it fits */
+        uint64_t addr = const_val(c, a.base) + (uint64_t)(int64_t)a.disp;
+        if (addr < (1u << 31) - 64)
+            return x64_mabs((int32_t)addr);
+    }
     unsigned r = cg_gpr(c, a.base, X64_RDX);
     if (a.index) {      /* no guest base then */
         X64Rm m = x64_mx(r, cg_gpr(c, a.index, X64_RCX), a.scale, a.disp);
@@ -1026,8 +1117,9 @@ static bool emits_code(const CgCtx *c, IrRef r)
     return !removable(in) || c->val[r].last_use != 0;
 }
 
-/* Ops whose code is only moves (MOV, MOVZX, SSE moves): they keep the host flags (a LOAD or
- * STORE with a limit check does not). */
+/* Ops whose code is only moves (MOV, MOVZX, MOVSX, SSE moves): they keep the host flags (a
+ * LOAD or STORE with a limit check does not). The extensions matter for x86's test/and + jcc,
+ * whose flags word keeps the zero-extended result between the compare and its branch. */
 static bool flag_neutral(const CgCtx *c, IrRef r)
 {
     const IrInsn *in = &c->blk->insn[r];
@@ -1035,7 +1127,8 @@ static bool flag_neutral(const CgCtx *c, IrRef r)
         return false;
     return in->op == IR_GET || in->op == IR_PUT || in->op == IR_LOAD || in->op == IR_STORE ||
            in->op == IR_HLOAD || in->op == IR_KEEP ||
-           in->op == IR_VLOWF || in->op == IR_VSETLOWF;
+           in->op == IR_VLOWF || in->op == IR_VSETLOWF ||
+           in->op == IR_ZEXT || in->op == IR_SEXT || in->op == IR_TRUNC;  /* mov, movzx, movsx */
 }
 
 /* Backward liveness: an instruction is needed if it has an effect or a needed instruction
@@ -1180,6 +1273,7 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
         }
         if (!removable(in) || c->val[r].last_use != 0) {
             const uint8_t *before = c->e.p;
+            make_room(c);
             cg_table[in->op](c, in);
             cg_release_args(c);
             if (c->loop && r < c->loop->head && in->op == IR_GET)

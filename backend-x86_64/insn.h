@@ -43,6 +43,13 @@ static inline X64Rm x64_m(unsigned base, int32_t disp)
     return (X64Rm){ .is_mem = 1, .base = (uint8_t)base, .index = X64_NOREG, .disp = disp };
 }
 
+/* [disp32]: an absolute address below 2^31 (SIB with no base and no index), for guest
+ * addresses that are constants when guest addresses are host addresses. */
+static inline X64Rm x64_mabs(int32_t disp)
+{
+    return (X64Rm){ .is_mem = 1, .base = X64_NOREG, .index = X64_NOREG, .disp = disp };
+}
+
 static inline X64Rm x64_mx(unsigned base, unsigned index, unsigned scale, int32_t disp)
 {
     assert(index != X64_RSP);   /* SIB index 100 means "no index" */
@@ -75,6 +82,14 @@ static inline void x64_modrm(X64Emit *e, unsigned reg, X64Rm rm)
     reg &= 7;
     if (!rm.is_mem) {
         emit_u8(e, (uint8_t)(0xC0 | reg << 3 | (rm.reg & 7)));
+        return;
+    }
+    if (rm.base == X64_NOREG) {
+        /* mod 00, rm 100, SIB base 101: [index * scale + disp32], index 100 = none */
+        unsigned index = rm.index == X64_NOREG ? 4 : (rm.index & 7u);
+        emit_u8(e, (uint8_t)(reg << 3 | 4));
+        emit_u8(e, (uint8_t)(rm.scale << 6 | index << 3 | 5));
+        emit_u32(e, (uint32_t)rm.disp);
         return;
     }
     unsigned base = rm.base & 7;
@@ -111,7 +126,7 @@ static inline void x64_op(X64Emit *e, unsigned pfx, bool w, unsigned opc, unsign
     if (rm.is_mem) {
         if (rm.index != X64_NOREG && (rm.index & 8))
             rex |= 2;
-        if (rm.base & 8)
+        if (rm.base != X64_NOREG && (rm.base & 8))
             rex |= 1;
     } else if (rm.reg & 8) {
         rex |= 1;

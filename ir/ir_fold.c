@@ -20,7 +20,9 @@
  *        is bit 0 of x, zero-extended, when x is built from booleans by zext, constant shifts,
  *        and/or/xor (how the frontend assembles flags words; see bit_of);   and/or/xor of
  *        FCMPs of the same two operands (and xor with 1) -> one FCMP when some predicate has
- *        exactly the combined outcomes (or a constant when none or all do).
+ *        exactly the combined outcomes (or a constant when none or all do);   and/or/xor of
+ *        CMPs of the same two operands -> one CMP (or a constant), when they do not mix a
+ *        signed and an unsigned order (or(x <s 0, x == 0) -> x <=s 0).
  *      Floating-point ops get no identities (x+0 is not x for -0, x*1 quiets a NaN).
  *   3. Commutative ops put a constant operand second (and otherwise the older value first), so
  *      identities need only look at arg1 and CSE sees one spelling.
@@ -419,6 +421,73 @@ static IrRef emit_fset(IrBuilder *b, FSet f)
     return IR_NONE;
 }
 
+/* Integer CMPs the same way, as sets of the outcomes LT, EQ, GT (FO_LT, FO_EQ, FO_GT) of
+ * comparing x with y, signed or unsigned: the frontend builds x86's LE after a logic op as
+ * or(x <s 0, x == 0) (ZF | SF, OF being 0), which is one cmp.les. Every subset has a
+ * condition, but a signed and an unsigned order do not mix (EQ and NE belong to both). */
+enum { IK_ANY, IK_UNSIGNED, IK_SIGNED };
+static const struct { uint8_t set, kind; } icond_set[IR_COND_COUNT] = {
+    [IR_EQ] = { FO_EQ, IK_ANY },                    [IR_NE] = { FO_LT | FO_GT, IK_ANY },
+    [IR_LTU] = { FO_LT, IK_UNSIGNED },              [IR_GEU] = { FO_GT | FO_EQ, IK_UNSIGNED },
+    [IR_LEU] = { FO_LT | FO_EQ, IK_UNSIGNED },      [IR_GTU] = { FO_GT, IK_UNSIGNED },
+    [IR_LTS] = { FO_LT, IK_SIGNED },                [IR_GES] = { FO_GT | FO_EQ, IK_SIGNED },
+    [IR_LES] = { FO_LT | FO_EQ, IK_SIGNED },        [IR_GTS] = { FO_GT, IK_SIGNED },
+};
+typedef struct ISet { IrRef x, y; unsigned set, kind; } ISet;
+
+static bool iset_of(IrBuilder *b, IrRef v, ISet *out, unsigned depth)
+{
+    const IrInsn *d = def_of(b, v);
+    if (d->type != IR_I8 || depth > BOOL_DEPTH)
+        return false;
+    uint64_t c;
+    ISet p, q;
+    switch (d->op) {
+    case IR_CMP:
+        *out = (ISet){ d->arg[0], d->arg[1], icond_set[d->imm[0]].set, icond_set[d->imm[0]].kind };
+        if (out->x > out->y)
+            *out = (ISet){ d->arg[1], d->arg[0], fo_swap(out->set), out->kind };
+        return true;
+    case IR_XOR:
+        if (is_const(b, d->arg[1], &c) && c == 1) {
+            if (!iset_of(b, d->arg[0], out, depth + 1))
+                return false;
+            out->set ^= FO_LT | FO_EQ | FO_GT;
+            return true;
+        }
+        /* fall through */
+    case IR_AND: case IR_OR:
+        if (!iset_of(b, d->arg[0], &p, depth + 1) || !iset_of(b, d->arg[1], &q, depth + 1) ||
+            p.x != q.x || p.y != q.y ||
+            (p.kind != IK_ANY && q.kind != IK_ANY && p.kind != q.kind))
+            return false;
+        *out = p;
+        out->kind = p.kind != IK_ANY ? p.kind : q.kind;
+        out->set = d->op == IR_AND ? p.set & q.set : d->op == IR_OR ? p.set | q.set
+                                                                   : p.set ^ q.set;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The one CMP (or constant) for an outcome set of comparing s.x with s.y. */
+static IrRef emit_iset(IrBuilder *b, ISet s)
+{
+    unsigned all = FO_LT | FO_EQ | FO_GT;
+    if (s.set == 0 || s.set == all)
+        return emit_const(b, IR_I8, s.set != 0);
+    for (unsigned cc = 0; cc < IR_COND_COUNT; cc++)
+        if (icond_set[cc].set == s.set &&
+            (icond_set[cc].kind == IK_ANY || icond_set[cc].kind == s.kind ||
+             s.kind == IK_ANY)) {
+            IrInsn in = { .op = IR_CMP, .type = IR_I8, .arg = { s.x, s.y } };
+            in.imm[0] = cc;
+            return fold_insn(b, in);
+        }
+    return IR_NONE;
+}
+
 /* Integer identities with a constant second operand c. */
 static IrRef fold_int_const(IrBuilder *b, const IrInsn *in, uint64_t c)
 {
@@ -514,6 +583,18 @@ static IrRef fold_identities(IrBuilder *b, const IrInsn *in)
         FSet f;
         if (fset_combine(b, (IrOp)in->op, x, y, &f, 0)) {
             IrRef r = emit_fset(b, f);
+            if (r)
+                return r;
+        }
+        /* the same for integer CMPs: the instruction is not in the block yet, so its
+         * operands are combined here as iset_of would combine them */
+        ISet p, q;
+        if (iset_of(b, x, &p, 0) && iset_of(b, y, &q, 0) && p.x == q.x &&
+            p.y == q.y && (p.kind == IK_ANY || q.kind == IK_ANY || p.kind == q.kind)) {
+            p.kind = p.kind != IK_ANY ? p.kind : q.kind;
+            p.set = in->op == IR_AND ? p.set & q.set : in->op == IR_OR ? p.set | q.set
+                                                                     : p.set ^ q.set;
+            IrRef r = emit_iset(b, p);
             if (r)
                 return r;
         }

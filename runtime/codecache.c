@@ -72,6 +72,9 @@ static void emit_trampoline(RtProcess *p)
         }
         rt_cache_sync(tramp, (size_t)(c->cb.p - c->cb.start));
         c->enter = (BackendEnterFn)tramp;
+        if (rt_log_code_on(p))
+            rt_log_code(p, tramp, (size_t)(c->cb.p - c->cb.start),
+                        "ferry_trampoline");
     }
     c->blocks_start = c->cb.p;
 }

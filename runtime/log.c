@@ -150,23 +150,6 @@ void rt_log_guest_code(RtProcess *p, uint64_t pc, const uint8_t *bytes, size_t n
         dump(p, h, pc, bytes, n);
 }
 
-void rt_log_perfmap(RtProcess *p, const void *code, size_t n, uint64_t guest_pc)
-{
-    if (!p->log.perfmap) {
-        char path[64];
-        snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
-        p->log.perfmap = fopen(path, "we");
-        if (!p->log.perfmap) {
-            rt_log_printf(p, "ferry: -d perfmap: cannot write %s\n", path);
-            p->log.mask &= ~(unsigned)RT_LOG_PERFMAP;
-            return;
-        }
-    }
-    fprintf(p->log.perfmap, "%lx %zx guest_0x%llx\n", (unsigned long)(uintptr_t)code, n,
-            (unsigned long long)guest_pc);
-    fflush(p->log.perfmap);
-}
-
 void rt_log_host_code(RtProcess *p, const uint8_t *code, size_t n)
 {
     csh h;

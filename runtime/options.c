@@ -32,6 +32,7 @@ static const struct {
     { "exec",    RT_LOG_EXEC,    "each block run by the dispatcher (turns chaining off)" },
     { "stats",   RT_LOG_STATS,   "translation and execution statistics at exit" },
     { "perfmap", RT_LOG_PERFMAP, "write /tmp/perf-PID.map (host code -> guest pc) for perf report" },
+    { "jitdump", RT_LOG_JITDUMP, "write jit-PID.dump (blocks' names and code) for perf inject --jit" },
     { "int",     RT_LOG_INT,     "each interrupt and exception delivered (system mode)" },
 };
 #define N_LOG_ITEMS (sizeof log_items / sizeof log_items[0])

@@ -66,6 +66,7 @@ enum {
     RT_LOG_STATS   = 1u << 5,   /* translation and execution statistics at exit */
     RT_LOG_PERFMAP = 1u << 6,   /* /tmp/perf-PID.map: host code -> guest pc, for `perf report` */
     RT_LOG_INT     = 1u << 7,   /* system mode: each interrupt and exception delivered */
+    RT_LOG_JITDUMP = 1u << 8,   /* jit-PID.dump: each block's name and code, for `perf inject` */
 };
 
 typedef struct RtEnvEdit {
@@ -278,7 +279,11 @@ typedef struct RtLog {
     FILE *f;                    /* -D file, or stderr */
     unsigned mask;              /* RT_LOG_* */
     size_t cs_guest, cs_host;   /* Capstone handles (csh), opened on first use */
-    FILE *perfmap;              /* -d perfmap: /tmp/perf-PID.map, opened on first use */
+    int perfmap_pid;            /* -d perfmap: the process that wrote /tmp/perf-PID.map
+                                   (another one, a forked child, starts its own), or 0 */
+    int jitdump_pid;            /* -d jitdump: the process whose dump jitdump_path is, or 0 */
+    uint64_t jitdump_index;     /* the next JIT_CODE_LOAD record's code_index */
+    char jitdump_path[256];     /* DIR/jit-PID.dump (perf.c) */
     bool cs_guest_open, cs_host_open;
 } RtLog;
 
@@ -758,9 +763,16 @@ void rt_log_host_code(RtProcess *p, const uint8_t *code, size_t n);
  * fault handler's part of it: true (context redirected) if the fault is inside that copy. */
 int rt_guarded_copy(void *dst, const void *src, size_t n);
 bool rt_guarded_copy_recover(void *ucv);
-/* -d perfmap: one line "host-address size guest_PC" per block in /tmp/perf-PID.map, the file
- * perf reads to name samples in JIT code (perf report then shows guest pcs). */
-void rt_log_perfmap(RtProcess *p, const void *code, size_t n, uint64_t guest_pc);
+/* perf.c: name n bytes of generated code at code (executable view) for perf: a line
+ * "host-address size NAME" in /tmp/perf-PID.map (-d perfmap), a JIT_CODE_LOAD record with the
+ * bytes in jit-PID.dump (-d jitdump), whichever channels are on. */
+void rt_log_code(RtProcess *p, const void *code, size_t n, const char *name);
+void rt_log_perfmap(RtProcess *p, const void *code, size_t n, const char *name);
+void rt_log_jitdump(RtProcess *p, const void *code, size_t n, const char *name);
+static inline bool rt_log_code_on(const RtProcess *p)
+{
+    return (p->log.mask & (RT_LOG_PERFMAP | RT_LOG_JITDUMP)) != 0;
+}
 /* One-line disassembly of the guest instruction at bytes (for messages); returns buf. */
 const char *rt_disasm_one(RtProcess *p, uint64_t pc, const uint8_t *bytes, size_t n, char *buf,
                           size_t len);

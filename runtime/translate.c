@@ -36,6 +36,7 @@
  * memory, another process) is retranslated.
  */
 #include <signal.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,8 +287,13 @@ static RtBlock *make_block(RtProcess *p, CodeWindow *w, uint64_t pc, const FeRes
         }
         p->stats.code_bytes += info->code_size;
         p->stats.host_insns += info->host_insns;
-        if (rt_log_on(p, RT_LOG_PERFMAP))
-            rt_log_perfmap(p, b->code, b->code_size, b->pc);
+        if (rt_log_code_on(p)) {
+            /* the guest pc, and which tier made it (cold blocks are plain and unchained) */
+            char name[48];
+            snprintf(name, sizeof name, "guest_0x%llx%s", (unsigned long long)b->pc,
+                     cold ? "_cold" : "");
+            rt_log_code(p, b->code, b->code_size, name);
+        }
     } else {
         for (uint32_t i = 0; i < n_exits; i++)
             b->exits[i].direct = false;

@@ -137,7 +137,7 @@ static void expect_reg(const cs_x86_op *op, x86_reg r)
 static void expect_mem(const cs_x86_op *op, X64Rm m)
 {
     assert_int_equal(op->type, X86_OP_MEM);
-    if (op->mem.base != cs_gpr64[m.base] ||
+    if (op->mem.base != (m.base == X64_NOREG ? X86_REG_INVALID : cs_gpr64[m.base]) ||
         op->mem.index != (m.index == X64_NOREG ? X86_REG_INVALID : cs_gpr64[m.index]) ||
         (m.index != X64_NOREG && op->mem.scale != 1 << m.scale) || op->mem.disp != m.disp)
         fail_msg("memory operand %s %s, expected base %u index %u scale %u disp %d",
@@ -182,6 +182,27 @@ static void test_encoders_modrm(void **st)
                         expect_reg(&op[0], cs_xmm(reg));
                         expect_mem(&op[1], m);
                     }
+    /* absolute [disp32] (x64_mabs: SIB without base or index), every register */
+    static const int32_t abs_disps[] = { 0, 0x4ae220, 0x7fffffc0 };
+    for (unsigned reg = 0; reg < 16; reg++)
+        for (unsigned d = 0; d < sizeof abs_disps / sizeof abs_disps[0]; d++) {
+            X64Rm m = x64_mabs(abs_disps[d]);
+            X64Emit e = enc_begin();
+            x64_mov_rx(&e, 8, reg, m);
+            const cs_x86_op *op = enc_check(&e, "mov", 2);
+            expect_reg(&op[0], cs_gpr64[reg]);
+            expect_mem(&op[1], m);
+            e = enc_begin();
+            x64_mov_xr(&e, 1, m, reg);
+            op = enc_check(&e, "mov", 2);
+            expect_mem(&op[0], m);
+            expect_reg(&op[1], cs_gpr8[reg]);
+            e = enc_begin();
+            x64_sse_rx(&e, X64_MOVDQU_LD, reg, m);
+            op = enc_check(&e, "movdqu", 2);
+            expect_reg(&op[0], cs_xmm(reg));
+            expect_mem(&op[1], m);
+        }
     /* register-register forms at every size */
     static const unsigned sizes[4] = { 1, 2, 4, 8 };
     for (unsigned a = 0; a < 16; a++)

@@ -14,9 +14,11 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -544,6 +546,75 @@ static void test_illegal_instruction(void **state)
     assert_non_null(strstr(r.err, needle));
 }
 
+/* -d jitdump,perfmap: the dump perf inject reads (runtime/perf.c) names the trampoline and
+ * the program's one block, each record with its code bytes; the perf map has the block. */
+static void test_jitdump(void **state)
+{
+    (void)state;
+    Image m;
+    image_init(&m);
+    write_image("exit42j", &m);
+    Run r;
+    setenv("JITDUMPDIR", tmpdir, 1);
+    run_ferry(&r, "-d", "jitdump,perfmap", tmp_path("exit42j"), NULL);
+    unsetenv("JITDUMPDIR");
+    assert_int_equal(r.status, 42);
+    glob_t g;
+    assert_int_equal(glob(tmp_path("ferry-jit-*/jit-*.dump"), 0, NULL, &g), 0);
+    assert_int_equal(g.gl_pathc, 1);
+    int pid = atoi(strrchr(g.gl_pathv[0], '/') + 5);
+    FILE *f = fopen(g.gl_pathv[0], "rb");
+    globfree(&g);
+    assert_non_null(f);
+    static uint8_t buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    uint32_t h[6];
+    assert_true(n >= 40);
+    memcpy(h, buf, sizeof h);
+    assert_int_equal(h[0], 0x4A695444u);            /* magic "JiTD" */
+    assert_int_equal(h[1], 1);                      /* version */
+    assert_int_equal(h[2], 40);                     /* header size */
+    assert_true(h[3] == EM_X86_64 || h[3] == EM_AARCH64);
+    assert_int_equal(h[5], (uint32_t)pid);
+    char want[32];
+    snprintf(want, sizeof want, "guest_0x%llx", (unsigned long long)m.eh.e_entry);
+    bool tramp = false, block = false;
+    size_t off = 40;
+    while (off < n) {
+        uint32_t id, size;
+        uint64_t addr, code_size;
+        assert_true(off + 56 <= n);
+        memcpy(&id, buf + off, 4);
+        memcpy(&size, buf + off + 4, 4);
+        memcpy(&addr, buf + off + 24, 8);
+        memcpy(&code_size, buf + off + 40, 8);
+        assert_int_equal(id, 0);                    /* JIT_CODE_LOAD */
+        assert_true(off + size <= n);
+        const char *name = (const char *)buf + off + 56;
+        size_t name_len = strnlen(name, size - 56);
+        assert_true(name_len < size - 56);          /* NUL-terminated */
+        assert_int_equal(56 + name_len + 1 + code_size, size);
+        assert_true(code_size > 0 && addr != 0);
+        tramp |= strcmp(name, "ferry_trampoline") == 0;
+        block |= strncmp(name, want, strlen(want)) == 0;
+        off += size;
+    }
+    assert_int_equal(off, n);
+    assert_true(tramp);
+    assert_true(block);
+    char map[64], line[256];
+    snprintf(map, sizeof map, "/tmp/perf-%d.map", pid);
+    f = fopen(map, "r");
+    assert_non_null(f);
+    bool found = false;
+    while (fgets(line, sizeof line, f))
+        found |= strstr(line, want) != NULL;
+    fclose(f);
+    unlink(map);
+    assert_true(found);
+}
+
 /* ---------------------------------------------------------------- set-up */
 
 static int setup(void **state)
@@ -601,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_shared_page_segments),
         cmocka_unit_test(test_strace_exit),
         cmocka_unit_test(test_illegal_instruction),
+        cmocka_unit_test(test_jitdump),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
