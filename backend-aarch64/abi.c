@@ -7,7 +7,7 @@
  *     sub sp, sp, #A64_FRAME_BYTES             the spill frame (codegen.h)
  *     save the host FPCR at [sp + 8], set A64_FPCR_DEFAULT
  *     [fenv: ir_fenv_set(the guest's FP environment word), ir.h]
- *     mov x28, x0; [mov x27, #guest_base]; [mov x18, #sentinel: a guest limit, regs.h]
+ *     mov x28, x0; [mov x27, #guest_base]; [mov x18, #probe: a guest limit, regs.h]
  *     [ldp the pinned GPRs from the state]
  *     adr x30, epilogue; str x30, [sp]; br x1  run the block with x30 = the way out
  *   epilogue (an exit's `ret` lands here with x16 = its literal: exit word, guest pc):
@@ -358,8 +358,8 @@ unsigned a64_emit_call(CgCtx *c, const IrInsn *in)
     cg_mov_imm(c, A64_TMP0, (uint64_t)in->imm[0], false);
     a64_blr(e, A64_TMP0);               /* sp is 16-byte aligned here (see the header) */
     cg_ldst(c, A64_LDRX, A64_REG_LR, A64_SP, A64_EPILOGUE_DISP);
-    if (a64_sentinel_live(c->gi))       /* x18 is gcc's to clobber (regs.h) */
-        cg_mov_imm(c, A64_REG_SENTINEL, IR_GUARD_SENTINEL(c->gi->guest_limit), false);
+    if (a64_probe_live(c->gi))          /* x18 is gcc's to clobber (regs.h) */
+        cg_mov_imm(c, A64_REG_PROBE, c->gi->limit_probe, false);
     a64_pin_sync(e, c->gi, clobbered, true);
     c->pin_synced = all;        /* reloaded, or (a reader's callee-saved ones) unchanged */
 
@@ -414,8 +414,8 @@ void *a64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
     }
     if (gi->guest_base != 0)
         a64_mov_imm(e, A64_REG_GUEST_BASE, gi->guest_base);
-    if (a64_sentinel_live(gi))
-        a64_mov_imm(e, A64_REG_SENTINEL, IR_GUARD_SENTINEL(gi->guest_limit));
+    if (a64_probe_live(gi))
+        a64_mov_imm(e, A64_REG_PROBE, gi->limit_probe);
     a64_pin_sync(e, gi, ~0u, true);     /* the pinned GPRs (codegen_pin.c) */
     a64_adr(e, A64_REG_LR, 12);         /* the epilogue: after adr, str, br */
     a64_ldst_uoff(e, A64_STRX, A64_REG_LR, A64_SP, A64_EPILOGUE_DISP / 8);

@@ -23,8 +23,9 @@ void a64_backend_set_debug(unsigned flags) { debug_flags = flags; }
 static int a64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
                        BackendBlockInfo *info)
 {
-    if (gi->pc_offset > INT32_MAX - 8)
-        return BE_ERR_UNSUPPORTED;
+    if (gi->pc_offset > INT32_MAX - 8 ||
+        (gi->guest_limit && !gi->guest_base && !gi->limit_probe))
+        return BE_ERR_UNSUPPORTED;      /* a limit is checked with its probe (codegen.c) */
     if (cb->p > cb->end - CODEBUF_RED_ZONE || ((uintptr_t)cb->p & 3) != 0)
         return BE_ERR_FULL;
     CgCtx c;

@@ -678,7 +678,10 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
         return;
     BackendBlockInfo *info = c->info;
     BackendInsnMap *last = info->n_insns ? &info->insns[info->n_insns - 1] : NULL;
-    if (c->n_pending == 0 && (!last || last->n_keep == 0))
+    /* A limit probe's entry ends with its address keep (limit_check), which matters only at
+     * the probe: an access after it may share the rest. */
+    unsigned last_n = last ? last->n_keep - (c->probe_entry == info->n_insns ? 1u : 0u) : 0;
+    if (c->n_pending == 0 && last_n == 0)
         return;         /* the entry of the instruction (or of the access before) says it all */
     if (info->n_keeps + c->n_pending > BACKEND_MAX_KEEPS || c->n_pending > UINT16_MAX) {
         fail(c, BE_ERR_TOO_BIG);
@@ -692,7 +695,7 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
             if ((c->blk->insn[c->pending[i]].op == IR_FKEEP) == fkeep)
                 list[n++] = cg_keep_loc(c, c->pending[i]);
     uint32_t first = info->n_keeps;
-    if (last && last->n_keep == c->n_pending &&
+    if (last && last_n == c->n_pending &&
         memcmp(&info->keeps[last->keep_first], list, c->n_pending * sizeof *list) == 0)
         first = last->keep_first;           /* the same list as the entry before: share it */
     else
@@ -834,28 +837,52 @@ static void tso_before_store(CgCtx *c)
     c->st_unfenced = true;
 }
 
-/* The guest limit (ir.h; a power of two 2^k, space.c): an access [x, #k] checks its base,
- * x >> k == 0 (LSR and CBNZ leave NZCV alone, so a flag-fused CMP stays fused across the
- * access), once per base value in the block (plan_limit_checks: also not for x + j of a
- * checked x). Any k in [-256, 4096) is then safe: the address lies below the limit, in the
- * guard (which faults at its own address), or, for a base below |k|, wraps into the top of
- * the 64-bit space, which is the kernel's and faults at its own address as natively. A
- * failed check branches to a stub emitted after the block's exit stubs (a64_emit_mem_stubs). */
+/* The guest limit (ir.h; a power of two 2^k, space.c): an access [x, #k] checks its base
+ * with the limit probe (ir.h IrGuestInfo.limit_probe, in x18: regs.h), `lsr x16, x, #k;
+ * ldrb wzr, [x18, x16]` (ldrsb for a STORE, so the fault says which), which reads the probe
+ * byte for x below the limit and faults in the probe's span for any other x, at a map entry
+ * of its own: the access's, plus the keep of the guest address x + k as X86State.fault_addr
+ * (the runtime reports it, or resumes after the probe when it lies below the limit). LSR and
+ * the load leave NZCV alone, so a flag-fused CMP stays fused across the access. Once per base
+ * value in the block (plan_limit_checks: also not for x + j of a checked x). Any k in [-256,
+ * 4096) is then safe: the address lies below the limit, in the guard (which faults at its
+ * own address), or, for a base below |k|, wraps into the top of the 64-bit space, which is
+ * the kernel's and faults at its own address as natively. */
 static void limit_check(CgCtx *c, const IrInsn *in, A64Addr m)
 {
-    if (c->n_mem_stubs >= A64_MAX_MEM_STUBS || c->info->n_insns == 0 || m.index >= 0) {
+    BackendBlockInfo *info = c->info;
+    if (info->n_insns == 0 || info->n_insns >= BACKEND_MAX_INSN_MAP || m.index >= 0 ||
+        m.base == A64_ZR) {
         fail(c, BE_ERR_TOO_BIG);
         return;
     }
+    /* The access's entry (the last), without the address keep of a probe entry before. */
+    BackendInsnMap acc = info->insns[info->n_insns - 1];
+    unsigned n = acc.n_keep - (c->probe_entry == info->n_insns ? 1u : 0u);
+    uint32_t first = acc.keep_first;
+    if (first + n != info->n_keeps) {       /* not the list's end: copy it there */
+        if (info->n_keeps + n + 1 > BACKEND_MAX_KEEPS) {
+            fail(c, BE_ERR_TOO_BIG);
+            return;
+        }
+        memmove(&info->keeps[info->n_keeps], &info->keeps[first], n * sizeof info->keeps[0]);
+        first = info->n_keeps;
+        info->n_keeps += n;
+    }
+    if (info->n_keeps + 1 > BACKEND_MAX_KEEPS || n + 1 > UINT16_MAX) {
+        fail(c, BE_ERR_TOO_BIG);
+        return;
+    }
+    info->keeps[info->n_keeps++] = (BackendKeep){
+        (uint32_t)c->gi->fault_addr_offset, 8, BACKEND_LOC_GPR, m.base, m.disp };
     A64Emit *e = &c->e;
     a64_lsr_ri(e, true, A64_TMP0, m.base, (unsigned)__builtin_ctzll(c->gi->guest_limit));
-    CgMemStub *st = &c->mem_stubs[c->n_mem_stubs++];
-    st->branch = a64_cbz_fwd(e, true, true, A64_TMP0);
-    st->resume = e->p;
-    st->base = m.base;
-    st->disp = m.disp;
-    st->store = in->op == IR_STORE;
-    st->entry = c->info->insns[c->info->n_insns - 1];
+    acc.host_offset = (uint32_t)(e->p - c->code_start);
+    acc.keep_first = (uint16_t)first;
+    acc.n_keep = (uint16_t)(n + 1);
+    info->insns[info->n_insns++] = acc;
+    c->probe_entry = info->n_insns;
+    a64_ldst_reg(e, in->op == IR_STORE ? A64_LDRSBW : A64_LDRB, A64_ZR, A64_REG_PROBE, A64_TMP0);
 }
 
 /* The host address of a LOAD/STORE: [x, #k] for a folded x + k (CgVal.addr_base), else
@@ -868,45 +895,6 @@ static A64Addr mem_addr(CgCtx *c, const IrInsn *in)
     if (v->mem_check)
         limit_check(c, in, m);
     return m;
-}
-
-/* The failed checks' way out (limit_check): the guest address to X86State.fault_addr, then
- * the sentinel access (its address is in x18, regs.h), which
- * faults at the access's own map entry (a copy, appended: these stubs come last, so the map
- * stays sorted). With a displacement the address is checked first: a base at or above the
- * limit whose address is below it (k < 0 from a base just above it, or a wrap past 2^64) is
- * a false alarm, and the access resumes (the base's later accesses, unchecked, then lie
- * below the limit, in the guard or in the kernel's top of the space). x16 and x17 are
- * scratch; nothing returns. */
-void a64_emit_mem_stubs(CgCtx *c, const uint8_t *limit)
-{
-    BackendBlockInfo *info = c->info;
-    A64Emit *e = &c->e;
-    for (unsigned i = 0; i < c->n_mem_stubs && c->err == BE_OK; i++) {
-        CgMemStub *st = &c->mem_stubs[i];
-        if (e->p > limit || info->n_insns >= BACKEND_MAX_INSN_MAP) {
-            c->err = e->p > limit ? BE_ERR_FULL : BE_ERR_TOO_BIG;
-            return;
-        }
-        a64_bind(e, st->branch);
-        BackendInsnMap *m = &info->insns[info->n_insns++];
-        *m = st->entry;
-        m->host_offset = (uint32_t)(e->p - c->code_start);
-        unsigned a = st->base;
-        if (st->disp != 0) {
-            a64_addsub_ri(e, st->disp < 0 ? A64_SUB_I : A64_ADD_I, true, A64_TMP0, st->base,
-                          a64_addsub_imm((uint64_t)(st->disp < 0 ? -(int64_t)st->disp
-                                                                 : st->disp)));
-            a64_lsr_ri(e, true, A64_TMP1, A64_TMP0,
-                       (unsigned)__builtin_ctzll(c->gi->guest_limit));
-            int64_t rel = (st->resume - e->p) / 4;
-            a64_w(e, A64_CBZ | A64F_SF(true) | A64F_IMM19(rel) | A64F_RT(A64_TMP1));
-            a = A64_TMP0;
-        }
-        cg_ldst(c, A64_STRX, a, A64_REG_STATE, c->gi->fault_addr_offset);
-        a64_ldst_uoff(e, st->store ? A64_STRB : A64_LDRB, st->store ? A64_ZR : A64_TMP1,
-                      A64_REG_SENTINEL, 0);
-    }
 }
 
 static bool removable(const IrInsn *in);
@@ -942,7 +930,7 @@ static IrRef base_root(const CgCtx *c, IrRef v, int64_t *off)
 static void plan_limit_checks(CgCtx *c)
 {
     const IrBlock *blk = c->blk;
-    if (!c->gi->guest_limit || c->gi->guest_base != 0)
+    if (!a64_probe_live(c->gi))
         return;
     struct { IrRef root; int64_t off; } done[64];
     unsigned n_done = 0;
@@ -1313,8 +1301,6 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
     }
     if (c->err == BE_OK)
         a64_emit_stubs(c, limit);
-    if (c->err == BE_OK)
-        a64_emit_mem_stubs(c, limit);
     if (c->err == BE_OK)            /* last: the pool ends the block (data_offset) */
         c->info->data_offset = a64_emit_pool(c, cb->end);
     free(c->val);

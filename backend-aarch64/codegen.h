@@ -67,17 +67,6 @@ typedef struct CgVal {
     bool mem_check;     /* a LOAD/STORE that checks its address (limit_check) */
 } CgVal;
 
-/* A LOAD/STORE's failed guest-limit check: the out-of-line code that stores the address and
- * touches the sentinel, at a copy of the access's fault-map entry (codegen.c limit_check). */
-typedef struct CgMemStub {
-    uint8_t *branch;            /* the cbnz */
-    uint8_t *resume;            /* the access after it (a base check's false alarm) */
-    uint8_t base;               /* the access's base register (live at the cbnz) */
-    int32_t disp;
-    bool store;
-    BackendInsnMap entry;       /* the access's map entry */
-} CgMemStub;
-#define A64_MAX_MEM_STUBS 256
 /* The block's constants in its literal pool, and the loads of them (cg_mov_imm; beyond
  * these, constants are built with MOVZ/MOVK). */
 #define A64_MAX_CONSTS 128
@@ -139,8 +128,8 @@ typedef struct CgCtx {
     unsigned n_stubs;
     BackendKeep *stub_keeps;    /* the stubs' keep lists (malloc'd) */
     unsigned n_stub_keeps, stub_keeps_cap;
-    CgMemStub mem_stubs[A64_MAX_MEM_STUBS];     /* failed limit checks, after the stubs */
-    unsigned n_mem_stubs;
+    uint32_t probe_entry;       /* the last limit probe's map entry (its index + 1), whose
+                                   last keep is its address (codegen.c limit_check); 0: none */
     uint64_t consts[A64_MAX_CONSTS];    /* the pool's constants (cg_mov_imm), after the exits' */
     unsigned n_consts;
     struct {                    /* each LDR (literal) of one: its word to bind, which one */
@@ -163,8 +152,6 @@ void a64_backend_set_debug(unsigned flags);     /* A64_DBG_*; for tests */
  * EXIT. */
 void a64_emit_exit(CgCtx *c, const IrInsn *in);
 void a64_emit_stubs(CgCtx *c, const uint8_t *limit);
-/* The guest-limit checks' stubs, after those (codegen.c). */
-void a64_emit_mem_stubs(CgCtx *c, const uint8_t *limit);
 /* The literal pool after the stubs (8-byte aligned): each exit's literal, then the block's
  * constants (cg_mov_imm); returns its offset from the block's start, or 0 (c->err set) when
  * the buffer has no room before `end`. */
@@ -260,10 +247,11 @@ void cg_ldst(CgCtx *c, A64Mem k, unsigned rt, unsigned base, int64_t disp);
 /* The spill slot store/load of a whole register (8 bytes for GPRs, 16 for vectors). */
 void cg_spill(CgCtx *c, bool vec, unsigned reg, int slot, bool load);
 
-/* Whether x18 holds the guard's sentinel address (regs.h): the guest limit is checked. */
-static inline bool a64_sentinel_live(const IrGuestInfo *gi)
+/* Whether x18 holds the limit probe's address (regs.h): the guest limit is checked. (A
+ * limit without a probe is not compiled: backend.c.) */
+static inline bool a64_probe_live(const IrGuestInfo *gi)
 {
-    return gi->guest_limit != 0 && gi->guest_base == 0;
+    return gi->guest_limit != 0 && gi->guest_base == 0 && gi->limit_probe != 0;
 }
 
 /* A constant's bits (the verifier guarantees it fits its type). */

@@ -106,6 +106,7 @@ typedef enum A64Ins {
 /* Load/store access kinds: size (bits 31:30), V (26: SIMD&FP register), opc (23:22). */
 typedef enum A64Mem {
     A64_STRB = 0x00000000, A64_LDRB = 0x00400000, A64_STRH = 0x40000000, A64_LDRH = 0x40400000,
+    A64_LDRSBW = 0x00C00000,                                /* byte, sign-extended to W */
     A64_STRW = 0x80000000, A64_LDRW = 0x80400000, A64_STRX = 0xC0000000, A64_LDRX = 0xC0400000,
     A64_STRHV = 0x44000000, A64_LDRHV = 0x44400000,        /* H register */
     A64_STRS = 0x84000000, A64_LDRS = 0x84400000, A64_STRD = 0xC4000000, A64_LDRD = 0xC4400000,

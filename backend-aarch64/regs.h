@@ -14,9 +14,9 @@
  *        FPCR, [sp + 16 + 16*k] is spill slot k (codegen.h).
  *   x29  [FP] the trampoline's frame pointer; never written by block code.
  *   x18  [platform register; an ordinary caller-saved register to gcc on Linux] with a guest
- *        limit (IrGuestInfo.guest_limit, no guest base), the address of the guard's sentinel
- *        (IR_GUARD_SENTINEL), which the limit checks' stubs touch: set by the trampoline and
- *        again after each helper call (a64_sentinel_live). Never written otherwise.
+ *        limit (IrGuestInfo.guest_limit, no guest base), the limit probe's address
+ *        (IrGuestInfo.limit_probe), which the limit checks load from: set by the trampoline
+ *        and again after each helper call (a64_probe_live). Never written otherwise.
  *   x13-x17 and v0-v5 are scratch: any op may clobber them (x16/x17 [IP0/IP1] for results,
  *        constants and addresses), so the allocator never gives them out.
  *   Allocatable: x19-x26 (callee-saved: they survive helper calls), then x0-x12; v6-v31.
@@ -45,7 +45,7 @@ typedef enum A64Reg {
 #define A64_REG_GUEST_BASE  A64_X27
 #define A64_REG_FP          A64_X29
 #define A64_REG_LR          A64_X30
-#define A64_REG_SENTINEL    A64_X18
+#define A64_REG_PROBE       A64_X18
 
 /* Scratch GPRs (codegen.c gives each a role: results, operands, addresses). */
 #define A64_TMP0 A64_X16

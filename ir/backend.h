@@ -17,9 +17,9 @@
  * (or follows one that had). The guest instruction of a host fault at offset o is that of the
  * last entry with host_offset <= o; the entry's keeps (BackendKeep: state field, size, where
  * its value is at that point) are what the state lacks there, and the fault handler writes
- * them from the signal context (runtime/fault.c). Code placed out of line after the block's
- * exit stubs that may fault (a failed guest-limit check, ir.h) gets its own entry there: a
- * copy of its access's entry at the stub's offset (these come last, in code order). n_insns
+ * them from the signal context (runtime/fault.c). A guest-limit check through the limit
+ * probe (ir.h IrGuestInfo.limit_probe) gets an entry of its own at the probe load: its
+ * access's, with the keep of the access's address added last. n_insns
  * 0 means "no map": faults in the
  * block are not precise (the runtime then treats them as before: the guest dies by the
  * signal); a backend that keeps no map leaves it 0, and a block whose map does not fit fails

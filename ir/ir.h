@@ -343,10 +343,24 @@ typedef struct IrGuestInfo {
      * or faults in the guard at its own address. An address that fails a check is stored in
      * the 64-bit word at fault_addr_offset, then the code touches the sentinel (a load for a
      * LOAD, a store for a STORE) at the access's fault point; the runtime reports the stored
-     * address. The interpreter touches the guard instead (its faults are not precise). */
+     * address. The interpreter touches the guard instead (its faults are not precise).
+     *
+     * The probe (limit_probe, 0: none): the host address of a readable byte that
+     * IR_PROBE_SPAN(guest_limit) unmapped bytes follow (the runtime's, space.c). Instead of
+     * a compare and an out-of-line touch of the sentinel, generated code may check a base x
+     * with one byte load from limit_probe + (x >> log2 guest_limit), which reads the byte
+     * for any x below the limit and faults in the span for any other. Such a load has a map
+     * entry of its own at its offset (ir/backend.h): the access's entry, its keeps followed
+     * by one more, the access's guest address (x plus its displacement) as the 8 bytes at
+     * fault_addr_offset. The runtime then reports that address as for the sentinel or, when
+     * it is below the limit (a base above the limit and a negative displacement, or a sum
+     * past 2^64), resumes after the load: the access goes ahead. Whether the access was a
+     * store (the page-fault error code's write bit) is said by the load's kind, which the
+     * runtime decodes: aarch64 LDRB for a LOAD, LDRSB (32-bit) for a STORE. */
     uint64_t guest_limit;
     int32_t guest_bound_offset;
     int32_t fault_addr_offset;
+    uint64_t limit_probe;
     /* Inline indirect-branch lookup for backends (ir/backend.h, "jump cache"): byte offset
      * from the state pointer of the thread's jump cache, or 0 if there is none; log2 of its
      * number of entries. The interpreter ignores both. */
@@ -384,6 +398,9 @@ typedef struct IrGuestInfo {
 #define IR_GUARD_SIZE  (1ull << 32)
 #define IR_GUARD_BOUND (1ull << 31)
 #define IR_GUARD_SENTINEL(limit) ((limit) + IR_GUARD_SIZE - 4096)
+/* Unmapped bytes after the probe byte (IrGuestInfo.limit_probe): more than the largest
+ * x >> log2(limit) of a 64-bit x, for a limit that is a power of two. */
+#define IR_PROBE_SPAN(limit) (1ull << (64 - __builtin_ctzll(limit)))
 
 /* ---------------------------------------------------------------- the FP environment
  *

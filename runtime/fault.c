@@ -25,7 +25,11 @@
  * The guest limit (space.c): a fault in the guard above it is the guest's access to an
  * unmapped address (SEGV_MAPERR): at the sentinel, the address a failed check stored in
  * X86State.fault_addr (non-canonical: SI_KERNEL and address 0, #GP, as hardware), elsewhere
- * in the guard its own address (guard_fault).
+ * in the guard its own address (guard_fault). A fault in the limit probe's span (ir.h
+ * IrGuestInfo.limit_probe: the aarch64 backend's checks) is a failed check whose address the
+ * probe's own map entry keeps into X86State.fault_addr: reported the same way, or, when that
+ * address lies below the limit after all (a base above it, a negative displacement), the
+ * access goes ahead: the handler resumes after the probe without touching the state.
  *
  * Helpers that touch guest memory (rep string instructions, fnstenv/fldenv/fnsave/frstor,
  * fxsave/fxrstor, the compare-and-swap of LOCKed instructions) are called with
@@ -340,17 +344,65 @@ static uint64_t helper_fault_addr(const RtProcess *p, const X86State *s, uint64_
     return addr;
 }
 
+/* Whether host address a lies in the span after the limit probe (ir.h, space.c). */
+static bool in_probe(const RtProcess *p, uint64_t a)
+{
+    uint64_t pr = p->gi.limit_probe;
+    return pr && a - (pr + 1) < IR_PROBE_SPAN(p->gi.guest_limit) - 1;
+}
+
+/* A failed probe at host pc `pc` (ir.h IrGuestInfo.limit_probe): its own map entry, the one
+ * at exactly pc, ends with the keep of X86State.fault_addr, the access's guest address (base
+ * register plus displacement). Reads it from the signal context into *addr without changing
+ * the state; false when pc has no such entry. */
+static bool probe_addr(const RtProcess *p, const RtThread *t, const void *ucv, uintptr_t pc,
+                       uint64_t *addr)
+{
+    if (!t || t->in_guest != RT_IN_CODE)
+        return false;
+    const RtBlock *b = rt_block_by_host_pc(p, pc);
+    uint32_t e = b && b->n_insn_map ? insn_map_entry(b, pc) : 0;
+    if (!e || (uintptr_t)b->code + b->insn_map[e - 1].host_off != pc)
+        return false;
+    const RtInsnMap *m = &b->insn_map[e - 1];
+    if (!m->n_keep || (uint32_t)m->keep_first + m->n_keep > b->n_keeps)
+        return false;
+    BackendKeep k = b->keeps[m->keep_first + m->n_keep - 1];
+    if (k.off != (uint32_t)p->gi.fault_addr_offset || k.size != 8)
+        return false;
+    k.off = 0;                  /* into *addr, not the state */
+    *addr = 0;
+    ir_keep_apply(&k, 1, ucv, addr);
+    return true;
+}
+
+/* Whether the failed probe at pc was a STORE's check (ir.h: the load's kind says it). */
+static bool probe_store(uintptr_t pc)
+{
+#if defined(__aarch64__)
+    uint32_t w;
+    memcpy(&w, (const void *)pc, 4);
+    return (w & 0xffe0fc00u) == 0x38e06800u;        /* LDRSB Wt, [Xn, Xm] */
+#else
+    (void)pc;
+    return false;
+#endif
+}
+
 /* A fault in the guard above the guest limit (space.c) is an access the guest sees as one
- * to unmapped memory: at the sentinel, of the guest address a failed check stored in
- * X86State.fault_addr (a non-canonical one is #GP as on hardware: SI_KERNEL, address 0),
- * elsewhere in the guard of its own address. *addr and *code become what Linux reports. */
+ * to unmapped memory: at the sentinel or the probe's span, of the guest address a failed
+ * check stored in (or its map entry keeps to) X86State.fault_addr (a non-canonical one is #GP
+ * as on hardware: SI_KERNEL, address 0), elsewhere in the guard of its own address. *addr
+ * and *code become what Linux reports. */
 static bool guard_fault(const RtProcess *p, const RtThread *t, uint64_t *addr, int *code)
 {
     uint64_t lim = p->gi.guest_limit;
-    if (!lim || *addr < lim || *addr - lim >= IR_GUARD_SIZE)
+    if (!lim)
         return false;
-    if (*addr - IR_GUARD_SENTINEL(lim) < 4096)
+    if (in_probe(p, *addr) || *addr - IR_GUARD_SENTINEL(lim) < 4096)
         *addr = t->state.fault_addr;
+    else if (*addr < lim || *addr - lim >= IR_GUARD_SIZE)
+        return false;
     *code = SEGV_MAPERR;
     if ((uint64_t)(((int64_t)*addr >> 47) + 1) > 1) {
         *code = GUEST_SI_KERNEL;
@@ -378,11 +430,14 @@ static void precise_fault(RtProcess *p, RtThread *t, int sig, const siginfo_t *s
     int code = si->si_code;
     unsigned trapno = GUEST_TRAP_PF;
     uint64_t err;
+    bool probe = in_cache && in_probe(p, addr);
     if (guard_fault(p, t, &addr, &code)) {
         if (site == SITE_HELPER && code != GUEST_SI_KERNEL)
             addr = helper_fault_addr(p, &t->state, addr);
         trapno = code == GUEST_SI_KERNEL ? GUEST_TRAP_GP : GUEST_TRAP_PF;
         err = code == GUEST_SI_KERNEL ? 0 : (fault_err(p, ucv, code, addr, pc) & ~1ull);
+        if (probe && code != GUEST_SI_KERNEL)   /* the probe itself is a load */
+            err = (err & ~2ull) | (probe_store(pc) ? 2 : 0);
     } else {
         if (site == SITE_HELPER)
             addr = helper_fault_addr(p, &t->state, addr);
@@ -449,10 +504,21 @@ void rt_host_signal_handler(int sig, siginfo_t *si, void *ucv)
     }
     if ((sig == SIGSEGV || sig == SIGBUS) && rt_guarded_copy_recover(ucv))
         return;             /* a guarded copy (guarded_copy.c) returns -EFAULT */
+    /* A failed limit probe (ir.h IrGuestInfo.limit_probe): one without its map entry is
+     * ferry's bug; one whose access lies below the limit after all (a base above it and a
+     * negative displacement) lets the access go ahead, after the probe (aarch64: 4 bytes). */
+    bool probe = sig == SIGSEGV && in_cache && !p->machine &&
+                 in_probe(p, (uint64_t)(uintptr_t)si->si_addr);
+    uint64_t probe_a = 0;
+    bool probe_ok = probe && probe_addr(p, t, ucv, pc, &probe_a);
+    if (probe_ok && probe_a < p->gi.guest_limit && RT_HOST_INSN_FIXED) {
+        rt_set_host_pc(ucv, pc + RT_HOST_INSN_FIXED);
+        return;
+    }
     const char *name = rt_signal_name(sig);
     if (p && p->machine && (in_cache || (t && t->in_guest))) {
         rt_machine_fault(p, t, si, pc, in_cache);   /* returns only for ferry's own faults */
-    } else if (p && (in_cache || (t && t->in_guest))) {
+    } else if (p && (in_cache || (t && t->in_guest)) && (!probe || probe_ok)) {
         precise_fault(p, t, sig, si, ucv, pc, in_cache);
         if (p->sigact[sig].handler > GUEST_SIG_IGN) {
             /* Written with write(2): stdio's locks may be held by the interrupted code. */

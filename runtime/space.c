@@ -13,7 +13,9 @@
  * register (disp within +-2^30) faults inside it with the real address, and its last page is
  * the sentinel (IR_GUARD_SENTINEL) that failed checks and helpers touch after storing the guest
  * address in X86State.fault_addr. The handler (fault.c) reports either as an unmapped
- * address (SEGV_MAPERR), as Linux does for an address nothing is mapped at.
+ * address (SEGV_MAPERR), as Linux does for an address nothing is mapped at. The limit probe
+ * (ir.h IrGuestInfo.limit_probe, which the aarch64 backend's checks load from) is a second
+ * mapping, anywhere above: a readable page and a PROT_NONE span after it.
  *
  * What stays weaker than a full reservation of [0, limit) (qemu's reserved_va): ferry memory
  * the host placed below the limit before start-up (the ASan shadow of an ASan build, where
@@ -31,6 +33,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "runtime/rt.h"
 
 #define SPACE_MAX_LOG2 46
@@ -63,6 +66,27 @@ static bool any_in(const Range *r, int n, uint64_t lo, uint64_t hi)
         if (r[i].lo < hi && r[i].hi > lo)
             return true;
     return false;
+}
+
+/* The limit probe (ir.h IrGuestInfo.limit_probe): one readable page, then
+ * IR_PROBE_SPAN(limit) bytes reserved PROT_NONE, anywhere in ferry's memory (above the
+ * limit, where the host places it, so the guest never reaches it). The probe byte is the
+ * page's last. Returns its address, or 0 when the host gives no such mapping. */
+static uint64_t reserve_probe(uint64_t limit)
+{
+    uint64_t page = RT_PAGE_SIZE;
+    long ps = sysconf(_SC_PAGESIZE);
+    if (ps > 0 && (uint64_t)ps > page)
+        page = (uint64_t)ps;
+    uint64_t len = page + IR_PROBE_SPAN(limit);
+    void *m = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED)
+        return 0;
+    if ((uint64_t)(uintptr_t)m < limit + IR_GUARD_SIZE || mprotect(m, page, PROT_READ) != 0) {
+        munmap(m, len);         /* below the limit the guest could map over it */
+        return 0;
+    }
+    return (uint64_t)(uintptr_t)m + page - 1;
 }
 
 static bool reserve_guard(uint64_t limit)
@@ -103,9 +127,12 @@ void rt_space_init(RtProcess *p)
             if (reserve_guard(l))
                 limit = l;
         }
-    if (!limit) {
-        /* No room for a guard (an address space smaller than 2^37): the guest keeps the
-         * whole user range, unchecked, as before. */
+    uint64_t probe = limit ? reserve_probe(limit) : 0;
+    if (limit && !probe)
+        munmap((void *)(uintptr_t)limit, IR_GUARD_SIZE);
+    if (!probe) {
+        /* No room for a guard (an address space smaller than 2^37) or the probe: the guest
+         * keeps the whole user range, unchecked, as before. */
         p->user_top = RT_USER_TOP;
         p->mmap_top = RT_USER_TOP - RT_STACK_GAP;
         return;
@@ -119,6 +146,7 @@ void rt_space_init(RtProcess *p)
     p->gi.guest_limit = limit;
     p->gi.guest_bound_offset = (int32_t)offsetof(X86State, guest_bound);
     p->gi.fault_addr_offset = (int32_t)offsetof(X86State, fault_addr);
+    p->gi.limit_probe = probe;
 }
 
 void rt_space_thread_init(const RtProcess *p, X86State *s)

@@ -9,8 +9,9 @@ Reads the `-d out_asm` listing (and the `-d stats` guest instruction count, when
 and counts every host instruction of every block into one kind, so an optimisation can
 start with the biggest: exits (patch site, adr, ret, the jump-cache probe's branches),
 the lazy flags stored at exits (X86State cc_op..cc_res, --flag-offsets), the guest-limit
-checks (lsr + cbnz) and their out-of-line stubs (from the first stub's address computation
-to the sentinel touch through x18, at the end of each block), constants, moves, spills,
+checks (lsr x16 + the probe load ldrb/ldrsb wzr, [x18, x16]; a listing from before the
+probe: lsr + cbnz, and the out-of-line stubs from the first stub's address computation to
+the sentinel touch through x18, at the end of each block), constants, moves, spills,
 other state accesses, guest memory accesses, compares, branches, barriers and the rest
 (alu). A classification by pattern: good for finding where the instructions go, not exact.
 """
@@ -44,6 +45,10 @@ def classify(block, flag_lo, flag_hi):
         prev = block[i - 1] if i else ('', '')
         if i >= first_stub:
             k = 'limit_stub'
+        elif (m == 'lsr' and o.startswith('x16,') and nxt[0] in ('ldrb', 'ldrsb')
+              and nxt[1] == 'wzr, [x18, x16]') or (m in ('ldrb', 'ldrsb')
+                                                   and o == 'wzr, [x18, x16]'):
+            k = 'limit_check'
         elif (m == 'lsr' and o.startswith('x16,') and nxt[0] == 'cbnz'
               and nxt[1].startswith('x16')) or (m == 'cbnz' and o.startswith('x16,')
                                                 and prev[0] == 'lsr'):

@@ -1,12 +1,17 @@
 /* backend_limit.c — the guest limit (ir.h IrGuestInfo.guest_limit) in generated code, for
  * every backend: blocks whose LOADs and STOREs reach memory that is certainly the host's own
  * (a buffer this test allocated above the limit, as ferry's heap and code cache lie above
- * it) must fault at the sentinel with the address in the state's fault word, at the map
- * entry of the access's own guest instruction, and leave the host memory unchanged; an
- * address just above the limit faults in the guard at its own address; accesses below the
- * limit work as without one. Forms: [base + disp] (the base check, and the same base again
- * with the check elided), a negative displacement, [base + index << 3], a constant address,
- * a negative base with an array address as the displacement.
+ * it) must fault at the sentinel with the address in the state's fault word, or at the limit
+ * probe (IrGuestInfo.limit_probe: the aarch64 backend) with the address in its map entry's
+ * last keep, at the map entry of the access's own guest instruction, and leave the host
+ * memory unchanged; an address just above the limit faults in the guard at its own address;
+ * accesses below the limit work as without one. Forms: [base + disp] (the base check, and
+ * the same base again with the check elided), a negative displacement, [base + index << 3],
+ * a constant address, a negative base with an array address as the displacement, a STORE
+ * checked first, and the false alarms: a base just above the limit whose negative
+ * displacement reaches below it (the access goes ahead; the same base's next access faults
+ * in the guard), and a base near 2^64 whose displacement wraps to a low address.
+ * The handler does what runtime/fault.c does with a failed probe.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -21,6 +26,7 @@
 
 #include "ir/backend.h"
 #include "ir/ir.h"
+#include "runtime/host_ctx.h"
 #include "tests/common/backend_suite.h"
 
 #define OFF_BOUND 0x1c0         /* the fake state's guest_bound and fault_addr words */
@@ -35,7 +41,27 @@ static struct {
     volatile int guest_off;         /* the map entry's guest instruction, -1 if none */
     uint8_t *state;                 /* made exact at the fault, as runtime/fault.c does */
     BackendEnterFn enter;           /* a trampoline for the limit's guest description */
+    uint64_t lim, probe;            /* the limit and its probe (ir.h) */
+    volatile int at_probe;          /* the fault was a failed probe: 1 a LOAD's, 2 a STORE's */
+    volatile int resumed;           /* false alarms resumed after the probe */
 } lf;
+
+/* A failed probe's own map entry (the one at exactly `off`) and its access's guest address
+ * (the entry's last keep: fault_addr), as runtime/fault.c probe_addr reads them. */
+static const BackendInsnMap *probe_entry(const BackendInsnMap *m, uint32_t off,
+                                         const void *ucv, uint64_t *addr)
+{
+    const BackendInsnMap *none = NULL;
+    if (m->host_offset != off || m->n_keep == 0)
+        return none;
+    BackendKeep k = lf.info->keeps[m->keep_first + m->n_keep - 1];
+    if (k.off != OFF_FAULT || k.size != 8)
+        return none;
+    k.off = 0;
+    *addr = 0;
+    ir_keep_apply(&k, 1, ucv, addr);
+    return m;
+}
 
 static void limit_handler(int sig, siginfo_t *si, void *ucv)
 {
@@ -43,22 +69,29 @@ static void limit_handler(int sig, siginfo_t *si, void *ucv)
         signal(sig, SIG_DFL);
         return;
     }
-    const ucontext_t *uc = ucv;
-#if defined(__x86_64__)
-    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-    uintptr_t pc = (uintptr_t)uc->uc_mcontext.pc;
-#else
-    uintptr_t pc = 0;
-    (void)uc;
-#endif
+    uintptr_t pc = rt_host_pc(ucv);
     lf.addr = (uintptr_t)si->si_addr;
     lf.guest_off = -1;
+    lf.at_probe = 0;
     const BackendBlockInfo *info = lf.info;
+    bool probe = lf.probe && lf.addr - (lf.probe + 1) < IR_PROBE_SPAN(lf.lim) - 1;
     if (pc >= (uintptr_t)info->code && pc < (uintptr_t)info->code + info->code_size) {
         uint32_t off = (uint32_t)(pc - (uintptr_t)info->code);
         for (uint32_t i = info->n_insns; i-- > 0;)
             if (info->insns[i].host_offset <= off) {
+                uint64_t a;
+                if (probe && !probe_entry(&info->insns[i], off, ucv, &a))
+                    break;                  /* a probe without its entry: guest_off -1 */
+                if (probe && a < lf.lim && RT_HOST_INSN_FIXED) {
+                    lf.resumed++;           /* a false alarm: on after the probe */
+                    rt_set_host_pc(ucv, pc + RT_HOST_INSN_FIXED);
+                    return;
+                }
+                if (probe) {
+                    uint32_t w;
+                    memcpy(&w, (const void *)pc, 4);
+                    lf.at_probe = (w & 0xffe0fc00u) == 0x38e06800u ? 2 : 1;  /* LDRSB: STORE */
+                }
                 be_fault_state(info, &info->insns[i], ucv, lf.state);
                 lf.guest_off = (int)info->insns[i].guest_offset;
                 break;
@@ -83,6 +116,45 @@ static uint64_t pick_limit(uintptr_t host)
             munmap(g, IR_GUARD_SIZE);
     }
     return 0;
+}
+
+/* A probe for limit lim as runtime/space.c makes one: a readable page's last byte, then
+ * IR_PROBE_SPAN(lim) bytes PROT_NONE. */
+static uint64_t make_probe(uint64_t lim)
+{
+    size_t len = 4096 + IR_PROBE_SPAN(lim);
+    uint8_t *m = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    assert_true(m != MAP_FAILED);
+    assert_int_equal(mprotect(m, 4096, PROT_READ), 0);
+    return (uint64_t)(uintptr_t)m + 4095;
+}
+
+/* Whether the last fault was a failed check: at the sentinel or a failed probe. */
+static bool at_check(uint64_t sentinel)
+{
+    return lf.at_probe || lf.addr - sentinel < 4096;
+}
+
+/* A block of two accesses with base x (GET OFF_A): insn 0 loads [x + d0] (a STORE of 7 there
+ * when store0), insn 1 loads [x + d1]; the loads go to OFF_OUT and OFF_OUT + 8. */
+static IrBlock *build_pair(int64_t d0, int64_t d1, bool store0)
+{
+    IrBlock *blk = ir_block_new(0x7000);
+    IrBuilder b;
+    ir_builder_init(&b, blk);
+    IrRef x = ir_get(&b, IR_I64, OFF_A);
+    ir_insn_start(&b, 0x7000, 4);
+    IrRef a0 = ir_op2(&b, IR_ADD, IR_I64, x, ir_const(&b, IR_I64, (uint64_t)d0));
+    if (store0)
+        ir_store(&b, a0, ir_const(&b, IR_I64, 7));
+    else
+        ir_put(&b, OFF_OUT, ir_load(&b, IR_I64, a0));
+    ir_insn_start(&b, 0x7004, 4);
+    ir_put(&b, OFF_OUT + 8, ir_load(&b, IR_I64, ir_op2(&b, IR_ADD, IR_I64, x,
+                                                        ir_const(&b, IR_I64, (uint64_t)d1))));
+    ir_exit(&b, IR_NONE, 0x7100, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0));
+    ir_builder_fini(&b);
+    return blk;
 }
 
 /* The block: insn 0 loads [a + 8] into OFF_OUT; insn 1 stores 0x5a5a.. at [a + 16] (the same
@@ -183,6 +255,9 @@ void be_test_guest_limit(void **st)
     sigaction(SIGBUS, &sa, &old_bus);
 
     IrGuestInfo gi = be_guest_info(0);
+    lf.lim = lim;
+    lf.probe = make_probe(lim);
+    gi.limit_probe = lf.probe;
     gi.guest_limit = lim;
     gi.guest_bound_offset = OFF_BOUND;
     gi.fault_addr_offset = OFF_FAULT;
@@ -223,7 +298,8 @@ void be_test_guest_limit(void **st)
                 continue;           /* only a base beyond the guard's reach is this case */
             int off = run(blk, code, &info, state, bound, bad[i].v);
             assert_int_equal(off, bad[i].off);
-            assert_true(lf.addr - sentinel < 4096);
+            assert_true(at_check(sentinel));
+            assert_true(lf.at_probe != 2);          /* a LOAD's check */
             memcpy(&fault, state + OFF_FAULT, 8);
             assert_int_equal(fault, bad[i].addr);
             check_gprs(state, bad[i].v, off >= 8);
@@ -234,7 +310,7 @@ void be_test_guest_limit(void **st)
         uint64_t above[4] = { lim + 0x100, g + 8, g, 0 };
         assert_int_equal(run(blk, code, &info, state, bound, above), 0);
         memcpy(&fault, state + OFF_FAULT, 8);
-        assert_int_equal(lf.addr - sentinel < 4096 ? fault : lf.addr, lim + 0x108);
+        assert_int_equal(at_check(sentinel) ? fault : lf.addr, lim + 0x108);
         check_gprs(state, above, false);
         ir_block_free(blk);
 
@@ -242,10 +318,49 @@ void be_test_guest_limit(void **st)
         blk = build_limit(h + 24);
         code = be_compile_gi(blk, &gi, &info);
         assert_int_equal(run(blk, code, &info, state, bound, ok), 16);
-        assert_true(lf.addr - sentinel < 4096);
+        assert_true(at_check(sentinel));
         memcpy(&fault, state + OFF_FAULT, 8);
         assert_int_equal(fault, h + 24);
         check_gprs(state, ok, true);
+        ir_block_free(blk);
+    }
+    be_set_no_regalloc(0);
+    /* the false alarms and a STORE checked first, with and without register allocation */
+    for (unsigned debug = 0; debug < 2; debug++) {
+        be_set_no_regalloc(debug);
+        BackendBlockInfo info;
+        /* a base 8 above the limit, [x - 16] below it: read; then [x + 8] in the guard */
+        IrBlock *blk = build_pair(-16, 8, false);
+        const uint8_t *code = be_compile_gi(blk, &gi, &info);
+        uint64_t v[4] = { lim + 8, 0, 0, 0 };
+        int resumed = lf.resumed;
+        assert_int_equal(run(blk, code, &info, state, bound, v), 4);
+        assert_false(at_check(sentinel));
+        assert_int_equal(lf.addr, lim + 16);
+        assert_int_equal(field(state, OFF_OUT), 0x100 + 1023);
+#if defined(__aarch64__)
+        assert_int_equal(lf.resumed, resumed + 1);  /* the probe's false alarm, resumed */
+#else
+        (void)resumed;
+#endif
+        ir_block_free(blk);
+        /* a base 8 below 2^64, [x + 16] wraps to address 8: an ordinary fault there */
+        blk = build_pair(16, 24, false);
+        code = be_compile_gi(blk, &gi, &info);
+        v[0] = (uint64_t)-8;
+        assert_int_equal(run(blk, code, &info, state, bound, v), 0);
+        assert_false(at_check(sentinel));
+        assert_int_equal(lf.addr, 8);
+        ir_block_free(blk);
+        /* a STORE's check: the address reported, the store not done, a STORE's probe */
+        blk = build_pair(8, 16, true);
+        code = be_compile_gi(blk, &gi, &info);
+        v[0] = h;
+        assert_int_equal(run(blk, code, &info, state, bound, v), 0);
+        assert_true(at_check(sentinel));
+        assert_true(lf.at_probe != 1);
+        memcpy(&fault, state + OFF_FAULT, 8);
+        assert_int_equal(fault, h + 8);
         ir_block_free(blk);
     }
     be_set_no_regalloc(0);
@@ -284,5 +399,7 @@ void be_test_guest_limit(void **st)
     sigaction(SIGBUS, &old_bus, NULL);
     munmap(low, 8192);
     munmap((void *)(uintptr_t)lim, IR_GUARD_SIZE);
+    munmap((void *)(uintptr_t)(lf.probe - 4095), 4096 + IR_PROBE_SPAN(lim));
+    lf.probe = 0;
     munmap(host, 8192);
 }

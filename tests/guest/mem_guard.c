@@ -11,6 +11,10 @@
  * ferry's code cache, heap or stacks: the answers must be the same, and the memory intact.
  * Also mmap with a hint above the guest's space, which Linux and ferry both honour or not
  * (only "the result is usable" is printed), and MAP_FIXED_NOREPLACE far beyond TASK_SIZE.
+ * The plain loads and stores also print the fault's write bit (REG_ERR). At the top of the
+ * guest's space (top_edge): a base just above it with a negative displacement back below it
+ * loads and stores as natively, and a base near 2^64 whose displacement wraps to address 8
+ * faults there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,19 +27,23 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include <emmintrin.h>
 
 static sigjmp_buf env;
 static volatile uintptr_t want;
+static volatile int show_write;     /* also print the page fault's write bit (REG_ERR & 2) */
 
 static void on_segv(int sig, siginfo_t *si, void *ucv)
 {
-    (void)ucv;
+    const ucontext_t *uc = ucv;
     uintptr_t a = (uintptr_t)si->si_addr;
-    char msg[80];
-    int n = snprintf(msg, sizeof msg, "  signal %d code %d addr %s\n", sig, si->si_code,
-                     a == want ? "= the address" : a == 0 ? "0" : "WRONG");
+    char msg[96];
+    int n = snprintf(msg, sizeof msg, "  signal %d code %d addr %s%s\n", sig, si->si_code,
+                     a == want ? "= the address" : a == 0 ? "0" : "WRONG",
+                     !show_write ? "" : uc->uc_mcontext.gregs[REG_ERR] & 2 ? ", a write"
+                                                                          : ", a read");
     if (write(1, msg, (size_t)n) < 0)
         _exit(3);
     siglongjmp(env, 1);
@@ -82,6 +90,63 @@ static void do_negdisp(uintptr_t a)
     long v;
     __asm__ volatile("mov -0x100(%1), %0" : "=r"(v) : "r"(a + 0x100) : "memory");
     printf("  %ld\n", v);
+}
+
+/* [base + 0x10] from base a - 0x10: the displacement wraps a base near 2^64 to a low a */
+static void do_wrapdisp(uintptr_t a)
+{
+    long v;
+    __asm__ volatile("mov 0x10(%1), %0" : "=r"(v) : "r"(a - 0x10) : "memory");
+    printf("  %ld\n", v);
+}
+
+/* [base + 8] from base a - 8, after [base - 0x10]: the second access of one base */
+static void do_after_negdisp(uintptr_t a)
+{
+    long v, w;
+    __asm__ volatile("mov -0x10(%2), %0\n\tmov 8(%2), %1" : "=&r"(v), "=&r"(w) : "r"(a - 8)
+                     : "memory");
+    printf("  %ld %ld\n", v, w);
+}
+
+/* The top of the guest's space, 2^k for the largest k <= 46 whose page below maps (2^46
+ * natively, ferry's guest limit under it), with a page mapped there: a base at or just
+ * above it whose negative displacement reaches back below it is an ordinary access (an
+ * emulator that checks the base alone must let it go ahead), and the same base's next access
+ * above the top faults at its own address. */
+static void top_edge(void)
+{
+    char *page = MAP_FAILED;
+    for (int k = 46; k >= 30 && page == MAP_FAILED; k--) {
+        void *want_at = (void *)((1ul << k) - 4096);
+        page = mmap(want_at, 4096, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (page != MAP_FAILED && page != want_at) {
+            munmap(page, 4096);
+            page = MAP_FAILED;
+        }
+    }
+    if (page == MAP_FAILED) {
+        printf("top edge: no page below a power of two, skipped\n");
+        return;
+    }
+    uintptr_t top = (uintptr_t)page + 4096;
+    ((volatile long *)top)[-1] = 0x5eed;
+    long v;
+    __asm__ volatile("mov -0x10(%1), %0" : "=r"(v) : "r"(top + 8) : "memory");
+    printf("top edge: [top + 8 - 0x10] = %#lx\n", (unsigned long)v);
+    __asm__ volatile("movq $0x600d, -0x100(%0)" : : "r"(top + 0xf8) : "memory");
+    printf("top edge: store at [top + 0xf8 - 0x100] then %#lx\n",
+           (unsigned long)((volatile long *)top)[-1]);
+    printf("top edge, then [base + 8] at top + 16:\n");     /* top differs under ferry */
+    want = top + 16;
+    if (mapped(top + 16))
+        printf("  mapped here, skipped\n");
+    else if (sigsetjmp(env, 1) == 0) {
+        do_after_negdisp(top + 16);
+        printf("  no fault: WRONG\n");
+    }
+    munmap(page, 4096);
 }
 
 static void do_movsb(uintptr_t a)
@@ -162,8 +227,10 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
         uintptr_t a = addrs[i];
+        show_write = 1;
         probe("load", a, do_load, a);
         probe("store", a, do_store, a);
+        show_write = 0;
         probe("byte load", a + 7, do_load_byte, a + 7);
         probe("indexed load", a, do_indexed, a);
         probe("negative disp load", a, do_negdisp, a);
@@ -183,6 +250,10 @@ int main(void)
     /* A base below a negative displacement wraps past 2^64 into the kernel half: base 0,
      * -0x100(base) */
     probe("negative disp load", 0xffffffffffffff00ul, do_negdisp, 0xffffffffffffff00ul);
+    /* A base near 2^64 whose displacement wraps it to a low unmapped address: the fault is
+     * there */
+    probe("wrapping disp load", 0x8, do_wrapdisp, 0x8);
+    top_edge();
     sys_probe("syscalls", 0x800000000000ul);
     sys_probe("syscalls", 0xffff900000000000ul);
 

@@ -557,6 +557,49 @@ static void test_golden(void **st)
     be_run_keep_block(blk, code);
     be_check_keep_map(&info, A64_X23);     /* rsp + 8 as x23 (rsp's pinned register) plus 8 */
     ir_block_free(blk);
+    /* The same under a guest limit (2^38): one check of rsp for both pops (rsp + 8 is near
+     * it), a load through the limit probe in x18 (ir.h), no out-of-line code; the probe's
+     * map entry, at the load, is the first pop's with the address (x23 + 0) kept last as
+     * X86State.fault_addr (here 0x1c8) */
+    IrGuestInfo gi = be_guest_info(0);
+    gi.guest_limit = 1ull << 38;
+    gi.guest_bound_offset = 0x1c0;
+    gi.fault_addr_offset = 0x1c8;
+    gi.limit_probe = 0x7f0000000fffull;        /* compiled only, never run */
+    blk = be_keep_block(0x3000);
+    be_expect_code(blk, &gi,
+                 "lsr x16, x23, #0x26\n"
+                 "ldrb wzr, [x18, x16]\n"
+                 "ldr x22, [x23]\n"
+                 "cmp x22, #8\n"
+                 "b.eq #0x28\n"
+                 "ldr x24, [x23, #8]\n"
+                 "add x23, x23, #0x10\n"
+                 "b #0x20\n"
+                 "adr x16, #0x38\n"
+                 "ret\n"
+                 "add x23, x23, #8\n"
+                 "b #0x30\n"
+                 "adr x16, #0x48\n"
+                 "ret\n", &info);
+    unsigned probes = 0;
+    for (unsigned i = 0; i < info.n_insns; i++) {
+        const BackendInsnMap *m = &info.insns[i];
+        if (m->n_keep == 0)
+            continue;
+        const BackendKeep *k = &info.keeps[m->keep_first + m->n_keep - 1];
+        if (k->off != 0x1c8)
+            continue;
+        probes++;
+        assert_int_equal(m->host_offset, 4);
+        assert_int_equal(m->n_keep, 1);
+        assert_int_equal(k->kind, BACKEND_LOC_GPR);
+        assert_int_equal(k->reg, A64_X23);
+        assert_int_equal(k->size, 8);
+        assert_int_equal(k->value, 0);
+    }
+    assert_int_equal(probes, 1);
+    ir_block_free(blk);
 }
 
 /* x86's memory order (IrGuestInfo.tso): a load is followed by DMB ISHLD; a store is preceded
