@@ -86,6 +86,7 @@ static int compile_as(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     info->code = codebuf_exec_addr(cb, cb->p);
     info->code_size = (uint32_t)(c.e.p - cb->p);
     info->data_offset = 0;          /* no constant data in blocks (ir/backend.h) */
+    info->n_data = 0;
     info->host_insns = c.e.n_insns;
     info->n_exits = c.exit_index;
     cb->p = c.e.p;

@@ -389,12 +389,15 @@ static RtBlock *translate_locked(RtThread *t, uint64_t pc, bool cold, bool *flus
             rt_cache_sync(info.code, info.code_size);
             if (rt_log_on(p, RT_LOG_OUT_ASM)) {
                 uint32_t insn_bytes = info.data_offset ? info.data_offset : info.code_size;
+                uint32_t data_bytes = info.code_size - insn_bytes;
+                for (uint32_t i = 0; i < info.n_data; i++)
+                    data_bytes += info.data[i].size;
                 rt_log_printf(p, "OUT: block 0x%llx, %u bytes, %u host instructions",
                               (unsigned long long)pc, info.code_size, info.host_insns);
-                if (info.data_offset)
-                    rt_log_printf(p, ", %u bytes of data", info.code_size - insn_bytes);
+                if (data_bytes)
+                    rt_log_printf(p, ", %u bytes of data", data_bytes);
                 rt_log_printf(p, "\n");
-                rt_log_host_code(p, info.code, insn_bytes);
+                rt_log_host_code(p, info.code, insn_bytes, info.data, info.n_data);
             }
             b = make_block(p, &w, pc, &res, &info, cold);
             break;

@@ -28,8 +28,9 @@
 
 /* A direct exit's patch site before any patch: a jmp rel32 whose field is 4-byte aligned (so
  * patch_exit can rewrite it atomically). */
-static bool x64_is_patch_site(const uint8_t *site)
+static bool x64_is_patch_site(const CodeBuf *cb, const uint8_t *site)
 {
+    (void)cb;
     return site[0] == 0xE9 && (uintptr_t)(site + 1) % 4 == 0;
 }
 
