@@ -372,7 +372,16 @@ static RtBlock *translate_locked(RtThread *t, uint64_t pc, bool cold, bool *flus
         /* the head only: the map and its keeps (20 KiB) are valid up to their counts */
         memset(&info, 0, offsetof(BackendBlockInfo, insns));
         info.n_keeps = 0;
-        int rc = p->backend->compile(p->scratch, &p->cache.cb, &p->gi, &info);
+        /* A cold block needs no interrupt checks (ir/backend.h): it is never a chain or
+         * jump-cache target, so every entry to it is through the dispatcher, which looks at
+         * the interrupt word first. A loop of generated code that skips the dispatcher runs
+         * through hot block entries only (a return-stack jump into a cold block's return
+         * site comes from a RET's block, entered at its entry, so hot, which checks), and
+         * every such loop has a checked backward or indirect exit in a hot block. */
+        IrGuestInfo gi = p->gi;
+        if (cold)
+            gi.irq_offset = 0;
+        int rc = p->backend->compile(p->scratch, &p->cache.cb, &gi, &info);
         if (rc == BE_ERR_FULL && !*flushed) {
             /* Full: empty the cache and translate once more. The flush waits for the other
              * threads, which may need tb_lock to get to a safe point; meanwhile they may
