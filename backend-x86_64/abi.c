@@ -201,11 +201,17 @@ static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx, bool site)
          * way out to the runtime stores it. Offset 0 means "no site", so a block that is
          * nothing but this exit starts with a nop. Pad so the call's 5 bytes lie in one
          * aligned 8-byte word, which patch_exit rewrites with one atomic store. */
-        uint8_t *to_copy = NULL;
+        uint8_t *to_copy8 = NULL, *to_copy32 = NULL;
         if (c->gi->irq_offset && pc <= c->blk->guest_pc) {
-            /* A backward exit: the interrupt check (ir/backend.h) skips the patch site. */
+            /* A backward exit: the interrupt check (ir/backend.h) skips the patch site.
+             * Its jne is the rel32 form where the rel8 one would leave the call needing
+             * padding (4 bytes more put it in place), so a chained loop's back edge runs
+             * no nop. */
             x64_alu_xi(e, X64_CMP, 4, x64_m(X64_REG_STATE, c->gi->irq_offset), 0);
-            to_copy = x64_jcc8_fwd(e, X64_CC_NE);
+            if (((uintptr_t)(e->p + 2) & 7) > 3)
+                to_copy32 = x64_jcc32_fwd(e, X64_CC_NE);
+            else
+                to_copy8 = x64_jcc8_fwd(e, X64_CC_NE);
         }
         if (e->p == c->code_start)
             x64_nop(e, 1);
@@ -213,8 +219,11 @@ static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx, bool site)
             x64_nop(e, 8 - ((unsigned)(uintptr_t)e->p & 7));
         x->patch_offset = (uint32_t)(e->p - c->code_start);
         emit_exit_call(c, word, pc);
-        if (to_copy) {              /* the site may be chained: a way out of its own */
-            x64_bind8(e, to_copy);
+        if (to_copy8 || to_copy32) {    /* the site may be chained: a way out of its own */
+            if (to_copy8)
+                x64_bind8(e, to_copy8);
+            else
+                x64_bind32(e, to_copy32);
             emit_exit_call(c, word, pc);
         }
         return;
