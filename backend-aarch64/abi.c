@@ -1,5 +1,6 @@
 /* abi.c — how generated aarch64 code meets the outside: the entry trampoline and its shared
- * epilogue, helper calls (IR CALL, AAPCS64), block exits and the chaining patch.
+ * epilogue, the shared exit routine, helper calls (IR CALL, AAPCS64), block exits and the
+ * chaining patch.
  *
  * Trampoline, enter(state = x0, code = x1), AAPCS64:
  *     stp x29, x30, [sp, #-160]!; mov x29, sp  a frame record, so unwinders see the caller
@@ -9,37 +10,48 @@
  *     [fenv: ir_fenv_set(the guest's FP environment word), ir.h]
  *     mov x28, x0; [mov x27, #guest_base]; [mov x18, #probe: a guest limit, regs.h]
  *     [ldp the pinned GPRs from the state]
- *     adr x30, epilogue; str x30, [sp]; br x1  run the block with x30 = the way out
- *   epilogue (an exit's `ret` lands here with x16 = its literal: exit word, guest pc):
- *     ldp x0, x17, [x16]; [bit 63 of the word: str x17 as the guest pc, clear the bit]
+ *     adr x30, epilogue; str x30, [sp]; br x1  run the block; [sp] = the way out
+ *   epilogue (the exit routine jumps here with x30 = the exit's data: exit word, guest pc):
+ *     ldp x0, x17, [x30]; [bit 63 of the word: str x17 as the guest pc, clear the bit]
  *     [stp the pinned GPRs into the state]
  *     [fenv: ir_fenv_store_flags(&word)], restore FPCR, add sp, restore the registers, ret
+ *   exit routine (after the epilogue; CodeBuf.exit_routine; the last trampoline's serves
+ *   every block of the buffer, which A64_MAX_CODE_BUF keeps within their BL reach; compile
+ *   refuses a buffer without one):
+ *     ldr x16, [sp]; br x16                    to the epilogue of whichever trampoline
+ *                                              entered (it knows nothing of IrGuestInfo)
  * Alignment: sp stays 16-byte aligned throughout (160 and the frame are multiples of 16), so
  * a helper called from a block sees the AAPCS64 stack alignment without any adjustment. The
- * exit path needs no knowledge of where the epilogue is: blocks are position independent. A
- * helper call overwrites x30 (blr), so the call sequence reloads it from [sp].
+ * exit path needs no knowledge of where the epilogue is: blocks are position independent
+ * (their BLs are relative to the routine in the same buffer). x30 holds nothing inside a
+ * block: helper calls (blr) and exits (bl) overwrite it freely.
  *
  * Exit (EXIT, or the stub of an EXIT_IF; an EXIT_IF's stub first stores the KEEPs pending
  * there, ir.h "Precise faults"). A forward EXIT_IF's stub is placed after the block's EXIT, so
  * staying in the block is a b.cond not taken; a backward one's (a loop's back edge, taken most
  * of the time) is inline, branched over by the inverted b.cond when not taken:
- *     [ldr w16, [x28, #irq] ; cbnz w16, stub]  backward direct exits: the interrupt check
- *     b <next instruction>                     direct exits only: the patch site; patch_exit
- *                                              rewrites this one word (an aligned 32-bit
- *                                              store; B is one of the instructions the
- *                                              architecture allows to be modified while other
- *                                              threads may execute it)
- *     [str arg0, [x28, #pc_offset]]            a computed target: store the guest pc
- *     [the inline jump-cache probe: indirect exits only]
- *     adr x16, literal; ret                    the literal (a64_emit_pool, after the block's
- *                                              code): exit word | index << 32, with bit 63
- *                                              set when the epilogue is to store its pc
+ *     [ldr w16, [x28, #irq] ; cbnz w16, 1f]    backward direct exits: the interrupt check
+ *     bl <exit routine>                        direct exits: the patch site; patch_exit
+ *                                              rewrites this one word to `b <block>` and
+ *                                              back (an aligned 32-bit store; B and BL are
+ *                                              among the instructions the architecture
+ *                                              allows to be modified while other threads
+ *                                              may execute them)
+ *     .quad word, pc                           its data (BackendData, never executed): exit
+ *                                              word | index << 32, with bit 63 set when the
+ *                                              epilogue is to store pc
+ *  1: [bl <exit routine>; .quad word, pc]      the interrupt check's way out: the same data
+ *                                              after a BL that is never patched
+ * Other exits (computed targets, system calls, traps):
+ *     [str target, [x28, #pc_offset]]          a computed target: store the guest pc
+ *     [the inline jump-cache probe: indirect exits only; its misses go to the BL]
+ *     bl <exit routine>; .quad word, pc
  * Exits depend on nothing but the guest state, so a chained successor can start directly;
  * the guest pc is stored only on the way out to the runtime (generated code never reads it:
  * each block knows its own pc). Non-direct exits (indirect, syscall, trap, halt) have no
  * patch site: their BackendExit has patch_offset 0 (a real site never sits at offset 0: a nop
  * precedes it if need be). The runtime makes patched code visible to instruction fetch
- * (rt_cache_sync: __builtin___clear_cache on aarch64).
+ * (rt_cache_sync: __builtin___clear_cache on aarch64); the data is only ever read as data.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -104,6 +116,26 @@ static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
     a64_br(e, A64_TMP0);
 }
 
+/* The routine every exit calls (see the header): 2 instructions at e->p. */
+static void emit_exit_routine(A64Emit *e)
+{
+    a64_ldst_uoff(e, A64_LDRX, A64_TMP0, A64_SP, A64_EPILOGUE_DISP / 8);
+    a64_br(e, A64_TMP0);
+}
+
+/* `bl <exit routine>` and the exit's data after it. */
+static void emit_exit_call(CgCtx *c, uint64_t word, uint64_t pc)
+{
+    A64Emit *e = &c->e;
+    BackendBlockInfo *info = c->info;
+    a64_w(e, a64_bl_word((c->exit_routine - e->p) / 4));
+    info->data[info->n_data++] = (BackendData){ (uint32_t)(e->p - c->code_start),
+                                                A64_EXIT_DATA };
+    memcpy(e->p, &word, 8);
+    memcpy(e->p + 8, &pc, 8);
+    e->p += A64_EXIT_DATA;
+}
+
 /* From the patch site on: what EXIT and each EXIT_IF's stub share. */
 static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx)
 {
@@ -113,30 +145,33 @@ static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx)
     BackendExit *x = &c->info->exits[idx];
     x->patch_offset = 0;
     x->target_pc = target ? 0 : pc;
+    uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;
+    if (!target)
+        word |= A64_LIT_STORE_PC;               /* the epilogue stores the data's pc */
     if (IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_JUMP && !target) {
-        /* The patch site comes before the pc store: a chained successor knows its own pc,
-         * so only the way out to the runtime stores it. Offset 0 means "no site", so a
-         * block that is nothing but this exit starts with a nop. */
-        uint8_t *to_stub = NULL;
+        /* The patch site is the way out: a chained successor knows its own pc, so only the
+         * way out to the runtime stores it. Offset 0 means "no site", so a block that is
+         * nothing but this exit starts with a nop. */
+        uint8_t *irq = NULL;
         if (c->gi->irq_offset && pc <= c->blk->guest_pc) {
             /* A backward exit: the interrupt check (ir/backend.h) skips the patch site. */
             cg_ldst(c, A64_LDRW, A64_TMP0, A64_REG_STATE, (uint32_t)c->gi->irq_offset);
-            to_stub = a64_cbz_fwd(e, true, false, A64_TMP0);
+            irq = a64_cbz_fwd(e, true, false, A64_TMP0);
         }
         if (e->p == c->code_start)
             a64_nop(e);
         x->patch_offset = (uint32_t)(e->p - c->code_start);
-        a64_w(e, a64_b_word(1));
-        if (to_stub)
-            a64_bind(e, to_stub);
+        emit_exit_call(c, word, pc);
+        if (irq) {                  /* the site may be chained: a way out of its own */
+            a64_bind(e, irq);
+            emit_exit_call(c, word, pc);
+        }
+        return;
     }
     unsigned treg = 0;
-    uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;
     if (target) {
         treg = cg_gpr(c, target, A64_X15);
         cg_ldst(c, A64_STRX, treg, A64_REG_STATE, c->gi->pc_offset);
-    } else {
-        word |= A64_LIT_STORE_PC;               /* the epilogue stores the literal's pc */
     }
     uint8_t *miss[3] = { NULL, NULL, NULL };
     if (target && IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_INDIRECT && c->gi->jc_offset) {
@@ -149,21 +184,15 @@ static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx)
     for (int i = 0; i < 3; i++)
         if (miss[i])
             a64_bind(e, miss[i]);
-    /* x16 = this exit's literal (bound by a64_emit_pool); the epilogue reads it */
-    c->lits[c->n_lits].adr = e->p;
-    c->lits[c->n_lits].word = word;
-    c->lits[c->n_lits].pc = target ? 0 : pc;
-    c->n_lits++;
-    a64_adr(e, A64_TMP0, 0);
-    a64_ret(e);
+    emit_exit_call(c, word, target ? 0 : pc);
 }
 
 uint32_t a64_emit_pool(CgCtx *c, const uint8_t *end)
 {
     uint8_t *p = c->e.p;
-    if (c->n_lits == 0 && c->n_consts == 0)
+    if (c->n_consts == 0)
         return 0;
-    if (p + 4 + 16 * c->n_lits + 8 * c->n_consts > end) {
+    if (p + 4 + 8 * c->n_consts > end) {
         c->err = BE_ERR_FULL;
         return 0;
     }
@@ -171,14 +200,6 @@ uint32_t a64_emit_pool(CgCtx *c, const uint8_t *end)
     if ((uintptr_t)p & 7) {                     /* alignment: a zero word, never executed */
         memset(p, 0, 4);
         p += 4;
-    }
-    for (unsigned i = 0; i < c->n_lits; i++) {
-        memcpy(p, &c->lits[i].word, 8);
-        memcpy(p + 8, &c->lits[i].pc, 8);
-        int64_t rel = p - c->lits[i].adr;       /* < 1 MiB: blocks are far smaller */
-        a64_word_set(c->lits[i].adr, A64_ADR | ((uint32_t)rel & 3u) << 29 |
-                                     (((uint32_t)rel >> 2) & 0x7ffffu) << 5 | A64F_RD(A64_TMP0));
-        p += 16;
     }
     uint8_t *consts = p;
     for (unsigned i = 0; i < c->n_consts; i++, p += 8)
@@ -283,8 +304,12 @@ void a64_emit_stubs(CgCtx *c, const uint8_t *limit)
 
 void a64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target)
 {
-    assert((a64_word_at(site) & 0xFC000000u) == A64_B && ((uintptr_t)site & 3) == 0);
-    uint32_t insn = a64_b_word(1);          /* fall into the stub right after the branch */
+    /* a BL (unchained) or B (chained), whichever this site holds now */
+    assert((a64_word_at(site) & 0x7C000000u) == A64_B && ((uintptr_t)site & 3) == 0);
+    assert(cb->exit_routine);
+    /* unchained: the call of the buffer's exit routine (every one is the same code, and
+     * every one is in reach: A64_MAX_CODE_BUF) */
+    uint32_t insn = a64_bl_word((cb->exit_routine - site) / 4);
     if (target) {
         int64_t rel = (target - codebuf_exec_addr(cb, site)) / 4;
         if (a64_b_fits(rel))                /* +-128 MiB: always, in one cache */
@@ -305,8 +330,8 @@ typedef struct CallSave {
 /* The helper may clobber x0-x17 and every vector register's upper half (all of v0-v7 and
  * v16-v31). Each value whose home is one of them is stored to a slot (kept with the value: SSA
  * values never change, so a later call needs no second store) and marked as living there while
- * the arguments are loaded, so argument moves never overwrite a source. After the call x30 is
- * reloaded and the values still live are reloaded. */
+ * the arguments are loaded, so argument moves never overwrite a source. After the call the
+ * values still live are reloaded. */
 unsigned a64_emit_call(CgCtx *c, const IrInsn *in)
 {
     A64Emit *e = &c->e;
@@ -357,7 +382,6 @@ unsigned a64_emit_call(CgCtx *c, const IrInsn *in)
     a64_mov_rr(e, true, A64_X0, A64_REG_STATE);
     cg_mov_imm(c, A64_TMP0, (uint64_t)in->imm[0], false);
     a64_blr(e, A64_TMP0);               /* sp is 16-byte aligned here (see the header) */
-    cg_ldst(c, A64_LDRX, A64_REG_LR, A64_SP, A64_EPILOGUE_DISP);
     if (a64_probe_live(c->gi))          /* x18 is gcc's to clobber (regs.h) */
         cg_mov_imm(c, A64_REG_PROBE, c->gi->limit_probe, false);
     a64_pin_sync(e, c->gi, clobbered, true);
@@ -387,7 +411,7 @@ unsigned a64_emit_call(CgCtx *c, const IrInsn *in)
 
 void *a64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
 {
-    if (cb->end - cb->p < A64_TRAMPOLINE_MAX)
+    if (cb->end - cb->p < A64_TRAMPOLINE_MAX || cb->end - cb->start > A64_MAX_CODE_BUF)
         return NULL;
     A64Emit em = { cb->p, 0, NULL }, *e = &em;
     uint8_t *entry = e->p;
@@ -420,8 +444,8 @@ void *a64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
     a64_adr(e, A64_REG_LR, 12);         /* the epilogue: after adr, str, br */
     a64_ldst_uoff(e, A64_STRX, A64_REG_LR, A64_SP, A64_EPILOGUE_DISP / 8);
     a64_br(e, A64_X1);
-    /* the shared epilogue: every exit returns here with x16 = its literal (exit word, pc) */
-    a64_ldstp(e, A64_LDP_X, A64_X0, A64_TMP1, A64_TMP0, 0);
+    /* the shared epilogue: the exit routine comes here with x30 = the exit's data */
+    a64_ldstp(e, A64_LDP_X, A64_X0, A64_TMP1, A64_REG_LR, 0);
     uint8_t *no_pc = e->p;
     a64_w(e, 0x36000000u | 1u << 31 | (63u - 32u) << 19 | A64_X0);   /* tbz x0, #63, no_pc */
     if (gi->pc_offset % 8 == 0 && gi->pc_offset < 32768) {
@@ -449,6 +473,8 @@ void *a64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
         a64_ldstp(e, A64_LDP_X, A64_X19 + 2 * i, A64_X20 + 2 * i, A64_SP, 16 + 16 * (int)i);
     a64_ldstp(e, A64_LDP_X_POST, A64_REG_FP, A64_REG_LR, A64_SP, A64_SAVE_BYTES);
     a64_ret(e);
+    cb->exit_routine = e->p;    /* blocks written after this trampoline call this one */
+    emit_exit_routine(e);
     assert(e->p - entry <= A64_TRAMPOLINE_MAX);
     cb->p = e->p;
     return codebuf_exec_addr(cb, entry);

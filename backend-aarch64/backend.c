@@ -28,6 +28,8 @@ static int a64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
         return BE_ERR_UNSUPPORTED;      /* a limit is checked with its probe (codegen.c) */
     if (cb->p > cb->end - CODEBUF_RED_ZONE || ((uintptr_t)cb->p & 3) != 0)
         return BE_ERR_FULL;
+    if (!cb->exit_routine)          /* the exits' way out: emit_trampoline writes it */
+        return BE_ERR_UNSUPPORTED;
     CgCtx c;
     memset(&c, 0, sizeof c);
     c.e.p = cb->p;
@@ -35,10 +37,12 @@ static int a64_compile(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     c.gi = gi;
     c.info = info;
     c.code_start = cb->p;
+    c.exit_routine = cb->exit_routine;
     c.regalloc = !(debug_flags & A64_DBG_NO_REGALLOC);
     info->n_insns = 0;
     info->n_keeps = 0;
     info->data_offset = 0;
+    info->n_data = 0;
     int rc = a64_codegen_block(&c, cb);
     if (rc != BE_OK)
         return rc;

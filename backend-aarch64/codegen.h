@@ -6,8 +6,8 @@
  * (ir/backend.h).
  *
  * Frame (set up by the trampoline, abi.c), as block code sees it, sp 16-byte aligned:
- *     [sp + 0]                  the trampoline's epilogue address (x30 is reloaded from here
- *                               after each helper call; an exit is `ret`)
+ *     [sp + 0]                  the trampoline's epilogue address (the shared exit routine
+ *                               jumps there: abi.c, "Exit")
  *     [sp + 8]                  the host FPCR saved by the trampoline
  *     [sp + 16 + 16*k]          spill slot k, k < A64_FRAME_SLOTS (16 bytes, so V128 fits)
  * Values: every IR value has a home, chosen at its definition and kept until its last use: an
@@ -119,11 +119,8 @@ typedef struct CgCtx {
                                    something writes the register (cg_pin_written); the next
                                    CALL stores only the others */
     BackendKeep *klist;         /* scratch list of keeps to store (blk->n entries) */
-    struct {                    /* each exit's literal (abi.c, "Exit"): its adr to bind */
-        uint8_t *adr;
-        uint64_t word, pc;
-    } lits[BACKEND_MAX_EXITS];
-    unsigned n_lits;
+    uint8_t *exit_routine;      /* writable address of the shared exit routine every exit
+                                   calls (CodeBuf.exit_routine; abi.c, "Exit") */
     CgStub stubs[BACKEND_MAX_EXITS];
     unsigned n_stubs;
     BackendKeep *stub_keeps;    /* the stubs' keep lists (malloc'd) */
@@ -152,12 +149,19 @@ void a64_backend_set_debug(unsigned flags);     /* A64_DBG_*; for tests */
  * EXIT. */
 void a64_emit_exit(CgCtx *c, const IrInsn *in);
 void a64_emit_stubs(CgCtx *c, const uint8_t *limit);
-/* The literal pool after the stubs (8-byte aligned): each exit's literal, then the block's
- * constants (cg_mov_imm); returns its offset from the block's start, or 0 (c->err set) when
- * the buffer has no room before `end`. */
+/* The literal pool after the stubs (8-byte aligned): the block's constants (cg_mov_imm);
+ * returns its offset from the block's start, or 0 (none, or c->err set when the buffer has
+ * no room before `end`). */
 uint32_t a64_emit_pool(CgCtx *c, const uint8_t *end);
-/* Bit 63 of an exit literal's word: the literal's pc is to be stored (direct exits). */
+/* Bit 63 of an exit's data word: the data's pc is to be stored (direct exits). */
 #define A64_LIT_STORE_PC (1ull << 63)
+/* Bytes of data after each exit's BL: the word (exit word | index << 32 | A64_LIT_STORE_PC)
+ * and the guest pc. */
+#define A64_EXIT_DATA 16
+/* The reach of B and BL, which every block's exits need to its code buffer's exit routine:
+ * a buffer spans at most this many bytes (emit_trampoline refuses a bigger one, compile one
+ * without a routine, so also a bigger one). */
+#define A64_MAX_CODE_BUF (1u << 27)
 /* CALL: save live caller-saved homes, pass the arguments, call, restore. Returns the register
  * holding the result (x0, or x16 when a restored value lives in x0). */
 unsigned a64_emit_call(CgCtx *c, const IrInsn *in);

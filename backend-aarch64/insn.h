@@ -432,6 +432,8 @@ static inline void a64_msr_fpcr(A64Emit *e, unsigned rt) { a64_w(e, A64_MSR_FPCR
 
 /* B with a word displacement (instructions, not bytes) from the branch itself. */
 static inline uint32_t a64_b_word(int64_t rel_insns) { return A64_B | A64F_IMM26(rel_insns); }
+/* BL likewise (x30 = the address after it; an exit's way out, abi.c). */
+static inline uint32_t a64_bl_word(int64_t rel_insns) { return A64_BL | A64F_IMM26(rel_insns); }
 static inline bool a64_b_fits(int64_t rel_insns)
 {
     return rel_insns >= -(1 << 25) && rel_insns < (1 << 25);

@@ -8,8 +8,8 @@
  *   x27  guest base (host address of guest address 0), pinned, set by the trampoline only when
  *        IrGuestInfo.guest_base != 0; LOAD/STORE then address [x27 + addr]. When the base is 0
  *        guest addresses are host addresses and x27 is never read.
- *   x30  [LR] the trampoline's epilogue address while block code runs: an exit is `ret`.
- *        A helper call (blr) overwrites it, so the call sequence reloads it from [sp].
+ *   x30  [LR] holds nothing while block code runs: helper calls (blr) and exits (bl of the
+ *        shared exit routine, abi.c) overwrite it; the epilogue address is at [sp].
  *   sp   16-byte aligned inside a block: [sp] holds the epilogue address, [sp + 8] the host
  *        FPCR, [sp + 16 + 16*k] is spill slot k (codegen.h).
  *   x29  [FP] the trampoline's frame pointer; never written by block code.

@@ -1,5 +1,6 @@
 /* abi.c — how generated x86_64 code meets the outside: the entry trampoline and its shared
- * epilogue, helper calls (IR CALL), block exits and the chaining patch.
+ * epilogue, the shared exit routine, helper calls (IR CALL), block exits and the chaining
+ * patch.
  *
  * Trampoline, enter(state = rdi, code = rsi), SysV:
  *     push rbp, rbx, r12, r13, r14, r15       callee-saved registers the blocks may use
@@ -7,32 +8,48 @@
  *     save the host MXCSR, load the guest's FP environment word (IrGuestInfo.fenv, every
  *     exception masked; ir.h) or X64_MXCSR_DEFAULT
  *     mov r14, rdi; [mov r15, guest_base]; [load the pinned GPRs from the state]
- *     call rsi                                 run the block
- *   epilogue (an exit's `ret` lands here with the exit word in rax):
+ *     lea rax, [rip + epilogue]; push rax; jmp rsi     run the block; [rsp] = the way out
+ *   epilogue (the exit routine returns here with rcx = the exit's data):
+ *     mov rax, [rcx]; [bit 63 set: store [rcx + 8] as the guest pc, clear the bit]
  *     [store the pinned GPRs into the state]  (codegen_pin.c)
  *     [store MXCSR's sticky flags into the guest's word], restore MXCSR, add rsp, pop, ret rax
+ *   exit routine (after the epilogue; CodeBuf.exit_routine; the last trampoline's serves
+ *   every block of the buffer, which X64_MAX_CODE_BUF keeps within rel32 reach; compile
+ *   refuses a buffer without one):
+ *     pop rcx; ret                             the data; to the epilogue of whichever
+ *                                              trampoline entered (it knows nothing of gi)
  * Alignment: enter is called with rsp = 8 mod 16; six pushes keep that; the frame is a multiple
- * of 16; `call rsi` pushes 8 more, so blocks run with rsp = 0 mod 16 (slots 16-byte aligned) and
- * a helper called from a block sees the SysV entry alignment without any adjustment. Using
- * call/ret for the way out needs no knowledge of where the epilogue is: blocks are position
- * independent, and the return is always predicted.
+ * of 16; the push of the epilogue address makes 8 more, so blocks run with rsp = 0 mod 16
+ * (slots 16-byte aligned) and a helper called from a block sees the SysV entry alignment
+ * without any adjustment. Blocks are position independent (their calls are relative to the
+ * routine in the same buffer). The block is entered with a jmp, not a call, so the return
+ * stack predictor holds only the exit's call: the routine's ret is mispredicted once per exit
+ * to the runtime, the epilogue's is predicted (chained and jump-cache jumps never touch it).
  *
  * Exit (EXIT, or the stub of an EXIT_IF; an EXIT_IF's stub first stores the KEEPs pending
  * there, ir.h "Precise faults"). A forward EXIT_IF's stub is placed after the block's EXIT, so
  * staying in the block is a jcc not taken; a backward one's (a loop's back edge, taken most of
  * the time) is inline, jumped over by the inverted jcc when not taken:
- *     [cmp dword [r14 + irq], 0 ; jne stub]    backward direct exits: the interrupt check
- *     jmp rel32                                direct exits only: the patch site; initially
- *                                              rel32 = 0, i.e. the stub right after it
- *     mov qword [r14 + pc_offset], pc          the stub: store the guest pc (constant or arg0)
- *     mov rax, exit word | index << 32
- *     ret
- * The rel32 field is 4-byte aligned (NOP padding before the jmp), so patch_exit rewrites it with
- * one atomic store while other threads may be running the code. Exits depend on nothing but
- * the guest state, so a chained successor can start directly; the guest pc is stored only on
- * the way out to the runtime (generated code never reads it: each block knows its own pc).
- * Non-direct exits (indirect, syscall, trap, halt) have no patch site: their BackendExit has
- * patch_offset 0 (a real site never sits at offset 0: a nop precedes it if need be).
+ *     [cmp dword [r14 + irq], 0 ; jne 1f]      backward direct exits: the interrupt check
+ *     call <exit routine>                      direct exits: the patch site, its 5 bytes in
+ *                                              one aligned 8-byte word (NOP padding before),
+ *                                              which patch_exit rewrites to `jmp <block>` and
+ *                                              back with one atomic store while other
+ *                                              threads may be running the code
+ *     .quad word, pc                           its data (BackendData, never executed): exit
+ *                                              word | index << 32 | X64_EXIT_STORE_PC; the pc
+ *  1: [call <exit routine>; .quad word, pc]    the interrupt check's way out: the same data
+ *                                              after a call that is never patched
+ * Other exits (computed targets, system calls, traps):
+ *     [mov [r14 + pc_offset], target]          a computed target: store the guest pc
+ *     [the return-stack and jump-cache probes: indirect exits; their misses go to the call]
+ *     call <exit routine>; .quad word [, pc]   the pc only with X64_EXIT_STORE_PC (a
+ *                                              constant target)
+ * Exits depend on nothing but the guest state, so a chained successor can start directly;
+ * the guest pc is stored only on the way out to the runtime (generated code never reads it:
+ * each block knows its own pc). Non-direct exits (indirect, syscall, trap, halt) have no
+ * patch site: their BackendExit has patch_offset 0 (a real site never sits at offset 0: a nop
+ * precedes it if need be).
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -152,6 +169,20 @@ void x64_emit_retpush(CgCtx *c, const IrInsn *in)
     c->n_rets++;
 }
 
+/* `call <exit routine>` and the exit's data after it: the word, and with X64_EXIT_STORE_PC
+ * in it the guest pc. */
+static void emit_exit_call(CgCtx *c, uint64_t word, uint64_t pc)
+{
+    X64Emit *e = &c->e;
+    BackendBlockInfo *info = c->info;
+    x64_call_rel32(e, (int32_t)(c->exit_routine - (e->p + 5)));
+    unsigned size = word & X64_EXIT_STORE_PC ? 16 : 8;
+    info->data[info->n_data++] = (BackendData){ (uint32_t)(e->p - c->code_start), size };
+    emit_u64(e, word);
+    if (size == 16)
+        emit_u64(e, pc);
+}
+
 /* From the patch site on: what EXIT and each EXIT_IF's stub share. site false: a loop's
  * back edge on its way out to the runtime, which gets no patch site (loop.c). */
 static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx, bool site)
@@ -162,52 +193,60 @@ static void exit_tail(CgCtx *c, const IrInsn *in, unsigned idx, bool site)
     BackendExit *x = &c->info->exits[idx];
     x->patch_offset = 0;
     x->target_pc = target ? 0 : pc;
+    uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;
+    if (!target)
+        word |= X64_EXIT_STORE_PC;              /* the epilogue stores the data's pc */
     if (IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_JUMP && !target && site) {
-        /* The patch site comes before the pc store: a chained successor knows its own pc,
-         * so only the way out to the runtime stores it. Offset 0 means "no site", so a
-         * block that is nothing but this exit starts with a nop. Pad so the jmp's rel32
-         * field (one byte after the opcode) is 4-byte aligned. */
-        uint8_t *to_stub = NULL;
+        /* The patch site is the way out: a chained successor knows its own pc, so only the
+         * way out to the runtime stores it. Offset 0 means "no site", so a block that is
+         * nothing but this exit starts with a nop. Pad so the call's 5 bytes lie in one
+         * aligned 8-byte word, which patch_exit rewrites with one atomic store. */
+        uint8_t *to_copy8 = NULL, *to_copy32 = NULL;
         if (c->gi->irq_offset && pc <= c->blk->guest_pc) {
-            /* A backward exit: the interrupt check (ir/backend.h) skips the patch site. */
+            /* A backward exit: the interrupt check (ir/backend.h) skips the patch site.
+             * Its jne is the rel32 form where the rel8 one would leave the call needing
+             * padding (4 bytes more put it in place), so a chained loop's back edge runs
+             * no nop. */
             x64_alu_xi(e, X64_CMP, 4, x64_m(X64_REG_STATE, c->gi->irq_offset), 0);
-            to_stub = x64_jcc8_fwd(e, X64_CC_NE);
+            if (((uintptr_t)(e->p + 2) & 7) > 3)
+                to_copy32 = x64_jcc32_fwd(e, X64_CC_NE);
+            else
+                to_copy8 = x64_jcc8_fwd(e, X64_CC_NE);
         }
         if (e->p == c->code_start)
             x64_nop(e, 1);
-        x64_nop(e, (unsigned)(3 - ((uintptr_t)e->p & 3)) & 3);
+        if (((uintptr_t)e->p & 7) > 3)
+            x64_nop(e, 8 - ((unsigned)(uintptr_t)e->p & 7));
         x->patch_offset = (uint32_t)(e->p - c->code_start);
-        x64_jmp_rel32(e, 0);
-        if (to_stub)
-            x64_bind8(e, to_stub);
-    }
-    X64Rm pcm = x64_m(X64_REG_STATE, (int32_t)c->gi->pc_offset);
-    if (target)
-        x64_mov_xr(e, 8, pcm, cg_gpr(c, target, X64_RAX));
-    else if (x64_fits_i32((int64_t)pc))
-        x64_mov_xi(e, 8, pcm, (int32_t)pc);
-    else {
-        x64_mov_ri(e, X64_RAX, pc);
-        x64_mov_xr(e, 8, pcm, X64_RAX);
+        emit_exit_call(c, word, pc);
+        if (to_copy8 || to_copy32) {    /* the site may be chained: a way out of its own */
+            if (to_copy8)
+                x64_bind8(e, to_copy8);
+            else
+                x64_bind32(e, to_copy32);
+            emit_exit_call(c, word, pc);
+        }
+        return;
     }
     uint8_t *miss[3] = { NULL, NULL, NULL };
-    if (target && IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_INDIRECT) {
+    if (target) {
         unsigned reg = cg_gpr(c, target, X64_RAX);
-        if (in->imm[0] == IR_EXIT_HINT_RETURN && c->gi->ras_offset) {
-            uint8_t *probe[2];
-            reg = emit_ras_lookup(c, reg, miss, probe);
-            x64_bind8(e, probe[0]);
-            x64_bind8(e, probe[1]);
+        x64_mov_xr(e, 8, x64_m(X64_REG_STATE, (int32_t)c->gi->pc_offset), reg);
+        if (IR_EXIT_WORD_KIND(in->imm[1]) == IR_EXIT_INDIRECT) {
+            if (in->imm[0] == IR_EXIT_HINT_RETURN && c->gi->ras_offset) {
+                uint8_t *probe[2];
+                reg = emit_ras_lookup(c, reg, miss, probe);
+                x64_bind8(e, probe[0]);
+                x64_bind8(e, probe[1]);
+            }
+            if (c->gi->jc_offset)
+                emit_jc_lookup(c, reg, miss);
         }
-        if (c->gi->jc_offset)
-            emit_jc_lookup(c, reg, miss);
     }
     for (int i = 0; i < 3; i++)
         if (miss[i])
             x64_bind8(e, miss[i]);
-    uint64_t word = (uint64_t)(uint32_t)in->imm[1] | (uint64_t)idx << 32;
-    x64_mov_ri(e, X64_RAX, word);
-    x64_ret(e);
+    emit_exit_call(c, word, pc);
 }
 
 /* A jump (cc < 0) or jcc back to the loop head, rel8 when it reaches. */
@@ -380,19 +419,26 @@ void x64_emit_stubs(CgCtx *c, const uint8_t *limit)
 
 void x64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target)
 {
-    assert(site[0] == 0xE9);
-    int64_t rel = 0;                    /* 0 = fall into the stub right after the jmp */
+    /* a call (unchained) or jmp (chained), whichever the site holds now, within one aligned
+     * 8-byte word (exit_tail) */
+    unsigned off = (unsigned)((uintptr_t)site & 7);
+    assert((site[0] == 0xE8 || site[0] == 0xE9) && off <= 3 && cb->exit_routine);
+    /* unchained: the call of the buffer's exit routine (every one is the same code, and
+     * every one is in reach: X64_MAX_CODE_BUF) */
+    uint8_t insn[5] = { 0xE8 };
+    int64_t rel = cb->exit_routine - (site + 5);
     if (target) {
-        rel = target - (codebuf_exec_addr(cb, site) + 5);
-        if (!emit_rel32_fits(rel))      /* cannot happen in one cache of < 2 GiB: stay out */
-            rel = 0;
+        int64_t to = target - (codebuf_exec_addr(cb, site) + 5);
+        if (emit_rel32_fits(to)) {      /* always, in one cache of < 2 GiB */
+            insn[0] = 0xE9;
+            rel = to;
+        }
     }
     uint32_t v = (uint32_t)(int32_t)rel;
-    uint8_t *field = site + 1;
-    if (((uintptr_t)field & 3) == 0)
-        __atomic_store_n((uint32_t *)(void *)field, v, __ATOMIC_RELEASE);
-    else
-        memcpy(field, &v, 4);
+    memcpy(insn + 1, &v, 4);
+    uint64_t *word = (uint64_t *)(void *)(site - off), w = __atomic_load_n(word, __ATOMIC_RELAXED);
+    memcpy((uint8_t *)&w + off, insn, 5);
+    __atomic_store_n(word, w, __ATOMIC_RELEASE);
 }
 
 /* ---------------------------------------------------------------- helper calls */
@@ -476,12 +522,12 @@ void x64_emit_call(CgCtx *c, const IrInsn *in)
 /* ---------------------------------------------------------------- trampoline */
 
 /* Upper bound of the trampoline's size in bytes. */
-#define X64_TRAMPOLINE_MAX 192
+#define X64_TRAMPOLINE_MAX 256
 
 void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
 {
     static const X64Reg saved[6] = { X64_RBP, X64_RBX, X64_R12, X64_R13, X64_R14, X64_R15 };
-    if (cb->end - cb->p < X64_TRAMPOLINE_MAX)
+    if (cb->end - cb->p < X64_TRAMPOLINE_MAX || cb->end - cb->start > X64_MAX_CODE_BUF)
         return NULL;
     X64Emit em = { cb->p, 0 }, *e = &em;
     uint8_t *entry = e->p;
@@ -501,8 +547,19 @@ void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
     if (gi->guest_base != 0)
         x64_mov_ri(e, X64_REG_GUEST_BASE, gi->guest_base);
     x64_pin_sync(e, gi, ~0u, true);     /* the pinned GPRs (codegen_pin.c) */
-    x64_call_x(e, x64_r(X64_RSI));
-    /* the shared epilogue: every exit returns here with its exit word in rax */
+    uint8_t *to_epilogue = x64_lea_rip_fwd(e, X64_RAX);
+    x64_push_r(e, X64_RAX);
+    x64_jmp_x(e, x64_r(X64_RSI));
+    /* the shared epilogue: the exit routine returns here with rcx = the exit's data */
+    x64_bind32(e, to_epilogue);
+    x64_mov_rx(e, 8, X64_RAX, x64_m(X64_RCX, 0));
+    x64_test_xr(e, 8, x64_r(X64_RAX), X64_RAX);
+    uint8_t *no_pc = x64_jcc8_fwd(e, X64_CC_NS);
+    x64_mov_rx(e, 8, X64_RDX, x64_m(X64_RCX, 8));
+    x64_mov_xr(e, 8, x64_m(X64_REG_STATE, (int32_t)gi->pc_offset), X64_RDX);
+    x64_shift_ri(e, X64_SHL, 8, X64_RAX, 1);        /* clear X64_EXIT_STORE_PC */
+    x64_shift_ri(e, X64_SHR, 8, X64_RAX, 1);
+    x64_bind8(e, no_pc);
     x64_pin_sync(e, gi, ~0u, false);
     if (gi->fenv) {         /* the sticky flags back into the guest's word */
         int32_t off = (int32_t)gi->fenv_offset;
@@ -519,6 +576,9 @@ void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
     for (unsigned i = 6; i-- > 0;)
         x64_pop_r(e, saved[i]);
     x64_ret(e);
+    cb->exit_routine = e->p;    /* blocks written after this trampoline call this one */
+    x64_pop_r(e, X64_RCX);      /* the exit's data: the call's return address */
+    x64_ret(e);                 /* to the epilogue of whichever trampoline entered */
     assert(e->p - entry <= X64_TRAMPOLINE_MAX);
     cb->p = e->p;
     return codebuf_exec_addr(cb, entry);

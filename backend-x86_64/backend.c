@@ -80,12 +80,16 @@ static int compile_as(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
     c.loop = loop;
     info->n_insns = 0;
     info->n_keeps = 0;
+    info->n_data = 0;
+    c.exit_routine = cb->exit_routine;
+    if (!c.exit_routine)            /* the exits' way out: emit_trampoline writes it */
+        return BE_ERR_UNSUPPORTED;
     int rc = x64_codegen_block(&c, cb);
     if (rc != BE_OK)
         return rc;
     info->code = codebuf_exec_addr(cb, cb->p);
     info->code_size = (uint32_t)(c.e.p - cb->p);
-    info->data_offset = 0;          /* no constant data in blocks (ir/backend.h) */
+    info->data_offset = 0;          /* no constant pool (ir/backend.h); exits' data: n_data */
     info->host_insns = c.e.n_insns;
     info->n_exits = c.exit_index;
     cb->p = c.e.p;

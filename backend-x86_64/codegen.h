@@ -5,7 +5,8 @@
  * test (for the debug options below). The runtime sees only `backend_x86_64` (ir/backend.h).
  *
  * Frame (set up by the trampoline, abi.c), as block code sees it, rsp 16-byte aligned:
- *     [rsp + 0]                 return address into the trampoline's epilogue (exit = ret)
+ *     [rsp + 0]                 the trampoline's epilogue address (the exit routine returns
+ *                               there: abi.c, "Exit")
  *     [rsp + 8]                 8 bytes of scratch
  *     [rsp + 16 + 16*k]         spill slot k, k < X64_FRAME_SLOTS (16 bytes, so V128 fits)
  *     [rsp + 16 + 16*SLOTS]     the host MXCSR saved by the trampoline
@@ -117,6 +118,8 @@ typedef struct CgCtx {
     const IrGuestInfo *gi;      /* pc offset, guest base */
     BackendBlockInfo *info;     /* exits are recorded here */
     uint8_t *code_start;        /* writable address of the block's first byte */
+    uint8_t *exit_routine;      /* writable address of the shared exit routine every exit
+                                   calls (CodeBuf.exit_routine; abi.c, "Exit") */
     CgVal *val;                 /* per instruction, indexed by IrRef */
     IrRef cur;                  /* instruction being compiled */
     unsigned exit_index;        /* next exit's index (EXIT_IF and EXIT in order from 0) */
@@ -186,6 +189,12 @@ void x64_emit_mem_stubs(CgCtx *c, const uint8_t *limit);
 /* CALL: save live caller-saved homes, pass the arguments, call, restore; result in rax. */
 void x64_emit_call(CgCtx *c, const IrInsn *in);
 void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi);
+/* Bit 63 of an exit's data word: the pc after it is to be stored (abi.c, "Exit"). */
+#define X64_EXIT_STORE_PC (1ull << 63)
+/* The reach of call/jmp rel32: a code buffer spans at most this many bytes, so every exit
+ * reaches its exit routine (emit_trampoline refuses a bigger one, compile one without a
+ * routine). */
+#define X64_MAX_CODE_BUF 0x7fffffffu
 void x64_patch_exit(CodeBuf *cb, uint8_t *site, const uint8_t *target);
 
 /* ---- codegen_pin.c: the pinned guest GPRs (the file's header) */

@@ -442,6 +442,14 @@ static inline uint8_t *x64_jmp_rel32(X64Emit *e, int32_t rel)
     return field;
 }
 
+/* call rel32 (E8 cd): an exit's way out (abi.c). */
+static inline void x64_call_rel32(X64Emit *e, int32_t rel)
+{
+    x64_insn(e);
+    emit_u8(e, 0xE8);
+    emit_u32(e, (uint32_t)rel);
+}
+
 /* Forward jcc rel8 (70+cc cb) whose target is bound later by x64_bind8; returns the field. */
 static inline uint8_t *x64_jcc8_fwd(X64Emit *e, X64Cond cc)
 {

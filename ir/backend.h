@@ -65,6 +65,10 @@ typedef struct CodeBuf {
     uint8_t *p;             /* next byte to write */
     uint8_t *end;           /* end of the writable view */
     intptr_t exec_delta;    /* executable address = writable address + exec_delta */
+    /* The backend's, NULL until emit_trampoline sets it: the writable address of the
+     * shared exit routine that blocks written here call to leave (aarch64). The creator
+     * only zeroes it. */
+    uint8_t *exit_routine;
 } CodeBuf;
 
 /* Bytes a backend may write for one IR instruction without checking; it checks p against
@@ -161,6 +165,15 @@ typedef struct BackendInsnMap {
 #define BACKEND_MAX_INSN_MAP 512
 #define BACKEND_MAX_KEEPS 1024
 
+/* Bytes inside a block's code that are data, never executed: an exit that calls a shared
+ * exit routine is followed by the exit's word and guest pc, which the routine reads through
+ * the return address. Disassemblers skip them (-d out_asm shows them as data). */
+typedef struct BackendData {
+    uint32_t offset;        /* from the block's entry */
+    uint32_t size;          /* bytes */
+} BackendData;
+#define BACKEND_MAX_DATA (2 * BACKEND_MAX_EXITS)
+
 typedef struct BackendBlockInfo {
     uint8_t *code;          /* executable address of the block's entry */
     uint32_t code_size;     /* bytes of host code emitted */
@@ -168,6 +181,8 @@ typedef struct BackendBlockInfo {
      * stubs read, never executed, so disassembly stops there); 0: no data, all is code. */
     uint32_t data_offset;
     uint32_t host_insns;    /* host instructions emitted (for -d stats) */
+    uint32_t n_data;        /* data inside the code (BackendData), in offset order */
+    BackendData data[BACKEND_MAX_DATA];
     uint32_t n_exits;
     BackendExit exits[BACKEND_MAX_EXITS]; /* indexed by exit index (IR_EXIT_WORD_INDEX) */
     /* Host pc -> guest instruction map (see the header); n_insns 0: no map. */
@@ -223,7 +238,8 @@ typedef struct Backend {
     int (*compile)(const IrBlock *blk, CodeBuf *cb, const IrGuestInfo *gi,
                    BackendBlockInfo *info);
     /* Make the exit at (writable) address `site` jump to the executable address `target`, or
-     * back to its exit stub when target is NULL. The caller flushes the instruction cache. */
+     * back to its unchained form (the way out to the runtime) when target is NULL. The
+     * caller flushes the instruction cache. */
     void (*patch_exit)(CodeBuf *cb, uint8_t *site, const uint8_t *target);
     /* The state fields it pins to host registers for gi (see "Pinned registers"), as keeps
      * of kind BACKEND_LOC_GPR written to out (room for BACKEND_MAX_PINNED); returns their

@@ -66,8 +66,10 @@ static void emit_trampoline(RtProcess *p)
     if (p->backend) {
         void *tramp = p->backend->emit_trampoline(&c->cb, &p->gi);
         if (!tramp) {
-            /* The region cannot hold even the trampoline: ferry's own configuration bug. */
-            fprintf(stderr, "ferry: internal error: code cache too small for the trampoline\n");
+            /* The region cannot hold even the trampoline, or is bigger than the backend's
+             * exits reach (aarch64: 128 MiB): ferry's own configuration bug. */
+            fprintf(stderr, "ferry: internal error: the backend cannot use a code cache of "
+                    "%zu bytes\n", c->size);
             abort();
         }
         rt_cache_sync(tramp, (size_t)(c->cb.p - c->cb.start));

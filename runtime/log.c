@@ -150,13 +150,40 @@ void rt_log_guest_code(RtProcess *p, uint64_t pc, const uint8_t *bytes, size_t n
         dump(p, h, pc, bytes, n);
 }
 
-void rt_log_host_code(RtProcess *p, const uint8_t *code, size_t n)
+/* Data inside code: 8 bytes a line (fewer at the end), without the instruction lines' byte
+ * column, so a script counting instructions never counts them. */
+static void dump_data(RtProcess *p, const uint8_t *at, size_t n)
+{
+    for (size_t off = 0; off < n; off += 8) {
+        uint64_t v = 0;
+        size_t k = n - off < 8 ? n - off : 8;
+        memcpy(&v, at + off, k);
+        fprintf(p->log.f, "0x%016llx:  %-30s %s 0x%0*llx\n",
+                (unsigned long long)(uintptr_t)(at + off), "(data)",
+                k == 8 ? ".quad" : k == 4 ? ".long" : ".bytes", (int)(2 * k),
+                (unsigned long long)v);
+    }
+}
+
+void rt_log_host_code(RtProcess *p, const uint8_t *code, size_t n, const BackendData *data,
+                      unsigned n_data)
 {
     csh h;
-    if (host_cs(p, &h))
-        dump(p, h, (uint64_t)(uintptr_t)code, code, n);
-    else
+    if (!host_cs(p, &h)) {
         rt_log_printf(p, "(no disassembler for this host)\n");
+        return;
+    }
+    size_t off = 0;
+    for (unsigned i = 0; i <= n_data; i++) {
+        size_t to = i < n_data && data[i].offset < n ? data[i].offset : n;
+        if (to > off)
+            dump(p, h, (uint64_t)(uintptr_t)code + off, code + off, to - off);
+        if (i == n_data || to >= n)
+            break;
+        size_t len = data[i].size < n - to ? data[i].size : n - to;
+        dump_data(p, code + to, len);
+        off = to + len;
+    }
 }
 
 const char *rt_disasm_one(RtProcess *p, uint64_t pc, const uint8_t *bytes, size_t n, char *buf,

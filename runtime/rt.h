@@ -757,7 +757,10 @@ static inline bool rt_log_on(const RtProcess *p, unsigned ch) { return (p->log.m
 void rt_log_open(RtProcess *p);                      /* -D; exits 1 if the file cannot open */
 void rt_log_printf(RtProcess *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_log_guest_code(RtProcess *p, uint64_t pc, const uint8_t *bytes, size_t n);
-void rt_log_host_code(RtProcess *p, const uint8_t *code, size_t n);
+/* n bytes of host code; the n_data ranges of data inside it (offsets from code, in order)
+ * are shown as data, not disassembled. */
+void rt_log_host_code(RtProcess *p, const uint8_t *code, size_t n, const BackendData *data,
+                      unsigned n_data);
 
 /* guarded_copy.c: memcpy that returns -EFAULT when a page is missing (0 on success), and the
  * fault handler's part of it: true (context redirected) if the fault is inside that copy. */

@@ -378,7 +378,16 @@ static RtBlock *translate_locked(RtThread *t, uint64_t pc, bool cold, bool *flus
         /* the head only: the map and its keeps (20 KiB) are valid up to their counts */
         memset(&info, 0, offsetof(BackendBlockInfo, insns));
         info.n_keeps = 0;
-        int rc = p->backend->compile(p->scratch, &p->cache.cb, &p->gi, &info);
+        /* A cold block needs no interrupt checks (ir/backend.h): it is never a chain or
+         * jump-cache target, so every entry to it is through the dispatcher, which looks at
+         * the interrupt word first. A loop of generated code that skips the dispatcher runs
+         * through hot block entries only (a return-stack jump into a cold block's return
+         * site comes from a RET's block, entered at its entry, so hot, which checks), and
+         * every such loop has a checked backward or indirect exit in a hot block. */
+        IrGuestInfo gi = p->gi;
+        if (cold)
+            gi.irq_offset = 0;
+        int rc = p->backend->compile(p->scratch, &p->cache.cb, &gi, &info);
         if (rc == BE_ERR_FULL && !*flushed) {
             /* Full: empty the cache and translate once more. The flush waits for the other
              * threads, which may need tb_lock to get to a safe point; meanwhile they may
@@ -395,12 +404,15 @@ static RtBlock *translate_locked(RtThread *t, uint64_t pc, bool cold, bool *flus
             rt_cache_sync(info.code, info.code_size);
             if (rt_log_on(p, RT_LOG_OUT_ASM)) {
                 uint32_t insn_bytes = info.data_offset ? info.data_offset : info.code_size;
+                uint32_t data_bytes = info.code_size - insn_bytes;
+                for (uint32_t i = 0; i < info.n_data; i++)
+                    data_bytes += info.data[i].size;
                 rt_log_printf(p, "OUT: block 0x%llx, %u bytes, %u host instructions",
                               (unsigned long long)pc, info.code_size, info.host_insns);
-                if (info.data_offset)
-                    rt_log_printf(p, ", %u bytes of data", info.code_size - insn_bytes);
+                if (data_bytes)
+                    rt_log_printf(p, ", %u bytes of data", data_bytes);
                 rt_log_printf(p, "\n");
-                rt_log_host_code(p, info.code, insn_bytes);
+                rt_log_host_code(p, info.code, insn_bytes, info.data, info.n_data);
             }
             b = make_block(p, &w, pc, &res, &info, cold);
             break;

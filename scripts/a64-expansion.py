@@ -7,13 +7,16 @@ Usage:
 
 Reads the `-d out_asm` listing (and the `-d stats` guest instruction count, when present)
 and counts every host instruction of every block into one kind, so an optimisation can
-start with the biggest: exits (patch site, adr, ret, the jump-cache probe's branches),
+start with the biggest: exits (the BL of the shared exit routine, which is the patch site
+of a direct exit, the interrupt check's copy of it, the jump-cache probe's branches),
 the lazy flags stored at exits (X86State cc_op..cc_res, --flag-offsets), the guest-limit
 checks (lsr x16 + the probe load ldrb/ldrsb wzr, [x18, x16]; a listing from before the
 probe: lsr + cbnz, and the out-of-line stubs from the first stub's address computation to
 the sentinel touch through x18, at the end of each block), constants, moves, spills,
 other state accesses, guest memory accesses, compares, branches, barriers and the rest
-(alu). A classification by pattern: good for finding where the instructions go, not exact.
+(alu). Data inside the code (each exit's word and pc after its BL, `(data)` lines) is no
+instruction and not counted. A classification by pattern: good for finding where the
+instructions go, not exact.
 """
 import argparse
 import collections
@@ -53,7 +56,7 @@ def classify(block, flag_lo, flag_hi):
               and nxt[1].startswith('x16')) or (m == 'cbnz' and o.startswith('x16,')
                                                 and prev[0] == 'lsr'):
             k = 'limit_check'
-        elif m in ('b', 'ret') or (m == 'adr' and o.startswith('x16')):
+        elif m in ('b', 'bl', 'ret'):
             k = 'exit'
         elif m in ('str', 'stur', 'stp') and '[x28' in o:
             off = re.search(r'\[x28(?:, #(0x[0-9a-f]+|\d+))?\]', o)

@@ -144,17 +144,39 @@ uint64_t be_state_pc(const uint8_t *state)
     return pc;
 }
 
-/* The emitted block decodes linearly, instruction by instruction, to its last byte, in exactly
- * the number of instructions the backend counted. */
+/* The code of a block in pieces between its data (BackendData): piece i (i <= n_data) runs
+ * from the end of data i - 1 to the start of data i (or to the end of the code). */
+static size_t code_piece(const BackendBlockInfo *info, unsigned i, size_t *from)
+{
+    size_t end = info->data_offset ? info->data_offset : info->code_size;
+    size_t lo = i ? info->data[i - 1].offset + info->data[i - 1].size : 0;
+    size_t hi = i < info->n_data ? info->data[i].offset : end;
+    *from = lo;
+    return hi > lo ? hi - lo : 0;
+}
+
+/* The emitted block decodes linearly, instruction by instruction, from its entry to its last
+ * byte (its data skipped, which lies in order and in the code), in exactly the number of
+ * instructions the backend counted. */
 void be_check_disassembly(const uint8_t *code, const BackendBlockInfo *info)
 {
     cs_insn *insn = cs_malloc(cs);
-    const uint8_t *p = code;
-    size_t left = info->data_offset ? info->data_offset : info->code_size;
-    uint64_t addr = (uint64_t)(uintptr_t)info->code;
     unsigned n = 0;
-    while (left && cs_disasm_iter(cs, &p, &left, &addr, insn))
-        n++;
+    size_t left = 0;
+    for (unsigned i = 0; i < info->n_data; i++)
+        if (info->data[i].offset < (i ? info->data[i - 1].offset + info->data[i - 1].size : 1) ||
+            info->data[i].offset + info->data[i].size >
+                (info->data_offset ? info->data_offset : info->code_size))
+            fail_msg("data %u at %u (%u bytes) out of order or outside the code", i,
+                     info->data[i].offset, info->data[i].size);
+    for (unsigned i = 0; i <= info->n_data && left == 0; i++) {
+        size_t from;
+        left = code_piece(info, i, &from);
+        const uint8_t *p = code + from;
+        uint64_t addr = (uint64_t)(uintptr_t)info->code + from;
+        while (left && cs_disasm_iter(cs, &p, &left, &addr, insn))
+            n++;
+    }
     cs_free(insn, 1);
     if (left != 0 || n != info->host_insns)
         fail_msg("block of %u bytes: %zu bytes left undecoded, %u instructions decoded, %u counted",
@@ -350,18 +372,38 @@ uint8_t *be_guest_mem(void) { return guest_mem; }
 
 /* ---------------------------------------------------------------- golden code */
 
+/* One line per instruction, at addresses from 0 (the block's entry); a call out of the block
+ * (the shared exit routine, whose address depends on where the block went) as "bl <exit>" or
+ * "call <exit>"; data as ".quad" lines (".long" for a 4-byte rest). */
 void be_disasm_text(const BackendBlockInfo *info, char *out, size_t cap)
 {
-    cs_insn *insn;
-    size_t n = cs_disasm(cs, info->code, info->data_offset ? info->data_offset : info->code_size,
-                         0, 0, &insn);
     size_t len = 0;
     out[0] = 0;
-    for (size_t i = 0; i < n && len < cap; i++)
-        len += (size_t)snprintf(out + len, cap - len, "%s%s%s\n", insn[i].mnemonic,
-                                insn[i].op_str[0] ? " " : "", insn[i].op_str);
-    if (n)
-        cs_free(insn, n);
+    for (unsigned i = 0; i <= info->n_data && len < cap; i++) {
+        size_t from, n_bytes = code_piece(info, i, &from);
+        cs_insn *insn;
+        size_t n = n_bytes ? cs_disasm(cs, info->code + from, n_bytes, from, 0, &insn) : 0;
+        for (size_t k = 0; k < n && len < cap; k++) {
+            const char *m = insn[k].mnemonic, *o = insn[k].op_str;
+            bool call = strcmp(m, "bl") == 0 || strcmp(m, "call") == 0;
+            uint64_t to = call ? strtoull(o + (o[0] == '#'), NULL, 0) : 0;
+            if (call && to >= info->code_size)      /* negative ones wrap: also outside */
+                o = "<exit>";
+            len += (size_t)snprintf(out + len, cap - len, "%s%s%s\n", m, o[0] ? " " : "", o);
+        }
+        if (n)
+            cs_free(insn, n);
+        if (i == info->n_data)
+            break;
+        const BackendData *d = &info->data[i];
+        for (uint32_t off = 0; off < d->size && len < cap; off += 8) {
+            uint64_t v = 0;
+            unsigned k = d->size - off < 8 ? d->size - off : 8;
+            memcpy(&v, info->code + d->offset + off, k);
+            len += (size_t)snprintf(out + len, cap - len, "%s %#llx\n",
+                                    k == 8 ? ".quad" : ".long", (unsigned long long)v);
+        }
+    }
 }
 
 const uint8_t *be_expect_code(const IrBlock *blk, const IrGuestInfo *gi, const char *want,

@@ -26,8 +26,8 @@ typedef struct BeHost {
     unsigned (*get_debug)(void);
     unsigned no_regalloc;               /* the debug flag that puts every value in a slot */
     unsigned frame_slots;               /* spill slots: more live values fail with TOO_BIG */
-    /* Whether the bytes at `site` are a direct exit's patch site before any patch. */
-    bool (*is_patch_site)(const uint8_t *site);
+    /* Whether the bytes at `site` (in cb) are a direct exit's patch site before any patch. */
+    bool (*is_patch_site)(const CodeBuf *cb, const uint8_t *site);
 } BeHost;
 
 #define STATE_SIZE 512

@@ -282,7 +282,7 @@ void be_test_exits(void **st)
         /* direct exits have a patch site, in its unpatched form */
         const uint8_t *w = be_code_buf()->p - info.code_size;
         assert_true(info.exits[0].patch_offset != 0);
-        assert_true(be_host->is_patch_site(w + info.exits[0].patch_offset));
+        assert_true(be_host->is_patch_site(be_code_buf(), w + info.exits[0].patch_offset));
         assert_int_equal(info.exits[0].target_pc, 0x111);
         assert_int_equal(info.exits[1].patch_offset, 0);       /* syscall: not chainable */
         assert_int_equal(info.exits[2].patch_offset, 0);
@@ -290,7 +290,7 @@ void be_test_exits(void **st)
             assert_int_equal(info.exits[3].patch_offset, 0);
         } else {
             assert_int_equal(info.exits[3].target_pc, 0x123456789abcull);
-            assert_true(be_host->is_patch_site(w + info.exits[3].patch_offset));
+            assert_true(be_host->is_patch_site(be_code_buf(), w + info.exits[3].patch_offset));
         }
         static const struct { uint8_t a, b, c; unsigned index; uint64_t word, pc; } cases[] = {
             { 1, 1, 1, 0, IR_EXIT_WORD(IR_EXIT_JUMP, 0, 0), 0x111 },
@@ -335,7 +335,7 @@ void be_test_exits(void **st)
     const uint8_t *w = be_code_buf()->p - info.code_size;
     assert_int_equal(info.n_exits, 3);
     for (unsigned i = 0; i < 3; i++)
-        assert_true(be_host->is_patch_site(w + info.exits[i].patch_offset));
+        assert_true(be_host->is_patch_site(be_code_buf(), w + info.exits[i].patch_offset));
     uint8_t state[STATE_SIZE] = { 0 };
     be_run_compare(blk, code, 0, state, zero_mem);
     assert_int_equal(be_enter(0, state, code), 1ull << 32);
@@ -671,16 +671,21 @@ void be_test_errors(void **st)
     ir_builder_fini(&b);
     be_verify_or_die(blk);
 
-    /* A buffer too small for the block: FULL, p unchanged. */
-    static uint8_t small[CODEBUF_RED_ZONE + 600] __attribute__((aligned(16)));
-    CodeBuf cb = { small, small, small + sizeof small, 0 };
+    /* A buffer too small for the block (after its trampoline, whose exit routine the
+     * exits call: ir/backend.h CodeBuf): FULL, p unchanged. Nothing here runs. */
+    static uint8_t small[1024 + CODEBUF_RED_ZONE + 600] __attribute__((aligned(16)));
+    CodeBuf cb = { small, small, small + sizeof small, 0, NULL };
     BackendBlockInfo info;
+    assert_non_null(be_host->be->emit_trampoline(&cb, &gi0));
+    uint8_t *p = cb.p;
+    assert_true(p - small <= 1024);
+    cb.end = p + CODEBUF_RED_ZONE + 600;
     assert_int_equal(be_host->be->compile(blk, &cb, &gi0, &info), BE_ERR_FULL);
-    assert_ptr_equal(cb.p, small);
-    cb.end = small + CODEBUF_RED_ZONE - 1;
+    assert_ptr_equal(cb.p, p);
+    cb.end = p + CODEBUF_RED_ZONE - 1;
     assert_int_equal(be_host->be->compile(blk, &cb, &gi0, &info), BE_ERR_FULL);
-    assert_ptr_equal(cb.p, small);
-    cb.end = small + 100;               /* less than a trampoline */
+    assert_ptr_equal(cb.p, p);
+    cb = (CodeBuf){ small, small, small + 100, 0, NULL };   /* less than a trampoline */
     assert_null(be_host->be->emit_trampoline(&cb, &gi0));
     assert_ptr_equal(cb.p, small);
     ir_block_free(blk);

@@ -29,9 +29,11 @@
 #include "backend-aarch64/insn.h"
 #include "tests/common/backend_suite.h"
 
-static bool a64_is_patch_site(const uint8_t *site)
+/* Unchained: a BL of the buffer's exit routine (abi.c), the exit's data after it. */
+static bool a64_is_patch_site(const CodeBuf *cb, const uint8_t *site)
 {
-    return a64_word_at(site) == a64_b_word(1);      /* b to the stub right after it */
+    const uint8_t *routine = cb->exit_routine;
+    return routine && a64_word_at(site) == a64_bl_word((routine - site) / 4);
 }
 
 static const BeHost a64_host = {
@@ -485,8 +487,9 @@ static void test_golden(void **st)
     (void)st;
     /* The suite's fields 0x00-0x3f are pinned GPRs (BE_GPR_OFF): field 8k lives in x19 + k.
      * Integer add of two of them into a third: one ADD (GETs are the registers, the result is
-     * computed in the PUT's); a direct exit: its patch site, then x16 = its literal (exit
-     * word and pc, in the pool after the code) and ret to the epilogue, which reads it */
+     * computed in the PUT's); a direct exit: its patch site, a BL of the shared exit routine
+     * followed by its data (the exit word | index << 32, bit 63: store the pc; the pc), which
+     * the epilogue reads through x30 */
     expect_block(be_parse("block pc=0x1000\n"
                           "v1 = get.i64 0x0\n"
                           "v2 = get.i64 0x8\n"
@@ -494,9 +497,9 @@ static void test_golden(void **st)
                           "put v3, 0x10\n"
                           "exit -, 0x2000, 0x0\n"),
                  "add x21, x19, x20\n"
-                 "b #8\n"
-                 "adr x16, #0x14\n"
-                 "ret\n");
+                 "bl <exit>\n"
+                 ".quad 0x8000000000000000\n"
+                 ".quad 0x2000\n");
     /* a compare fused into the branch of an exit, an immediate operand */
     expect_block(be_parse("block pc=0x1000\n"
                           "v1 = get.i32 0x0\n"
@@ -506,13 +509,13 @@ static void test_golden(void **st)
                           "exit -, 0x2000, 0x0\n"),
                  "mov w29, w19\n"         /* a GET of part of a pinned field: a copy */
                  "cmp w29, #0x10\n"
-                 "b.lt #0x18\n"
-                 "b #0x10\n"
-                 "adr x16, #0x28\n"
-                 "ret\n"
-                 "b #0x1c\n"               /* the side exit's stub, after the block's EXIT */
-                 "adr x16, #0x38\n"
-                 "ret\n");
+                 "b.lt #0x20\n"
+                 "bl <exit>\n"
+                 ".quad 0x8000000100000000\n"  /* exit 1 */
+                 ".quad 0x2000\n"
+                 "bl <exit>\n"             /* the side exit's stub, after the block's EXIT */
+                 ".quad 0x8000000000000000\n"
+                 ".quad 0x3000\n");
     /* 8-bit arithmetic keeps the value zero-extended; a 16-bit signed compare shifts */
     expect_block(be_parse("block pc=0x1000\n"
                           "v1 = get.i8 0x0\n"
@@ -535,8 +538,9 @@ static void test_golden(void **st)
                  "cmp w15, w27, lsl #16\n"
                  "cset w29, gt\n"
                  "bfi x21, x29, #8, #8\n"
-                 "adr x16, #0x38\n"
-                 "ret\n");
+                 "bl <exit>\n"             /* no patch site, the same way out */
+                 ".quad 0x8000000000000001\n"
+                 ".quad 0x2000\n");
     /* pop ; je ; pop (rsp at 0x20): the first rsp update is a KEEP, stored by the side exit's
      * stub only and recorded for the second pop's load (see the map below) */
     IrBlock *blk = be_keep_block(0x3000);
@@ -544,16 +548,16 @@ static void test_golden(void **st)
     const uint8_t *code = be_expect_code(blk, NULL,
                  "ldr x22, [x23]\n"        /* rsp is x23; the loaded value goes to 0x18's x22 */
                  "cmp x22, #8\n"
-                 "b.eq #0x20\n"
+                 "b.eq #0x28\n"
                  "ldr x24, [x23, #8]\n"    /* rsp + 8 is only an address and a KEEP's value */
                  "add x23, x23, #0x10\n"
-                 "b #0x18\n"
-                 "adr x16, #0x30\n"
-                 "ret\n"
+                 "bl <exit>\n"
+                 ".quad 0x8000000100000000\n"
+                 ".quad 0x2000\n"
                  "add x23, x23, #8\n"      /* the stub: the KEEP (x23 + 8), then the patch site */
-                 "b #0x28\n"
-                 "adr x16, #0x40\n"
-                 "ret\n", &info);
+                 "bl <exit>\n"
+                 ".quad 0x8000000000000000\n"
+                 ".quad 0x3000\n", &info);
     be_run_keep_block(blk, code);
     be_check_keep_map(&info, A64_X23);     /* rsp + 8 as x23 (rsp's pinned register) plus 8 */
     ir_block_free(blk);
@@ -572,16 +576,16 @@ static void test_golden(void **st)
                  "ldrb wzr, [x18, x16]\n"
                  "ldr x22, [x23]\n"
                  "cmp x22, #8\n"
-                 "b.eq #0x28\n"
+                 "b.eq #0x30\n"
                  "ldr x24, [x23, #8]\n"
                  "add x23, x23, #0x10\n"
-                 "b #0x20\n"
-                 "adr x16, #0x38\n"
-                 "ret\n"
+                 "bl <exit>\n"
+                 ".quad 0x8000000100000000\n"
+                 ".quad 0x2000\n"
                  "add x23, x23, #8\n"
-                 "b #0x30\n"
-                 "adr x16, #0x48\n"
-                 "ret\n", &info);
+                 "bl <exit>\n"
+                 ".quad 0x8000000000000000\n"
+                 ".quad 0x3000\n", &info);
     unsigned probes = 0;
     for (unsigned i = 0; i < info.n_insns; i++) {
         const BackendInsnMap *m = &info.insns[i];
@@ -644,18 +648,18 @@ static void test_tso(void **st)
               "dmb ishld\n"
               "dmb ishst\n"
               "str w29, [x19]\n"
-              "b #0x24\n"
-              "adr x16, #0x30\n"
-              "ret\n");
+              "bl <exit>\n"
+              ".quad 0x8000000000000000\n"
+              ".quad 0x2000\n");
     be_set_tso(false);
     tso_check(text,
               "ldr w29, [x19]\n"
               "str w29, [x19, #8]\n"
               "ldr w29, [x19]\n"
               "str w29, [x19]\n"
-              "b #0x14\n"
-              "adr x16, #0x20\n"
-              "ret\n");
+              "bl <exit>\n"
+              ".quad 0x8000000000000000\n"
+              ".quad 0x2000\n");
 }
 
 /* 8-byte accesses of neighbouring state fields (above the pinned 0x00-0x3f) emitted one after
@@ -684,9 +688,9 @@ static void test_state_pairs(void **st)
                  "stp x9, x27, [x28, #0x60]\n"   /* PUT 0x68 then 0x60 */
                  "str x27, [x28, #0x70]\n"       /* a pair is not joined again */
                  "str x29, [x28, #0x78]\n"       /* the next instruction's */
-                 "b #0x1c\n"
-                 "adr x16, #0x28\n"
-                 "ret\n");
+                 "bl <exit>\n"
+                 ".quad 0x8000000000000000\n"
+                 ".quad 0x2000\n");
     /* guest memory: two neighbouring 8-byte loads and stores stay apart */
     static const char mem[] =
         "block pc=0x1000\n"
@@ -703,9 +707,9 @@ static void test_state_pairs(void **st)
               "ldr x27, [x19, #8]\n"
               "str x27, [x19]\n"
               "str x29, [x19, #8]\n"
-              "b #0x14\n"
-              "adr x16, #0x20\n"
-              "ret\n");
+              "bl <exit>\n"
+              ".quad 0x8000000000000000\n"
+              ".quad 0x2000\n");
 }
 
 int main(void)

@@ -26,11 +26,14 @@
 #include "backend-x86_64/insn.h"
 #include "tests/common/backend_suite.h"
 
-/* A direct exit's patch site before any patch: a jmp rel32 whose field is 4-byte aligned (so
- * patch_exit can rewrite it atomically). */
-static bool x64_is_patch_site(const uint8_t *site)
+/* A direct exit's patch site before any patch: a call rel32 of the buffer's exit routine
+ * whose 5 bytes lie in one aligned 8-byte word (so patch_exit can rewrite it atomically). */
+static bool x64_is_patch_site(const CodeBuf *cb, const uint8_t *site)
 {
-    return site[0] == 0xE9 && (uintptr_t)(site + 1) % 4 == 0;
+    int32_t rel;
+    memcpy(&rel, site + 1, 4);
+    return site[0] == 0xE8 && (uintptr_t)site % 8 <= 3 && cb->exit_routine &&
+           site + 5 + rel == cb->exit_routine;
 }
 
 static const BeHost x64_host = {
@@ -636,20 +639,18 @@ static void test_golden_keep(void **st)
         "mov r15, qword ptr [r12]\n"      /* guest rsp (0x20) is pinned in r12: no load */
         "mov qword ptr [r14 + 0x18], r15\n"
         "cmp r15, 8\n"
-        "je 0x3d\n"
+        "je 0x38\n"
         "mov r15, qword ptr [r12 + 8]\n"  /* the fault map: rsp = r12 + 8 (no LEA) */
         "add r12, 0x10\n"                 /* computed in place: the PUT that follows is it */
         "mov qword ptr [r14 + 0x28], r15\n"
-        "nop dword ptr [rax]\n"
-        "jmp 0x27\n"
-        "mov qword ptr [r14 + 0x100], 0x2000\n"
-        "movabs rax, 0x100000000\n"
-        "ret\n"
+        "nop dword ptr [rax]\n"          /* the call's 5 bytes in one aligned 8-byte word */
+        "call <exit>\n"                  /* the patch site; the exit routine reads the data */
+        ".quad 0x8000000100000000\n"     /* exit 1, store the pc: */
+        ".quad 0x2000\n"
         "lea r12, [r12 + 8]\n"            /* the side exit's stub: the KEEP, then the patch site */
-        "jmp 0x47\n"
-        "mov qword ptr [r14 + 0x100], 0x3000\n"
-        "mov eax, 0\n"
-        "ret\n", &info);
+        "call <exit>\n"
+        ".quad 0x8000000000000000\n"
+        ".quad 0x3000\n", &info);
     be_run_keep_block(blk, code);
     be_check_keep_map(&info, X64_R12);
     ir_block_free(blk);
@@ -661,21 +662,18 @@ static void test_golden_keep(void **st)
         "mov r15, qword ptr [r12]\n"
         "mov qword ptr [r14 + 0x18], r15\n"
         "cmp r15, 8\n"
-        "jne 0x30\n"
+        "jne 0x2e\n"
         "lea r12, [r12 + 8]\n"
-        "nop dword ptr [rax]\n"
-        "jmp 0x1f\n"
-        "mov qword ptr [r14 + 0x100], 0x1000\n"
-        "mov eax, 0\n"
-        "ret\n"
+        "nop\n"
+        "call <exit>\n"
+        ".quad 0x8000000000000000\n"
+        ".quad 0x1000\n"
         "mov r15, qword ptr [r12 + 8]\n"
         "add r12, 0x10\n"
         "mov qword ptr [r14 + 0x28], r15\n"
-        "nop\n"
-        "jmp 0x43\n"
-        "mov qword ptr [r14 + 0x100], 0x2000\n"
-        "movabs rax, 0x100000000\n"
-        "ret\n", &info);
+        "call <exit>\n"
+        ".quad 0x8000000100000000\n"
+        ".quad 0x2000\n", &info);
     be_run_keep_block(blk, code);
     ir_block_free(blk);
 }
@@ -720,21 +718,20 @@ static void test_golden_loop(void **st)
         "add r15, 1\n"
         "xor rbx, rbp\n"                   /* guest rax (0) is pinned in rbx */
         "cmp r15, rsi\n"
-        "je 0x42\n"                         /* out of the loop */
+        "je 0x46\n"                         /* out of the loop */
         "cmp dword ptr [r14 + 0x1f0], 0\n"  /* the back edge: the interrupt check */
         "je 8\n"
         "mov qword ptr [r14 + 0x30], rsi\n" /* out to the runtime: the pins stored */
         "mov qword ptr [r14 + 8], r15\n"
-        "mov qword ptr [r14 + 0x100], 0x1000\n"
-        "mov eax, 0\n"
-        "ret\n"
+        "call <exit>\n"                     /* no patch site */
+        ".quad 0x8000000000000000\n"
+        ".quad 0x1000\n"
         "mov qword ptr [r14 + 0x30], rsi\n"
         "mov qword ptr [r14 + 8], r15\n"
         "nop dword ptr [rax]\n"
-        "jmp 0x52\n"
-        "mov qword ptr [r14 + 0x100], 0x100d\n"
-        "movabs rax, 0x100000000\n"
-        "ret\n";
+        "call <exit>\n"
+        ".quad 0x8000000100000000\n"
+        ".quad 0x100d\n";
     BackendBlockInfo info;
     const uint8_t *code = be_expect_code(blk, &gi, want, &info);
     assert_int_equal(info.n_exits, 2);
