@@ -39,6 +39,24 @@ not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#
 GUEST_TUNABLES=glibc.cpu.hwcaps=-AVX,-AVX2,-FMA,-FMA4,-F16C,-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ
 run_env() { env -i FERRY_TEST_A=1 FERRY_TEST_B=two PATH=/usr/bin:/bin GLIBC_TUNABLES=$GUEST_TUNABLES "$@"; }
 
+# same_as_native NAME LIMIT [FERRY-OPTION...] -- PROGRAM [ARG...]: the program natively and
+# under ferry (with those options; killed after LIMIT seconds), same stdout and exit status.
+same_as_native() {
+    local name=$1 limit=$2; shift 2
+    local opts=()
+    while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+    shift
+    run_env timeout 60 "$@" </dev/null >"$tmp/native.out" 2>/dev/null; local nrc=$?
+    run_env timeout -k 10 "$limit" "${FERRY_CMD[@]}" "${opts[@]}" "$@" </dev/null \
+        >"$tmp/ferry.out" 2>"$tmp/ferry.err"; local frc=$?
+    if [ $nrc -eq $frc ] && cmp -s "$tmp/native.out" "$tmp/ferry.out"; then
+        ok "$name: same output and exit status ($nrc) as native"
+    else
+        not_ok "$name: differs from native" "exit status native=$nrc ferry=$frc" \
+            "$(diff "$tmp/native.out" "$tmp/ferry.out" | head -8)" "$(head -5 "$tmp/ferry.err")"
+    fi
+}
+
 if [ ! -x "$FERRY" ]; then
     not_ok "ferry binary exists" "$FERRY is missing"
     exit 1
@@ -54,16 +72,7 @@ for prog in "$GUEST_DIR"/*; do
     if [ -n "$why" ]; then
         n=$((n + 1)); echo "ok $n - $name # SKIP $why"; continue
     fi
-    run_env timeout 60 "$prog" alpha "beta gamma" </dev/null >"$tmp/native.out" 2>/dev/null
-    native_rc=$?
-    run_env timeout -k 10 60 "${FERRY_CMD[@]}" "$prog" alpha "beta gamma" </dev/null >"$tmp/ferry.out" 2>"$tmp/ferry.err"
-    ferry_rc=$?
-    if [ $native_rc -eq $ferry_rc ] && cmp -s "$tmp/native.out" "$tmp/ferry.out"; then
-        ok "$name: same output and exit status ($native_rc) as native"
-    else
-        not_ok "$name: differs from native" "exit status native=$native_rc ferry=$ferry_rc" \
-            "$(diff "$tmp/native.out" "$tmp/ferry.out" | head -8)" "$(head -5 "$tmp/ferry.err")"
-    fi
+    same_as_native "$name" 60 -- "$prog" alpha "beta gamma"
 done
 
 # -strace shows every call with its result, ENOSYS included.
@@ -93,15 +102,7 @@ for base in sig_segv sig_helper_fault sig_ucontext sig_handler sig_traps sig_alt
         if [ -n "$why" ]; then
             n=$((n + 1)); echo "ok $n - --interp $base.$v # SKIP $why"; continue
         fi
-        run_env timeout 60 "$prog" </dev/null >"$tmp/native.out" 2>/dev/null; native_rc=$?
-        run_env timeout -k 10 60 "${FERRY_CMD[@]}" --interp "$prog" </dev/null >"$tmp/ferry.out" \
-            2>"$tmp/ferry.err"; ferry_rc=$?
-        if [ $native_rc -eq $ferry_rc ] && cmp -s "$tmp/native.out" "$tmp/ferry.out"; then
-            ok "--interp $base.$v: same output and exit status ($native_rc) as native"
-        else
-            not_ok "--interp $base.$v: differs from native" "exit status native=$native_rc ferry=$ferry_rc" \
-                "$(diff "$tmp/native.out" "$tmp/ferry.out" | head -8)" "$(head -5 "$tmp/ferry.err")"
-        fi
+        same_as_native "--interp $base.$v" 60 --interp -- "$prog"
     done
 done
 
@@ -166,25 +167,14 @@ fi
 # gets three times the native limit there.
 host_limit=60
 [ -n "$FERRY_WRAPPER" ] && host_limit=180
-same_as_native() {  # name command...
-    local name=$1; shift
-    run_env timeout 60 "$@" </dev/null >"$tmp/hn.out" 2>/dev/null; local nrc=$?
-    run_env timeout -k 10 $host_limit "${FERRY_CMD[@]}" "$@" </dev/null >"$tmp/hf.out" 2>"$tmp/hf.err"; local frc=$?
-    if [ $nrc -eq $frc ] && cmp -s "$tmp/hn.out" "$tmp/hf.out"; then
-        ok "$name: same output and exit status ($nrc) as native"
-    else
-        not_ok "$name: differs from native" "exit status native=$nrc ferry=$frc" \
-            "$(diff "$tmp/hn.out" "$tmp/hf.out" | head -8)" "$(head -5 "$tmp/hf.err")"
-    fi
-}
-same_as_native "/bin/echo hello" /bin/echo hello
-same_as_native "/bin/sh -c 'echo a | tr a b'" /bin/sh -c 'echo a | tr a b'
-same_as_native "/bin/sh: exit status and death by signal of children" \
+same_as_native "/bin/echo hello" $host_limit -- /bin/echo hello
+same_as_native "/bin/sh -c 'echo a | tr a b'" $host_limit -- /bin/sh -c 'echo a | tr a b'
+same_as_native "/bin/sh: exit status and death by signal of children" $host_limit -- \
     /bin/sh -c '(exit 3); echo $?; sh -c "kill -USR1 \$\$"; echo $?; /nonexistent-cmd 2>/dev/null; echo $?'
-same_as_native "/usr/bin/ls /" /usr/bin/ls /
+same_as_native "/usr/bin/ls /" $host_limit -- /usr/bin/ls /
 if [ -x /usr/bin/python3 ]; then
-    same_as_native "python3 -c 'print(6*7)'" /usr/bin/python3 -c 'print(6*7)'
-    same_as_native "python3 subprocess" /usr/bin/python3 -c \
+    same_as_native "python3 -c 'print(6*7)'" $host_limit -- /usr/bin/python3 -c 'print(6*7)'
+    same_as_native "python3 subprocess" $host_limit -- /usr/bin/python3 -c \
         'import subprocess; print(subprocess.run(["/bin/echo", "sub"], capture_output=True).stdout)'
 else
     n=$((n + 1)); echo "ok $n - python3 -c 'print(6*7)' # SKIP no /usr/bin/python3"

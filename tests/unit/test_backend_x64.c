@@ -147,6 +147,26 @@ static void expect_mem(const cs_x86_op *op, X64Rm m)
                  enc_insn->mnemonic, enc_insn->op_str, m.base, m.index, m.scale, m.disp);
 }
 
+/* A 64-bit load, a byte store and a movdqu load of `reg` through `m`, each decoded back. */
+static void expect_mem_forms(unsigned reg, X64Rm m)
+{
+    X64Emit e = enc_begin();
+    x64_mov_rx(&e, 8, reg, m);
+    const cs_x86_op *op = enc_check(&e, "mov", 2);
+    expect_reg(&op[0], cs_gpr64[reg]);
+    expect_mem(&op[1], m);
+    e = enc_begin();
+    x64_mov_xr(&e, 1, m, reg);
+    op = enc_check(&e, "mov", 2);
+    expect_mem(&op[0], m);
+    expect_reg(&op[1], cs_gpr8[reg]);
+    e = enc_begin();
+    x64_sse_rx(&e, X64_MOVDQU_LD, reg, m);
+    op = enc_check(&e, "movdqu", 2);
+    expect_reg(&op[0], cs_xmm(reg));
+    expect_mem(&op[1], m);
+}
+
 static void expect_imm(const cs_x86_op *op, int64_t imm)
 {
     assert_int_equal(op->type, X86_OP_IMM);
@@ -169,42 +189,14 @@ static void test_encoders_modrm(void **st)
                             continue;
                         X64Rm m = idxs[ix] == X64_NOREG ? x64_m(base, disps[d])
                                                         : x64_mx(base, idxs[ix], scale, disps[d]);
-                        X64Emit e = enc_begin();
-                        x64_mov_rx(&e, 8, reg, m);
-                        const cs_x86_op *op = enc_check(&e, "mov", 2);
-                        expect_reg(&op[0], cs_gpr64[reg]);
-                        expect_mem(&op[1], m);
-                        e = enc_begin();
-                        x64_mov_xr(&e, 1, m, reg);
-                        op = enc_check(&e, "mov", 2);
-                        expect_mem(&op[0], m);
-                        expect_reg(&op[1], cs_gpr8[reg]);
-                        e = enc_begin();
-                        x64_sse_rx(&e, X64_MOVDQU_LD, reg, m);
-                        op = enc_check(&e, "movdqu", 2);
-                        expect_reg(&op[0], cs_xmm(reg));
-                        expect_mem(&op[1], m);
+                        expect_mem_forms(reg, m);
                     }
     /* absolute [disp32] (x64_mabs: SIB without base or index), every register */
     static const int32_t abs_disps[] = { 0, 0x4ae220, 0x7fffffc0 };
     for (unsigned reg = 0; reg < 16; reg++)
         for (unsigned d = 0; d < sizeof abs_disps / sizeof abs_disps[0]; d++) {
             X64Rm m = x64_mabs(abs_disps[d]);
-            X64Emit e = enc_begin();
-            x64_mov_rx(&e, 8, reg, m);
-            const cs_x86_op *op = enc_check(&e, "mov", 2);
-            expect_reg(&op[0], cs_gpr64[reg]);
-            expect_mem(&op[1], m);
-            e = enc_begin();
-            x64_mov_xr(&e, 1, m, reg);
-            op = enc_check(&e, "mov", 2);
-            expect_mem(&op[0], m);
-            expect_reg(&op[1], cs_gpr8[reg]);
-            e = enc_begin();
-            x64_sse_rx(&e, X64_MOVDQU_LD, reg, m);
-            op = enc_check(&e, "movdqu", 2);
-            expect_reg(&op[0], cs_xmm(reg));
-            expect_mem(&op[1], m);
+            expect_mem_forms(reg, m);
         }
     /* register-register forms at every size */
     static const unsigned sizes[4] = { 1, 2, 4, 8 };
