@@ -50,6 +50,7 @@ RtThread *rt_thread_new(RtProcess *p)
         abort();
     memset(t, 0, size);
     t->proc = p;
+    rt_jc_clear(t);                 /* entries without code hold the miss routine */
     t->tid = (int)syscall(SYS_gettid);
     t->altstack_flags = GUEST_SS_DISABLE;   /* no guest alternate stack yet */
     t->restart_nr = -1;
