@@ -20,6 +20,9 @@
  *   refuses a buffer without one):
  *     ldr x16, [sp]; br x16                    to the epilogue of whichever trampoline
  *                                              entered (it knows nothing of IrGuestInfo)
+ *   jump-cache miss routine (CodeBuf.jc_miss: the code of every jump-cache entry without
+ *   any, ir/backend.h): an indirect exit's way out, the pc stored already:
+ *     bl <exit routine>; .quad IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0), 0
  * Alignment: sp stays 16-byte aligned throughout (160 and the frame are multiples of 16), so
  * a helper called from a block sees the AAPCS64 stack alignment without any adjustment. The
  * exit path needs no knowledge of where the epilogue is: blocks are position independent
@@ -79,14 +82,23 @@ static void add_imm(A64Emit *e, unsigned rd, unsigned rn, int64_t v)
         a64_addsub_ri(e, op, true, rd, rn, (int)(mag & 0xfff));
 }
 
+/* An offset an X-register LDP reaches. */
+static bool ldp_reaches(int64_t off) { return off % 8 == 0 && off >= -512 && off <= 504; }
+
 /* The inline jump-cache probe of an indirect exit (ir/backend.h), target pc in `reg` (a home
- * or x15, never x16/x17):
+ * or x15, never x16/x17), entry i of the table at x28 + jc + 32 * i:
  *     [ldr w16, [x28, #irq] ; cbnz w16, miss]  the interrupt check (ir/backend.h)
- *     eor x16, reg, reg, lsr #bits ; and x16, x16, #mask ; add x16, x28, x16, lsl #5
- *     [add x16, x16, #jc] ; ldp x17, x16, [x16, #jc] ; cmp x17, reg ; b.ne miss
- *     cbz x16, miss ; br x16
- * The guest pc is already stored, so the successor (or the runtime, on a miss) finds it in
- * the state; x16 and x17 are scratch and nothing else is clobbered. */
+ *     eor x16, reg, reg, lsr #bits ; and x16, x16, #mask      i
+ *     add x16, x28, x16, lsl #5 ; [add x16, x16, #jc]         its entry, jc beyond LDP's
+ *     ldp x17, x16, [x16, #jc]                                reach added first
+ *   or, for a table below the state (the runtime's, jc = -32 << bits), counted downwards:
+ *     eon x16, reg, reg, lsr #bits ; and x16, x16, #mask      mask - i
+ *     sub x16, x28, x16, lsl #5 ; ldp x17, x16, [x16, #jc + 32 * mask]   (#-32)
+ *   then
+ *     cmp x17, reg ; b.ne miss ; br x16
+ * An entry without code holds the runtime's miss routine (CodeBuf.jc_miss), so the code
+ * pointer needs no test. The guest pc is already stored, so the successor (or the runtime,
+ * on a miss) finds it in the state; x16 and x17 are scratch and nothing else is clobbered. */
 static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
 {
     A64Emit *e = &c->e;
@@ -96,23 +108,28 @@ static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
         cg_ldst(c, A64_LDRW, A64_TMP0, A64_REG_STATE, (uint32_t)c->gi->irq_offset);
         miss[2] = a64_cbz_fwd(e, true, false, A64_TMP0);
     }
-    if (bits == 0 || bits >= 64) {
+    _Static_assert(BACKEND_JC_ENTRY_SIZE == 32, "the probe scales the index by 32");
+    bool down = false;
+    if (bits == 0 || bits >= 32) {
         a64_mov_imm(e, A64_TMP0, 0);
     } else {
-        a64_alu_rrr(e, A64_EOR_R, true, A64_TMP0, reg, reg, A64_LSR, bits);
+        int64_t mask = (1ll << bits) - 1;
+        down = !ldp_reaches(jc) && ldp_reaches(jc + 32 * mask);
+        a64_alu_rrr(e, down ? A64_EON_R : A64_EOR_R, true, A64_TMP0, reg, reg, A64_LSR, bits);
         a64_logic_ri(e, A64_AND_I, true, A64_TMP0, A64_TMP0,
-                     a64_logical_imm((1ull << bits) - 1, 64));
+                     a64_logical_imm((uint64_t)mask, 64));
+        if (down)
+            jc += 32 * mask;
     }
-    _Static_assert(BACKEND_JC_ENTRY_SIZE == 32, "the probe scales the index by 32");
-    a64_alu_rrr(e, A64_ADD_R, true, A64_TMP0, A64_REG_STATE, A64_TMP0, A64_LSL, 5);
-    if (jc % 8 != 0 || jc < -512 || jc > 504) {
+    a64_alu_rrr(e, down ? A64_SUB_R : A64_ADD_R, true, A64_TMP0, A64_REG_STATE, A64_TMP0,
+                A64_LSL, 5);
+    if (!ldp_reaches(jc)) {
         add_imm(e, A64_TMP0, A64_TMP0, jc);
         jc = 0;
     }
     a64_ldstp(e, A64_LDP_X, A64_TMP1, A64_TMP0, A64_TMP0, (int32_t)jc);
     a64_cmp_rr(e, true, A64_TMP1, reg, A64_LSL, 0);
     miss[0] = a64_bcond_fwd(e, A64_CC_NE);
-    miss[1] = a64_cbz_fwd(e, false, true, A64_TMP0);
     a64_br(e, A64_TMP0);
 }
 
@@ -475,6 +492,15 @@ void *a64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
     a64_ret(e);
     cb->exit_routine = e->p;    /* blocks written after this trampoline call this one */
     emit_exit_routine(e);
+    /* The jump cache's miss routine (CodeBuf.jc_miss, the code of entries without any): an
+     * indirect exit's way out, so the probe needs no test of the code pointer. The guest
+     * pc is stored before every probe. */
+    uint8_t *miss = e->p;
+    a64_w(e, a64_bl_word((cb->exit_routine - e->p) / 4));
+    uint64_t data[2] = { IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0), 0 };
+    memcpy(e->p, data, sizeof data);
+    e->p += sizeof data;
+    cb->jc_miss = codebuf_exec_addr(cb, miss);
     assert(e->p - entry <= A64_TRAMPOLINE_MAX);
     cb->p = e->p;
     return codebuf_exec_addr(cb, entry);

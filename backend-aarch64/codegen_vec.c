@@ -42,9 +42,26 @@ void cg_VSUBUSAT(CgCtx *c, const IrInsn *in)
     vbin(c, in, A64_V_UQSUB, lane_log(in->imm[0]), false);
 }
 
+/* A V128 constant 0 (CONST gives a V128 its low 64 bits, zeros above). */
+static bool vzero_const(const CgCtx *c, IrRef v)
+{
+    return is_const(c, v) && ty(c, v) == IR_V128 && cg_const_val(c, v) == 0;
+}
+
+/* PCMPEQ against a zero vector (string code's pxor + pcmpeqb): CMEQ #0, no zero built. */
 void cg_VCMPEQ(CgCtx *c, const IrInsn *in)
 {
-    vbin(c, in, A64_V_CMEQ, lane_log(in->imm[0]), false);
+    unsigned lane = lane_log(in->imm[0]);
+    for (unsigned z = 0; z < 2; z++) {
+        if (!vzero_const(c, in->arg[z]))
+            continue;
+        unsigned x = cg_vec_reg(c, in->arg[z ^ 1], OPA_VEC);
+        unsigned d = cg_dst_vec(c, IR_NONE, IR_NONE);
+        a64_v3(&c->e, A64_V_CMEQ0, lane, d, x, 0);
+        cg_def_vec(c, d);
+        return;
+    }
+    vbin(c, in, A64_V_CMEQ, lane, false);
 }
 
 void cg_VCMPGTS(CgCtx *c, const IrInsn *in)
@@ -89,20 +106,87 @@ void cg_VMOVMSK(CgCtx *c, const IrInsn *in)
                  A64F_RD(RES_VEC));
         bits *= 2;
     }
-    a64_umov(e, 0, OPA_GPR, RES_VEC, 0);
-    a64_umov(e, 0, OPB_GPR, RES_VEC, 8);
     unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
-    a64_alu_rrr(e, A64_ORR_R, false, d, OPA_GPR, OPB_GPR, A64_LSL, lanes / 2);
+    if (lanes == 16) {
+        /* byte 8 next to byte 0 (byte 1 holds only carries of the steps), both at once */
+        a64_ins_e(e, 0, RES_VEC, 1, RES_VEC, 8);
+        a64_umov(e, 1, d, RES_VEC, 0);
+    } else {
+        a64_umov(e, 0, OPA_GPR, RES_VEC, 0);
+        a64_umov(e, 0, OPB_GPR, RES_VEC, 8);
+        a64_alu_rrr(e, A64_ORR_R, false, d, OPA_GPR, OPB_GPR, A64_LSL, lanes / 2);
+    }
     cg_def_gpr(c, d);
 }
 
-/* PSHUFD: each 32-bit lane of the result picked from a (INS element by element). */
+/* The one-instruction permutations of the 32-bit lanes of a (result lane i = a's lane
+ * sel[i]) that cg_VSHUF32 starts from: EXT rotations, DUP of a lane or a half, REV64 and the
+ * ZIP/TRN/UZP forms with both operands a. */
+typedef struct Shuf32 {
+    uint8_t sel[4];
+    A64Ins op;          /* a64_v3 form on .4s (REV64: vm 0); 0: EXT, DUP or the copy */
+    uint8_t arg;        /* EXT: bytes; DUP: lane (dup_lane 2) or half (3) */
+    uint8_t dup_lane;   /* 0: not a DUP */
+} Shuf32;
+
+static const Shuf32 shuf32_forms[] = {
+    { { 0, 1, 2, 3 }, 0, 0, 0 },                /* the copy */
+    { { 1, 2, 3, 0 }, 0, 4, 0 }, { { 2, 3, 0, 1 }, 0, 8, 0 }, { { 3, 0, 1, 2 }, 0, 12, 0 },
+    { { 0, 0, 0, 0 }, 0, 0, 2 }, { { 1, 1, 1, 1 }, 0, 1, 2 }, { { 2, 2, 2, 2 }, 0, 2, 2 },
+    { { 3, 3, 3, 3 }, 0, 3, 2 }, { { 0, 1, 0, 1 }, 0, 0, 3 }, { { 2, 3, 2, 3 }, 0, 1, 3 },
+    { { 1, 0, 3, 2 }, A64_V_REV64, 0, 0 },
+    { { 0, 0, 1, 1 }, A64_V_ZIP1, 0, 0 }, { { 2, 2, 3, 3 }, A64_V_ZIP2, 0, 0 },
+    { { 0, 0, 2, 2 }, A64_V_TRN1, 0, 0 }, { { 1, 1, 3, 3 }, A64_V_TRN2, 0, 0 },
+    { { 0, 2, 0, 2 }, A64_V_UZP1, 0, 0 }, { { 1, 3, 1, 3 }, A64_V_UZP2, 0, 0 },
+};
+
+static void emit_shuf32_form(A64Emit *e, const Shuf32 *f, unsigned d, unsigned a)
+{
+    if (f->dup_lane)
+        a64_dup_e(e, f->dup_lane, d, a, f->arg);
+    else if (f->op)
+        a64_v3(e, f->op, 2, d, a, f->op == A64_V_REV64 ? 0 : a);
+    else if (f->arg)
+        a64_vext(e, d, a, a, f->arg);
+    else if (d != a)
+        a64_vmov(e, d, a);
+}
+
+/* PSHUFD: the one-instruction form (shuf32_forms) that gets the most lanes right, then an
+ * INS for each other lane (into a register other than a's), or four INS if that is
+ * shorter. pcmpistri's inline equal-any code rotates by 1-3 lanes: one EXT each, not four
+ * INS. */
 void cg_VSHUF32(CgCtx *c, const IrInsn *in)
 {
-    unsigned a = cg_vec_reg(c, in->arg[0], OPA_VEC);
-    unsigned d = cg_dst_vec(c, in->arg[0], IR_NONE);
+    unsigned sel[4];
     for (unsigned i = 0; i < 4; i++)
-        a64_ins_e(&c->e, 2, d, i, a, (unsigned)(in->imm[0] >> (2 * i)) & 3);
+        sel[i] = (unsigned)(in->imm[0] >> (2 * i)) & 3;
+    const Shuf32 *best = NULL;
+    unsigned best_miss = 4;
+    for (size_t k = 0; k < sizeof shuf32_forms / sizeof shuf32_forms[0]; k++) {
+        unsigned miss = 0;
+        for (unsigned i = 0; i < 4; i++)
+            miss += shuf32_forms[k].sel[i] != sel[i];
+        if (miss < best_miss) {
+            best = &shuf32_forms[k];
+            best_miss = miss;
+        }
+    }
+    unsigned a = cg_vec_reg(c, in->arg[0], OPA_VEC);
+    if (best && best_miss == 0) {           /* one instruction: d may be a's register */
+        unsigned d = cg_dst_vec(c, IR_NONE, IR_NONE);
+        emit_shuf32_form(&c->e, best, d, a);
+        cg_def_vec(c, d);
+        return;
+    }
+    unsigned d = cg_dst_vec(c, in->arg[0], IR_NONE);
+    if (best && best_miss < 3)
+        emit_shuf32_form(&c->e, best, d, a);
+    else
+        best = NULL;
+    for (unsigned i = 0; i < 4; i++)
+        if (!best || best->sel[i] != sel[i])
+            a64_ins_e(&c->e, 2, d, i, a, sel[i]);
     cg_def_vec(c, d);
 }
 

@@ -78,12 +78,17 @@ typedef enum A64Ins {
     A64_V_FDIV = 0x6E20FC00, A64_V_FSQRT = 0x6EA1F800, A64_V_FNEG = 0x6EA0F800,
     A64_V_FCMEQ = 0x4E20E400, A64_V_FCMGE = 0x6E20E400, A64_V_FCMGT = 0x6EA0E400,
     A64_V_ZIP1 = 0x4E003800, A64_V_ZIP2 = 0x4E007800,
+    A64_V_UZP1 = 0x4E001800, A64_V_UZP2 = 0x4E005800,
+    A64_V_TRN1 = 0x4E002800, A64_V_TRN2 = 0x4E006800,
+    A64_V_REV64 = 0x4E200800,       /* two-register, lane size in A64F_VSIZE (a64_v3, vm 0) */
+    A64_V_CMEQ0 = 0x4E209800,       /* cmeq vd.T, vn.T, #0 (a64_v3, vm 0) */
     A64_V_EXT = 0x6E000000,
     A64_V_SHL = 0x4F005400, A64_V_USHR = 0x6F000400, A64_V_SSHR = 0x4F000400,
     A64_V_USRA = 0x6F001400,
     A64_V_DUP_G = 0x4E000C00,       /* every lane = GPR */
     A64_V_INS_G = 0x4E001C00,       /* one lane = GPR */
     A64_V_INS_E = 0x6E000400,       /* one lane = a lane of another vector */
+    A64_V_DUP_E = 0x4E000400,       /* every lane = a lane of another vector */
     A64_V_UMOV_W = 0x0E003C00, A64_V_UMOV_X = 0x4E003C00,      /* GPR = one lane */
     A64_V_CNT_8B = 0x0E205800, A64_V_ADDV_8B = 0x0E31B800,     /* 64-bit (Q = 0) forms */
     A64_V_MOVI_ZERO = 0x6F00E400,   /* movi vd.2d, #0 */
@@ -590,6 +595,13 @@ static inline unsigned a64_imm5(unsigned lane, unsigned index)
 static inline void a64_dup_g(A64Emit *e, unsigned lane, unsigned vd, unsigned rn)
 {
     a64_w(e, A64_V_DUP_G | A64F_IMM5(a64_imm5(lane, 0)) | A64F_RN(rn) | A64F_RD(vd));
+}
+
+/* dup vd.T, vn.T[index] */
+static inline void a64_dup_e(A64Emit *e, unsigned lane, unsigned vd, unsigned vn,
+                             unsigned index)
+{
+    a64_w(e, A64_V_DUP_E | A64F_IMM5(a64_imm5(lane, index)) | A64F_RN(vn) | A64F_RD(vd));
 }
 
 /* mov vd.T[index], rn */

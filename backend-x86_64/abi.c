@@ -18,6 +18,9 @@
  *   refuses a buffer without one):
  *     pop rcx; ret                             the data; to the epilogue of whichever
  *                                              trampoline entered (it knows nothing of gi)
+ *   jump-cache miss routine (CodeBuf.jc_miss: the code of every jump-cache entry without
+ *   any, ir/backend.h): an indirect exit's way out, the pc stored already:
+ *     call <exit routine>; .quad IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0)
  * Alignment: enter is called with rsp = 8 mod 16; six pushes keep that; the frame is a multiple
  * of 16; the push of the epilogue address makes 8 more, so blocks run with rsp = 0 mod 16
  * (slots 16-byte aligned) and a helper called from a block sees the SysV entry alignment
@@ -84,8 +87,8 @@ static void emit_entry_jump(X64Emit *e, unsigned key, unsigned idx, unsigned sca
 /* The inline jump-cache probe of an indirect exit (ir/backend.h), target pc in `reg`:
  *     [cmp dword [r14 + irq], 0 ; jne miss]    the interrupt check (ir/backend.h)
  *     mov rax, reg ; mov rcx, rax ; shr rcx, bits ; xor rcx, rax ; and ecx, mask ; shl ecx, 5
- *     cmp rax, [r14 + rcx + jc] ; jne miss
- *     mov rcx, [r14 + rcx + jc + 8] ; test rcx, rcx ; jz miss ; jmp rcx
+ *     cmp rax, [r14 + rcx + jc] ; jne miss ; jmp [r14 + rcx + jc + 8]
+ * (an entry without code holds the miss routine, CodeBuf.jc_miss, never NULL: ir/backend.h).
  * rax, rcx and rdx are never homes, so nothing live is clobbered; the guest pc is already
  * stored, so the successor (or the runtime, on a miss) finds it in the state. */
 static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
@@ -102,7 +105,9 @@ static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
     x64_alu_ri(e, X64_AND, 4, X64_RCX, (int32_t)((1u << c->gi->jc_bits) - 1));
     x64_shift_ri(e, X64_SHL, 4, X64_RCX, 5);
     _Static_assert(BACKEND_JC_ENTRY_SIZE == 32, "the probe scales the index by 32");
-    emit_entry_jump(e, X64_RAX, X64_RCX, 0, jc, miss);
+    x64_alu_rx(e, X64_CMP, 8, X64_RAX, x64_mx(X64_REG_STATE, X64_RCX, 0, jc));
+    miss[0] = x64_jcc8_fwd(e, X64_CC_NE);
+    x64_jmp_x(e, x64_mx(X64_REG_STATE, X64_RCX, 0, jc + 8));
 }
 
 /* A RET's prediction (ir/backend.h, "Return stack"), target pc in `reg`, before the jump
@@ -579,6 +584,13 @@ void *x64_emit_trampoline(CodeBuf *cb, const IrGuestInfo *gi)
     cb->exit_routine = e->p;    /* blocks written after this trampoline call this one */
     x64_pop_r(e, X64_RCX);      /* the exit's data: the call's return address */
     x64_ret(e);                 /* to the epilogue of whichever trampoline entered */
+    /* The jump cache's miss routine (CodeBuf.jc_miss, the code of entries without any):
+     * an indirect exit's way out, so the probe needs no test of the code pointer. The
+     * guest pc is stored before every probe. */
+    uint8_t *miss = e->p;
+    x64_call_rel32(e, (int32_t)(cb->exit_routine - (e->p + 5)));
+    emit_u64(e, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
+    cb->jc_miss = codebuf_exec_addr(cb, miss);
     assert(e->p - entry <= X64_TRAMPOLINE_MAX);
     cb->p = e->p;
     return codebuf_exec_addr(cb, entry);

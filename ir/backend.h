@@ -69,6 +69,10 @@ typedef struct CodeBuf {
      * shared exit routine that blocks written here call to leave (aarch64). The creator
      * only zeroes it. */
     uint8_t *exit_routine;
+    /* The backend's, NULL until emit_trampoline sets it: the executable address of the
+     * jump cache's miss routine, which the runtime stores as the code of every entry
+     * without any (see "jump cache" below). */
+    const void *jc_miss;
 } CodeBuf;
 
 /* Bytes a backend may write for one IR instruction without checking; it checks p against
@@ -95,10 +99,16 @@ typedef enum BackendError {
  * IrGuestInfo.jc_offset is not 0, the runtime keeps, at state + jc_offset, a direct-mapped
  * table of (1 << jc_bits) entries of BACKEND_JC_ENTRY_SIZE bytes, each starting with
  *     uint64_t guest_pc;  const void *code;
- * where code is the executable address of the translated block for guest_pc, or NULL (no
- * entry, or a block that only the interpreter runs). The entry of pc is number
- * (pc ^ (pc >> jc_bits)) & ((1 << jc_bits) - 1). An indirect exit that finds its target there
- * may jump to `code` directly, after storing the guest pc as every exit does. */
+ * where code is the executable address of the translated block for guest_pc, or the miss
+ * routine of the current code-cache fill (CodeBuf.jc_miss: no entry, or a block that only
+ * the interpreter runs, or one the runtime wants to see entered), never NULL: the runtime
+ * fills the whole table with it whenever it empties it (a new thread, each flush). The entry
+ * of pc is number (pc ^ (pc >> jc_bits)) & ((1 << jc_bits) - 1). An indirect exit that finds
+ * its target there jumps to `code` directly, after storing the guest pc as every exit does;
+ * the miss routine then leaves to the runtime with the exit word IR_EXIT_WORD(
+ * IR_EXIT_INDIRECT, 0, 0) (index 0, the pc already stored), which the runtime treats as it
+ * treats any indirect exit. (The runtime places the table right below the state: jc_offset
+ * = -(BACKEND_JC_ENTRY_SIZE << jc_bits); backends must accept any offset.) */
 #define BACKEND_JC_ENTRY_SIZE 32
 
 /* Return stack (DESIGN.md section 7). Where IrGuestInfo.ras_offset is not 0, the runtime keeps,

@@ -83,6 +83,9 @@ RtBlock *rt_block_alloc(uint64_t pc, uint32_t n_exits)
 void rt_jc_clear(RtThread *t)
 {
     memset(t->jc, 0, sizeof t->jc);
+    const void *miss = t->proc->cache.cb.jc_miss;   /* NULL without a code cache */
+    for (unsigned i = 0; i < RT_JC_SIZE; i++)
+        t->jc[i].code = miss;
     memset(&t->ras, 0, sizeof t->ras);     /* its code pointers go with the cache */
 }
 

@@ -62,6 +62,7 @@ static void emit_trampoline(RtProcess *p)
 {
     RtCodeCache *c = &p->cache;
     c->cb.p = c->cb.start;
+    c->cb.jc_miss = NULL;
     c->enter = NULL;
     if (p->backend) {
         void *tramp = p->backend->emit_trampoline(&c->cb, &p->gi);
@@ -176,6 +177,7 @@ void rt_cache_fork_child(RtProcess *p, int fd)
                 "the interpreter\n", strerror(errno));
         munmap(c->rw, c->size);
         munmap(c->rx, c->size);
+        c->cb.jc_miss = NULL;
         rt_blocks_clear(p);
         c->rw = c->rx = NULL;
         c->enter = NULL;
@@ -189,10 +191,12 @@ void rt_cache_fork_child(RtProcess *p, int fd)
 
 void rt_cache_flush(RtProcess *p)
 {
-    rt_blocks_clear(p);
-    rt_smc_clear(p);        /* no translation left: the code pages are writable again */
+    /* The trampoline first: the jump caches are emptied with its miss routine
+     * (CodeBuf.jc_miss). Every other thread is stopped, and no block is left to run. */
     if (p->cache.rw)
         emit_trampoline(p);
+    rt_blocks_clear(p);
+    rt_smc_clear(p);        /* no translation left: the code pages are writable again */
     p->stats.flushes++;
 }
 

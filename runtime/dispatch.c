@@ -50,6 +50,11 @@ RtThread *rt_thread_new(RtProcess *p)
         abort();
     memset(t, 0, size);
     t->proc = p;
+    /* Entries without code hold the miss routine. A flush between this and the listing
+     * below (the creating thread is in a system call, so not waited for) re-emits the
+     * trampoline at the same place with the same code (it depends only on IrGuestInfo
+     * fields fixed at start-up), so the address stays valid. */
+    rt_jc_clear(t);
     t->tid = (int)syscall(SYS_gettid);
     t->altstack_flags = GUEST_SS_DISABLE;   /* no guest alternate stack yet */
     t->restart_nr = -1;

@@ -166,7 +166,8 @@ static void dump_data(RtProcess *p, const uint8_t *at, size_t n)
 }
 
 void rt_log_host_code(RtProcess *p, const uint8_t *code, size_t n, const BackendData *data,
-                      unsigned n_data)
+                      unsigned n_data, const BackendInsnMap *map, unsigned n_map,
+                      uint64_t guest_pc)
 {
     csh h;
     if (!host_cs(p, &h)) {
@@ -174,15 +175,31 @@ void rt_log_host_code(RtProcess *p, const uint8_t *code, size_t n, const Backend
         return;
     }
     size_t off = 0;
-    for (unsigned i = 0; i <= n_data; i++) {
-        size_t to = i < n_data && data[i].offset < n ? data[i].offset : n;
-        if (to > off)
-            dump(p, h, (uint64_t)(uintptr_t)code + off, code + off, to - off);
-        if (i == n_data || to >= n)
-            break;
-        size_t len = data[i].size < n - to ? data[i].size : n - to;
-        dump_data(p, code + to, len);
-        off = to + len;
+    unsigned d = 0, m = 0;
+    uint64_t shown = UINT64_MAX;        /* the guest offset of the last marker */
+    while (off < n) {
+        /* A marker where a guest instruction's code starts (fault points inside one, which
+         * repeat its offset, get none), so a listing can be read per guest instruction. */
+        for (; m < n_map && map[m].host_offset <= off; m++)
+            if (map[m].guest_offset != shown) {
+                shown = map[m].guest_offset;
+                fprintf(p->log.f, "  ;; guest 0x%llx\n",
+                        (unsigned long long)(guest_pc + shown));
+            }
+        if (d < n_data && data[d].offset <= off) {
+            size_t len = data[d].size < n - off ? data[d].size : n - off;
+            dump_data(p, code + off, len);
+            off += len;
+            d++;
+            continue;
+        }
+        size_t to = n;
+        if (d < n_data && data[d].offset < to)
+            to = data[d].offset;
+        if (m < n_map && map[m].host_offset < to)
+            to = map[m].host_offset;
+        dump(p, h, (uint64_t)(uintptr_t)code + off, code + off, to - off);
+        off = to;
     }
 }
 

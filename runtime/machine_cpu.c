@@ -35,7 +35,7 @@
 
 static RtMachine *machine_of(void *state)
 {
-    return ((RtThread *)state)->proc->machine;
+    return rt_thread_of_state(state)->proc->machine;
 }
 
 void rt_machine_raise(RtMachine *m, unsigned vector, bool has_err, uint32_t err)

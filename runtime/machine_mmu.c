@@ -62,7 +62,7 @@
 
 static RtMachine *machine_of(void *state)
 {
-    return ((RtThread *)state)->proc->machine;      /* &RtThread.state is its first member */
+    return rt_thread_of_state(state)->proc->machine;
 }
 
 /* ---------------------------------------------------------------- the walkers */

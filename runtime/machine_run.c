@@ -43,8 +43,7 @@
 
 static RtMachine *machine_of(void *state)
 {
-    /* Generated code and helpers get &RtThread.state, the thread's first member. */
-    return ((RtThread *)state)->proc->machine;
+    return rt_thread_of_state(state)->proc->machine;
 }
 
 static uint64_t now_ns(const RtMachine *m)

@@ -409,7 +409,9 @@ enum {
 /* The layout generated code reads inline (ir/backend.h: guest_pc, then code). */
 typedef struct RtJcEntry {
     uint64_t pc;                /* guest pc, valid when blk != NULL */
-    const void *code;           /* blk's host code, or NULL if the interpreter runs it */
+    const void *code;           /* blk's host code, or the backend's miss routine
+                                   (CodeBuf.jc_miss) if there is none: no entry, an
+                                   interpreted or a cold block (ir/backend.h) */
     RtBlock *blk;
     uint64_t unused;            /* pads the entry to BACKEND_JC_ENTRY_SIZE */
 } RtJcEntry;
@@ -417,7 +419,13 @@ _Static_assert(sizeof(RtJcEntry) == BACKEND_JC_ENTRY_SIZE && offsetof(RtJcEntry,
                "RtJcEntry must have the layout of ir/backend.h's jump cache entries");
 
 struct RtThread {
-    _Alignas(64) X86State state;/* first: generated code pins a pointer to it */
+    /* The jump cache lies right below the state that generated code pins a pointer to, so
+     * an aarch64 probe reaches an entry with one LDP (backend-aarch64/abi.c); its entries
+     * are 32-byte aligned (the state is 64-byte aligned and the table's size a multiple of
+     * 64). */
+    _Alignas(64) RtJcEntry jc[RT_JC_SIZE]; /* direct-mapped jump cache: pc -> block */
+    X86State state;             /* generated code and helpers get a pointer to it
+                                   (rt_thread_of_state goes back) */
     /* Non-zero: the thread must come back to the dispatcher before guest code runs on, to
      * take a signal (rt_signal_deliver) or stop for an exclusive section. Generated code
      * reads it at every backward direct exit and before every inline jump-cache jump
@@ -426,7 +434,6 @@ struct RtThread {
      * threads: a plain int, written whole. */
     volatile sig_atomic_t interrupt;
     RtProcess *proc;            /* the process this thread belongs to */
-    RtJcEntry jc[RT_JC_SIZE];   /* direct-mapped jump cache: pc -> block */
     BackendRas ras;             /* return stack (ir/backend.h): cleared with the jump cache */
     RtBlock *volatile cur_block;/* block entered last by the dispatcher (fault reports) */
     volatile sig_atomic_t in_guest; /* RT_IN_*: where the thread is (fault.c, signal.c) */
@@ -592,6 +599,14 @@ void rt_block_chain(RtProcess *p, RtBlock *b);
 /* A cold block its hot retranslation replaced: out of the table and the pending index (its
  * code and record stay until the flush: it may be running). Under tb_lock. */
 void rt_block_retire(RtProcess *p, RtBlock *b);
+_Static_assert(offsetof(RtThread, state) % 64 == 0 &&
+               offsetof(RtThread, state) == sizeof(RtJcEntry) * RT_JC_SIZE,
+               "the state starts a cache line, right after the jump cache");
+/* The thread whose state generated code and helpers were given. */
+static inline RtThread *rt_thread_of_state(void *state)
+{
+    return (RtThread *)(void *)((char *)state - offsetof(RtThread, state));
+}
 static inline uint32_t rt_jc_index(uint64_t pc)
 {
     return (uint32_t)((pc ^ (pc >> RT_JC_BITS)) & (RT_JC_SIZE - 1));
@@ -605,10 +620,13 @@ static inline void rt_jc_insert(RtThread *t, RtBlock *b)
 {
     RtJcEntry *e = &t->jc[rt_jc_index(b->pc)];
     e->pc = b->pc;
-    e->code = b->cold ? NULL : b->code;     /* inline lookups of a cold block miss: counted */
+    /* inline lookups of a cold block miss (counted), as do those of an interpreted one */
+    e->code = b->cold || !b->code ? t->proc->cache.cb.jc_miss : b->code;
     e->blk = b;
 }
-void rt_jc_clear(RtThread *t);       /* and the return stack */
+/* Empty the jump cache (every entry's code the current fill's miss routine) and the return
+ * stack. */
+void rt_jc_clear(RtThread *t);
 
 /* translate.c: translate the block at pc, insert it and chain it (or find the block another
  * thread has just made). Never NULL. t is running and holds no lock. */
@@ -758,9 +776,12 @@ void rt_log_open(RtProcess *p);                      /* -D; exits 1 if the file 
 void rt_log_printf(RtProcess *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_log_guest_code(RtProcess *p, uint64_t pc, const uint8_t *bytes, size_t n);
 /* n bytes of host code; the n_data ranges of data inside it (offsets from code, in order)
- * are shown as data, not disassembled. */
+ * are shown as data, not disassembled; a ";; guest PC" line marks where the code of each
+ * guest instruction of the block's n_map map entries (BackendBlockInfo.insns, guest offsets
+ * from guest_pc) starts. */
 void rt_log_host_code(RtProcess *p, const uint8_t *code, size_t n, const BackendData *data,
-                      unsigned n_data);
+                      unsigned n_data, const BackendInsnMap *map, unsigned n_map,
+                      uint64_t guest_pc);
 
 /* guarded_copy.c: memcpy that returns -EFAULT when a page is missing (0 on success), and the
  * fault handler's part of it: true (context redirected) if the fault is inside that copy. */

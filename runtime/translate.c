@@ -412,7 +412,8 @@ static RtBlock *translate_locked(RtThread *t, uint64_t pc, bool cold, bool *flus
                 if (data_bytes)
                     rt_log_printf(p, ", %u bytes of data", data_bytes);
                 rt_log_printf(p, "\n");
-                rt_log_host_code(p, info.code, insn_bytes, info.data, info.n_data);
+                rt_log_host_code(p, info.code, insn_bytes, info.data, info.n_data, info.insns,
+                                 info.n_insns, pc);
             }
             b = make_block(p, &w, pc, &res, &info, cold);
             break;

@@ -2,8 +2,15 @@
 """a64-expansion.py - the aarch64 backend's static expansion broken down by kind of code.
 
 Usage:
-    qemu-aarch64-static build-aarch64/ferry -d out_asm,stats PROG > out.txt 2>&1
+    qemu-aarch64-static build-aarch64/ferry -d in_asm,out_asm,stats PROG > out.txt 2>&1
     scripts/a64-expansion.py out.txt
+    scripts/a64-expansion.py --by-guest [--top N] out.txt
+
+--by-guest needs in_asm too: it groups the host instructions by the mnemonic of the guest
+instruction they belong to (the `;; guest PC` markers of -d out_asm, named by the IN: lines)
+and lists the mnemonics by their host instructions in total, with the count of that guest
+instruction, host instructions per one and its biggest kinds, so the costliest guest
+instructions (SSE string code: pmovmskb, pcmpeqb, ...) show first.
 
 Reads the `-d out_asm` listing (and the `-d stats` guest instruction count, when present)
 and counts every host instruction of every block into one kind, so an optimisation can
@@ -23,6 +30,8 @@ import collections
 import re
 
 INSN = re.compile(r'0x[0-9a-f]+:\s+(?:[0-9a-f]{2} ){4}\s+(\S+)\s*(.*)')
+GUEST = re.compile(r'0x([0-9a-f]+):\s+(?:[0-9a-f]{2} )+\s*(\S+)')
+MARK = re.compile(r'\s+;; guest 0x([0-9a-f]+)')
 
 
 def stub_start(block):
@@ -92,23 +101,53 @@ def main():
     ap.add_argument('listing')
     ap.add_argument('--flag-offsets', default='0x88-0xa0',
                     help='state offsets of the lazy flag fields (X86State cc_op..cc_res)')
+    ap.add_argument('--by-guest', action='store_true',
+                    help='group by guest instruction mnemonic (needs in_asm in the listing)')
+    ap.add_argument('--top', type=int, default=40, help='rows of --by-guest')
     a = ap.parse_args()
     lo, hi = (int(x, 0) for x in a.flag_offsets.split('-'))
     count = collections.Counter()
     total = blocks = guest = 0
     block = None
+    owner = []                  # per host instruction of the block: its guest pc (or None)
+    mnemonic = {}               # guest pc -> mnemonic, from the IN: listings
+    by_guest = collections.defaultdict(collections.Counter)  # mnemonic -> kind -> count
+    n_guest = collections.Counter()                          # mnemonic -> instructions
+    in_guest = False
+    cur = None
 
     def flush():
         nonlocal total
         if block:
-            count.update(classify(block, lo, hi))
+            kinds = classify(block, lo, hi)
+            count.update(kinds)
             total += len(block)
+            for k, g in zip(kinds, owner):
+                by_guest[mnemonic.get(g, '?') if g is not None else '(block)'][k] += 1
 
     for line in open(a.listing, errors='replace'):
         if line.startswith('OUT: block'):
             flush()
             block = []
+            owner = []
+            cur = None
             blocks += 1
+            in_guest = False
+            continue
+        if line.startswith('IN: block'):
+            flush()
+            block = None
+            in_guest = True
+            continue
+        if in_guest:
+            m = GUEST.match(line)
+            if m:
+                mnemonic[int(m.group(1), 16)] = m.group(2)
+                n_guest[m.group(2)] += 1
+            continue
+        g = MARK.match(line)
+        if g:
+            cur = int(g.group(1), 16)
             continue
         g = re.search(r'guest instructions translated\s+(\d+)', line)
         if g:
@@ -116,7 +155,17 @@ def main():
         m = INSN.match(line)
         if m and block is not None:
             block.append((m.group(1), m.group(2).strip()))
+            owner.append(cur)
     flush()
+    if a.by_guest:
+        rows = sorted(by_guest.items(), key=lambda kv: -sum(kv[1].values()))
+        print(f'{"guest insn":14s} {"host":>7s} {"count":>6s} {"each":>6s}  biggest kinds')
+        for name, kinds in rows[:a.top]:
+            n = sum(kinds.values())
+            each = f'{n / n_guest[name]:6.2f}' if n_guest.get(name) else '     -'
+            top = ', '.join(f'{k} {v}' for k, v in kinds.most_common(4))
+            print(f'{name:14s} {n:7d} {n_guest.get(name, 0):6d} {each}  {top}')
+        return
     print(f'{blocks} blocks, {total} host instructions' +
           (f', {guest} guest: {total / guest:.2f} per guest instruction' if guest else ''))
     for k, v in count.most_common():

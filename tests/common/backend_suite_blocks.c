@@ -408,65 +408,74 @@ void be_test_chaining(void **st)
 }
 
 /* An indirect exit probes the jump cache at state + jc_offset (ir/backend.h) and jumps
- * straight to the block it finds; a NULL code pointer or another pc in the entry is a miss,
- * which returns to the runtime with the guest pc stored. */
+ * straight to the code of the entry that holds its target pc, which for an entry without a
+ * block is the miss routine (CodeBuf.jc_miss); another pc in the entry is a miss too. Each
+ * returns to the runtime with the guest pc stored. The table above the state and below it
+ * (where the runtime keeps it: jc_offset = -size). */
 void be_test_indirect_jump_cache(void **st)
 {
     (void)st;
-    enum { JC_BITS = 4, JC_OFF = STATE_SIZE };
-    IrGuestInfo gi = be_guest_info(1);
-    gi.jc_offset = JC_OFF;
-    gi.jc_bits = JC_BITS;
-    IrBlock *ba = ir_block_new(0x8000), *bb = ir_block_new(0x8100);
+    enum { JC_BITS = 4, JC_SIZE = BACKEND_JC_ENTRY_SIZE << JC_BITS };
+    const void *miss = be_code_buf()->jc_miss;
+    assert_non_null(miss);
+    IrBlock *bb = ir_block_new(0x8100);
     IrBuilder b;
-    ir_builder_init(&b, ba);
-    ir_exit(&b, ir_get(&b, IR_I64, 0x20), 0, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
-    ir_builder_fini(&b);
     ir_builder_init(&b, bb);
     ir_put(&b, 0x30, ir_const(&b, IR_I64, 0x55));
     ir_exit(&b, IR_NONE, 0x8200, IR_EXIT_WORD(IR_EXIT_SYSCALL, 0, 0));
     ir_builder_fini(&b);
-    BackendBlockInfo ia, ib;
-    be_verify_or_die(ba);
     be_verify_or_die(bb);
-    assert_int_equal(be_host->be->compile(ba, be_code_buf(), &gi, &ia), BE_OK);
-    be_check_disassembly(be_code_buf()->p - ia.code_size, &ia);
+    BackendBlockInfo ib;
+    IrGuestInfo gi = be_guest_info(1);
     assert_int_equal(be_host->be->compile(bb, be_code_buf(), &gi, &ib), BE_OK);
-
-    static uint64_t mem[(STATE_SIZE + (BACKEND_JC_ENTRY_SIZE << JC_BITS)) / 8];
-    uint8_t *state = (uint8_t *)mem;
-    uint64_t *jc = mem + JC_OFF / 8;
-    const uint64_t target = 0x8103;     /* entry 3: a non-zero index catches a bad scale */
-    unsigned idx = (unsigned)((target ^ (target >> JC_BITS)) & ((1u << JC_BITS) - 1));
-    uint64_t *entry = jc + idx * (BACKEND_JC_ENTRY_SIZE / 8);
-    for (int c = 0; c < 4; c++) {
-        memset(mem, 0, sizeof mem);
-        memcpy(state + 0x20, &target, 8);
-        if (c == 0 || c == 1)
-            entry[0] = target;              /* 0: hit; 1: right pc, no code (interpreted) */
-        if (c == 0)
-            entry[1] = (uint64_t)(uintptr_t)ib.code;
-        if (c == 2) {                       /* another pc in the entry */
-            entry[0] = target + 0x1000;
-            entry[1] = (uint64_t)(uintptr_t)ib.code;
+    static uint64_t mem[(STATE_SIZE + JC_SIZE) / 8];
+    for (int below = 0; below < 2; below++) {
+        gi.jc_offset = below ? -JC_SIZE : STATE_SIZE;
+        gi.jc_bits = JC_BITS;
+        IrBlock *ba = ir_block_new(0x8000);
+        ir_builder_init(&b, ba);
+        ir_exit(&b, ir_get(&b, IR_I64, 0x20), 0, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
+        ir_builder_fini(&b);
+        BackendBlockInfo ia;
+        be_verify_or_die(ba);
+        assert_int_equal(be_host->be->compile(ba, be_code_buf(), &gi, &ia), BE_OK);
+        be_check_disassembly(be_code_buf()->p - ia.code_size, &ia);
+        uint8_t *state = (uint8_t *)mem + (below ? JC_SIZE : 0);
+        uint64_t *jc = (uint64_t *)(void *)(state + gi.jc_offset);
+        const uint64_t target = 0x8103;     /* entry 3: a non-zero index catches a bad scale */
+        unsigned idx = (unsigned)((target ^ (target >> JC_BITS)) & ((1u << JC_BITS) - 1));
+        uint64_t *entry = jc + idx * (BACKEND_JC_ENTRY_SIZE / 8);
+        for (int c = 0; c < 4; c++) {
+            memset(mem, 0, sizeof mem);
+            for (unsigned i = 0; i < 1u << JC_BITS; i++)    /* empty, as the runtime's */
+                jc[i * (BACKEND_JC_ENTRY_SIZE / 8) + 1] = (uint64_t)(uintptr_t)miss;
+            memcpy(state + 0x20, &target, 8);
+            if (c == 0 || c == 1)
+                entry[0] = target;          /* 0: hit; 1: right pc, no code (interpreted) */
+            if (c == 0)
+                entry[1] = (uint64_t)(uintptr_t)ib.code;
+            if (c == 2) {                   /* another pc in the entry */
+                entry[0] = target + 0x1000;
+                entry[1] = (uint64_t)(uintptr_t)ib.code;
+            }
+            if (c == 3)                     /* the neighbouring entry holds it */
+                entry[BACKEND_JC_ENTRY_SIZE / 8] = target, entry[BACKEND_JC_ENTRY_SIZE / 8 + 1] =
+                    (uint64_t)(uintptr_t)ib.code;
+            uint64_t word = be_enter(1, state, ia.code);
+            uint64_t pc = be_state_pc(state), out;
+            memcpy(&out, state + 0x30, 8);
+            if (c == 0) {
+                assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_SYSCALL, 0, 0));
+                assert_int_equal(pc, 0x8200);
+                assert_int_equal(out, 0x55);
+            } else {
+                assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
+                assert_int_equal(pc, target);
+                assert_int_equal(out, 0);
+            }
         }
-        if (c == 3)                         /* the neighbouring entry holds it */
-            entry[BACKEND_JC_ENTRY_SIZE / 8] = target, entry[BACKEND_JC_ENTRY_SIZE / 8 + 1] =
-                (uint64_t)(uintptr_t)ib.code;
-        uint64_t word = be_enter(1, state, ia.code);
-        uint64_t pc = be_state_pc(state), out;
-        memcpy(&out, state + 0x30, 8);
-        if (c == 0) {
-            assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_SYSCALL, 0, 0));
-            assert_int_equal(pc, 0x8200);
-            assert_int_equal(out, 0x55);
-        } else {
-            assert_int_equal(word, IR_EXIT_WORD(IR_EXIT_INDIRECT, 0, 0));
-            assert_int_equal(pc, target);
-            assert_int_equal(out, 0);
-        }
+        ir_block_free(ba);
     }
-    ir_block_free(ba);
     ir_block_free(bb);
 }
 
@@ -674,7 +683,7 @@ void be_test_errors(void **st)
     /* A buffer too small for the block (after its trampoline, whose exit routine the
      * exits call: ir/backend.h CodeBuf): FULL, p unchanged. Nothing here runs. */
     static uint8_t small[1024 + CODEBUF_RED_ZONE + 600] __attribute__((aligned(16)));
-    CodeBuf cb = { small, small, small + sizeof small, 0, NULL };
+    CodeBuf cb = { small, small, small + sizeof small, 0, NULL, NULL };
     BackendBlockInfo info;
     assert_non_null(be_host->be->emit_trampoline(&cb, &gi0));
     uint8_t *p = cb.p;
@@ -685,7 +694,7 @@ void be_test_errors(void **st)
     cb.end = p + CODEBUF_RED_ZONE - 1;
     assert_int_equal(be_host->be->compile(blk, &cb, &gi0, &info), BE_ERR_FULL);
     assert_ptr_equal(cb.p, p);
-    cb = (CodeBuf){ small, small, small + 100, 0, NULL };   /* less than a trampoline */
+    cb = (CodeBuf){ small, small, small + 100, 0, NULL, NULL };   /* less than a trampoline */
     assert_null(be_host->be->emit_trampoline(&cb, &gi0));
     assert_ptr_equal(cb.p, small);
     ir_block_free(blk);

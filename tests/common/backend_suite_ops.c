@@ -410,6 +410,13 @@ void be_test_vector(void **st)
         check_op(IR_VSHUFLO16, IR_V128, 1, IR_V128, IR_VOID, IR_VOID, ctl[i]);
         check_op(IR_VSHUFHI16, IR_V128, 1, IR_V128, IR_VOID, IR_VOID, ctl[i]);
     }
+    /* PSHUFD controls a backend may give a one-instruction form (rotations, broadcasts of a
+     * lane or a half, pair swaps, interleaves, even/odd lanes), and ones a lane or two away
+     * from such a form */
+    static const int64_t ctl32[] = { 0x39, 0x55, 0xAA, 0x44, 0xEE, 0x50, 0xFA, 0xA0, 0xF5,
+                                     0x88, 0xDD, 0x79, 0x8D, 0x27, 0x64, 0xD8 };
+    for (unsigned i = 0; i < sizeof ctl32 / sizeof ctl32[0]; i++)
+        check_op(IR_VSHUF32, IR_V128, 1, IR_V128, IR_VOID, IR_VOID, ctl32[i]);
     static const int64_t bytes[] = { 0, 1, 3, 7, 8, 9, 15, 16, 17, 255 };
     for (unsigned i = 0; i < sizeof bytes / sizeof bytes[0]; i++) {
         check_op(IR_VBSLL, IR_V128, 1, IR_V128, IR_VOID, IR_VOID, bytes[i]);

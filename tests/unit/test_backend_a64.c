@@ -358,6 +358,15 @@ static void test_encoders(void **st)
     ENC("mov v1.16b, v31.16b", a64_vmov(e, 1, 31));
     ENC("movi v7.2d, #0000000000000000", a64_vzero(e, 7));
     ENC("ext v1.16b, v2.16b, v3.16b, #3", a64_vext(e, 1, 2, 3, 3));
+    ENC("uzp1 v1.4s, v2.4s, v3.4s", a64_v3(e, A64_V_UZP1, 2, 1, 2, 3));
+    ENC("uzp2 v1.4s, v2.4s, v2.4s", a64_v3(e, A64_V_UZP2, 2, 1, 2, 2));
+    ENC("trn1 v4.4s, v5.4s, v5.4s", a64_v3(e, A64_V_TRN1, 2, 4, 5, 5));
+    ENC("trn2 v4.4s, v5.4s, v6.4s", a64_v3(e, A64_V_TRN2, 2, 4, 5, 6));
+    ENC("rev64 v7.4s, v8.4s", a64_v3(e, A64_V_REV64, 2, 7, 8, 0));
+    ENC("cmeq v1.16b, v2.16b, #0", a64_v3(e, A64_V_CMEQ0, 0, 1, 2, 0));
+    ENC("cmeq v1.4s, v2.4s, #0", a64_v3(e, A64_V_CMEQ0, 2, 1, 2, 0));
+    ENC("dup v1.4s, v3.s[2]", a64_dup_e(e, 2, 1, 3, 2));
+    ENC("dup v1.2d, v3.d[1]", a64_dup_e(e, 3, 1, 3, 1));
     ENC("shl v1.8h, v2.8h, #3", a64_vshift_i(e, A64_V_SHL, 16, 1, 2, 3));
     ENC("ushr v1.2d, v2.2d, #0x40", a64_vshift_i(e, A64_V_USHR, 64, 1, 2, 64));
     ENC("sshr v1.16b, v2.16b, #8", a64_vshift_i(e, A64_V_SSHR, 8, 1, 2, 8));
@@ -606,6 +615,86 @@ static void test_golden(void **st)
     ir_block_free(blk);
 }
 
+/* The inline jump-cache probe of an indirect exit with the runtime's table (4096 entries
+ * right below the state: jc_offset -128 KiB): entries counted downwards from the state (EON
+ * for mask - i), one LDP, no test of the code pointer (entries without code hold the miss
+ * routine, CodeBuf.jc_miss); with an interrupt word, its check first. Compiled only (the
+ * backend suite runs both layouts). */
+static void test_jc_probe(void **st)
+{
+    (void)st;
+    IrGuestInfo gi = be_guest_info(0);
+    gi.jc_offset = -(BACKEND_JC_ENTRY_SIZE << 12);
+    gi.jc_bits = 12;
+    const char *text = "block pc=0x1000\n"
+                       "v1 = get.i64 0x20\n"
+                       "exit v1, 0x0, 0x1\n";             /* indirect */
+    char pc_store[64];
+    snprintf(pc_store, sizeof pc_store, "str x23, [x28, #0x%x]\n", (unsigned)gi.pc_offset);
+    char want[1024];
+    for (int irq = 0; irq < 2; irq++) {
+        gi.irq_offset = irq ? 0x1f0 : 0;
+        snprintf(want, sizeof want, "%s%s"
+                 "eon x16, x23, x23, lsr #12\n"   /* the pc in x23 (field 0x20) */
+                 "and x16, x16, #0xfff\n"
+                 "sub x16, x28, x16, lsl #5\n"
+                 "ldp x17, x16, [x16, #-0x20]\n"
+                 "cmp x17, x23\n"
+                 "b.ne #0x%x\n"
+                 "br x16\n"
+                 "bl <exit>\n"
+                 ".quad 0x1\n"
+                 ".quad 0\n", pc_store,
+                 irq ? "ldr w16, [x28, #0x1f0]\ncbnz w16, #0x28\n" : "",
+                 irq ? 0x28 : 0x20);
+        IrBlock *blk = be_parse(text);
+        BackendBlockInfo info;
+        be_expect_code(blk, &gi, want, &info);
+        ir_block_free(blk);
+    }
+}
+
+/* Vector forms: PCMPEQB against a zero vector is CMEQ #0 (no zero built); PMOVMSKB's 16
+ * bits end with INS + one UMOV of a halfword; a PSHUFD rotation is one EXT, a broadcast one
+ * DUP, a control one lane away from a form that form plus one INS. */
+static void test_vec_forms(void **st)
+{
+    (void)st;
+    expect_block(be_parse("block pc=0x1000\n"
+                          "v1 = get.v128 0x80\n"
+                          "v2 = const.v128 0x0\n"
+                          "v3 = vcmpeq.v128 v1, v2, 0x8\n"
+                          "v4 = vmovmsk.i32 v3, 0x8\n"
+                          "put v4, 0xc0\n"
+                          "v5 = vshuf32.v128 v1, 0x39\n"    /* lanes 1, 2, 3, 0 */
+                          "put v5, 0xa0\n"
+                          "v6 = vshuf32.v128 v1, 0xaa\n"    /* lane 2 four times */
+                          "put v6, 0xd0\n"
+                          "v7 = vshuf32.v128 v1, 0x79\n"    /* 1, 2, 3, 1 */
+                          "put v7, 0xe0\n"
+                          "exit -, 0x2000, 0x0\n"),
+                 "ldr q6, [x28, #0x80]\n"
+                 "cmeq v7.16b, v6.16b, #0\n"
+                 "ushr v0.16b, v7.16b, #7\n"
+                 "usra v0.8h, v0.8h, #7\n"
+                 "usra v0.4s, v0.4s, #0xe\n"
+                 "usra v0.2d, v0.2d, #0x1c\n"
+                 "ins v0.b[1], v0.b[8]\n"
+                 "umov w29, v0.h[0]\n"
+                 "str w29, [x28, #0xc0]\n"
+                 "ext v7.16b, v6.16b, v6.16b, #4\n"
+                 "str q7, [x28, #0xa0]\n"
+                 "dup v7.4s, v6.s[2]\n"
+                 "str q7, [x28, #0xd0]\n"
+                 "ext v0.16b, v6.16b, v6.16b, #4\n"   /* not into v6, which it reads */
+                 "ins v0.s[3], v6.s[1]\n"
+                 "mov v6.16b, v0.16b\n"
+                 "str q6, [x28, #0xe0]\n"
+                 "bl <exit>\n"
+                 ".quad 0x8000000000000000\n"
+                 ".quad 0x2000\n");
+}
+
 /* x86's memory order (IrGuestInfo.tso): a load is followed by DMB ISHLD; a store is preceded
  * by DMB ISHST unless no store came since the last barrier that ordered stores (the block's
  * first store is: the predecessor's stores are unknown); without tso the same block has no
@@ -722,6 +811,8 @@ int main(void)
         cmocka_unit_test(test_branch_fixups),
         cmocka_unit_test(test_pair_peephole),
         cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_jc_probe),
+        cmocka_unit_test(test_vec_forms),
         cmocka_unit_test(test_tso),
         cmocka_unit_test(test_state_pairs),
         BE_SUITE_TESTS,

@@ -446,15 +446,28 @@ static void test_safe_copies_and_fetch(void **state)
 static void test_jump_cache(void **state)
 {
     (void)state;
-    RtThread *t = aligned_alloc(64, (sizeof(RtThread) + 63) & ~(size_t)63);
-    assert_non_null(t);
-    memset(t, 0, sizeof *t);
+    RtProcess *p = new_process();
+    static const uint8_t miss_routine[4];           /* stands for CodeBuf.jc_miss */
+    p->cache.cb.jc_miss = miss_routine;
+    RtThread *t = rt_thread_new(p);
+    /* Every entry of a new thread's cache (and of one emptied) has the miss routine for its
+     * code, never NULL (ir/backend.h): generated code jumps to it without a test. */
+    for (unsigned i = 0; i < RT_JC_SIZE; i++)
+        assert_ptr_equal(t->jc[i].code, miss_routine);
     RtBlock *a = rt_block_alloc(0x401000, 0), *b = rt_block_alloc(0x401000 + RT_JC_SIZE, 0);
     assert_null(rt_jc_lookup(t, 0x401000));
     assert_null(rt_jc_lookup(t, 0));            /* an empty entry never matches pc 0 */
-    rt_jc_insert(t, a);
+    rt_jc_insert(t, a);                         /* interpreted (no code): the miss routine */
     assert_ptr_equal(rt_jc_lookup(t, 0x401000), a);
+    assert_ptr_equal(t->jc[rt_jc_index(a->pc)].code, miss_routine);
     assert_null(rt_jc_lookup(t, 0x401001));
+    a->code = (uint8_t *)(uintptr_t)0x123450;
+    a->cold = true;                             /* cold: the miss routine too (counted) */
+    rt_jc_insert(t, a);
+    assert_ptr_equal(t->jc[rt_jc_index(a->pc)].code, miss_routine);
+    a->cold = false;
+    rt_jc_insert(t, a);
+    assert_ptr_equal(t->jc[rt_jc_index(a->pc)].code, a->code);
     /* Direct mapped: a block whose index collides replaces the entry. */
     if (rt_jc_index(a->pc) == rt_jc_index(b->pc)) {
         rt_jc_insert(t, b);
@@ -468,9 +481,14 @@ static void test_jump_cache(void **state)
         assert_true(rt_jc_index(pc) < RT_JC_SIZE);
     rt_jc_clear(t);
     assert_null(rt_jc_lookup(t, b->pc));
+    for (unsigned i = 0; i < RT_JC_SIZE; i++)
+        assert_ptr_equal(t->jc[i].code, miss_routine);
+    /* The table lies right below the state (jc_offset = -its size, ir/backend.h). */
+    assert_ptr_equal((uint8_t *)&t->state - sizeof t->jc, (uint8_t *)t->jc);
+    assert_ptr_equal(rt_thread_of_state(&t->state), t);
     free(a);
     free(b);
-    free(t);
+    free_process(p);
 }
 
 static void test_block_table(void **state)
