@@ -148,9 +148,10 @@ static void emit_check(SpCtx *s, IrBlock *out, IrRef cond, uint64_t pc)
         s->cur = (Lin){ ROOT_NEW | s->cur_ref, 0 };   /* a root no old ref names */
         s->known = true;
     }
-    in = (IrInsn){ .op = IR_CONST, .type = IR_I64, .imm = { (int64_t)IR_SP_WINDOW_LOW, 0 } };
+    /* rsp + 2^31 as rsp - (-2^31): a sign-extended 32-bit immediate on x86_64 */
+    in = (IrInsn){ .op = IR_CONST, .type = IR_I64, .imm = { -(int64_t)IR_SP_WINDOW_LOW, 0 } };
     IrRef low = ir_block_push(out, &in);
-    in = (IrInsn){ .op = IR_ADD, .type = IR_I64, .arg = { s->cur_ref, low } };
+    in = (IrInsn){ .op = IR_SUB, .type = IR_I64, .arg = { s->cur_ref, low } };
     IrRef t = ir_block_push(out, &in);
     in = (IrInsn){ .op = IR_CONST, .type = IR_I64,
                    .imm = { (int64_t)(s->gi->guest_limit + 2 * IR_SP_WINDOW_LOW), 0 } };
