@@ -760,7 +760,19 @@ static void test_golden_sp_window(void **st)
                    "exit -, 0x2000, jump\n");
     ir_sp_window(blk, &gi, &spc);
     assert_int_equal(spc.exit_checks, 1);
-    be_expect_code(blk, &gi, "", &info);
+    be_expect_code(blk, &gi,
+                 "mov x23, x26\n"                  /* rsp = rdi (pinned x23, x26) */
+                 "orr x14, xzr, #0xffffffff80000000\n"
+                 "sub x29, x26, x14\n"             /* rsp + 2^31 */
+                 "movz x14, #0x41, lsl #32\n"      /* L + 2^32 */
+                 "cmp x29, x14\n"
+                 "b.hs #0x2c\n"
+                 "bl <exit>\n"
+                 ".quad 0x8000000100000000\n"
+                 ".quad 0x2000\n"
+                 "bl <exit>\n"                     /* the check's: kind stack, no patch site */
+                 ".quad 0x8000000000000006\n"
+                 ".quad 0x2000\n", &info);
     ir_block_free(blk);
 }
 
