@@ -161,6 +161,12 @@ void ir_helper_register(IrHelperFn fn, const char *name);
  * that a later flag producer made useless, say). */
 void ir_helper_register_reader(IrHelperFn fn, const char *name);
 bool ir_helper_is_reader(IrHelperFn fn);
+/* A registered helper that never writes the guest's integer registers in the state
+ * (IrGuestInfo's gpr fields; its results come back as its return value), though it may write
+ * other state and memory: a CALL of it leaves the stack pointer as it was (ir_sp_window).
+ * Readers are such helpers too. */
+void ir_helper_keeps_gprs(IrHelperFn fn);
+bool ir_helper_gprs_kept(IrHelperFn fn);
 const char *ir_helper_name(IrHelperFn fn);          /* NULL if unknown */
 IrHelperFn ir_helper_lookup(const char *name);      /* NULL if unknown */
 

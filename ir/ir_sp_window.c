@@ -12,8 +12,8 @@
  * An access at root + d needs no check when d is within 2^30 of the entry fact or 2^31 of an
  * anchor; the stack pointer at an exit is inside S when it is SP_ENTRY + 0 or within 2^31 of
  * an anchor. What the stack-pointer field holds is followed through PUT/KEEP (an I64 PUT of
- * all 8 bytes: that value; a partial one: unknown) and CALL (unknown, except for reader
- * helpers); a GET of an unknown field becomes its value. An exit whose stack pointer is not
+ * all 8 bytes: that value; a partial one: unknown) and CALL (unknown, except for helpers
+ * that keep the GPRs, ir_helper_keeps_gprs, when the stack pointer is one); a GET of an unknown field becomes its value. An exit whose stack pointer is not
  * known to be inside S gets its check (ir.h), with a GET of the field first when its value is
  * unknown.
  */
@@ -42,6 +42,7 @@ typedef struct SpCtx {
     bool known;
     Lin cur;
     IrRef cur_ref;
+    IrRef checked, bad;         /* the last check's value (new ref) and its outcome */
     IrSpWindowCounts counts;
 } SpCtx;
 
@@ -142,6 +143,11 @@ static bool hits_sp(const SpCtx *s, uint64_t off, unsigned size)
 static void emit_check(SpCtx *s, IrBlock *out, IrRef cond, uint64_t pc)
 {
     IrInsn in;
+    IrRef bad;
+    if (s->known && s->checked && s->cur_ref == s->checked) {
+        bad = s->bad;           /* the same value as at the last check: its outcome */
+        goto exit_if;
+    }
     if (!s->known) {            /* read the field: a CALL may have written it */
         in = (IrInsn){ .op = IR_GET, .type = IR_I64, .imm = { s->gi->sp_offset, 0 } };
         s->cur_ref = ir_block_push(out, &in);
@@ -157,7 +163,10 @@ static void emit_check(SpCtx *s, IrBlock *out, IrRef cond, uint64_t pc)
                    .imm = { (int64_t)(s->gi->guest_limit + 2 * IR_SP_WINDOW_LOW), 0 } };
     IrRef top = ir_block_push(out, &in);
     in = (IrInsn){ .op = IR_CMP, .type = IR_I8, .arg = { t, top }, .imm = { IR_GEU, 0 } };
-    IrRef bad = ir_block_push(out, &in);
+    bad = ir_block_push(out, &in);
+    s->checked = s->cur_ref;
+    s->bad = bad;
+exit_if:
     if (cond) {
         in = (IrInsn){ .op = IR_AND, .type = IR_I8, .arg = { bad, cond } };
         bad = ir_block_push(out, &in);
@@ -244,7 +253,8 @@ void ir_sp_window(IrBlock *blk, const IrGuestInfo *gi, IrSpWindowCounts *counts)
             break;
         }
         case IR_CALL:
-            if (!ir_helper_is_reader((IrHelperFn)(uintptr_t)in.imm[0]))
+            if (!ir_helper_gprs_kept((IrHelperFn)(uintptr_t)in.imm[0]) ||
+                gi->sp_offset < gi->gpr_offset || gi->sp_offset >= gi->gpr_offset + 8 * gi->n_gprs)
                 s.known = false;
             break;
         case IR_EXIT_IF:

@@ -167,6 +167,11 @@ int main(void)
     try_access("load [rsp] 2^38", sw_load0, 1ull << 38);
     try_access("next block 2^38", sw_next_block, 1ull << 38);
     try_access("store +0x3ff00000 2^46", sw_store_far, 1ull << 46);
+    try_access("next block 2^46 + 2^32", sw_next_block, (1ull << 46) + (1ull << 32));
+    try_access("load [rsp] 2^46 + 2^33", sw_load0, (1ull << 46) + (1ull << 33));
+    try_access("next block 0x7f0000000000", sw_next_block, 0x7f0000000000ull);
+    try_access("push at -2^31", sw_push, 0xffffffff80000000ull);
+    try_access("next block -2^31 - 8", sw_next_block, 0xffffffff80000000ull - 8);
     /* Not here: an access through a non-canonical rsp is #SS, which Linux reports as SIGBUS;
      * ferry reports SIGSEGV (SI_KERNEL) as for other non-canonical addresses. */
 
