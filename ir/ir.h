@@ -429,7 +429,10 @@ typedef struct IrGuestInfo {
  * (unmapped: faults at its own address, guard_fault in runtime/fault.c), or the top 3 GiB of
  * the 64-bit space. That is the host kernel's on both hosts (x86_64: the kernel half; aarch64:
  * the TTBR1 half, above any 48- or 52-bit user VA; qemu-user with guest base 0 maps it to its
- * host's kernel half), so it faults at its own address as it does natively; ferry's memory
+ * host's kernel half), so it faults at its own address as it does natively (x86_64's legacy
+ * vsyscall page lies there, 10 MiB below 2^64: readable only under vsyscall=emulate, as
+ * natively; a read of it that completes makes the argument below off by those 10 MiB, which
+ * still keeps every access in the kernel's half); ferry's memory
  * lies above L + 2^32 and below the top (runtime/space.c), out of reach. The guest base
  * must be 0 (the runtime enables the window only then).
  *
