@@ -937,8 +937,8 @@ static void plan_limit_checks(CgCtx *c)
     for (IrRef r = 1; r < blk->n; r++) {
         const IrInsn *in = &blk->insn[r];
         if ((in->op != IR_LOAD && in->op != IR_STORE) ||
-            (removable(in) && c->val[r].last_use == 0))
-            continue;
+            (removable(in) && c->val[r].last_use == 0) || (in->imm[0] & IR_MEM_NOCHECK))
+            continue;       /* NOCHECK: the stack window's (ir.h) */
         IrRef base = c->val[r].addr_base != IR_NONE ? c->val[r].addr_base : in->arg[0];
         const IrInsn *b = &blk->insn[base];
         if (b->op == IR_CONST && (uint64_t)b->imm[0] < c->gi->guest_limit - 4096)

@@ -1034,8 +1034,8 @@ static void plan_limit_checks(CgCtx *c)
     for (IrRef r = 1; r < blk->n; r++) {
         const IrInsn *in = &blk->insn[r];
         if ((in->op != IR_LOAD && in->op != IR_STORE) ||
-            (removable(in) && c->val[r].last_use == 0))
-            continue;
+            (removable(in) && c->val[r].last_use == 0) || (in->imm[0] & IR_MEM_NOCHECK))
+            continue;       /* NOCHECK: the stack window's (ir.h) */
         AddrFold a = { in->arg[0], IR_NONE, 0, 0 };
         addr_fold(c, in, &a);
         if (a.index) {

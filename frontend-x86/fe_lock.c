@@ -149,5 +149,10 @@ void fe_register_helpers_lock(void)
     ir_helper_register(x86_lock_cas2, "lock_cas2");
     ir_helper_register(x86_lock_cas4, "lock_cas4");
     ir_helper_register(x86_lock_cas8, "lock_cas8");
+    /* the swaps return the old value: no register of the state changes (ir_sp_window) */
+    ir_helper_keeps_gprs(x86_lock_cas1);
+    ir_helper_keeps_gprs(x86_lock_cas2);
+    ir_helper_keeps_gprs(x86_lock_cas4);
+    ir_helper_keeps_gprs(x86_lock_cas8);
     ir_helper_register(x86_lock_cmpxchg16b, "lock_cmpxchg16b");
 }

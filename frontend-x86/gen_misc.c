@@ -129,6 +129,9 @@ void fe_register_helpers_misc(void)
     ir_helper_register(x86_helper_cpuid, "x86_cpuid");
     ir_helper_register(x86_helper_rdtsc, "x86_rdtsc");
     ir_helper_register(x86_helper_rdrand, "x86_rdrand");
+    /* results as return values only: the state's registers stay (ir_sp_window) */
+    ir_helper_keeps_gprs(x86_helper_cpuid);
+    ir_helper_keeps_gprs(x86_helper_rdtsc);
 }
 
 /* ================================================================ small helpers (IR) */

@@ -131,6 +131,9 @@ typedef enum IrExitKind {
     IR_EXIT_HALT,        /* the guest asked to stop (system mode hlt, debug) */
     IR_EXIT_EVENT,       /* system mode: the runtime looks at timers and interrupts before
                             the guest continues at guest pc (never chained) */
+    IR_EXIT_STACK,       /* continue at guest pc (EXIT: arg0, or imm0) through the runtime,
+                            never chained or looked up inline: the guest stack pointer may lie
+                            outside its window ("The stack window" below) */
     IR_EXIT_KIND_COUNT
 } IrExitKind;
 
@@ -158,6 +161,12 @@ void ir_helper_register(IrHelperFn fn, const char *name);
  * that a later flag producer made useless, say). */
 void ir_helper_register_reader(IrHelperFn fn, const char *name);
 bool ir_helper_is_reader(IrHelperFn fn);
+/* A registered helper that never writes the guest's integer registers in the state
+ * (IrGuestInfo's gpr fields; its results come back as its return value), though it may write
+ * other state and memory: a CALL of it leaves the stack pointer as it was (ir_sp_window).
+ * Readers are such helpers too. */
+void ir_helper_keeps_gprs(IrHelperFn fn);
+bool ir_helper_gprs_kept(IrHelperFn fn);
 const char *ir_helper_name(IrHelperFn fn);          /* NULL if unknown */
 IrHelperFn ir_helper_lookup(const char *name);      /* NULL if unknown */
 
@@ -393,6 +402,11 @@ typedef struct IrGuestInfo {
      * outside generated code and inside CALLs. n_gprs 0: nothing is pinned. */
     uint32_t gpr_offset;
     uint32_t n_gprs;
+    /* The stack window ("The stack window" below): sp_window on (user mode with a guest
+     * limit and guest base 0, blocks compiled by a backend) keeps the guest stack pointer,
+     * the I64 field at sp_offset, inside the window at every entry to generated code. */
+    bool sp_window;
+    uint32_t sp_offset;
 } IrGuestInfo;
 
 #define IR_GUARD_SIZE  (1ull << 32)
@@ -401,6 +415,65 @@ typedef struct IrGuestInfo {
 /* Unmapped bytes after the probe byte (IrGuestInfo.limit_probe): more than the largest
  * x >> log2(limit) of a 64-bit x, for a limit that is a power of two. */
 #define IR_PROBE_SPAN(limit) (1ull << (64 - __builtin_ctzll(limit)))
+
+/* ---------------------------------------------------------------- the stack window
+ *
+ * Every LOAD/STORE checks its base against the guest limit L (above), once per base value and
+ * block; the stack pointer's would be checked in nearly every block. Instead (sp_window):
+ *
+ * Invariant W: whenever generated code is entered at a block's start, the stack pointer
+ * (sp_offset) lies in the window S = [-2^31, L + 2^31) (mod 2^64; IR_SP_IN_WINDOW).
+ *
+ * Then an access [sp_entry + d] with |d| <= 2^30 needs no check: its address lies in
+ * [-2^31 - 2^30, L + 2^31 + 2^30 + 32), which is the guest's [0, L), the guard [L, L + 2^32)
+ * (unmapped: faults at its own address, guard_fault in runtime/fault.c), or the top 3 GiB of
+ * the 64-bit space. That is the host kernel's on both hosts (x86_64: the kernel half; aarch64:
+ * the TTBR1 half, above any 48- or 52-bit user VA; qemu-user with guest base 0 maps it to its
+ * host's kernel half), so it faults at its own address as it does natively (x86_64's legacy
+ * vsyscall page lies there, 10 MiB below 2^64: readable only under vsyscall=emulate, as
+ * natively; a read of it that completes makes the argument below off by those 10 MiB, which
+ * still keeps every access in the kernel's half); ferry's memory
+ * lies above L + 2^32 and below the top (runtime/space.c), out of reach. The guest base
+ * must be 0 (the runtime enables the window only then).
+ *
+ * A LOAD/STORE that completes proves its address x + d0 lies in [0, L): anything else faults
+ * (the guard, the top, an unmapped page) and a fault never comes back into the block, except
+ * to let the access go ahead (a probe or stub whose whole address is below L after all, a
+ * write to a protected code page). So, in the rest of the block, x + d needs no check either
+ * when |d - d0| <= 2^31 (its address is within 2^31 of [0, L)), and a value x + c is inside
+ * the window when |c - d0| <= 2^31: the rsp of push, pop, call, ret, leave, add/sub rsp, imm
+ * next to a stack access.
+ *
+ * Keeping W at the exits that enter generated code without the runtime (chained JUMP exits,
+ * INDIRECT exits through the jump cache and the return stack): ir_sp_window gives each one
+ * whose rsp is not the block's entry value or proven as above (mov rsp, reg; and rsp, -16; a
+ * CALL that may write the state; no stack access) a check that never faults: a JUMP exit is
+ * preceded by an EXIT_IF to the same pc, kind IR_EXIT_STACK, taken when rsp lies outside the
+ * window (for an EXIT_IF, when it is taken and rsp lies outside); an INDIRECT one becomes an
+ * IR_EXIT_STACK exit (its target is a value, which an EXIT_IF cannot name: longjmp's block
+ * leaves through the runtime). rsp outside the window is legal until it is used: the
+ * runtime checks W in C before every entry to generated code (the dispatcher, which every
+ * return from a system call, signal delivery, sigreturn, fault, new thread and exec goes
+ * through) and runs the guest one instruction at a time in the interpreter while it fails.
+ * Other exits (SYSCALL, TRAP, ...) return to the runtime anyway. System mode and the
+ * interpreter have no window (sp_window false). */
+#define IR_MEM_NOCHECK 1    /* LOAD/STORE imm0: the access needs no guest-limit check */
+#define IR_SP_WINDOW_LOW (1ull << 31)
+static inline bool ir_sp_in_window(uint64_t sp, uint64_t limit)
+{
+    return sp + IR_SP_WINDOW_LOW < limit + 2 * IR_SP_WINDOW_LOW;
+}
+/* What ir_sp_window did to a block (for -d stats and tests). */
+typedef struct IrSpWindowCounts {
+    unsigned unchecked;     /* LOAD/STOREs marked IR_MEM_NOCHECK */
+    unsigned exit_checks;   /* EXIT_IFs of kind IR_EXIT_STACK added */
+    unsigned exits_stack;   /* INDIRECT exits made IR_EXIT_STACK */
+} IrSpWindowCounts;
+/* The pass for gi->sp_window (a no-op without it, or without a guest limit): marks the
+ * LOAD/STOREs that need no check and gives the exits their checks (above). Run it last,
+ * just before a backend compiles the block; the interpreter needs none of it. Keeps the block
+ * valid (rebuilds it when it adds instructions). counts may be NULL. */
+void ir_sp_window(IrBlock *blk, const IrGuestInfo *gi, IrSpWindowCounts *counts);
 
 /* ---------------------------------------------------------------- the FP environment
  *

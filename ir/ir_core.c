@@ -233,6 +233,7 @@ static struct {
     IrHelperFn fn;
     char name[IR_HELPER_NAME_MAX];
     bool reader;            /* registered with ir_helper_register_reader */
+    bool gprs_kept;         /* marked with ir_helper_keeps_gprs */
 } helpers[IR_HELPER_MAX];
 static unsigned n_helpers;
 
@@ -283,6 +284,21 @@ void ir_helper_register_reader(IrHelperFn fn, const char *name)
     for (unsigned i = 0; i < n_helpers; i++)
         if (helpers[i].fn == fn)
             helpers[i].reader = true;
+}
+
+void ir_helper_keeps_gprs(IrHelperFn fn)
+{
+    for (unsigned i = 0; i < n_helpers; i++)
+        if (helpers[i].fn == fn)
+            helpers[i].gprs_kept = true;
+}
+
+bool ir_helper_gprs_kept(IrHelperFn fn)
+{
+    for (unsigned i = 0; i < n_helpers; i++)
+        if (helpers[i].fn == fn)
+            return helpers[i].gprs_kept || helpers[i].reader;
+    return false;
 }
 
 bool ir_helper_is_reader(IrHelperFn fn)

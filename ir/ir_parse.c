@@ -266,6 +266,7 @@ static bool parse_exit_word(Parser *ps, int64_t *out)
     static const char *const kinds[IR_EXIT_KIND_COUNT] = {
         [IR_EXIT_JUMP] = "jump", [IR_EXIT_INDIRECT] = "indirect",
         [IR_EXIT_SYSCALL] = "syscall", [IR_EXIT_TRAP] = "trap", [IR_EXIT_HALT] = "halt", [IR_EXIT_EVENT] = "event",
+        [IR_EXIT_STACK] = "stack",
     };
     skip_ws(ps);
     bool by_name = ps->p < ps->end && *ps->p != '-' && (*ps->p < '0' || *ps->p > '9');
@@ -306,6 +307,17 @@ static bool parse_imm(Parser *ps, IrOp op, unsigned i, int64_t *out)
         return parse_named_imm(ps, fconds, IR_FCOND_COUNT, out, "float condition");
     if ((op == IR_EXIT || op == IR_EXIT_IF || op == IR_RETPUSH) && i == 1)
         return parse_exit_word(ps, out);
+    if ((op == IR_LOAD || op == IR_STORE) && i == 0) {
+        skip_ws(ps);
+        const char *s;
+        size_t len;
+        if (ps->p < ps->end && (*ps->p < '0' || *ps->p > '9')) {
+            if (!ident(ps, &s, &len) || !ident_is(s, len, "nocheck"))
+                return perr(ps, "expected nocheck or a number");
+            *out = IR_MEM_NOCHECK;
+            return true;
+        }
+    }
     if (op == IR_CALL && i == 0) {
         const char *s;
         size_t len;
@@ -419,6 +431,8 @@ static bool parse_insn(Parser *ps)
     IrInsn in = { .op = (uint16_t)op, .type = (uint8_t)type };
     unsigned total = info->nin + info->nimm;
     for (unsigned k = 0; k < total; k++) {
+        if (k == info->nin && (op == IR_LOAD || op == IR_STORE) && at_end(ps))
+            break;              /* the flags word is optional (0) */
         if (k > 0 && !accept(ps, ','))
             return perr(ps, "%s takes %u operands; expected ',' at '%s'", info->name, total,
                         excerpt(ps, ex, sizeof ex));

@@ -8,7 +8,8 @@
  * immediates, comma-separated. Immediates print in hex, except: CMP and FCMP conditions print
  * by name (eq, ltu, ... / eq, lt, ..., unord), the EXIT/EXIT_IF exit word prints as jump,
  * indirect, syscall, trap:SIG:CODE (decimal) or halt, and CALL's helper prints its registered
- * name. Values that have no such spelling (an out-of-range condition or a malformed exit word,
+ * name, and a LOAD/STORE's flags word prints as nothing when 0 (the usual case) and
+ * "nocheck" for IR_MEM_NOCHECK. Values that have no such spelling (an out-of-range condition or a malformed exit word,
  * which only an invalid block holds) print in hex so the verifier's complaint can be
  * reproduced from text; an unregistered helper prints as <unregistered:0x...>, which does not
  * parse. The block header is "block pc=0x..." plus " len=N insns=N" when those are non-zero.
@@ -20,6 +21,7 @@
 static const char *const exit_kind_names[IR_EXIT_KIND_COUNT] = {
     [IR_EXIT_JUMP] = "jump", [IR_EXIT_INDIRECT] = "indirect", [IR_EXIT_SYSCALL] = "syscall",
     [IR_EXIT_TRAP] = "trap", [IR_EXIT_HALT] = "halt", [IR_EXIT_EVENT] = "event",
+    [IR_EXIT_STACK] = "stack",
 };
 
 static void print_exit_word(FILE *f, int64_t w)
@@ -44,6 +46,8 @@ static void print_imm(FILE *f, const IrInsn *in, unsigned i)
         fputs(ir_fcond_name((unsigned)x), f);
     } else if ((in->op == IR_EXIT || in->op == IR_EXIT_IF || in->op == IR_RETPUSH) && i == 1) {
         print_exit_word(f, x);
+    } else if ((in->op == IR_LOAD || in->op == IR_STORE) && x == IR_MEM_NOCHECK) {
+        fputs("nocheck", f);
     } else if (in->op == IR_CALL && i == 0) {
         const char *name = ir_helper_name((IrHelperFn)(uintptr_t)x);
         if (name)
@@ -76,6 +80,8 @@ void ir_print_insn(FILE *f, const IrBlock *blk, IrRef r)
         sep = ", ";
     }
     for (unsigned i = 0; i < info->nimm; i++) {
+        if ((in->op == IR_LOAD || in->op == IR_STORE) && in->imm[0] == 0)
+            break;                  /* the flags word, when 0, is not written */
         fputs(sep, f);
         print_imm(f, in, i);
         sep = ", ";

@@ -153,9 +153,8 @@ static bool check_types(VCtx *v)
     case IR_FKEEP:
         return want_imm_range(v, 0, 0, UINT32_MAX);
     case IR_LOAD:
-        return want_arg(v, 0, IR_I64);
-    case IR_STORE:
-        return want_arg(v, 0, IR_I64);
+    case IR_STORE:      /* imm0: the IR_MEM_* flags */
+        return want_arg(v, 0, IR_I64) && want_imm_range(v, 0, 0, IR_MEM_NOCHECK);
     case IR_HLOAD:
         return want_result(v, ir_type_is_int(t) && t != IR_I128, "an integer type") &&
                want_arg(v, 0, IR_I64);

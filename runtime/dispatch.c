@@ -6,6 +6,9 @@
  * code, or the reference interpreter runs the block's IR (--interp, or a block the backend
  * could not compile). Exit words:
  *   JUMP, INDIRECT  continue at the guest pc the block stored (chained exits never get here)
+ *   STACK           the same, for an exit whose rsp may lie outside the stack window (ir.h):
+ *                   before entering generated code the loop checks rsp and, outside the
+ *                   window, runs one instruction in the interpreter instead
  *   SYSCALL         perform the system call, continue after the instruction
  *   TRAP            the guest gets the signal (bits 8-15) with the state exact at the
  *                   instruction (the exit stored the pc and the flags): its handler runs,
@@ -234,6 +237,15 @@ _Noreturn void rt_run(RtThread *t)
             }
         }
         b = rt_block_find(t, st->rip);
+        if (b->code && p->gi.sp_window && !ir_sp_in_window(st->gpr[X86_RSP], p->gi.guest_limit)) {
+            /* Generated code may only be entered with rsp in the window (ir.h, "The stack
+             * window"): until it is back, one instruction at a time in the interpreter. */
+            t->cur_block = NULL;
+            __atomic_fetch_add(&p->stats.sp_steps, 1, __ATOMIC_RELAXED);
+            w = rt_step_insn(t);
+            b = NULL;
+            goto exited;
+        }
         t->n_blocks++;
         if (rt_log_on(p, RT_LOG_EXEC))
             rt_log_printf(p, "Trace: block 0x%016llx (%u insns, %s)\n",
@@ -254,6 +266,7 @@ _Noreturn void rt_run(RtThread *t)
         switch (IR_EXIT_WORD_KIND(w & IR_EXIT_WORD_MASK)) {
         case IR_EXIT_JUMP:
         case IR_EXIT_INDIRECT:
+        case IR_EXIT_STACK:     /* rsp may be outside the window: the loop looks */
             break;
         case IR_EXIT_SYSCALL:
             /* Not running while in the system call: it may block, or wait for the others

@@ -389,6 +389,20 @@ static bool probe_store(uintptr_t pc)
 #endif
 }
 
+/* An unchecked access (ir.h, "The stack window") may fault in the top 4 GiB of the 64-bit
+ * space, the host kernel's. An x86_64 host reports it as natively (its own si_code and error
+ * code); other hosts' kernels may call it a permission fault: it is the guest's access to an
+ * unmapped address, as in the guard. */
+static bool top_fault(uint64_t addr)
+{
+#if defined(__x86_64__)
+    (void)addr;
+    return false;
+#else
+    return addr >= (uint64_t)0 - IR_GUARD_SIZE;
+#endif
+}
+
 /* A fault in the guard above the guest limit (space.c) is an access the guest sees as one
  * to unmapped memory: at the sentinel or the probe's span, of the guest address a failed
  * check stored in (or its map entry keeps to) X86State.fault_addr (a non-canonical one is #GP
@@ -401,7 +415,7 @@ static bool guard_fault(const RtProcess *p, const RtThread *t, uint64_t *addr, i
         return false;
     if (in_probe(p, *addr) || *addr - IR_GUARD_SENTINEL(lim) < 4096)
         *addr = t->state.fault_addr;
-    else if (*addr < lim || *addr - lim >= IR_GUARD_SIZE)
+    else if ((*addr < lim || *addr - lim >= IR_GUARD_SIZE) && !top_fault(*addr))
         return false;
     *code = SEGV_MAPERR;
     if ((uint64_t)(((int64_t)*addr >> 47) + 1) > 1) {

@@ -255,6 +255,11 @@ void rt_log_stats(RtProcess *p)
     fprintf(f, "  host insns per guest insn     %.2f\n",
             s->guest_insns ? (double)s->host_insns / (double)s->guest_insns : 0.0);
     fprintf(f, "  blocks interpreted            %llu\n", (unsigned long long)s->interp_blocks);
+    if (p->gi.sp_window)
+        fprintf(f, "  stack window                  %llu accesses unchecked, %llu exit checks, "
+                "%llu exits via runtime, %llu steps outside\n",
+                (unsigned long long)s->sp_unchecked, (unsigned long long)s->sp_exit_checks,
+                (unsigned long long)s->sp_exits_stack, (unsigned long long)s->sp_steps);
     fprintf(f, "  code cache flushes            %llu\n", (unsigned long long)s->flushes);
     char mo[160];
     fprintf(f, "  TSO memory order              %s\n", rt_memorder_describe(p, mo, sizeof mo));

@@ -77,6 +77,10 @@ int main(int argc, char **argv)
     rt_blocks_init(&p->blocks);
     rt_mem_init(p);
     rt_space_init(p);
+    /* The stack window (ir.h): blocks keep the guest rsp within 2^31 of [0, L) at every entry,
+     * so rsp-based accesses need no limit check. Needs the guest limit and guest base 0. */
+    p->gi.sp_window = p->gi.guest_limit != 0 && p->gi.guest_base == 0;
+    p->gi.sp_offset = X86_OFF_GPR(X86_RSP);
 
     const char *path = p->opt.program;
     p->exec_fn = path;

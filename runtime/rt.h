@@ -298,6 +298,10 @@ typedef struct RtStats {
     uint64_t code_bytes;        /* host code bytes emitted for blocks */
     uint64_t host_insns;        /* host instructions emitted for blocks */
     uint64_t interp_blocks;     /* blocks that run through the interpreter */
+    /* The stack window (ir.h, ir_sp_window): accesses left unchecked, exits given a check,
+     * indirect exits sent through the runtime; instructions the dispatcher interpreted
+     * because rsp lay outside the window (dispatch.c). */
+    uint64_t sp_unchecked, sp_exit_checks, sp_exits_stack, sp_steps;
     uint64_t flushes;           /* code cache flushes */
     uint64_t tso_switches;      /* flushes to turn TSO on (memorder.c) */
     uint64_t blocks_executed;   /* blocks entered from the dispatcher (chained runs of blocks

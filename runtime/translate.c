@@ -387,6 +387,17 @@ static RtBlock *translate_locked(RtThread *t, uint64_t pc, bool cold, bool *flus
         IrGuestInfo gi = p->gi;
         if (cold)
             gi.irq_offset = 0;
+        /* The stack window (ir.h): last, for the backend only (the interpreter needs none). */
+        IrSpWindowCounts spc;
+        ir_sp_window(p->scratch, &gi, &spc);
+        p->stats.sp_unchecked += spc.unchecked;
+        p->stats.sp_exit_checks += spc.exit_checks;
+        p->stats.sp_exits_stack += spc.exits_stack;
+        if ((spc.unchecked || spc.exit_checks || spc.exits_stack) && rt_log_on(p, RT_LOG_OPT)) {
+            rt_log_printf(p, "SPWIN: block 0x%llx (ir_sp_window)\n", (unsigned long long)pc);
+            ir_print_block(p->log.f, p->scratch);
+            rt_log_printf(p, "\n");
+        }
         int rc = p->backend->compile(p->scratch, &p->cache.cb, &gi, &info);
         if (rc == BE_ERR_FULL && !*flushed) {
             /* Full: empty the cache and translate once more. The flush waits for the other

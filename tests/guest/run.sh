@@ -91,7 +91,7 @@ fi
 # exact, as in generated code (runtime/fault.c interp_state): the programs whose output checks
 # registers, flags and si_addr at faults, traps and self-modifying stores, at -O0 and -O2.
 for base in sig_segv sig_helper_fault sig_ucontext sig_handler sig_traps sig_altstack sig_mask \
-            mem_guard alu_div_fault illegal_insn tier_hot smc_block smc_jit; do
+            mem_guard alu_div_fault illegal_insn tier_hot smc_block smc_jit stack_window; do
     for v in gcc-O0 gcc-O2; do
         prog=$GUEST_DIR/$base.$v
         [ -x "$prog" ] || continue

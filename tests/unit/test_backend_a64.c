@@ -613,6 +613,7 @@ static void test_golden(void **st)
     }
     assert_int_equal(probes, 1);
     ir_block_free(blk);
+
 }
 
 /* The inline jump-cache probe of an indirect exit with the runtime's table (4096 entries
@@ -801,6 +802,69 @@ static void test_state_pairs(void **st)
               ".quad 0x2000\n");
 }
 
+/* The stack window (ir.h, ir_sp_window) under a guest limit: rsp-based accesses without
+ * probes, and the check of an exit whose rsp the block does not prove. Last in the list: its
+ * code shifts the code buffer (the golden tests above depend on where they start). */
+static void test_golden_sp_window(void **st)
+{
+    (void)st;
+    BackendBlockInfo info;
+    IrBlock *blk;
+    IrGuestInfo gi = be_guest_info(0);
+    gi.guest_limit = 1ull << 38;
+    gi.guest_bound_offset = 0x1c0;
+    gi.fault_addr_offset = 0x1c8;
+    gi.limit_probe = 0x7f0000000fffull;        /* compiled only, never run */
+    /* With the stack window (ir.h): both loads are through the entry rsp, which ir_sp_window
+     * marks nocheck, and the exits' rsp (+ 8, + 16) is within 2^31 of the first completed
+     * load: no probe and no exit check, the code of the block without a limit */
+    gi.sp_window = true;
+    gi.sp_offset = 0x20;
+    blk = be_keep_block(0x3000);
+    IrSpWindowCounts spc;
+    ir_sp_window(blk, &gi, &spc);
+    assert_int_equal(spc.unchecked, 2);
+    assert_int_equal(spc.exit_checks, 0);
+    be_expect_code(blk, &gi,
+                 "ldr x22, [x23]\n"
+                 "cmp x22, #8\n"
+                 "b.eq #0x28\n"
+                 "ldr x24, [x23, #8]\n"
+                 "add x23, x23, #0x10\n"
+                 "bl <exit>\n"
+                 ".quad 0x8000000100000000\n"
+                 ".quad 0x2000\n"
+                 "add x23, x23, #8\n"
+                 "bl <exit>\n"
+                 ".quad 0x8000000000000000\n"
+                 ".quad 0x3000\n", &info);
+    ir_block_free(blk);
+
+    /* mov rsp, rdi ; jmp 0x2000: rsp not proven, so the exit checks it against the window
+     * (rsp + 2^31 below L + 2^32) and leaves through the runtime (kind stack, 6) when not */
+    blk = be_parse("block pc=0x1000\n"
+                   "insn_start 0x1000, 0x3\n"
+                   "v2 = get.i64 0x38\n"
+                   "put v2, 0x20\n"
+                   "exit -, 0x2000, jump\n");
+    ir_sp_window(blk, &gi, &spc);
+    assert_int_equal(spc.exit_checks, 1);
+    be_expect_code(blk, &gi,
+                 "mov x23, x26\n"                  /* rsp = rdi (pinned x23, x26) */
+                 "orr x14, xzr, #0xffffffff80000000\n"
+                 "sub x29, x26, x14\n"             /* rsp + 2^31 */
+                 "movz x14, #0x41, lsl #32\n"      /* L + 2^32 */
+                 "cmp x29, x14\n"
+                 "b.hs #0x2c\n"
+                 "bl <exit>\n"
+                 ".quad 0x8000000100000000\n"
+                 ".quad 0x2000\n"
+                 "bl <exit>\n"                     /* the check's: kind stack, no patch site */
+                 ".quad 0x8000000000000006\n"
+                 ".quad 0x2000\n", &info);
+    ir_block_free(blk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -816,6 +880,7 @@ int main(void)
         cmocka_unit_test(test_tso),
         cmocka_unit_test(test_state_pairs),
         BE_SUITE_TESTS,
+        cmocka_unit_test(test_golden_sp_window),
     };
     const char *only = getenv("FERRY_TEST_FILTER");     /* e.g. test_golden, while editing */
     if (only)

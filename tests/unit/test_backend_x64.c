@@ -764,6 +764,73 @@ static void test_golden_loop(void **st)
     ir_block_free(blk);
 }
 
+/* The stack window (ir.h, ir_sp_window) under a guest limit: rsp-based accesses without
+ * checks, and the check of an exit whose rsp the block does not prove. Last in the list: its
+ * code shifts the code buffer (the golden tests above depend on where they start). */
+static void test_golden_sp_window(void **st)
+{
+    (void)st;
+    BackendBlockInfo info;
+    IrBlock *blk;
+    /* Under a guest limit the first load checks rsp (cmp with the bound word, a stub last);
+     * with the stack window (ir.h) ir_sp_window marks both loads nocheck (through the entry
+     * rsp) and the exits' rsp is proven by them: the code above again */
+    IrGuestInfo gi = be_guest_info(0);
+    gi.guest_limit = 1ull << 46;
+    gi.guest_bound_offset = 0x1c0;
+    gi.fault_addr_offset = 0x1c8;
+    gi.sp_window = true;
+    gi.sp_offset = 0x20;
+    blk = be_keep_block(0x3000);
+    IrSpWindowCounts spc;
+    ir_sp_window(blk, &gi, &spc);
+    assert_int_equal(spc.unchecked, 2);
+    assert_int_equal(spc.exit_checks, 0);
+    be_expect_code(blk, &gi,
+        "mov r15, qword ptr [r12]\n"
+        "mov qword ptr [r14 + 0x18], r15\n"
+        "cmp r15, 8\n"
+        "je 0x38\n"
+        "mov r15, qword ptr [r12 + 8]\n"
+        "add r12, 0x10\n"
+        "mov qword ptr [r14 + 0x28], r15\n"
+        "nop dword ptr [rax]\n"
+        "call <exit>\n"
+        ".quad 0x8000000100000000\n"
+        ".quad 0x2000\n"
+        "lea r12, [r12 + 8]\n"
+        "call <exit>\n"
+        ".quad 0x8000000000000000\n"
+        ".quad 0x3000\n", &info);
+    ir_block_free(blk);
+
+    /* mov rsp, rdi ; jmp 0x2000: rsp not proven, so the exit checks it against the window
+     * (rsp + 2^31 below L + 2^32) and leaves through the runtime (kind stack, 6) when not */
+    blk = be_parse("block pc=0x1000\n"
+                   "insn_start 0x1000, 0x3\n"
+                   "v2 = get.i64 0x38\n"
+                   "put v2, 0x20\n"
+                   "exit -, 0x2000, jump\n");
+    ir_sp_window(blk, &gi, &spc);
+    assert_int_equal(spc.exit_checks, 1);
+    be_expect_code(blk, &gi,
+        "mov r12, r13\n"                 /* rsp = rdi (pinned r12, r13) */
+        "mov r15, r13\n"
+        "sub r15, -0x80000000\n"         /* rsp + 2^31 */
+        "movabs rcx, 0x400100000000\n"   /* L + 2^32 */
+        "cmp r15, rcx\n"
+        "jae 0x36\n"
+        "nop\n"
+        "call <exit>\n"
+        ".quad 0x8000000100000000\n"
+        ".quad 0x2000\n"
+        "call <exit>\n"                  /* the check's stub: not a patch site */
+        ".quad 0x8000000000000006\n"
+        ".quad 0x2000\n", &info);
+    ir_block_free(blk);
+
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -776,6 +843,7 @@ int main(void)
         cmocka_unit_test(test_golden_keep),
         cmocka_unit_test(test_golden_loop),
         BE_SUITE_TESTS,
+        cmocka_unit_test(test_golden_sp_window),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
     fprintf(stderr, "# %lu block runs compared with the interpreter\n", be_n_compared);
