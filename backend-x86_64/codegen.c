@@ -558,8 +558,16 @@ static void load_typed(CgCtx *c, IrType t, X64Rm m)
 {
     switch (class_of(t)) {
     case CG_GPR: {
+        CgVal *v = &c->val[c->cur];
+        const IrInsn *user = v->n_uses == 1 ? &c->blk->insn[v->last_use] : NULL;
         unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
-        x64_movzx_rx(&c->e, tsize(t), d, m);
+        if (user && user->op == IR_SEXT && user->arg[0] == c->cur && tsize(t) < 8 &&
+            tsize((IrType)user->type) >= 4) {
+            x64_movsx_rx(&c->e, tsize((IrType)user->type), tsize(t), d, m);
+            v->sext_held = true;
+        } else {
+            x64_movzx_rx(&c->e, tsize(t), d, m);
+        }
         cg_def_gpr(c, d);
         break;
     }
@@ -1145,6 +1153,7 @@ static void liveness(CgCtx *c)
         v->cls = (uint8_t)class_of((IrType)in->type);
         v->is_const = in->op == IR_CONST && v->cls != CG_MEM;
         v->released = false;
+        v->sext_held = false;
         bool needed = !removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;

@@ -57,6 +57,9 @@ typedef struct CgVal {
                            register itself, owned by nobody, until cg_pin_evict moves it */
     bool put_now;       /* a KEEP of pinned bytes that no keep list can store (a partial
                            field, a vector): stored where it stands, as a PUT */
+    bool sext_held;     /* a LOAD whose only reader is a SEXT to 32 or 64 bits: its home
+                           holds the value already sign-extended to the SEXT's type (one
+                           MOVSX from memory), which only that SEXT reads */
     uint32_t last_use;  /* index of the last instruction reading the value; 0 = never read */
     uint32_t n_uses;    /* number of reads by needed instructions */
 } CgVal;

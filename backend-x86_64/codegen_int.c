@@ -25,6 +25,15 @@ static void alu(CgCtx *c, const IrInsn *in, X64Alu op)
         cg_def_gpr(c, d);
         return;
     }
+    if (op == X64_ADD && sz >= 4 && !is_const(c, x) && !is_const(c, y) && c->val[x].reg >= 0 &&
+        c->val[y].reg >= 0 && c->val[c->cur].reg >= 0 && c->val[c->cur].reg != c->val[x].reg &&
+        c->val[c->cur].reg != c->val[y].reg) {
+        /* both operands stay live in their registers: LEA [x + y] saves the copy */
+        unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
+        x64_lea_rm(&c->e, sz, d, x64_mx((unsigned)c->val[x].reg, (unsigned)c->val[y].reg, 0, 0));
+        cg_def_gpr(c, d);
+        return;
+    }
     unsigned d = cg_dst_gpr(c, y == x ? IR_NONE : y, IR_NONE);
     cg_load_gpr(c, d, x);
     if (const_imm32(c, y, sz, &imm))
@@ -92,6 +101,17 @@ static void shift(CgCtx *c, const IrInsn *in, X64Shift op)
     if (is_const(c, in->arg[1])) {
         unsigned n = (unsigned)(const_val(c, in->arg[1]) & (w - 1));
         unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
+        int xr = is_const(c, in->arg[0]) ? -1 : c->val[in->arg[0]].reg;
+        if (op == X64_SHL && sz >= 4 && n >= 1 && n <= 3 && xr >= 0 && (unsigned)xr != d &&
+            xr != X64_RSP) {
+            /* the operand stays live in its register: LEA [x * 2^n] is the copy and the shift
+             * in one ([x + x] for n = 1, which needs no displacement) */
+            X64Rm m = n == 1 ? x64_mx((unsigned)xr, (unsigned)xr, 0, 0)
+                             : x64_mx(X64_NOREG, (unsigned)xr, n, 0);
+            x64_lea_rm(&c->e, sz, d, m);
+            cg_def_gpr(c, d);
+            return;
+        }
         cg_load_gpr(c, d, in->arg[0]);
         if (n)
             x64_shift_ri(&c->e, op, sz, d, (uint8_t)n);
@@ -222,6 +242,13 @@ void cg_TRUNC(CgCtx *c, const IrInsn *in)
 void cg_SEXT(CgCtx *c, const IrInsn *in)
 {
     unsigned dsz = tsize((IrType)in->type), ssz = tsize(ty(c, in->arg[0]));
+    if (c->val[in->arg[0]].sext_held) {
+        /* its LOAD sign-extended it already (load_typed): a copy at most */
+        unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
+        cg_load_gpr(c, d, in->arg[0]);
+        cg_def_gpr(c, d);
+        return;
+    }
     X64Rm src = cg_gpr_rm(c, in->arg[0], X64_RAX);
     unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
     x64_movsx_rx(&c->e, dsz == 8 ? 8 : 4, ssz, d, src);
