@@ -880,6 +880,37 @@ static X64Rm state_mem(CgCtx *c, int64_t offset)
     return x64_m(X64_REG_STATE, (int32_t)offset);
 }
 
+/* Whether every reader of I32 value r looks at the low 32 bits of its register only, so the
+ * register may hold anything above them: 32-bit arithmetic (its result is zero-extended by
+ * the host), compares, shifts, sign extension, truncation, and a STORE of it. A ZEXT (a
+ * 64-bit copy), a KEEP or a PUT would see the upper bits. */
+static bool low32_readers_only(const CgCtx *c, IrRef r)
+{
+    for (IrRef j = r + 1; j <= c->val[r].last_use; j++) {
+        const IrInsn *in = &c->blk->insn[j];
+        for (unsigned k = 0; k < 3; k++) {
+            if (in->arg[k] != r)
+                continue;
+            switch (in->op) {
+            case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR: case IR_MUL:
+            case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:
+                if (in->type != IR_I32)
+                    return false;
+                break;
+            case IR_CMP: case IR_SEXT: case IR_TRUNC:
+                break;
+            case IR_STORE:
+                if (k != 1)
+                    return false;
+                break;
+            default:
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 /* A pinned field (codegen_pin.c) is read from its register: the low 1, 2, 4 or 8 bytes by a
  * movzx or mov; other reads of pinned bytes see them stored into the state first. */
 void cg_GET(CgCtx *c, const IrInsn *in)
@@ -888,8 +919,10 @@ void cg_GET(CgCtx *c, const IrInsn *in)
     int p = x64_pin_field(c->gi, in->imm[0], tsize(t));
     if (p >= 0 && class_of(t) == CG_GPR) {
         CgVal *v = &c->val[c->cur];
-        if (tsize(t) == 8 && c->regalloc && c->n_aliases < 64) {
-            /* the register itself, until something writes it (cg_pin_evict) */
+        if ((tsize(t) == 8 || (tsize(t) == 4 && low32_readers_only(c, c->cur))) &&
+            c->regalloc && c->n_aliases < 64) {
+            /* the register itself, until something writes it (cg_pin_evict); for the low
+             * 32 bits, readers that never look above them (no movzx copy) */
             v->alias = true;
             v->reg = (int8_t)p;
             c->aliases[c->n_aliases++] = c->cur;

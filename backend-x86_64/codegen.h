@@ -224,7 +224,8 @@ int x64_pin_of_field(const IrGuestInfo *gi, int64_t off);
  * still needed at or after instruction `from` to a home of its own (before reg is written). */
 void cg_pin_evict(CgCtx *c, int reg, uint32_t from);
 /* The pinned register the current instruction may compute its result in: the next
- * instruction PUTs that I64 result to a whole pinned field and nothing needs the register's
+ * instruction PUTs that I64 result to a whole pinned field (or an I32 result read only by
+ * the next instruction, a ZEXT that the one after PUTs so) and nothing needs the register's
  * value after this instruction (no alias of it lives on); else -1. The result is then an
  * alias of the register, and the PUT emits nothing. */
 int cg_pin_put_target(CgCtx *c);
