@@ -221,6 +221,35 @@ static bool addr_fold(const CgCtx *c, const IrInsn *in, AddrFold *a)
 
 /* Whether value o is an operand the current instruction reads (its code may hold o's
  * register in hand while the result's home is chosen). */
+bool cg_test_fold(const CgCtx *c, const IrInsn *in, IrRef *x, IrRef *y)
+{
+    const IrBlock *blk = c->blk;
+    if (in->op != IR_CMP || blk->insn[in->arg[1]].op != IR_CONST || blk->insn[in->arg[1]].imm[0])
+        return false;
+    const IrInsn *a = &blk->insn[in->arg[0]];
+    if (a->op != IR_AND || class_of((IrType)a->type) != CG_GPR)
+        return false;
+    IrRef p = a->arg[0], q = a->arg[1];
+    if (blk->insn[p].op == IR_CONST) {
+        IrRef t = p;
+        p = q;
+        q = t;
+    }
+    if (blk->insn[p].op == IR_CONST)
+        return false;
+    unsigned sz = tsize((IrType)a->type);
+    if (blk->insn[q].op == IR_CONST && sz == 8 && !x64_fits_i32(blk->insn[q].imm[0]))
+        return false;
+    /* the low bytes of a TRUNC's operand are the TRUNC */
+    const IrInsn *t = &blk->insn[p];
+    if (t->op == IR_TRUNC && class_of(ty(c, t->arg[0])) == CG_GPR &&
+        blk->insn[t->arg[0]].op != IR_CONST)
+        p = t->arg[0];
+    *x = p;
+    *y = q;
+    return true;
+}
+
 static bool read_here(const CgCtx *c, IrRef o)
 {
     const IrInsn *in = &c->blk->insn[c->cur];
@@ -311,6 +340,13 @@ void cg_release_args(CgCtx *c)
         IrRef a = in->arg[i];
         if (a != IR_NONE && c->val[a].last_use == c->cur)
             release(c, a);
+    }
+    IrRef tx, ty_;
+    if (c->val[c->cur].test_fold && cg_test_fold(c, in, &tx, &ty_)) {
+        if (c->val[tx].last_use == c->cur)
+            release(c, tx);
+        if (c->val[ty_].last_use == c->cur)
+            release(c, ty_);
     }
     AddrFold a;
     if (addr_fold(c, in, &a)) {
@@ -1187,6 +1223,7 @@ static void liveness(CgCtx *c)
         v->is_const = in->op == IR_CONST && v->cls != CG_MEM;
         v->released = false;
         v->sext_held = false;
+        v->test_fold = false;
         bool needed = !removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;
@@ -1218,6 +1255,13 @@ static void liveness(CgCtx *c)
         bool folded = addr_fold(c, in, &af);
         IrRef reads[4] = { folded ? af.base : in->arg[0], in->arg[1], in->arg[2],
                            folded ? af.index : IR_NONE };      /* the ADD is not read */
+        IrRef tx, ty_;
+        if (cg_test_fold(c, in, &tx, &ty_) && c->val[in->arg[0]].last_use == 0) {
+            /* nothing after reads the AND: the CMP tests its operands (cg_CMP) */
+            v->test_fold = true;
+            reads[0] = tx;
+            reads[1] = ty_;
+        }
         for (unsigned i = 0; i < 4; i++) {
             IrRef a = reads[i];
             if (a == IR_NONE)

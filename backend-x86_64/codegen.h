@@ -60,6 +60,9 @@ typedef struct CgVal {
     bool sext_held;     /* a LOAD whose only reader is a SEXT to 32 or 64 bits: its home
                            holds the value already sign-extended to the SEXT's type (one
                            MOVSX from memory), which only that SEXT reads */
+    bool test_fold;     /* a CMP of AND(x, y) with 0 that no other later instruction
+                           reads the AND of: it reads x and y instead and emits TEST x, y
+                           (cg_test_fold), and the AND is left to any other reader */
     uint32_t last_use;  /* index of the last instruction reading the value; 0 = never read */
     uint32_t n_uses;    /* number of reads by needed instructions */
 } CgVal;

@@ -294,16 +294,27 @@ static const X64Cond cond_cc[IR_COND_COUNT] = {
     [IR_LES] = X64_CC_LE, [IR_GTS] = X64_CC_G,
 };
 
-/* CMP at the operands' own size (so signed conditions see the right sign bit), SETcc, MOVZX. */
+/* CMP at the operands' own size (so signed conditions see the right sign bit), or TEST for a
+ * compare of an AND with 0 (cg_test_fold); SETcc, MOVZX. */
 void cg_CMP(CgCtx *c, const IrInsn *in)
 {
     unsigned sz = tsize(ty(c, in->arg[0]));
     int32_t imm;
-    unsigned a = cg_gpr(c, in->arg[0], X64_RAX);
-    if (const_imm32(c, in->arg[1], sz, &imm))
-        x64_alu_xi(&c->e, X64_CMP, sz, x64_r(a), imm);
-    else
-        x64_alu_rx(&c->e, X64_CMP, sz, a, cg_gpr_rm(c, in->arg[1], X64_RCX));
+    IrRef tx, ty_;
+    if (c->val[c->cur].test_fold && cg_test_fold(c, in, &tx, &ty_)) {
+        /* CMP (x & y), 0 is TEST x, y */
+        unsigned a = cg_gpr(c, tx, X64_RAX);
+        if (const_imm32(c, ty_, sz, &imm))
+            x64_test_xi(&c->e, sz, x64_r(a), imm);
+        else
+            x64_test_xr(&c->e, sz, cg_gpr_rm(c, ty_, X64_RCX), a);
+    } else {
+        unsigned a = cg_gpr(c, in->arg[0], X64_RAX);
+        if (const_imm32(c, in->arg[1], sz, &imm))
+            x64_alu_xi(&c->e, X64_CMP, sz, x64_r(a), imm);
+        else
+            x64_alu_rx(&c->e, X64_CMP, sz, a, cg_gpr_rm(c, in->arg[1], X64_RCX));
+    }
     if (c->val[c->cur].in_flags) {  /* the next instruction branches or selects on it */
         c->flags_cc = cond_cc[in->imm[0]];
         return;

@@ -219,6 +219,16 @@ static void test_encoders_modrm(void **st)
                 op = enc_check(&e, "test", 2);
                 expect_reg(&op[0], cs_gpr(sz, a));
                 expect_reg(&op[1], cs_gpr(sz, b));
+                if (b == 0) {       /* test r, imm: once per register and size */
+                    int32_t imm = sz == 1 ? 0x7f : sz == 2 ? 0x1234 : -0x400;
+                    e = enc_begin();
+                    x64_test_xi(&e, sz, x64_r(a), imm);
+                    op = enc_check(&e, "test", 2);
+                    expect_reg(&op[0], cs_gpr(sz, a));
+                    assert_int_equal(op[1].type, X86_OP_IMM);
+                    assert_int_equal((uint64_t)op[1].imm & (sz == 8 ? ~0ull : (1ull << (8 * sz)) - 1),
+                                     (uint64_t)(int64_t)imm & (sz == 8 ? ~0ull : (1ull << (8 * sz)) - 1));
+                }
                 if (sz < 4) {
                     e = enc_begin();
                     x64_movzx_rx(&e, sz, a, x64_r(b));
