@@ -63,6 +63,8 @@ typedef struct CgVal {
     bool test_fold;     /* a CMP of AND(x, y) with 0 that no other later instruction
                            reads the AND of: it reads x and y instead and emits TEST x, y
                            (cg_test_fold), and the AND is left to any other reader */
+    bool rmw;           /* a GET and the op of it that the next PUT writes back, done as
+                           one op on the state field (codegen.c plan_rmw): no home */
     uint32_t last_use;  /* index of the last instruction reading the value; 0 = never read */
     uint32_t n_uses;    /* number of reads by needed instructions */
 } CgVal;

@@ -15,6 +15,18 @@ static void alu(CgCtx *c, const IrInsn *in, X64Alu op)
     unsigned sz = tsize((IrType)in->type);
     int32_t imm;
     IrRef x, y;
+    if (c->val[c->cur].rmw) {
+        /* op qword [r14 + F], y: the GET of F and the PUT back are this (plan_rmw) */
+        IrRef g = c->val[in->arg[0]].rmw ? in->arg[0] : in->arg[1];
+        IrRef o = g == in->arg[0] ? in->arg[1] : in->arg[0];
+        X64Rm m = x64_m(X64_REG_STATE, (int32_t)c->blk->insn[g].imm[0]);
+        if (const_imm32(c, o, 8, &imm))
+            x64_alu_xi(&c->e, op, 8, m, imm);
+        else
+            x64_alu_xr(&c->e, op, 8, m, cg_gpr(c, o, X64_RCX));
+        cg_release_args(c);
+        return;
+    }
     cg_two_address(c, in, CG_GPR, &x, &y);
     if (op == X64_ADD && sz >= 4 && const_imm32(c, y, sz, &imm) && !is_const(c, x) &&
         c->val[x].reg >= 0 && c->val[c->cur].reg >= 0 && c->val[c->cur].reg != c->val[x].reg) {
