@@ -343,6 +343,11 @@ void cg_release_args(CgCtx *c)
         if (a != IR_NONE && c->val[a].last_use == c->cur)
             release(c, a);
     }
+    if (c->val[c->cur].put_zext) {
+        IrRef z = c->blk->insn[in->arg[0]].arg[0];
+        if (c->val[z].last_use == c->cur)
+            release(c, z);
+    }
     IrRef tx, ty_;
     if (c->val[c->cur].test_fold && cg_test_fold(c, in, &tx, &ty_)) {
         if (c->val[tx].last_use == c->cur)
@@ -750,7 +755,7 @@ BackendKeep cg_keep_loc(const CgCtx *c, IrRef k)
         b.kind = BACKEND_LOC_STACK;
         b.reg = (uint16_t)X64_SLOT_DISP(cv->slot);
     }
-    if (c->keep_base[k])    /* x + k: the constant of the ADD */
+    if (c->keep_base[k] && c->blk->insn[in->arg[0]].op == IR_ADD)  /* x + k: the ADD's k */
         b.value = c->blk->insn[c->blk->insn[in->arg[0]].arg[1]].imm[0];
     return b;
 }
@@ -1047,6 +1052,11 @@ void cg_PUT(CgCtx *c, const IrInsn *in)
 {
     if (c->val[in->arg[0]].rmw)
         return;                         /* written by its op (plan_rmw) */
+    if (c->val[c->cur].put_zext) {      /* the ZEXT's operand, all 8 bytes (liveness) */
+        IrRef z = c->blk->insn[in->arg[0]].arg[0];
+        x64_mov_xr(&c->e, 8, state_mem(c, in->imm[0]), cg_gpr(c, z, X64_RAX));
+        return;
+    }
     IrType t = ty(c, in->arg[0]);
     int p = x64_pin_field(c->gi, in->imm[0], tsize(t));
     if (p >= 0 && tsize(t) == 8 && class_of(t) == CG_GPR) {
@@ -1272,6 +1282,17 @@ static bool flag_neutral(const CgCtx *c, IrRef r)
            in->op == IR_ZEXT || in->op == IR_SEXT || in->op == IR_TRUNC;  /* mov, movzx, movsx */
 }
 
+/* Whether ZEXT v to I64, read by nothing after the instruction being looked at (backward
+ * liveness), may be replaced there by its operand: integers are held zero-extended in their
+ * registers and slots (a 32-bit GET alias of a pinned register is not, but never has a ZEXT
+ * reader: low32_readers_only). */
+static bool zext_copy(const CgCtx *c, IrRef v)
+{
+    const IrInsn *d = &c->blk->insn[v];
+    return d->op == IR_ZEXT && d->type == IR_I64 && c->val[v].last_use == 0 &&
+           c->blk->insn[d->arg[0]].op != IR_CONST;
+}
+
 /* Backward liveness: an instruction is needed if it has an effect or a needed instruction
  * reads it; last_use of each value is its last needed reader. Instructions not needed get
  * last_use 0 and are skipped. */
@@ -1289,6 +1310,7 @@ static void liveness(CgCtx *c)
         v->sext_held = false;
         v->test_fold = false;
         v->rmw = false;
+        v->put_zext = false;
         bool needed = !removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;
@@ -1304,6 +1326,8 @@ static void liveness(CgCtx *c)
             if (d->op == IR_ADD && d->type == IR_I64 && c->val[v].last_use == 0 &&
                 blk->insn[d->arg[1]].op == IR_CONST && blk->insn[d->arg[0]].op != IR_CONST)
                 base = v = d->arg[0];
+            else if (zext_copy(c, v))
+                base = v = d->arg[0];       /* a ZEXT's operand is its bits already */
             /* Where the state holds the value anyway (in_state), read it there unless the
              * value lives on in its register regardless (that is cheaper to store). */
             if (c->keep[r].in_state && c->val[v].last_use < obs)
@@ -1320,6 +1344,12 @@ static void liveness(CgCtx *c)
         bool folded = addr_fold(c, in, &af);
         IrRef reads[4] = { folded ? af.base : in->arg[0], in->arg[1], in->arg[2],
                            folded ? af.index : IR_NONE };      /* the ADD is not read */
+        if (in->op == IR_PUT && zext_copy(c, in->arg[0]) &&
+            x64_pin_field(c->gi, in->imm[0], 8) == -1) {
+            /* the 8 bytes of the ZEXT's operand's home are the ZEXT (cg_PUT) */
+            v->put_zext = true;
+            reads[0] = blk->insn[in->arg[0]].arg[0];
+        }
         IrRef tx, ty_;
         if (cg_test_fold(c, in, &tx, &ty_) && c->val[in->arg[0]].last_use == 0) {
             /* nothing after reads the AND: the CMP tests its operands (cg_CMP) */
