@@ -687,7 +687,7 @@ static void plan_rmw(CgCtx *c)
         const IrInsn *op = &blk->insn[u];
         bool comm = op->op == IR_ADD || op->op == IR_AND || op->op == IR_OR || op->op == IR_XOR;
         if ((!comm && op->op != IR_SUB) || op->type != IR_I64 || op->arg[0] == op->arg[1] ||
-            (op->arg[0] != r && !(comm && op->arg[1] == r)))
+            (op->arg[0] != r && !(comm && op->arg[1] == r)) || c->val[u].rmw)
             continue;
         const IrInsn *put = &blk->insn[u + 1];
         if (u + 1 >= blk->n || c->val[u].n_uses != 1 || put->op != IR_PUT || put->arg[0] != u ||
