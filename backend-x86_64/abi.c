@@ -86,8 +86,9 @@ static void emit_entry_jump(X64Emit *e, unsigned key, unsigned idx, unsigned sca
 
 /* The inline jump-cache probe of an indirect exit (ir/backend.h), target pc in `reg`:
  *     [cmp dword [r14 + irq], 0 ; jne miss]    the interrupt check (ir/backend.h)
- *     mov rax, reg ; mov rcx, rax ; shr rcx, bits ; xor rcx, rax ; and ecx, mask ; shl ecx, 5
- *     cmp rax, [r14 + rcx + jc] ; jne miss ; jmp [r14 + rcx + jc + 8]
+ *     [mov rax, reg: when reg is rcx, then reg = rax]
+ *     mov rcx, reg ; shr rcx, bits ; xor rcx, reg ; and ecx, mask ; shl ecx, 5
+ *     cmp reg, [r14 + rcx + jc] ; jne miss ; jmp [r14 + rcx + jc + 8]
  * (an entry without code holds the miss routine, CodeBuf.jc_miss, never NULL: ir/backend.h).
  * rax, rcx and rdx are never homes, so nothing live is clobbered; the guest pc is already
  * stored, so the successor (or the runtime, on a miss) finds it in the state. */
@@ -97,15 +98,17 @@ static void emit_jc_lookup(CgCtx *c, unsigned reg, uint8_t *miss[3])
     int32_t jc = c->gi->jc_offset;
     if (c->gi->irq_offset && !miss[2])      /* not made already by emit_ras_lookup */
         miss[2] = emit_irq_check(c);
-    if (reg != X64_RAX)
+    if (reg == X64_RCX) {           /* the key must survive the index computed in rcx */
         x64_mov_rr(e, 8, X64_RAX, reg);
-    x64_mov_rr(e, 8, X64_RCX, X64_RAX);
+        reg = X64_RAX;
+    }
+    x64_mov_rr(e, 8, X64_RCX, reg);
     x64_shift_ri(e, X64_SHR, 8, X64_RCX, (uint8_t)c->gi->jc_bits);
-    x64_alu_rr(e, X64_XOR, 8, X64_RCX, X64_RAX);
+    x64_alu_rr(e, X64_XOR, 8, X64_RCX, reg);
     x64_alu_ri(e, X64_AND, 4, X64_RCX, (int32_t)((1u << c->gi->jc_bits) - 1));
     x64_shift_ri(e, X64_SHL, 4, X64_RCX, 5);
     _Static_assert(BACKEND_JC_ENTRY_SIZE == 32, "the probe scales the index by 32");
-    x64_alu_rx(e, X64_CMP, 8, X64_RAX, x64_mx(X64_REG_STATE, X64_RCX, 0, jc));
+    x64_alu_rx(e, X64_CMP, 8, reg, x64_mx(X64_REG_STATE, X64_RCX, 0, jc));
     miss[0] = x64_jcc8_fwd(e, X64_CC_NE);
     x64_jmp_x(e, x64_mx(X64_REG_STATE, X64_RCX, 0, jc + 8));
 }

@@ -221,6 +221,35 @@ static bool addr_fold(const CgCtx *c, const IrInsn *in, AddrFold *a)
 
 /* Whether value o is an operand the current instruction reads (its code may hold o's
  * register in hand while the result's home is chosen). */
+bool cg_test_fold(const CgCtx *c, const IrInsn *in, IrRef *x, IrRef *y)
+{
+    const IrBlock *blk = c->blk;
+    if (in->op != IR_CMP || blk->insn[in->arg[1]].op != IR_CONST || blk->insn[in->arg[1]].imm[0])
+        return false;
+    const IrInsn *a = &blk->insn[in->arg[0]];
+    if (a->op != IR_AND || class_of((IrType)a->type) != CG_GPR)
+        return false;
+    IrRef p = a->arg[0], q = a->arg[1];
+    if (blk->insn[p].op == IR_CONST) {
+        IrRef t = p;
+        p = q;
+        q = t;
+    }
+    if (blk->insn[p].op == IR_CONST)
+        return false;
+    unsigned sz = tsize((IrType)a->type);
+    if (blk->insn[q].op == IR_CONST && sz == 8 && !x64_fits_i32(blk->insn[q].imm[0]))
+        return false;
+    /* the low bytes of a TRUNC's operand are the TRUNC */
+    const IrInsn *t = &blk->insn[p];
+    if (t->op == IR_TRUNC && class_of(ty(c, t->arg[0])) == CG_GPR &&
+        blk->insn[t->arg[0]].op != IR_CONST)
+        p = t->arg[0];
+    *x = p;
+    *y = q;
+    return true;
+}
+
 static bool read_here(const CgCtx *c, IrRef o)
 {
     const IrInsn *in = &c->blk->insn[c->cur];
@@ -290,6 +319,8 @@ static void make_room(CgCtx *c)
     if (in->op == IR_GET && v->cls == CG_GPR &&
         x64_pin_field(c->gi, in->imm[0], tsize((IrType)in->type)) >= 0)
         return;                         /* read from its pinned register */
+    if (v->rmw)
+        return;                         /* no home: done in the state (plan_rmw) */
     if (v->cls == CG_GPR && cg_pin_put_target(c) >= 0)
         return;
     unsigned n = v->cls == CG_GPR ? X64_N_ALLOC_GPRS : X64_N_XMM - X64_FIRST_ALLOC_XMM;
@@ -311,6 +342,18 @@ void cg_release_args(CgCtx *c)
         IrRef a = in->arg[i];
         if (a != IR_NONE && c->val[a].last_use == c->cur)
             release(c, a);
+    }
+    if (c->val[c->cur].put_zext) {
+        IrRef z = c->blk->insn[in->arg[0]].arg[0];
+        if (c->val[z].last_use == c->cur)
+            release(c, z);
+    }
+    IrRef tx, ty_;
+    if (c->val[c->cur].test_fold && cg_test_fold(c, in, &tx, &ty_)) {
+        if (c->val[tx].last_use == c->cur)
+            release(c, tx);
+        if (c->val[ty_].last_use == c->cur)
+            release(c, ty_);
     }
     AddrFold a;
     if (addr_fold(c, in, &a)) {
@@ -558,8 +601,16 @@ static void load_typed(CgCtx *c, IrType t, X64Rm m)
 {
     switch (class_of(t)) {
     case CG_GPR: {
+        CgVal *v = &c->val[c->cur];
+        const IrInsn *user = v->n_uses == 1 ? &c->blk->insn[v->last_use] : NULL;
         unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
-        x64_movzx_rx(&c->e, tsize(t), d, m);
+        if (user && user->op == IR_SEXT && user->arg[0] == c->cur && tsize(t) < 8 &&
+            tsize((IrType)user->type) >= 4) {
+            x64_movsx_rx(&c->e, tsize((IrType)user->type), tsize(t), d, m);
+            v->sext_held = true;
+        } else {
+            x64_movzx_rx(&c->e, tsize(t), d, m);
+        }
         cg_def_gpr(c, d);
         break;
     }
@@ -599,6 +650,64 @@ static void store_typed(CgCtx *c, IrRef v, X64Rm m)
     case CG_MEM:
         cg_copy_value(c, m, v);
         break;
+    }
+}
+
+/* ---------------------------------------------------------------- read-modify-write */
+
+/* GET F; v = op(GET, y); PUT v, F right after it, with the GET and v read by nothing else and
+ * F written by nothing in between (no PUT or KEEP overlapping it, no CALL), F neither pinned
+ * across blocks nor in a loop's pin: one `op qword [r14 + F], y` at v's place does it all
+ * (guest `add rsi, 1` on a register that lives in the state: 3 instructions -> 1). The state
+ * holds F's old value up to v and the new one after, as the PUT would have it. Marks the GET
+ * and v (CgVal.rmw); the GET and the PUT then emit nothing, the op the memory form. */
+static bool writes_field(const IrBlock *blk, const IrInsn *in, int64_t off)
+{
+    if (in->op == IR_CALL)
+        return true;
+    if (in->op != IR_PUT && in->op != IR_KEEP && in->op != IR_FKEEP)
+        return false;
+    int64_t size = (int64_t)ir_type_size((IrType)blk->insn[in->arg[0]].type);
+    return in->imm[0] < off + 8 && off < in->imm[0] + size;
+}
+
+static void plan_rmw(CgCtx *c)
+{
+    const IrBlock *blk = c->blk;
+    for (IrRef r = 1; r + 2 < blk->n; r++) {
+        const IrInsn *g = &blk->insn[r];
+        CgVal *gv = &c->val[r];
+        if (g->op != IR_GET || g->type != IR_I64 || gv->n_uses != 1 || gv->last_use == 0)
+            continue;
+        int64_t off = g->imm[0];
+        if (off < 0 || off > INT32_MAX - 64 || x64_pin_field(c->gi, off, 8) != -1 ||
+            (c->loop && (r < c->loop->head || x64_loop_pin_of(c, (uint32_t)off) >= 0)))
+            continue;
+        IrRef u = gv->last_use;
+        const IrInsn *op = &blk->insn[u];
+        bool comm = op->op == IR_ADD || op->op == IR_AND || op->op == IR_OR || op->op == IR_XOR;
+        if ((!comm && op->op != IR_SUB) || op->type != IR_I64 || op->arg[0] == op->arg[1] ||
+            (op->arg[0] != r && !(comm && op->arg[1] == r)) || c->val[u].rmw)
+            continue;
+        const IrInsn *put = &blk->insn[u + 1];
+        if (u + 1 >= blk->n || c->val[u].n_uses != 1 || put->op != IR_PUT || put->arg[0] != u ||
+            put->imm[0] != off)
+            continue;
+        bool clobbered = false;
+        for (IrRef j = r + 1; j < u && !clobbered; j++)
+            clobbered = writes_field(blk, &blk->insn[j], off);
+        /* a KEEP before it recorded as "in the state at F" (ir_keep_ranges) whose range
+         * reaches the op would see the new value one instruction early: left alone */
+        for (IrRef j = 1; j < u && !clobbered; j++)
+            clobbered = (blk->insn[j].op == IR_KEEP || blk->insn[j].op == IR_FKEEP) &&
+                        c->keep[j].last_obs >= u &&
+                        c->keep[j].in_state && c->keep[j].src < off + 8 &&
+                        off < (int64_t)c->keep[j].src +
+                                  (int64_t)ir_type_size(ty(c, blk->insn[j].arg[0]));
+        if (clobbered)
+            continue;
+        gv->rmw = true;
+        c->val[u].rmw = true;
     }
 }
 
@@ -646,7 +755,7 @@ BackendKeep cg_keep_loc(const CgCtx *c, IrRef k)
         b.kind = BACKEND_LOC_STACK;
         b.reg = (uint16_t)X64_SLOT_DISP(cv->slot);
     }
-    if (c->keep_base[k])    /* x + k: the constant of the ADD */
+    if (c->keep_base[k] && c->blk->insn[in->arg[0]].op == IR_ADD)  /* x + k: the ADD's k */
         b.value = c->blk->insn[c->blk->insn[in->arg[0]].arg[1]].imm[0];
     return b;
 }
@@ -872,16 +981,51 @@ static X64Rm state_mem(CgCtx *c, int64_t offset)
     return x64_m(X64_REG_STATE, (int32_t)offset);
 }
 
+/* Whether every reader of I32 value r looks at the low 32 bits of its register only, so the
+ * register may hold anything above them: 32-bit arithmetic (its result is zero-extended by
+ * the host), compares, shifts, sign extension, truncation, and a STORE of it. A ZEXT (a
+ * 64-bit copy), a KEEP or a PUT would see the upper bits. */
+static bool low32_readers_only(const CgCtx *c, IrRef r)
+{
+    for (IrRef j = r + 1; j <= c->val[r].last_use; j++) {
+        const IrInsn *in = &c->blk->insn[j];
+        for (unsigned k = 0; k < 3; k++) {
+            if (in->arg[k] != r)
+                continue;
+            switch (in->op) {
+            case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR: case IR_MUL:
+            case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:
+                if (in->type != IR_I32)
+                    return false;
+                break;
+            case IR_CMP: case IR_SEXT: case IR_TRUNC:
+                break;
+            case IR_STORE:
+                if (k != 1)
+                    return false;
+                break;
+            default:
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 /* A pinned field (codegen_pin.c) is read from its register: the low 1, 2, 4 or 8 bytes by a
  * movzx or mov; other reads of pinned bytes see them stored into the state first. */
 void cg_GET(CgCtx *c, const IrInsn *in)
 {
+    if (c->val[c->cur].rmw)
+        return;                         /* its op reads the state (plan_rmw) */
     IrType t = (IrType)in->type;
     int p = x64_pin_field(c->gi, in->imm[0], tsize(t));
     if (p >= 0 && class_of(t) == CG_GPR) {
         CgVal *v = &c->val[c->cur];
-        if (tsize(t) == 8 && c->regalloc && c->n_aliases < 64) {
-            /* the register itself, until something writes it (cg_pin_evict) */
+        if ((tsize(t) == 8 || (tsize(t) == 4 && low32_readers_only(c, c->cur))) &&
+            c->regalloc && c->n_aliases < 64) {
+            /* the register itself, until something writes it (cg_pin_evict); for the low
+             * 32 bits, readers that never look above them (no movzx copy) */
             v->alias = true;
             v->reg = (int8_t)p;
             c->aliases[c->n_aliases++] = c->cur;
@@ -906,6 +1050,13 @@ void cg_GET(CgCtx *c, const IrInsn *in)
  * register loaded back: a store-forwarding stall, so only for the rare ones). */
 void cg_PUT(CgCtx *c, const IrInsn *in)
 {
+    if (c->val[in->arg[0]].rmw)
+        return;                         /* written by its op (plan_rmw) */
+    if (c->val[c->cur].put_zext) {      /* the ZEXT's operand, all 8 bytes (liveness) */
+        IrRef z = c->blk->insn[in->arg[0]].arg[0];
+        x64_mov_xr(&c->e, 8, state_mem(c, in->imm[0]), cg_gpr(c, z, X64_RAX));
+        return;
+    }
     IrType t = ty(c, in->arg[0]);
     int p = x64_pin_field(c->gi, in->imm[0], tsize(t));
     if (p >= 0 && tsize(t) == 8 && class_of(t) == CG_GPR) {
@@ -1131,6 +1282,17 @@ static bool flag_neutral(const CgCtx *c, IrRef r)
            in->op == IR_ZEXT || in->op == IR_SEXT || in->op == IR_TRUNC;  /* mov, movzx, movsx */
 }
 
+/* Whether ZEXT v to I64, read by nothing after the instruction being looked at (backward
+ * liveness), may be replaced there by its operand: integers are held zero-extended in their
+ * registers and slots (a 32-bit GET alias of a pinned register is not, but never has a ZEXT
+ * reader: low32_readers_only). */
+static bool zext_copy(const CgCtx *c, IrRef v)
+{
+    const IrInsn *d = &c->blk->insn[v];
+    return d->op == IR_ZEXT && d->type == IR_I64 && c->val[v].last_use == 0 &&
+           c->blk->insn[d->arg[0]].op != IR_CONST;
+}
+
 /* Backward liveness: an instruction is needed if it has an effect or a needed instruction
  * reads it; last_use of each value is its last needed reader. Instructions not needed get
  * last_use 0 and are skipped. */
@@ -1145,6 +1307,10 @@ static void liveness(CgCtx *c)
         v->cls = (uint8_t)class_of((IrType)in->type);
         v->is_const = in->op == IR_CONST && v->cls != CG_MEM;
         v->released = false;
+        v->sext_held = false;
+        v->test_fold = false;
+        v->rmw = false;
+        v->put_zext = false;
         bool needed = !removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;
@@ -1160,6 +1326,8 @@ static void liveness(CgCtx *c)
             if (d->op == IR_ADD && d->type == IR_I64 && c->val[v].last_use == 0 &&
                 blk->insn[d->arg[1]].op == IR_CONST && blk->insn[d->arg[0]].op != IR_CONST)
                 base = v = d->arg[0];
+            else if (zext_copy(c, v))
+                base = v = d->arg[0];       /* a ZEXT's operand is its bits already */
             /* Where the state holds the value anyway (in_state), read it there unless the
              * value lives on in its register regardless (that is cheaper to store). */
             if (c->keep[r].in_state && c->val[v].last_use < obs)
@@ -1176,6 +1344,19 @@ static void liveness(CgCtx *c)
         bool folded = addr_fold(c, in, &af);
         IrRef reads[4] = { folded ? af.base : in->arg[0], in->arg[1], in->arg[2],
                            folded ? af.index : IR_NONE };      /* the ADD is not read */
+        if (in->op == IR_PUT && zext_copy(c, in->arg[0]) &&
+            x64_pin_field(c->gi, in->imm[0], 8) == -1) {
+            /* the 8 bytes of the ZEXT's operand's home are the ZEXT (cg_PUT) */
+            v->put_zext = true;
+            reads[0] = blk->insn[in->arg[0]].arg[0];
+        }
+        IrRef tx, ty_;
+        if (cg_test_fold(c, in, &tx, &ty_) && c->val[in->arg[0]].last_use == 0) {
+            /* nothing after reads the AND: the CMP tests its operands (cg_CMP) */
+            v->test_fold = true;
+            reads[0] = tx;
+            reads[1] = ty_;
+        }
         for (unsigned i = 0; i < 4; i++) {
             IrRef a = reads[i];
             if (a == IR_NONE)
@@ -1254,6 +1435,7 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
                         c->loop->pin[i].off < c->keep[r].src + 16)
                         c->keep[r].in_state = false;
     liveness(c);
+    plan_rmw(c);
     const uint8_t *limit = cb->end - CODEBUF_RED_ZONE;
     for (IrRef r = 1; r < blk->n && c->err == BE_OK; r++) {
         const IrInsn *in = &blk->insn[r];

@@ -57,6 +57,16 @@ typedef struct CgVal {
                            register itself, owned by nobody, until cg_pin_evict moves it */
     bool put_now;       /* a KEEP of pinned bytes that no keep list can store (a partial
                            field, a vector): stored where it stands, as a PUT */
+    bool sext_held;     /* a LOAD whose only reader is a SEXT to 32 or 64 bits: its home
+                           holds the value already sign-extended to the SEXT's type (one
+                           MOVSX from memory), which only that SEXT reads */
+    bool test_fold;     /* a CMP of AND(x, y) with 0 that no other later instruction
+                           reads the AND of: it reads x and y instead and emits TEST x, y
+                           (cg_test_fold), and the AND is left to any other reader */
+    bool rmw;           /* a GET and the op of it that the next PUT writes back, done as
+                           one op on the state field (codegen.c plan_rmw): no home */
+    bool put_zext;      /* a PUT (to a field not pinned) of a ZEXT to I64 that nothing
+                           after reads: it stores the ZEXT's operand's 8 bytes instead */
     uint32_t last_use;  /* index of the last instruction reading the value; 0 = never read */
     uint32_t n_uses;    /* number of reads by needed instructions */
 } CgVal;
@@ -221,7 +231,8 @@ int x64_pin_of_field(const IrGuestInfo *gi, int64_t off);
  * still needed at or after instruction `from` to a home of its own (before reg is written). */
 void cg_pin_evict(CgCtx *c, int reg, uint32_t from);
 /* The pinned register the current instruction may compute its result in: the next
- * instruction PUTs that I64 result to a whole pinned field and nothing needs the register's
+ * instruction PUTs that I64 result to a whole pinned field (or an I32 result read only by
+ * the next instruction, a ZEXT that the one after PUTs so) and nothing needs the register's
  * value after this instruction (no alias of it lives on); else -1. The result is then an
  * alias of the register, and the PUT emits nothing. */
 int cg_pin_put_target(CgCtx *c);

@@ -15,6 +15,18 @@ static void alu(CgCtx *c, const IrInsn *in, X64Alu op)
     unsigned sz = tsize((IrType)in->type);
     int32_t imm;
     IrRef x, y;
+    if (c->val[c->cur].rmw) {
+        /* op qword [r14 + F], y: the GET of F and the PUT back are this (plan_rmw) */
+        IrRef g = c->val[in->arg[0]].rmw ? in->arg[0] : in->arg[1];
+        IrRef o = g == in->arg[0] ? in->arg[1] : in->arg[0];
+        X64Rm m = x64_m(X64_REG_STATE, (int32_t)c->blk->insn[g].imm[0]);
+        if (const_imm32(c, o, 8, &imm))
+            x64_alu_xi(&c->e, op, 8, m, imm);
+        else
+            x64_alu_xr(&c->e, op, 8, m, cg_gpr(c, o, X64_RCX));
+        cg_release_args(c);
+        return;
+    }
     cg_two_address(c, in, CG_GPR, &x, &y);
     if (op == X64_ADD && sz >= 4 && const_imm32(c, y, sz, &imm) && !is_const(c, x) &&
         c->val[x].reg >= 0 && c->val[c->cur].reg >= 0 && c->val[c->cur].reg != c->val[x].reg) {
@@ -22,6 +34,15 @@ static void alu(CgCtx *c, const IrInsn *in, X64Alu op)
          * zero-extends like a 32-bit ADD) */
         unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
         x64_lea_rm(&c->e, sz, d, x64_m((unsigned)c->val[x].reg, imm));
+        cg_def_gpr(c, d);
+        return;
+    }
+    if (op == X64_ADD && sz >= 4 && !is_const(c, x) && !is_const(c, y) && c->val[x].reg >= 0 &&
+        c->val[y].reg >= 0 && c->val[c->cur].reg >= 0 && c->val[c->cur].reg != c->val[x].reg &&
+        c->val[c->cur].reg != c->val[y].reg) {
+        /* both operands stay live in their registers: LEA [x + y] saves the copy */
+        unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
+        x64_lea_rm(&c->e, sz, d, x64_mx((unsigned)c->val[x].reg, (unsigned)c->val[y].reg, 0, 0));
         cg_def_gpr(c, d);
         return;
     }
@@ -92,6 +113,17 @@ static void shift(CgCtx *c, const IrInsn *in, X64Shift op)
     if (is_const(c, in->arg[1])) {
         unsigned n = (unsigned)(const_val(c, in->arg[1]) & (w - 1));
         unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
+        int xr = is_const(c, in->arg[0]) ? -1 : c->val[in->arg[0]].reg;
+        if (op == X64_SHL && sz >= 4 && n >= 1 && n <= 3 && xr >= 0 && (unsigned)xr != d &&
+            xr != X64_RSP) {
+            /* the operand stays live in its register: LEA [x * 2^n] is the copy and the shift
+             * in one ([x + x] for n = 1, which needs no displacement) */
+            X64Rm m = n == 1 ? x64_mx((unsigned)xr, (unsigned)xr, 0, 0)
+                             : x64_mx(X64_NOREG, (unsigned)xr, n, 0);
+            x64_lea_rm(&c->e, sz, d, m);
+            cg_def_gpr(c, d);
+            return;
+        }
         cg_load_gpr(c, d, in->arg[0]);
         if (n)
             x64_shift_ri(&c->e, op, sz, d, (uint8_t)n);
@@ -222,6 +254,13 @@ void cg_TRUNC(CgCtx *c, const IrInsn *in)
 void cg_SEXT(CgCtx *c, const IrInsn *in)
 {
     unsigned dsz = tsize((IrType)in->type), ssz = tsize(ty(c, in->arg[0]));
+    if (c->val[in->arg[0]].sext_held) {
+        /* its LOAD sign-extended it already (load_typed): a copy at most */
+        unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
+        cg_load_gpr(c, d, in->arg[0]);
+        cg_def_gpr(c, d);
+        return;
+    }
     X64Rm src = cg_gpr_rm(c, in->arg[0], X64_RAX);
     unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
     x64_movsx_rx(&c->e, dsz == 8 ? 8 : 4, ssz, d, src);
@@ -267,16 +306,27 @@ static const X64Cond cond_cc[IR_COND_COUNT] = {
     [IR_LES] = X64_CC_LE, [IR_GTS] = X64_CC_G,
 };
 
-/* CMP at the operands' own size (so signed conditions see the right sign bit), SETcc, MOVZX. */
+/* CMP at the operands' own size (so signed conditions see the right sign bit), or TEST for a
+ * compare of an AND with 0 (cg_test_fold); SETcc, MOVZX. */
 void cg_CMP(CgCtx *c, const IrInsn *in)
 {
     unsigned sz = tsize(ty(c, in->arg[0]));
     int32_t imm;
-    unsigned a = cg_gpr(c, in->arg[0], X64_RAX);
-    if (const_imm32(c, in->arg[1], sz, &imm))
-        x64_alu_xi(&c->e, X64_CMP, sz, x64_r(a), imm);
-    else
-        x64_alu_rx(&c->e, X64_CMP, sz, a, cg_gpr_rm(c, in->arg[1], X64_RCX));
+    IrRef tx, ty_;
+    if (c->val[c->cur].test_fold && cg_test_fold(c, in, &tx, &ty_)) {
+        /* CMP (x & y), 0 is TEST x, y */
+        unsigned a = cg_gpr(c, tx, X64_RAX);
+        if (const_imm32(c, ty_, sz, &imm))
+            x64_test_xi(&c->e, sz, x64_r(a), imm);
+        else
+            x64_test_xr(&c->e, sz, cg_gpr_rm(c, ty_, X64_RCX), a);
+    } else {
+        unsigned a = cg_gpr(c, in->arg[0], X64_RAX);
+        if (const_imm32(c, in->arg[1], sz, &imm))
+            x64_alu_xi(&c->e, X64_CMP, sz, x64_r(a), imm);
+        else
+            x64_alu_rx(&c->e, X64_CMP, sz, a, cg_gpr_rm(c, in->arg[1], X64_RCX));
+    }
     if (c->val[c->cur].in_flags) {  /* the next instruction branches or selects on it */
         c->flags_cc = cond_cc[in->imm[0]];
         return;

@@ -78,6 +78,10 @@ void cg_def_xmm(CgCtx *c, unsigned src);
 void cg_copy_value(CgCtx *c, X64Rm dst, IrRef v);
 X64Rm cg_def_mem(CgCtx *c);
 
+/* Whether CMP `in` compares AND(x, y) with 0, which TEST x, y does (the same ZF, SF and PF,
+ * CF and OF clear): the AND's non-constant operand in *x (or the operand of a TRUNC that it
+ * is: TEST at the CMP's size reads only those low bytes), the other in *y. */
+bool cg_test_fold(const CgCtx *c, const IrInsn *in, IrRef *x, IrRef *y);
 /* Whether an FCMP predicate is decided by one UCOMIS/COMIS and one condition cc (operands
  * swapped if *swap), so it may live in the host flags (codegen_vec.c; liveness uses it). */
 bool cg_fcmp_fusable(int64_t pred, X64Cond *cc, bool *swap);

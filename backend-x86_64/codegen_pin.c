@@ -164,7 +164,17 @@ int cg_pin_put_target(CgCtx *c)
     if (!c->regalloc || c->n_aliases >= 64 || r + 1 >= c->blk->n)
         return -1;
     const IrInsn *put = &c->blk->insn[r + 1];
-    if (put->op != IR_PUT || put->arg[0] != r || c->blk->insn[r].type != IR_I64)
+    IrRef v = r;
+    if (c->blk->insn[r].type == IR_I32 && put->op == IR_ZEXT && put->type == IR_I64 &&
+        put->arg[0] == r && c->val[r].last_use == r + 1 && r + 2 < c->blk->n) {
+        /* a 32-bit result (zero-extended by the host), its ZEXT and the PUT of that: computed
+         * in the register, the ZEXT's copy is none (its own target is the register too) */
+        v = r + 1;
+        put = &c->blk->insn[r + 2];
+    } else if (c->blk->insn[r].type != IR_I64) {
+        return -1;
+    }
+    if (put->op != IR_PUT || put->arg[0] != v)
         return -1;
     int p = x64_pin_field(c->gi, put->imm[0], 8);
     if (p < 0)

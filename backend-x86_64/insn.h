@@ -320,6 +320,18 @@ static inline void x64_test_xr(X64Emit *e, unsigned size, X64Rm rm, unsigned reg
     x64_op_sz(e, size, 0x84, 0x85, 1, reg, rm, X64_BYTE_REG | X64_BYTE_RM);
 }
 
+/* test r/m, imm (F6 /0 ib, F7 /0 iw/id; size 8: the imm32 is sign-extended) */
+static inline void x64_test_xi(X64Emit *e, unsigned size, X64Rm rm, int32_t imm)
+{
+    x64_op_sz(e, size, 0xF6, 0xF7, 1, 0, rm, X64_BYTE_RM);
+    if (size == 1)
+        emit_u8(e, (uint8_t)imm);
+    else if (size == 2)
+        emit_u16(e, (uint16_t)imm);
+    else
+        emit_u32(e, (uint32_t)imm);
+}
+
 /* reg *= r/m (size 2, 4, 8; low half of the product) */
 static inline void x64_imul_rx(X64Emit *e, unsigned size, unsigned reg, X64Rm rm)
 {

@@ -219,6 +219,16 @@ static void test_encoders_modrm(void **st)
                 op = enc_check(&e, "test", 2);
                 expect_reg(&op[0], cs_gpr(sz, a));
                 expect_reg(&op[1], cs_gpr(sz, b));
+                if (b == 0) {       /* test r, imm: once per register and size */
+                    int32_t imm = sz == 1 ? 0x7f : sz == 2 ? 0x1234 : -0x400;
+                    e = enc_begin();
+                    x64_test_xi(&e, sz, x64_r(a), imm);
+                    op = enc_check(&e, "test", 2);
+                    expect_reg(&op[0], cs_gpr(sz, a));
+                    assert_int_equal(op[1].type, X86_OP_IMM);
+                    assert_int_equal((uint64_t)op[1].imm & (sz == 8 ? ~0ull : (1ull << (8 * sz)) - 1),
+                                     (uint64_t)(int64_t)imm & (sz == 8 ? ~0ull : (1ull << (8 * sz)) - 1));
+                }
                 if (sz < 4) {
                     e = enc_begin();
                     x64_movzx_rx(&e, sz, a, x64_r(b));
@@ -764,6 +774,85 @@ static void test_golden_loop(void **st)
     ir_block_free(blk);
 }
 
+/* The shape of interp's dispatch block (bench/interp.c: a counter in the state, a scaled
+ * index, a switch table of 32-bit offsets, the jump through it), with a test of a flag word:
+ * the counter is one add to its state field, the index copy and shift one LEA, the table load
+ * sign-extends as it loads (movsxd), the sum of two live values one LEA, the compare of an AND
+ * with 0 one TEST, and the jump-cache probe hashes the target in its own register. */
+static void test_golden_dispatch(void **st)
+{
+    (void)st;
+    static const char text[] =
+        "block pc=0x2000\n"
+        "insn_start 0x2000, 0x4\n"
+        "v2 = const.i64 0x1\n"
+        "v3 = get.i64 0x30\n"
+        "v4 = add.i64 v3, v2\n"
+        "put v4, 0x30\n"
+        "insn_start 0x2004, 0x8\n"
+        "v6 = get.i64 0x8\n"
+        "v7 = const.i64 0x3\n"
+        "v8 = shl.i64 v6, v7\n"
+        "put v8, 0x68\n"
+        "insn_start 0x200c, 0x4\n"
+        "v10 = get.i64 0x40\n"
+        "v11 = load.i32 v10\n"
+        "v12 = sext.i64 v11\n"
+        "v13 = add.i64 v10, v12\n"
+        "put v13, 0x8\n"
+        "insn_start 0x2010, 0x6\n"
+        "v15 = get.i64 0x50\n"
+        "v16 = const.i64 0x400\n"
+        "v17 = and.i64 v15, v16\n"
+        "v18 = const.i64 0x0\n"
+        "v19 = cmp.i8 v17, v18, ne\n"
+        "exit_if v19, 0x3000, jump\n"
+        "insn_start 0x2016, 0x2\n"
+        "put v6, 0x18\n"
+        "put v10, 0x58\n"
+        "exit v13, 0x0, indirect\n";
+    IrBlock *blk = be_parse(text);
+    IrGuestInfo gi = be_guest_info(0);
+    gi.irq_offset = 0x1f0;
+    gi.jc_offset = 0x400;
+    gi.jc_bits = 12;
+    static const char want[] =
+        "add qword ptr [r14 + 0x30], 1\n"          /* GET, ADD, PUT of rsi: one add */
+        "mov r15, qword ptr [r14 + 8]\n"
+        "lea rsi, [r15*8]\n"                       /* rcx lives on: no copy before the shift */
+        "mov qword ptr [r14 + 0x68], rsi\n"
+        "mov rsi, qword ptr [r14 + 0x40]\n"
+        "movsxd rdi, dword ptr [rsi]\n"            /* the LOAD and its SEXT */
+        "add rdi, rsi\n"
+        "mov qword ptr [r14 + 8], rdi\n"
+        "mov r8, qword ptr [r14 + 0x50]\n"
+        "test r8, 0x400\n"                         /* cmp (r10 & 0x400), 0 */
+        "jne 0x7f\n"
+        "mov qword ptr [r14 + 0x18], r15\n"
+        "mov qword ptr [r14 + 0x58], rsi\n"
+        "mov qword ptr [r14 + 0x100], rdi\n"
+        "cmp dword ptr [r14 + 0x1f0], 0\n"
+        "jne 0x72\n"
+        "mov rcx, rdi\n"                           /* the probe hashes the target in rdi */
+        "shr rcx, 0xc\n"
+        "xor rcx, rdi\n"
+        "and ecx, 0xfff\n"
+        "shl ecx, 5\n"
+        "cmp rdi, qword ptr [r14 + rcx + 0x400]\n"
+        "jne 0x72\n"
+        "jmp qword ptr [r14 + rcx + 0x408]\n"
+        "call <exit>\n"
+        ".quad 0x100000001\n"
+        "nop dword ptr [rax]\n"                   /* the patch site's 8-byte word */
+        "call <exit>\n"
+        ".quad 0x8000000000000000\n"
+        ".quad 0x3000\n";
+    BackendBlockInfo info;
+    be_expect_code(blk, &gi, want, &info);
+    assert_int_equal(info.n_exits, 2);
+    ir_block_free(blk);
+}
+
 /* The stack window (ir.h, ir_sp_window) under a guest limit: rsp-based accesses without
  * checks, and the check of an exit whose rsp the block does not prove. Last in the list: its
  * code shifts the code buffer (the golden tests above depend on where they start). */
@@ -828,7 +917,6 @@ static void test_golden_sp_window(void **st)
         ".quad 0x8000000000000006\n"
         ".quad 0x2000\n", &info);
     ir_block_free(blk);
-
 }
 
 int main(void)
@@ -842,6 +930,7 @@ int main(void)
         cmocka_unit_test(test_addressing),
         cmocka_unit_test(test_golden_keep),
         cmocka_unit_test(test_golden_loop),
+        cmocka_unit_test(test_golden_dispatch),
         BE_SUITE_TESTS,
         cmocka_unit_test(test_golden_sp_window),
     };
