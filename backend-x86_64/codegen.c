@@ -738,7 +738,7 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
     /* a loop's back edge moves the pinned fields' KEEPs into registers instead (abi.c) */
     bool back = x64_loop_is_back_edge(c, in);
     unsigned n_store = 0;
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 2 && c->store_at[r]; pass++) {
         for (unsigned i = 0; i < c->n_pending; i++) {
             IrRef k = c->pending[i];
             if (c->keep[k].end != r || !c->keep[k].store)
@@ -757,8 +757,9 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
         fail(c, BE_ERR_FULL);
         return;
     }
-    cg_store_keeps(c, c->keep_list, n_store, limit);
-    for (unsigned i = 0; i < c->n_pending; i++) {      /* after all stores: values shared */
+    if (n_store)
+        cg_store_keeps(c, c->keep_list, n_store, limit);
+    for (unsigned i = 0; i < c->n_pending && n_store; i++) {   /* after all stores: values shared */
         IrRef k = c->pending[i], v = keep_value(c, k);
         if (back && x64_loop_pin_of(c, (uint32_t)c->blk->insn[k].imm[0]) >= 0)
             continue;
@@ -1214,7 +1215,8 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
     size_t sz_val = (n * sizeof *c->val + round) & ~round;
     size_t sz_keep = (n * sizeof *c->keep + round) & ~round;
     size_t sz_ref = (n * sizeof(IrRef) + round) & ~round;
-    char *arena = calloc(1, sz_val + sz_keep + 2 * sz_ref + n * sizeof(BackendKeep));
+    size_t sz_list = (n * sizeof(BackendKeep) + round) & ~round;
+    char *arena = calloc(1, sz_val + sz_keep + 2 * sz_ref + sz_list + n * sizeof(bool));
     if (!arena)
         return BE_ERR_TOO_BIG;
     c->val = (CgVal *)(void *)arena;
@@ -1222,6 +1224,7 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
     c->keep_base = (IrRef *)(void *)(arena + sz_val + sz_keep);
     c->pending = (IrRef *)(void *)(arena + sz_val + sz_keep + sz_ref);
     c->keep_list = (BackendKeep *)(void *)(arena + sz_val + sz_keep + 2 * sz_ref);
+    c->store_at = (bool *)(void *)(arena + sz_val + sz_keep + 2 * sz_ref + sz_list);
     ir_keep_ranges(blk, c->keep);
     for (unsigned r = 0; r < 16; r++)
         if (x64_gpr_allocatable(r, c->gi))
@@ -1241,6 +1244,10 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
             c->keep[r].store = false;
         }
     }
+    for (IrRef r = 1; r < blk->n; r++)
+        if ((blk->insn[r].op == IR_KEEP || blk->insn[r].op == IR_FKEEP) && c->keep[r].store &&
+            c->keep[r].end < blk->n)
+            c->store_at[c->keep[r].end] = true;
     /* in_state at pinned bytes that are not a whole field's: read where the value is */
     for (IrRef r = 1; r < blk->n; r++)
         if ((blk->insn[r].op == IR_KEEP || blk->insn[r].op == IR_FKEEP) && c->keep[r].in_state &&
@@ -1299,6 +1306,7 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
     c->keep_base = NULL;
     c->pending = NULL;
     c->keep_list = NULL;
+    c->store_at = NULL;
     c->stub_keeps = NULL;
     return c->err;
 }

@@ -140,6 +140,8 @@ typedef struct CgCtx {
     IrRef *keep_base;           /* per KEEP of x + k that nothing else needed: x (its value
                                    is then x's location plus k, and the ADD may go), or 0 */
     IrRef *pending;             /* KEEPs whose range is open and whose value is still needed */
+    bool *store_at;             /* per instruction r: a KEEP whose range ends at r is stored
+                                   before it (keep_before has work only there) */
     BackendKeep *keep_list;     /* room for a list of every pending KEEP (cg_store_keeps) */
     unsigned n_pending;
     uint32_t guest_off;         /* guest offset of the current guest instruction */

@@ -203,7 +203,7 @@ void cg_store_keeps(CgCtx *c, const BackendKeep *keeps, unsigned n, const uint8_
         if (keeps[i].kind == BACKEND_LOC_GPR && (written >> keeps[i].reg & 1) &&
             direct_dst(c, &keeps[i]) != (int)keeps[i].reg)
             saved |= 1u << keeps[i].reg;
-    for (unsigned r = 0; r < 16; r++)
+    for (unsigned r = 0; saved >> r; r++)
         if (saved >> r & 1)
             x64_mov_xr(&c->e, 8, x64_m(X64_REG_STATE, (int32_t)pin_field_of(c->gi, r)), r);
     for (unsigned i = 0; i < n; i++) {
