@@ -128,8 +128,10 @@ typedef struct Field {
     uint32_t off, size;     /* guest-state bytes [off, off+size) */
     uint8_t type;           /* the value's type */
     bool pending;           /* written by `put` and not read since: droppable if overwritten */
-    bool observed;          /* a LOAD, STORE or EXIT_IF since `put`: overwritten, it becomes a
-                               KEEP rather than going */
+    uint32_t seen;          /* FwdCtx.observations when `put` wrote it: more since (a LOAD,
+                               STORE or EXIT_IF) and, overwritten, it becomes a KEEP rather
+                               than going. A count, so an observation is one increment rather
+                               than a visit to every field. */
     bool shadowed;          /* an FKEEP of its bytes since: a PUT of the same value still ends
                                the FKEEP's range, so it stays */
     IrRef value;            /* the value the field holds */
@@ -139,6 +141,7 @@ typedef struct Field {
 typedef struct FwdCtx {
     Field *f;
     unsigned n, cap;
+    uint32_t observations;  /* LOADs, STOREs and EXIT_IFs so far */
     bool heap;              /* f was allocated (it starts in a small array on the stack) */
 } FwdCtx;
 
@@ -176,7 +179,7 @@ static unsigned put_forward(IrBlock *blk, IrRef *first_use)
 {
     IrRef *map = ir_block_work(blk, IR_WORK_MAP, (size_t)blk->n * sizeof *map);
     Field fields[32];
-    FwdCtx c = { fields, 0, 32, false };
+    FwdCtx c = { fields, 0, 32, 0, false };
     unsigned changed = 0;
     IrRef first = blk->n;
     /* map (old ref -> value) is filled only from the first forwarded GET on: the builder
@@ -239,8 +242,8 @@ static unsigned put_forward(IrBlock *blk, IrRef *first_use)
                     fwd_remove(&c, i);
                 else
                     i++;
-            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, in->type, false, false, false,
-                                 r, IR_NONE });
+            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, in->type, false, c.observations,
+                                 false, r, IR_NONE });
             break;
         }
         case IR_PUT: case IR_KEEP: {
@@ -267,7 +270,7 @@ static unsigned put_forward(IrBlock *blk, IrRef *first_use)
                 }
                 if (f->pending && f->off == off && f->size == size) {
                     IrInsn *old = &blk->insn[f->put];
-                    if (!f->observed) {
+                    if (f->seen == c.observations) {
                         make_nop(old);      /* overwritten before anything could see it */
                         changed++;
                     } else if (old->op == IR_PUT) {
@@ -277,8 +280,8 @@ static unsigned put_forward(IrBlock *blk, IrRef *first_use)
                 }
                 fwd_remove(&c, i);
             }
-            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, (uint8_t)t, true, false, false,
-                                 in->arg[0], r });
+            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, (uint8_t)t, true, c.observations,
+                                 false, in->arg[0], r });
             break;
         }
         case IR_FKEEP: {    /* writes nothing: the fields keep their values */
@@ -293,9 +296,8 @@ static unsigned put_forward(IrBlock *blk, IrRef *first_use)
             c.n = 0;
             break;
         case IR_EXIT_IF: case IR_LOAD: case IR_STORE:
-            for (unsigned i = 0; i < c.n; i++)
-                c.f[i].observed = true;     /* values still known; a PUT overwritten from now
-                                               on is still seen here */
+            c.observations++;   /* values still known; a PUT overwritten from now on is
+                                   still seen here */
             break;
         default:
             break;
