@@ -47,16 +47,6 @@
 
 #include "ir/ir_internal.h"
 
-static void *xmalloc(size_t size)
-{
-    void *p = malloc(size ? size : 1);
-    if (!p) {
-        fputs("ferry: out of memory in ir/\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 static void make_nop(IrInsn *in)
 {
     memset(in, 0, sizeof *in);
@@ -394,16 +384,6 @@ unsigned opt_dce(IrBlock *blk)
 
 /* ---------------------------------------------------------------- sinking past side exits */
 
-typedef struct SinkKey { uint32_t pos, r; } SinkKey;
-
-static int sink_key_cmp(const void *x, const void *y)
-{
-    const SinkKey *a = x, *b = y;
-    if (a->pos != b->pos)
-        return a->pos < b->pos ? -1 : 1;
-    return a->r < b->r ? -1 : a->r > b->r;
-}
-
 /* Whether FCMP r may move past the side exits after it: an FCMP of the same two values
  * that signals as much (imm1) and stays in place (pos) comes before the first of them or of
  * any other observer of the flags (fenv_observer: r would move past a LOAD's fault too), so
@@ -466,25 +446,31 @@ unsigned opt_sink(IrBlock *blk)
         }
     }
     if (moved) {
-        SinkKey *key = xmalloc((size_t)n * sizeof *key);
+        /* The new order: by pos, and by r among equal pos (the original order). A counting
+         * sort in place of qsort, which was a tenth of the hot tier's translation time
+         * (callgrind): bucket starts by pos in exits, the order in first, both done with. */
+        uint32_t *start = exits, *order = first;
+        memset(start, 0, (size_t)(n + 1) * sizeof *start);
+        for (IrRef r = 1; r < n; r++)
+            start[pos[r] + 1]++;
+        for (uint32_t q = 1; q <= n; q++)
+            start[q] += start[q - 1];
+        for (IrRef r = 1; r < n; r++)
+            order[start[pos[r]]++] = r;
         IrRef *map = ir_block_work(blk, IR_WORK_MAP, (size_t)n * sizeof *map);
         IrInsn *ni = ir_block_alt(blk, blk->cap);
         uint32_t ni_cap = blk->alt_cap;
-        for (IrRef r = 1; r < n; r++)
-            key[r - 1] = (SinkKey){ pos[r], r };
-        qsort(key, n - 1, sizeof *key, sink_key_cmp);
         map[0] = IR_NONE;
         ni[0] = blk->insn[0];
         for (IrRef j = 1; j < n; j++)
-            map[key[j - 1].r] = j;
+            map[order[j - 1]] = j;
         for (IrRef j = 1; j < n; j++) {
-            IrInsn in = blk->insn[key[j - 1].r];
+            IrInsn in = blk->insn[order[j - 1]];
             for (unsigned i = 0; i < 3; i++)
                 in.arg[i] = map[in.arg[i]];
             ni[j] = in;
         }
         ir_block_swap_alt(blk, ni, n, ni_cap);
-        free(key);
     }
     return moved;
 }
