@@ -847,7 +847,7 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
     /* a loop's back edge moves the pinned fields' KEEPs into registers instead (abi.c) */
     bool back = x64_loop_is_back_edge(c, in);
     unsigned n_store = 0;
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 2 && (c->keep_at[r] & CG_KEEP_STORE); pass++) {
         for (unsigned i = 0; i < c->n_pending; i++) {
             IrRef k = c->pending[i];
             if (c->keep[k].end != r || !c->keep[k].store)
@@ -866,8 +866,9 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
         fail(c, BE_ERR_FULL);
         return;
     }
-    cg_store_keeps(c, c->keep_list, n_store, limit);
-    for (unsigned i = 0; i < c->n_pending; i++) {      /* after all stores: values shared */
+    if (n_store)
+        cg_store_keeps(c, c->keep_list, n_store, limit);
+    for (unsigned i = 0; i < c->n_pending && n_store; i++) {   /* after all stores: values shared */
         IrRef k = c->pending[i], v = keep_value(c, k);
         if (back && x64_loop_pin_of(c, (uint32_t)c->blk->insn[k].imm[0]) >= 0)
             continue;
@@ -914,7 +915,9 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
  * while r may still fault), and a KEEP with a range opens. */
 static void keep_after(CgCtx *c, IrRef r)
 {
-    for (unsigned i = 0; i < c->n_pending;) {
+    /* a pending KEEP's value is freed here only at its last observation, and a range closes
+     * only at its end: keep_at marks both */
+    for (unsigned i = 0; i < c->n_pending && (c->keep_at[r] & CG_KEEP_EVENT);) {
         IrRef k = c->pending[i];
         IrRef v = keep_value(c, k);
         if (v && c->val[v].last_use == r)
@@ -1395,7 +1398,8 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
     size_t sz_val = (n * sizeof *c->val + round) & ~round;
     size_t sz_keep = (n * sizeof *c->keep + round) & ~round;
     size_t sz_ref = (n * sizeof(IrRef) + round) & ~round;
-    char *arena = calloc(1, sz_val + sz_keep + 2 * sz_ref + n * sizeof(BackendKeep));
+    size_t sz_list = (n * sizeof(BackendKeep) + round) & ~round;
+    char *arena = calloc(1, sz_val + sz_keep + 2 * sz_ref + sz_list + n);
     if (!arena)
         return BE_ERR_TOO_BIG;
     c->val = (CgVal *)(void *)arena;
@@ -1403,6 +1407,7 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
     c->keep_base = (IrRef *)(void *)(arena + sz_val + sz_keep);
     c->pending = (IrRef *)(void *)(arena + sz_val + sz_keep + sz_ref);
     c->keep_list = (BackendKeep *)(void *)(arena + sz_val + sz_keep + 2 * sz_ref);
+    c->keep_at = (uint8_t *)(arena + sz_val + sz_keep + 2 * sz_ref + sz_list);
     ir_keep_ranges(blk, c->keep);
     for (unsigned r = 0; r < 16; r++)
         if (x64_gpr_allocatable(r, c->gi))
@@ -1421,6 +1426,15 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
             c->keep[r].last_obs = 0;
             c->keep[r].store = false;
         }
+    }
+    for (IrRef r = 1; r < blk->n; r++) {
+        if (blk->insn[r].op != IR_KEEP && blk->insn[r].op != IR_FKEEP)
+            continue;
+        const IrKeepRange *k = &c->keep[r];
+        if (k->end < blk->n)
+            c->keep_at[k->end] |= (uint8_t)(CG_KEEP_EVENT | (k->store ? CG_KEEP_STORE : 0));
+        if (k->last_obs < blk->n)
+            c->keep_at[k->last_obs] |= CG_KEEP_EVENT;
     }
     /* in_state at pinned bytes that are not a whole field's: read where the value is */
     for (IrRef r = 1; r < blk->n; r++)
@@ -1481,6 +1495,7 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
     c->keep_base = NULL;
     c->pending = NULL;
     c->keep_list = NULL;
+    c->keep_at = NULL;
     c->stub_keeps = NULL;
     return c->err;
 }

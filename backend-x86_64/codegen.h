@@ -71,6 +71,10 @@ typedef struct CgVal {
     uint32_t n_uses;    /* number of reads by needed instructions */
 } CgVal;
 
+/* CgCtx.keep_at flags: a KEEP whose range ends at r is stored before r; a KEEP's range ends
+ * at r or its value is last needed at r (its last observation). */
+enum { CG_KEEP_STORE = 1, CG_KEEP_EVENT = 2 };
+
 /* A LOAD/STORE's failed guest-limit check: the out-of-line code that stores the address and
  * touches the sentinel, at a copy of the access's fault-map entry (codegen.c limit_check). */
 typedef struct CgMemStub {
@@ -150,6 +154,8 @@ typedef struct CgCtx {
     IrRef *keep_base;           /* per KEEP of x + k that nothing else needed: x (its value
                                    is then x's location plus k, and the ADD may go), or 0 */
     IrRef *pending;             /* KEEPs whose range is open and whose value is still needed */
+    uint8_t *keep_at;           /* per instruction r, CG_KEEP_*: what KEEP ranges do at r
+                                   (keep_before and keep_after have work only there) */
     BackendKeep *keep_list;     /* room for a list of every pending KEEP (cg_store_keeps) */
     unsigned n_pending;
     uint32_t guest_off;         /* guest offset of the current guest instruction */

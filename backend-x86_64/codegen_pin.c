@@ -85,6 +85,12 @@ int x64_pin_field(const IrGuestInfo *gi, int64_t off, unsigned size)
         return -1;
     int64_t rel = off - gi->gpr_offset;
     bool inside = rel >= 0 && rel % 8 == 0 && size <= 8;
+    if (inside && size) {  /* within field rel / 8 alone: its pin, if any (the common case) */
+        for (unsigned i = 0; i < X64_N_PINS; i++)
+            if (x64_pins[i].guest == rel / 8)
+                return x64_pins[i].host;
+        return -1;
+    }
     int r = -1;
     for (unsigned i = 0; i < X64_N_PINS; i++) {
         int64_t f = gi->gpr_offset + 8ll * x64_pins[i].guest;
@@ -213,7 +219,7 @@ void cg_store_keeps(CgCtx *c, const BackendKeep *keeps, unsigned n, const uint8_
         if (keeps[i].kind == BACKEND_LOC_GPR && (written >> keeps[i].reg & 1) &&
             direct_dst(c, &keeps[i]) != (int)keeps[i].reg)
             saved |= 1u << keeps[i].reg;
-    for (unsigned r = 0; r < 16; r++)
+    for (unsigned r = 0; saved >> r; r++)
         if (saved >> r & 1)
             x64_mov_xr(&c->e, 8, x64_m(X64_REG_STATE, (int32_t)pin_field_of(c->gi, r)), r);
     for (unsigned i = 0; i < n; i++) {

@@ -47,16 +47,6 @@
 
 #include "ir/ir_internal.h"
 
-static void *xmalloc(size_t size)
-{
-    void *p = malloc(size ? size : 1);
-    if (!p) {
-        fputs("ferry: out of memory in ir/\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 static void make_nop(IrInsn *in)
 {
     memset(in, 0, sizeof *in);
@@ -128,8 +118,10 @@ typedef struct Field {
     uint32_t off, size;     /* guest-state bytes [off, off+size) */
     uint8_t type;           /* the value's type */
     bool pending;           /* written by `put` and not read since: droppable if overwritten */
-    bool observed;          /* a LOAD, STORE or EXIT_IF since `put`: overwritten, it becomes a
-                               KEEP rather than going */
+    uint32_t seen;          /* FwdCtx.observations when `put` wrote it: more since (a LOAD,
+                               STORE or EXIT_IF) and, overwritten, it becomes a KEEP rather
+                               than going. A count, so an observation is one increment rather
+                               than a visit to every field. */
     bool shadowed;          /* an FKEEP of its bytes since: a PUT of the same value still ends
                                the FKEEP's range, so it stays */
     IrRef value;            /* the value the field holds */
@@ -139,6 +131,7 @@ typedef struct Field {
 typedef struct FwdCtx {
     Field *f;
     unsigned n, cap;
+    uint32_t observations;  /* LOADs, STOREs and EXIT_IFs so far */
     bool heap;              /* f was allocated (it starts in a small array on the stack) */
 } FwdCtx;
 
@@ -176,7 +169,7 @@ static unsigned put_forward(IrBlock *blk, IrRef *first_use)
 {
     IrRef *map = ir_block_work(blk, IR_WORK_MAP, (size_t)blk->n * sizeof *map);
     Field fields[32];
-    FwdCtx c = { fields, 0, 32, false };
+    FwdCtx c = { fields, 0, 32, 0, false };
     unsigned changed = 0;
     IrRef first = blk->n;
     /* map (old ref -> value) is filled only from the first forwarded GET on: the builder
@@ -239,8 +232,8 @@ static unsigned put_forward(IrBlock *blk, IrRef *first_use)
                     fwd_remove(&c, i);
                 else
                     i++;
-            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, in->type, false, false, false,
-                                 r, IR_NONE });
+            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, in->type, false, c.observations,
+                                 false, r, IR_NONE });
             break;
         }
         case IR_PUT: case IR_KEEP: {
@@ -267,7 +260,7 @@ static unsigned put_forward(IrBlock *blk, IrRef *first_use)
                 }
                 if (f->pending && f->off == off && f->size == size) {
                     IrInsn *old = &blk->insn[f->put];
-                    if (!f->observed) {
+                    if (f->seen == c.observations) {
                         make_nop(old);      /* overwritten before anything could see it */
                         changed++;
                     } else if (old->op == IR_PUT) {
@@ -277,8 +270,8 @@ static unsigned put_forward(IrBlock *blk, IrRef *first_use)
                 }
                 fwd_remove(&c, i);
             }
-            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, (uint8_t)t, true, false, false,
-                                 in->arg[0], r });
+            fwd_add(&c, (Field){ (uint32_t)off, (uint32_t)size, (uint8_t)t, true, c.observations,
+                                 false, in->arg[0], r });
             break;
         }
         case IR_FKEEP: {    /* writes nothing: the fields keep their values */
@@ -293,9 +286,8 @@ static unsigned put_forward(IrBlock *blk, IrRef *first_use)
             c.n = 0;
             break;
         case IR_EXIT_IF: case IR_LOAD: case IR_STORE:
-            for (unsigned i = 0; i < c.n; i++)
-                c.f[i].observed = true;     /* values still known; a PUT overwritten from now
-                                               on is still seen here */
+            c.observations++;   /* values still known; a PUT overwritten from now on is
+                                   still seen here */
             break;
         default:
             break;
@@ -392,16 +384,6 @@ unsigned opt_dce(IrBlock *blk)
 
 /* ---------------------------------------------------------------- sinking past side exits */
 
-typedef struct SinkKey { uint32_t pos, r; } SinkKey;
-
-static int sink_key_cmp(const void *x, const void *y)
-{
-    const SinkKey *a = x, *b = y;
-    if (a->pos != b->pos)
-        return a->pos < b->pos ? -1 : 1;
-    return a->r < b->r ? -1 : a->r > b->r;
-}
-
 /* Whether FCMP r may move past the side exits after it: an FCMP of the same two values
  * that signals as much (imm1) and stays in place (pos) comes before the first of them or of
  * any other observer of the flags (fenv_observer: r would move past a LOAD's fault too), so
@@ -464,25 +446,31 @@ unsigned opt_sink(IrBlock *blk)
         }
     }
     if (moved) {
-        SinkKey *key = xmalloc((size_t)n * sizeof *key);
+        /* The new order: by pos, and by r among equal pos (the original order). A counting
+         * sort in place of qsort, which was a tenth of the hot tier's translation time
+         * (callgrind): bucket starts by pos in exits, the order in first, both done with. */
+        uint32_t *start = exits, *order = first;
+        memset(start, 0, (size_t)(n + 1) * sizeof *start);
+        for (IrRef r = 1; r < n; r++)
+            start[pos[r] + 1]++;
+        for (uint32_t q = 1; q <= n; q++)
+            start[q] += start[q - 1];
+        for (IrRef r = 1; r < n; r++)
+            order[start[pos[r]]++] = r;
         IrRef *map = ir_block_work(blk, IR_WORK_MAP, (size_t)n * sizeof *map);
         IrInsn *ni = ir_block_alt(blk, blk->cap);
         uint32_t ni_cap = blk->alt_cap;
-        for (IrRef r = 1; r < n; r++)
-            key[r - 1] = (SinkKey){ pos[r], r };
-        qsort(key, n - 1, sizeof *key, sink_key_cmp);
         map[0] = IR_NONE;
         ni[0] = blk->insn[0];
         for (IrRef j = 1; j < n; j++)
-            map[key[j - 1].r] = j;
+            map[order[j - 1]] = j;
         for (IrRef j = 1; j < n; j++) {
-            IrInsn in = blk->insn[key[j - 1].r];
+            IrInsn in = blk->insn[order[j - 1]];
             for (unsigned i = 0; i < 3; i++)
                 in.arg[i] = map[in.arg[i]];
             ni[j] = in;
         }
         ir_block_swap_alt(blk, ni, n, ni_cap);
-        free(key);
     }
     return moved;
 }
