@@ -1082,9 +1082,16 @@ static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p, const bool *stores
     const IrBlock *blk = c->blk;
     const IrInsn *d = &blk->insn[v];
     const CgVal *vv = &c->val[v];
+    unsigned lsb;
     if (vv->is_const || vv->in_flags || vv->pin_target >= 0 || vv->last_use < to ||
-        d->op == IR_GET || d->op == IR_CALL || d->op == IR_CONST || !emits_code(c, v) ||
+        d->op == IR_CALL || d->op == IR_CONST || !emits_code(c, v) ||
         class_of((IrType)d->type) != CG_GPR)
+        return false;
+    /* a GET of a whole pinned field is an alias of its register (no code to redirect); one
+     * of part of a field (mov ebx, edi: the low half of rdi), or of another field, is a
+     * copy or a load, which may as well write p */
+    if (d->op == IR_GET && cg_pin_reg(c, d->imm[0], tsize((IrType)d->type), &lsb) >= 0 &&
+        d->type == IR_I64)
         return false;
     for (unsigned i = 0; i < 3; i++)
         if (d->arg[i] && is_pin_get(c, d->arg[i], p) &&
@@ -1144,6 +1151,54 @@ static void pin_targets(CgCtx *c)
         }
     }
     free(stores_at);
+}
+
+/* Whether instruction u, reading an I8/I16/I32 value (of `size` bytes) as an operand, reads
+ * only its low 8 * size bits of the register: for I32 the W forms of codegen_int.c; for every
+ * size SEXT, ZEXT (which then zero-extends with a W move or UXT) and TRUNC of it, and stores
+ * and PUTs of it (STR W/H/B, or a BFI of that width into a pinned register). SELECT, CALL,
+ * BITCAST, POPCNT and KEEP (its value may be recorded as a whole register) are not; nor are
+ * 8/16-bit logic ops and compares, which rely on zero-extended operands. */
+static bool reads_low(const IrInsn *u, unsigned size)
+{
+    switch (u->op) {
+    case IR_ADD: case IR_SUB: case IR_MUL: case IR_MULHU: case IR_MULHS: case IR_AND:
+    case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:
+    case IR_NEG: case IR_NOT: case IR_CTZ: case IR_CLZ: case IR_BSWAP: case IR_CMP:
+        return size == 4 && (u->op == IR_CMP || ir_type_size((IrType)u->type) == 4);
+    case IR_TRUNC: case IR_SEXT: case IR_ZEXT: case IR_STORE: case IR_PUT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* CgVal.lowpart for GETs of the low 8, 16 or 32 bits of a pinned field (not computed into a
+ * pinned register themselves) whose needed readers all read only those bits: cg_pin_get
+ * makes them aliases of the register, so `mov eax, esi; add eax, edi` reads w25 directly
+ * and `mov [rip + x], bl` stores w22 with STRB. */
+static void lowpart_readers(CgCtx *c)
+{
+    const IrBlock *blk = c->blk;
+    for (IrRef r = 1; r < blk->n; r++) {
+        const IrInsn *in = &blk->insn[r];
+        unsigned lsb, sz = tsize((IrType)in->type);
+        c->val[r].lowpart = in->op == IR_GET && sz < 8 && ir_type_is_int((IrType)in->type) &&
+                            c->val[r].last_use != 0 && c->val[r].pin_target < 0 &&
+                            cg_pin_reg(c, in->imm[0], sz, &lsb) >= 0 && lsb == 0;
+    }
+    for (IrRef r = 1; r < blk->n; r++) {
+        const IrInsn *u = &blk->insn[r];
+        bool keep = u->op == IR_KEEP || u->op == IR_FKEEP;
+        if (!keep && removable(u) && c->val[r].last_use == 0)
+            continue;           /* not emitted */
+        for (unsigned i = 0; i < 3; i++) {
+            IrRef a = u->arg[i];
+            if (a != IR_NONE && c->val[a].lowpart &&
+                (keep || !reads_low(u, tsize(ty(c, a))) || (u->op == IR_STORE && i == 0)))
+                c->val[a].lowpart = false;
+        }
+    }
 }
 
 /* Backward liveness: an instruction is needed if it has an effect or a needed instruction
@@ -1206,6 +1261,9 @@ static void liveness(CgCtx *c)
                 first = 1;
             }
         }
+        if (in->op == IR_RETPUSH)
+            continue;   /* no return stack here: emits nothing and reads nothing (keeping
+                           its operand, the old rsp, alive cost a move at every call) */
         for (unsigned i = first; i < 3; i++) {
             IrRef a = in->arg[i];
             if (a == IR_NONE)
@@ -1240,8 +1298,10 @@ static void liveness(CgCtx *c)
                 c->val[x].last_use = j;
         }
     }
-    if (c->pin && c->regalloc)
+    if (c->pin && c->regalloc) {
         pin_targets(c);
+        lowpart_readers(c);
+    }
 }
 
 int a64_codegen_block(CgCtx *c, const CodeBuf *cb)

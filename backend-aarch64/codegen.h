@@ -65,6 +65,10 @@ typedef struct CgVal {
     uint32_t addr_base;
     int32_t addr_disp;
     bool mem_check;     /* a LOAD/STORE that checks its address (limit_check) */
+    bool lowpart;       /* an I8/I16/I32 GET of the low bits of a pinned field whose readers
+                           all read only those bits of its register (lowpart_readers): it is
+                           then an alias of the register itself, whose bits above the type
+                           are not zero (no copy) */
 } CgVal;
 
 /* The block's constants in its literal pool, and the loads of them (cg_mov_imm; beyond
