@@ -510,9 +510,10 @@ static void load_typed(CgCtx *c, IrType t, A64Addr m)
 static void store_typed(CgCtx *c, IrRef v, A64Addr m)
 {
     IrType t = ty(c, v);
+    IrRef src = c->val[c->cur].store_src;       /* v's bytes in the register of its operand */
     switch (class_of(t)) {
     case CG_GPR:
-        mem_at(c, gpr_kind(tsize(t), false), cg_gpr(c, v, OPA_GPR), m, 0);
+        mem_at(c, gpr_kind(tsize(t), false), cg_gpr(c, src ? src : v, OPA_GPR), m, 0);
         break;
     case CG_VEC:
         mem_at(c, cg_vec_kind(t, false), cg_vec_reg(c, v, OPA_VEC), m, 0);
@@ -671,7 +672,8 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
     for (unsigned i = 0; i < c->n_pending; i++) {      /* after all stores: values shared */
         IrRef k = c->pending[i], v = keep_value(c, k);
         if (c->keep[k].end == r && c->keep[k].store && v && c->val[v].last_use == r &&
-            in->arg[0] != v && in->arg[1] != v && in->arg[2] != v)
+            in->arg[0] != v && in->arg[1] != v && in->arg[2] != v &&
+            c->val[r].store_src != v && c->val[r].addr_base != v)
             release(c, v);
     }
     if (in->op != IR_LOAD && in->op != IR_STORE)
@@ -797,6 +799,18 @@ void cg_PUT(CgCtx *c, const IrInsn *in)
 {
     unsigned lsb;
     int p = cg_pin_reg(c, in->imm[0], tsize(ty(c, in->arg[0])), &lsb);
+    if (c->val[in->arg[0]].sunk) {
+        /* x + k computed here, into the pinned register (codegen_plan.c); x itself may be
+         * an alias of it (rsp after a push): it is read before the register is written */
+        const IrInsn *d = &c->blk->insn[in->arg[0]];
+        IrRef x = d->arg[0];
+        cg_pin_evict_after(c, (unsigned)p);
+        cg_pin_written(c, 1u << p);
+        add_const64(c, (unsigned)p, cg_gpr(c, x, OPA_GPR), c->blk->insn[d->arg[1]].imm[0]);
+        if (c->val[x].last_use == c->cur)
+            release(c, x);
+        return;
+    }
     if (p >= 0 && class_of(ty(c, in->arg[0])) == CG_GPR) {
         cg_pin_put(c, in, (unsigned)p, lsb);
         return;
@@ -897,7 +911,6 @@ static A64Addr mem_addr(CgCtx *c, const IrInsn *in)
     return m;
 }
 
-static bool removable(const IrInsn *in);
 
 /* How far apart two bases may be for a check of one to cover the other: x + j (|j| below
  * it) of a checked x lies below the limit + 2^24, in the guard, or in the kernel's top of the
@@ -937,7 +950,7 @@ static void plan_limit_checks(CgCtx *c)
     for (IrRef r = 1; r < blk->n; r++) {
         const IrInsn *in = &blk->insn[r];
         if ((in->op != IR_LOAD && in->op != IR_STORE) ||
-            (removable(in) && c->val[r].last_use == 0))
+            (cg_removable(in) && c->val[r].last_use == 0))
             continue;
         IrRef base = c->val[r].addr_base != IR_NONE ? c->val[r].addr_base : in->arg[0];
         const IrInsn *b = &blk->insn[base];
@@ -1027,7 +1040,7 @@ static CgFn *const cg_table[IR_OP_COUNT] = {
 
 /* An instruction that may be skipped when its result is unused: no effect besides the value
  * (an FP op also raises the FP environment's flags, ir.h, so it is never skipped). */
-static bool removable(const IrInsn *in)
+bool cg_removable(const IrInsn *in)
 {
     uint32_t props = ir_op_info[in->op].props;
     return (props & (IRP_PURE | IRP_FPENV)) == IRP_PURE || in->op == IR_GET;
@@ -1040,7 +1053,7 @@ static bool emits_code(const CgCtx *c, IrRef r)
     if (in->op == IR_NOP || in->op == IR_INSN_START || in->op == IR_KEEP ||
         in->op == IR_FKEEP || c->val[r].is_const)
         return false;
-    return !removable(in) || c->val[r].last_use != 0;
+    return !cg_removable(in) || c->val[r].last_use != 0;
 }
 
 /* Ops whose code keeps NZCV: loads, stores, moves, address arithmetic, and the integer ops
@@ -1109,7 +1122,7 @@ static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p, const bool *stores
             for (unsigned i = 0; i < c->gi->n_gprs; i++)
                 if ((m >> i & 1) && (int)a64_pin_gprs[i] == p)
                     return false;
-        } else if (!removable(u)) {
+        } else if (!cg_removable(u)) {
             return false;
         }
     }
@@ -1153,60 +1166,13 @@ static void pin_targets(CgCtx *c)
     free(stores_at);
 }
 
-/* Whether instruction u, reading an I8/I16/I32 value (of `size` bytes) as an operand, reads
- * only its low 8 * size bits of the register: for I32 the W forms of codegen_int.c; for every
- * size SEXT, ZEXT (which then zero-extends with a W move or UXT) and TRUNC of it, and stores
- * and PUTs of it (STR W/H/B, or a BFI of that width into a pinned register). SELECT, CALL,
- * BITCAST, POPCNT and KEEP (its value may be recorded as a whole register) are not; nor are
- * 8/16-bit logic ops and compares, which rely on zero-extended operands. */
-static bool reads_low(const IrInsn *u, unsigned size)
-{
-    switch (u->op) {
-    case IR_ADD: case IR_SUB: case IR_MUL: case IR_MULHU: case IR_MULHS: case IR_AND:
-    case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:
-    case IR_NEG: case IR_NOT: case IR_CTZ: case IR_CLZ: case IR_BSWAP: case IR_CMP:
-        return size == 4 && (u->op == IR_CMP || ir_type_size((IrType)u->type) == 4);
-    case IR_TRUNC: case IR_SEXT: case IR_ZEXT: case IR_STORE: case IR_PUT:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* CgVal.lowpart for GETs of the low 8, 16 or 32 bits of a pinned field (not computed into a
- * pinned register themselves) whose needed readers all read only those bits: cg_pin_get
- * makes them aliases of the register, so `mov eax, esi; add eax, edi` reads w25 directly
- * and `mov [rip + x], bl` stores w22 with STRB. */
-static void lowpart_readers(CgCtx *c)
-{
-    const IrBlock *blk = c->blk;
-    for (IrRef r = 1; r < blk->n; r++) {
-        const IrInsn *in = &blk->insn[r];
-        unsigned lsb, sz = tsize((IrType)in->type);
-        c->val[r].lowpart = in->op == IR_GET && sz < 8 && ir_type_is_int((IrType)in->type) &&
-                            c->val[r].last_use != 0 && c->val[r].pin_target < 0 &&
-                            cg_pin_reg(c, in->imm[0], sz, &lsb) >= 0 && lsb == 0;
-    }
-    for (IrRef r = 1; r < blk->n; r++) {
-        const IrInsn *u = &blk->insn[r];
-        bool keep = u->op == IR_KEEP || u->op == IR_FKEEP;
-        if (!keep && removable(u) && c->val[r].last_use == 0)
-            continue;           /* not emitted */
-        for (unsigned i = 0; i < 3; i++) {
-            IrRef a = u->arg[i];
-            if (a != IR_NONE && c->val[a].lowpart &&
-                (keep || !reads_low(u, tsize(ty(c, a))) || (u->op == IR_STORE && i == 0)))
-                c->val[a].lowpart = false;
-        }
-    }
-}
-
 /* Backward liveness: an instruction is needed if it has an effect or a needed instruction
  * reads it; last_use of each value is its last needed reader. Instructions not needed get
  * last_use 0 and are skipped. */
 static void liveness(CgCtx *c)
 {
     const IrBlock *blk = c->blk;
+    cg_plan_sinks(c);
     for (IrRef r = blk->n; r-- > 1;) {
         const IrInsn *in = &blk->insn[r];
         CgVal *v = &c->val[r];
@@ -1216,7 +1182,7 @@ static void liveness(CgCtx *c)
         v->is_const = in->op == IR_CONST && v->cls != CG_MEM;
         v->released = false;
         v->pin_target = -1;
-        bool needed = !removable(in) || v->last_use != 0;
+        bool needed = !cg_removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;
         if (in->op == IR_KEEP || in->op == IR_FKEEP) {
@@ -1261,8 +1227,39 @@ static void liveness(CgCtx *c)
                 first = 1;
             }
         }
+        if (in->op == IR_PUT && c->val[in->arg[0]].sunk) {
+            IrRef x = blk->insn[in->arg[0]].arg[0];   /* cg_PUT computes x + k */
+            if (c->val[x].last_use == 0)
+                c->val[x].last_use = r;
+            c->val[x].n_uses++;
+            continue;
+        }
         if (in->op == IR_RETPUSH)
-            continue;   /* no return stack here: emits nothing and reads nothing (keeping
+            continue;
+        v->store_src = IR_NONE;
+        IrRef sv = in->op == IR_STORE ? in->arg[1] : in->op == IR_PUT ? in->arg[0] : IR_NONE;
+        unsigned lsb;
+        if (sv && c->val[sv].last_use == 0 && (blk->insn[sv].op == IR_ZEXT ||
+                                              blk->insn[sv].op == IR_TRUNC) &&
+            blk->insn[blk->insn[sv].arg[0]].op != IR_CONST &&
+            (in->op == IR_STORE || cg_pin_reg(c, in->imm[0], tsize(ty(c, sv)), &lsb) == -1)) {
+            /* the operand's register is stored (store_src); a PUT of a pinned field keeps
+             * its ZEXT, which pin_targets may compute in the register */
+            IrRef x = blk->insn[sv].arg[0];
+            v->store_src = x;
+            if (c->val[x].last_use == 0)
+                c->val[x].last_use = r;
+            c->val[x].n_uses++;
+            for (unsigned i = 0; i < 3; i++) {
+                IrRef a = in->arg[i];
+                if (a == IR_NONE || a == sv || (i == 0 && first))
+                    continue;
+                if (c->val[a].last_use == 0)
+                    c->val[a].last_use = r;
+                c->val[a].n_uses++;
+            }
+            continue;
+        }   /* no return stack here: emits nothing and reads nothing (keeping
                            its operand, the old rsp, alive cost a move at every call) */
         for (unsigned i = first; i < 3; i++) {
             IrRef a = in->arg[i];
@@ -1300,7 +1297,7 @@ static void liveness(CgCtx *c)
     }
     if (c->pin && c->regalloc) {
         pin_targets(c);
-        lowpart_readers(c);
+        cg_plan_lowparts(c);
     }
 }
 
@@ -1341,7 +1338,7 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
             fail(c, BE_ERR_FULL);
             break;
         }
-        if (!removable(in) || c->val[r].last_use != 0) {
+        if (!cg_removable(in) || c->val[r].last_use != 0) {
             const uint8_t *before = c->e.p;
             int p = c->val[r].pin_target;
             if (p >= 0 && !(in->op == IR_ZEXT && c->val[in->arg[0]].alias &&
@@ -1349,6 +1346,9 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
                 cg_pin_evict_after(c, (unsigned)p);     /* r is computed in p (pin_targets) */
             cg_table[in->op](c, in);
             cg_release_args(c);
+            IrRef src = c->val[r].store_src;        /* read in place of the operand */
+            if (src && c->val[src].last_use == r)
+                release(c, src);
             if (in->op == IR_EXIT_IF && c->val[in->arg[0]].in_cbz) {
                 IrRef x = blk->insn[in->arg[0]].arg[0];     /* what its CBZ/CBNZ read */
                 if (c->val[x].last_use == r)

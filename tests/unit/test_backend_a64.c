@@ -712,6 +712,56 @@ static void test_state_pairs(void **st)
               ".quad 0x2000\n");
 }
 
+/* Code-quality patterns of the pinned registers (codegen_plan.c, codegen_pin.c): each block
+ * also runs against the interpreter. */
+static void test_pin_patterns(void **st)
+{
+    (void)st;
+    /* mov ebx, edi: the low half of x26 zero-extended straight into x22 (a partial GET is a
+     * pin target), not through a temporary */
+    expect_block(be_parse("block pc=0x1000\n"
+                          "v1 = get.i32 0x38\n"
+                          "v2 = zext.i64 v1\n"
+                          "put v2, 0x18\n"
+                          "exit -, 0x2000, 0x0\n"),
+                 "mov w22, w26\n"
+                 "bl <exit>\n"
+                 ".quad 0x8000000000000000\n"
+                 ".quad 0x2000\n");
+    /* test al, 1 (an AND with a constant) and mov [x], bl (a byte store) read the pinned
+     * registers' low bytes in place: no UXTB (lowpart) */
+    tso_check("block pc=0x1000\n"
+              "v1 = get.i8 0x8\n"
+              "v2 = const.i8 0x1\n"
+              "v3 = and.i8 v1, v2\n"
+              "put v3, 0x48\n"
+              "v4 = get.i64 0x0\n"
+              "v5 = get.i8 0x18\n"
+              "store v4, v5\n"
+              "exit -, 0x2000, 0x0\n",
+              "and w29, w20, #1\n"
+              "strb w29, [x28, #0x48]\n"
+              "strb w22, [x19]\n"
+              "bl <exit>\n"
+              ".quad 0x8000000000000000\n"
+              ".quad 0x2000\n");
+    /* push rbx (rsp in field 0 here, so it points at memory): the store goes to [x19, #-8]
+     * and the new rsp is computed into x19 at its PUT (CgVal.sunk), no temporary and move */
+    tso_check("block pc=0x1000\n"
+              "v1 = get.i64 0x0\n"
+              "v2 = const.i64 0xfffffffffffffff8\n"
+              "v3 = add.i64 v1, v2\n"
+              "v4 = get.i64 0x18\n"
+              "store v3, v4\n"
+              "put v3, 0x0\n"
+              "exit -, 0x2000, 0x0\n",
+              "stur x22, [x19, #-8]\n"
+              "sub x19, x19, #8\n"
+              "bl <exit>\n"
+              ".quad 0x8000000000000000\n"
+              ".quad 0x2000\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -724,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_tso),
         cmocka_unit_test(test_state_pairs),
+        cmocka_unit_test(test_pin_patterns),
         BE_SUITE_TESTS,
     };
     const char *only = getenv("FERRY_TEST_FILTER");     /* e.g. test_golden, while editing */
