@@ -1106,8 +1106,13 @@ static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p, const bool *stores
     if (d->op == IR_GET && cg_pin_reg(c, d->imm[0], tsize((IrType)d->type), &lsb) >= 0 &&
         d->type == IR_I64)
         return false;
+    /* these read every operand before they write their result (one instruction, then at
+     * most a re-zero-extension of the result: codegen_int.c), so any operand may be p */
+    bool reads_first = d->op == IR_ADD || d->op == IR_SUB || d->op == IR_AND ||
+                       d->op == IR_OR || d->op == IR_XOR || d->op == IR_MUL ||
+                       d->op == IR_SELECT;
     for (unsigned i = 0; i < 3; i++)
-        if (d->arg[i] && is_pin_get(c, d->arg[i], p) &&
+        if (d->arg[i] && is_pin_get(c, d->arg[i], p) && !reads_first &&
             !(i == 0 || (i == 1 && (ir_op_info[d->op].props & IRP_COMM))))
             return false;
     for (IrRef j = v + 1; j < to; j++) {

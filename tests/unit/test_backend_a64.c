@@ -728,6 +728,18 @@ static void test_pin_patterns(void **st)
                  "bl <exit>\n"
                  ".quad 0x8000000000000000\n"
                  ".quad 0x2000\n");
+    /* sub rax, rcx as rax = rcx - rax: the second operand is the register being written,
+     * which SUB reads before it writes (a pin target whatever the operand order) */
+    expect_block(be_parse("block pc=0x1000\n"
+                          "v1 = get.i64 0x0\n"
+                          "v2 = get.i64 0x8\n"
+                          "v3 = sub.i64 v2, v1\n"
+                          "put v3, 0x0\n"
+                          "exit -, 0x2000, 0x0\n"),
+                 "sub x19, x20, x19\n"
+                 "bl <exit>\n"
+                 ".quad 0x8000000000000000\n"
+                 ".quad 0x2000\n");
     /* test al, 1 (an AND with a constant) and mov [x], bl (a byte store) read the pinned
      * registers' low bytes in place: no UXTB (lowpart) */
     tso_check("block pc=0x1000\n"
