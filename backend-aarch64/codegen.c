@@ -763,6 +763,12 @@ void cg_FKEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
  * pass); memory-class ones (F80, V256) are written to their slot: low 8 bytes = imm0, rest 0. */
 void cg_CONST(CgCtx *c, const IrInsn *in)
 {
+    if (c->val[c->cur].const_home) {    /* a base of constant addresses: in its home */
+        unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
+        cg_mov_imm(c, d, (uint64_t)in->imm[0], false);
+        cg_def_gpr(c, d);
+        return;
+    }
     if (class_of((IrType)in->type) != CG_MEM)
         return;
     A64Addr d = cg_def_mem(c);
@@ -1062,7 +1068,7 @@ static bool emits_code(const CgCtx *c, IrRef r)
 static bool flag_neutral(const IrInsn *in)
 {
     switch (in->op) {
-    case IR_GET: case IR_PUT: case IR_LOAD: case IR_STORE:
+    case IR_GET: case IR_PUT: case IR_LOAD: case IR_STORE: case IR_CONST:
     /* integer ops whose code (codegen_int.c) uses no flag-setting form */
     case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR: case IR_NOT: case IR_NEG:
     case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:
@@ -1178,13 +1184,14 @@ static void liveness(CgCtx *c)
 {
     const IrBlock *blk = c->blk;
     cg_plan_sinks(c);
+    cg_plan_const_bases(c);
     for (IrRef r = blk->n; r-- > 1;) {
         const IrInsn *in = &blk->insn[r];
         CgVal *v = &c->val[r];
         v->slot = -1;
         v->reg = -1;
         v->cls = (uint8_t)class_of((IrType)in->type);
-        v->is_const = in->op == IR_CONST && v->cls != CG_MEM;
+        v->is_const = in->op == IR_CONST && v->cls != CG_MEM && !v->const_home;
         v->released = false;
         v->pin_target = -1;
         bool needed = !cg_removable(in) || v->last_use != 0;
@@ -1216,7 +1223,15 @@ static void liveness(CgCtx *c)
         }
         v->addr_base = IR_NONE;
         unsigned first = 0;
-        if ((in->op == IR_LOAD || in->op == IR_STORE) && c->gi->guest_base == 0) {
+        if ((in->op == IR_LOAD || in->op == IR_STORE) && v->const_base != IR_NONE) {
+            IrRef x = v->const_base;            /* [A, #B - A] (cg_plan_const_bases) */
+            v->addr_base = x;
+            v->addr_disp = (int32_t)(blk->insn[in->arg[0]].imm[0] - blk->insn[x].imm[0]);
+            if (c->val[x].last_use == 0)
+                c->val[x].last_use = r;
+            c->val[x].n_uses++;
+            first = 1;
+        } else if ((in->op == IR_LOAD || in->op == IR_STORE) && c->gi->guest_base == 0) {
             /* [x + k] addressing for an address x + k nothing later reads (the ADD is then
              * not needed unless an earlier instruction reads it). */
             const IrInsn *d = &blk->insn[in->arg[0]];

@@ -90,6 +90,7 @@ A64Addr cg_def_mem(CgCtx *c);
 bool cg_removable(const IrInsn *in);
 /* Whole-block plans (codegen_plan.c): CgVal.sunk before liveness, CgVal.lowpart after it. */
 void cg_plan_sinks(CgCtx *c);
+void cg_plan_const_bases(CgCtx *c);
 void cg_plan_lowparts(CgCtx *c);
 
 /* Every op's code generator (the dispatch table in codegen.c). */

@@ -6,9 +6,13 @@
  *     whole pinned field is never computed where it stands (CgVal.sunk): the accesses use
  *     [x, #k], the KEEPs record x plus k, and the PUT writes x + k into the register at its
  *     place, so `push rbx; call f` stores at [x23, #-8] and then does sub x23, x23, #0x10
- *     where it did sub x29, x23, #8 ... mov x23, x29.
- * Contract: cg_plan_sinks runs before the backward liveness pass (which then folds the
- * addresses and reads x at the PUT), cg_plan_lowparts after it and pin_targets.
+ *     where it did sub x29, x23, #8 ... mov x23, x29;
+ *   - constant bases: a LOAD/STORE of a constant address near an earlier one's (globals next
+ *     to each other: `mov [rip + a], eax; mov [rip + a + 8], edx`) is [A, #B - A] from the
+ *     first constant, which is loaded once into a home register (CgVal.const_base).
+ * Contract: cg_plan_sinks and cg_plan_const_bases run before the backward liveness pass
+ * (which then folds the addresses and reads x at the PUT), cg_plan_lowparts after it and
+ * pin_targets.
  */
 #include <stdlib.h>
 
@@ -65,6 +69,41 @@ void cg_plan_lowparts(CgCtx *c)
                 (keep || !reads_low(c, u, i, tsize(ty(c, a))) || (u->op == IR_STORE && i == 0)))
                 c->val[a].lowpart = false;
         }
+    }
+}
+
+/* CgVal.const_base of each LOAD/STORE of a constant address B within [-256, 4096) of an
+ * earlier one's A (the first four such constants of the block are the bases), and
+ * const_home of the bases used so: liveness then addresses B as [A, #B - A]. */
+void cg_plan_const_bases(CgCtx *c)
+{
+    const IrBlock *blk = c->blk;
+    if (!c->regalloc || c->gi->guest_base != 0)
+        return;
+    IrRef base[4] = { 0 };
+    unsigned n_base = 0;
+    for (IrRef r = 1; r < blk->n; r++) {
+        const IrInsn *in = &blk->insn[r];
+        c->val[r].const_base = IR_NONE;
+        if (in->op != IR_LOAD && in->op != IR_STORE)
+            continue;
+        IrRef a = in->arg[0];
+        if (blk->insn[a].op != IR_CONST || (in->op == IR_STORE && in->arg[1] == a))
+            continue;
+        uint64_t b = (uint64_t)blk->insn[a].imm[0];
+        unsigned i = 0;
+        while (i < n_base && base[i] != a &&
+               !(b - (uint64_t)blk->insn[base[i]].imm[0] + 256 < 4096 + 256))
+            i++;
+        if (i == n_base) {          /* a new base (the first four of the block) */
+            if (n_base < 4)
+                base[n_base++] = a;
+            continue;
+        }
+        if (base[i] == a)
+            continue;               /* the same constant: its home, when it has one */
+        c->val[r].const_base = base[i];
+        c->val[base[i]].const_home = true;
     }
 }
 

@@ -757,6 +757,27 @@ static void test_pin_patterns(void **st)
               "bl <exit>\n"
               ".quad 0x8000000000000000\n"
               ".quad 0x2000\n");
+    /* mov eax, [rip + a]; add eax, [rip + a + 8]: the second global is addressed from the
+     * first one's constant, loaded once into a home (CgVal.const_base); compiled only */
+    BackendBlockInfo info;
+    IrBlock *blk = be_parse("block pc=0x1000\n"
+                            "v1 = const.i64 0x4ad220\n"
+                            "v2 = load.i32 v1\n"
+                            "v3 = const.i64 0x4ad228\n"
+                            "v4 = load.i32 v3\n"
+                            "v5 = add.i32 v2, v4\n"
+                            "v6 = zext.i64 v5\n"
+                            "put v6, 0x0\n"
+                            "exit -, 0x2000, 0x0\n");
+    be_expect_code(blk, NULL,
+                   "ldr x29, #0x24\n"      /* 0x4ad220 from the pool, into a home */
+                   "ldr w27, [x29]\n"
+                   "ldr w9, [x29, #8]\n"   /* was ldr x14, #lit; ldr w9, [x14] */
+                   "add w19, w27, w9\n"
+                   "bl <exit>\n"
+                   ".quad 0x8000000000000000\n"
+                   ".quad 0x2000\n", &info);
+    ir_block_free(blk);
     /* push rbx (rsp in field 0 here, so it points at memory): the store goes to [x19, #-8]
      * and the new rsp is computed into x19 at its PUT (CgVal.sunk), no temporary and move */
     tso_check("block pc=0x1000\n"
