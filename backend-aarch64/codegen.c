@@ -510,9 +510,10 @@ static void load_typed(CgCtx *c, IrType t, A64Addr m)
 static void store_typed(CgCtx *c, IrRef v, A64Addr m)
 {
     IrType t = ty(c, v);
+    IrRef src = c->val[c->cur].store_src;       /* v's bytes in the register of its operand */
     switch (class_of(t)) {
     case CG_GPR:
-        mem_at(c, gpr_kind(tsize(t), false), cg_gpr(c, v, OPA_GPR), m, 0);
+        mem_at(c, gpr_kind(tsize(t), false), cg_gpr(c, src ? src : v, OPA_GPR), m, 0);
         break;
     case CG_VEC:
         mem_at(c, cg_vec_kind(t, false), cg_vec_reg(c, v, OPA_VEC), m, 0);
@@ -671,7 +672,8 @@ static void keep_before(CgCtx *c, IrRef r, const uint8_t *limit)
     for (unsigned i = 0; i < c->n_pending; i++) {      /* after all stores: values shared */
         IrRef k = c->pending[i], v = keep_value(c, k);
         if (c->keep[k].end == r && c->keep[k].store && v && c->val[v].last_use == r &&
-            in->arg[0] != v && in->arg[1] != v && in->arg[2] != v)
+            in->arg[0] != v && in->arg[1] != v && in->arg[2] != v &&
+            c->val[r].store_src != v && c->val[r].addr_base != v)
             release(c, v);
     }
     if (in->op != IR_LOAD && in->op != IR_STORE)
@@ -761,6 +763,12 @@ void cg_FKEEP(CgCtx *c, const IrInsn *in) { (void)c; (void)in; }
  * pass); memory-class ones (F80, V256) are written to their slot: low 8 bytes = imm0, rest 0. */
 void cg_CONST(CgCtx *c, const IrInsn *in)
 {
+    if (c->val[c->cur].const_home) {    /* a base of constant addresses: in its home */
+        unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
+        cg_mov_imm(c, d, (uint64_t)in->imm[0], false);
+        cg_def_gpr(c, d);
+        return;
+    }
     if (class_of((IrType)in->type) != CG_MEM)
         return;
     A64Addr d = cg_def_mem(c);
@@ -797,6 +805,18 @@ void cg_PUT(CgCtx *c, const IrInsn *in)
 {
     unsigned lsb;
     int p = cg_pin_reg(c, in->imm[0], tsize(ty(c, in->arg[0])), &lsb);
+    if (c->val[in->arg[0]].sunk) {
+        /* x + k computed here, into the pinned register (codegen_plan.c); x itself may be
+         * an alias of it (rsp after a push): it is read before the register is written */
+        const IrInsn *d = &c->blk->insn[in->arg[0]];
+        IrRef x = d->arg[0];
+        cg_pin_evict_after(c, (unsigned)p);
+        cg_pin_written(c, 1u << p);
+        add_const64(c, (unsigned)p, cg_gpr(c, x, OPA_GPR), c->blk->insn[d->arg[1]].imm[0]);
+        if (c->val[x].last_use == c->cur)
+            release(c, x);
+        return;
+    }
     if (p >= 0 && class_of(ty(c, in->arg[0])) == CG_GPR) {
         cg_pin_put(c, in, (unsigned)p, lsb);
         return;
@@ -897,7 +917,6 @@ static A64Addr mem_addr(CgCtx *c, const IrInsn *in)
     return m;
 }
 
-static bool removable(const IrInsn *in);
 
 /* How far apart two bases may be for a check of one to cover the other: x + j (|j| below
  * it) of a checked x lies below the limit + 2^24, in the guard, or in the kernel's top of the
@@ -937,7 +956,7 @@ static void plan_limit_checks(CgCtx *c)
     for (IrRef r = 1; r < blk->n; r++) {
         const IrInsn *in = &blk->insn[r];
         if ((in->op != IR_LOAD && in->op != IR_STORE) ||
-            (removable(in) && c->val[r].last_use == 0) || (in->imm[0] & IR_MEM_NOCHECK))
+            (cg_removable(in) && c->val[r].last_use == 0) || (in->imm[0] & IR_MEM_NOCHECK))
             continue;       /* NOCHECK: the stack window's (ir.h) */
         IrRef base = c->val[r].addr_base != IR_NONE ? c->val[r].addr_base : in->arg[0];
         const IrInsn *b = &blk->insn[base];
@@ -1027,7 +1046,7 @@ static CgFn *const cg_table[IR_OP_COUNT] = {
 
 /* An instruction that may be skipped when its result is unused: no effect besides the value
  * (an FP op also raises the FP environment's flags, ir.h, so it is never skipped). */
-static bool removable(const IrInsn *in)
+bool cg_removable(const IrInsn *in)
 {
     uint32_t props = ir_op_info[in->op].props;
     return (props & (IRP_PURE | IRP_FPENV)) == IRP_PURE || in->op == IR_GET;
@@ -1040,7 +1059,7 @@ static bool emits_code(const CgCtx *c, IrRef r)
     if (in->op == IR_NOP || in->op == IR_INSN_START || in->op == IR_KEEP ||
         in->op == IR_FKEEP || c->val[r].is_const)
         return false;
-    return !removable(in) || c->val[r].last_use != 0;
+    return !cg_removable(in) || c->val[r].last_use != 0;
 }
 
 /* Ops whose code keeps NZCV: loads, stores, moves, address arithmetic, and the integer ops
@@ -1049,7 +1068,7 @@ static bool emits_code(const CgCtx *c, IrRef r)
 static bool flag_neutral(const IrInsn *in)
 {
     switch (in->op) {
-    case IR_GET: case IR_PUT: case IR_LOAD: case IR_STORE:
+    case IR_GET: case IR_PUT: case IR_LOAD: case IR_STORE: case IR_CONST:
     /* integer ops whose code (codegen_int.c) uses no flag-setting form */
     case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR: case IR_NOT: case IR_NEG:
     case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:
@@ -1082,12 +1101,24 @@ static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p, const bool *stores
     const IrBlock *blk = c->blk;
     const IrInsn *d = &blk->insn[v];
     const CgVal *vv = &c->val[v];
+    unsigned lsb;
     if (vv->is_const || vv->in_flags || vv->pin_target >= 0 || vv->last_use < to ||
-        d->op == IR_GET || d->op == IR_CALL || d->op == IR_CONST || !emits_code(c, v) ||
+        d->op == IR_CALL || d->op == IR_CONST || !emits_code(c, v) ||
         class_of((IrType)d->type) != CG_GPR)
         return false;
+    /* a GET of a whole pinned field is an alias of its register (no code to redirect); one
+     * of part of a field (mov ebx, edi: the low half of rdi), or of another field, is a
+     * copy or a load, which may as well write p */
+    if (d->op == IR_GET && cg_pin_reg(c, d->imm[0], tsize((IrType)d->type), &lsb) >= 0 &&
+        d->type == IR_I64)
+        return false;
+    /* these read every operand before they write their result (one instruction, then at
+     * most a re-zero-extension of the result: codegen_int.c), so any operand may be p */
+    bool reads_first = d->op == IR_ADD || d->op == IR_SUB || d->op == IR_AND ||
+                       d->op == IR_OR || d->op == IR_XOR || d->op == IR_MUL ||
+                       d->op == IR_SELECT;
     for (unsigned i = 0; i < 3; i++)
-        if (d->arg[i] && is_pin_get(c, d->arg[i], p) &&
+        if (d->arg[i] && is_pin_get(c, d->arg[i], p) && !reads_first &&
             !(i == 0 || (i == 1 && (ir_op_info[d->op].props & IRP_COMM))))
             return false;
     for (IrRef j = v + 1; j < to; j++) {
@@ -1102,7 +1133,7 @@ static bool pin_window_ok(CgCtx *c, IrRef v, IrRef to, int p, const bool *stores
             for (unsigned i = 0; i < c->gi->n_gprs; i++)
                 if ((m >> i & 1) && (int)a64_pin_gprs[i] == p)
                     return false;
-        } else if (!removable(u)) {
+        } else if (!cg_removable(u)) {
             return false;
         }
     }
@@ -1152,16 +1183,18 @@ static void pin_targets(CgCtx *c)
 static void liveness(CgCtx *c)
 {
     const IrBlock *blk = c->blk;
+    cg_plan_sinks(c);
+    cg_plan_const_bases(c);
     for (IrRef r = blk->n; r-- > 1;) {
         const IrInsn *in = &blk->insn[r];
         CgVal *v = &c->val[r];
         v->slot = -1;
         v->reg = -1;
         v->cls = (uint8_t)class_of((IrType)in->type);
-        v->is_const = in->op == IR_CONST && v->cls != CG_MEM;
+        v->is_const = in->op == IR_CONST && v->cls != CG_MEM && !v->const_home;
         v->released = false;
         v->pin_target = -1;
-        bool needed = !removable(in) || v->last_use != 0;
+        bool needed = !cg_removable(in) || v->last_use != 0;
         if (!needed || in->op == IR_NOP)
             continue;
         if (in->op == IR_KEEP || in->op == IR_FKEEP) {
@@ -1190,7 +1223,15 @@ static void liveness(CgCtx *c)
         }
         v->addr_base = IR_NONE;
         unsigned first = 0;
-        if ((in->op == IR_LOAD || in->op == IR_STORE) && c->gi->guest_base == 0) {
+        if ((in->op == IR_LOAD || in->op == IR_STORE) && v->const_base != IR_NONE) {
+            IrRef x = v->const_base;            /* [A, #B - A] (cg_plan_const_bases) */
+            v->addr_base = x;
+            v->addr_disp = (int32_t)(blk->insn[in->arg[0]].imm[0] - blk->insn[x].imm[0]);
+            if (c->val[x].last_use == 0)
+                c->val[x].last_use = r;
+            c->val[x].n_uses++;
+            first = 1;
+        } else if ((in->op == IR_LOAD || in->op == IR_STORE) && c->gi->guest_base == 0) {
             /* [x + k] addressing for an address x + k nothing later reads (the ADD is then
              * not needed unless an earlier instruction reads it). */
             const IrInsn *d = &blk->insn[in->arg[0]];
@@ -1206,6 +1247,40 @@ static void liveness(CgCtx *c)
                 first = 1;
             }
         }
+        if (in->op == IR_PUT && c->val[in->arg[0]].sunk) {
+            IrRef x = blk->insn[in->arg[0]].arg[0];   /* cg_PUT computes x + k */
+            if (c->val[x].last_use == 0)
+                c->val[x].last_use = r;
+            c->val[x].n_uses++;
+            continue;
+        }
+        if (in->op == IR_RETPUSH)
+            continue;
+        v->store_src = IR_NONE;
+        IrRef sv = in->op == IR_STORE ? in->arg[1] : in->op == IR_PUT ? in->arg[0] : IR_NONE;
+        unsigned lsb;
+        if (sv && c->val[sv].last_use == 0 && (blk->insn[sv].op == IR_ZEXT ||
+                                              blk->insn[sv].op == IR_TRUNC) &&
+            blk->insn[blk->insn[sv].arg[0]].op != IR_CONST &&
+            (in->op == IR_STORE || cg_pin_reg(c, in->imm[0], tsize(ty(c, sv)), &lsb) == -1)) {
+            /* the operand's register is stored (store_src); a PUT of a pinned field keeps
+             * its ZEXT, which pin_targets may compute in the register */
+            IrRef x = blk->insn[sv].arg[0];
+            v->store_src = x;
+            if (c->val[x].last_use == 0)
+                c->val[x].last_use = r;
+            c->val[x].n_uses++;
+            for (unsigned i = 0; i < 3; i++) {
+                IrRef a = in->arg[i];
+                if (a == IR_NONE || a == sv || (i == 0 && first))
+                    continue;
+                if (c->val[a].last_use == 0)
+                    c->val[a].last_use = r;
+                c->val[a].n_uses++;
+            }
+            continue;
+        }   /* no return stack here: emits nothing and reads nothing (keeping
+                           its operand, the old rsp, alive cost a move at every call) */
         for (unsigned i = first; i < 3; i++) {
             IrRef a = in->arg[i];
             if (a == IR_NONE)
@@ -1240,8 +1315,10 @@ static void liveness(CgCtx *c)
                 c->val[x].last_use = j;
         }
     }
-    if (c->pin && c->regalloc)
+    if (c->pin && c->regalloc) {
         pin_targets(c);
+        cg_plan_lowparts(c);
+    }
 }
 
 int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
@@ -1281,7 +1358,7 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
             fail(c, BE_ERR_FULL);
             break;
         }
-        if (!removable(in) || c->val[r].last_use != 0) {
+        if (!cg_removable(in) || c->val[r].last_use != 0) {
             const uint8_t *before = c->e.p;
             int p = c->val[r].pin_target;
             if (p >= 0 && !(in->op == IR_ZEXT && c->val[in->arg[0]].alias &&
@@ -1289,6 +1366,9 @@ int a64_codegen_block(CgCtx *c, const CodeBuf *cb)
                 cg_pin_evict_after(c, (unsigned)p);     /* r is computed in p (pin_targets) */
             cg_table[in->op](c, in);
             cg_release_args(c);
+            IrRef src = c->val[r].store_src;        /* read in place of the operand */
+            if (src && c->val[src].last_use == r)
+                release(c, src);
             if (in->op == IR_EXIT_IF && c->val[in->arg[0]].in_cbz) {
                 IrRef x = blk->insn[in->arg[0]].arg[0];     /* what its CBZ/CBNZ read */
                 if (c->val[x].last_use == r)

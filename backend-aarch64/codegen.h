@@ -65,6 +65,23 @@ typedef struct CgVal {
     uint32_t addr_base;
     int32_t addr_disp;
     bool mem_check;     /* a LOAD/STORE that checks its address (limit_check) */
+    bool lowpart;       /* an I8/I16/I32 GET of the low bits of a pinned field whose readers
+                           all read only those bits of its register (cg_plan_lowparts): it is
+                           then an alias of the register itself, whose bits above the type
+                           are not zero (no copy) */
+    /* A STORE, or a PUT of a field that is not pinned, whose value is a ZEXT or TRUNC of x
+     * that nothing else reads: x's register is stored (it holds the same bytes: integers
+     * are zero-extended), the ZEXT/TRUNC emits nothing (liveness). IR_NONE otherwise. */
+    uint32_t store_src;
+    /* A LOAD/STORE of a constant address B near the constant address A of an earlier one
+     * (B - A in [-256, 4096)): A's CONST, which then has a home (const_home) and is read
+     * as [A, #B - A] (addr_base; codegen_plan.c). IR_NONE otherwise. */
+    uint32_t const_base;
+    bool const_home;    /* a CONST given a home register (loaded where it stands), as the
+                           base of nearby constant addresses (const_base) */
+    bool sunk;          /* an I64 x + k read only as addresses, by KEEPs and by one PUT of
+                           a whole pinned field: no code at its definition; the accesses use
+                           [x, #k], the PUT computes it (codegen_plan.c) */
 } CgVal;
 
 /* The block's constants in its literal pool, and the loads of them (cg_mov_imm; beyond

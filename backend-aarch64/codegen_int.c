@@ -306,8 +306,20 @@ void cg_BSWAP(CgCtx *c, const IrInsn *in)
 
 void cg_ZEXT(CgCtx *c, const IrInsn *in)
 {
+    IrRef a = in->arg[0];
+    if (c->val[a].lowpart) {    /* the low bits of a pinned register (CgVal.lowpart) */
+        unsigned bits = 8 * tsize(ty(c, a));
+        unsigned r = cg_gpr(c, a, OPA_GPR);
+        unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
+        if (bits == 32)
+            a64_mov_rr(&c->e, false, d, r);         /* mov wd, wr */
+        else
+            a64_uxt(&c->e, d, r, bits);
+        cg_def_gpr(c, d);
+        return;
+    }
     unsigned d = cg_dst_gpr(c, IR_NONE, IR_NONE);
-    cg_load_gpr(c, d, in->arg[0]);          /* already zero-extended */
+    cg_load_gpr(c, d, a);                   /* already zero-extended */
     cg_def_gpr(c, d);
 }
 

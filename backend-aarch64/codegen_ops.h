@@ -86,6 +86,13 @@ A64Mem cg_vec_kind(IrType t, bool load);
 void cg_copy_value(CgCtx *c, A64Addr dst, IrRef v);
 A64Addr cg_def_mem(CgCtx *c);
 
+/* Whether an instruction may be skipped when its result is unused (codegen.c). */
+bool cg_removable(const IrInsn *in);
+/* Whole-block plans (codegen_plan.c): CgVal.sunk before liveness, CgVal.lowpart after it. */
+void cg_plan_sinks(CgCtx *c);
+void cg_plan_const_bases(CgCtx *c);
+void cg_plan_lowparts(CgCtx *c);
+
 /* Every op's code generator (the dispatch table in codegen.c). */
 #define IR_OP(name, nout, nin, nimm, props, sem) void cg_##name(CgCtx *c, const IrInsn *in);
 #include "ir/ir_ops.def"

@@ -172,7 +172,8 @@ void cg_pin_get(CgCtx *c, const IrInsn *in, unsigned r, unsigned lsb)
 {
     unsigned bits = 8 * ir_type_size((IrType)in->type);
     CgVal *v = &c->val[c->cur];
-    if (bits == 64) {
+    if (bits == 64 || (lsb == 0 && v->lowpart)) {
+        /* the register itself; for a low part its readers use only those bits (lowpart) */
         cg_release_args(c);
         assert(v->reg < 0 && v->slot < 0);
         v->alias = true;
