@@ -203,16 +203,22 @@ static inline void x64_mov_ri(X64Emit *e, unsigned reg, uint64_t imm)
     }
 }
 
-/* r/m = imm (size 8: the imm32 is sign-extended). */
-static inline void x64_mov_xi(X64Emit *e, unsigned size, X64Rm rm, int32_t imm)
+/* An instruction's immediate of operand size `size` (size 8: an imm32, sign-extended). */
+static inline void emit_imm_sz(X64Emit *e, unsigned size, int32_t imm)
 {
-    x64_op_sz(e, size, 0xC6, 0xC7, 1, 0, rm, 0);
     if (size == 1)
         emit_u8(e, (uint8_t)imm);
     else if (size == 2)
         emit_u16(e, (uint16_t)imm);
     else
         emit_u32(e, (uint32_t)imm);
+}
+
+/* r/m = imm (size 8: the imm32 is sign-extended). */
+static inline void x64_mov_xi(X64Emit *e, unsigned size, X64Rm rm, int32_t imm)
+{
+    x64_op_sz(e, size, 0xC6, 0xC7, 1, 0, rm, 0);
+    emit_imm_sz(e, size, imm);
 }
 
 /* reg (32-bit, so the whole 64-bit register) = zero-extended r/m of src_size 1, 2 or 4. */
@@ -324,12 +330,7 @@ static inline void x64_test_xr(X64Emit *e, unsigned size, X64Rm rm, unsigned reg
 static inline void x64_test_xi(X64Emit *e, unsigned size, X64Rm rm, int32_t imm)
 {
     x64_op_sz(e, size, 0xF6, 0xF7, 1, 0, rm, X64_BYTE_RM);
-    if (size == 1)
-        emit_u8(e, (uint8_t)imm);
-    else if (size == 2)
-        emit_u16(e, (uint16_t)imm);
-    else
-        emit_u32(e, (uint32_t)imm);
+    emit_imm_sz(e, size, imm);
 }
 
 /* reg *= r/m (size 2, 4, 8; low half of the product) */

@@ -453,6 +453,29 @@ IrBlock *be_keep_block(uint64_t side_exit_pc)
     return be_parse(text);
 }
 
+IrBlock *be_sp_window_pops(const IrGuestInfo *gi)
+{
+    IrBlock *blk = be_keep_block(0x3000);
+    IrSpWindowCounts spc;
+    ir_sp_window(blk, gi, &spc);
+    assert_int_equal(spc.unchecked, 2);
+    assert_int_equal(spc.exit_checks, 0);
+    return blk;
+}
+
+IrBlock *be_sp_window_unproven(const IrGuestInfo *gi)
+{
+    IrBlock *blk = be_parse("block pc=0x1000\n"
+                            "insn_start 0x1000, 0x3\n"
+                            "v2 = get.i64 0x38\n"
+                            "put v2, 0x20\n"
+                            "exit -, 0x2000, jump\n");
+    IrSpWindowCounts spc;
+    ir_sp_window(blk, gi, &spc);
+    assert_int_equal(spc.exit_checks, 1);
+    return blk;
+}
+
 void be_run_keep_block(const IrBlock *blk, const uint8_t *code)
 {
     uint8_t state[STATE_SIZE] = { 0 };

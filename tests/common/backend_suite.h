@@ -96,6 +96,12 @@ IrBlock *be_parse(const char *text);
 /* pop ; je ; pop (rsp at 0x20), as opt_run leaves it: the first rsp update is a KEEP, which
  * only the side exit (to side_exit_pc) and the second pop's fault map need. */
 IrBlock *be_keep_block(uint64_t side_exit_pc);
+/* The two blocks of the golden stack-window tests (ir.h, ir_sp_window), the pass run on them
+ * with gi (a guest limit, sp_window on, rsp at 0x20), its counts checked: be_keep_block(0x3000),
+ * whose pops through the entry rsp lose their checks and prove its exits' rsp; and
+ * mov rsp, rdi ; jmp 0x2000, whose exit checks the unproven rsp. */
+IrBlock *be_sp_window_pops(const IrGuestInfo *gi);
+IrBlock *be_sp_window_unproven(const IrGuestInfo *gi);
 /* Run it (compiled as code, no guest base) with the side exit not taken, then taken, each
  * compared with the interpreter. */
 void be_run_keep_block(const IrBlock *blk, const uint8_t *code);

@@ -11,6 +11,7 @@
 
 static pthread_mutex_t robust;
 static volatile int holding;
+static volatile int main_printed;   /* main's last line is out: the output order is fixed */
 
 static void *hold_and_exit(void *p)
 {
@@ -39,7 +40,9 @@ static void *plain(void *p)
 static void *last_one(void *p)
 {
     (void)p;
-    usleep(30000);
+    while (!__atomic_load_n(&main_printed, __ATOMIC_ACQUIRE))
+        usleep(1000);               /* not a sleep of fixed length: a loaded machine is slow */
+    usleep(30000);                  /* main is most likely in pthread_exit by now */
     printf("the last thread runs after main's pthread_exit\n");
     fflush(stdout);
     return NULL;
@@ -86,5 +89,6 @@ int main(void)
     pthread_create(&l, NULL, last_one, NULL);
     printf("main calls pthread_exit\n");
     fflush(stdout);
+    __atomic_store_n(&main_printed, 1, __ATOMIC_RELEASE);
     pthread_exit(NULL);
 }

@@ -903,11 +903,7 @@ static void test_golden_sp_window(void **st)
      * load: no probe and no exit check, the code of the block without a limit */
     gi.sp_window = true;
     gi.sp_offset = 0x20;
-    blk = be_keep_block(0x3000);
-    IrSpWindowCounts spc;
-    ir_sp_window(blk, &gi, &spc);
-    assert_int_equal(spc.unchecked, 2);
-    assert_int_equal(spc.exit_checks, 0);
+    blk = be_sp_window_pops(&gi);
     be_expect_code(blk, &gi,
                  "ldr x22, [x23]\n"
                  "cmp x22, #8\n"
@@ -925,13 +921,7 @@ static void test_golden_sp_window(void **st)
 
     /* mov rsp, rdi ; jmp 0x2000: rsp not proven, so the exit checks it against the window
      * (rsp + 2^31 below L + 2^32) and leaves through the runtime (kind stack, 6) when not */
-    blk = be_parse("block pc=0x1000\n"
-                   "insn_start 0x1000, 0x3\n"
-                   "v2 = get.i64 0x38\n"
-                   "put v2, 0x20\n"
-                   "exit -, 0x2000, jump\n");
-    ir_sp_window(blk, &gi, &spc);
-    assert_int_equal(spc.exit_checks, 1);
+    blk = be_sp_window_unproven(&gi);
     be_expect_code(blk, &gi,
                  "mov x23, x26\n"                  /* rsp = rdi (pinned x23, x26) */
                  "orr x14, xzr, #0xffffffff80000000\n"
