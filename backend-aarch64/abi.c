@@ -354,9 +354,13 @@ unsigned a64_emit_call(CgCtx *c, const IrInsn *in)
     A64Emit *e = &c->e;
     CallSave saved[64];
     unsigned n = 0;
-    /* Pinned GPRs: the helper sees them in the state; one that may write the state leaves
-     * them to be reloaded, so aliases needed later move out first. */
-    bool reader = ir_helper_is_reader((IrHelperFn)(uintptr_t)in->imm[0]);
+    /* Pinned GPRs: the helper sees them in the state; one that may write them there leaves
+     * them to be reloaded, so aliases needed later move out first. One that never writes the
+     * guest's GPRs (a reader, or ir_helper_keeps_gprs: lock compare-and-swaps, cpuid, rdtsc)
+     * leaves the callee-saved ones as they are and only the caller-saved ones are reloaded,
+     * with the values they had. */
+    IrHelperFn fn = (IrHelperFn)(uintptr_t)in->imm[0];
+    bool reader = ir_helper_is_reader(fn) || ir_helper_gprs_kept(fn);
     uint32_t all = c->pin ? (1u << c->gi->n_gprs) - 1 : 0, clobbered = all;
     if (reader)
         for (unsigned i = 0; i < c->gi->n_gprs && c->pin; i++)
