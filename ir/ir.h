@@ -326,6 +326,10 @@ unsigned opt_put_forward(IrBlock *blk); /* forward PUT->GET of the same field (n
 unsigned opt_sink(IrBlock *blk);        /* move pure instructions used only after a later
                                            EXIT_IF down to their first use; renumbers */
 unsigned opt_compact(IrBlock *blk);     /* remove NOPs and renumber values */
+/* A LOAD of the same type and address value as the LOAD before it, with no LOAD, STORE or
+ * CALL between, becomes that one's value (a NOP, uses rewritten; ir_load_cse.c says why TSO
+ * allows it). User mode only: not for device memory. Returns the LOADs merged. */
+unsigned opt_load_cse(IrBlock *blk);
 /* The default pipeline: fold, forwarding, DCE, sink, compact. */
 void opt_run(IrBlock *blk);
 /* The same for a block built with emit-time folding on (the frontend's): it skips the first

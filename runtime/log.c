@@ -260,6 +260,8 @@ void rt_log_stats(RtProcess *p)
                 "%llu exits via runtime, %llu steps outside\n",
                 (unsigned long long)s->sp_unchecked, (unsigned long long)s->sp_exit_checks,
                 (unsigned long long)s->sp_exits_stack, (unsigned long long)s->sp_steps);
+    if (!p->machine)
+        fprintf(f, "  loads merged (same address)   %llu\n", (unsigned long long)s->loads_merged);
     fprintf(f, "  code cache flushes            %llu\n", (unsigned long long)s->flushes);
     char mo[160];
     fprintf(f, "  TSO memory order              %s\n", rt_memorder_describe(p, mo, sizeof mo));

@@ -302,6 +302,7 @@ typedef struct RtStats {
      * indirect exits sent through the runtime; instructions the dispatcher interpreted
      * because rsp lay outside the window (dispatch.c). */
     uint64_t sp_unchecked, sp_exit_checks, sp_exits_stack, sp_steps;
+    uint64_t loads_merged;      /* opt_load_cse, user mode */
     uint64_t flushes;           /* code cache flushes */
     uint64_t tso_switches;      /* flushes to turn TSO on (memorder.c) */
     uint64_t blocks_executed;   /* blocks entered from the dispatcher (chained runs of blocks

@@ -409,6 +409,14 @@ static RtBlock *translate_locked(RtThread *t, uint64_t pc, bool cold, bool *flus
         IrGuestInfo gi = p->gi;
         if (cold)
             gi.irq_offset = 0;
+        /* A LOAD repeating the one before it (ir_load_cse.c): user mode only, where no LOAD
+         * reaches a device. For the backend only, like the stack window below. */
+        if (!p->machine) {
+            unsigned merged = opt_load_cse(p->scratch);
+            if (merged)
+                opt_compact(p->scratch);
+            p->stats.loads_merged += merged;
+        }
         /* The stack window (ir.h): last, for the backend only (the interpreter needs none). */
         IrSpWindowCounts spc;
         ir_sp_window(p->scratch, &gi, &spc);

@@ -4,7 +4,8 @@
  * Format of a .ir file:
  *     # RUN: fold dce forward compact      passes to run, in order (fold, dce, forward,
  *                                           sink, compact, run = opt_run's pipeline,
- *                                           spwindow = ir_sp_window: limit 2^46, rsp 0x20), or
+ *                                           spwindow = ir_sp_window: limit 2^46, rsp 0x20,
+ *                                           loadcse = opt_load_cse), or
  *     # RUN: verify-error                  the input must parse and the verifier reject it, or
  *     # RUN: parse-error                   the parser must reject the input
  *     <the input block in text form>
@@ -96,6 +97,8 @@ static void run_pass(IrBlock *blk, const char *name, size_t len, const char *pat
         opt_sink(blk);
     else if (len == 3 && !memcmp(name, "run", 3))
         opt_run(blk);
+    else if (len == 7 && !memcmp(name, "loadcse", 7))
+        opt_load_cse(blk);
     else if (len == 8 && !memcmp(name, "spwindow", 8)) {
         /* ir_sp_window for a user-mode guest: limit 2^46, rsp at 0x20 (x86's) */
         IrGuestInfo gi = { .guest_limit = 1ull << 46, .sp_window = true, .sp_offset = 0x20 };
