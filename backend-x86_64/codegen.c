@@ -1,6 +1,6 @@
 /* codegen.c — the value bookkeeping under every op, GET/PUT, LOAD/STORE with their guest-limit
  * checks, KEEPs, exits, liveness and the driver (the ops themselves: codegen_int.c and
- * codegen_vec.c; codegen_ops.h is what they share).
+ * codegen_vec.c, whole-block plans: codegen_plan.c; codegen_ops.h is what they share).
  *
  * Contract: x64_codegen_block compiles a verified block instruction by instruction into the
  * CodeBuf, checking the red zone once per IR instruction; it returns BE_ERR_FULL, TOO_BIG
@@ -320,7 +320,7 @@ static void make_room(CgCtx *c)
         x64_pin_field(c->gi, in->imm[0], tsize((IrType)in->type)) >= 0)
         return;                         /* read from its pinned register */
     if (v->rmw)
-        return;                         /* no home: done in the state (plan_rmw) */
+        return;                         /* no home: done in the state (codegen_plan.c) */
     if (v->cls == CG_GPR && cg_pin_put_target(c) >= 0)
         return;
     unsigned n = v->cls == CG_GPR ? X64_N_ALLOC_GPRS : X64_N_XMM - X64_FIRST_ALLOC_XMM;
@@ -653,64 +653,6 @@ static void store_typed(CgCtx *c, IrRef v, X64Rm m)
     }
 }
 
-/* ---------------------------------------------------------------- read-modify-write */
-
-/* GET F; v = op(GET, y); PUT v, F right after it, with the GET and v read by nothing else and
- * F written by nothing in between (no PUT or KEEP overlapping it, no CALL), F neither pinned
- * across blocks nor in a loop's pin: one `op qword [r14 + F], y` at v's place does it all
- * (guest `add rsi, 1` on a register that lives in the state: 3 instructions -> 1). The state
- * holds F's old value up to v and the new one after, as the PUT would have it. Marks the GET
- * and v (CgVal.rmw); the GET and the PUT then emit nothing, the op the memory form. */
-static bool writes_field(const IrBlock *blk, const IrInsn *in, int64_t off)
-{
-    if (in->op == IR_CALL)
-        return true;
-    if (in->op != IR_PUT && in->op != IR_KEEP && in->op != IR_FKEEP)
-        return false;
-    int64_t size = (int64_t)ir_type_size((IrType)blk->insn[in->arg[0]].type);
-    return in->imm[0] < off + 8 && off < in->imm[0] + size;
-}
-
-static void plan_rmw(CgCtx *c)
-{
-    const IrBlock *blk = c->blk;
-    for (IrRef r = 1; r + 2 < blk->n; r++) {
-        const IrInsn *g = &blk->insn[r];
-        CgVal *gv = &c->val[r];
-        if (g->op != IR_GET || g->type != IR_I64 || gv->n_uses != 1 || gv->last_use == 0)
-            continue;
-        int64_t off = g->imm[0];
-        if (off < 0 || off > INT32_MAX - 64 || x64_pin_field(c->gi, off, 8) != -1 ||
-            (c->loop && (r < c->loop->head || x64_loop_pin_of(c, (uint32_t)off) >= 0)))
-            continue;
-        IrRef u = gv->last_use;
-        const IrInsn *op = &blk->insn[u];
-        bool comm = op->op == IR_ADD || op->op == IR_AND || op->op == IR_OR || op->op == IR_XOR;
-        if ((!comm && op->op != IR_SUB) || op->type != IR_I64 || op->arg[0] == op->arg[1] ||
-            (op->arg[0] != r && !(comm && op->arg[1] == r)) || c->val[u].rmw)
-            continue;
-        const IrInsn *put = &blk->insn[u + 1];
-        if (u + 1 >= blk->n || c->val[u].n_uses != 1 || put->op != IR_PUT || put->arg[0] != u ||
-            put->imm[0] != off)
-            continue;
-        bool clobbered = false;
-        for (IrRef j = r + 1; j < u && !clobbered; j++)
-            clobbered = writes_field(blk, &blk->insn[j], off);
-        /* a KEEP before it recorded as "in the state at F" (ir_keep_ranges) whose range
-         * reaches the op would see the new value one instruction early: left alone */
-        for (IrRef j = 1; j < u && !clobbered; j++)
-            clobbered = (blk->insn[j].op == IR_KEEP || blk->insn[j].op == IR_FKEEP) &&
-                        c->keep[j].last_obs >= u &&
-                        c->keep[j].in_state && c->keep[j].src < off + 8 &&
-                        off < (int64_t)c->keep[j].src +
-                                  (int64_t)ir_type_size(ty(c, blk->insn[j].arg[0]));
-        if (clobbered)
-            continue;
-        gv->rmw = true;
-        c->val[u].rmw = true;
-    }
-}
-
 /* ---------------------------------------------------------------- KEEP */
 
 /* The value a KEEP holds alive: its operand, the x of its x + k (keep_base), or none when
@@ -1020,7 +962,7 @@ static bool low32_readers_only(const CgCtx *c, IrRef r)
 void cg_GET(CgCtx *c, const IrInsn *in)
 {
     if (c->val[c->cur].rmw)
-        return;                         /* its op reads the state (plan_rmw) */
+        return;                         /* its op reads the state (codegen_plan.c) */
     IrType t = (IrType)in->type;
     int p = x64_pin_field(c->gi, in->imm[0], tsize(t));
     if (p >= 0 && class_of(t) == CG_GPR) {
@@ -1054,7 +996,7 @@ void cg_GET(CgCtx *c, const IrInsn *in)
 void cg_PUT(CgCtx *c, const IrInsn *in)
 {
     if (c->val[in->arg[0]].rmw)
-        return;                         /* written by its op (plan_rmw) */
+        return;                         /* written by its op (codegen_plan.c) */
     if (c->val[c->cur].put_zext) {      /* the ZEXT's operand, all 8 bytes (liveness) */
         IrRef z = c->blk->insn[in->arg[0]].arg[0];
         x64_mov_xr(&c->e, 8, state_mem(c, in->imm[0]), cg_gpr(c, z, X64_RAX));
@@ -1449,7 +1391,7 @@ int x64_codegen_block(CgCtx *c, const CodeBuf *cb)
                         c->loop->pin[i].off < c->keep[r].src + 16)
                         c->keep[r].in_state = false;
     liveness(c);
-    plan_rmw(c);
+    cg_plan_rmw(c);
     const uint8_t *limit = cb->end - CODEBUF_RED_ZONE;
     for (IrRef r = 1; r < blk->n && c->err == BE_OK; r++) {
         const IrInsn *in = &blk->insn[r];

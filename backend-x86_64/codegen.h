@@ -64,7 +64,7 @@ typedef struct CgVal {
                            reads the AND of: it reads x and y instead and emits TEST x, y
                            (cg_test_fold), and the AND is left to any other reader */
     bool rmw;           /* a GET and the op of it that the next PUT writes back, done as
-                           one op on the state field (codegen.c plan_rmw): no home */
+                           one op on the state field (cg_plan_rmw, codegen_plan.c): no home */
     bool put_zext;      /* a PUT (to a field not pinned) of a ZEXT to I64 that nothing
                            after reads: it stores the ZEXT's operand's 8 bytes instead */
     uint32_t last_use;  /* index of the last instruction reading the value; 0 = never read */

@@ -16,7 +16,7 @@ static void alu(CgCtx *c, const IrInsn *in, X64Alu op)
     int32_t imm;
     IrRef x, y;
     if (c->val[c->cur].rmw) {
-        /* op qword [r14 + F], y: the GET of F and the PUT back are this (plan_rmw) */
+        /* op qword [r14 + F], y: the GET of F and the PUT back are this (codegen_plan.c) */
         IrRef g = c->val[in->arg[0]].rmw ? in->arg[0] : in->arg[1];
         IrRef o = g == in->arg[0] ? in->arg[1] : in->arg[0];
         X64Rm m = x64_m(X64_REG_STATE, (int32_t)c->blk->insn[g].imm[0]);

@@ -82,6 +82,9 @@ X64Rm cg_def_mem(CgCtx *c);
  * CF and OF clear): the AND's non-constant operand in *x (or the operand of a TRUNC that it
  * is: TEST at the CMP's size reads only those low bytes), the other in *y. */
 bool cg_test_fold(const CgCtx *c, const IrInsn *in, IrRef *x, IrRef *y);
+/* After liveness: mark GET/op/PUT triples of an unpinned guest register that one memory-form
+ * op does (codegen_plan.c). */
+void cg_plan_rmw(CgCtx *c);
 /* Whether an FCMP predicate is decided by one UCOMIS/COMIS and one condition cc (operands
  * swapped if *swap), so it may live in the host flags (codegen_vec.c; liveness uses it). */
 bool cg_fcmp_fusable(int64_t pred, X64Cond *cc, bool *swap);
