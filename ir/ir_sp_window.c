@@ -52,16 +52,22 @@ static bool within(uint64_t a, uint64_t b, int64_t dist)
     return d >= -dist && d <= dist;
 }
 
+/* Whether a lies within 2^31 of an anchor (an access that completed, so in [0, L)). */
+static bool near_anchor(const SpCtx *s, Lin a)
+{
+    for (unsigned i = 0; i < s->n_anchor; i++)
+        if (s->anchor[i].root == a.root && within(a.off, s->anchor[i].off, NEAR_ANCHOR))
+            return true;
+    return false;
+}
+
 static bool access_safe(const SpCtx *s, Lin a)
 {
     if (a.root == 0)
         return false;           /* a constant address: the backends know what to do */
     if (a.root == SP_ENTRY && within(a.off, 0, NEAR_ACCESS_ENTRY))
         return true;
-    for (unsigned i = 0; i < s->n_anchor; i++)
-        if (s->anchor[i].root == a.root && within(a.off, s->anchor[i].off, NEAR_ANCHOR))
-            return true;
-    return false;
+    return near_anchor(s, a);
 }
 
 static bool sp_safe(const SpCtx *s)
@@ -72,11 +78,7 @@ static bool sp_safe(const SpCtx *s)
         return ir_sp_in_window(s->cur.off, s->gi->guest_limit);
     if (s->cur.root == SP_ENTRY && s->cur.off == 0)
         return true;
-    for (unsigned i = 0; i < s->n_anchor; i++)
-        if (s->anchor[i].root == s->cur.root &&
-            within(s->cur.off, s->anchor[i].off, NEAR_ANCHOR))
-            return true;
-    return false;
+    return near_anchor(s, s->cur);
 }
 
 static void add_anchor(SpCtx *s, Lin a)
