@@ -236,16 +236,17 @@ _Noreturn void rt_run(RtThread *t)
                 goto exited;
             }
         }
-        b = rt_block_find(t, st->rip);
-        if (b->code && p->gi.sp_window && !ir_sp_in_window(st->gpr[X86_RSP], p->gi.guest_limit)) {
+        if (p->gi.sp_window && p->backend && !p->opt.interp &&
+            !ir_sp_in_window(st->gpr[X86_RSP], p->gi.guest_limit)) {
             /* Generated code may only be entered with rsp in the window (ir.h, "The stack
-             * window"): until it is back, one instruction at a time in the interpreter. */
+             * window"): until it is back, one instruction at a time in the interpreter.
+             * Looked at before the lookup, so no block is translated at a pc only stepped. */
             t->cur_block = NULL;
             __atomic_fetch_add(&p->stats.sp_steps, 1, __ATOMIC_RELAXED);
             w = rt_step_insn(t);
-            b = NULL;
             goto exited;
         }
+        b = rt_block_find(t, st->rip);
         t->n_blocks++;
         if (rt_log_on(p, RT_LOG_EXEC))
             rt_log_printf(p, "Trace: block 0x%016llx (%u insns, %s)\n",
